@@ -1,0 +1,8 @@
+//! wavehub-core: the rules Wavehub enforces and the types its API speaks.
+//!
+//! Nothing here does I/O, so the same code runs in the browser (wasm32) and on the server and CLI
+//! (native). A rule lives here once and every caller uses it; the server never trusts the browser's
+//! verdict and re-runs the same function.
+
+pub mod accounts;
+pub mod api;

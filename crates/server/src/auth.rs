@@ -1,0 +1,241 @@
+//! Who is calling: password hashing, session cookies, API tokens and the [`Caller`] extractor that
+//! every protected handler takes. Authorization is decided here and in the handlers, never in the
+//! browser.
+
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use wavehub_core::accounts::{Me, Role};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "wavehub_session";
+/// API tokens start with this, so a leaked one is easy to recognise (and to search for).
+pub const TOKEN_PREFIX: &str = "wh_";
+
+/// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes). CPU-heavy: runs on
+/// the blocking pool so it never stalls the async workers.
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(anyhow::Error::msg)?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(anyhow::Error::msg)
+    })
+    .await?
+}
+
+/// Checks a password against a stored hash. When there is no such user it still does the same
+/// work against a fixed hash, so response times do not tell which usernames exist.
+pub async fn verify_password(password: String, stored_hash: Option<String>) -> anyhow::Result<bool> {
+    let user_exists = stored_hash.is_some();
+    let hash = match stored_hash {
+        Some(hash) => hash,
+        None => decoy_hash().await?,
+    };
+    let matches = tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(anyhow::Error::msg)?;
+        anyhow::Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await??;
+    Ok(matches && user_exists)
+}
+
+/// A real argon2id hash of a random password, made once, used for timing-safe misses.
+async fn decoy_hash() -> anyhow::Result<String> {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| hash_password(random_secret()))
+        .await
+        .cloned()
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes
+}
+
+/// 256 random bits as hex: session ids, API tokens, generated passwords.
+pub fn random_secret() -> String {
+    hex::encode(random_bytes::<32>())
+}
+
+/// A password for the first admin: 20 characters of base-32, easy to copy.
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    random_bytes::<20>().iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+}
+
+/// What the database keeps instead of a session id or token.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session; holds the stored hash of the cookie.
+    Session(String),
+    /// An API token; holds its row id.
+    Token(i64),
+}
+
+/// The signed-in user making this request. Taking it as a handler argument makes the endpoint
+/// answer 401 to anyone without a valid session cookie or bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub credential: Credential,
+}
+
+impl Caller {
+    pub fn me(&self) -> Me {
+        Me { username: self.username.clone(), roles: self.roles.clone() }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+
+    /// 403 unless the caller is an admin.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("Only admins may do this.".into()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(header) = parts.headers.get(AUTHORIZATION) {
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(|| ApiError::Unauthorized("The Authorization header must be `Bearer <token>`.".into()))?;
+            return caller_from_token(&state.db, token).await;
+        }
+        match session_cookie(parts) {
+            Some(session_id) => caller_from_session(&state.db, &session_id).await,
+            None => Err(ApiError::Unauthorized("Sign in first.".into())),
+        }
+    }
+}
+
+/// The session id from the request's Cookie headers, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+async fn caller_from_session(db: &SqlitePool, session_id: &str) -> ApiResult<Caller> {
+    let id_hash = secret_hash(session_id);
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT s.user_id, u.username, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+    )
+    .bind(&id_hash)
+    .fetch_optional(db)
+    .await?;
+    let Some((user_id, username, expires_at)) = row else {
+        return Err(ApiError::Unauthorized("Your session has ended; sign in again.".into()));
+    };
+    let now = db::now();
+    if expires_at <= now {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&id_hash).execute(db).await?;
+        return Err(ApiError::Unauthorized("Your session has expired; sign in again.".into()));
+    }
+    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+        .bind(&now)
+        .bind(&id_hash)
+        .execute(db)
+        .await?;
+    let roles = load_roles(db, user_id).await?;
+    Ok(Caller { user_id, username, roles, credential: Credential::Session(id_hash) })
+}
+
+async fn caller_from_token(db: &SqlitePool, token: &str) -> ApiResult<Caller> {
+    let invalid = || ApiError::Unauthorized("This API token is not valid (revoked or mistyped); create a new one.".into());
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Err(invalid());
+    }
+    let row: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT t.id, t.user_id, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+    )
+    .bind(secret_hash(token))
+    .fetch_optional(db)
+    .await?;
+    let (token_id, user_id, username) = row.ok_or_else(invalid)?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+        .bind(db::now())
+        .bind(token_id)
+        .execute(db)
+        .await?;
+    let roles = load_roles(db, user_id).await?;
+    Ok(Caller { user_id, username, roles, credential: Credential::Token(token_id) })
+}
+
+/// A user's roles in their canonical order (admin, author, user).
+pub async fn load_roles(db: &SqlitePool, user_id: i64) -> ApiResult<Vec<Role>> {
+    let names: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_all(db)
+        .await?;
+    let mut roles = names
+        .into_iter()
+        .map(|(name,)| name.parse::<Role>().map_err(|e| ApiError::Internal(anyhow::anyhow!(e))))
+        .collect::<ApiResult<Vec<Role>>>()?;
+    roles.sort();
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_hashes_verify_and_are_argon2id() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse".into(), Some(hash.clone())).await.unwrap());
+        assert!(!verify_password("wrong horse".into(), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_missing_user_never_verifies() {
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let (a, b) = (random_secret(), random_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(secret_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        let password = random_password();
+        assert_eq!(password.len(), 20);
+        assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}

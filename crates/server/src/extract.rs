@@ -1,0 +1,55 @@
+//! Request extractors whose failures answer in problem+json like every other error, instead of
+//! axum's plain-text rejections.
+
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use wavehub_core::api::Finding;
+
+/// `axum::Json`, with errors as problem+json: a body that is not JSON is a 400, JSON of the wrong
+/// shape a 422 naming what is wrong.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `axum::extract::Query`, with errors as a 422 naming the parameter.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(error) => {
+                ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.body_text())])
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::BadRequest("Send the body as JSON with `Content-Type: application/json`.".into())
+            }
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid(vec![Finding::field_error("query.invalid", "query", rejection.body_text())])
+    }
+}
+
+impl<T: serde::Serialize> axum::response::IntoResponse for ApiJson<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Path`, with a path that does not parse (a word where an id belongs) as a 404.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::NotFound(format!("No such resource: {}", rejection.body_text()))
+    }
+}

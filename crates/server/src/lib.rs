@@ -1,0 +1,10 @@
+//! wavehub-server: the API server and the `wavehub` command line.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod web_app;

@@ -1,0 +1,81 @@
+//! `wavehub`: the server and the command line (see shared/API.md, "CLI").
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wavehub_server::serve::{self, ServeOptions};
+use wavehub_server::state::Config;
+
+#[derive(Parser)]
+#[command(name = "wavehub", version, about = "Wavehub: an app store for Wave apps and a console for runtime images")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: the API under /api/v1 and the web app.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, env = "WAVEHUB_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Folder for the database and bundle blobs; created when missing.
+    #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
+    data_dir: PathBuf,
+    /// The built web app (trunk's output folder).
+    #[arg(long, env = "WAVEHUB_STATIC_DIR", default_value = "dist")]
+    static_dir: PathBuf,
+    /// Also load demo apps and users.
+    #[arg(long, env = "WAVEHUB_DEMO")]
+    demo: bool,
+    /// Mark the session cookie Secure: set this when Wavehub is served over HTTPS.
+    #[arg(long, env = "WAVEHUB_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "WAVEHUB_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    session_hours: u32,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WAVEHUB_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
+    };
+    let outcome = match cli.command {
+        Command::Serve(args) => {
+            let mut config = Config::new(args.data_dir, args.static_dir);
+            config.secure_cookies = args.secure_cookies;
+            config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
+            let options = ServeOptions {
+                listen: args.listen,
+                config,
+                admin_password: std::env::var("WAVEHUB_ADMIN_PASSWORD").ok(),
+                demo: args.demo,
+            };
+            runtime.block_on(serve::run(options))
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+/// One line on stderr, the causes joined, and exit 1.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
+    eprintln!("wavehub: {}", causes.join(": "));
+    ExitCode::FAILURE
+}

@@ -1,0 +1,123 @@
+//! Signing in and out, `GET /me`, and the caller's own API tokens.
+
+use crate::auth::{self, Caller, Credential, SESSION_COOKIE, TOKEN_PREFIX};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use wavehub_core::accounts::{check_token_name, normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo};
+
+const WRONG_CREDENTIALS: &str = "Wrong username or password.";
+
+/// `POST /auth/login`: checks the password and starts a session (cookie).
+pub async fn login(State(state): State<AppState>, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
+    let username = normalize_username(&request.username);
+    let user: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
+        .bind(&username)
+        .fetch_optional(&state.db)
+        .await?;
+    let (user_id, stored_hash) = user.unzip();
+    if !auth::verify_password(request.password, stored_hash).await? {
+        tracing::info!(%username, "sign-in refused");
+        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
+    let user_id = user_id.expect("a verified password belongs to a user");
+
+    let session_id = auth::random_secret();
+    let now = chrono::Utc::now();
+    let lifetime = state.config.session_lifetime;
+    // Sweep expired sessions here: sign-ins are rare enough that this costs nothing.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(db::timestamp(now)).execute(&state.db).await?;
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(auth::secret_hash(&session_id))
+        .bind(user_id)
+        .bind(db::timestamp(now))
+        .bind(db::timestamp(now + lifetime))
+        .bind(db::timestamp(now))
+        .execute(&state.db)
+        .await?;
+    let roles = auth::load_roles(&state.db, user_id).await?;
+    let cookie = session_cookie_header(&session_id, lifetime.num_seconds(), state.config.secure_cookies);
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, cookie);
+    Ok((headers, ApiJson(Me { username, roles })))
+}
+
+/// `POST /auth/logout`: ends the caller's session and clears the cookie.
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    if let Credential::Session(id_hash) = &caller.credential {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(&state.db).await?;
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, session_cookie_header("", 0, state.config.secure_cookies));
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// The Set-Cookie value for a session: HttpOnly so scripts cannot read it, SameSite=Strict so
+/// other sites cannot make the browser send it.
+fn session_cookie_header(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&cookie).expect("hex session ids make a valid header")
+}
+
+/// `GET /me`.
+pub async fn me(caller: Caller) -> ApiJson<Me> {
+    ApiJson(caller.me())
+}
+
+/// `POST /tokens`: a new API token for the caller, shown this once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NewToken>,
+) -> ApiResult<impl IntoResponse> {
+    ApiError::check(check_token_name(&request.name))?;
+    let token = format!("{TOKEN_PREFIX}{}", auth::random_secret());
+    let name = request.name.trim().to_owned();
+    let created_at = db::now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(caller.user_id)
+    .bind(&name)
+    .bind(auth::secret_hash(&token))
+    .bind(&created_at)
+    .fetch_one(&state.db)
+    .await?;
+    let info = TokenInfo { id, name, created_at, last_used_at: None };
+    Ok((StatusCode::CREATED, ApiJson(CreatedToken { token, info })))
+}
+
+/// `GET /tokens`: the caller's tokens, without their secrets.
+pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<TokenInfo>>> {
+    let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC",
+    )
+    .bind(caller.user_id)
+    .fetch_all(&state.db)
+    .await?;
+    let tokens = rows
+        .into_iter()
+        .map(|(id, name, created_at, last_used_at)| TokenInfo { id, name, created_at, last_used_at })
+        .collect();
+    Ok(ApiJson(tokens))
+}
+
+/// `DELETE /tokens/{id}`: revokes one of the caller's tokens.
+pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    let deleted = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(caller.user_id)
+        .execute(&state.db)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,66 @@
+//! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
+
+pub mod accounts;
+pub mod users;
+
+use crate::error::problem_response;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::web_app;
+use axum::http::{header, HeaderValue, Method, Uri};
+use axum::response::Response;
+use axum::routing::{any, delete, get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use wavehub_core::api::{Health, Problem, API_PREFIX};
+
+/// The whole application: API, web app, logging, compression and security headers.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/me", get(accounts::me))
+        .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
+        .route("/tokens/{id}", delete(accounts::delete_token))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed);
+
+    Router::new()
+        .nest(API_PREFIX, api)
+        // Anything else under /api is a mistyped API path, not a page of the web app.
+        .route("/api", any(api_not_found))
+        .route("/api/", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .fallback(web_app::service(&state.config.static_dir))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// `GET /api/v1/health`.
+async fn health() -> ApiJson<Health> {
+    ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+async fn api_not_found(method: Method, uri: Uri) -> Response {
+    problem_response(&Problem::new(
+        404,
+        format!("There is no API endpoint {method} {}. The API is described at {API_PREFIX}/openapi.json.", uri.path()),
+    ))
+}
+
+async fn api_method_not_allowed(method: Method, uri: Uri) -> Response {
+    problem_response(&Problem::new(405, format!("{} does not accept {method}.", uri.path())))
+}

@@ -1,0 +1,167 @@
+//! `/users`: admins manage accounts. At least one admin always remains, and an admin cannot
+//! delete their own account, so nobody can lock everyone out.
+
+use crate::auth::{self, Caller, Credential};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
+use wavehub_core::api::{Page, PageRequest};
+
+/// `GET /users?page=&page_size=`: every account, by username.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(paging): ApiQuery<PageRequest>,
+) -> ApiResult<ApiJson<Page<User>>> {
+    caller.require_admin()?;
+    ApiError::check(paging.check())?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&state.db).await?;
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, username, created_at, updated_at FROM users ORDER BY username LIMIT ? OFFSET ?")
+            .bind(i64::from(paging.page_size))
+            .bind(paging.offset() as i64)
+            .fetch_all(&state.db)
+            .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (id, username, created_at, updated_at) in rows {
+        let roles = auth::load_roles(&state.db, id).await?;
+        items.push(User { username, roles, created_at, updated_at });
+    }
+    Ok(ApiJson(Page { items, total: total as u64, page: paging.page, page_size: paging.page_size }))
+}
+
+/// `GET /users/{username}`.
+pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<ApiJson<User>> {
+    caller.require_admin()?;
+    Ok(ApiJson(load_user(&state.db, &username).await?.1))
+}
+
+/// `POST /users`: 201 with the user; 409 when the username is taken.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NewUser>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require_admin()?;
+    ApiError::check(request.check())?;
+    let user = insert_user(&state.db, &request).await?;
+    tracing::info!(actor = %caller.username, username = %user.username, "user created");
+    Ok((StatusCode::CREATED, ApiJson(user)))
+}
+
+/// Creates an account (rules already checked). Shared by `POST /users` and the first start.
+pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> ApiResult<User> {
+    let password_hash = auth::hash_password(request.password.clone()).await?;
+    let now = db::now();
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&request.username)
+    .bind(&password_hash)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::Conflict(format!("The username `{}` is taken; choose another.", request.username)))
+        }
+        other => other?,
+    };
+    let roles = replace_roles(&mut tx, id, &request.roles).await?;
+    tx.commit().await?;
+    Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
+}
+
+/// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere
+/// else (their other sessions end).
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> ApiResult<ApiJson<User>> {
+    caller.require_admin()?;
+    ApiError::check(patch.check())?;
+    let (id, _) = load_user(&state.db, &username).await?;
+    let password_hash = match patch.password.clone() {
+        Some(password) => Some(auth::hash_password(password).await?),
+        None => None,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(roles) = &patch.roles {
+        replace_roles(&mut tx, id, roles).await?;
+        ensure_an_admin_remains(&mut tx).await?;
+    }
+    if let Some(hash) = &password_hash {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(id).execute(&mut *tx).await?;
+        let keep = match &caller.credential {
+            Credential::Session(id_hash) => id_hash.as_str(),
+            Credential::Token(_) => "",
+        };
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?").bind(id).bind(keep).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::info!(actor = %caller.username, %username, "user updated");
+    Ok(ApiJson(load_user(&state.db, &username).await?.1))
+}
+
+/// `DELETE /users/{username}`: removes the account with its sessions and tokens.
+pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let (id, _) = load_user(&state.db, &username).await?;
+    if id == caller.user_id {
+        return Err(ApiError::Conflict("You cannot delete your own account; ask another admin.".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    ensure_an_admin_remains(&mut tx).await?;
+    tx.commit().await?;
+    tracing::info!(actor = %caller.username, %username, "user deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn load_user(db: &SqlitePool, username: &str) -> ApiResult<(i64, User)> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, created_at, updated_at FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(db)
+            .await?;
+    let (id, created_at, updated_at) = row.ok_or_else(|| ApiError::NotFound(format!("There is no user `{username}`.")))?;
+    let roles = auth::load_roles(db, id).await?;
+    Ok((id, User { username: username.to_owned(), roles, created_at, updated_at }))
+}
+
+async fn replace_roles(tx: &mut Transaction<'_, Sqlite>, user_id: i64, roles: &[Role]) -> ApiResult<Vec<Role>> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    sqlx::query("DELETE FROM user_roles WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
+    for role in &roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(roles)
+}
+
+/// Refuses a change (inside its transaction, so it rolls back) that would leave no admin.
+async fn ensure_an_admin_remains(tx: &mut Transaction<'_, Sqlite>) -> ApiResult<()> {
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'admin'")
+        .fetch_one(&mut **tx)
+        .await?;
+    if admins == 0 {
+        return Err(ApiError::Conflict("Wavehub needs at least one admin; make someone else admin first.".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! `wavehub serve`: bind, open the data dir, make sure an admin exists, serve until Ctrl-C/SIGTERM.
+
+use crate::routes;
+use crate::routes::users::insert_user;
+use crate::state::{AppState, Config};
+use anyhow::{bail, Context};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use wavehub_core::accounts::{check_password, NewUser, Role};
+
+/// Where the blobs of uploaded bundles go inside the data dir.
+pub const BLOB_DIR: &str = "blobs";
+/// The account the first start creates.
+pub const FIRST_ADMIN: &str = "admin";
+
+pub struct ServeOptions {
+    pub listen: String,
+    pub config: Config,
+    /// `WAVEHUB_ADMIN_PASSWORD`: the first admin's password, if chosen.
+    pub admin_password: Option<String>,
+    pub demo: bool,
+}
+
+pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
+    // Bind first: a busy port is the most common start-up failure and should cost nothing.
+    let listener = bind(&options.listen).await?;
+    let address = listener.local_addr()?;
+    let config = options.config;
+
+    std::fs::create_dir_all(config.data_dir.join(BLOB_DIR))
+        .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+    let db = crate::db::open(&config.data_dir).await?;
+    let first_admin = ensure_first_admin(&db, options.admin_password).await?;
+    if options.demo {
+        tracing::info!("--demo: no demo data is defined yet");
+    }
+
+    let state = AppState { db, config: Arc::new(config) };
+    let app = routes::router(state.clone());
+
+    let url = format!("http://{address}");
+    match first_admin {
+        FirstAdmin::AlreadyThere => println!("Sign in at {url} with your account."),
+        FirstAdmin::CreatedWithGivenPassword => {
+            println!("Created the first account: `{FIRST_ADMIN}`, with the password from WAVEHUB_ADMIN_PASSWORD.");
+            println!("Sign in at {url} as `{FIRST_ADMIN}`.");
+        }
+        FirstAdmin::CreatedWithRandomPassword(password) => {
+            println!("Created the first account: `{FIRST_ADMIN}`, password: {password}");
+            println!("(shown only this once; set WAVEHUB_ADMIN_PASSWORD before the first start to choose it)");
+            println!("Sign in at {url} as `{FIRST_ADMIN}`.");
+        }
+    }
+    // Tests and scripts wait for this exact line: the server answers from here on.
+    println!("Wavehub is listening on {url}");
+
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    state.db.close().await;
+    println!("Wavehub stopped.");
+    Ok(())
+}
+
+async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+    match TcpListener::bind(listen).await {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+            let port = listen.rsplit(':').next().unwrap_or(listen);
+            bail!("cannot listen on {listen}: port {port} is already in use; stop the other server or choose another port with --listen")
+        }
+        Err(error) => bail!("cannot listen on {listen}: {error}"),
+    }
+}
+
+enum FirstAdmin {
+    AlreadyThere,
+    CreatedWithGivenPassword,
+    CreatedWithRandomPassword(String),
+}
+
+/// On the first start (no users at all) creates `admin`.
+async fn ensure_first_admin(db: &SqlitePool, given_password: Option<String>) -> anyhow::Result<FirstAdmin> {
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
+    if users > 0 {
+        return Ok(FirstAdmin::AlreadyThere);
+    }
+    let (password, outcome) = match given_password.filter(|p| !p.is_empty()) {
+        Some(password) => {
+            if let Some(finding) = check_password(&password).first() {
+                bail!("WAVEHUB_ADMIN_PASSWORD is not acceptable: {}", finding.message);
+            }
+            (password, FirstAdmin::CreatedWithGivenPassword)
+        }
+        None => {
+            let password = crate::auth::random_password();
+            (password.clone(), FirstAdmin::CreatedWithRandomPassword(password))
+        }
+    };
+    let admin = NewUser { username: FIRST_ADMIN.into(), password, roles: vec![Role::Admin] };
+    insert_user(db, &admin).await.map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
+    Ok(outcome)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

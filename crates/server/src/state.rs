@@ -1,0 +1,32 @@
+//! What every handler can reach: the database and the server's configuration.
+
+use sqlx::SqlitePool;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub config: Arc<Config>,
+}
+
+/// Settings that change how requests are answered (from `wavehub serve`'s flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the built web app is (trunk's `dist/`).
+    pub static_dir: PathBuf,
+    /// Where the database and bundle blobs live.
+    pub data_dir: PathBuf,
+    /// Mark the session cookie `Secure` (set when Wavehub is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_lifetime: chrono::Duration,
+}
+
+impl Config {
+    /// Settings for tests and defaults: cookies without `Secure` (tests speak plain HTTP), a week
+    /// per session.
+    pub fn new(data_dir: PathBuf, static_dir: PathBuf) -> Self {
+        Config { static_dir, data_dir, secure_cookies: false, session_lifetime: chrono::Duration::days(7) }
+    }
+}

@@ -1,0 +1,88 @@
+//! A real server for tests: the full router over a real SQLite database in a temporary folder,
+//! called in-process with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::Arc;
+use tempfile::TempDir;
+use tower::ServiceExt;
+use wavehub_core::accounts::{NewUser, Role};
+use wavehub_server::routes::{self, users::insert_user};
+use wavehub_server::state::{AppState, Config};
+
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestApp {
+    /// A fresh server with one admin (`admin` / [`ADMIN_PASSWORD`]) and a web app folder holding
+    /// an `index.html`.
+    pub async fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let static_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), "<!doctype html><title>Wavehub</title>").unwrap();
+        std::fs::write(static_dir.join("app.js"), "console.log('hi')").unwrap();
+        let db = wavehub_server::db::open(dir.path()).await.unwrap();
+        let state = AppState { db, config: Arc::new(Config::new(dir.path().to_path_buf(), static_dir)) };
+        let app = TestApp { router: routes::router(state.clone()), state, _dir: dir };
+        app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
+        app
+    }
+
+    pub async fn add_user(&self, username: &str, password: &str, roles: &[Role]) {
+        let user = NewUser { username: username.into(), password: password.into(), roles: roles.to_vec() };
+        insert_user(&self.state.db, &user).await.unwrap();
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>, auth: Option<&str>) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(auth) = auth {
+            request = if auth.starts_with("wh_") || auth.starts_with("Bearer") {
+                request.header(header::AUTHORIZATION, format!("Bearer {}", auth.trim_start_matches("Bearer ")))
+            } else {
+                request.header(header::COOKIE, auth)
+            };
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::to_vec(&json).unwrap())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body, text }
+    }
+
+    /// Signs in and returns the `Cookie` header value that carries the session.
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let reply = self
+            .call(Method::POST, "/api/v1/auth/login", Some(serde_json::json!({"username": username, "password": password})), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "sign-in as {username} failed: {}", reply.text);
+        let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+}

@@ -1,0 +1,1 @@
+fn main() { wavehub_web::start() }
