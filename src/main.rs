@@ -1,1 +1,3 @@
-fn main() { wavehub_web::start() }
+fn main() {
+    wavehub_web::start();
+}

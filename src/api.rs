@@ -1,0 +1,167 @@
+//! The one typed client for Wavehub's HTTP API. Every call goes through [`call`], which turns the
+//! server's `application/problem+json` answers into [`ApiError`] values the pages show as they are.
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wavehub_core::accounts::{LoginRequest, Me, NewUser, User, UserPatch};
+use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
+
+/// What can go wrong when the page talks to the server, in words meant for the person using it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 401: not signed in, session over, or wrong credentials.
+    #[error("{}", .0.message())]
+    Unauthorized(Problem),
+    /// 403: signed in, but not allowed.
+    #[error("{}", .0.message())]
+    Forbidden(Problem),
+    /// 404: not there, or not visible to this user.
+    #[error("{}", .0.message())]
+    NotFound(Problem),
+    /// 409: conflicts with the current state.
+    #[error("{}", .0.message())]
+    Conflict(Problem),
+    /// 400 or 422: the input was refused; `findings` says where and why.
+    #[error("{}", .0.message())]
+    Invalid(Problem),
+    /// Any other status, typically 5xx.
+    #[error("{}", .0.message())]
+    Server(Problem),
+    /// The request never got an answer.
+    #[error("Cannot reach the Wavehub server ({0}). Check the connection and try again.")]
+    Network(String),
+    /// The answer was not what this page expects (for example an older or newer server).
+    #[error("The server's answer could not be read ({0}). Reload the page; if it persists, report it.")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// Classifies an error answer by status. A body that is not problem+json (a proxy's error
+    /// page, say) still becomes a problem with a sentence a person can act on.
+    pub fn from_response(status: u16, body: &str) -> ApiError {
+        let problem = serde_json::from_str::<Problem>(body).unwrap_or_else(|_| {
+            Problem::new(status, format!("The server answered {status} {}.", wavehub_core::api::reason_phrase(status)))
+        });
+        match status {
+            401 => ApiError::Unauthorized(problem),
+            403 => ApiError::Forbidden(problem),
+            404 => ApiError::NotFound(problem),
+            409 => ApiError::Conflict(problem),
+            400 | 422 => ApiError::Invalid(problem),
+            _ => ApiError::Server(problem),
+        }
+    }
+
+    /// The per-field findings of a validation failure (empty for other errors).
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            ApiError::Invalid(problem) => &problem.errors,
+            _ => &[],
+        }
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("{API_PREFIX}{path}")
+}
+
+/// Sends a request and returns the body text of a 2xx answer, or the error.
+async fn call(request: Result<Request, gloo_net::Error>) -> Result<String, ApiError> {
+    let request = request.map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let body = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(ApiError::from_response(status, &body))
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(&call(Request::get(&url(path)).build()).await?)
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(builder: RequestBuilder, body: &B) -> Result<T, ApiError> {
+    decode(&call(builder.json(body)).await?)
+}
+
+async fn send_empty(builder: RequestBuilder) -> Result<(), ApiError> {
+    call(builder.build()).await.map(drop)
+}
+
+/// `POST /auth/login`: starts a session (the server sets an HttpOnly cookie).
+pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
+    send(Request::post(&url("/auth/login")), request).await
+}
+
+/// `POST /auth/logout`.
+pub async fn logout() -> Result<(), ApiError> {
+    send_empty(Request::post(&url("/auth/logout"))).await
+}
+
+/// `GET /me`: who is signed in, or `None` when nobody is.
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    match get::<Me>("/me").await {
+        Ok(me) => Ok(Some(me)),
+        Err(ApiError::Unauthorized(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// `GET /users`.
+pub async fn list_users(page: u32, page_size: u32) -> Result<Page<User>, ApiError> {
+    get(&format!("/users?page={page}&page_size={page_size}")).await
+}
+
+/// `POST /users`.
+pub async fn create_user(user: &NewUser) -> Result<User, ApiError> {
+    send(Request::post(&url("/users")), user).await
+}
+
+/// `PATCH /users/{username}`.
+pub async fn update_user(username: &str, patch: &UserPatch) -> Result<User, ApiError> {
+    send(Request::patch(&url(&format!("/users/{username}"))), patch).await
+}
+
+/// `DELETE /users/{username}`.
+pub async fn delete_user(username: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&format!("/users/{username}")))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_bodies_become_typed_errors() {
+        let body = r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Wrong username or password."}"#;
+        let error = ApiError::from_response(401, body);
+        assert!(matches!(error, ApiError::Unauthorized(_)));
+        assert_eq!(error.to_string(), "Wrong username or password.");
+    }
+
+    #[test]
+    fn validation_errors_keep_their_findings() {
+        let body = r#"{"title":"Unprocessable Content","status":422,"detail":"2 problems","errors":[
+            {"code":"username.invalid","message":"Use lowercase","path":"username","severity":"error"},
+            {"code":"password.too_short","message":"Longer","path":"password","severity":"error"}]}"#;
+        let error = ApiError::from_response(422, body);
+        assert_eq!(error.findings().len(), 2);
+        assert_eq!(error.findings()[1].path, "password");
+    }
+
+    #[test]
+    fn non_problem_bodies_still_read_as_sentences() {
+        let error = ApiError::from_response(502, "<html>Bad gateway</html>");
+        assert!(matches!(error, ApiError::Server(_)));
+        assert_eq!(error.to_string(), "The server answered 502 Error.");
+        let error = ApiError::from_response(404, "");
+        assert_eq!(error.to_string(), "The server answered 404 Not Found.");
+    }
+}

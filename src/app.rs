@@ -1,0 +1,58 @@
+//! The application: session, top bar and every route of the web app (DESIGN.md, "Browser app").
+
+use crate::components::layout::TopBar;
+use crate::pages::coming_soon::ComingSoon;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+#[component]
+pub fn App() -> impl IntoView {
+    Session::provide_and_load();
+    view! {
+        <Router>
+            <TopBar/>
+            <main id="main" class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=|| view! {
+                        <ComingSoon title="Catalog" what="Browse and search the apps shared with you."/>
+                    }/>
+                    <Route path=path!("/apps/by-name/:name/rollout") view=|| view! {
+                        <ComingSoon title="Roll out a version" what="Import a new version, test it privately, promote it and retire the old one."/>
+                    }/>
+                    <Route path=path!("/apps/:id") view=|| view! {
+                        <ComingSoon title="App" what="An app's description, screenshots, versions and instances."/>
+                    }/>
+                    <Route path=path!("/upload") view=|| view! {
+                        <ComingSoon title="Upload an app" what="Drop a folder or a .wave bundle; it is checked in your browser before it is sent."/>
+                    }/>
+                    <Route path=path!("/instances") view=|| view! {
+                        <ComingSoon title="My instances" what="The app instances you launched, their status and logs."/>
+                    }/>
+                    <Route path=path!("/admin/runtime-images") view=|| view! {
+                        <ComingSoon title="Runtime images" what="The container images models run on, with versions and states, per workspace."/>
+                    }/>
+                    <Route path=path!("/admin/runtime-images/:uid") view=|| view! {
+                        <ComingSoon title="Runtime image" what="One runtime image: its versions, state history and the runtimes that use it."/>
+                    }/>
+                    <Route path=path!("/admin/tags") view=|| view! {
+                        <ComingSoon title="Tags" what="Create tags and choose who may assign them."/>
+                    }/>
+                    <Route path=path!("/admin/secrets") view=|| view! {
+                        <ComingSoon title="Secrets" what="Values apps receive at run time; write-only."/>
+                    }/>
+                    <Route path=path!("/admin/users") view=|| view! {
+                        <ComingSoon title="Users" what="Accounts and their roles."/>
+                    }/>
+                    <Route path=path!("/admin/audit") view=|| view! {
+                        <ComingSoon title="Audit log" what="Who changed what, when, and why."/>
+                    }/>
+                    <Route path=path!("/login") view=LoginPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

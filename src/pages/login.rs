@@ -1,0 +1,93 @@
+//! `/login`: the sign-in form. On success it returns to `?next=` (a path on this site only).
+
+use crate::api::{self, ApiError};
+use crate::components::messages::ErrorAlert;
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use wavehub_core::accounts::LoginRequest;
+use wavehub_core::api::Problem;
+
+/// Where to go after signing in: `next` when it is a path on this site, else the catalog. Refuses
+/// `//host` and `/\host`, which browsers treat as other sites (an open redirect otherwise).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let request = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
+        if request.username.trim().is_empty() || request.password.is_empty() {
+            error.set(Some(ApiError::Invalid(Problem::new(422, "Enter your username and password."))));
+            return;
+        }
+        let next = safe_next(query.get_untracked().get("next").as_deref());
+        let navigate = navigate.clone();
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::login(&request).await {
+                Ok(me) => {
+                    session.me.set(Some(me));
+                    session.checked.set(true);
+                    navigate(&next, Default::default());
+                }
+                Err(failure) => {
+                    password.set(String::new());
+                    error.set(Some(failure));
+                }
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in to Wavehub"</h1>
+            <form class="form" on:submit=submit novalidate>
+                <ErrorAlert error=error/>
+                <label for="login-username">"Username"</label>
+                <input id="login-username" name="username" type="text" autocomplete="username" autocapitalize="none"
+                    spellcheck="false" required bind:value=username/>
+                <label for="login-password">"Password"</label>
+                <input id="login-password" name="password" type="password" autocomplete="current-password" required
+                    bind:value=password/>
+                <button type="submit" class="button" disabled=move || pending.get()>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p class="muted">"The first start of the server creates the account " <code>"admin"</code>
+                " and prints its password, unless " <code>"WAVEHUB_ADMIN_PASSWORD"</code> " chose it."</p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/apps/42?tab=versions")), "/apps/42?tab=versions");
+        assert_eq!(safe_next(None), "/");
+        for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+pub mod coming_soon;
+pub mod login;
+pub mod not_found;
