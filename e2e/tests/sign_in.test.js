@@ -1,0 +1,127 @@
+// Signing in and out through the real page, served by a real server, in headless Chromium.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer } from './harness.js';
+
+describe('sign-in', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a wrong password gets a clear message and no session', async () => {
+    const page = await browser.newPage();
+    await signIn(page, server.url, 'admin', 'not-the-password');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.equal((await alert.innerText()).trim(), 'Wrong username or password.');
+    assert.equal(await page.getByLabel('Password').inputValue(), '', 'the wrong password is cleared');
+    assert.equal(await page.getByTestId('account').count(), 0);
+    await screenshot(page, 'sign-in-wrong-password');
+    await page.close();
+  });
+
+  test('an empty form is caught before anything is sent', async () => {
+    const page = await browser.newPage();
+    const requests = [];
+    page.on('request', (request) => { if (request.url().includes('/auth/login')) requests.push(request.url()); });
+    await page.goto(`${server.url}/login`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal((await page.getByRole('alert').innerText()).trim(), 'Enter your username and password.');
+    assert.deepEqual(requests, []);
+    await page.close();
+  });
+
+  test('the admin signs in, stays signed in across a reload, and signs out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
+    const account = page.getByTestId('account');
+    await account.waitFor();
+    assert.match(await account.innerText(), /admin/);
+    assert.equal(new URL(page.url()).pathname, '/');
+    // Admins see the admin navigation.
+    for (const link of ['Catalog', 'Upload', 'Runtime images', 'Users', 'Audit log']) {
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).count(), 1, link);
+    }
+    await screenshot(page, 'signed-in');
+
+    // The session cookie is HttpOnly: scripts in the page cannot read it.
+    const cookies = await context.cookies();
+    const session = cookies.find((cookie) => cookie.name === 'wavehub_session');
+    assert.ok(session, 'the session cookie is set');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    assert.equal(await page.evaluate(() => document.cookie), '');
+
+    await page.reload();
+    await account.waitFor();
+    assert.match(await account.innerText(), /admin/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Wavehub' }).waitFor();
+    const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+    assert.equal(me, 401, 'the session ended on the server');
+    await context.close();
+  });
+
+  test('a page opened while signed out returns there after sign-in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/admin/users`);
+    await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/admin/users');
+    await page.close();
+  });
+});
+
+describe('server', () => {
+  let server;
+  before(async () => { server = await startServer(); });
+  after(async () => { await server?.stop(); });
+
+  test('an unknown API path is a problem+json 404', async () => {
+    const response = await fetch(`${server.url}/api/v1/no-such-thing`);
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    const problem = await response.json();
+    assert.equal(problem.status, 404);
+    assert.match(problem.detail, /\/api\/v1\/no-such-thing/);
+  });
+
+  test('an unknown page path gets the web app, which says the page is not there', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    const response = await page.goto(`${server.url}/no/such/page`);
+    assert.equal(response.status(), 200);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await browser.close();
+  });
+
+  test('the theme switch changes the theme and remembers it', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ colorScheme: 'light' });
+    await page.goto(`${server.url}/login`);
+    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    await page.getByRole('button', { name: 'Switch to dark theme' }).waitFor();
+    assert.equal(await theme(), 'light');
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    assert.equal(await theme(), 'dark');
+    await page.reload();
+    await page.getByRole('button', { name: 'Switch to light theme' }).waitFor();
+    assert.equal(await theme(), 'dark');
+    await screenshot(page, 'sign-in-dark');
+    await browser.close();
+  });
+});
