@@ -1,1 +1,141 @@
-fn main() {}
+//! `cargo xtask`: Wavehub's one-command jobs. Each installs the tools it needs when they are
+//! missing (a fresh machine has only Rust, Node and the project), so the same command works on a
+//! laptop, a new machine and CI.
+//!
+//! - `cargo xtask serve [--demo] [-- ARGS]`: build the web app and run `wavehub serve`.
+//! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, and e2e.
+//! - `cargo xtask build`: install tools and build the web app into `dist/`.
+//! - `cargo xtask tools`: only install the tools.
+
+mod process;
+mod tools;
+
+use process::Step;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = repo_root();
+    let outcome = match args.first().map(String::as_str) {
+        Some("serve") => serve(&root, &args[1..]),
+        Some("test") => return test(&root),
+        Some("build") => tools::ensure_build_tools(&root).and_then(|()| build_web(&root)),
+        Some("tools") => tools::ensure_build_tools(&root).and_then(|()| tools::ensure_test_tools(&root)),
+        _ => Err(USAGE.to_owned()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the parent of this crate's folder).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives one folder below the root").to_path_buf()
+}
+
+/// `cargo xtask serve`: tools, web app, server (release), then run it in the foreground.
+fn serve(root: &Path, args: &[String]) -> Result<(), String> {
+    let (ours, passthrough) = match args.iter().position(|a| a == "--") {
+        Some(split) => (&args[..split], &args[split + 1..]),
+        None => (args, &[][..]),
+    };
+    let mut server_args = vec!["serve".to_owned(), "--data-dir".into(), "wavehub-data".into(), "--static-dir".into(), "dist".into()];
+    for arg in ours {
+        match arg.as_str() {
+            "--demo" => server_args.push("--demo".into()),
+            other => return Err(format!("unknown option `{other}` for serve\n{USAGE}")),
+        }
+    }
+    server_args.extend(passthrough.iter().cloned());
+
+    tools::ensure_build_tools(root)?;
+    build_web(root)?;
+    println!("xtask: building the server (release)");
+    process::run(process::command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;
+    println!("xtask: starting the server; stop it with Ctrl-C");
+    let status = process::command(root, root.join("target/release/wavehub"))
+        .args(&server_args)
+        .status()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped with {status}"))
+    }
+}
+
+/// Builds the web app into `dist/` with trunk, unless `dist/` is newer than every input.
+fn build_web(root: &Path) -> Result<(), String> {
+    let inputs = ["src", "style", "public", "index.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
+    let newest_input = inputs.iter().filter_map(|p| process::newest_mtime(&root.join(p))).max();
+    let built = std::fs::metadata(root.join("dist/index.html")).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(newest)) = (built, newest_input) {
+        if built > newest {
+            println!("xtask: the web app in dist/ is up to date");
+            return Ok(());
+        }
+    }
+    println!("xtask: building the web app (trunk build --release --offline)");
+    process::run(process::command(root, "trunk").args(["build", "--release", "--offline"]), "trunk build")
+}
+
+/// `cargo xtask test`: every suite, each timed and counted, then one summary line.
+fn test(root: &Path) -> ExitCode {
+    let started = Instant::now();
+    let mut steps: Vec<Step> = Vec::new();
+
+    let setup = Instant::now();
+    let tools = tools::ensure_build_tools(root).and_then(|()| tools::ensure_test_tools(root));
+    steps.push(Step::work("install tools", setup, tools));
+
+    if steps[0].ok() {
+        let t = Instant::now();
+        let native = process::run_counting(process::command(root, "cargo").args(["test", "--workspace"]), "cargo test --workspace");
+        steps.push(Step::tests("Rust tests (native)", t, native));
+
+        let t = Instant::now();
+        let browser = process::run_counting(
+            process::command(root, "cargo")
+                .args(["test", "--target", "wasm32-unknown-unknown", "--package", "wavehub-web", "--test", "web"])
+                .env("CHROMEDRIVER", tools::chromedriver_path())
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            "web app tests in headless Chromium",
+        );
+        steps.push(Step::tests("web app tests (wasm, Chromium)", t, browser));
+
+        let t = Instant::now();
+        let built = build_web(root).and_then(|()| {
+            process::run(process::command(root, "cargo").args(["build", "--package", "wavehub-server"]), "cargo build")
+        });
+        let build_ok = built.is_ok();
+        steps.push(Step::work("build web app and server", t, built));
+
+        if build_ok {
+            let t = Instant::now();
+            let e2e = process::run_counting(
+                process::command(root.join("e2e"), "node")
+                    .args(["--test", "--test-concurrency=1", "--test-reporter=tap", "tests/"])
+                    .env("WAVEHUB_BIN", root.join("target/debug/wavehub"))
+                    .env("WAVEHUB_STATIC_DIR", root.join("dist"))
+                    .env("CHROMIUM_PATH", tools::chromium_path()),
+                "e2e tests",
+            );
+            steps.push(Step::tests("e2e tests (Chromium, real server)", t, e2e));
+        }
+    }
+
+    process::print_summary(&steps, started.elapsed());
+    if steps.iter().all(Step::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -41,23 +41,23 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
 
     let url = format!("http://{address}");
     match first_admin {
-        FirstAdmin::AlreadyThere => println!("Sign in at {url} with your account."),
+        FirstAdmin::AlreadyThere => announce(format!("Sign in at {url} with your account.")),
         FirstAdmin::CreatedWithGivenPassword => {
-            println!("Created the first account: `{FIRST_ADMIN}`, with the password from WAVEHUB_ADMIN_PASSWORD.");
-            println!("Sign in at {url} as `{FIRST_ADMIN}`.");
+            announce(format!("Created the first account: `{FIRST_ADMIN}`, with the password from WAVEHUB_ADMIN_PASSWORD."));
+            announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
         FirstAdmin::CreatedWithRandomPassword(password) => {
-            println!("Created the first account: `{FIRST_ADMIN}`, password: {password}");
-            println!("(shown only this once; set WAVEHUB_ADMIN_PASSWORD before the first start to choose it)");
-            println!("Sign in at {url} as `{FIRST_ADMIN}`.");
+            announce(format!("Created the first account: `{FIRST_ADMIN}`, password: {password}"));
+            announce("(shown only this once; set WAVEHUB_ADMIN_PASSWORD before the first start to choose it)".into());
+            announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
     }
     // Tests and scripts wait for this exact line: the server answers from here on.
-    println!("Wavehub is listening on {url}");
+    announce(format!("Wavehub is listening on {url}"));
 
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     state.db.close().await;
-    println!("Wavehub stopped.");
+    announce("Wavehub stopped.".into());
     Ok(())
 }
 
@@ -121,4 +121,11 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Prints a line for the person who started the server. A closed stdout (the terminal went away,
+/// a pipe's reader stopped) must not crash a running server, so write errors are ignored.
+fn announce(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

@@ -1,0 +1,164 @@
+//! Component tests in a real browser (headless Chromium, through wasm-bindgen-test-runner and
+//! chromedriver): `cargo xtask test` runs them with `--target wasm32-unknown-unknown`.
+
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use wavehub_core::accounts::{Me, Role};
+use wavehub_core::api::{Finding, Problem};
+use wavehub_web::api::ApiError;
+use wavehub_web::components::layout::{RequireSignIn, TopBar};
+use wavehub_web::components::messages::ErrorAlert;
+use wavehub_web::pages::login::LoginPage;
+use wavehub_web::session::Session;
+use wavehub_web::theme::ThemeToggle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh element in the test page to mount into.
+fn container() -> web_sys::HtmlElement {
+    let document = document();
+    let element = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&element).unwrap();
+    element.unchecked_into()
+}
+
+fn signed_in_as(username: &str, roles: &[Role]) -> Session {
+    Session::new(Some(Me { username: username.into(), roles: roles.to_vec() }), true)
+}
+
+fn nav_links(parent: &web_sys::HtmlElement) -> Vec<String> {
+    let links = parent.query_selector_all("nav a").unwrap();
+    (0..links.length()).map(|i| links.item(i).unwrap().text_content().unwrap()).collect()
+}
+
+fn click(parent: &web_sys::HtmlElement, selector: &str) {
+    let element = parent.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"));
+    element.unchecked_into::<web_sys::HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn admins_see_the_admin_navigation_and_their_name() {
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || {
+        provide_context(signed_in_as("ada", &[Role::Admin]));
+        view! { <Router><TopBar/></Router> }
+    });
+    leptos::task::tick().await;
+    assert_eq!(
+        nav_links(&parent),
+        ["Catalog", "My instances", "Upload", "Runtime images", "Tags", "Secrets", "Users", "Audit log"]
+    );
+    let account = parent.query_selector("[data-testid=account]").unwrap().unwrap();
+    assert!(account.text_content().unwrap().contains("ada"));
+    assert!(account.text_content().unwrap().contains("Sign out"));
+}
+
+#[wasm_bindgen_test]
+async fn plain_users_and_authors_see_only_what_they_may_use() {
+    let user = container();
+    let _user = leptos::mount::mount_to(user.clone(), || {
+        provide_context(signed_in_as("uma", &[Role::User]));
+        view! { <Router><TopBar/></Router> }
+    });
+    let author = container();
+    let _author = leptos::mount::mount_to(author.clone(), || {
+        provide_context(signed_in_as("alan", &[Role::Author]));
+        view! { <Router><TopBar/></Router> }
+    });
+    leptos::task::tick().await;
+    assert_eq!(nav_links(&user), ["Catalog", "My instances"]);
+    assert_eq!(nav_links(&author), ["Catalog", "My instances", "Upload"]);
+}
+
+#[wasm_bindgen_test]
+async fn signed_out_visitors_get_a_sign_in_link_once_the_check_is_done() {
+    let parent = container();
+    let session = Session::new(None, false);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        provide_context(session);
+        view! { <Router><TopBar/></Router> }
+    });
+    leptos::task::tick().await;
+    assert!(!parent.text_content().unwrap().contains("Sign in"), "nothing flashes before /me answers");
+    session.checked.set(true);
+    leptos::task::tick().await;
+    let link = parent.query_selector(".topbar-end a").unwrap().unwrap();
+    assert_eq!(link.text_content().unwrap(), "Sign in");
+    assert_eq!(link.get_attribute("href").unwrap(), "/login");
+    assert!(nav_links(&parent).is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn guarded_pages_ask_visitors_to_sign_in_and_show_members_the_page() {
+    let visitor = container();
+    let _visitor = leptos::mount::mount_to(visitor.clone(), || {
+        provide_context(Session::new(None, true));
+        view! { <Router><RequireSignIn><p id="secret">"members only"</p></RequireSignIn></Router> }
+    });
+    let member = container();
+    let _member = leptos::mount::mount_to(member.clone(), || {
+        provide_context(signed_in_as("mia", &[Role::User]));
+        view! { <Router><RequireSignIn><p id="secret">"members only"</p></RequireSignIn></Router> }
+    });
+    leptos::task::tick().await;
+    assert!(visitor.query_selector("#secret").unwrap().is_none());
+    let link = visitor.query_selector("a").unwrap().unwrap();
+    let href = link.get_attribute("href").unwrap();
+    assert!(href.starts_with("/login?next=/"), "{href}: sign-in brings the visitor back here");
+    assert_eq!(member.query_selector("#secret").unwrap().unwrap().text_content().unwrap(), "members only");
+}
+
+#[wasm_bindgen_test]
+async fn the_theme_toggle_switches_and_remembers() {
+    let storage = window().local_storage().unwrap().unwrap();
+    storage.set_item("wavehub-theme", "light").unwrap();
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || view! { <ThemeToggle/> });
+    leptos::task::tick().await;
+    let root = document().document_element().unwrap();
+    assert_eq!(root.get_attribute("data-theme").as_deref(), Some("light"));
+    click(&parent, "button");
+    leptos::task::tick().await;
+    assert_eq!(root.get_attribute("data-theme").as_deref(), Some("dark"));
+    assert_eq!(storage.get_item("wavehub-theme").unwrap().as_deref(), Some("dark"));
+    assert_eq!(parent.query_selector("button").unwrap().unwrap().get_attribute("aria-label").unwrap(), "Switch to light theme");
+}
+
+#[wasm_bindgen_test]
+async fn the_sign_in_form_asks_for_both_fields_before_sending() {
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || {
+        provide_context(Session::new(None, true));
+        view! { <Router><LoginPage/></Router> }
+    });
+    leptos::task::tick().await;
+    assert!(parent.query_selector("[role=alert]").unwrap().is_none());
+    click(&parent, "button[type=submit]");
+    leptos::task::tick().await;
+    let alert = parent.query_selector("[role=alert]").unwrap().expect("an alert after an empty submit");
+    assert_eq!(alert.text_content().unwrap(), "Enter your username and password.");
+    // The fields are labelled, so people using screen readers know what to type.
+    for id in ["login-username", "login-password"] {
+        assert!(parent.query_selector(&format!("label[for={id}]")).unwrap().is_some(), "{id} has a label");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn validation_errors_list_each_field() {
+    let parent = container();
+    let mut problem = Problem::new(422, "2 problems in the request; see `errors`.");
+    problem.errors = vec![
+        Finding::field_error("username.invalid", "username", "Use lowercase letters."),
+        Finding::field_error("password.too_short", "password", "Use at least 8 characters."),
+    ];
+    let error = Signal::stored(Some(ApiError::Invalid(problem)));
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <ErrorAlert error/> });
+    leptos::task::tick().await;
+    let items = parent.query_selector_all("[role=alert] li").unwrap();
+    assert_eq!(items.length(), 2);
+    assert_eq!(items.item(1).unwrap().text_content().unwrap(), "password: Use at least 8 characters.");
+}

@@ -1,0 +1,162 @@
+//! Installing what the build and the tests need, each only when missing or of the wrong version.
+//! Versions are pinned here (trunk, binaryen) or read from Cargo.lock (wasm-bindgen), so every
+//! machine builds with the same tools.
+
+use crate::process::{command, output_line, run, succeeds};
+use std::path::{Path, PathBuf};
+
+/// trunk 0.22 needs a newer rustc than this machine kind has; 0.21.14 must be built `--locked`.
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Where `cargo install` puts binaries.
+pub fn cargo_bin_dir() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home).join("bin"),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo/bin"),
+    }
+}
+
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+pub fn chromedriver_path() -> PathBuf {
+    std::env::var_os("CHROMEDRIVER").map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from)
+}
+
+/// What building the web app needs: the wasm target, trunk, wasm-bindgen-cli, wasm-opt.
+pub fn ensure_build_tools(root: &Path) -> Result<(), String> {
+    ensure_wasm_target(root)?;
+    ensure_cargo_tool(root, "trunk", "trunk", TRUNK_VERSION, true)?;
+    // wasm-bindgen-cli must be exactly the version of the `wasm-bindgen` crate the app links;
+    // `--locked` is left out because the registry mirror can lag behind its lockfile.
+    let wasm_bindgen = wasm_bindgen_version(root)?;
+    ensure_cargo_tool(root, "wasm-bindgen", "wasm-bindgen-cli", &wasm_bindgen, false)?;
+    ensure_wasm_opt(root)
+}
+
+/// What the tests need beyond the build: Chromium with chromedriver, and the e2e npm packages.
+pub fn ensure_test_tools(root: &Path) -> Result<(), String> {
+    ensure_chromium(root)?;
+    ensure_e2e_packages(root)
+}
+
+fn ensure_wasm_target(root: &Path) -> Result<(), String> {
+    let installed = command(root, "rustup").args(["target", "list", "--installed"]).output();
+    if installed.is_ok_and(|out| String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET)) {
+        return Ok(());
+    }
+    println!("xtask: adding the Rust target {WASM_TARGET}");
+    run(command(root, "rustup").args(["target", "add", WASM_TARGET]), "rustup target add")
+}
+
+/// Installs `krate` at `version` with cargo unless `binary --version` already says that version.
+fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+    let current = output_line(command(root, binary).arg("--version"));
+    if current.as_deref().is_some_and(|line| line.split_whitespace().any(|word| word == version)) {
+        return Ok(());
+    }
+    println!(
+        "xtask: installing {krate} {version} (found: {}); this takes a few minutes once",
+        current.as_deref().unwrap_or("none")
+    );
+    let mut install = command(root, "cargo");
+    install.args(["install", krate, "--version", version, "--force"]);
+    if locked {
+        install.arg("--locked");
+    }
+    run(&mut install, &format!("cargo install {krate}"))
+}
+
+/// The `wasm-bindgen` version in Cargo.lock (pinned with `=` in Cargo.toml).
+fn wasm_bindgen_version(root: &Path) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+/// The binaryen release Trunk.toml asks for (`wasm_opt = "version_132"` → 132).
+fn binaryen_release(root: &Path) -> Result<String, String> {
+    let trunk = std::fs::read_to_string(root.join("Trunk.toml")).map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
+    trunk
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("wasm_opt = \"version_"))
+        .map(|rest| rest.trim_end_matches('"').to_owned())
+        .ok_or_else(|| "Trunk.toml must pin wasm-opt: [tools] wasm_opt = \"version_N\"".into())
+}
+
+/// wasm-opt from the npm package `binaryen` (Debian's binaryen is too old for current Rust output).
+fn ensure_wasm_opt(root: &Path) -> Result<(), String> {
+    let tools = root.join(".tools");
+    let release = binaryen_release(root)?;
+    let current = output_line(command(root, tools.join("node_modules/.bin/wasm-opt")).arg("--version"));
+    if current.as_deref().is_some_and(|line| line.contains(&format!("(version_{release})"))) {
+        return Ok(());
+    }
+    let package = format!("binaryen@{release}.0.0");
+    println!("xtask: installing wasm-opt (npm package {package}) into .tools/");
+    std::fs::create_dir_all(&tools).map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
+    run(
+        command(&tools, "npm").args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix", "."]).arg(&package),
+        "npm install binaryen",
+    )
+}
+
+fn ensure_chromium(root: &Path) -> Result<(), String> {
+    if chromium_path().is_file() && chromedriver_path().is_file() {
+        return Ok(());
+    }
+    println!("xtask: installing Chromium and chromedriver from Debian's packages");
+    // apt needs root; as another user, try sudo without a password prompt.
+    let as_root = output_line(command(root, "id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut apt = if as_root { command(root, "apt-get") } else { command(root, "sudo") };
+        if !as_root {
+            apt.args(["-n", "apt-get"]);
+        }
+        apt.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        apt
+    };
+    run(&mut apt(&["update"]), "apt-get update")?;
+    run(&mut apt(&["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]), "apt-get install chromium")?;
+    if !succeeds(command(root, chromium_path()).arg("--version")) {
+        return Err(format!("{} does not run after installing it", chromium_path().display()));
+    }
+    Ok(())
+}
+
+fn ensure_e2e_packages(root: &Path) -> Result<(), String> {
+    let e2e = root.join("e2e");
+    let installed = std::fs::metadata(e2e.join("node_modules/.package-lock.json")).and_then(|m| m.modified()).ok();
+    let wanted = std::fs::metadata(e2e.join("package-lock.json")).and_then(|m| m.modified()).ok();
+    if matches!((installed, wanted), (Some(installed), Some(wanted)) if installed >= wanted) {
+        return Ok(());
+    }
+    println!("xtask: installing the e2e packages (npm ci)");
+    run(command(&e2e, "npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci in e2e/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_pinned_wasm_bindgen_version_from_the_lockfile() {
+        let root = crate::repo_root();
+        let version = super::wasm_bindgen_version(&root).unwrap();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains(&format!("wasm-bindgen = \"={version}\"")), "Cargo.toml pins wasm-bindgen to {version}");
+    }
+
+    #[test]
+    fn reads_the_wasm_opt_release_from_trunk_toml() {
+        let release = super::binaryen_release(&crate::repo_root()).unwrap();
+        assert!(release.parse::<u32>().is_ok_and(|n| n >= 117), "{release}: older wasm-opt breaks current Rust output");
+    }
+}
