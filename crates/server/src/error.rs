@@ -23,6 +23,9 @@ pub enum ApiError {
     /// 422: the input breaks rules; each finding says where and how to fix it.
     #[error("{detail}")]
     Invalid { detail: String, findings: Vec<Finding> },
+    /// 429: too many attempts; try again after `retry_after`.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: std::time::Duration },
     /// 400: the request itself could not be read (bad JSON, bad query string).
     #[error("{0}")]
     BadRequest(String),
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +101,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?cause, "internal error");
         }
         let mut response = problem_response(&self.to_problem());
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            let seconds = crate::throttle::whole_seconds(*retry_after).to_string();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             // Tells API clients how to authenticate (RFC 9110 §11.6.1).
             response

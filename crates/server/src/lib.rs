@@ -7,4 +7,5 @@ pub mod extract;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod throttle;
 pub mod web_app;

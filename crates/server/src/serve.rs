@@ -5,7 +5,6 @@ use crate::routes::users::insert_user;
 use crate::state::{AppState, Config};
 use anyhow::{bail, Context};
 use sqlx::SqlitePool;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use wavehub_core::accounts::{check_password, NewUser, Role};
 
@@ -36,7 +35,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         tracing::info!("--demo: no demo data is defined yet");
     }
 
-    let state = AppState { db, config: Arc::new(config) };
+    let state = AppState::new(db, config);
     let app = routes::router(state.clone());
 
     let url = format!("http://{address}");

@@ -1,5 +1,6 @@
 //! What every handler can reach: the database and the server's configuration.
 
+use crate::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,6 +9,13 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: SqlitePool,
     pub config: Arc<Config>,
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, config: Config) -> Self {
+        AppState { db, config: Arc::new(config), login_throttle: Arc::default() }
+    }
 }
 
 /// Settings that change how requests are answered (from `wavehub serve`'s flags).

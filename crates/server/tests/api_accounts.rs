@@ -273,3 +273,22 @@ async fn unknown_api_paths_are_problem_json_404s_and_pages_get_the_web_app() {
     assert_eq!(asset.text, "console.log('hi')");
     assert_eq!(asset.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed_down_with_retry_after() {
+    let app = TestApp::new().await;
+    let attempt = |password: &'static str| {
+        app.call(Method::POST, "/api/v1/auth/login", Some(json!({"username": "admin", "password": password})), None)
+    };
+    for _ in 0..5 {
+        assert_problem(&attempt("wrong-password").await, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password must wait: the guesser cannot tell which one was right.
+    let held = attempt(ADMIN_PASSWORD).await;
+    assert_problem(&held, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(held.headers[header::RETRY_AFTER], "1");
+    assert!(held.body["detail"].as_str().unwrap().contains("try again in 1 second."), "{}", held.text);
+    // Other accounts are not affected.
+    app.add_user("gina", "gina-password", &[Role::User]).await;
+    app.sign_in("gina", "gina-password").await;
+}

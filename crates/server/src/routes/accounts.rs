@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
+use std::time::Instant;
 use wavehub_core::accounts::{check_token_name, normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo};
 
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
@@ -16,6 +17,12 @@ const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 /// `POST /auth/login`: checks the password and starts a session (cookie).
 pub async fn login(State(state): State<AppState>, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
     let username = normalize_username(&request.username);
+    if let Err(wait) = state.login_throttle.check(&username, Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            detail: format!("Too many failed sign-ins for `{username}`; try again in {}.", seconds(wait)),
+            retry_after: wait,
+        });
+    }
     let user: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
         .bind(&username)
         .fetch_optional(&state.db)
@@ -23,8 +30,10 @@ pub async fn login(State(state): State<AppState>, ApiJson(request): ApiJson<Logi
     let (user_id, stored_hash) = user.unzip();
     if !auth::verify_password(request.password, stored_hash).await? {
         tracing::info!(%username, "sign-in refused");
+        state.login_throttle.record_failure(&username, Instant::now());
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
     }
+    state.login_throttle.record_success(&username);
     let user_id = user_id.expect("a verified password belongs to a user");
 
     let session_id = auth::random_secret();
@@ -120,4 +129,12 @@ pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath
         return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// "1 second", "30 seconds": a wait in words, rounded up.
+fn seconds(wait: std::time::Duration) -> String {
+    match crate::throttle::whole_seconds(wait) {
+        1 => "1 second".into(),
+        n => format!("{n} seconds"),
+    }
 }

@@ -57,7 +57,7 @@ async fn health() -> ApiJson<Health> {
 async fn api_not_found(method: Method, uri: Uri) -> Response {
     problem_response(&Problem::new(
         404,
-        format!("There is no API endpoint {method} {}. The API is described at {API_PREFIX}/openapi.json.", uri.path()),
+        format!("There is no API endpoint {method} {}.", uri.path()),
     ))
 }
 

@@ -8,7 +8,6 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use std::sync::Arc;
 use tempfile::TempDir;
 use tower::ServiceExt;
 use wavehub_core::accounts::{NewUser, Role};
@@ -40,7 +39,7 @@ impl TestApp {
         std::fs::write(static_dir.join("index.html"), "<!doctype html><title>Wavehub</title>").unwrap();
         std::fs::write(static_dir.join("app.js"), "console.log('hi')").unwrap();
         let db = wavehub_server::db::open(dir.path()).await.unwrap();
-        let state = AppState { db, config: Arc::new(Config::new(dir.path().to_path_buf(), static_dir)) };
+        let state = AppState::new(db, Config::new(dir.path().to_path_buf(), static_dir));
         let app = TestApp { router: routes::router(state.clone()), state, _dir: dir };
         app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
         app
