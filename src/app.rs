@@ -1,6 +1,7 @@
 //! The application: session, top bar and every route of the web app (DESIGN.md, "Browser app").
 
 use crate::components::layout::TopBar;
+use crate::pages::admin::users::UsersPage;
 use crate::pages::coming_soon::ComingSoon;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
@@ -44,9 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/secrets") view=|| view! {
                         <ComingSoon title="Secrets" what="Values apps receive at run time; write-only."/>
                     }/>
-                    <Route path=path!("/admin/users") view=|| view! {
-                        <ComingSoon title="Users" what="Accounts and their roles."/>
-                    }/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
                     <Route path=path!("/admin/audit") view=|| view! {
                         <ComingSoon title="Audit log" what="Who changed what, when, and why."/>
                     }/>

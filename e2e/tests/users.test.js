@@ -1,0 +1,90 @@
+// An admin manages accounts through the real Users page; the server enforces every rule the
+// page hides from others.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer } from './harness.js';
+
+describe('users admin', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('an admin creates a user, changes their roles and deletes them; the user sees only what they may', async () => {
+    const adminContext = await browser.newContext();
+    const admin = await adminContext.newPage();
+    await signIn(admin, server.url, 'admin', ADMIN_PASSWORD);
+    await admin.getByTestId('account').waitFor();
+    await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await admin.getByRole('heading', { name: 'Users' }).waitFor();
+    await admin.getByText('1 account', { exact: true }).waitFor();
+
+    // The same rules as the server, checked before sending.
+    await admin.getByText('Add a user').click();
+    await admin.getByLabel('Username').fill('Uma Bad');
+    await admin.getByLabel('Password').fill('short');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    const alert = admin.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /username: Use lowercase letters/);
+    assert.match(await alert.innerText(), /password: A password needs at least 8 characters/);
+
+    await admin.getByLabel('Username').fill('uma');
+    await admin.getByLabel('Password').fill('uma-password');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Created uma.' }).waitFor();
+    const row = admin.locator('tr[data-username="uma"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /uma\s+user/);
+    await screenshot(admin, 'users-admin');
+
+    // A duplicate is refused by the server, and the page says so.
+    await admin.getByLabel('Username').fill('uma');
+    await admin.getByLabel('Password').fill('other-password');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'The username `uma` is taken' }).waitFor();
+
+    // Uma signs in elsewhere: no admin navigation, and the server refuses the users API.
+    const umaContext = await browser.newContext();
+    const uma = await umaContext.newPage();
+    await signIn(uma, server.url, 'uma', 'uma-password');
+    await uma.getByTestId('account').waitFor();
+    const nav = uma.getByRole('navigation', { name: 'Main' });
+    assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
+    assert.equal(await nav.getByRole('link', { name: 'Upload' }).count(), 0);
+    assert.equal(await uma.evaluate(async () => (await fetch('/api/v1/users')).status), 403);
+    await uma.goto(`${server.url}/admin/users`);
+    await uma.getByText('Only admins manage accounts.').waitFor();
+
+    // The admin makes uma an author; after a reload she can upload.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByRole('group', { name: 'Roles of uma' }).getByLabel('author').check();
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.locator('tr[data-username="uma"]', { hasText: 'author, user' }).waitFor();
+    await uma.reload();
+    await uma.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload' }).waitFor();
+
+    // The last admin cannot step down: the server refuses and the page shows why.
+    await admin.locator('tr[data-username="admin"]').getByRole('button', { name: 'Edit' }).click();
+    await admin.getByRole('group', { name: 'Roles of admin' }).getByLabel('admin').uncheck();
+    await admin.getByRole('group', { name: 'Roles of admin' }).getByLabel('user').check();
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'needs at least one admin' }).waitFor();
+
+    // Deleting asks first, then ends uma's session at once.
+    admin.once('dialog', (dialog) => dialog.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await uma.evaluate(async () => (await fetch('/api/v1/me')).status), 401);
+
+    await umaContext.close();
+    await adminContext.close();
+  });
+});

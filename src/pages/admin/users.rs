@@ -1,0 +1,230 @@
+//! `/admin/users`: accounts and their roles. The server refuses all of this to non-admins; the
+//! page only spares them a useless screen.
+
+use crate::api::{self, ApiError};
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
+use wavehub_core::api::PageRequest;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <RequireSignIn>
+            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+                view! { <UsersAdmin/> }.into_any()
+            } else {
+                view! {
+                    <section class="card">
+                        <h1>"Users"</h1>
+                        <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
+                    </section>
+                }.into_any()
+            }}
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
+    let query = use_query_map();
+    let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
+    // Bumped after every change so the list reloads.
+    let version = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        let (page, _) = (page.get(), version.get());
+        async move { api::list_users(page, PageRequest::DEFAULT_SIZE).await }
+    });
+    let reload = move || version.update(|v| *v += 1);
+
+    view! {
+        <section class="card">
+            <h1>"Users"</h1>
+            <NewUserForm on_created=reload/>
+            <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+                {move || users.get().map(|result| match result {
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Ok(listing) => {
+                        let pages = listing.total.div_ceil(u64::from(listing.page_size)).max(1) as u32;
+                        let current = listing.page;
+                        view! {
+                            <p class="muted">{match listing.total { 1 => "1 account".to_owned(), n => format!("{n} accounts") }}</p>
+                            <table class="table">
+                                <caption class="visually-hidden">"Accounts"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Username"</th>
+                                    <th scope="col">"Roles"</th>
+                                    <th scope="col">"Created"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload/> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages of users">
+                                <Show when=move || { current > 1 }>
+                                    <A href=format!("?page={}", current - 1)>"Previous"</A>
+                                </Show>
+                                <span>{format!("Page {current} of {pages}")}</span>
+                                <Show when=move || { current < pages }>
+                                    <A href=format!("?page={}", current + 1)>"Next"</A>
+                                </Show>
+                            </nav>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Checkboxes for roles, bound to a signal.
+#[component]
+fn RolePicker(roles: RwSignal<Vec<Role>>, #[prop(into)] legend: String) -> impl IntoView {
+    view! {
+        <fieldset class="roles">
+            <legend>{legend}</legend>
+            {Role::ALL.into_iter().map(|role| view! {
+                <label class="checkbox">
+                    <input type="checkbox" value=role.as_str()
+                        prop:checked=move || roles.read().contains(&role)
+                        on:change=move |event| {
+                            let checked = event_target_checked(&event);
+                            roles.update(|list| {
+                                list.retain(|r| *r != role);
+                                if checked { list.push(role); list.sort(); }
+                            });
+                        }/>
+                    {role.as_str()}
+                </label>
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let roles = RwSignal::new(vec![Role::User]);
+    let error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = NewUser { username: username.get_untracked().trim().to_owned(), password: password.get_untracked(), roles: roles.get_untracked() };
+        // The same rules the server applies, checked here first for instant feedback.
+        let findings = request.check();
+        if !findings.is_empty() {
+            let mut problem = wavehub_core::api::Problem::new(422, "Fix the fields below.");
+            problem.errors = findings;
+            error.set(Some(ApiError::Invalid(problem)));
+            return;
+        }
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::create_user(&request).await {
+                Ok(user) => {
+                    notice.set(Some(format!("Created {}.", user.username)));
+                    username.set(String::new());
+                    password.set(String::new());
+                    on_created();
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    view! {
+        <details class="add-user">
+            <summary>"Add a user"</summary>
+            <form class="form" on:submit=submit novalidate>
+                <ErrorAlert error=error/>
+                <label for="new-username">"Username"</label>
+                <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=username/>
+                <label for="new-password">"Password"</label>
+                <input id="new-password" type="password" autocomplete="new-password" bind:value=password/>
+                <RolePicker roles legend="Roles"/>
+                <button type="submit" class="button">"Create user"</button>
+            </form>
+        </details>
+        {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
+    }
+}
+
+#[component]
+fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let username = StoredValue::new(user.username.clone());
+    let roles = RwSignal::new(user.roles.clone());
+    let saved_roles = StoredValue::new(user.roles.clone());
+    let new_password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let editing = RwSignal::new(false);
+
+    let apply = move |patch: UserPatch| {
+        leptos::task::spawn_local(async move {
+            match api::update_user(&username.get_value(), &patch).await {
+                Ok(_) => {
+                    error.set(None);
+                    editing.set(false);
+                    new_password.set(String::new());
+                    on_changed();
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let password = Some(new_password.get_untracked()).filter(|p| !p.is_empty());
+        let changed_roles = Some(roles.get_untracked()).filter(|r| *r != saved_roles.get_value());
+        apply(UserPatch { password, roles: changed_roles });
+    };
+    let delete = move |_| {
+        let name = username.get_value();
+        let confirmed = window()
+            .confirm_with_message(&format!("Delete the account {name}? Their sessions and API tokens end at once."))
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match api::delete_user(&name).await {
+                Ok(()) => on_changed(),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let roles_text = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let created = user.created_at.replace('T', " ").trim_end_matches('Z').to_owned();
+    view! {
+        <tr data-username=user.username.clone()>
+            <th scope="row">{user.username.clone()}</th>
+            <td>{roles_text}</td>
+            <td><time datetime=user.created_at.clone()>{created}</time></td>
+            <td class="actions">
+                <button type="button" class="button-quiet" on:click=move |_| editing.update(|e| *e = !*e)
+                    aria-expanded=move || editing.get().to_string()>"Edit"</button>
+                <button type="button" class="button-quiet danger" on:click=delete>"Delete"</button>
+            </td>
+        </tr>
+        <Show when=move || editing.get() || error.read().is_some()>
+            <tr class="row-detail">
+                <td colspan="4">
+                    <ErrorAlert error=error/>
+                    <Show when=move || editing.get()>
+                        <form class="form inline" on:submit=save>
+                            <RolePicker roles legend=format!("Roles of {}", username.get_value())/>
+                            <label for=format!("password-{}", username.get_value())>"New password (leave empty to keep)"</label>
+                            <input id=format!("password-{}", username.get_value()) type="password" autocomplete="new-password" bind:value=new_password/>
+                            <button type="submit" class="button">"Save"</button>
+                        </form>
+                    </Show>
+                </td>
+            </tr>
+        </Show>
+    }
+}
