@@ -47,7 +47,14 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
         Some(split) => (&args[..split], &args[split + 1..]),
         None => (args, &[][..]),
     };
-    let mut server_args = vec!["serve".to_owned(), "--data-dir".into(), "wavehub-data".into(), "--static-dir".into(), "dist".into()];
+    let mut server_args = vec!["serve".to_owned()];
+    // Defaults only for what the caller did not pass through (clap refuses a flag given twice).
+    for (flag, default) in [("--data-dir", "wavehub-data"), ("--static-dir", "dist")] {
+        let given = passthrough.iter().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+        if !given {
+            server_args.extend([flag.to_owned(), default.to_owned()]);
+        }
+    }
     for arg in ours {
         match arg.as_str() {
             "--demo" => server_args.push("--demo".into()),
