@@ -91,6 +91,11 @@ pub struct Finding {
 impl Finding {
     /// An error about a form or JSON field (no line or column).
     pub fn field_error(code: &str, path: &str, message: impl Into<String>) -> Self {
+        Finding::error(code, path, message)
+    }
+
+    /// An error (blocks) at `path`; add a position with [`Finding::at`].
+    pub fn error(code: &str, path: &str, message: impl Into<String>) -> Self {
         Finding {
             code: code.to_owned(),
             message: message.into(),
@@ -99,6 +104,22 @@ impl Finding {
             column: None,
             severity: Severity::Error,
         }
+    }
+
+    /// A warning (informs, does not block) at `path`.
+    pub fn warning(code: &str, path: &str, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, ..Finding::error(code, path, message) }
+    }
+
+    /// The same finding at a 1-based line and column.
+    pub fn at(mut self, position: crate::text::Position) -> Self {
+        self.line = Some(position.line);
+        self.column = Some(position.column);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 

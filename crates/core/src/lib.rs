@@ -6,3 +6,9 @@
 
 pub mod accounts;
 pub mod api;
+pub mod appignore;
+pub mod archive;
+pub mod bundle;
+pub mod manifest;
+pub mod package;
+pub mod text;

@@ -1,0 +1,1 @@
+//! Reading zip archives safely: the structural pass and the integrity pass.

@@ -1,0 +1,1 @@
+//! Bundle rules: what a `.wave` must hold, checked over the archive and the manifest together.

@@ -1,0 +1,1 @@
+//! `app.toml`: the typed manifest and its rules (see shared spec §3).

@@ -1,0 +1,1 @@
+//! Packaging files into deterministic `.wave` bytes.
