@@ -79,7 +79,11 @@ pub struct Finding {
     pub code: String,
     /// A sentence that says what is wrong and how to fix it.
     pub message: String,
-    /// Where: a field name, a TOML path or a file path.
+    /// The file the finding is about (`app.toml`, `requirements.txt`, an entry of the archive), when
+    /// it is about a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Where: a field name, a TOML path (`App.Version`, `Env[2].Name`) or a file path.
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
@@ -99,6 +103,7 @@ impl Finding {
         Finding {
             code: code.to_owned(),
             message: message.into(),
+            file: None,
             path: path.to_owned(),
             line: None,
             column: None,
@@ -109,6 +114,12 @@ impl Finding {
     /// A warning (informs, does not block) at `path`.
     pub fn warning(code: &str, path: &str, message: impl Into<String>) -> Self {
         Finding { severity: Severity::Warning, ..Finding::error(code, path, message) }
+    }
+
+    /// The same finding about `file`.
+    pub fn in_file(mut self, file: &str) -> Self {
+        self.file = Some(file.to_owned());
+        self
     }
 
     /// The same finding at a 1-based line and column.
