@@ -6,7 +6,9 @@
 //! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, and e2e.
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
+//! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
 
+mod bench;
 mod process;
 mod tools;
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench bundle>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
         Some("test") => return test(&root),
         Some("build") => tools::ensure_build_tools(&root).and_then(|()| build_web(&root)),
         Some("tools") => tools::ensure_build_tools(&root).and_then(|()| tools::ensure_test_tools(&root)),
+        Some("bench") => bench::bench(&root, &args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

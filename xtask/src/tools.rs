@@ -42,7 +42,7 @@ pub fn ensure_test_tools(root: &Path) -> Result<(), String> {
     ensure_e2e_packages(root)
 }
 
-fn ensure_wasm_target(root: &Path) -> Result<(), String> {
+pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {
     let installed = command(root, "rustup").args(["target", "list", "--installed"]).output();
     if installed.is_ok_and(|out| String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET)) {
         return Ok(());
@@ -52,7 +52,7 @@ fn ensure_wasm_target(root: &Path) -> Result<(), String> {
 }
 
 /// Installs `krate` at `version` with cargo unless `binary --version` already says that version.
-fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+pub fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
     let current = output_line(command(root, binary).arg("--version"));
     if current.as_deref().is_some_and(|line| line.split_whitespace().any(|word| word == version)) {
         return Ok(());
@@ -70,7 +70,7 @@ fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, lock
 }
 
 /// The `wasm-bindgen` version in Cargo.lock (pinned with `=` in Cargo.toml).
-fn wasm_bindgen_version(root: &Path) -> Result<String, String> {
+pub fn wasm_bindgen_version(root: &Path) -> Result<String, String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
@@ -94,7 +94,7 @@ fn binaryen_release(root: &Path) -> Result<String, String> {
 }
 
 /// wasm-opt from the npm package `binaryen` (Debian's binaryen is too old for current Rust output).
-fn ensure_wasm_opt(root: &Path) -> Result<(), String> {
+pub fn ensure_wasm_opt(root: &Path) -> Result<(), String> {
     let tools = root.join(".tools");
     let release = binaryen_release(root)?;
     let current = output_line(command(root, tools.join("node_modules/.bin/wasm-opt")).arg("--version"));
@@ -110,11 +110,20 @@ fn ensure_wasm_opt(root: &Path) -> Result<(), String> {
     )
 }
 
-fn ensure_chromium(root: &Path) -> Result<(), String> {
+pub fn ensure_chromium(root: &Path) -> Result<(), String> {
     if chromium_path().is_file() && chromedriver_path().is_file() {
         return Ok(());
     }
     println!("xtask: installing Chromium and chromedriver from Debian's packages");
+    apt_install(root, &["chromium", "chromium-driver"])?;
+    if !succeeds(command(root, chromium_path()).arg("--version")) {
+        return Err(format!("{} does not run after installing it", chromium_path().display()));
+    }
+    Ok(())
+}
+
+/// Installs Debian packages with apt-get (as root, or through password-less sudo).
+pub fn apt_install(root: &Path, packages: &[&str]) -> Result<(), String> {
     // apt needs root; as another user, try sudo without a password prompt.
     let as_root = output_line(command(root, "id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
     let apt = |args: &[&str]| {
@@ -126,22 +135,37 @@ fn ensure_chromium(root: &Path) -> Result<(), String> {
         apt
     };
     run(&mut apt(&["update"]), "apt-get update")?;
-    run(&mut apt(&["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]), "apt-get install chromium")?;
-    if !succeeds(command(root, chromium_path()).arg("--version")) {
-        return Err(format!("{} does not run after installing it", chromium_path().display()));
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    run(&mut apt(&install), &format!("apt-get install {}", packages.join(" ")))
+}
+
+/// Info-ZIP's `zip` and `unzip`, the benchmark's native peers.
+pub fn ensure_zip(root: &Path) -> Result<(), String> {
+    if succeeds(command(root, "zip").arg("-v")) && succeeds(command(root, "unzip").arg("-v")) {
+        return Ok(());
+    }
+    println!("xtask: installing zip and unzip from Debian's packages");
+    apt_install(root, &["zip", "unzip"])?;
+    if !succeeds(command(root, "zip").arg("-v")) || !succeeds(command(root, "unzip").arg("-v")) {
+        return Err("zip or unzip does not run after installing them".into());
     }
     Ok(())
 }
 
 fn ensure_e2e_packages(root: &Path) -> Result<(), String> {
-    let e2e = root.join("e2e");
-    let installed = std::fs::metadata(e2e.join("node_modules/.package-lock.json")).and_then(|m| m.modified()).ok();
-    let wanted = std::fs::metadata(e2e.join("package-lock.json")).and_then(|m| m.modified()).ok();
+    ensure_npm_packages(&root.join("e2e"), "e2e")
+}
+
+/// `npm ci` in `folder` unless its node_modules is newer than its package-lock.json.
+pub fn ensure_npm_packages(folder: &Path, what: &str) -> Result<(), String> {
+    let installed = std::fs::metadata(folder.join("node_modules/.package-lock.json")).and_then(|m| m.modified()).ok();
+    let wanted = std::fs::metadata(folder.join("package-lock.json")).and_then(|m| m.modified()).ok();
     if matches!((installed, wanted), (Some(installed), Some(wanted)) if installed >= wanted) {
         return Ok(());
     }
-    println!("xtask: installing the e2e packages (npm ci)");
-    run(command(&e2e, "npm").args(["ci", "--no-audit", "--no-fund"]), "npm ci in e2e/")
+    println!("xtask: installing the {what} packages (npm ci)");
+    run(command(folder, "npm").args(["ci", "--no-audit", "--no-fund"]), &format!("npm ci in {what}"))
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 429: too many attempts; try again after `retry_after`.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: std::time::Duration },
+    /// 413: the body is larger than the server accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 400: the request itself could not be read (bad JSON, bad query string).
     #[error("{0}")]
     BadRequest(String),
@@ -63,6 +66,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -1,6 +1,8 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
 pub mod auth;
+pub mod bundle_files;
+pub mod cli;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -8,4 +10,5 @@ pub mod routes;
 pub mod serve;
 pub mod state;
 pub mod throttle;
+pub mod uploads;
 pub mod web_app;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wavehub_server::cli;
 use wavehub_server::serve::{self, ServeOptions};
 use wavehub_server::state::Config;
 
@@ -17,6 +18,23 @@ struct Cli {
 enum Command {
     /// Run the server: the API under /api/v1 and the web app.
     Serve(ServeArgs),
+    /// Validate a folder or a .wave file exactly as the server would (exit 0 valid, 1 invalid, 2 error).
+    Check {
+        /// An app folder (with app.toml at its top) or a .wave/.zip file.
+        path: PathBuf,
+        /// Print `{valid, errors, warnings, manifest}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Package a folder into a .wave (honours .appignore), validate it, and print its path.
+    Bundle {
+        /// The app folder; the current folder when left out.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Where to write the bundle; `<Name>.<Version>.wave` in the current folder by default.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -43,6 +61,11 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let args = match cli.command {
+        Command::Check { path, json } => return cli::check(&path, json),
+        Command::Bundle { dir, output } => return cli::bundle(&dir, output),
+        Command::Serve(args) => args,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WAVEHUB_LOG").unwrap_or_else(|_| "info".into()),
@@ -53,21 +76,16 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
-    let outcome = match cli.command {
-        Command::Serve(args) => {
-            let mut config = Config::new(args.data_dir, args.static_dir);
-            config.secure_cookies = args.secure_cookies;
-            config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
-            let options = ServeOptions {
-                listen: args.listen,
-                config,
-                admin_password: std::env::var("WAVEHUB_ADMIN_PASSWORD").ok(),
-                demo: args.demo,
-            };
-            runtime.block_on(serve::run(options))
-        }
+    let mut config = Config::new(args.data_dir, args.static_dir);
+    config.secure_cookies = args.secure_cookies;
+    config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
+    let options = ServeOptions {
+        listen: args.listen,
+        config,
+        admin_password: std::env::var("WAVEHUB_ADMIN_PASSWORD").ok(),
+        demo: args.demo,
     };
-    match outcome {
+    match runtime.block_on(serve::run(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }

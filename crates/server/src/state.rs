@@ -29,12 +29,31 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
     pub session_lifetime: chrono::Duration,
+    /// The largest bundle upload accepted, in bytes.
+    pub max_bundle_bytes: u64,
+    /// The rules every uploaded bundle is checked with.
+    pub bundle_options: wavehub_core::bundle::BundleOptions,
 }
 
 impl Config {
+    /// 1 GiB: far above real apps (wheels included), low enough to keep a disk from filling by accident.
+    pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 1 << 30;
+
+    /// Where uploads are written while they arrive and are checked.
+    pub fn upload_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
     /// Settings for tests and defaults: cookies without `Secure` (tests speak plain HTTP), a week
     /// per session.
     pub fn new(data_dir: PathBuf, static_dir: PathBuf) -> Self {
-        Config { static_dir, data_dir, secure_cookies: false, session_lifetime: chrono::Duration::days(7) }
+        Config {
+            static_dir,
+            data_dir,
+            secure_cookies: false,
+            session_lifetime: chrono::Duration::days(7),
+            max_bundle_bytes: Self::DEFAULT_MAX_BUNDLE_BYTES,
+            bundle_options: wavehub_core::bundle::BundleOptions::default(),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
 pub mod accounts;
+pub mod bundles;
 pub mod users;
 
 use crate::error::problem_response;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(accounts::me))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::delete_token))
+        .route("/bundles/validate", post(bundles::validate))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
         .fallback(api_not_found)

@@ -33,13 +33,20 @@ impl TestApp {
     /// A fresh server with one admin (`admin` / [`ADMIN_PASSWORD`]) and a web app folder holding
     /// an `index.html`.
     pub async fn new() -> TestApp {
+        Self::with_config(|_| {}).await
+    }
+
+    /// Like [`TestApp::new`], with settings changed by `configure`.
+    pub async fn with_config(configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let static_dir = dir.path().join("dist");
         std::fs::create_dir_all(&static_dir).unwrap();
         std::fs::write(static_dir.join("index.html"), "<!doctype html><title>Wavehub</title>").unwrap();
         std::fs::write(static_dir.join("app.js"), "console.log('hi')").unwrap();
         let db = wavehub_server::db::open(dir.path()).await.unwrap();
-        let state = AppState::new(db, Config::new(dir.path().to_path_buf(), static_dir));
+        let mut config = Config::new(dir.path().to_path_buf(), static_dir);
+        configure(&mut config);
+        let state = AppState::new(db, config);
         let app = TestApp { router: routes::router(state.clone()), state, _dir: dir };
         app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
         app
@@ -51,14 +58,7 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>, auth: Option<&str>) -> Reply {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(auth) = auth {
-            request = if auth.starts_with("wh_") || auth.starts_with("Bearer") {
-                request.header(header::AUTHORIZATION, format!("Bearer {}", auth.trim_start_matches("Bearer ")))
-            } else {
-                request.header(header::COOKIE, auth)
-            };
-        }
+        let request = Self::request(method, path, auth);
         let request = match body {
             Some(json) => request
                 .header(header::CONTENT_TYPE, "application/json")
@@ -66,6 +66,35 @@ impl TestApp {
             None => request.body(Body::empty()),
         }
         .unwrap();
+        self.send(request).await
+    }
+
+    /// A call whose body is raw bytes, as bundle uploads are.
+    pub async fn call_bytes(&self, method: Method, path: &str, bytes: Vec<u8>, auth: Option<&str>) -> Reply {
+        let request = Self::request(method, path, auth)
+            .header(header::CONTENT_TYPE, "application/zip")
+            .body(Body::from(bytes))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The path where the server keeps this test's data.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    fn request(method: Method, path: &str, auth: Option<&str>) -> axum::http::request::Builder {
+        let request = Request::builder().method(method).uri(path);
+        match auth {
+            Some(auth) if auth.starts_with("wh_") || auth.starts_with("Bearer") => {
+                request.header(header::AUTHORIZATION, format!("Bearer {}", auth.trim_start_matches("Bearer ")))
+            }
+            Some(cookie) => request.header(header::COOKIE, cookie),
+            None => request,
+        }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

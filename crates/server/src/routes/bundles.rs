@@ -1,0 +1,18 @@
+//! `POST /api/v1/bundles/validate`: the server's verdict on a bundle, storing nothing.
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::uploads;
+use axum::body::Body;
+use axum::extract::State;
+use wavehub_core::bundle::BundleReport;
+
+/// Any signed-in user may ask; the report is the same one an import would act on. The upload is
+/// deleted when the answer is sent.
+pub async fn validate(State(state): State<AppState>, _caller: Caller, body: Body) -> ApiResult<ApiJson<BundleReport>> {
+    let upload = uploads::receive(&state.config, body).await?;
+    let (_upload, report) = uploads::check(&state.config, upload).await?;
+    Ok(ApiJson(report))
+}

@@ -1,0 +1,157 @@
+//! `cargo xtask bench bundle`: the bundle engine's benchmark, natively and in headless Chromium.
+//!
+//! 1. tools: the wasm target, wasm-bindgen-cli (Cargo.lock's version), wasm-opt, Chromium, `zip` and
+//!    `unzip`, and `npm ci` in `bench/web/` (fflate, JSZip, playwright-core);
+//! 2. builds `wavehub-bench` natively (release) and for wasm32 twice: `release` (the one compared with
+//!    the peers) and `web-release` + `wasm-opt -Oz` (how the web app ships), each through
+//!    `wasm-bindgen --target web` into `target/bench-wasm/`;
+//! 3. `wavehub-bench native`: generates the data into `target/bench-data/` (reused when present) and
+//!    times ours beside `zip -6` and `unzip -t`;
+//! 4. `bench/web/run.mjs`: the same in Chromium beside fflate and JSZip;
+//! 5. `wavehub-bench report`: prints the table and writes `docs/bench-bundle.md`.
+
+use crate::process::{command, run};
+use crate::tools;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const USAGE: &str = "bench bundle";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const COMMAND: &str = "cargo xtask bench bundle";
+
+pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
+    match args {
+        [what] if what == "bundle" => bundle(root),
+        _ => Err(format!("usage: cargo xtask {USAGE}")),
+    }
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` at the root.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// A wasm build of the bench crate: cargo profile, folder name under `target/bench-wasm/`, the
+/// wasm-opt level (none for `release`: -O3 gained nothing measurable there), and what it is
+/// ("short name: details"; the table's rows show the short name, its notes the details).
+struct WasmBuild {
+    profile: &'static str,
+    name: &'static str,
+    wasm_opt: Option<&'static str>,
+    label: &'static str,
+}
+
+const WASM_BUILDS: &[WasmBuild] = &[
+    WasmBuild {
+        profile: "release",
+        name: "release",
+        wasm_opt: None,
+        label: "release build: cargo build --release (opt-level 3), no wasm-opt; the build compared with the peers",
+    },
+    WasmBuild {
+        profile: "web-release",
+        name: "web-release",
+        wasm_opt: Some("-Oz"),
+        label: "web-release build: the web app's profile (opt-level z, LTO, one codegen unit, panic=abort) \
+                then wasm-opt -Oz, as the web app ships",
+    },
+];
+
+fn bundle(root: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let step = |what: &str| println!("xtask: {what} ({:.0} s)", started.elapsed().as_secs_f64());
+
+    step("checking the tools");
+    tools::ensure_wasm_target(root)?;
+    let wasm_bindgen = tools::wasm_bindgen_version(root)?;
+    tools::ensure_cargo_tool(root, "wasm-bindgen", "wasm-bindgen-cli", &wasm_bindgen, false)?;
+    tools::ensure_wasm_opt(root)?;
+    tools::ensure_chromium(root)?;
+    tools::ensure_zip(root)?;
+    tools::ensure_npm_packages(&root.join("bench/web"), "bench/web")?;
+
+    step("building wavehub-bench (native, release)");
+    run(
+        command(root, "cargo").args(["build", "--release", "--package", "wavehub-bench", "--bin", "wavehub-bench"]),
+        "cargo build",
+    )?;
+    let target = target_dir(root);
+    let wasm_out = root.join("target/bench-wasm");
+    for build in WASM_BUILDS {
+        step(&format!("building wavehub-bench for the browser ({})", build.profile));
+        run(
+            command(root, "cargo").args([
+                "build",
+                "--profile",
+                build.profile,
+                "--package",
+                "wavehub-bench",
+                "--lib",
+                "--target",
+                WASM_TARGET,
+            ]),
+            "cargo build (wasm32)",
+        )?;
+        let out = wasm_out.join(build.name);
+        let _ = std::fs::remove_dir_all(&out);
+        let wasm = target.join(WASM_TARGET).join(build.profile).join("wavehub_bench.wasm");
+        run(command(root, "wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&out).arg(&wasm), "wasm-bindgen")?;
+        if let Some(level) = build.wasm_opt {
+            let file = out.join("wavehub_bench_bg.wasm");
+            run(
+                command(root, "wasm-opt")
+                    .arg(level)
+                    // What rustc's wasm32 target emits by default.
+                    .args(["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext"])
+                    .args(["--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
+                    .arg(&file)
+                    .arg("-o")
+                    .arg(&file),
+                "wasm-opt",
+            )?;
+        }
+    }
+
+    let bench_bin = target.join("release/wavehub-bench");
+    let data = root.join("target/bench-data");
+    let native_json = data.join("native.json");
+    let browser_json = data.join("browser.json");
+    step("generating the data (first run only) and measuring natively");
+    run(command(root, &bench_bin).arg("native").arg(&data).arg(&native_json), "wavehub-bench native")?;
+
+    step("measuring in headless Chromium");
+    let mut node = command(root.join("bench/web"), "node");
+    node.arg("run.mjs").arg("--data").arg(&data);
+    for build in WASM_BUILDS {
+        let mut spec = std::ffi::OsString::from(format!("{}=", build.name));
+        spec.push(wasm_out.join(build.name));
+        spec.push(format!("={}", build.label));
+        node.arg("--wasm").arg(spec);
+    }
+    node.arg("--native").arg(&native_json).arg("--out").arg(&browser_json).env("CHROMIUM_PATH", tools::chromium_path());
+    // A failed browser run still leaves the native table; the command then fails at the end.
+    let browser = run(&mut node, "the browser benchmark (bench/web/run.mjs)");
+    if let Err(message) = &browser {
+        println!("xtask: {message}; reporting the native numbers only");
+    }
+
+    step("report");
+    println!();
+    run(
+        command(root, &bench_bin)
+            .env("WAVEHUB_BENCH_ELAPSED_SECS", format!("{:.0}", started.elapsed().as_secs_f64()))
+            .arg("report")
+            .arg(&data)
+            .arg(&native_json)
+            .arg(if browser.is_ok() { browser_json.as_os_str() } else { "-".as_ref() })
+            .arg(root.join("docs/bench-bundle.md"))
+            .arg(COMMAND),
+        "wavehub-bench report",
+    )?;
+    println!();
+    println!("xtask: wrote docs/bench-bundle.md; the benchmark took {:.0} s", started.elapsed().as_secs_f64());
+    browser
+}
