@@ -373,7 +373,7 @@ pub fn should_store(path: &str) -> bool {
 
 /// Whether `path` can name a file in a bundle: the names the archive reader accepts. Relative,
 /// `/`-separated, no empty, `.` or `..` components, no backslash, no drive letter, no control
-/// characters (bytes 0–31 and 127), at most 65,535 bytes.
+/// characters (C0, DEL and C1, as the reader refuses them), at most 65,535 bytes.
 pub fn check_entry_path(path: &str) -> Result<(), Finding> {
     let bytes = path.as_bytes();
     let problem = if path.is_empty() {
@@ -384,7 +384,7 @@ pub fn check_entry_path(path: &str) -> Result<(), Finding> {
         "is absolute; paths start inside the app folder"
     } else if path.contains('\\') {
         "contains a backslash; folders are separated by `/`"
-    } else if bytes.iter().any(|&b| b < b' ' || b == 0x7f) {
+    } else if path.chars().any(char::is_control) {
         "contains a control character"
     } else if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
         "starts with a drive letter"
@@ -491,6 +491,7 @@ mod tests {
             "a\u{0}b",
             "tab\there",
             "del\u{7f}",
+            "c1\u{85}next-line",
             "C:/x.py",
             "c:x.py",
             "a//b",
