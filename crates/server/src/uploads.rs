@@ -6,8 +6,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::Config;
 use axum::body::Body;
 use futures_util::TryStreamExt;
-use std::io::Write;
 use tempfile::NamedTempFile;
+use tokio::io::AsyncWriteExt;
 use wavehub_core::bundle::BundleReport;
 
 /// A bundle that has arrived in full, in a temporary file that is removed on drop.
@@ -21,7 +21,8 @@ pub async fn receive(config: &Config, body: Body) -> ApiResult<Upload> {
     let upload_dir = config.upload_dir();
     tokio::fs::create_dir_all(&upload_dir).await.map_err(|e| anyhow::anyhow!("cannot create {}: {e}", upload_dir.display()))?;
     let file = NamedTempFile::new_in(&upload_dir).map_err(|e| anyhow::anyhow!("cannot create an upload file: {e}"))?;
-    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file.reopen().map_err(anyhow::Error::from)?);
+    let handle = tokio::fs::File::from_std(file.reopen().map_err(anyhow::Error::from)?);
+    let mut writer = tokio::io::BufWriter::with_capacity(1 << 20, handle);
     let mut size: u64 = 0;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream
@@ -36,10 +37,9 @@ pub async fn receive(config: &Config, body: Body) -> ApiResult<Upload> {
                 config.max_bundle_bytes >> 20
             )));
         }
-        // Writes of at most a chunk into a buffered file: short enough not to stall the runtime.
-        writer.write_all(&chunk).map_err(anyhow::Error::from)?;
+        writer.write_all(&chunk).await.map_err(anyhow::Error::from)?;
     }
-    writer.flush().map_err(anyhow::Error::from)?;
+    writer.flush().await.map_err(anyhow::Error::from)?;
     if size == 0 {
         return Err(ApiError::BadRequest("the request has no body: send the .wave file's bytes".into()));
     }
