@@ -3,6 +3,7 @@
 //
 // `cargo xtask test` sets WAVEHUB_BIN (the server binary) and WAVEHUB_STATIC_DIR (the built web app).
 
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,23 @@ export async function launchBrowser() {
 }
 
 /** Saves a screenshot under e2e/artifacts/ and returns its path. */
+/**
+ * A real server and a headless Chromium for the tests of one `describe` block: started before its
+ * tests, stopped after them. Read `.server` and `.browser` inside the tests.
+ */
+export function useServerAndBrowser() {
+  const live = { server: undefined, browser: undefined };
+  before(async () => {
+    live.server = await startServer();
+    live.browser = await launchBrowser();
+  });
+  after(async () => {
+    await live.browser?.close();
+    await live.server?.stop();
+  });
+  return live;
+}
+
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);

@@ -2,23 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer } from './harness.js';
+import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer, useServerAndBrowser } from './harness.js';
 
 describe('sign-in', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const live = useServerAndBrowser();
 
   test('a wrong password gets a clear message and no session', async () => {
-    const page = await browser.newPage();
-    await signIn(page, server.url, 'admin', 'not-the-password');
+    const page = await live.browser.newPage();
+    await signIn(page, live.server.url, 'admin', 'not-the-password');
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.equal((await alert.innerText()).trim(), 'Wrong username or password.');
@@ -29,10 +20,10 @@ describe('sign-in', () => {
   });
 
   test('an empty form is caught before anything is sent', async () => {
-    const page = await browser.newPage();
+    const page = await live.browser.newPage();
     const requests = [];
     page.on('request', (request) => { if (request.url().includes('/auth/login')) requests.push(request.url()); });
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${live.server.url}/login`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     assert.equal((await page.getByRole('alert').innerText()).trim(), 'Enter your username and password.');
     assert.deepEqual(requests, []);
@@ -40,9 +31,9 @@ describe('sign-in', () => {
   });
 
   test('the admin signs in, stays signed in across a reload, and signs out', async () => {
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
-    await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
+    await signIn(page, live.server.url, 'admin', ADMIN_PASSWORD);
     const account = page.getByTestId('account');
     await account.waitFor();
     assert.match(await account.innerText(), /admin/);
@@ -73,8 +64,8 @@ describe('sign-in', () => {
   });
 
   test('a page opened while signed out returns there after sign-in', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/admin/users`);
+    const page = await live.browser.newPage();
+    await page.goto(`${live.server.url}/admin/users`);
     await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
     await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
     await page.getByLabel('Username').fill('admin');

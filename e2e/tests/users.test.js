@@ -2,25 +2,16 @@
 // page hides from others.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer } from './harness.js';
+import { describe, test } from 'node:test';
+import { ADMIN_PASSWORD, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
 describe('users admin', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const live = useServerAndBrowser();
 
   test('an admin creates a user, changes their roles and deletes them; the user sees only what they may', async () => {
-    const adminContext = await browser.newContext();
+    const adminContext = await live.browser.newContext();
     const admin = await adminContext.newPage();
-    await signIn(admin, server.url, 'admin', ADMIN_PASSWORD);
+    await signIn(admin, live.server.url, 'admin', ADMIN_PASSWORD);
     await admin.getByTestId('account').waitFor();
     await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await admin.getByRole('heading', { name: 'Users' }).waitFor();
@@ -52,15 +43,15 @@ describe('users admin', () => {
     await admin.getByRole('alert').filter({ hasText: 'The username `uma` is taken' }).waitFor();
 
     // Uma signs in elsewhere: no admin navigation, and the server refuses the users API.
-    const umaContext = await browser.newContext();
+    const umaContext = await live.browser.newContext();
     const uma = await umaContext.newPage();
-    await signIn(uma, server.url, 'uma', 'uma-password');
+    await signIn(uma, live.server.url, 'uma', 'uma-password');
     await uma.getByTestId('account').waitFor();
     const nav = uma.getByRole('navigation', { name: 'Main' });
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Upload' }).count(), 0);
     assert.equal(await uma.evaluate(async () => (await fetch('/api/v1/users')).status), 403);
-    await uma.goto(`${server.url}/admin/users`);
+    await uma.goto(`${live.server.url}/admin/users`);
     await uma.getByText('Only admins manage accounts.').waitFor();
 
     // The admin makes uma an author; after a reload she can upload.

@@ -1,5 +1,8 @@
 //! Bundle rules over real archives made by the real packager: a good and a bad case for each rule.
 
+mod support;
+
+use support::noise;
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions, BundleReport, StructuralCheck};
 use wavehub_core::package::package_files;
 
@@ -23,19 +26,6 @@ fn png() -> Vec<u8> {
     bytes
 }
 
-/// Bytes that deflate cannot shrink much, so they take their room in the archive.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..len)
-        .map(|_| {
-            // xorshift64: cheap, deterministic, and without the repeats deflate feeds on.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
-}
 
 fn good_files() -> Vec<(String, Vec<u8>)> {
     vec![

@@ -1,6 +1,9 @@
 //! Packaging round trips: what the packager writes, the `zip` crate reads back byte for byte, and the
 //! same files always give the same bundle, however they are handed in.
 
+mod support;
+
+use support::noise;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -20,18 +23,6 @@ fn read_back(bytes: &[u8]) -> Vec<(String, CompressionMethod, Vec<u8>)> {
         .collect()
 }
 
-/// Bytes deflate cannot shrink (xorshift64).
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
-}
 
 fn text(len: usize) -> Vec<u8> {
     let line = b"from h2o_wave import main, app, Q, ui  # a line of an app\n";

@@ -1,8 +1,11 @@
-//! Helpers for the archive tests: a raw zip builder that can write any field wrong, and zip bombs.
+//! Helpers for the integration tests: a raw zip builder that can write any field wrong, zip bombs,
+//! and incompressible test data.
 
 #![allow(dead_code, unused_imports)]
 
 pub mod bombs;
+pub mod data;
 pub mod zip_builder;
 
+pub use data::noise;
 pub use zip_builder::{crc32, deflate, LocalAt, ZipBuilder, DEFLATED, STORED};
