@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wavehub_core::accounts::{LoginRequest, Me, NewUser, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
+use wavehub_core::apps::{AppDetail, AppPage, AppPatch, AppQuery, AppVersion};
 
 /// What can go wrong when the page talks to the server, in words meant for the person using it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +63,8 @@ impl ApiError {
     }
 }
 
-fn url(path: &str) -> String {
+/// The full path of an API endpoint (for links and `<img src>`, which the browser fetches itself).
+pub fn url(path: &str) -> String {
     format!("{API_PREFIX}{path}")
 }
 
@@ -132,6 +134,43 @@ pub async fn update_user(username: &str, patch: &UserPatch) -> Result<User, ApiE
 /// `DELETE /users/{username}`.
 pub async fn delete_user(username: &str) -> Result<(), ApiError> {
     send_empty(Request::delete(&url(&format!("/users/{username}")))).await
+}
+
+/// `GET /apps?...`: a page of the catalog.
+pub async fn list_apps(query: &AppQuery) -> Result<AppPage, ApiError> {
+    get(&format!("/apps?{}", query.to_query_string())).await
+}
+
+/// `GET /apps/{id}`.
+pub async fn get_app(id: i64) -> Result<AppDetail, ApiError> {
+    get(&format!("/apps/{id}")).await
+}
+
+/// `GET /app-names/{name}/versions`: newest first; empty when the caller sees none.
+pub async fn app_versions(name: &str) -> Result<Vec<AppVersion>, ApiError> {
+    let path = format!("/app-names/{}/versions", wavehub_core::apps::percent_encode(name));
+    get::<Page<AppVersion>>(&path).await.map(|page| page.items)
+}
+
+/// `PATCH /apps/{id}`.
+pub async fn update_app(id: i64, patch: &AppPatch) -> Result<AppDetail, ApiError> {
+    send(Request::patch(&url(&format!("/apps/{id}"))), patch).await
+}
+
+/// `DELETE /apps/{id}`.
+pub async fn delete_app(id: i64) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&format!("/apps/{id}")))).await
+}
+
+/// Where the browser loads an app's icon, screenshots and bundle from.
+pub fn app_icon_url(id: i64) -> String {
+    url(&format!("/apps/{id}/icon"))
+}
+pub fn app_screenshot_url(id: i64, n: u32) -> String {
+    url(&format!("/apps/{id}/screenshots/{n}"))
+}
+pub fn app_bundle_url(id: i64) -> String {
+    url(&format!("/apps/{id}/bundle"))
 }
 
 #[cfg(test)]

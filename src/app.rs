@@ -2,9 +2,12 @@
 
 use crate::components::layout::TopBar;
 use crate::pages::admin::users::UsersPage;
+use crate::pages::app_page::AppPage;
+use crate::pages::catalog::CatalogPage;
 use crate::pages::coming_soon::ComingSoon;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::upload::UploadPage;
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -18,18 +21,12 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=|| view! {
-                        <ComingSoon title="Catalog" what="Browse and search the apps shared with you."/>
-                    }/>
+                    <Route path=path!("/") view=CatalogPage/>
                     <Route path=path!("/apps/by-name/:name/rollout") view=|| view! {
                         <ComingSoon title="Roll out a version" what="Import a new version, test it privately, promote it and retire the old one."/>
                     }/>
-                    <Route path=path!("/apps/:id") view=|| view! {
-                        <ComingSoon title="App" what="An app's description, screenshots, versions and instances."/>
-                    }/>
-                    <Route path=path!("/upload") view=|| view! {
-                        <ComingSoon title="Upload an app" what="Drop a folder or a .wave bundle; it is checked in your browser before it is sent."/>
-                    }/>
+                    <Route path=path!("/apps/:id") view=AppPage/>
+                    <Route path=path!("/upload") view=UploadPage/>
                     <Route path=path!("/instances") view=|| view! {
                         <ComingSoon title="My instances" what="The app instances you launched, their status and logs."/>
                     }/>

@@ -1,2 +1,3 @@
+pub mod app_view;
 pub mod layout;
 pub mod messages;

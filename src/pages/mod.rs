@@ -1,4 +1,7 @@
 pub mod admin;
+pub mod app_page;
+pub mod catalog;
 pub mod coming_soon;
 pub mod login;
 pub mod not_found;
+pub mod upload;

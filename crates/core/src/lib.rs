@@ -7,8 +7,10 @@
 pub mod accounts;
 pub mod api;
 pub mod appignore;
+pub mod apps;
 pub mod archive;
 pub mod bundle;
 pub mod manifest;
+pub mod markdown;
 pub mod package;
 pub mod text;

@@ -125,3 +125,61 @@ fn trouble(message: &str) -> ExitCode {
     eprintln!("wavehub: {message}");
     ExitCode::from(TROUBLE)
 }
+
+/// `wavehub import PATH --server URL [--visibility V]`: check the bundle here with the server's
+/// rules (packaging a folder first), and upload it only when it is valid. The token comes from
+/// `WAVEHUB_TOKEN`. Exit 0 imported; 1 invalid or refused (exists, not allowed); 2 usage, I/O or
+/// network trouble.
+pub fn import(path: &Path, server: &str, visibility: &str, token: Option<String>) -> ExitCode {
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        return trouble("set WAVEHUB_TOKEN to an API token: create one on your account menu, or with POST /api/v1/tokens");
+    };
+    if let Err(message) = visibility.parse::<wavehub_core::apps::Visibility>() {
+        return trouble(&message);
+    }
+    let bytes = if path.is_dir() {
+        package_folder(path).map(|(_, bytes)| bytes)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(error) => return trouble(&format!("cannot read {}: {error}", path.display())),
+    };
+    let report = check_bundle_bytes(&bytes, &BundleOptions::default());
+    print_findings(&report);
+    if !report.valid {
+        println!("{}", summary(&report));
+        println!("nothing was uploaded");
+        return ExitCode::from(INVALID);
+    }
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}{}/apps?visibility={}", wavehub_core::api::API_PREFIX, visibility.to_ascii_uppercase());
+    let answer = ureq::post(&url)
+        .set("Authorization", &format!("Bearer {}", token.trim()))
+        .set("Content-Type", "application/zip")
+        .send_bytes(&bytes);
+    let (status, body) = match answer {
+        Ok(response) => (response.status(), response.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(status, response)) => (status, response.into_string().unwrap_or_default()),
+        Err(error) => return trouble(&format!("cannot reach {base}: {error}")),
+    };
+    if status == 201 {
+        let app: wavehub_core::apps::AppDetail = match serde_json::from_str(&body) {
+            Ok(app) => app,
+            Err(error) => return trouble(&format!("the server's answer could not be read: {error}")),
+        };
+        println!(
+            "imported {} {} as app {} ({}): {base}/apps/{}",
+            app.summary.name, app.summary.version, app.summary.id, app.summary.visibility, app.summary.id
+        );
+        return ExitCode::SUCCESS;
+    }
+    let problem: Option<wavehub_core::api::Problem> = serde_json::from_str(&body).ok();
+    for finding in problem.iter().flat_map(|p| &p.errors) {
+        println!("{}", finding_line(finding));
+    }
+    let message = problem.as_ref().map_or_else(|| format!("the server answered {status}"), |p| p.message().to_owned());
+    eprintln!("wavehub: import refused ({status}): {message}");
+    ExitCode::from(if matches!(status, 401 | 403 | 409 | 413 | 422) { INVALID } else { TROUBLE })
+}

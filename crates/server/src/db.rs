@@ -45,3 +45,10 @@ pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+/// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock at once, so concurrent
+/// writers queue on the busy timeout; with a plain (deferred) `BEGIN`, SQLite refuses a writer whose
+/// snapshot another commit made stale with "database is locked", without waiting.
+pub async fn begin_write(db: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}

@@ -1,9 +1,12 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
 pub mod auth;
+pub mod blobs;
 pub mod bundle_files;
+pub mod catalog;
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod routes;

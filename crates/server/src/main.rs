@@ -35,6 +35,17 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
+    /// Check a folder or .wave file, package it when needed, and upload it (token from WAVEHUB_TOKEN).
+    Import {
+        /// An app folder or a .wave/.zip file.
+        path: PathBuf,
+        /// The Wavehub server, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "WAVEHUB_SERVER")]
+        server: String,
+        /// PRIVATE (only you and admins) or ALL_USERS (the catalog).
+        #[arg(short = 'v', long, default_value = "PRIVATE")]
+        visibility: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -64,6 +75,9 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Command::Check { path, json } => return cli::check(&path, json),
         Command::Bundle { dir, output } => return cli::bundle(&dir, output),
+        Command::Import { path, server, visibility } => {
+            return cli::import(&path, &server, &visibility, std::env::var("WAVEHUB_TOKEN").ok())
+        }
         Command::Serve(args) => args,
     };
     tracing_subscriber::fmt()

@@ -8,8 +8,6 @@ use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use wavehub_core::accounts::{check_password, NewUser, Role};
 
-/// Where the blobs of uploaded bundles go inside the data dir.
-pub const BLOB_DIR: &str = "blobs";
 /// The account the first start creates.
 pub const FIRST_ADMIN: &str = "admin";
 
@@ -27,15 +25,13 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let config = options.config;
 
-    std::fs::create_dir_all(config.data_dir.join(BLOB_DIR))
+    std::fs::create_dir_all(config.data_dir.join(crate::blobs::BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
     let db = crate::db::open(&config.data_dir).await?;
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
-    if options.demo {
-        tracing::info!("--demo: no demo data is defined yet");
-    }
-
+    let shutdown = shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
     let state = AppState::new(db, config);
+    let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
     let app = routes::router(state.clone());
 
     let url = format!("http://{address}");
@@ -51,10 +47,13 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
     }
+    for line in demo_lines {
+        announce(line);
+    }
     // Tests and scripts wait for this exact line: the server answers from here on.
     announce(format!("Wavehub is listening on {url}"));
 
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     state.db.close().await;
     announce("Wavehub stopped.".into());
     Ok(())
@@ -100,26 +99,25 @@ async fn ensure_first_admin(db: &SqlitePool, given_password: Option<String>) -> 
     Ok(outcome)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        tokio::signal::ctrl_c().await.ok();
-    };
+/// Registers the Ctrl-C and SIGTERM handlers now, and returns a future that ends at the first of
+/// them. Registering before the "listening" line matters: a script that sends SIGTERM as soon as
+/// it reads that line must get a graceful stop, not the default action (killed).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?)
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.ok();
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 /// Prints a line for the person who started the server. A closed stdout (the terminal went away,

@@ -1,5 +1,6 @@
 //! What every handler can reach: the database and the server's configuration.
 
+use crate::blobs::BlobStore;
 use crate::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
@@ -10,11 +11,16 @@ pub struct AppState {
     pub db: SqlitePool,
     pub config: Arc<Config>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub blobs: BlobStore,
+    /// Held while a blob is stored or removed together with the rows that name it, so an import and
+    /// a delete of the same bytes cannot interleave (one removing a blob the other just counted on).
+    pub blob_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, config: Config) -> Self {
-        AppState { db, config: Arc::new(config), login_throttle: Arc::default() }
+        let blobs = BlobStore::new(&config.data_dir);
+        AppState { db, config: Arc::new(config), login_throttle: Arc::default(), blobs, blob_lock: Arc::default() }
     }
 }
 

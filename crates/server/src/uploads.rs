@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::Config;
 use axum::body::Body;
 use futures_util::TryStreamExt;
+use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use wavehub_core::bundle::BundleReport;
@@ -14,6 +15,8 @@ use wavehub_core::bundle::BundleReport;
 pub struct Upload {
     pub file: NamedTempFile,
     pub size: u64,
+    /// The SHA-256 of the bytes, lowercase hex: the name the blob is stored under.
+    pub sha256: String,
 }
 
 /// Streams `body` into a temporary file; 413 when it passes the configured limit.
@@ -24,6 +27,7 @@ pub async fn receive(config: &Config, body: Body) -> ApiResult<Upload> {
     let handle = tokio::fs::File::from_std(file.reopen().map_err(anyhow::Error::from)?);
     let mut writer = tokio::io::BufWriter::with_capacity(1 << 20, handle);
     let mut size: u64 = 0;
+    let mut hasher = Sha256::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream
         .try_next()
@@ -37,13 +41,14 @@ pub async fn receive(config: &Config, body: Body) -> ApiResult<Upload> {
                 config.max_bundle_bytes >> 20
             )));
         }
+        hasher.update(&chunk);
         writer.write_all(&chunk).await.map_err(anyhow::Error::from)?;
     }
     writer.flush().await.map_err(anyhow::Error::from)?;
     if size == 0 {
         return Err(ApiError::BadRequest("the request has no body: send the .wave file's bytes".into()));
     }
-    Ok(Upload { file, size })
+    Ok(Upload { file, size, sha256: hex::encode(hasher.finalize()) })
 }
 
 /// Both passes of the bundle check over an upload, on a blocking thread (it reads the whole file).
@@ -56,4 +61,14 @@ pub async fn check(config: &Config, upload: Upload) -> ApiResult<(Upload, Bundle
     .await
     .map_err(|e| anyhow::anyhow!("the bundle check stopped: {e}"))?
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot read the upload: {e}")))
+}
+
+/// An upload made from bytes already in memory (demo data), stored like a received body.
+pub fn from_bytes(config: &Config, bytes: &[u8]) -> std::io::Result<Upload> {
+    use std::io::Write;
+    std::fs::create_dir_all(config.upload_dir())?;
+    let mut file = NamedTempFile::new_in(config.upload_dir())?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    Ok(Upload { file, size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)) })
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
 pub mod accounts;
+pub mod apps;
 pub mod bundles;
 pub mod users;
 
@@ -27,6 +28,12 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::delete_token))
         .route("/bundles/validate", post(bundles::validate))
+        .route("/apps", get(apps::list).post(apps::import))
+        .route("/apps/{id}", get(apps::get).patch(apps::update).delete(apps::remove))
+        .route("/apps/{id}/icon", get(apps::icon))
+        .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
+        .route("/apps/{id}/bundle", get(apps::bundle))
+        .route("/app-names/{name}/versions", get(apps::versions))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
         .fallback(api_not_found)

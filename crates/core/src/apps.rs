@@ -1,0 +1,429 @@
+//! The App Store's shapes and rules: apps (one name+version each), their visibility, catalog
+//! queries, and the semantic-version order that "newest version" means everywhere.
+
+use crate::api::Finding;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// Who sees an app (and, later, an instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Visibility {
+    /// The owner and admins only.
+    #[default]
+    #[serde(rename = "PRIVATE")]
+    Private,
+    /// Everyone signed in: the catalog.
+    #[serde(rename = "ALL_USERS")]
+    AllUsers,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 2] = [Visibility::Private, Visibility::AllUsers];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "PRIVATE",
+            Visibility::AllUsers => "ALL_USERS",
+        }
+    }
+
+    /// What it means, in words for the page that offers the choice.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Visibility::Private => "only you and admins see it",
+            Visibility::AllUsers => "everyone signed in finds it in the catalog",
+        }
+    }
+}
+
+impl std::fmt::Display for Visibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Visibility {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Visibility::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| format!("visibility must be PRIVATE or ALL_USERS, not `{text}`"))
+    }
+}
+
+/// An app as the catalog lists it: enough for a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSummary {
+    pub id: i64,
+    pub name: String,
+    pub version: String,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The importer's username; `None` once their account is deleted.
+    pub owner: Option<String>,
+    pub visibility: Visibility,
+    pub created_at: String,
+    pub has_icon: bool,
+}
+
+/// How an app runs, as its page shows it (from the manifest's `[Runtime]`, `[[Env]]`, `[[File]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AppRuntime {
+    pub module: Option<String>,
+    pub runtime_version: Option<String>,
+    pub memory_limit: Option<String>,
+    pub memory_reservation: Option<String>,
+    pub cpu_limit: Option<String>,
+    pub cpu_reservation: Option<String>,
+    pub gpu_count: Option<u32>,
+    pub volume_mount: Option<String>,
+    pub volume_size: Option<String>,
+    /// `[[Env]]` names (values and secrets stay on the server).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// `[[File]]` paths.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+impl AppRuntime {
+    pub fn from_manifest(manifest: &crate::manifest::Manifest) -> Self {
+        let runtime = &manifest.runtime;
+        AppRuntime {
+            module: runtime.module.clone(),
+            runtime_version: runtime.runtime_version.clone(),
+            memory_limit: runtime.memory_limit.clone(),
+            memory_reservation: runtime.memory_reservation.clone(),
+            cpu_limit: runtime.cpu_limit.clone(),
+            cpu_reservation: runtime.cpu_reservation.clone(),
+            gpu_count: runtime.gpu_count,
+            volume_mount: runtime.volume_mount.clone(),
+            volume_size: runtime.volume_size.clone(),
+            env: manifest.env.iter().map(|e| e.name.clone()).collect(),
+            files: manifest.files.iter().map(|f| f.path.clone()).collect(),
+        }
+    }
+}
+
+/// `GET /apps/{id}`: everything the app page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppDetail {
+    #[serde(flatten)]
+    pub summary: AppSummary,
+    /// The LongDescription file's Markdown, as written (render it with [`crate::markdown`]).
+    pub long_description: Option<String>,
+    pub runtime: AppRuntime,
+    /// How many screenshots `/apps/{id}/screenshots/{n}` serves (n counts from 0).
+    pub screenshots: u32,
+    pub bundle_size: u64,
+    pub sha256: String,
+    /// Whether the caller may change visibility and delete it (the server checks again).
+    #[serde(default)]
+    pub can_manage: bool,
+}
+
+/// `PATCH /apps/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPatch {
+    pub visibility: Visibility,
+}
+
+/// One version in `GET /app-names/{name}/versions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppVersion {
+    pub id: i64,
+    pub version: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub visibility: Visibility,
+    pub created_at: String,
+    /// Instances that are not terminated.
+    pub instances: u64,
+}
+
+/// The catalog's sort orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppSort {
+    /// Best match first when searching; by title otherwise.
+    #[default]
+    Relevance,
+    Title,
+    Newest,
+    Oldest,
+    Name,
+}
+
+impl AppSort {
+    pub const ALL: [AppSort; 5] = [AppSort::Relevance, AppSort::Title, AppSort::Newest, AppSort::Oldest, AppSort::Name];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppSort::Relevance => "relevance",
+            AppSort::Title => "title",
+            AppSort::Newest => "newest",
+            AppSort::Oldest => "oldest",
+            AppSort::Name => "name",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AppSort::Relevance => "Best match",
+            AppSort::Title => "Title A–Z",
+            AppSort::Newest => "Newest first",
+            AppSort::Oldest => "Oldest first",
+            AppSort::Name => "Name A–Z",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AppSort> {
+        AppSort::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// `GET /apps` query parameters. Every filter is optional; they combine with AND.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AppQuery {
+    /// Words to find in name, title, description and keywords (prefix match, all words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// `me`: only the caller's apps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    /// Only the newest visible version of each name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub latest: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<AppSort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+}
+
+impl AppQuery {
+    /// The paging part, with the API's defaults.
+    pub fn paging(&self) -> crate::api::PageRequest {
+        let default = crate::api::PageRequest::default();
+        crate::api::PageRequest {
+            page: self.page.unwrap_or(default.page),
+            page_size: self.page_size.unwrap_or(default.page_size),
+        }
+    }
+
+    /// The findings that make this query invalid; empty when it is fine.
+    pub fn check(&self) -> Vec<Finding> {
+        let mut findings = self.paging().check();
+        if let Some(owner) = &self.owner {
+            if owner != "me" {
+                findings.push(Finding::field_error("owner.invalid", "owner", "owner takes only `me` (your own apps)"));
+            }
+        }
+        if self.q.as_deref().is_some_and(|q| q.len() > MAX_QUERY_LEN) {
+            findings.push(Finding::field_error(
+                "q.too_long",
+                "q",
+                format!("the search text is longer than {MAX_QUERY_LEN} characters; search for fewer words"),
+            ));
+        }
+        findings
+    }
+
+    /// The query string (without `?`) for this query, empty values left out: the catalog keeps its
+    /// filters in the page URL with it, and the API client sends it.
+    pub fn to_query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut text = |key, value: &Option<String>| {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                pairs.push((key, value.to_owned()));
+            }
+        };
+        text("q", &self.q);
+        text("category", &self.category);
+        text("tag", &self.tag);
+        text("owner", &self.owner);
+        text("name", &self.name);
+        if let Some(visibility) = self.visibility {
+            pairs.push(("visibility", visibility.as_str().to_owned()));
+        }
+        if self.latest {
+            pairs.push(("latest", "true".to_owned()));
+        }
+        if let Some(sort) = self.sort {
+            pairs.push(("sort", sort.as_str().to_owned()));
+        }
+        if let Some(page) = self.page {
+            pairs.push(("page", page.to_string()));
+        }
+        if let Some(page_size) = self.page_size {
+            pairs.push(("page_size", page_size.to_string()));
+        }
+        pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
+    }
+}
+
+/// The longest search text accepted.
+pub const MAX_QUERY_LEN: usize = 200;
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for query strings.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// A value and how many apps carry it, for the catalog's filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// `GET /apps`: a page of apps plus the counts the filters show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPage {
+    pub items: Vec<AppSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+    /// Categories among the apps that match the search (other filters left out), most used first.
+    #[serde(default)]
+    pub categories: Vec<FacetCount>,
+    /// Tags among the apps that match the search (other filters left out), most used first.
+    #[serde(default)]
+    pub tags: Vec<FacetCount>,
+}
+
+/// Compares two app versions by semantic-version precedence (prerelease before release, build
+/// metadata ignored). Versions that are not semver (the validator refuses them, but old rows may
+/// hold anything) sort below every semver version, by text.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    match (semver::Version::parse(a), semver::Version::parse(b)) {
+        (Ok(a), Ok(b)) => a.cmp_precedence(&b),
+        (Ok(_), Err(_)) => Ordering::Greater,
+        (Err(_), Ok(_)) => Ordering::Less,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+/// A text whose byte order is the versions' semver precedence, so a database can sort by it and
+/// take `MAX` of it: `MAJOR.MINOR.PATCH` zero-padded, then `~` for a release or `-` and the
+/// prerelease identifiers (numbers zero-padded after `0`, words after `1`, joined by `!`, which
+/// sorts below every character an identifier may hold). Not semver: `!` and the text (lowest).
+pub fn version_sort_key(version: &str) -> String {
+    let Ok(parsed) = semver::Version::parse(version) else {
+        return format!("!{version}");
+    };
+    let mut key = format!("{:020}.{:020}.{:020}", parsed.major, parsed.minor, parsed.patch);
+    if parsed.pre.is_empty() {
+        key.push('~');
+    } else {
+        key.push('-');
+        let identifiers: Vec<String> = parsed
+            .pre
+            .as_str()
+            .split('.')
+            .map(|id| match id.parse::<u64>() {
+                Ok(number) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => format!("0{number:020}"),
+                _ => format!("1{id}"),
+            })
+            .collect();
+        key.push_str(&identifiers.join("!"));
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ordered lowest to highest, including semver.org's own precedence example.
+    const ASCENDING: &[&str] = &[
+        "0.0.1",
+        "0.1.0",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-alpha-x",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.2.0",
+        "1.10.0",
+        "2.0.0",
+        "10.0.0",
+    ];
+
+    #[test]
+    fn compare_versions_follows_semver_precedence() {
+        for pair in ASCENDING.windows(2) {
+            assert_eq!(compare_versions(pair[0], pair[1]), Ordering::Less, "{} < {}", pair[0], pair[1]);
+            assert_eq!(compare_versions(pair[1], pair[0]), Ordering::Greater);
+        }
+        assert_eq!(compare_versions("1.0.0+build.1", "1.0.0"), Ordering::Equal);
+        assert_eq!(compare_versions("not-semver", "0.0.1"), Ordering::Less);
+    }
+
+    #[test]
+    fn sort_keys_order_like_compare_versions() {
+        for a in ASCENDING {
+            for b in ASCENDING {
+                assert_eq!(version_sort_key(a).cmp(&version_sort_key(b)), compare_versions(a, b), "{a} vs {b}");
+            }
+        }
+        assert!(version_sort_key("garbage") < version_sort_key("0.0.0-0"));
+    }
+
+    #[test]
+    fn visibility_parses_either_case_and_says_what_it_means() {
+        assert_eq!("all_users".parse::<Visibility>(), Ok(Visibility::AllUsers));
+        assert_eq!("PRIVATE".parse::<Visibility>(), Ok(Visibility::Private));
+        assert!("PUBLIC".parse::<Visibility>().unwrap_err().contains("PRIVATE or ALL_USERS"));
+        assert_eq!(serde_json::to_string(&Visibility::AllUsers).unwrap(), "\"ALL_USERS\"");
+    }
+
+    #[test]
+    fn query_strings_leave_out_empty_filters_and_encode_values() {
+        let query = AppQuery {
+            q: Some("credit risk & more".into()),
+            category: Some("".into()),
+            tag: Some("DATA_SCIENCE".into()),
+            latest: true,
+            sort: Some(AppSort::Newest),
+            page: Some(2),
+            ..AppQuery::default()
+        };
+        assert_eq!(query.to_query_string(), "q=credit%20risk%20%26%20more&tag=DATA_SCIENCE&latest=true&sort=newest&page=2");
+        assert_eq!(AppQuery::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn query_checks_owner_paging_and_length() {
+        assert!(AppQuery::default().check().is_empty());
+        let bad = AppQuery { owner: Some("alice".into()), page: Some(0), q: Some("x".repeat(201)), ..AppQuery::default() };
+        let codes: Vec<String> = bad.check().into_iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["page.invalid", "owner.invalid", "q.too_long"]);
+    }
+}

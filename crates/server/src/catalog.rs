@@ -1,0 +1,516 @@
+//! The App Store's data: importing a checked bundle, and reading apps back. Who may see an app is
+//! decided by one SQL condition, [`push_visible`], that every query about apps goes through.
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::uploads::Upload;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::collections::HashMap;
+use wavehub_core::accounts::Role;
+use wavehub_core::api::Finding;
+use wavehub_core::apps::{
+    version_sort_key, AppDetail, AppPage, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
+};
+use wavehub_core::bundle::BundleReport;
+use wavehub_core::manifest::Manifest;
+
+/// How many values each catalog filter lists at most.
+const FACET_LIMIT: i64 = 40;
+
+/// Who is looking: the owner of an app and admins see it whatever its visibility.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub is_admin: bool,
+}
+
+impl From<&Caller> for Viewer {
+    fn from(caller: &Caller) -> Self {
+        Viewer { user_id: caller.user_id, is_admin: caller.is_admin() }
+    }
+}
+
+/// Appends the condition "the viewer may see app `alias`" (PRIVATE: owner and admins; ALL_USERS:
+/// everyone signed in). The one place that rule is written.
+fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer) {
+    if viewer.is_admin {
+        builder.push("1 = 1");
+    } else {
+        builder.push(format!("({alias}.visibility = 'ALL_USERS' OR {alias}.owner_id = "));
+        builder.push_bind(viewer.user_id);
+        builder.push(")");
+    }
+}
+
+/// May import: authors and admins.
+pub fn require_importer(caller: &Caller) -> ApiResult<()> {
+    if caller.roles.iter().any(|role| matches!(role, Role::Admin | Role::Author)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("Only authors and admins may import apps; ask an admin for the author role.".into()))
+    }
+}
+
+/// Imports a bundle that arrived in full: refuses an invalid one with its findings, checks that the
+/// caller may publish under the name, then inserts the rows and moves the blob into place in one
+/// step. Nothing is left behind when any step fails: the upload file is deleted when dropped, the
+/// transaction rolls back, and a blob this import created is removed again.
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    visibility: Visibility,
+    upload: Upload,
+    report: BundleReport,
+) -> ApiResult<AppDetail> {
+    require_importer(caller)?;
+    let manifest = match (&report.manifest, report.valid) {
+        (Some(manifest), true) => manifest.clone(),
+        _ => return Err(invalid_bundle(&report)),
+    };
+    let name = manifest.app.name.clone();
+    let version = manifest.app.version.clone();
+    check_name_owner(&state.db, caller, &name).await?;
+
+    let now = db::now();
+    // Blob lock first, then the database's write lock: the same order as `delete`, so neither can
+    // hold one while waiting for the other.
+    let blob_guard = state.blob_lock.lock().await;
+    let mut tx = db::begin_write(&state.db).await?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO apps (name, version, version_key, title, description, long_description, category, keywords,
+                           owner_id, visibility, manifest, sha256, bundle_size, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&name)
+    .bind(&version)
+    .bind(version_sort_key(&version))
+    .bind(manifest.title_or_name())
+    .bind(manifest.app.description.clone().unwrap_or_default())
+    .bind(&report.long_description)
+    .bind(manifest.app.category.as_deref().map(str::trim).filter(|c| !c.is_empty()))
+    .bind(serde_json::to_string(&manifest.app.keywords.clone().unwrap_or_default()).map_err(anyhow::Error::from)?)
+    .bind(caller.user_id)
+    .bind(visibility.as_str())
+    .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
+    .bind(&upload.sha256)
+    .bind(upload.size as i64)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Err(error) if db::is_unique_violation(&error) => return Err(version_exists(&name, &version)),
+        other => other?,
+    };
+    insert_images(&mut tx, id, &report).await?;
+    for tag in manifest.app.tags.iter().flatten().filter(|t| !t.trim().is_empty()) {
+        sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(tag.trim())
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    let blobs = state.blobs.clone();
+    let sha256 = upload.sha256.clone();
+    let created_blob = tokio::task::spawn_blocking(move || blobs.put(upload.file, &sha256))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
+    if let Err(error) = tx.commit().await {
+        if created_blob {
+            if let Err(remove_error) = state.blobs.remove(&upload.sha256) {
+                tracing::error!(sha256 = %upload.sha256, error = %remove_error, "cannot remove the blob of a failed import");
+            }
+        }
+        return Err(error.into());
+    }
+    drop(blob_guard);
+    tracing::info!(actor = %caller.username, app = %name, version = %version, id, "app imported");
+    load_detail(&state.db, Viewer::from(caller), id).await
+}
+
+/// The 422 for a bundle that breaks rules: its errors first, then its warnings.
+pub fn invalid_bundle(report: &BundleReport) -> ApiError {
+    let count = report.errors.len();
+    let detail = match count {
+        0 => "The bundle could not be read as an app; nothing was stored.".to_owned(),
+        1 => format!("The bundle has 1 error; nothing was stored. {}", report.errors[0].message),
+        n => format!("The bundle has {n} errors; nothing was stored. See `errors`."),
+    };
+    let findings = report.errors.iter().chain(&report.warnings).cloned().collect();
+    ApiError::Invalid { detail, findings }
+}
+
+fn version_exists(name: &str, version: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "Version {version} of {name} already exists, and versions cannot be replaced; raise Version in app.toml and import again."
+    ))
+}
+
+/// A name belongs to whoever imported its first version: other authors may not publish versions of
+/// it (the catalog would show their version as the app's newest). Admins may.
+async fn check_name_owner(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<()> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let owners: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ? GROUP BY a.owner_id, u.username",
+    )
+    .bind(name)
+    .fetch_all(db)
+    .await?;
+    if owners.is_empty() || owners.iter().any(|(id, _)| *id == Some(caller.user_id)) {
+        return Ok(());
+    }
+    let holder = owners.iter().find_map(|(_, username)| username.clone()).unwrap_or_else(|| "another account".into());
+    Err(ApiError::Forbidden(format!(
+        "The app name {name} belongs to {holder}; only they and admins may import versions of it. Choose another Name in app.toml, or ask an admin."
+    )))
+}
+
+async fn insert_images(tx: &mut sqlx::Transaction<'_, Sqlite>, app_id: i64, report: &BundleReport) -> ApiResult<()> {
+    let icon = report.icon.iter().map(|path| ("icon", 0, path));
+    let screenshots = report.screenshots.iter().enumerate().map(|(n, path)| ("screenshot", n, path));
+    for (kind, position, path) in icon.chain(screenshots) {
+        let Some(image) = report.image(path) else { continue };
+        sqlx::query("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(app_id)
+            .bind(kind)
+            .bind(position as i64)
+            .bind(path)
+            .bind(image.kind.media_type())
+            .bind(&image.bytes)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The columns an [`AppSummary`] is read from, in [`SummaryRow`]'s order.
+const SUMMARY_COLUMNS: &str = "a.id, a.name, a.version, a.title, a.description, a.category, a.keywords, u.username, \
+     a.visibility, a.created_at, EXISTS (SELECT 1 FROM app_images i WHERE i.app_id = a.id AND i.kind = 'icon')";
+
+type SummaryRow = (i64, String, String, String, String, Option<String>, String, Option<String>, String, String, bool);
+
+fn summary_from_row(row: SummaryRow, tags: Vec<String>) -> ApiResult<AppSummary> {
+    let (id, name, version, title, description, category, keywords, owner, visibility, created_at, has_icon) = row;
+    Ok(AppSummary {
+        id,
+        name,
+        version,
+        title,
+        description,
+        category,
+        keywords: serde_json::from_str(&keywords).unwrap_or_default(),
+        tags,
+        owner,
+        visibility: visibility.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?,
+        created_at,
+        has_icon,
+    })
+}
+
+/// The tags of each of `ids`, sorted.
+async fn load_tags(db: &SqlitePool, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<String>>> {
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(tags);
+    }
+    let mut builder = QueryBuilder::<Sqlite>::new("SELECT app_id, tag FROM app_tags WHERE app_id IN (");
+    let mut separated = builder.separated(", ");
+    for id in ids {
+        separated.push_bind(*id);
+    }
+    builder.push(") ORDER BY tag");
+    let rows: Vec<(i64, String)> = builder.build_query_as().fetch_all(db).await?;
+    for (id, tag) in rows {
+        tags.entry(id).or_default().push(tag);
+    }
+    Ok(tags)
+}
+
+/// Which filters a query applies: facet counts leave out the facets' own filters, so choosing a
+/// category still shows the other categories.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Filters {
+    All,
+    SearchOnly,
+}
+
+/// `FROM ... WHERE ...` of a catalog query.
+fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer, query: &AppQuery, search: Option<&str>, filters: Filters) {
+    builder.push(" FROM apps a LEFT JOIN users u ON u.id = a.owner_id");
+    if search.is_some() {
+        builder.push(" JOIN apps_fts ON apps_fts.rowid = a.id");
+    }
+    builder.push(" WHERE ");
+    push_visible(builder, "a", viewer);
+    if let Some(search) = search {
+        builder.push(" AND apps_fts MATCH ");
+        builder.push_bind(search.to_owned());
+    }
+    push_scope(builder, "a", viewer, query);
+    if let Some(name) = query.name.as_deref().filter(|n| !n.is_empty()) {
+        builder.push(" AND a.name = ");
+        builder.push_bind(name.to_owned());
+    }
+    if query.latest {
+        // The newest version (semver) of the name among those the caller sees in this scope.
+        builder.push(" AND a.version_key = (SELECT MAX(b.version_key) FROM apps b WHERE b.name = a.name AND ");
+        push_visible(builder, "b", viewer);
+        push_scope(builder, "b", viewer, query);
+        builder.push(")");
+    }
+    if filters == Filters::All {
+        if let Some(category) = query.category.as_deref().filter(|c| !c.is_empty()) {
+            builder.push(" AND a.category = ");
+            builder.push_bind(category.to_owned());
+        }
+        if let Some(tag) = query.tag.as_deref().filter(|t| !t.is_empty()) {
+            builder.push(" AND EXISTS (SELECT 1 FROM app_tags t WHERE t.app_id = a.id AND t.tag = ");
+            builder.push_bind(tag.to_owned());
+            builder.push(")");
+        }
+    }
+}
+
+/// The visibility and owner filters, which also bound what "latest" means.
+fn push_scope(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer, query: &AppQuery) {
+    if let Some(visibility) = query.visibility {
+        builder.push(format!(" AND {alias}.visibility = "));
+        builder.push_bind(visibility.as_str());
+    }
+    if query.owner.as_deref() == Some("me") {
+        builder.push(format!(" AND {alias}.owner_id = "));
+        builder.push_bind(viewer.user_id);
+    }
+}
+
+/// The words of a search as an FTS5 query: each word a quoted prefix, all required. `None` when
+/// there is nothing to search for.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// `GET /apps`: a page of the apps the viewer sees, with facet counts.
+pub async fn list(db: &SqlitePool, viewer: Viewer, query: &AppQuery) -> ApiResult<AppPage> {
+    ApiError::check(query.check())?;
+    let paging = query.paging();
+    let search = query.q.as_deref().and_then(fts_query);
+    let search = search.as_deref();
+
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+    push_from_where(&mut count, viewer, query, search, Filters::All);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS}"));
+    push_from_where(&mut select, viewer, query, search, Filters::All);
+    select.push(match (query.sort.unwrap_or_default(), search.is_some()) {
+        (AppSort::Relevance, true) => " ORDER BY bm25(apps_fts, 10.0, 5.0, 1.0, 2.0), a.id",
+        (AppSort::Relevance | AppSort::Title, _) => " ORDER BY LOWER(a.title), a.name, a.version_key DESC",
+        (AppSort::Newest, _) => " ORDER BY a.created_at DESC, a.id DESC",
+        (AppSort::Oldest, _) => " ORDER BY a.created_at, a.id",
+        (AppSort::Name, _) => " ORDER BY a.name, a.version_key DESC",
+    });
+    select.push(" LIMIT ");
+    select.push_bind(i64::from(paging.page_size));
+    select.push(" OFFSET ");
+    select.push_bind(paging.offset() as i64);
+    let rows: Vec<SummaryRow> = select.build_query_as().fetch_all(db).await?;
+
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let mut tags = load_tags(db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let id = row.0;
+            summary_from_row(row, tags.remove(&id).unwrap_or_default())
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+
+    let categories = facet(db, viewer, query, search, "a.category", "").await?;
+    let tags = facet(db, viewer, query, search, "t.tag", " JOIN app_tags t ON t.app_id = a.id").await?;
+    Ok(AppPage { items, total: total as u64, page: paging.page, page_size: paging.page_size, categories, tags })
+}
+
+/// Counts of each value of `column` among the apps matching the search and scope.
+async fn facet(
+    db: &SqlitePool,
+    viewer: Viewer,
+    query: &AppQuery,
+    search: Option<&str>,
+    column: &str,
+    join: &str,
+) -> ApiResult<Vec<FacetCount>> {
+    let mut builder = QueryBuilder::<Sqlite>::new(format!("SELECT {column}, COUNT(*) FROM ("));
+    builder.push("SELECT a.id, a.category");
+    push_from_where(&mut builder, viewer, query, search, Filters::SearchOnly);
+    builder.push(format!(") a{join} WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT "));
+    builder.push_bind(FACET_LIMIT);
+    let rows: Vec<(String, i64)> = builder.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(value, count)| FacetCount { value, count: count as u64 }).collect())
+}
+
+/// One app the viewer may see, or 404 (also when it exists but is PRIVATE to someone else).
+pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
+    let mut builder = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {SUMMARY_COLUMNS}, a.long_description, a.manifest, a.bundle_size, a.sha256, a.owner_id, \
+         (SELECT COUNT(*) FROM app_images i WHERE i.app_id = a.id AND i.kind = 'screenshot') \
+         FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id = "
+    ));
+    builder.push_bind(id);
+    builder.push(" AND ");
+    push_visible(&mut builder, "a", viewer);
+    let row: Option<sqlx::sqlite::SqliteRow> = builder.build().fetch_optional(db).await?;
+    let row = row.ok_or_else(|| app_not_found(id))?;
+    use sqlx::Row;
+    let summary_row: SummaryRow = (
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+    );
+    let long_description: Option<String> = row.try_get(11)?;
+    let manifest: String = row.try_get(12)?;
+    let bundle_size: i64 = row.try_get(13)?;
+    let sha256: String = row.try_get(14)?;
+    let owner_id: Option<i64> = row.try_get(15)?;
+    let screenshots: i64 = row.try_get(16)?;
+    let manifest: Manifest = serde_json::from_str(&manifest).map_err(anyhow::Error::from)?;
+    let tags = load_tags(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(AppDetail {
+        summary: summary_from_row(summary_row, tags)?,
+        long_description,
+        runtime: AppRuntime::from_manifest(&manifest),
+        screenshots: screenshots as u32,
+        bundle_size: bundle_size as u64,
+        sha256,
+        can_manage: viewer.is_admin || owner_id == Some(viewer.user_id),
+    })
+}
+
+pub fn app_not_found(id: i64) -> ApiError {
+    ApiError::NotFound(format!("There is no app {id}, or it is private to its owner."))
+}
+
+/// 404 unless the viewer sees the app, 403 unless they may change it (owner or admin).
+pub async fn require_manager(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
+    let app = load_detail(db, viewer, id).await?;
+    if app.can_manage {
+        Ok(app)
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "Only the owner of {} {} and admins may change or delete it.",
+            app.summary.name, app.summary.version
+        )))
+    }
+}
+
+/// `PATCH /apps/{id}`: the new visibility.
+pub async fn set_visibility(db: &SqlitePool, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<AppDetail> {
+    let viewer = Viewer::from(caller);
+    let app = require_manager(db, viewer, id).await?;
+    sqlx::query("UPDATE apps SET visibility = ?, updated_at = ? WHERE id = ?")
+        .bind(visibility.as_str())
+        .bind(db::now())
+        .bind(id)
+        .execute(db)
+        .await?;
+    tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, %visibility, "app visibility changed");
+    load_detail(db, viewer, id).await
+}
+
+/// `DELETE /apps/{id}`: the row, its images and tags, and the blob when no other app shares it.
+pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ApiResult<()> {
+    let app = require_manager(&state.db, Viewer::from(caller), id).await?;
+    let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    let still_used: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    if still_used == 0 {
+        if let Err(error) = state.blobs.remove(&app.sha256) {
+            // The row is gone; a leftover blob wastes space but breaks nothing.
+            tracing::error!(sha256 = %app.sha256, %error, "cannot remove the blob of a deleted app");
+        }
+    }
+    tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, "app deleted");
+    Ok(())
+}
+
+/// An image of an app the viewer sees: `(media type, bytes)`.
+pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, position: i64) -> ApiResult<(String, Vec<u8>)> {
+    load_detail(db, viewer, id).await?;
+    let image: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT media_type, bytes FROM app_images WHERE app_id = ? AND kind = ? AND position = ?")
+            .bind(id)
+            .bind(kind)
+            .bind(position)
+            .fetch_optional(db)
+            .await?;
+    image.ok_or_else(|| match kind {
+        "icon" => ApiError::NotFound(format!("App {id} has no icon.")),
+        _ => ApiError::NotFound(format!("App {id} has no screenshot {position}.")),
+    })
+}
+
+/// `GET /app-names/{name}/versions`: the versions the viewer sees, newest semver first.
+pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<Vec<AppVersion>> {
+    let mut builder = QueryBuilder::<Sqlite>::new(
+        "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ",
+    );
+    builder.push_bind(name.to_owned());
+    builder.push(" AND ");
+    push_visible(&mut builder, "a", viewer);
+    builder.push(" ORDER BY a.version_key DESC");
+    let rows: Vec<(i64, String, String, Option<String>, String, String)> = builder.build_query_as().fetch_all(db).await?;
+    rows.into_iter()
+        .map(|(id, version, title, owner, visibility, created_at)| {
+            Ok(AppVersion {
+                id,
+                version,
+                title,
+                owner,
+                visibility: visibility.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?,
+                created_at,
+                // Instances arrive with the runner; until then no version has any.
+                instances: 0,
+            })
+        })
+        .collect()
+}
+
+/// A finding for a bad `visibility` query parameter.
+pub fn visibility_finding(message: String) -> Finding {
+    Finding::field_error("visibility.invalid", "visibility", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_words_become_quoted_prefixes() {
+        assert_eq!(fts_query("churn risk").as_deref(), Some("\"churn\"* \"risk\"*"));
+        assert_eq!(fts_query("  \"quoted\"  OR  ").as_deref(), Some("\"quoted\"* \"OR\"*"));
+        assert_eq!(fts_query("ai.wavehub-demo").as_deref(), Some("\"ai.wavehub-demo\"*"));
+        assert_eq!(fts_query("  * ( ) "), None);
+        assert_eq!(fts_query(""), None);
+    }
+}

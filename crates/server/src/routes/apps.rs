@@ -1,0 +1,133 @@
+//! `/apps` and `/app-names`: import, the catalog, an app's page data, its images and bundle,
+//! visibility and delete. The rules are in [`crate::catalog`]; this module reads requests and
+//! shapes answers.
+
+use crate::auth::Caller;
+use crate::catalog::{self, Viewer};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use crate::uploads;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use wavehub_core::api::Page;
+use wavehub_core::apps::{AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+
+#[derive(Debug, Deserialize)]
+pub struct ImportParams {
+    #[serde(default)]
+    visibility: Option<String>,
+}
+
+/// `POST /apps?visibility=`: the body is the `.wave`. 201 with the app; 409 when the name+version
+/// exists; 422 with the findings when the bundle breaks rules.
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Body,
+) -> ApiResult<impl IntoResponse> {
+    // Refuse before reading a large body the caller may not send anyway.
+    catalog::require_importer(&caller)?;
+    let visibility = match params.visibility.as_deref() {
+        None | Some("") => Visibility::Private,
+        Some(text) => text.parse().map_err(|message| ApiError::invalid(vec![catalog::visibility_finding(message)]))?,
+    };
+    let upload = uploads::receive(&state.config, body).await?;
+    let (upload, report) = uploads::check(&state.config, upload).await?;
+    let app = catalog::import(&state, &caller, visibility, upload, report).await?;
+    let location = format!("{}/apps/{}", wavehub_core::api::API_PREFIX, app.summary.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(app)))
+}
+
+/// `GET /apps`: the catalog as the caller sees it.
+pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
+    Ok(ApiJson(catalog::list(&state.db, Viewer::from(&caller), &query).await?))
+}
+
+/// `GET /apps/{id}`.
+pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
+    Ok(ApiJson(catalog::load_detail(&state.db, Viewer::from(&caller), id).await?))
+}
+
+/// `PATCH /apps/{id}` `{visibility}`: owner or admin.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<AppPatch>,
+) -> ApiResult<ApiJson<AppDetail>> {
+    Ok(ApiJson(catalog::set_visibility(&state.db, &caller, id, patch.visibility).await?))
+}
+
+/// `DELETE /apps/{id}`: owner or admin; 204.
+pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    catalog::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /apps/{id}/icon`.
+pub async fn icon(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "icon", 0).await?;
+    Ok(image_response(media_type, bytes))
+}
+
+/// `GET /apps/{id}/screenshots/{n}` (n from 0).
+pub async fn screenshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, position)): ApiPath<(i64, i64)>,
+) -> ApiResult<Response> {
+    let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "screenshot", position).await?;
+    Ok(image_response(media_type, bytes))
+}
+
+/// Images never change for an app id, but its visibility can: browsers may keep them, shared caches not.
+fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
+    let content_type = HeaderValue::from_str(&media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /apps/{id}/bundle`: the `.wave` itself, streamed from the blob store.
+pub async fn bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
+    let path = state.blobs.path(&app.sha256);
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the blob {} of app {id}: {e}", path.display()))?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 1 << 16);
+    let file_name = format!("{}.{}.wave", app.summary.name, app.summary.version);
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file_name.replace(['"', '\\'], "_")))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_LENGTH, HeaderValue::from(app.bundle_size)),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// `GET /app-names/{name}/versions`: newest semver first.
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<ApiJson<Page<AppVersion>>> {
+    let items = catalog::versions(&state.db, Viewer::from(&caller), &name).await?;
+    let count = items.len() as u32;
+    Ok(ApiJson(Page { total: u64::from(count), page: 1, page_size: count.max(1), items }))
+}

@@ -1,0 +1,444 @@
+//! The App Store API over a real router and SQLite database: import, the catalog, an app's data,
+//! images and bundle, visibility and delete, and who may do each (API.md, "App store").
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{TestApp, ADMIN_PASSWORD};
+use serde_json::{json, Value};
+use wavehub_core::accounts::Role;
+use wavehub_core::package::package_files;
+
+const APPS: &str = "/api/v1/apps";
+
+/// Bytes that sniff as a `width`×`height` PNG (the signature and IHDR are all the check reads).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend(width.to_be_bytes());
+    bytes.extend(height.to_be_bytes());
+    bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
+struct Bundle {
+    name: &'static str,
+    version: &'static str,
+    title: &'static str,
+    description: &'static str,
+    category: &'static str,
+    tags: &'static [&'static str],
+    keywords: &'static [&'static str],
+    screenshots: usize,
+}
+
+impl Default for Bundle {
+    fn default() -> Self {
+        Bundle {
+            name: "ai.wavehub.credit",
+            version: "1.0.0",
+            title: "Credit Risk",
+            description: "Scores loan applications.",
+            category: "Finance",
+            tags: &["FINSERV"],
+            keywords: &["loans", "scoring"],
+            screenshots: 2,
+        }
+    }
+}
+
+impl Bundle {
+    fn bytes(&self) -> Vec<u8> {
+        let list = |items: &[&str]| items.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+        let toml = format!(
+            "[App]\nName = \"{}\"\nVersion = \"{}\"\nTitle = \"{}\"\nDescription = \"{}\"\nCategory = \"{}\"\n\
+             Tags = [{}]\nKeywords = [{}]\nLongDescription = \"about.md\"\n\n[Runtime]\nModule = \"app\"\nMemoryLimit = \"2Gi\"\n\n\
+             [[Env]]\nName = \"GREETING\"\nValue = \"hello\"\n",
+            self.name,
+            self.version,
+            self.title,
+            self.description,
+            self.category,
+            list(self.tags),
+            list(self.keywords)
+        );
+        let mut files = vec![
+            ("app.toml".to_owned(), toml.into_bytes()),
+            ("app.py".to_owned(), b"print('hi')\n".to_vec()),
+            ("about.md".to_owned(), b"### About\n\n* scores <script>x</script>\n".to_vec()),
+            ("static/icon.png".to_owned(), png(400, 400)),
+        ];
+        for n in 1..=self.screenshots {
+            files.push((format!("static/screenshot-{n}.png"), png(1280, 800)));
+        }
+        package_files(&files).unwrap()
+    }
+}
+
+/// A server with `author` (author), `other` (author) and `user` (plain user) besides `admin`.
+async fn store() -> TestApp {
+    let app = TestApp::new().await;
+    app.add_user("author", "author-password", &[Role::Author]).await;
+    app.add_user("other", "other-password", &[Role::Author]).await;
+    app.add_user("user", "user-password", &[Role::User]).await;
+    app
+}
+
+async fn import(app: &TestApp, cookie: &str, bundle: &Bundle, visibility: &str) -> Value {
+    let reply = app.call_bytes(Method::POST, &format!("{APPS}?visibility={visibility}"), bundle.bytes(), Some(cookie)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.body
+}
+
+fn files_in(dir: &std::path::Path) -> usize {
+    walk(dir).len()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .collect()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|a| format!("{} {}", a["name"].as_str().unwrap(), a["version"].as_str().unwrap())).collect()
+}
+
+#[tokio::test]
+async fn an_author_imports_a_bundle_and_gets_the_app_with_its_images_and_blob() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let reply = app.call_bytes(Method::POST, APPS, Bundle::default().bytes(), Some(&author)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let id = reply.body["id"].as_i64().unwrap();
+    assert_eq!(reply.headers["location"], format!("{APPS}/{id}").as_str());
+    let body = &reply.body;
+    assert_eq!(body["name"], "ai.wavehub.credit");
+    assert_eq!(body["version"], "1.0.0");
+    assert_eq!(body["title"], "Credit Risk");
+    assert_eq!(body["visibility"], "PRIVATE", "PRIVATE unless asked otherwise");
+    assert_eq!(body["owner"], "author");
+    assert_eq!(body["category"], "Finance");
+    assert_eq!(body["tags"], json!(["FINSERV"]));
+    assert_eq!(body["keywords"], json!(["loans", "scoring"]));
+    assert_eq!(body["has_icon"], true);
+    assert_eq!(body["screenshots"], 2);
+    assert_eq!(body["runtime"]["module"], "app");
+    assert_eq!(body["runtime"]["memory_limit"], "2Gi");
+    assert_eq!(body["runtime"]["env"], json!(["GREETING"]));
+    assert!(body["long_description"].as_str().unwrap().starts_with("### About"));
+    assert_eq!(body["can_manage"], true);
+    assert!(body.get("manifest").is_none(), "Env values stay on the server");
+    assert!(!reply.text.contains("hello"), "Env values stay on the server: {}", reply.text);
+
+    // The blob is stored under its digest, and the upload file is gone.
+    let sha = body["sha256"].as_str().unwrap();
+    let blob = app.data_dir().join("blobs").join(&sha[..2]).join(sha);
+    assert_eq!(std::fs::metadata(&blob).unwrap().len(), body["bundle_size"].as_u64().unwrap());
+    assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
+
+    let icon = app.call(Method::GET, &format!("{APPS}/{id}/icon"), None, Some(&author)).await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/png");
+    assert_eq!(icon.headers["content-length"], png(400, 400).len().to_string().as_str());
+    assert_eq!(icon.bytes, png(400, 400));
+    let shot = app.call(Method::GET, &format!("{APPS}/{id}/screenshots/1"), None, Some(&author)).await;
+    assert_eq!(shot.status, StatusCode::OK);
+    let missing = app.call(Method::GET, &format!("{APPS}/{id}/screenshots/2"), None, Some(&author)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let download = app.call(Method::GET, &format!("{APPS}/{id}/bundle"), None, Some(&author)).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.headers["content-disposition"], "attachment; filename=\"ai.wavehub.credit.1.0.0.wave\"");
+    assert_eq!(download.bytes, Bundle::default().bytes(), "the bundle as uploaded");
+    assert_eq!(download.headers["content-length"], body["bundle_size"].to_string().as_str());
+}
+
+#[tokio::test]
+async fn importing_needs_an_author_or_admin() {
+    let app = store().await;
+    let anonymous = app.call_bytes(Method::POST, APPS, Bundle::default().bytes(), None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let user = app.sign_in("user", "user-password").await;
+    let plain = app.call_bytes(Method::POST, APPS, Bundle::default().bytes(), Some(&user)).await;
+    assert_eq!(plain.status, StatusCode::FORBIDDEN);
+    assert!(plain.body["detail"].as_str().unwrap().contains("author role"), "{}", plain.text);
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    import(&app, &admin, &Bundle::default(), "ALL_USERS").await;
+    let bad = app.call_bytes(Method::POST, &format!("{APPS}?visibility=PUBLIC"), Bundle::default().bytes(), Some(&admin)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["path"], "visibility");
+}
+
+#[tokio::test]
+async fn an_invalid_bundle_is_refused_with_its_findings_and_leaves_nothing() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let bad = Bundle { version: "1.0", ..Bundle::default() };
+    let reply = app.call_bytes(Method::POST, APPS, bad.bytes(), Some(&author)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(reply.headers["content-type"], "application/problem+json");
+    let error = &reply.body["errors"][0];
+    assert_eq!(error["file"], "app.toml");
+    assert_eq!(error["path"], "App.Version");
+    assert_eq!(error["line"], 3);
+    assert!(reply.body["detail"].as_str().unwrap().contains("nothing was stored"));
+
+    let garbage = app.call_bytes(Method::POST, APPS, b"PK not really".to_vec(), Some(&author)).await;
+    assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let apps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(apps, 0);
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 0);
+    assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
+}
+
+#[tokio::test]
+async fn a_name_and_version_is_imported_once_even_when_raced() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    import(&app, &author, &Bundle::default(), "PRIVATE").await;
+    let again = app.call_bytes(Method::POST, APPS, Bundle::default().bytes(), Some(&author)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body["detail"].as_str().unwrap().contains("Version 1.0.0 of ai.wavehub.credit already exists"));
+
+    // Eight imports of a new version at once: exactly one wins.
+    let racers = (0..8).map(|_| {
+        let bytes = Bundle { version: "2.0.0", ..Bundle::default() }.bytes();
+        let (router, cookie) = (app.router.clone(), author.clone());
+        tokio::spawn(async move {
+            use tower::ServiceExt;
+            let request = axum::http::Request::post(APPS)
+                .header("cookie", cookie)
+                .body(axum::body::Body::from(bytes))
+                .unwrap();
+            router.oneshot(request).await.unwrap().status()
+        })
+    });
+    let mut statuses = Vec::new();
+    for racer in racers.collect::<Vec<_>>() {
+        statuses.push(racer.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 7, "{statuses:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(rows, 2);
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 2);
+    assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
+}
+
+#[tokio::test]
+async fn a_name_belongs_to_its_first_importer() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    import(&app, &author, &Bundle::default(), "ALL_USERS").await;
+    let other = app.sign_in("other", "other-password").await;
+    let reply = app.call_bytes(Method::POST, APPS, Bundle { version: "9.0.0", ..Bundle::default() }.bytes(), Some(&other)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body["detail"].as_str().unwrap().contains("belongs to author"), "{}", reply.text);
+    // The owner and admins may add versions.
+    import(&app, &author, &Bundle { version: "1.1.0", ..Bundle::default() }, "PRIVATE").await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    import(&app, &admin, &Bundle { version: "1.2.0", ..Bundle::default() }, "PRIVATE").await;
+}
+
+#[tokio::test]
+async fn a_private_app_is_a_404_to_everyone_but_its_owner_and_admins() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let id = import(&app, &author, &Bundle::default(), "PRIVATE").await["id"].as_i64().unwrap();
+    let user = app.sign_in("user", "user-password").await;
+    let other = app.sign_in("other", "other-password").await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+
+    for path in [
+        format!("{APPS}/{id}"),
+        format!("{APPS}/{id}/icon"),
+        format!("{APPS}/{id}/screenshots/0"),
+        format!("{APPS}/{id}/bundle"),
+    ] {
+        assert_eq!(app.call(Method::GET, &path, None, None).await.status, StatusCode::UNAUTHORIZED, "{path}");
+        for stranger in [&user, &other] {
+            let reply = app.call(Method::GET, &path, None, Some(stranger)).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.text);
+        }
+        assert_eq!(app.call(Method::GET, &path, None, Some(&author)).await.status, StatusCode::OK, "{path}");
+        assert_eq!(app.call(Method::GET, &path, None, Some(&admin)).await.status, StatusCode::OK, "{path}");
+    }
+    let listed = app.call(Method::GET, APPS, None, Some(&user)).await;
+    assert_eq!(listed.body["total"], 0);
+    let versions = app.call(Method::GET, "/api/v1/app-names/ai.wavehub.credit/versions", None, Some(&user)).await;
+    assert_eq!(versions.body["items"], json!([]));
+    assert_eq!(app.call(Method::GET, APPS, None, Some(&author)).await.body["total"], 1);
+    assert_eq!(app.call(Method::GET, APPS, None, Some(&admin)).await.body["total"], 1);
+    assert_eq!(app.call(Method::GET, APPS, None, None).await.status, StatusCode::UNAUTHORIZED);
+
+    // Strangers can neither share it nor delete it: to them it does not exist.
+    let patch = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "ALL_USERS"})), Some(&other)).await;
+    assert_eq!(patch.status, StatusCode::NOT_FOUND);
+    let delete = app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&user)).await;
+    assert_eq!(delete.status, StatusCode::NOT_FOUND);
+
+    // The owner shares it: now everyone signed in sees it, but still only the owner and admins manage it.
+    let shared = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "ALL_USERS"})), Some(&author)).await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.text);
+    assert_eq!(shared.body["visibility"], "ALL_USERS");
+    let seen = app.call(Method::GET, &format!("{APPS}/{id}"), None, Some(&user)).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.body["can_manage"], false);
+    let patch = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PRIVATE"})), Some(&other)).await;
+    assert_eq!(patch.status, StatusCode::FORBIDDEN);
+    let delete = app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&user)).await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    let bad = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PUBLIC"})), Some(&author)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let admin_patch = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PRIVATE"})), Some(&admin)).await;
+    assert_eq!(admin_patch.status, StatusCode::OK);
+    assert_eq!(app.call(Method::GET, &format!("{APPS}/{id}"), None, Some(&user)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn delete_removes_the_app_and_its_blob_unless_another_app_shares_it() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let first = import(&app, &author, &Bundle::default(), "ALL_USERS").await;
+    let second = import(&app, &author, &Bundle { version: "1.0.1", ..Bundle::default() }, "ALL_USERS").await;
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 2);
+
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let id = first["id"].as_i64().unwrap();
+    let reply = app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&admin)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    assert_eq!(app.call(Method::GET, &format!("{APPS}/{id}"), None, Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 1);
+    let images: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM app_images WHERE app_id = ?").bind(id).fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(images, 0);
+
+    // The same version can be imported again after a delete; its blob comes back.
+    import(&app, &author, &Bundle::default(), "ALL_USERS").await;
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 2);
+    let id = second["id"].as_i64().unwrap();
+    assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&author)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 1);
+}
+
+#[tokio::test]
+async fn versions_are_listed_newest_semver_first() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    for version in ["1.9.0", "1.10.0-rc.1", "1.10.0", "0.2.0"] {
+        import(&app, &author, &Bundle { version, ..Bundle::default() }, "ALL_USERS").await;
+    }
+    import(&app, &author, &Bundle { version: "2.0.0", ..Bundle::default() }, "PRIVATE").await;
+    let user = app.sign_in("user", "user-password").await;
+    let reply = app.call(Method::GET, "/api/v1/app-names/ai.wavehub.credit/versions", None, Some(&user)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let versions: Vec<&str> = reply.body["items"].as_array().unwrap().iter().map(|v| v["version"].as_str().unwrap()).collect();
+    assert_eq!(versions, ["1.10.0", "1.10.0-rc.1", "1.9.0", "0.2.0"]);
+    assert_eq!(reply.body["items"][0]["instances"], 0);
+    let mine = app.call(Method::GET, "/api/v1/app-names/ai.wavehub.credit/versions", None, Some(&author)).await;
+    assert_eq!(mine.body["items"][0]["version"], "2.0.0");
+    assert_eq!(mine.body["items"][0]["visibility"], "PRIVATE");
+
+    // latest=true: the newest version each caller sees.
+    let latest = app.call(Method::GET, &format!("{APPS}?latest=true"), None, Some(&user)).await;
+    assert_eq!(names(&latest.body), ["ai.wavehub.credit 1.10.0"]);
+    let latest = app.call(Method::GET, &format!("{APPS}?latest=true"), None, Some(&author)).await;
+    assert_eq!(names(&latest.body), ["ai.wavehub.credit 2.0.0"]);
+    let shared = app.call(Method::GET, &format!("{APPS}?latest=true&visibility=ALL_USERS"), None, Some(&author)).await;
+    assert_eq!(names(&shared.body), ["ai.wavehub.credit 1.10.0"]);
+}
+
+#[tokio::test]
+async fn the_catalog_searches_filters_sorts_and_pages() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let other = app.sign_in("other", "other-password").await;
+    import(&app, &author, &Bundle::default(), "ALL_USERS").await;
+    import(
+        &app,
+        &author,
+        &Bundle {
+            name: "ai.wavehub.churn",
+            title: "Churn Explorer",
+            description: "Finds customers about to leave.",
+            category: "Marketing",
+            tags: &["MARKETING", "DATA_SCIENCE"],
+            keywords: &["retention"],
+            ..Bundle::default()
+        },
+        "ALL_USERS",
+    )
+    .await;
+    import(
+        &app,
+        &other,
+        &Bundle {
+            name: "ai.wavehub.forecast",
+            title: "Sales Forecast",
+            description: "Forecasts weekly sales per store.",
+            category: "Forecasting",
+            tags: &["DATA_SCIENCE"],
+            keywords: &["time series"],
+            ..Bundle::default()
+        },
+        "ALL_USERS",
+    )
+    .await;
+    import(&app, &other, &Bundle { name: "ai.wavehub.secret", title: "Secret Thing", ..Bundle::default() }, "PRIVATE").await;
+    let user = app.sign_in("user", "user-password").await;
+    let get = |query: &'static str| {
+        let (app, user) = (&app, user.clone());
+        async move {
+            let reply = app.call(Method::GET, &format!("{APPS}{query}"), None, Some(&user)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+            reply.body
+        }
+    };
+
+    // Default order: by title.
+    let all = get("").await;
+    assert_eq!(names(&all), ["ai.wavehub.churn 1.0.0", "ai.wavehub.credit 1.0.0", "ai.wavehub.forecast 1.0.0"]);
+    assert_eq!(all["total"], 3);
+    assert_eq!(all["items"][0]["tags"], json!(["DATA_SCIENCE", "MARKETING"]));
+    assert_eq!(all["categories"], json!([{"value": "Finance", "count": 1}, {"value": "Forecasting", "count": 1}, {"value": "Marketing", "count": 1}]));
+    assert_eq!(all["tags"][0], json!({"value": "DATA_SCIENCE", "count": 2}));
+
+    // Search: prefixes of words in the title, description, keywords and name; every word must match.
+    assert_eq!(names(&get("?q=chur").await), ["ai.wavehub.churn 1.0.0"]);
+    assert_eq!(names(&get("?q=weekly%20sales").await), ["ai.wavehub.forecast 1.0.0"]);
+    assert_eq!(names(&get("?q=retent").await), ["ai.wavehub.churn 1.0.0"]);
+    assert_eq!(names(&get("?q=wavehub.credit").await), ["ai.wavehub.credit 1.0.0"]);
+    assert_eq!(get("?q=secret").await["total"], 0, "private apps of others are not found");
+    assert_eq!(get("?q=sales%20loans").await["total"], 0);
+    assert_eq!(get("?q=%22%29%28*").await["total"], 3, "search syntax is not passed through");
+
+    // Filters, and facets that ignore their own filter.
+    let tagged = get("?tag=DATA_SCIENCE").await;
+    assert_eq!(names(&tagged), ["ai.wavehub.churn 1.0.0", "ai.wavehub.forecast 1.0.0"]);
+    assert_eq!(tagged["categories"].as_array().unwrap().len(), 3);
+    assert_eq!(names(&get("?category=Forecasting").await), ["ai.wavehub.forecast 1.0.0"]);
+    assert_eq!(names(&get("?category=Forecasting&tag=MARKETING").await), Vec::<String>::new());
+    assert_eq!(names(&get("?sort=name").await), ["ai.wavehub.churn 1.0.0", "ai.wavehub.credit 1.0.0", "ai.wavehub.forecast 1.0.0"]);
+    assert_eq!(names(&get("?sort=newest").await)[0], "ai.wavehub.forecast 1.0.0");
+    assert_eq!(names(&get("?sort=oldest").await)[0], "ai.wavehub.credit 1.0.0");
+
+    // Paging.
+    let second = get("?page=2&page_size=2").await;
+    assert_eq!(names(&second), ["ai.wavehub.forecast 1.0.0"]);
+    assert_eq!((second["total"].as_u64(), second["page"].as_u64(), second["page_size"].as_u64()), (Some(3), Some(2), Some(2)));
+    let reply = app.call(Method::GET, &format!("{APPS}?page_size=501"), None, Some(&user)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reply = app.call(Method::GET, &format!("{APPS}?owner=someone"), None, Some(&user)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reply = app.call(Method::GET, &format!("{APPS}?sort=random"), None, Some(&user)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // "My apps": the caller's own, PRIVATE included.
+    let mine = app.call(Method::GET, &format!("{APPS}?owner=me"), None, Some(&other)).await;
+    assert_eq!(names(&mine.body), ["ai.wavehub.forecast 1.0.0", "ai.wavehub.secret 1.0.0"]);
+    let private = app.call(Method::GET, &format!("{APPS}?owner=me&visibility=PRIVATE"), None, Some(&other)).await;
+    assert_eq!(names(&private.body), ["ai.wavehub.secret 1.0.0"]);
+}

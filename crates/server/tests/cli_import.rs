@@ -1,0 +1,132 @@
+//! `wavehub serve --demo` and `wavehub import` as a person runs them: the real binary, a real
+//! port, the repository's demo app folders, and an API token.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wavehub");
+const DEMO_APPS: usize = 6;
+
+/// Starts `wavehub serve --demo`; returns it, its stdout lines up to "listening", and its URL.
+fn start_demo(data_dir: &Path) -> (Child, Vec<String>, String) {
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist", "--data-dir"])
+        .arg(data_dir)
+        .env("WAVEHUB_LOG", "warn")
+        .env("WAVEHUB_ADMIN_PASSWORD", "admin-password")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited early; printed {lines:?}");
+        let line = line.trim_end().to_owned();
+        if let Some(url) = line.strip_prefix("Wavehub is listening on ") {
+            let url = url.to_owned();
+            lines.push(line);
+            return (child, lines, url);
+        }
+        lines.push(line);
+    }
+}
+
+fn stop(mut child: Child) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// Signs in and creates an API token.
+fn token(url: &str, username: &str, password: &str) -> String {
+    let login = ureq::post(&format!("{url}/api/v1/auth/login"))
+        .send_json(serde_json::json!({"username": username, "password": password}))
+        .unwrap();
+    let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let reply: serde_json::Value = ureq::post(&format!("{url}/api/v1/tokens"))
+        .set("Cookie", &cookie)
+        .send_json(serde_json::json!({"name": "cli test"}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    reply["token"].as_str().unwrap().to_owned()
+}
+
+fn apps(url: &str, token: &str, query: &str) -> serde_json::Value {
+    ureq::get(&format!("{url}/api/v1/apps?{query}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap()
+}
+
+fn import(url: &str, token: Option<&str>, path: &Path) -> Output {
+    let mut command = Command::new(BINARY);
+    command.arg("import").arg(path).args(["--server", url]).env_remove("WAVEHUB_TOKEN");
+    if let Some(token) = token {
+        command.env("WAVEHUB_TOKEN", token);
+    }
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_data_loads_once_and_the_cli_imports_checked_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, lines, url) = start_demo(dir.path());
+    assert!(lines.iter().any(|l| l == &format!("Demo data: {DEMO_APPS} of {DEMO_APPS} demo apps imported now (the rest were there already).")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("`alice` (author) and `bob` (user)")), "{lines:?}");
+
+    // bob sees the shared demo apps, each name once at its newest version; alice also her private one.
+    let bob = token(&url, "bob", "wavehub-demo");
+    let shared = apps(&url, &bob, "latest=true");
+    assert_eq!(shared["total"], DEMO_APPS - 2, "two versions of sales-forecast, one private app: {shared}");
+    let forecast = shared["items"].as_array().unwrap().iter().find(|a| a["name"] == "ai.wavehub.demo.sales-forecast").unwrap();
+    assert_eq!(forecast["version"], "2.0.0");
+    assert!(shared["items"].as_array().unwrap().iter().all(|a| a["has_icon"] == true));
+    let alice = token(&url, "alice", "wavehub-demo");
+    assert_eq!(apps(&url, &alice, "owner=me")["total"], DEMO_APPS);
+
+    // The CLI packages a folder, checks it, and uploads it with the token.
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("app.toml"), "[App]\nName = \"ai.wavehub.cli-import\"\nVersion = \"0.1.0\"\nTitle = \"CLI import\"\n\n[Runtime]\nModule = \"app\"\n").unwrap();
+    std::fs::write(app.path().join("app.py"), "print('hi')\n").unwrap();
+    let first = import(&url, Some(&alice), app.path());
+    assert!(first.status.success(), "{}{}", text(&first.stdout), text(&first.stderr));
+    assert!(text(&first.stdout).contains("imported ai.wavehub.cli-import 0.1.0 as app"), "{}", text(&first.stdout));
+    assert!(text(&first.stdout).contains("(PRIVATE)"));
+
+    let again = import(&url, Some(&alice), app.path());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("import refused (409)"), "{}", text(&again.stderr));
+
+    // bob is a plain user: the server refuses him.
+    std::fs::write(app.path().join("app.toml"), "[App]\nName = \"ai.wavehub.bobs\"\nVersion = \"0.1.0\"\n\n[Runtime]\nModule = \"app\"\n").unwrap();
+    let refused = import(&url, Some(&bob), app.path());
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("(403)"), "{}", text(&refused.stderr));
+
+    // An invalid bundle is never sent.
+    std::fs::write(app.path().join("app.toml"), "[App]\nName = \"ai.wavehub.cli-import\"\nVersion = \"1.0\"\n\n[Runtime]\nModule = \"app\"\n").unwrap();
+    let invalid = import(&url, Some(&alice), app.path());
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(text(&invalid.stdout).contains("app.toml:3:"), "{}", text(&invalid.stdout));
+    assert!(text(&invalid.stdout).contains("nothing was uploaded"));
+    assert_eq!(apps(&url, &alice, "owner=me")["total"], DEMO_APPS + 1);
+
+    let no_token = import(&url, None, app.path());
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(text(&no_token.stderr).contains("WAVEHUB_TOKEN"));
+    stop(server);
+
+    // A second start finds the demo data there and adds nothing.
+    let (server, lines, _) = start_demo(dir.path());
+    assert!(lines.iter().any(|l| l.starts_with(&format!("Demo data: 0 of {DEMO_APPS}"))), "{lines:?}");
+    stop(server);
+}

@@ -1,0 +1,274 @@
+//! `/`: the catalog. Every filter lives in the page URL (`?q=&category=&tag=&sort=&page=&mine=1`),
+//! so a search is a link; the list reloads whenever the URL changes, and only the answer to the
+//! newest URL is shown.
+
+use crate::api;
+use crate::components::app_view::AppCard;
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility};
+
+/// Catalog pages show this many cards.
+const PAGE_SIZE: u32 = 24;
+
+/// What the page URL says: the filters a person chose.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CatalogView {
+    pub q: String,
+    pub category: String,
+    pub tag: String,
+    pub sort: Option<AppSort>,
+    pub page: u32,
+    /// "My apps": the caller's own apps, every version and visibility.
+    pub mine: bool,
+}
+
+impl CatalogView {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+        CatalogView {
+            q: get("q").unwrap_or_default(),
+            category: get("category").unwrap_or_default(),
+            tag: get("tag").unwrap_or_default(),
+            sort: get("sort").as_deref().and_then(AppSort::parse),
+            page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1),
+            mine: get("mine").is_some_and(|m| m == "1"),
+        }
+    }
+
+    /// The API query: the shared catalog shows each name's newest ALL_USERS version; "My apps"
+    /// shows all of the caller's versions.
+    pub fn api_query(&self) -> AppQuery {
+        let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        AppQuery {
+            q: text(&self.q),
+            category: text(&self.category),
+            tag: text(&self.tag),
+            owner: self.mine.then(|| "me".to_owned()),
+            visibility: (!self.mine).then_some(Visibility::AllUsers),
+            latest: !self.mine,
+            sort: self.sort,
+            page: Some(self.page),
+            page_size: Some(PAGE_SIZE),
+            name: None,
+        }
+    }
+
+    /// The page URL for this view (defaults left out).
+    pub fn href(&self) -> String {
+        let mut pairs = Vec::new();
+        for (key, value) in [("q", &self.q), ("category", &self.category), ("tag", &self.tag)] {
+            if !value.is_empty() {
+                pairs.push(format!("{key}={}", wavehub_core::apps::percent_encode(value)));
+            }
+        }
+        if let Some(sort) = self.sort {
+            pairs.push(format!("sort={}", sort.as_str()));
+        }
+        if self.mine {
+            pairs.push("mine=1".into());
+        }
+        if self.page > 1 {
+            pairs.push(format!("page={}", self.page));
+        }
+        if pairs.is_empty() {
+            "/".into()
+        } else {
+            format!("/?{}", pairs.join("&"))
+        }
+    }
+
+    /// The same view with a change, back on page 1 (a new filter starts from the top).
+    pub fn with(&self, change: impl FnOnce(&mut CatalogView)) -> CatalogView {
+        let mut next = self.clone();
+        change(&mut next);
+        next.page = 1;
+        next
+    }
+}
+
+#[component]
+pub fn CatalogPage() -> impl IntoView {
+    view! {
+        <RequireSignIn>
+            <Catalog/>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn Catalog() -> impl IntoView {
+    let query = use_query_map();
+    let view_state = Memo::new(move |_| query.with(|q| CatalogView::from_pairs(|key| q.get(key))));
+    let apps = LocalResource::new(move || {
+        let api_query = view_state.get().api_query();
+        async move { api::list_apps(&api_query).await }
+    });
+    let navigate = use_navigate();
+    let go = move |next: CatalogView, replace: bool| {
+        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+    };
+    let go_search = go.clone();
+    let on_search = move |event: leptos::ev::Event| {
+        let text = event_target_value(&event);
+        // Typing replaces the history entry, so Back leaves the search instead of undoing letters.
+        go_search(view_state.get_untracked().with(|v| v.q = text), true);
+    };
+    let go_sort = go.clone();
+    let on_sort = move |event: leptos::ev::Event| {
+        let sort = AppSort::parse(&event_target_value(&event));
+        go_sort(view_state.get_untracked().with(|v| v.sort = sort), false);
+    };
+
+    view! {
+        <section class="catalog">
+            <div class="catalog-head">
+                <h1>{move || if view_state.get().mine { "My apps" } else { "Catalog" }}</h1>
+                <nav class="tabs" aria-label="Which apps">
+                    <A href=move || view_state.get().with(|v| v.mine = false).href() attr:aria-current=move || (!view_state.get().mine).then_some("page")>"All apps"</A>
+                    <A href=move || view_state.get().with(|v| v.mine = true).href() attr:aria-current=move || view_state.get().mine.then_some("page")>"My apps"</A>
+                </nav>
+            </div>
+            <div class="catalog-controls" role="search">
+                <label class="search">
+                    <span class="visually-hidden">"Search apps"</span>
+                    <input type="search" placeholder="Search apps by name, title, description or keyword"
+                        prop:value=move || view_state.get().q
+                        on:input=on_search/>
+                </label>
+                <label class="sort">
+                    "Sort "
+                    <select on:change=on_sort prop:value=move || view_state.get().sort.unwrap_or_default().as_str()>
+                        {AppSort::ALL.into_iter().map(|sort| view! { <option value=sort.as_str()>{sort.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading apps…"</p> }>
+                {move || apps.get().map(|result| match result {
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Ok(page) => {
+                        let current = view_state.get();
+                        let pages = page.total.div_ceil(u64::from(page.page_size.max(1))).max(1) as u32;
+                        let count = match page.total { 0 => "No apps".to_owned(), 1 => "1 app".to_owned(), n => format!("{n} apps") };
+                        let empty = page.items.is_empty();
+                        view! {
+                            <div class="catalog-layout">
+                                <aside class="facets" aria-label="Filters">
+                                    <Facet title="Category" values=page.categories.clone() selected=current.category.clone()
+                                        href={move |value: Option<String>| view_state.get_untracked().with(|v| v.category = value.unwrap_or_default()).href()}/>
+                                    <Facet title="Tags" values=page.tags.clone() selected=current.tag.clone()
+                                        href={move |value: Option<String>| view_state.get_untracked().with(|v| v.tag = value.unwrap_or_default()).href()}/>
+                                </aside>
+                                <div class="catalog-results">
+                                    <p class="muted" role="status" data-testid="result-count">{count}</p>
+                                    {empty.then(|| view! {
+                                        <p class="empty">{if current.mine {
+                                            "You have not imported any apps yet. Upload one to see it here."
+                                        } else {
+                                            "No apps match. Clear a filter or search for other words."
+                                        }}</p>
+                                    })}
+                                    <ul class="app-grid" aria-label="Apps">
+                                        {page.items.into_iter().map(|app| {
+                                            let icon = app.has_icon.then(|| api::app_icon_url(app.id));
+                                            let href = format!("/apps/{}", app.id);
+                                            view! { <li><AppCard app icon_src=icon href=Some(href)/></li> }
+                                        }).collect_view()}
+                                    </ul>
+                                    <Show when=move || { pages > 1 }>
+                                        <nav class="pager" aria-label="Pages of apps">
+                                            {(current.page > 1).then(|| {
+                                                let previous = CatalogView { page: current.page - 1, ..current.clone() };
+                                                view! { <A href=previous.href()>"Previous"</A> }
+                                            })}
+                                            <span>{format!("Page {} of {pages}", current.page)}</span>
+                                            {(current.page < pages).then(|| {
+                                                let next = CatalogView { page: current.page + 1, ..current.clone() };
+                                                view! { <A href=next.href()>"Next"</A> }
+                                            })}
+                                        </nav>
+                                    </Show>
+                                </div>
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One filter: "Any" and each value with its count; the chosen one is marked.
+#[component]
+fn Facet(
+    title: &'static str,
+    values: Vec<FacetCount>,
+    selected: String,
+    href: impl Fn(Option<String>) -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    let any_href = href(None);
+    let any_current = selected.is_empty();
+    view! {
+        <section class="facet">
+            <h2>{title}</h2>
+            <ul aria-label=title>
+                <li><A href=any_href attr:aria-current=any_current.then_some("true")>"Any"</A></li>
+                {values.into_iter().map(|facet| {
+                    let current = facet.value == selected;
+                    let link = href(Some(facet.value.clone()));
+                    view! {
+                        <li>
+                            <A href=link attr:aria-current=current.then_some("true")>
+                                {facet.value.clone()}
+                                <span class="facet-count">{facet.count}</span>
+                            </A>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &str) -> CatalogView {
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        CatalogView::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_url_round_trips_and_leaves_defaults_out() {
+        assert_eq!(CatalogView::from_pairs(|_| None).href(), "/");
+        let view = parse("q=churn&tag=NLP&sort=newest&page=3&mine=1");
+        assert_eq!(view.href(), "/?q=churn&tag=NLP&sort=newest&mine=1&page=3");
+        assert_eq!(parse("page=0&sort=bogus"), CatalogView { page: 1, ..CatalogView::default() });
+    }
+
+    #[test]
+    fn a_new_filter_starts_at_page_one() {
+        let view = parse("q=a&page=4");
+        assert_eq!(view.with(|v| v.category = "NLP".into()).href(), "/?q=a&category=NLP");
+    }
+
+    #[test]
+    fn the_shared_catalog_asks_for_newest_shared_versions_and_my_apps_for_all_mine() {
+        let shared = parse("q= ").api_query();
+        assert!(shared.latest);
+        assert_eq!(shared.visibility, Some(Visibility::AllUsers));
+        assert_eq!(shared.q, None, "blank searches are not sent");
+        let mine = parse("mine=1").api_query();
+        assert!(!mine.latest);
+        assert_eq!(mine.owner.as_deref(), Some("me"));
+        assert_eq!(mine.visibility, None);
+    }
+}
