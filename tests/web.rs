@@ -162,3 +162,76 @@ async fn validation_errors_list_each_field() {
     assert_eq!(items.length(), 2);
     assert_eq!(items.item(1).unwrap().text_content().unwrap(), "password: Use at least 8 characters.");
 }
+
+fn sample_app(long_description: &str) -> wavehub_core::apps::AppDetail {
+    use wavehub_core::apps::{AppDetail, AppRuntime, AppSummary, Visibility};
+    AppDetail {
+        summary: AppSummary {
+            id: 7,
+            name: "ai.example.credit".into(),
+            version: "1.2.0".into(),
+            title: "Credit Risk".into(),
+            description: "Scores loans.".into(),
+            category: Some("Finance".into()),
+            keywords: vec!["loans".into()],
+            tags: vec!["FINSERV".into()],
+            owner: Some("alice".into()),
+            visibility: Visibility::Private,
+            created_at: "2026-12-01T10:00:00Z".into(),
+            has_icon: false,
+        },
+        long_description: Some(long_description.into()),
+        runtime: AppRuntime { memory_limit: Some("2Gi".into()), volume_mount: Some("/data".into()), volume_size: Some("1Gi".into()), ..AppRuntime::default() },
+        screenshots: 2,
+        bundle_size: 1_400_000,
+        sha256: "0".repeat(64),
+        can_manage: true,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_hostile_long_description_renders_inert() {
+    use wavehub_web::components::app_view::AppOverview;
+    let parent = container();
+    let hostile = "# Hi\n\n<script>window.pwned = 1</script>\n\n<img src=x onerror=\"window.pwned = 2\">\n\n[x](javascript:window.pwned=3) [ok](https://example.org/)\n";
+    let app = sample_app(hostile);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <AppOverview app/> });
+    leptos::task::tick().await;
+    let about = parent.query_selector("section.markdown").unwrap().expect("the rendered description");
+    assert!(about.query_selector("script, img, [onerror], a[href^=javascript]").unwrap().is_none(), "{}", about.inner_html());
+    assert!(about.text_content().unwrap().contains("<script>window.pwned = 1</script>"), "shown as text");
+    assert_eq!(about.query_selector("h3").unwrap().unwrap().text_content().unwrap(), "Hi", "author headings sit below the page's");
+    let link = about.query_selector("a[href='https://example.org/']").unwrap().unwrap();
+    assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer nofollow"));
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"pwned".into()).unwrap();
+    assert!(pwned.is_undefined());
+    // The facts: limits and volume as people read them.
+    let facts = parent.query_selector(".app-facts").unwrap().unwrap().text_content().unwrap();
+    assert!(facts.contains("2Gi limit") && facts.contains("1Gi at /data") && facts.contains("1.4 MB"), "{facts}");
+}
+
+#[wasm_bindgen_test]
+async fn screenshots_open_full_size_and_close_with_escape() {
+    use wavehub_web::components::app_view::AppOverview;
+    let parent = container();
+    let app = sample_app("text");
+    let srcs = vec!["/a.png".to_owned(), "/b.png".to_owned()];
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <AppOverview app screenshot_srcs=srcs/> });
+    leptos::task::tick().await;
+    assert!(parent.query_selector("[role=dialog]").unwrap().is_none());
+    click(&parent, ".gallery-thumbs li:nth-child(2) button");
+    leptos::task::tick().await;
+    let dialog = parent.query_selector("[role=dialog]").unwrap().expect("the full-size view");
+    assert_eq!(dialog.get_attribute("aria-label").as_deref(), Some("Credit Risk: screenshot 2 of 2"));
+    click(&parent, ".lightbox-controls button:first-child");
+    leptos::task::tick().await;
+    let image = parent.query_selector(".lightbox-image").unwrap().unwrap();
+    assert_eq!(image.get_attribute("src").as_deref(), Some("/a.png"), "Previous steps back");
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    dialog.dispatch_event(&escape).unwrap();
+    leptos::task::tick().await;
+    assert!(parent.query_selector("[role=dialog]").unwrap().is_none());
+}

@@ -68,10 +68,10 @@ export async function launchBrowser() {
  * A real server and a headless Chromium for the tests of one `describe` block: started before its
  * tests, stopped after them. Read `.server` and `.browser` inside the tests.
  */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(serverOptions = {}) {
   const live = { server: undefined, browser: undefined };
   before(async () => {
-    live.server = await startServer();
+    live.server = await startServer(serverOptions);
     live.browser = await launchBrowser();
   });
   after(async () => {

@@ -173,12 +173,28 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
             }
         })
     };
-    let on_key = move |event: leptos::ev::KeyboardEvent| match event.key().as_str() {
-        "Escape" => open.set(None),
-        "ArrowRight" => step(1),
-        "ArrowLeft" => step(-1),
-        _ => {}
-    };
+    // Keys work wherever focus is while the view is open (the thumbnail that opened it keeps focus
+    // when a click opened it), so listen on the window.
+    let keys = window_event_listener(leptos::ev::keydown, move |event| {
+        if open.get_untracked().is_none() {
+            return;
+        }
+        match event.key().as_str() {
+            "Escape" => open.set(None),
+            "ArrowRight" => step(1),
+            "ArrowLeft" => step(-1),
+            _ => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if open.get().is_some() {
+            if let Some(button) = close_button.get() {
+                let _ = button.focus();
+            }
+        }
+    });
     (count > 0).then(move || {
         let title = title.clone();
         view! {
@@ -201,7 +217,6 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
                     let label = format!("{title}: screenshot {} of {count}", index + 1);
                     view! {
                         <div class="lightbox" role="dialog" aria-modal="true" aria-label=label.clone() tabindex="-1"
-                            on:keydown=on_key
                             on:click=move |_| open.set(None)>
                             <figure on:click=|event| event.stop_propagation()>
                                 <img src=src alt=label.clone() class="lightbox-image"/>
@@ -211,7 +226,7 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
                                         <button type="button" on:click=move |_| step(-1)>"Previous"</button>
                                         <button type="button" on:click=move |_| step(1)>"Next"</button>
                                     </Show>
-                                    <button type="button" class="lightbox-close" autofocus=true on:click=move |_| open.set(None)>"Close"</button>
+                                    <button type="button" class="lightbox-close" node_ref=close_button on:click=move |_| open.set(None)>"Close"</button>
                                 </div>
                             </figure>
                         </div>

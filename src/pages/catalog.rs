@@ -214,7 +214,7 @@ fn Facet(
     view! {
         <section class="facet">
             <h2>{title}</h2>
-            <ul aria-label=title>
+            <ul aria-label=format!("Filter by {}", title.to_lowercase())>
                 <li><A href=any_href attr:aria-current=any_current.then_some("true")>"Any"</A></li>
                 {values.into_iter().map(|facet| {
                     let current = facet.value == selected;

@@ -15,13 +15,14 @@ use crate::tools;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const USAGE: &str = "bench bundle";
+pub const USAGE: &str = "bench <bundle | catalog [--api-only]>";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const COMMAND: &str = "cargo xtask bench bundle";
 
 pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     match args {
         [what] if what == "bundle" => bundle(root),
+        [what, rest @ ..] if what == "catalog" => crate::bench_catalog::catalog(root, rest),
         _ => Err(format!("usage: cargo xtask {USAGE}")),
     }
 }

@@ -7,8 +7,10 @@
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
+//! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps (see `bench_catalog.rs`).
 
 mod bench;
+mod bench_catalog;
 mod process;
 mod tools;
 
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench bundle>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

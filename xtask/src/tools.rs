@@ -153,6 +153,21 @@ pub fn ensure_zip(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `wrk`, the HTTP load tool of `cargo xtask bench catalog`, from Debian's package.
+pub fn ensure_wrk(root: &Path) -> Result<(), String> {
+    // `wrk -v` prints its version and exits 1, so ask the shell whether it is on PATH.
+    let found = |root: &Path| succeeds(command(root, "sh").args(["-c", "command -v wrk"]));
+    if found(root) {
+        return Ok(());
+    }
+    println!("xtask: installing wrk from Debian's packages");
+    apt_install(root, &["wrk"])?;
+    if !found(root) {
+        return Err("wrk is not on PATH after installing it".into());
+    }
+    Ok(())
+}
+
 fn ensure_e2e_packages(root: &Path) -> Result<(), String> {
     ensure_npm_packages(&root.join("e2e"), "e2e")
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod seed;
 pub mod serve;
 pub mod state;
 pub mod throttle;

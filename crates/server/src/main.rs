@@ -46,6 +46,19 @@ enum Command {
         #[arg(short = 'v', long, default_value = "PRIVATE")]
         visibility: String,
     },
+    /// Fill a data dir with generated app rows for `cargo xtask bench catalog` (not for real servers).
+    #[command(hide = true)]
+    SeedCatalog {
+        /// The data dir to fill; created when missing. It must not hold seeded apps yet.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// How many app rows (name+version) to insert.
+        #[arg(long, default_value_t = 100_000)]
+        apps: usize,
+        /// The generator's seed: the same seed and count give the same catalog.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(clap::Args)]
@@ -78,6 +91,7 @@ fn main() -> ExitCode {
         Command::Import { path, server, visibility } => {
             return cli::import(&path, &server, &visibility, std::env::var("WAVEHUB_TOKEN").ok())
         }
+        Command::SeedCatalog { data_dir, apps, seed } => return wavehub_server::seed::run_cli(&data_dir, apps, seed),
         Command::Serve(args) => args,
     };
     tracing_subscriber::fmt()

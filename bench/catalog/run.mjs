@@ -1,0 +1,143 @@
+// The browser half of `cargo xtask bench catalog`: the catalog page's time to its first results in
+// headless Chromium (Debian's, through playwright-core, with the e2e suite's flags), beside a raw
+// fetch() of the same API query made from the same page.
+//
+//   node run.mjs --url http://127.0.0.1:PORT --user NAME:PASSWORD [--user ...] [--loads 10] [--warmup 1]
+//
+// For each user: signs in (POST /api/v1/auth/login from the browser context, so the session cookie
+// is the browser's), loads `/` `warmup` times to fill the HTTP cache, then `loads` times measures:
+// - first-card: performance.now() when the first `.app-grid article` enters the DOM (a
+//   MutationObserver installed before any page script runs; performance.now() counts from the
+//   navigation's start);
+// - api-start, api-duration: the page's own GET /api/v1/apps request, from Resource Timing (when the
+//   app sent it, and how long it took from start to the last byte);
+// - after-api: first-card minus the API request's responseEnd (decoding the answer and rendering);
+// then, on the loaded page, `loads` times:
+// - raw-fetch: fetch() of the same URL the page requested, body read to the end (the peer).
+//
+// Prints one line per measure on stdout, `result<TAB>USER<TAB>MEASURE<TAB>ms,ms,...`, plus
+// `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The xtask computes the statistics.
+
+import { chromium } from 'playwright-core';
+
+function parseArgs(argv) {
+  const args = { users: [], loads: 10, warmup: 1 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--url') args.url = value.replace(/\/$/, '');
+    else if (flag === '--user') {
+      const split = value.indexOf(':');
+      if (split < 1) throw new Error('--user takes NAME:PASSWORD');
+      args.users.push({ username: value.slice(0, split), password: value.slice(split + 1) });
+    } else if (flag === '--loads') args.loads = Number(value);
+    else if (flag === '--warmup') args.warmup = Number(value);
+    else throw new Error(`unknown option ${flag}`);
+  }
+  if (!args.url) throw new Error('--url is required');
+  if (args.users.length === 0) throw new Error('at least one --user NAME:PASSWORD is required');
+  if (!(args.loads >= 1)) throw new Error('--loads must be at least 1');
+  return args;
+}
+
+const log = (message) => process.stderr.write(`bench (catalog page): ${message}\n`);
+
+/** Headless Chromium with the flags of e2e/tests/harness.js. */
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Runs in every document before its own scripts: notes when the first result card appears. */
+function watchForFirstCard() {
+  const check = () => {
+    if (window.__firstCard === undefined && document.querySelector('.app-grid article')) {
+      window.__firstCard = performance.now();
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { childList: true, subtree: true });
+}
+
+const CATALOG_REQUEST = '/api/v1/apps?';
+
+async function measureUser(browser, url, user, loads, warmup) {
+  const context = await browser.newContext();
+  await context.addInitScript(watchForFirstCard);
+  const page = await context.newPage();
+  const login = await page.request.post(`${url}/api/v1/auth/login`, {
+    data: { username: user.username, password: user.password },
+  });
+  if (!login.ok()) throw new Error(`sign-in as ${user.username} failed: ${login.status()} ${await login.text()}`);
+
+  const loadOnce = async () => {
+    await page.goto(`${url}/`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => window.__firstCard !== undefined, null, { timeout: 120_000, polling: 50 });
+    return page.evaluate((marker) => {
+      const api = performance.getEntriesByType('resource').find((entry) => entry.name.includes(marker));
+      return {
+        firstCard: window.__firstCard,
+        apiUrl: api?.name,
+        apiStart: api?.startTime,
+        apiDuration: api ? api.responseEnd - api.startTime : undefined,
+        apiEnd: api?.responseEnd,
+      };
+    }, CATALOG_REQUEST);
+  };
+
+  for (let i = 0; i < warmup; i += 1) await loadOnce();
+  const measures = { 'first-card': [], 'api-start': [], 'api-duration': [], 'after-api': [], 'raw-fetch': [] };
+  let apiUrl;
+  for (let i = 0; i < loads; i += 1) {
+    const load = await loadOnce();
+    if (!load.apiUrl) throw new Error('the page rendered results without a GET /api/v1/apps request');
+    apiUrl = load.apiUrl;
+    measures['first-card'].push(load.firstCard);
+    measures['api-start'].push(load.apiStart);
+    measures['api-duration'].push(load.apiDuration);
+    measures['after-api'].push(load.firstCard - load.apiEnd);
+    log(`${user.username}: load ${i + 1}/${loads}: first card at ${load.firstCard.toFixed(1)} ms`);
+  }
+  const fetches = await page.evaluate(async ({ target, count }) => {
+    const times = [];
+    for (let i = 0; i < count; i += 1) {
+      const started = performance.now();
+      const response = await fetch(target, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`fetch ${target}: ${response.status}`);
+      await response.arrayBuffer();
+      times.push(performance.now() - started);
+    }
+    return times;
+  }, { target: apiUrl, count: loads });
+  measures['raw-fetch'] = fetches;
+  await context.close();
+  return { measures, apiUrl };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const browser = await launchBrowser();
+  try {
+    console.log(`info\tchromium\t${browser.version()}`);
+    console.log(`info\tnode\t${process.version}`);
+    for (const user of args.users) {
+      log(`signing in as ${user.username}; ${args.warmup} warm-up loads, then ${args.loads} measured`);
+      const { measures, apiUrl } = await measureUser(browser, args.url, user, args.loads, args.warmup);
+      console.log(`info\tapi-url\t${new URL(apiUrl).pathname}${new URL(apiUrl).search}`);
+      for (const [name, values] of Object.entries(measures)) {
+        console.log(`result\t${user.username}\t${name}\t${values.map((v) => v.toFixed(2)).join(',')}`);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  log(error.stack || String(error));
+  process.exit(1);
+});

@@ -1,0 +1,195 @@
+// The App Store's first journey, through the real pages and server: an author brings an app folder
+// to the upload page, reads a validation error with its line, fixes it, uploads it PRIVATE; a plain
+// user cannot see it; the author shares it; the user finds it by search and opens its page and
+// screenshots. The app's LongDescription is hostile and must render inert.
+
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+import { screenshot, signIn, useServerAndBrowser } from './harness.js';
+
+const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'apps');
+const DEMO_PASSWORD = 'wavehub-demo';
+const NAME = 'ai.wavehub.e2e.journey';
+
+const HOSTILE_ABOUT = `### Journey app
+
+* plain **bold** text
+* <script>window.__pwned = 'script'</script>
+* <img src="x" onerror="window.__pwned = 'onerror'">
+* [click me](javascript:window.__pwned='link')
+* [docs](https://wave.h2o.ai/)
+`;
+
+function appToml(version) {
+  return `[App]
+Name = "${NAME}"
+Version = "${version}"
+Title = "E2E Journey"
+Description = "An app made by the end-to-end test."
+LongDescription = "about.md"
+Category = "Other"
+Keywords = ["journey"]
+Tags = ["DEMO"]
+
+[Runtime]
+Module = "app"
+MemoryLimit = "1Gi"
+`;
+}
+
+/** An app folder on disk, with a real icon and screenshot from the demo apps. */
+function makeAppFolder(version) {
+  const root = mkdtempSync(join(tmpdir(), 'wavehub-e2e-app-'));
+  const dir = join(root, 'journey-app');
+  mkdirSync(join(dir, 'static'), { recursive: true });
+  writeFileSync(join(dir, 'app.toml'), appToml(version));
+  writeFileSync(join(dir, 'app.py'), "print('hello from the journey app')\n");
+  writeFileSync(join(dir, 'about.md'), HOSTILE_ABOUT);
+  writeFileSync(join(dir, 'notes.log'), 'left out by .appignore\n');
+  writeFileSync(join(dir, '.appignore'), '*.log\n');
+  copyFileSync(join(DEMO, 'hello-wave', 'static', 'icon.png'), join(dir, 'static', 'icon.png'));
+  copyFileSync(join(DEMO, 'hello-wave', 'static', 'screenshot-1.png'), join(dir, 'static', 'screenshot-1.png'));
+  return { root, dir };
+}
+
+describe('app store journey', () => {
+  const live = useServerAndBrowser({ extraArgs: ['--demo'] });
+  const folders = [];
+  after(() => folders.forEach((f) => rmSync(f.root, { recursive: true, force: true })));
+
+  test('author uploads, fixes, shares; a user finds the app and its screenshots; hostile Markdown is inert', async () => {
+    const { url } = live.server;
+    const authorContext = await live.browser.newContext();
+    const author = await authorContext.newPage();
+    await signIn(author, url, 'alice', DEMO_PASSWORD);
+    await author.getByTestId('account').waitFor();
+    await author.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload' }).click();
+    await author.getByRole('heading', { name: 'Upload an app' }).waitFor();
+
+    // A folder with a broken Version: the page finds it before anything is sent, with its line.
+    const broken = makeAppFolder('1.0');
+    folders.push(broken);
+    await author.getByLabel('Choose a folder').setInputFiles(broken.dir);
+    const findings = author.getByRole('list', { name: 'Findings' });
+    const versionError = findings.locator('li[data-code="manifest.version.semver"]');
+    await versionError.waitFor();
+    assert.match(await versionError.innerText(), /^app\.toml:3:\d+/);
+    assert.match(await versionError.innerText(), /not a semantic version/);
+    assert.equal(await author.getByRole('button', { name: 'Upload' }).isDisabled(), true);
+    // .appignore leaves the log out, and the tree says so.
+    await author.getByRole('list', { name: 'Files' }).getByText('notes.log').waitFor();
+    await screenshot(author, 'upload-invalid');
+
+    // Fixed on disk and picked again: valid, previewed, uploaded PRIVATE with progress.
+    const fixed = makeAppFolder('1.0.0');
+    folders.push(fixed);
+    await author.getByLabel('Choose a folder').setInputFiles(fixed.dir);
+    await author.getByRole('status').filter({ hasText: 'ready to upload' }).waitFor();
+    await author.getByRole('heading', { name: 'Catalog card preview' }).waitFor();
+    await author.getByRole('heading', { name: 'App page preview' }).waitFor();
+    assert.equal(await author.getByLabel('Visibility').inputValue(), 'PRIVATE');
+    await screenshot(author, 'upload-valid-preview');
+    await author.getByRole('button', { name: 'Upload' }).click();
+    await author.getByRole('status').filter({ hasText: `Uploaded ${NAME} 1.0.0` }).waitFor();
+    await author.getByRole('link', { name: 'Open the app page' }).click();
+    await author.getByRole('heading', { name: 'E2E Journey', level: 1 }).waitFor();
+    const appPath = new URL(author.url()).pathname;
+    const appId = Number(appPath.split('/').pop());
+    assert.ok(appId > 0, appPath);
+
+    // The same version again is caught before upload.
+    await author.goto(`${url}/upload`);
+    await author.getByLabel('Choose a folder').setInputFiles(fixed.dir);
+    await author.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    assert.equal(await author.getByRole('button', { name: 'Upload' }).isDisabled(), true);
+
+    // A plain user cannot see the PRIVATE app: not in search, a 404 page, a 404 from the API.
+    const userContext = await live.browser.newContext();
+    const user = await userContext.newPage();
+    await signIn(user, url, 'bob', DEMO_PASSWORD);
+    await user.getByTestId('account').waitFor();
+    await user.getByRole('searchbox').fill('journey');
+    await user.getByTestId('result-count').filter({ hasText: 'No apps' }).waitFor();
+    await user.goto(`${url}${appPath}`);
+    await user.getByRole('heading', { name: 'App not available' }).waitFor();
+    assert.equal(await user.evaluate(async (id) => (await fetch(`/api/v1/apps/${id}`)).status, appId), 404);
+    // Nor may he share it through the API.
+    const patchStatus = await user.evaluate(async (id) => (await fetch(`/api/v1/apps/${id}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ visibility: 'ALL_USERS' }),
+    })).status, appId);
+    assert.equal(patchStatus, 404);
+
+    // The author shares it.
+    await author.goto(`${url}${appPath}`);
+    await author.getByRole('button', { name: 'Share with all users' }).click();
+    await author.getByText('Visibility: ALL_USERS').waitFor();
+
+    // The user finds it by searching as he types, and opens its page and screenshots.
+    await user.goto(url);
+    await user.getByRole('searchbox').fill('journ');
+    const card = user.getByRole('list', { name: 'Apps' }).locator(`article[data-app-name="${NAME}"]`);
+    await card.waitFor();
+    assert.match(new URL(user.url()).search, /q=journ/, 'the search lives in the URL');
+    await card.getByRole('link', { name: 'E2E Journey' }).click();
+    await user.getByRole('heading', { name: 'E2E Journey', level: 1 }).waitFor();
+    assert.equal(await user.getByRole('button', { name: 'Share with all users' }).count(), 0);
+    assert.equal(await user.getByRole('button', { name: 'Make private' }).count(), 0);
+    await user.getByRole('button', { name: /Screenshot 1 of 1/ }).click();
+    const dialog = user.getByRole('dialog');
+    await dialog.waitFor();
+    const shown = await dialog.locator('img').evaluate((img) => img.complete && img.naturalWidth);
+    assert.ok(shown > 0, 'the full-size screenshot loaded');
+    await screenshot(user, 'app-page-screenshot');
+    await user.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // The hostile LongDescription: shown as text, nothing ran, no handler or javascript: link.
+    const about = user.getByRole('region', { name: 'About this app' });
+    await about.getByText('plain').waitFor();
+    assert.match(await about.innerText(), /<script>window.__pwned = 'script'<\/script>/);
+    assert.equal(await about.locator('script, img, [onerror]').count(), 0);
+    assert.equal(await about.locator('a[href^="javascript"]').count(), 0);
+    assert.equal(await about.getByRole('link', { name: 'docs' }).getAttribute('rel'), 'noopener noreferrer nofollow');
+    await about.getByRole('link', { name: 'click me' }).click();
+    assert.equal(await user.evaluate(() => window.__pwned), undefined);
+    await screenshot(user, 'app-page');
+
+    await authorContext.close();
+    await userContext.close();
+  });
+
+  test('the catalog lists the demo apps with facets, sorting and paging in the URL', async () => {
+    const { url } = live.server;
+    const context = await live.browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, url, 'bob', DEMO_PASSWORD);
+    await page.getByTestId('account').waitFor();
+    const apps = page.getByRole('list', { name: 'Apps' });
+    await apps.locator('article').first().waitFor();
+    // One card per name: sales-forecast shows its newest version only.
+    const forecast = apps.locator('article[data-app-name="ai.wavehub.demo.sales-forecast"]');
+    assert.equal(await forecast.count(), 1);
+    assert.equal(await forecast.getAttribute('data-app-version'), '2.0.0');
+    assert.equal(await apps.locator('article[data-app-name="ai.wavehub.demo.text-summarizer"]').count(), 0, 'private to alice');
+
+    await page.getByRole('list', { name: 'Filter by tags' }).getByRole('link', { name: /FORECASTING/ }).click();
+    await page.waitForURL(/tag=FORECASTING/);
+    await page.getByTestId('result-count').filter({ hasText: '1 app' }).waitFor();
+    await page.getByLabel('Sort').selectOption('newest');
+    await page.waitForURL(/sort=newest/);
+    await screenshot(page, 'catalog-filtered');
+
+    // The version picker on the app page reaches the older version, which says a newer one exists.
+    await forecast.getByRole('link').click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    const picker = page.getByLabel('Version');
+    assert.deepEqual(await picker.locator('option').allInnerTexts(), ['2.0.0', '1.4.1']);
+    await picker.selectOption({ label: '1.4.1' });
+    await page.getByRole('note').filter({ hasText: 'a newer version, 2.0.0, exists' }).waitFor();
+    await context.close();
+  });
+});
