@@ -5,13 +5,14 @@
 //!    and `npm ci` in `bench/catalog/` (playwright-core);
 //! 2. builds the server (release) and, unless `--api-only`, the web app into `dist/`;
 //! 3. seeds `target/bench-data/catalog-100k/` with `wavehub seed-catalog` when it is missing (kept
-//!    for later runs; a marker file says the seeding finished);
+//!    for later runs while a marker file matches the seeder and the migrations);
 //! 4. starts `wavehub serve` on a free loopback port with that data dir and a static dir holding a
-//!    copy of `dist/` plus a JSON file of exactly the bytes of the default catalog page's answer;
-//! 5. signs in as `admin`, creates a plain user, makes an API token for each, and runs
-//!    `wrk -t2 -c32 -d10s --latency` against the catalog queries as each of them, beside the static
-//!    file (the floor for serving those bytes), `GET /api/v1/health` and `GET /api/v1/me` (the token
-//!    check alone);
+//!    copy of `dist/`, signs in as `admin`, creates a plain user, makes an API token for each, and
+//!    writes a JSON file of exactly the bytes of the default catalog page's answer into the static dir;
+//! 5. for each URL, on a freshly started server (so requests left running by the previous run cannot
+//!    slow it): one timed request, then `wrk -t2 -c32 -d10s --latency` unless that request took more
+//!    than 30 s: the catalog queries as each caller, beside the static file (the floor for serving
+//!    those bytes), `GET /api/v1/health` and `GET /api/v1/me` (the token check alone);
 //! 6. `bench/catalog/run.mjs`: the catalog page's time to its first result card, beside a raw
 //!    fetch() of the same query from the page;
 //! 7. prints one report and writes it with the date and the machine to `docs/bench-catalog.md`.
@@ -34,8 +35,8 @@ const APPS: usize = 100_000;
 /// The seeded data dir under `target/bench-data/`, and the marker written once seeding finished.
 const DATA_DIR: &str = "catalog-100k";
 const SEEDED_MARKER: &str = "seeded-by-xtask";
-/// The marker's first line; change it when the seeder changes, and the next run seeds again.
-const SEED_FORMAT: &str = "seed-catalog format 2";
+/// What the seeded data depends on: when any of these files changes, the next run seeds again.
+const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/server/src/seed.rs"];
 /// The first admin's password, given to `seed-catalog` and `serve` (both create `admin` only when
 /// the database has no account yet).
 const ADMIN: &str = "admin";
@@ -99,7 +100,8 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
     let bench_data = root.join("target/bench-data");
     let data = bench_data.join(DATA_DIR);
     let marker = std::fs::read_to_string(data.join(SEEDED_MARKER)).unwrap_or_default();
-    let seeding = if marker.lines().next() == Some(format!("{SEED_FORMAT}, {APPS} apps").as_str()) {
+    let wanted_marker = format!("{APPS} apps, seeder and schema {:016x}", inputs_digest(root, SEED_INPUTS)?);
+    let seeding = if marker.lines().next() == Some(wanted_marker.as_str()) {
         step(&format!("reusing the seeded catalog in {}", shown(root, &data)));
         None
     } else {
@@ -114,7 +116,7 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
             "wavehub seed-catalog",
         )?;
         let took = seeded.elapsed();
-        std::fs::write(data.join(SEEDED_MARKER), format!("{SEED_FORMAT}, {APPS} apps\nseeded in {:.1} s\n", took.as_secs_f64()))
+        std::fs::write(data.join(SEEDED_MARKER), format!("{wanted_marker}\nseeded in {:.1} s\n", took.as_secs_f64()))
             .map_err(|e| format!("cannot write the seeding marker: {e}"))?;
         Some(took)
     };
@@ -293,6 +295,47 @@ fn load_run(root: &Path, start_server: &dyn Fn() -> Result<Server, String>, targ
     );
     row.result = Some(result);
     Ok(row)
+}
+
+/// A digest (64-bit FNV-1a) of the files under `paths` (relative to the root), with their paths, in
+/// path order: the seeded data is reused only while it matches.
+fn inputs_digest(root: &Path, paths: &[&str]) -> Result<u64, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(&root.join(path), &mut files).map_err(|e| format!("cannot read {path}: {e}"))?;
+    }
+    files.sort();
+    let mut digest = Fnv1a::new();
+    for file in files {
+        digest.update(shown(root, &file).as_bytes());
+        digest.update(&std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?);
+    }
+    Ok(digest.0)
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if std::fs::metadata(path)?.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            collect_files(&entry?.path(), files)?;
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` at the root.
@@ -1141,6 +1184,18 @@ Transfer/sec:     11.99MB
         let markdown = report.markdown(&text);
         assert!(markdown.starts_with("# Catalog benchmark\n\nMeasured by `cargo xtask bench catalog` on 2026-11-23 04:02 UTC (2 CPUs)."));
         assert!(markdown.ends_with("```\n"));
+    }
+
+    #[test]
+    fn fnv1a_and_the_seed_inputs_digest() {
+        let mut digest = Fnv1a::new();
+        digest.update(b"a");
+        assert_eq!(digest.0, 0xaf63_dc4c_8601_ec8c, "the published FNV-1a 64 value of \"a\"");
+        let root = crate::repo_root();
+        let first = inputs_digest(&root, SEED_INPUTS).unwrap();
+        assert_eq!(first, inputs_digest(&root, SEED_INPUTS).unwrap());
+        assert_ne!(first, inputs_digest(&root, &["crates/server/migrations"]).unwrap());
+        assert!(inputs_digest(&root, &["no/such/folder"]).is_err());
     }
 
     #[test]

@@ -15,12 +15,13 @@ pub struct AppState {
     /// Held while a blob is stored or removed together with the rows that name it, so an import and
     /// a delete of the same bytes cannot interleave (one removing a blob the other just counted on).
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
+    pub catalog_cache: Arc<crate::catalog::CatalogCache>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, config: Config) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
-        AppState { db, config: Arc::new(config), login_throttle: Arc::default(), blobs, blob_lock: Arc::default() }
+        AppState { db, config: Arc::new(config), login_throttle: Arc::default(), blobs, blob_lock: Arc::default(), catalog_cache: Arc::default() }
     }
 }
 

@@ -324,6 +324,10 @@ async fn delete_removes_the_app_and_its_blob_unless_another_app_shares_it() {
     assert_eq!(files_in(&app.data_dir().join("blobs")), 1);
 }
 
+async fn shared_catalog(app: &TestApp, cookie: &str) -> Vec<String> {
+    names(&app.call(Method::GET, &format!("{APPS}?latest=true&visibility=ALL_USERS"), None, Some(cookie)).await.body)
+}
+
 #[tokio::test]
 async fn versions_are_listed_newest_semver_first() {
     let app = store().await;
@@ -349,6 +353,17 @@ async fn versions_are_listed_newest_semver_first() {
     assert_eq!(names(&latest.body), ["ai.wavehub.credit 2.0.0"]);
     let shared = app.call(Method::GET, &format!("{APPS}?latest=true&visibility=ALL_USERS"), None, Some(&author)).await;
     assert_eq!(names(&shared.body), ["ai.wavehub.credit 1.10.0"]);
+
+    // The shared catalog follows every change: promoting 2.0.0, demoting it, deleting the newest.
+    let id_of = |version: &str| mine.body["items"].as_array().unwrap().iter().find(|v| v["version"] == version).unwrap()["id"].as_i64().unwrap();
+    let v2 = id_of("2.0.0");
+    let patch = |visibility: &str| Some(json!({ "visibility": visibility }));
+    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), patch("ALL_USERS"), Some(&author)).await.status, StatusCode::OK);
+    assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 2.0.0"]);
+    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), patch("PRIVATE"), Some(&author)).await.status, StatusCode::OK);
+    assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 1.10.0"]);
+    assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{}", id_of("1.10.0")), None, Some(&author)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 1.10.0-rc.1"]);
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ pub async fn import(
 
 /// `GET /apps`: the catalog as the caller sees it.
 pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
-    Ok(ApiJson(catalog::list(&state.db, Viewer::from(&caller), &query).await?))
+    Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
 /// `GET /apps/{id}`.
@@ -60,7 +60,7 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<AppPatch>,
 ) -> ApiResult<ApiJson<AppDetail>> {
-    Ok(ApiJson(catalog::set_visibility(&state.db, &caller, id, patch.visibility).await?))
+    Ok(ApiJson(catalog::set_visibility(&state, &caller, id, patch.visibility).await?))
 }
 
 /// `DELETE /apps/{id}`: owner or admin; 204.
