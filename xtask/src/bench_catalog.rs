@@ -93,6 +93,7 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
         println!("xtask: the page timing will not run: {message}");
     }
 
+    let code = code_version(root);
     step("building the server (release)");
     run(command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;
     let server_bin = target_dir(root).join("release/wavehub");
@@ -217,6 +218,7 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
             load_after.unwrap_or_else(|| "?".into())
         ),
         data: format!("{APPS} app rows in {}, {seeded_line}", shown(root, &data)),
+        code,
         elapsed_secs: started.elapsed().as_secs_f64(),
         rows,
         page: page.as_ref().ok().cloned(),
@@ -817,6 +819,8 @@ struct Report {
     tools: String,
     load: String,
     data: String,
+    /// The commit measured, and whether the server or web app had uncommitted changes.
+    code: String,
     elapsed_secs: f64,
     rows: Vec<LoadRow>,
     page: Option<PageTiming>,
@@ -841,6 +845,7 @@ impl Report {
         let _ = writeln!(out, "tools:   {}", self.tools);
         let _ = writeln!(out, "load:    {}", self.load);
         let _ = writeln!(out, "data:    {}", self.data);
+        let _ = writeln!(out, "code:    {}", self.code);
         let _ = writeln!(out, "command: {COMMAND} (took {:.0} s up to this report, builds and seeding included)", self.elapsed_secs);
         let _ = writeln!(out);
 
@@ -980,6 +985,21 @@ impl Report {
              of its run; nothing here is typed by hand.\n\n```text\n{text}```\n",
             self.date, self.machine
         )
+    }
+}
+
+/// The commit being measured (`git rev-parse --short HEAD`), noting uncommitted changes to what is
+/// measured: the server, the rules crate and the web app.
+fn code_version(root: &Path) -> String {
+    let Some(commit) = crate::process::output_line(command(root, "git").args(["rev-parse", "--short", "HEAD"])) else {
+        return "unknown (not a git checkout)".into();
+    };
+    let measured = ["crates/server", "crates/core", "src", "style", "index.html"];
+    let status = command(root, "git").args(["status", "--porcelain", "--"]).args(measured).output();
+    match status {
+        Ok(out) if out.status.success() && out.stdout.is_empty() => format!("commit {commit}"),
+        Ok(out) if out.status.success() => format!("commit {commit} with uncommitted changes to the server or web app"),
+        _ => format!("commit {commit}"),
     }
 }
 
@@ -1159,6 +1179,7 @@ Transfer/sec:     11.99MB
             tools: "wrk 4.1.0".into(),
             load: "1.0 and 2.0".into(),
             data: "100000 app rows".into(),
+            code: "24576aa".into(),
             elapsed_secs: 200.0,
             rows: vec![row("static", "-", 10_000.0, 2.0), slow, too_slow],
             page: Some(PageTiming {

@@ -8,7 +8,6 @@ use crate::state::AppState;
 use crate::uploads::Upload;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
-use wavehub_core::accounts::Role;
 use wavehub_core::api::Finding;
 use wavehub_core::apps::{
     version_sort_key, AppDetail, AppPage, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
@@ -93,9 +92,9 @@ fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Vie
     }
 }
 
-/// May import: authors and admins.
+/// May import: authors and admins (the same rule the web app uses to offer the upload page).
 pub fn require_importer(caller: &Caller) -> ApiResult<()> {
-    if caller.roles.iter().any(|role| matches!(role, Role::Admin | Role::Author)) {
+    if caller.me().can_publish() {
         Ok(())
     } else {
         Err(ApiError::Forbidden("Only authors and admins may import apps; ask an admin for the author role.".into()))

@@ -457,3 +457,27 @@ async fn the_catalog_searches_filters_sorts_and_pages() {
     let private = app.call(Method::GET, &format!("{APPS}?owner=me&visibility=PRIVATE"), None, Some(&other)).await;
     assert_eq!(names(&private.body), ["ai.wavehub.secret 1.0.0"]);
 }
+
+#[tokio::test]
+async fn an_interrupted_upload_leaves_no_row_and_no_file() {
+    use tower::ServiceExt;
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let bytes = Bundle::default().bytes();
+    let half = bytes[..bytes.len() / 2].to_vec();
+    // The client sends half the bundle, then the connection breaks.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset"))];
+    let request = axum::http::Request::post(APPS)
+        .header("cookie", &author)
+        .body(axum::body::Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(rows, 0);
+    assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
+    assert_eq!(files_in(&app.data_dir().join("blobs")), 0);
+    // The server goes on: the same bundle, sent whole, is imported.
+    import(&app, &author, &Bundle::default(), "PRIVATE").await;
+}
