@@ -96,9 +96,13 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
     let code = code_version(root);
     step("building the server (release)");
     run(command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;
-    let server_bin = target_dir(root).join("release/wavehub");
-
     let bench_data = root.join("target/bench-data");
+    // A copy: another build on the machine may relink target/release/wavehub during the runs.
+    let server_bin = bench_data.join("catalog-wavehub");
+    std::fs::create_dir_all(&bench_data).map_err(|e| format!("cannot create {}: {e}", bench_data.display()))?;
+    std::fs::copy(target_dir(root).join("release/wavehub"), &server_bin)
+        .map_err(|e| format!("cannot copy the server binary to {}: {e}", server_bin.display()))?;
+
     let data = bench_data.join(DATA_DIR);
     let marker = std::fs::read_to_string(data.join(SEEDED_MARKER)).unwrap_or_default();
     let wanted_marker = format!("{APPS} apps, seeder and schema {:016x}", inputs_digest(root, SEED_INPUTS)?);

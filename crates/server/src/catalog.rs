@@ -127,9 +127,9 @@ pub async fn import(
     let blob_guard = state.blob_lock.lock().await;
     let mut tx = db::begin_write(&state.db).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO apps (name, version, version_key, title, sort_title, description, long_description, category, keywords,
-                           owner_id, visibility, manifest, sha256, bundle_size, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO apps (name, version, version_key, title, sort_title, description, category, keywords,
+                           owner_id, visibility, sha256, bundle_size, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&name)
     .bind(&version)
@@ -137,12 +137,10 @@ pub async fn import(
     .bind(manifest.title_or_name())
     .bind(manifest.title_or_name().to_lowercase())
     .bind(manifest.app.description.clone().unwrap_or_default())
-    .bind(&report.long_description)
     .bind(manifest.app.category.as_deref().map(str::trim).filter(|c| !c.is_empty()))
     .bind(serde_json::to_string(&manifest.app.keywords.clone().unwrap_or_default()).map_err(anyhow::Error::from)?)
     .bind(caller.user_id)
     .bind(visibility.as_str())
-    .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
     .bind(&upload.sha256)
     .bind(upload.size as i64)
     .bind(&now)
@@ -153,6 +151,12 @@ pub async fn import(
         Err(error) if db::is_unique_violation(&error) => return Err(version_exists(&name, &version)),
         other => other?,
     };
+    sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
+        .bind(id)
+        .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
+        .bind(&report.long_description)
+        .execute(&mut *tx)
+        .await?;
     insert_images(&mut tx, id, &report).await?;
     refresh_latest_shared(&mut tx, &name).await?;
     for tag in manifest.app.tags.iter().flatten().filter(|t| !t.trim().is_empty()) {
@@ -217,11 +221,11 @@ pub async fn refresh_latest_shared(tx: &mut sqlx::Transaction<'_, Sqlite>, name:
     Ok(())
 }
 
-/// Recomputes `latest_shared` and `sort_title` for every app, for code that writes app rows in
-/// bulk (the benchmark's seeding) instead of through [`import`].
-pub async fn refresh_all_derived(db: &SqlitePool) -> ApiResult<()> {
+/// Recomputes `latest_shared` for every app, for code that writes app rows in bulk (the
+/// benchmark's seeding) instead of through [`import`].
+pub async fn refresh_all_latest_shared(db: &SqlitePool) -> ApiResult<()> {
     let mut tx = db::begin_write(db).await?;
-    sqlx::query("UPDATE apps SET sort_title = LOWER(title), latest_shared = 0").execute(&mut *tx).await?;
+    sqlx::query("UPDATE apps SET latest_shared = 0").execute(&mut *tx).await?;
     sqlx::query(
         "UPDATE apps SET latest_shared = 1 WHERE visibility = 'ALL_USERS'
            AND version_key = (SELECT MAX(b.version_key) FROM apps b WHERE b.name = apps.name AND b.visibility = 'ALL_USERS')",
@@ -410,7 +414,9 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     let search = search.as_deref();
     let totals = totals(state, viewer, query, search).await?;
 
-    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS}"));
+    // First the page's ids, in order, from the narrowest query (an index range for the shared
+    // catalog, however deep the page); then the cards of just those apps.
+    let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
     push_from_where(&mut select, viewer, query, search, Filters::All);
     select.push(match (query.sort.unwrap_or_default(), search.is_some()) {
         (AppSort::Relevance, true) => " ORDER BY f.rank, a.id",
@@ -423,17 +429,8 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     select.push_bind(i64::from(paging.page_size));
     select.push(" OFFSET ");
     select.push_bind(paging.offset() as i64);
-    let rows: Vec<SummaryRow> = select.build_query_as().fetch_all(db).await?;
-
-    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
-    let mut tags = load_tags(db, &ids).await?;
-    let items = rows
-        .into_iter()
-        .map(|row| {
-            let id = row.0;
-            summary_from_row(row, tags.remove(&id).unwrap_or_default())
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let ids: Vec<i64> = select.build_query_scalar().fetch_all(db).await?;
+    let items = load_summaries(db, &ids).await?;
 
     Ok(AppPage {
         items,
@@ -466,6 +463,31 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     Ok(totals)
 }
 
+/// The cards of `ids`, in the order given.
+async fn load_summaries(db: &SqlitePool, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id IN ("
+    ));
+    let mut separated = select.separated(", ");
+    for id in ids {
+        separated.push_bind(*id);
+    }
+    select.push(")");
+    let rows: Vec<SummaryRow> = select.build_query_as().fetch_all(db).await?;
+    let mut tags = load_tags(db, ids).await?;
+    let mut by_id: HashMap<i64, SummaryRow> = rows.into_iter().map(|row| (row.0, row)).collect();
+    ids.iter()
+        .filter_map(|id| by_id.remove(id))
+        .map(|row| {
+            let id = row.0;
+            summary_from_row(row, tags.remove(&id).unwrap_or_default())
+        })
+        .collect()
+}
+
 /// Counts of each value of `column` among the apps matching the search and scope.
 async fn facet(
     db: &SqlitePool,
@@ -487,9 +509,9 @@ async fn facet(
 /// One app the viewer may see, or 404 (also when it exists but is PRIVATE to someone else).
 pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
     let mut builder = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {SUMMARY_COLUMNS}, a.long_description, a.manifest, a.bundle_size, a.sha256, a.owner_id, \
+        "SELECT {SUMMARY_COLUMNS}, d.long_description, d.manifest, a.bundle_size, a.sha256, a.owner_id, \
          (SELECT COUNT(*) FROM app_images i WHERE i.app_id = a.id AND i.kind = 'screenshot') \
-         FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id = "
+         FROM apps a LEFT JOIN users u ON u.id = a.owner_id JOIN app_documents d ON d.app_id = a.id WHERE a.id = "
     ));
     builder.push_bind(id);
     builder.push(" AND ");

@@ -387,7 +387,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
         tx.commit().await?;
     }
     // Rows written in bulk skip import, which keeps the catalog's derived columns; compute them once.
-    crate::catalog::refresh_all_derived(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     report.all_users = rows.iter().filter(|app| app.all_users).count() as u64;
     report.names = rows.iter().map(|app| app.name.as_str()).collect::<std::collections::HashSet<_>>().len() as u64;
     // No ANALYZE / PRAGMA optimize: a database grown by imports has no statistics either, and the
@@ -412,28 +412,32 @@ async fn insert_apps(
         prepared.push((*id, *app, keywords, manifest));
     }
     let mut builder = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO apps (id, name, version, version_key, title, description, long_description, category, keywords, \
-         owner_id, visibility, manifest, sha256, bundle_size, created_at, updated_at) ",
+        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords, \
+         owner_id, visibility, sha256, bundle_size, created_at, updated_at) ",
     );
-    builder.push_values(&prepared, |mut row, (id, app, keywords, manifest)| {
+    builder.push_values(&prepared, |mut row, (id, app, keywords, _)| {
         row.push_bind(*id)
             .push_bind(app.name.as_str())
             .push_bind(app.version.as_str())
             .push_bind(version_sort_key(&app.version))
             .push_bind(app.title.as_str())
+            .push_bind(app.title.to_lowercase())
             .push_bind(app.description.as_str())
-            .push_bind(None::<String>)
             .push_bind(app.category.as_str())
             .push_bind(keywords.as_str())
             .push_bind(owner)
             .push_bind(if app.all_users { "ALL_USERS" } else { "PRIVATE" })
-            .push_bind(manifest.as_str())
             .push_bind(sha256)
             .push_bind(bundle_size)
             .push_bind(app.created_at.as_str())
             .push_bind(now);
     });
     builder.build().execute(&mut **tx).await?;
+    let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO app_documents (app_id, manifest) ");
+    documents.push_values(&prepared, |mut row, (id, _, _, manifest)| {
+        row.push_bind(*id).push_bind(manifest.as_str());
+    });
+    documents.build().execute(&mut **tx).await?;
     Ok(())
 }
 
