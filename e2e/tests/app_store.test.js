@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { dragFromDisk, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'apps');
 const DEMO_PASSWORD = 'wavehub-demo';
@@ -70,10 +70,11 @@ describe('app store journey', () => {
     await author.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload' }).click();
     await author.getByRole('heading', { name: 'Upload an app' }).waitFor();
 
-    // A folder with a broken Version: the page finds it before anything is sent, with its line.
+    // A folder with a broken Version, dragged from disk onto the page: the page finds the error
+    // before anything is sent, with its line.
     const broken = makeAppFolder('1.0');
     folders.push(broken);
-    await author.getByLabel('Choose a folder').setInputFiles(broken.dir);
+    await dragFromDisk(author, author.getByTestId('drop-zone'), [broken.dir]);
     const findings = author.getByRole('list', { name: 'Findings' });
     const versionError = findings.locator('li[data-code="manifest.version.semver"]');
     await versionError.waitFor();
@@ -84,7 +85,7 @@ describe('app store journey', () => {
     await author.getByRole('list', { name: 'Files' }).getByText('notes.log').waitFor();
     await screenshot(author, 'upload-invalid');
 
-    // Fixed on disk and picked again: valid, previewed, uploaded PRIVATE with progress.
+    // Fixed on disk and picked again with the folder picker: valid, previewed, uploaded PRIVATE.
     const fixed = makeAppFolder('1.0.0');
     folders.push(fixed);
     await author.getByLabel('Choose a folder').setInputFiles(fixed.dir);

@@ -95,3 +95,21 @@ export async function signIn(page, url, username, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/**
+ * Drags files or folders from disk onto `target` the way a person does, through Chromium's own
+ * drag-and-drop (DevTools `Input.dispatchDragEvent`): a folder arrives as a real directory entry
+ * that the page walks with `webkitGetAsEntry`, which a synthetic DataTransfer cannot make.
+ */
+export async function dragFromDisk(page, target, paths) {
+  const box = await target.boundingBox();
+  if (!box) throw new Error('the drop target is not visible');
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) {
+    await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  }
+  await cdp.detach();
+}
