@@ -13,8 +13,8 @@
 //!   [`COMMON_WORD`] is drawn more often, for a search that matches many rows), one of 16 categories
 //!   (skewed: some are more popular), 1–4 of 30 tags, 80% ALL_USERS and 20% PRIVATE, an icon for
 //!   about a third of the rows;
-//! - a `manifest` column holding a real [`Manifest`] as JSON, and the `sha256`/`bundle_size` of one
-//!   small real bundle stored once in the blob store, so every row's download works.
+//! - a real [`Manifest`] as JSON in `app_documents`, and the `sha256`/`bundle_size` of one small real
+//!   bundle stored once in the blob store, so every row's download works.
 //!
 //! The full-text index fills itself through the `apps_fts_insert` trigger.
 
