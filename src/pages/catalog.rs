@@ -128,8 +128,10 @@ fn Catalog() -> impl IntoView {
             <div class="catalog-head">
                 <h1>{move || if view_state.get().mine { "My apps" } else { "Catalog" }}</h1>
                 <nav class="tabs" aria-label="Which apps">
-                    <A href=move || view_state.get().with(|v| v.mine = false).href() attr:aria-current=move || (!view_state.get().mine).then_some("page")>"All apps"</A>
-                    <A href=move || view_state.get().with(|v| v.mine = true).href() attr:aria-current=move || view_state.get().mine.then_some("page")>"My apps"</A>
+                    // Plain links (the router still handles them): `A` would mark both current, as
+                    // both point at `/`.
+                    <a href=move || view_state.get().with(|v| v.mine = false).href() aria-current=move || (!view_state.get().mine).then_some("page")>"All apps"</a>
+                    <a href=move || view_state.get().with(|v| v.mine = true).href() aria-current=move || view_state.get().mine.then_some("page")>"My apps"</a>
                 </nav>
             </div>
             <div class="catalog-controls" role="search">
