@@ -153,13 +153,13 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
 
 async fn caller_from_session(db: &SqlitePool, session_id: &str) -> ApiResult<Caller> {
     let id_hash = secret_hash(session_id);
-    let row: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT s.user_id, u.username, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT s.user_id, u.username, s.expires_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
     )
     .bind(&id_hash)
     .fetch_optional(db)
     .await?;
-    let Some((user_id, username, expires_at)) = row else {
+    let Some((user_id, username, expires_at, last_seen_at)) = row else {
         return Err(ApiError::Unauthorized("Your session has ended; sign in again.".into()));
     };
     let now = db::now();
@@ -167,11 +167,9 @@ async fn caller_from_session(db: &SqlitePool, session_id: &str) -> ApiResult<Cal
         sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&id_hash).execute(db).await?;
         return Err(ApiError::Unauthorized("Your session has expired; sign in again.".into()));
     }
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
-        .bind(&now)
-        .bind(&id_hash)
-        .execute(db)
-        .await?;
+    if is_stale(Some(&last_seen_at)) {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?").bind(&now).bind(&id_hash).execute(db).await?;
+    }
     let roles = load_roles(db, user_id).await?;
     Ok(Caller { user_id, username, roles, credential: Credential::Session(id_hash) })
 }
@@ -181,20 +179,26 @@ async fn caller_from_token(db: &SqlitePool, token: &str) -> ApiResult<Caller> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(invalid());
     }
-    let row: Option<(i64, i64, String)> = sqlx::query_as(
-        "SELECT t.id, t.user_id, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+    let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT t.id, t.user_id, u.username, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
     )
     .bind(secret_hash(token))
     .fetch_optional(db)
     .await?;
-    let (token_id, user_id, username) = row.ok_or_else(invalid)?;
-    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-        .bind(db::now())
-        .bind(token_id)
-        .execute(db)
-        .await?;
+    let (token_id, user_id, username, last_used_at) = row.ok_or_else(invalid)?;
+    if is_stale(last_used_at.as_deref()) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(db::now()).bind(token_id).execute(db).await?;
+    }
     let roles = load_roles(db, user_id).await?;
     Ok(Caller { user_id, username, roles, credential: Credential::Token(token_id) })
+}
+
+/// Whether a "last seen" / "last used" time is worth writing again. They are kept to the minute:
+/// a busy client (a script, the catalog under load) would otherwise make every request a database
+/// write, and SQLite has one writer.
+fn is_stale(recorded: Option<&str>) -> bool {
+    let cutoff = db::timestamp(chrono::Utc::now() - chrono::Duration::seconds(60));
+    recorded.is_none_or(|at| at < cutoff.as_str())
 }
 
 /// A user's roles in their canonical order (admin, author, user).
