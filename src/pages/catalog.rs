@@ -14,6 +14,8 @@ use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility};
 
 /// Catalog pages show this many cards.
 const PAGE_SIZE: u32 = 24;
+/// How long typing must pause before the search runs.
+const SEARCH_PAUSE_MS: u64 = 200;
 
 /// What the page URL says: the filters a person chose.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -112,10 +114,23 @@ fn Catalog() -> impl IntoView {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
     };
     let go_search = go.clone();
+    // Each keystroke takes a ticket; the search runs only when typing pauses, so a word typed
+    // quickly is one request, not one per letter.
+    let typing = StoredValue::new(0u64);
     let on_search = move |event: leptos::ev::Event| {
         let text = event_target_value(&event);
-        // Typing replaces the history entry, so Back leaves the search instead of undoing letters.
-        go_search(view_state.get_untracked().with(|v| v.q = text), true);
+        let ticket = typing.get_value() + 1;
+        typing.set_value(ticket);
+        let go_search = go_search.clone();
+        set_timeout(
+            move || {
+                if typing.get_value() == ticket {
+                    // Typing replaces the history entry, so Back leaves the search instead of undoing letters.
+                    go_search(view_state.get_untracked().with(|v| v.q = text), true);
+                }
+            },
+            std::time::Duration::from_millis(SEARCH_PAUSE_MS),
+        );
     };
     let go_sort = go.clone();
     let on_sort = move |event: leptos::ev::Event| {
