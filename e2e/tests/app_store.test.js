@@ -132,9 +132,10 @@ describe('app store journey', () => {
     // The user finds it by searching as he types, and opens its page and screenshots.
     await user.goto(url);
     await user.getByRole('searchbox').fill('journ');
+    await user.waitForURL(/q=journ/); // the search lives in the URL
+    await user.getByTestId('result-count').filter({ hasText: /^1 app$/ }).waitFor();
     const card = user.getByRole('list', { name: 'Apps' }).locator(`article[data-app-name="${NAME}"]`);
     await card.waitFor();
-    assert.match(new URL(user.url()).search, /q=journ/, 'the search lives in the URL');
     await card.getByRole('link', { name: 'E2E Journey' }).click();
     await user.getByRole('heading', { name: 'E2E Journey', level: 1 }).waitFor();
     assert.equal(await user.getByRole('button', { name: 'Share with all users' }).count(), 0);
