@@ -205,34 +205,26 @@ fn version_exists(name: &str, version: &str) -> ApiError {
     ))
 }
 
-/// Marks the newest ALL_USERS version of `name` (semver) as the one the shared catalog shows, and
-/// unmarks the others. Runs in the transaction of every change that can move it: import,
-/// visibility, delete.
+/// `latest_shared` as it should be for a row of `apps`: 1 on the newest ALL_USERS version of its
+/// name (semver, through `version_key`), 0 elsewhere. The rule, written once for both refreshes.
+const LATEST_SHARED_VALUE: &str = "CASE WHEN visibility = 'ALL_USERS' AND version_key = (
+         SELECT MAX(b.version_key) FROM apps b WHERE b.name = apps.name AND b.visibility = 'ALL_USERS'
+     ) THEN 1 ELSE 0 END";
+
+/// Marks the newest ALL_USERS version of `name` as the one the shared catalog shows, and unmarks
+/// the others. Runs in the transaction of every change that can move it: import, visibility, delete.
 pub async fn refresh_latest_shared(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE apps SET latest_shared = CASE WHEN id = (
-             SELECT b.id FROM apps b WHERE b.name = ?1 AND b.visibility = 'ALL_USERS' ORDER BY b.version_key DESC LIMIT 1
-         ) THEN 1 ELSE 0 END
-         WHERE name = ?1",
-    )
-    .bind(name)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(&format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE} WHERE name = ?"))
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Recomputes `latest_shared` for every app, for code that writes app rows in bulk (the
 /// benchmark's seeding) instead of through [`import`].
 pub async fn refresh_all_latest_shared(db: &SqlitePool) -> ApiResult<()> {
-    let mut tx = db::begin_write(db).await?;
-    sqlx::query("UPDATE apps SET latest_shared = 0").execute(&mut *tx).await?;
-    sqlx::query(
-        "UPDATE apps SET latest_shared = 1 WHERE visibility = 'ALL_USERS'
-           AND version_key = (SELECT MAX(b.version_key) FROM apps b WHERE b.name = apps.name AND b.visibility = 'ALL_USERS')",
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    sqlx::query(&format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE}")).execute(db).await?;
     Ok(())
 }
 
@@ -508,40 +500,21 @@ async fn facet(
 
 /// One app the viewer may see, or 404 (also when it exists but is PRIVATE to someone else).
 pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
-    let mut builder = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {SUMMARY_COLUMNS}, d.long_description, d.manifest, a.bundle_size, a.sha256, a.owner_id, \
+    let mut builder = QueryBuilder::<Sqlite>::new(
+        "SELECT d.long_description, d.manifest, a.bundle_size, a.sha256, a.owner_id, \
          (SELECT COUNT(*) FROM app_images i WHERE i.app_id = a.id AND i.kind = 'screenshot') \
-         FROM apps a LEFT JOIN users u ON u.id = a.owner_id JOIN app_documents d ON d.app_id = a.id WHERE a.id = "
-    ));
+         FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE a.id = ",
+    );
     builder.push_bind(id);
     builder.push(" AND ");
     push_visible(&mut builder, "a", viewer);
-    let row: Option<sqlx::sqlite::SqliteRow> = builder.build().fetch_optional(db).await?;
-    let row = row.ok_or_else(|| app_not_found(id))?;
-    use sqlx::Row;
-    let summary_row: SummaryRow = (
-        row.try_get(0)?,
-        row.try_get(1)?,
-        row.try_get(2)?,
-        row.try_get(3)?,
-        row.try_get(4)?,
-        row.try_get(5)?,
-        row.try_get(6)?,
-        row.try_get(7)?,
-        row.try_get(8)?,
-        row.try_get(9)?,
-        row.try_get(10)?,
-    );
-    let long_description: Option<String> = row.try_get(11)?;
-    let manifest: String = row.try_get(12)?;
-    let bundle_size: i64 = row.try_get(13)?;
-    let sha256: String = row.try_get(14)?;
-    let owner_id: Option<i64> = row.try_get(15)?;
-    let screenshots: i64 = row.try_get(16)?;
+    let row: Option<(Option<String>, String, i64, String, Option<i64>, i64)> =
+        builder.build_query_as().fetch_optional(db).await?;
+    let (long_description, manifest, bundle_size, sha256, owner_id, screenshots) = row.ok_or_else(|| app_not_found(id))?;
+    let summary = load_summaries(db, &[id]).await?.pop().ok_or_else(|| app_not_found(id))?;
     let manifest: Manifest = serde_json::from_str(&manifest).map_err(anyhow::Error::from)?;
-    let tags = load_tags(db, &[id]).await?.remove(&id).unwrap_or_default();
     Ok(AppDetail {
-        summary: summary_from_row(summary_row, tags)?,
+        summary,
         long_description,
         runtime: AppRuntime::from_manifest(&manifest),
         screenshots: screenshots as u32,
@@ -549,6 +522,17 @@ pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<
         sha256,
         can_manage: viewer.is_admin || owner_id == Some(viewer.user_id),
     })
+}
+
+/// 404 unless the viewer may see app `id`: one indexed lookup, for requests that need nothing else
+/// of the app (its icon and screenshots, which a catalog page asks for two dozen at a time).
+async fn require_visible(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<()> {
+    let mut builder = QueryBuilder::<Sqlite>::new("SELECT 1 FROM apps a WHERE a.id = ");
+    builder.push_bind(id);
+    builder.push(" AND ");
+    push_visible(&mut builder, "a", viewer);
+    let found: Option<i32> = builder.build_query_scalar().fetch_optional(db).await?;
+    found.map(drop).ok_or_else(|| app_not_found(id))
 }
 
 pub fn app_not_found(id: i64) -> ApiError {
@@ -610,7 +594,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ApiResult<()>
 
 /// An image of an app the viewer sees: `(media type, bytes)`.
 pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, position: i64) -> ApiResult<(String, Vec<u8>)> {
-    load_detail(db, viewer, id).await?;
+    require_visible(db, viewer, id).await?;
     let image: Option<(String, Vec<u8>)> =
         sqlx::query_as("SELECT media_type, bytes FROM app_images WHERE app_id = ? AND kind = ? AND position = ?")
             .bind(id)
