@@ -72,6 +72,33 @@ pub struct AppSummary {
     pub has_icon: bool,
 }
 
+/// What the catalog shows of a manifest: the server stores it at import, and the upload page
+/// previews it from the same function, so the preview is what users will see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogText {
+    /// The Title, or the Name when there is no title.
+    pub title: String,
+    pub description: String,
+    /// Trimmed; `None` when empty.
+    pub category: Option<String>,
+    pub keywords: Vec<String>,
+    /// Trimmed, empty ones left out.
+    pub tags: Vec<String>,
+}
+
+impl CatalogText {
+    pub fn from_manifest(manifest: &crate::manifest::Manifest) -> Self {
+        let app = &manifest.app;
+        CatalogText {
+            title: manifest.title_or_name().to_owned(),
+            description: app.description.clone().unwrap_or_default(),
+            category: app.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
+            keywords: app.keywords.clone().unwrap_or_default(),
+            tags: app.tags.iter().flatten().map(|t| t.trim()).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        }
+    }
+}
+
 /// How an app runs, as its page shows it (from the manifest's `[Runtime]`, `[[Env]]`, `[[File]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AppRuntime {

@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
 use wavehub_core::apps::{
-    version_sort_key, AppDetail, AppPage, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
+    version_sort_key, AppDetail, AppPage, CatalogText, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
 };
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::manifest::Manifest;
@@ -119,6 +119,7 @@ pub async fn import(
     };
     let name = manifest.app.name.clone();
     let version = manifest.app.version.clone();
+    let text = CatalogText::from_manifest(&manifest);
     check_name_owner(&state.db, caller, &name).await?;
 
     let now = db::now();
@@ -134,11 +135,11 @@ pub async fn import(
     .bind(&name)
     .bind(&version)
     .bind(version_sort_key(&version))
-    .bind(manifest.title_or_name())
-    .bind(manifest.title_or_name().to_lowercase())
-    .bind(manifest.app.description.clone().unwrap_or_default())
-    .bind(manifest.app.category.as_deref().map(str::trim).filter(|c| !c.is_empty()))
-    .bind(serde_json::to_string(&manifest.app.keywords.clone().unwrap_or_default()).map_err(anyhow::Error::from)?)
+    .bind(&text.title)
+    .bind(text.title.to_lowercase())
+    .bind(&text.description)
+    .bind(&text.category)
+    .bind(serde_json::to_string(&text.keywords).map_err(anyhow::Error::from)?)
     .bind(caller.user_id)
     .bind(visibility.as_str())
     .bind(&upload.sha256)
@@ -159,10 +160,10 @@ pub async fn import(
         .await?;
     insert_images(&mut tx, id, &report).await?;
     refresh_latest_shared(&mut tx, &name).await?;
-    for tag in manifest.app.tags.iter().flatten().filter(|t| !t.trim().is_empty()) {
+    for tag in &text.tags {
         sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(id)
-            .bind(tag.trim())
+            .bind(tag)
             .execute(&mut *tx)
             .await?;
     }

@@ -4,7 +4,7 @@ use crate::bundle_files::{check_bundle_file, package_folder};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wavehub_core::api::{Finding, Severity};
+use wavehub_core::api::Finding;
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions, BundleReport};
 use wavehub_core::package::bundle_file_name;
 
@@ -100,11 +100,7 @@ pub fn finding_line(finding: &Finding) -> String {
     if let (Some(line), Some(column)) = (finding.line, finding.column) {
         place = format!("{place}:{line}:{column}");
     }
-    let severity = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    format!("{place}: {severity}: {} [{}]", finding.message, finding.code)
+    format!("{place}: {}: {} [{}]", finding.severity.as_str(), finding.message, finding.code)
 }
 
 fn summary(report: &BundleReport) -> String {

@@ -288,7 +288,7 @@ fn FindingList(local: Vec<Finding>, server: Vec<Finding>) -> impl IntoView {
         view! {
             <ul class="findings" aria-label="Findings">
                 {rows.into_iter().map(|(finding, from_server)| {
-                    let severity = model::severity_word(finding.severity);
+                    let severity = finding.severity.as_str();
                     view! {
                         <li class=format!("finding finding-{severity}") data-code=finding.code.clone()>
                             <code class="finding-where">{model::finding_location(&finding)}</code>

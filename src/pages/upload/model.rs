@@ -1,8 +1,8 @@
 //! The upload page's rules that need no browser: what was dropped, the file tree, how findings read,
 //! the previews, and whether a version is taken. Plain functions, tested natively.
 
-use wavehub_core::api::{Finding, Severity};
-use wavehub_core::apps::{AppDetail, AppRuntime, AppSummary, AppVersion, Visibility};
+use wavehub_core::api::Finding;
+use wavehub_core::apps::{AppDetail, AppRuntime, AppSummary, AppVersion, CatalogText, Visibility};
 use wavehub_core::bundle::{BundleFile, BundleReport};
 use wavehub_core::manifest::Manifest;
 use wavehub_core::package::Plan;
@@ -157,16 +157,9 @@ pub fn finding_location(finding: &Finding) -> String {
     }
 }
 
-pub fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
 /// A finding on one line: `app.toml:3:9 error Version must be ...`.
 pub fn finding_line(finding: &Finding) -> String {
-    format!("{} {} {}", finding_location(finding), severity_word(finding.severity), finding.message)
+    format!("{} {} {}", finding_location(finding), finding.severity.as_str(), finding.message)
 }
 
 /// Errors first, then warnings, each in the order they were found.
@@ -209,8 +202,8 @@ pub fn existing_version(versions: &[AppVersion], version: &str) -> Option<i64> {
     versions.iter().find(|v| v.version == version).map(|v| v.id)
 }
 
-/// The catalog card and app page as they will look once imported: built from the manifest and the
-/// report exactly as the server builds them (title falls back to the name, empty category dropped).
+/// The catalog card and app page as they will look once imported: the catalog's text comes from
+/// `CatalogText::from_manifest`, the function the server stores at import.
 pub fn preview_detail(
     manifest: &Manifest,
     report: &BundleReport,
@@ -218,16 +211,16 @@ pub fn preview_detail(
     visibility: Visibility,
     bundle_size: u64,
 ) -> AppDetail {
-    let app = &manifest.app;
+    let text = CatalogText::from_manifest(manifest);
     let summary = AppSummary {
         id: 0,
-        name: app.name.clone(),
-        version: app.version.clone(),
-        title: manifest.title_or_name().to_owned(),
-        description: app.description.clone().unwrap_or_default(),
-        category: app.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
-        keywords: app.keywords.clone().unwrap_or_default(),
-        tags: app.tags.iter().flatten().map(|t| t.trim()).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        name: manifest.app.name.clone(),
+        version: manifest.app.version.clone(),
+        title: text.title,
+        description: text.description,
+        category: text.category,
+        keywords: text.keywords,
+        tags: text.tags,
         owner,
         visibility,
         created_at: NOT_YET_IMPORTED.to_owned(),
