@@ -13,4 +13,5 @@ pub mod bundle;
 pub mod manifest;
 pub mod markdown;
 pub mod package;
+pub mod runtime_images;
 pub mod text;

@@ -1,0 +1,194 @@
+//! States of runtime images, their versions and runtimes, and the ceiling rule for resources the
+//! platform manages (spec §14, §17.3).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How available a resource is, from least to most restricted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Available for new deployments and upgrades.
+    Active,
+    /// Still usable, with a warning: the step before disabling.
+    Deprecated,
+    /// Blocks new use; what already runs keeps running.
+    Disabled,
+}
+
+impl State {
+    pub const ALL: [State; 3] = [State::Active, State::Deprecated, State::Disabled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "ACTIVE",
+            State::Deprecated => "DEPRECATED",
+            State::Disabled => "DISABLED",
+        }
+    }
+
+    /// What the state means for people choosing an image, in a phrase.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            State::Active => "available for new deployments",
+            State::Deprecated => "still usable, but new deployments get a warning",
+            State::Disabled => "blocked for new deployments; running ones are not stopped",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown state `{s}`: use ACTIVE, DEPRECATED or DISABLED"))
+    }
+}
+
+/// A state change asked for through the API or the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateAction {
+    Deprecate,
+    Disable,
+    /// `enable` for images and runtimes, `activate` for versions: back to ACTIVE.
+    Enable,
+}
+
+impl StateAction {
+    pub fn target(self) -> State {
+        match self {
+            StateAction::Deprecate => State::Deprecated,
+            StateAction::Disable => State::Disabled,
+            StateAction::Enable => State::Active,
+        }
+    }
+
+    /// The verb as the API spells it for images (`enable`); versions say `activate`.
+    pub fn verb(self, for_version: bool) -> &'static str {
+        match self {
+            StateAction::Deprecate => "deprecate",
+            StateAction::Disable => "disable",
+            StateAction::Enable if for_version => "activate",
+            StateAction::Enable => "enable",
+        }
+    }
+
+    /// Restricting actions must say why; re-enabling may.
+    pub fn needs_reason(self) -> bool {
+        self != StateAction::Enable
+    }
+}
+
+/// The state a resource has: the more restricted of the platform's and the console's. API-managed
+/// resources have no platform state.
+pub fn effective_state(platform: Option<State>, console: State) -> State {
+    platform.map_or(console, |platform| platform.max(console))
+}
+
+/// Refusal of a state change that would make a platform-managed resource more available than the
+/// platform set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CeilingRefusal {
+    pub platform: State,
+    pub requested: State,
+}
+
+/// The ceiling rule. The console may set a platform-managed resource to any state at least as
+/// restricted as the platform's (the console's own choice is kept, and a later, laxer platform
+/// state never lifts it); asking for less is refused. API-managed resources (`platform` is None)
+/// may take any state.
+pub fn console_state_for(platform: Option<State>, action: StateAction) -> Result<State, CeilingRefusal> {
+    let requested = action.target();
+    match platform {
+        Some(platform) if requested < platform => Err(CeilingRefusal { platform, requested }),
+        _ => Ok(requested),
+    }
+}
+
+impl CeilingRefusal {
+    /// The refusal in words: what the platform set, why the request can't go past it, and who can
+    /// lift it. `subject` names the resource (`image h2o-scorer`, `version v1.2.0 of h2o-scorer`);
+    /// `config_path` is where in the bootstrap file its state is set.
+    pub fn explain(&self, subject: &str, config_path: &str) -> String {
+        format!(
+            "The platform sets {subject} to {platform} in its bootstrap configuration, and the console can't \
+             make it more available than that: this would make it {requested}. The console can only restrict \
+             it further. To lift the ceiling, an operator changes `state` at {config_path} in the bootstrap \
+             file and restarts Wavehub.",
+            platform = self.platform,
+            requested = self.requested,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use State::*;
+    use StateAction::*;
+
+    /// Every pair of platform state and requested action (spec §17.3), plus API-managed resources.
+    #[test]
+    fn ceiling_rule_decision_table() {
+        let refused = |platform| Err(CeilingRefusal { platform, requested: Active });
+        let table: Vec<(Option<State>, StateAction, Result<State, CeilingRefusal>)> = vec![
+            (None, Deprecate, Ok(Deprecated)),
+            (None, Disable, Ok(Disabled)),
+            (None, Enable, Ok(Active)),
+            (Some(Active), Deprecate, Ok(Deprecated)),
+            (Some(Active), Disable, Ok(Disabled)),
+            (Some(Active), Enable, Ok(Active)),
+            (Some(Deprecated), Deprecate, Ok(Deprecated)),
+            (Some(Deprecated), Disable, Ok(Disabled)),
+            (Some(Deprecated), Enable, refused(Deprecated)),
+            (Some(Disabled), Deprecate, Err(CeilingRefusal { platform: Disabled, requested: Deprecated })),
+            (Some(Disabled), Disable, Ok(Disabled)),
+            (Some(Disabled), Enable, refused(Disabled)),
+        ];
+        for (platform, action, expected) in table {
+            assert_eq!(console_state_for(platform, action), expected, "{platform:?} {action:?}");
+        }
+    }
+
+    #[test]
+    fn effective_state_is_the_more_restricted() {
+        for platform in State::ALL {
+            for console in State::ALL {
+                let effective = effective_state(Some(platform), console);
+                assert!(effective >= platform && effective >= console);
+                assert!(effective == platform || effective == console);
+            }
+            assert_eq!(effective_state(None, platform), platform);
+        }
+        // A laxer platform state later does not lift a console restriction.
+        assert_eq!(effective_state(Some(Active), Disabled), Disabled);
+    }
+
+    #[test]
+    fn refusals_say_who_can_lift_them() {
+        let text = CeilingRefusal { platform: Disabled, requested: Active }
+            .explain("image `scorer`", "config.deployer.composition.runtimeImages.scorer");
+        assert!(text.contains("sets image `scorer` to DISABLED"), "{text}");
+        assert!(text.contains("make it ACTIVE"), "{text}");
+        assert!(text.contains("an operator changes `state` at config.deployer.composition.runtimeImages.scorer"), "{text}");
+    }
+
+    #[test]
+    fn states_parse_from_any_case() {
+        assert_eq!("deprecated".parse::<State>(), Ok(Deprecated));
+        assert!("gone".parse::<State>().is_err());
+        assert_eq!(serde_json::to_string(&Disabled).unwrap(), "\"DISABLED\"");
+        assert_eq!(Enable.verb(true), "activate");
+        assert_eq!(Enable.verb(false), "enable");
+    }
+}
