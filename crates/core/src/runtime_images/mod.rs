@@ -365,8 +365,13 @@ pub struct RuntimeImageQuery {
     pub name: Option<String>,
     #[serde(default)]
     pub sort: ImageSort,
-    #[serde(default, flatten)]
-    pub page: PageRequest,
+    /// From 1. (Plain fields, not a flattened [`PageRequest`]: query strings carry numbers as text,
+    /// which serde's flatten cannot read.)
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Default 50, at most 500.
+    #[serde(default)]
+    pub page_size: Option<u32>,
 }
 
 impl RuntimeImageQuery {
@@ -382,13 +387,22 @@ impl RuntimeImageQuery {
         if self.sort != ImageSort::default() {
             pairs.push(format!("sort={}", crate::apps::percent_encode(self.sort.as_str())));
         }
-        if self.page.page != 1 {
-            pairs.push(format!("page={}", self.page.page));
+        let paging = self.paging();
+        if paging.page != 1 {
+            pairs.push(format!("page={}", paging.page));
         }
-        if self.page.page_size != PageRequest::DEFAULT_SIZE {
-            pairs.push(format!("page_size={}", self.page.page_size));
+        if paging.page_size != PageRequest::DEFAULT_SIZE {
+            pairs.push(format!("page_size={}", paging.page_size));
         }
         pairs.join("&")
+    }
+
+    /// The page asked for, defaults filled in.
+    pub fn paging(&self) -> PageRequest {
+        PageRequest {
+            page: self.page.unwrap_or(1),
+            page_size: self.page_size.unwrap_or(PageRequest::DEFAULT_SIZE),
+        }
     }
 }
 
@@ -630,7 +644,8 @@ mod tests {
             state: Some(State::Deprecated),
             name: Some("rest scorer".into()),
             sort: ImageSort::Newest,
-            page: PageRequest { page: 3, page_size: 100 },
+            page: Some(3),
+            page_size: Some(100),
         };
         assert_eq!(query.to_query_string(), "state=DEPRECATED&name=rest%20scorer&sort=-created&page=3&page_size=100");
     }
