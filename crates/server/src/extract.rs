@@ -53,3 +53,24 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
         ApiError::NotFound(format!("No such resource: {}", rejection.body_text()))
     }
 }
+
+/// A JSON body that may be absent (an empty body is `T::default()`), for actions like `enable`
+/// whose body is optional. A body that is there but not the right JSON is a 422.
+#[derive(Debug, Clone, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(OptionalJson)
+            .map_err(|error| ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.to_string())]))
+    }
+}

@@ -1,7 +1,9 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
+pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod bootstrap;
 pub mod bundle_files;
 pub mod catalog;
 pub mod cli;
@@ -10,9 +12,11 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod runtime_images;
 pub mod seed;
 pub mod serve;
 pub mod state;
 pub mod throttle;
 pub mod uploads;
 pub mod web_app;
+pub mod workspaces;

@@ -8,7 +8,7 @@ pub mod state;
 pub mod version;
 
 pub use reference::{ImageReference, ReferenceError};
-pub use state::{console_state_for, effective_state, CeilingRefusal, State, StateAction};
+pub use state::{console_state_for, effective_state, effective_with_reason, CeilingRefusal, State, StateAction};
 pub use version::{
     compare_version_ids, current_version, explain_current, normalize_version, version_for, version_id_sort_key,
     VersionChoice, VersionSource,
@@ -161,8 +161,9 @@ pub struct RuntimeImage {
     /// What the bootstrap file sets (bootstrap-managed images only): the ceiling.
     pub platform_state: Option<State>,
     pub platform_state_reason: Option<String>,
-    /// What the console last set.
+    /// What the console last set, and why.
     pub console_state: State,
+    pub console_state_reason: Option<String>,
     /// `v1.2.3`; none when every version is disabled.
     pub current_version: Option<String>,
     pub versions_count: u32,
@@ -264,6 +265,7 @@ pub struct RuntimeImageVersion {
     pub platform_state: Option<State>,
     pub platform_state_reason: Option<String>,
     pub console_state: State,
+    pub console_state_reason: Option<String>,
     /// Whether it is the image's current version.
     pub is_current: bool,
     pub created_time: String,

@@ -95,6 +95,18 @@ pub fn effective_state(platform: Option<State>, console: State) -> State {
     platform.map_or(console, |platform| platform.max(console))
 }
 
+/// The effective state and the reason people see for it: the reason of whichever side set the
+/// effective state (the console's when both agree, since it is the more recent decision).
+pub fn effective_with_reason(
+    platform: Option<(State, Option<String>)>,
+    console: (State, Option<String>),
+) -> (State, Option<String>) {
+    match platform {
+        Some((platform_state, platform_reason)) if platform_state > console.0 => (platform_state, platform_reason),
+        _ => console,
+    }
+}
+
 /// Refusal of a state change that would make a platform-managed resource more available than the
 /// platform set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +184,16 @@ mod tests {
         }
         // A laxer platform state later does not lift a console restriction.
         assert_eq!(effective_state(Some(Active), Disabled), Disabled);
+    }
+
+    #[test]
+    fn the_reason_shown_is_the_deciding_sides() {
+        let platform = |state, reason: &str| Some((state, Some(reason.to_owned())));
+        let console = |state, reason: &str| (state, Some(reason.to_owned()));
+        assert_eq!(effective_with_reason(platform(Disabled, "p"), console(Deprecated, "c")), (Disabled, Some("p".into())));
+        assert_eq!(effective_with_reason(platform(Deprecated, "p"), console(Disabled, "c")), (Disabled, Some("c".into())));
+        assert_eq!(effective_with_reason(platform(Disabled, "p"), console(Disabled, "c")), (Disabled, Some("c".into())));
+        assert_eq!(effective_with_reason(None, console(Active, "c")), (Active, Some("c".into())));
     }
 
     #[test]

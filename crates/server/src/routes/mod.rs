@@ -3,15 +3,17 @@
 pub mod accounts;
 pub mod apps;
 pub mod bundles;
+pub mod runtime_images;
 pub mod users;
 
 use crate::error::problem_response;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::web_app;
+use runtime_images as ri;
 use axum::http::{header, HeaderValue, Method, Uri};
 use axum::response::Response;
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -34,6 +36,27 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
         .route("/apps/{id}/bundle", get(apps::bundle))
         .route("/app-names/{name}/versions", get(apps::versions))
+        .route("/workspaces", get(ri::list_workspaces).post(ri::create_workspace))
+        .route("/workspaces/{ws}", get(ri::get_workspace))
+        .route("/workspaces/{ws}/members", get(ri::list_members))
+        .route("/workspaces/{ws}/members/{username}", put(ri::set_member).delete(ri::remove_member))
+        .route("/workspaces/{ws}/runtime-images", get(ri::list_images).post(ri::create_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}", get(ri::get_image).patch(ri::update_image).delete(ri::delete_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/deprecate", post(ri::deprecate_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/disable", post(ri::disable_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/enable", post(ri::enable_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/history", get(ri::image_history))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions", get(ri::list_versions).post(ri::add_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}", get(ri::get_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", post(ri::deprecate_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", post(ri::disable_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", post(ri::activate_version))
+        .route("/workspaces/{ws}/runtimes", get(ri::list_runtimes).post(ri::create_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}", get(ri::get_runtime).delete(ri::delete_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/deprecate", post(ri::deprecate_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/disable", post(ri::disable_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/enable", post(ri::enable_runtime))
+        .route("/runtime-images", get(ri::list_all_images))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
         .fallback(api_not_found)

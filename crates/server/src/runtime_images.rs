@@ -1,0 +1,848 @@
+//! Runtime images, their versions and runtimes, per workspace (shared/API.md, "Runtime images").
+//! The rules (version ids, the current version, the ceiling rule, what a runtime resolves to) are
+//! wavehub-core's; this module keeps them in the database: every change runs in one write
+//! transaction with its audit entry, and an image's current version, versions count and effective
+//! state are recomputed in the same transaction.
+
+use crate::audit;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::workspaces::Access;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use wavehub_core::api::{Page, PageRequest};
+use wavehub_core::runtime_images::{
+    check_reason, console_state_for, current_version, effective_with_reason, explain_current, resolve_runtime,
+    version_id_sort_key, ImageFacts, ImageSort, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, Runtime,
+    RuntimeImage, RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateEvent,
+    VersionList, PLATFORM_WORKSPACE,
+};
+
+/// Where a list looks: one workspace (its images and the platform's) or, for platform admins,
+/// every workspace.
+pub enum Scope<'a> {
+    Workspace(&'a Access),
+    All,
+}
+
+/// The path an image has in the audit log and in refusals.
+pub fn image_resource(workspace: &str, uid: &str) -> String {
+    format!("workspaces/{workspace}/runtime-images/{uid}")
+}
+
+fn version_resource(workspace: &str, uid: &str, version: &str) -> String {
+    format!("{}/versions/{version}", image_resource(workspace, uid))
+}
+
+fn runtime_resource(workspace: &str, uid: &str) -> String {
+    format!("workspaces/{workspace}/runtimes/{uid}")
+}
+
+/// Where in the bootstrap file an image's (or version's) state is set, for refusals.
+pub fn bootstrap_config_path(uid: &str, version: Option<&str>) -> String {
+    match version {
+        None => format!("config.deployer.composition.runtimeImages.{uid}"),
+        Some(version) => format!("config.deployer.composition.runtimeImages.{uid}.versions (version {version})"),
+    }
+}
+
+/// The state columns hold only the three names (CHECK constraints); anything else would be a bug.
+fn db_state(text: &str) -> State {
+    text.parse().unwrap_or(State::Disabled)
+}
+
+fn state_rank(state: State) -> i64 {
+    match state {
+        State::Active => 0,
+        State::Deprecated => 1,
+        State::Disabled => 2,
+    }
+}
+
+fn generate_uid(prefix: &str) -> String {
+    format!("{prefix}-{}", &crate::auth::random_secret()[..10])
+}
+
+const IMAGE_COLUMNS: &str = "workspace_id, uid, name, description, managed_by_bootstrap, platform_state, \
+    platform_state_reason, console_state, console_state_reason, state, state_reason, state_update_time, \
+    current_version, current_docker_image, versions_count, created_time, updated_time";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ImageRow {
+    pub workspace_id: String,
+    pub uid: String,
+    name: String,
+    description: String,
+    pub managed_by_bootstrap: bool,
+    platform_state: Option<String>,
+    platform_state_reason: Option<String>,
+    console_state: String,
+    console_state_reason: Option<String>,
+    state: String,
+    state_reason: Option<String>,
+    state_update_time: String,
+    current_version: Option<String>,
+    current_docker_image: Option<String>,
+    versions_count: i64,
+    created_time: String,
+    updated_time: String,
+}
+
+impl ImageRow {
+    fn platform_state(&self) -> Option<State> {
+        self.platform_state.as_deref().map(db_state)
+    }
+
+    fn into_api(self, can_manage: bool) -> RuntimeImage {
+        RuntimeImage {
+            platform_state: self.platform_state(),
+            uid: self.uid,
+            workspace: self.workspace_id,
+            name: self.name,
+            description: self.description,
+            docker_image: self.current_docker_image,
+            state: db_state(&self.state),
+            state_reason: self.state_reason,
+            state_update_time: self.state_update_time,
+            managed_by_bootstrap: self.managed_by_bootstrap,
+            platform_state_reason: self.platform_state_reason,
+            console_state: db_state(&self.console_state),
+            console_state_reason: self.console_state_reason,
+            current_version: self.current_version,
+            versions_count: self.versions_count.try_into().unwrap_or(u32::MAX),
+            created_time: self.created_time,
+            updated_time: self.updated_time,
+            can_manage,
+        }
+    }
+}
+
+/// Whether the caller may change `row`: workspace admins their workspace's images; platform
+/// admins (only) the platform's, and those only in their state.
+fn can_manage(scope: &Scope<'_>, row: &ImageRow) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Workspace(access) if row.managed_by_bootstrap => access.platform_admin,
+        Scope::Workspace(access) => access.can_manage(),
+    }
+}
+
+/// 403 unless the caller may change the state of `row` (see [`can_manage`]).
+fn require_state_manager(access: &Access, managed_by_bootstrap: bool) -> ApiResult<()> {
+    if managed_by_bootstrap {
+        access.require_platform_admin()
+    } else {
+        access.require_manage()
+    }
+}
+
+fn bootstrap_refusal(uid: &str, what: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "`{uid}` is a platform image, managed by the bootstrap file, so it can't be {what} through the console \
+         or the API. An operator changes it at {} in the bootstrap file and restarts Wavehub.",
+        bootstrap_config_path(uid, None)
+    ))
+}
+
+/// The image `uid` as the workspace sees it: its own first, else the platform's.
+pub async fn find_image(conn: &mut SqliteConnection, access: &Access, uid: &str) -> ApiResult<ImageRow> {
+    let sql = format!(
+        "SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE uid = ? AND workspace_id IN (?, ?) ORDER BY managed_by_bootstrap LIMIT 1"
+    );
+    sqlx::query_as(&sql)
+        .bind(uid)
+        .bind(&access.workspace)
+        .bind(PLATFORM_WORKSPACE)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no runtime image `{uid}` in workspace `{}`.", access.workspace)))
+}
+
+async fn load_image(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> ApiResult<ImageRow> {
+    let sql = format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE workspace_id = ? AND uid = ?");
+    Ok(sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_one(conn).await?)
+}
+
+/// `GET /workspaces/{ws}/runtime-images` and `GET /runtime-images`.
+pub async fn list(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery) -> ApiResult<Page<RuntimeImage>> {
+    let paging = query.paging();
+    ApiError::check(paging.check())?;
+    let pattern = query
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| format!("%{}%", escape_like(&name.to_lowercase())));
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
+        builder.push(" FROM runtime_images WHERE 1 = 1");
+        if let Scope::Workspace(access) = &scope {
+            builder.push(" AND workspace_id IN (").push_bind(access.workspace.clone()).push(", ").push_bind(PLATFORM_WORKSPACE).push(")");
+        }
+        if let Some(state) = query.state {
+            builder.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(pattern) = &pattern {
+            builder
+                .push(" AND (name_key LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR uid LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR lower(coalesce(current_docker_image, '')) LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\')");
+        }
+    };
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS}"));
+    filter(&mut select);
+    select.push(match query.sort {
+        ImageSort::Name => " ORDER BY name_key, uid",
+        ImageSort::NameDesc => " ORDER BY name_key DESC, uid DESC",
+        ImageSort::Newest => " ORDER BY created_time DESC, uid",
+        ImageSort::Oldest => " ORDER BY created_time, uid",
+        ImageSort::RecentlyUpdated => " ORDER BY updated_time DESC, uid",
+        ImageSort::State => " ORDER BY state_rank DESC, name_key, uid",
+    });
+    select.push(" LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+    let rows: Vec<ImageRow> = select.build_query_as().fetch_all(db).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let manage = can_manage(&scope, &row);
+            row.into_api(manage)
+        })
+        .collect();
+    Ok(Page { items, total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+/// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub async fn get(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<RuntimeImage> {
+    let mut conn = db.acquire().await?;
+    let row = find_image(&mut conn, access, uid).await?;
+    let manage = can_manage(&Scope::Workspace(access), &row);
+    Ok(row.into_api(manage))
+}
+
+/// `POST /workspaces/{ws}/runtime-images`: the image and its first version.
+pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage) -> ApiResult<RuntimeImage> {
+    access.require_manage()?;
+    let choice = request.check().map_err(ApiError::invalid)?;
+    let uid = request.uid.clone().unwrap_or_else(|| generate_uid("ri"));
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let platform_has_it: Option<i64> = sqlx::query_scalar("SELECT 1 FROM runtime_images WHERE workspace_id = ? AND uid = ?")
+        .bind(PLATFORM_WORKSPACE)
+        .bind(&uid)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if platform_has_it.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "`{uid}` is the id of a platform image, which every workspace sees; choose another id."
+        )));
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
+         state, state_rank, state_update_time, created_time, updated_time) VALUES (?, ?, ?, ?, ?, 0, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?)",
+    )
+    .bind(&access.workspace)
+    .bind(&uid)
+    .bind(request.name.trim())
+    .bind(request.name.trim().to_lowercase())
+    .bind(request.description.as_deref().unwrap_or("").trim())
+    .bind(&now)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::Conflict(format!(
+                "Workspace `{}` has a runtime image `{uid}` already; choose another id.",
+                access.workspace
+            )))
+        }
+        other => other?,
+    };
+    let docker_image = request.docker_image.trim();
+    insert_version(&mut tx, &access.workspace, &uid, &choice.version, docker_image, None, &now).await?;
+    refresh_image(&mut tx, &access.workspace, &uid, &now).await?;
+    let resource = image_resource(&access.workspace, &uid);
+    let detail = serde_json::json!({"name": request.name.trim(), "docker_image": docker_image, "version": choice.version});
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail }).await?;
+    let row = load_image(&mut tx, &access.workspace, &uid).await?;
+    tx.commit().await?;
+    Ok(row.into_api(true))
+}
+
+/// `PATCH /workspaces/{ws}/runtime-images/{uid}`: name, description, and a new version from a new
+/// docker image.
+pub async fn update(db: &SqlitePool, access: &Access, uid: &str, patch: &RuntimeImagePatch) -> ApiResult<RuntimeImage> {
+    access.require_manage()?;
+    let choice = patch.check().map_err(ApiError::invalid)?;
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let row = find_image(&mut tx, access, uid).await?;
+    if row.managed_by_bootstrap {
+        return Err(bootstrap_refusal(uid, "updated"));
+    }
+    if let Some(name) = &patch.name {
+        sqlx::query("UPDATE runtime_images SET name = ?, name_key = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
+            .bind(name.trim())
+            .bind(name.trim().to_lowercase())
+            .bind(&now)
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(description) = &patch.description {
+        sqlx::query("UPDATE runtime_images SET description = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
+            .bind(description.trim())
+            .bind(&now)
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let (Some(choice), Some(docker_image)) = (&choice, &patch.docker_image) {
+        insert_version(&mut tx, &row.workspace_id, uid, &choice.version, docker_image.trim(), None, &now).await?;
+        refresh_image(&mut tx, &row.workspace_id, uid, &now).await?;
+    }
+    let resource = image_resource(&row.workspace_id, uid);
+    let detail = serde_json::json!({
+        "name": patch.name, "description": patch.description, "docker_image": patch.docker_image,
+        "version": choice.as_ref().map(|c| c.version.clone()),
+    });
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "update", resource: &resource, reason: None, detail }).await?;
+    let row = load_image(&mut tx, &row.workspace_id, uid).await?;
+    tx.commit().await?;
+    Ok(row.into_api(true))
+}
+
+/// `DELETE /workspaces/{ws}/runtime-images/{uid}`: only API-managed images no runtime references.
+pub async fn delete(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()> {
+    access.require_manage()?;
+    let mut tx = db::begin_write(db).await?;
+    let row = find_image(&mut tx, access, uid).await?;
+    if row.managed_by_bootstrap {
+        return Err(bootstrap_refusal(uid, "deleted (removing it from the file disables it)"));
+    }
+    let users: Vec<(String, String)> =
+        sqlx::query_as("SELECT uid, name FROM runtimes WHERE image_workspace_id = ? AND image_uid = ? ORDER BY uid")
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .fetch_all(&mut *tx)
+            .await?;
+    if !users.is_empty() {
+        let names: Vec<String> = users.iter().map(|(id, name)| format!("`{id}` ({name})")).collect();
+        return Err(ApiError::Conflict(format!(
+            "Runtime image `{uid}` can't be deleted while runtimes use it: {}. Delete {} first.",
+            names.join(", "),
+            if users.len() == 1 { "that runtime" } else { "those runtimes" }
+        )));
+    }
+    sqlx::query("DELETE FROM runtime_images WHERE workspace_id = ? AND uid = ?")
+        .bind(&row.workspace_id)
+        .bind(uid)
+        .execute(&mut *tx)
+        .await?;
+    let resource = image_resource(&row.workspace_id, uid);
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({"name": row.name}) }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST .../runtime-images/{uid}/deprecate|disable|enable`.
+pub async fn change_image_state(db: &SqlitePool, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<RuntimeImage> {
+    ApiError::check(check_reason(action, reason))?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let row = find_image(&mut tx, access, uid).await?;
+    require_state_manager(access, row.managed_by_bootstrap)?;
+    let console = console_state_for(row.platform_state(), action)
+        .map_err(|refusal| ApiError::Conflict(refusal.explain(&format!("image `{uid}`"), &bootstrap_config_path(uid, None))))?;
+    let platform = row.platform_state().map(|state| (state, row.platform_state_reason.clone()));
+    let (state, state_reason) = effective_with_reason(platform, (console, reason.map(str::to_owned)));
+    sqlx::query(
+        "UPDATE runtime_images SET console_state = ?, console_state_reason = ?, state = ?, state_rank = ?, state_reason = ?, \
+         state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?",
+    )
+    .bind(console.as_str())
+    .bind(reason)
+    .bind(state.as_str())
+    .bind(state_rank(state))
+    .bind(&state_reason)
+    .bind(&now)
+    .bind(&now)
+    .bind(&row.workspace_id)
+    .bind(uid)
+    .execute(&mut *tx)
+    .await?;
+    let resource = image_resource(&row.workspace_id, uid);
+    let detail = serde_json::json!({"state": state, "console_state": console});
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(false), resource: &resource, reason, detail }).await?;
+    let row = load_image(&mut tx, &row.workspace_id, uid).await?;
+    tx.commit().await?;
+    let manage = can_manage(&Scope::Workspace(access), &row);
+    Ok(row.into_api(manage))
+}
+
+// ---- versions -------------------------------------------------------------------------------
+
+const VERSION_COLUMNS: &str = "version, docker_image, managed_by_bootstrap, platform_state, platform_state_reason, \
+    console_state, console_state_reason, state, state_reason, state_update_time, created_time";
+
+#[derive(Debug, sqlx::FromRow)]
+struct VersionRow {
+    version: String,
+    docker_image: String,
+    managed_by_bootstrap: bool,
+    platform_state: Option<String>,
+    platform_state_reason: Option<String>,
+    console_state: String,
+    console_state_reason: Option<String>,
+    state: String,
+    state_reason: Option<String>,
+    state_update_time: String,
+    created_time: String,
+}
+
+impl VersionRow {
+    fn into_api(self, current: Option<&str>) -> RuntimeImageVersion {
+        RuntimeImageVersion {
+            is_current: current == Some(self.version.as_str()),
+            version: self.version,
+            docker_image: self.docker_image,
+            state: db_state(&self.state),
+            state_reason: self.state_reason,
+            state_update_time: self.state_update_time,
+            managed_by_bootstrap: self.managed_by_bootstrap,
+            platform_state: self.platform_state.as_deref().map(db_state),
+            platform_state_reason: self.platform_state_reason,
+            console_state: db_state(&self.console_state),
+            console_state_reason: self.console_state_reason,
+            created_time: self.created_time,
+        }
+    }
+}
+
+/// Adds a version; 409 when the image has it already. `platform` is the bootstrap file's state and
+/// reason for versions it manages.
+pub async fn insert_version(
+    conn: &mut SqliteConnection,
+    workspace: &str,
+    uid: &str,
+    version: &str,
+    docker_image: &str,
+    platform: Option<(State, Option<&str>)>,
+    now: &str,
+) -> ApiResult<()> {
+    let state = platform.map_or(State::Active, |(state, _)| state);
+    let reason = platform.and_then(|(_, reason)| reason);
+    let inserted = sqlx::query(
+        "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
+         platform_state, platform_state_reason, console_state, state, state_reason, state_update_time, created_time) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?)",
+    )
+    .bind(workspace)
+    .bind(uid)
+    .bind(version)
+    .bind(version_id_sort_key(version))
+    .bind(docker_image)
+    .bind(platform.is_some())
+    .bind(platform.map(|(state, _)| state.as_str()))
+    .bind(reason)
+    .bind(state.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => Err(ApiError::Conflict(format!(
+            "Runtime image `{uid}` has version {version} already; a version can't be replaced, so give the new image \
+             another version."
+        ))),
+        other => other.map(|_| ()).map_err(ApiError::from),
+    }
+}
+
+/// Recomputes what an image shows of its versions: the current version (wavehub-core's rule), its
+/// docker image, and the count.
+pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &str, now: &str) -> ApiResult<()> {
+    let versions: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT version, state, docker_image FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ?")
+            .bind(workspace)
+            .bind(uid)
+            .fetch_all(&mut *conn)
+            .await?;
+    let current = current_version(versions.iter().map(|(version, state, _)| (version.as_str(), db_state(state))));
+    let docker_image = current.and_then(|c| versions.iter().find(|(v, _, _)| v == c)).map(|(_, _, image)| image.as_str());
+    sqlx::query(
+        "UPDATE runtime_images SET current_version = ?, current_docker_image = ?, versions_count = ?, updated_time = ? \
+         WHERE workspace_id = ? AND uid = ?",
+    )
+    .bind(current)
+    .bind(docker_image)
+    .bind(versions.len() as i64)
+    .bind(now)
+    .bind(workspace)
+    .bind(uid)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `GET .../runtime-images/{uid}/versions?state=`: newest semver first, with why the current one is current.
+pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option<State>) -> ApiResult<VersionList> {
+    let mut conn = db.acquire().await?;
+    let image = find_image(&mut conn, access, uid).await?;
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? ORDER BY version_key DESC"
+    );
+    let rows: Vec<VersionRow> = sqlx::query_as(&sql).bind(&image.workspace_id).bind(uid).fetch_all(&mut *conn).await?;
+    let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), db_state(&row.state))));
+    let current = image.current_version.as_deref();
+    let items: Vec<RuntimeImageVersion> = rows
+        .into_iter()
+        .filter(|row| state.is_none_or(|wanted| db_state(&row.state) == wanted))
+        .map(|row| row.into_api(current))
+        .collect();
+    Ok(VersionList { total: items.len() as u64, items, current_version: image.current_version.clone(), current_explanation })
+}
+
+async fn find_version(conn: &mut SqliteConnection, image: &ImageRow, version: &str) -> ApiResult<VersionRow> {
+    // `@latest` is the current version, as the platform's API allows.
+    let wanted = if version == "@latest" {
+        image.current_version.clone().ok_or_else(|| {
+            ApiError::NotFound(format!("Runtime image `{}` has no current version: every version is disabled.", image.uid))
+        })?
+    } else {
+        wavehub_core::runtime_images::normalize_version(version).unwrap_or_else(|_| version.to_owned())
+    };
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? AND version = ?");
+    sqlx::query_as(&sql)
+        .bind(&image.workspace_id)
+        .bind(&image.uid)
+        .bind(&wanted)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Runtime image `{}` has no version {wanted}.", image.uid)))
+}
+
+pub async fn get_version(db: &SqlitePool, access: &Access, uid: &str, version: &str) -> ApiResult<RuntimeImageVersion> {
+    let mut conn = db.acquire().await?;
+    let image = find_image(&mut conn, access, uid).await?;
+    let row = find_version(&mut conn, &image, version).await?;
+    Ok(row.into_api(image.current_version.as_deref()))
+}
+
+/// `POST .../runtime-images/{uid}/versions`.
+pub async fn add_version(db: &SqlitePool, access: &Access, uid: &str, request: &NewRuntimeImageVersion) -> ApiResult<RuntimeImageVersion> {
+    access.require_manage()?;
+    let choice = wavehub_core::runtime_images::version_for(&request.docker_image, request.version.as_deref())
+        .map_err(|finding| ApiError::invalid(vec![finding]))?;
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let image = find_image(&mut tx, access, uid).await?;
+    if image.managed_by_bootstrap {
+        return Err(bootstrap_refusal(uid, "given new versions"));
+    }
+    let docker_image = request.docker_image.trim();
+    insert_version(&mut tx, &image.workspace_id, uid, &choice.version, docker_image, None, &now).await?;
+    refresh_image(&mut tx, &image.workspace_id, uid, &now).await?;
+    let resource = version_resource(&image.workspace_id, uid, &choice.version);
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"docker_image": docker_image}) }).await?;
+    let image = load_image(&mut tx, &image.workspace_id, uid).await?;
+    let row = find_version(&mut tx, &image, &choice.version).await?;
+    tx.commit().await?;
+    Ok(row.into_api(image.current_version.as_deref()))
+}
+
+/// `POST .../versions/{version}/deprecate|disable|activate`.
+pub async fn change_version_state(
+    db: &SqlitePool,
+    access: &Access,
+    uid: &str,
+    version: &str,
+    action: StateAction,
+    reason: Option<&str>,
+) -> ApiResult<RuntimeImageVersion> {
+    ApiError::check(check_reason(action, reason))?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let image = find_image(&mut tx, access, uid).await?;
+    let row = find_version(&mut tx, &image, version).await?;
+    require_state_manager(access, row.managed_by_bootstrap)?;
+    let platform_state = row.platform_state.as_deref().map(db_state);
+    let console = console_state_for(platform_state, action).map_err(|refusal| {
+        ApiError::Conflict(refusal.explain(
+            &format!("version {} of image `{uid}`", row.version),
+            &bootstrap_config_path(uid, Some(&row.version)),
+        ))
+    })?;
+    let (state, state_reason) = effective_with_reason(
+        platform_state.map(|state| (state, row.platform_state_reason.clone())),
+        (console, reason.map(str::to_owned)),
+    );
+    sqlx::query(
+        "UPDATE runtime_image_versions SET console_state = ?, console_state_reason = ?, state = ?, state_reason = ?, \
+         state_update_time = ? WHERE workspace_id = ? AND image_uid = ? AND version = ?",
+    )
+    .bind(console.as_str())
+    .bind(reason)
+    .bind(state.as_str())
+    .bind(&state_reason)
+    .bind(&now)
+    .bind(&image.workspace_id)
+    .bind(uid)
+    .bind(&row.version)
+    .execute(&mut *tx)
+    .await?;
+    refresh_image(&mut tx, &image.workspace_id, uid, &now).await?;
+    let resource = version_resource(&image.workspace_id, uid, &row.version);
+    let detail = serde_json::json!({"state": state, "console_state": console});
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(true), resource: &resource, reason, detail }).await?;
+    let image = load_image(&mut tx, &image.workspace_id, uid).await?;
+    let row = find_version(&mut tx, &image, &row.version).await?;
+    tx.commit().await?;
+    Ok(row.into_api(image.current_version.as_deref()))
+}
+
+/// `GET .../runtime-images/{uid}/history`: the image's and its versions' changes, newest first.
+pub async fn history(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Vec<StateEvent>> {
+    let mut conn = db.acquire().await?;
+    let image = find_image(&mut conn, access, uid).await?;
+    let base = image_resource(&image.workspace_id, uid);
+    let entries = audit::for_resource_tree(&mut conn, &base, 500).await?;
+    let versions_prefix = format!("{base}/versions/");
+    Ok(entries
+        .into_iter()
+        .map(|entry| {
+            let detail: serde_json::Value = serde_json::from_str(&entry.detail).unwrap_or_default();
+            StateEvent {
+                subject: entry.resource.strip_prefix(&versions_prefix).unwrap_or("image").to_owned(),
+                state: detail.get("state").and_then(|s| s.as_str()).map(db_state),
+                time: entry.time,
+                actor: entry.actor,
+                action: entry.action,
+                reason: entry.reason,
+            }
+        })
+        .collect())
+}
+
+// ---- runtimes -------------------------------------------------------------------------------
+
+/// A runtime with what decides its resolution: its image's state and current version, and the
+/// pinned version's image and state.
+#[derive(Debug, sqlx::FromRow)]
+struct RuntimeRow {
+    workspace_id: String,
+    uid: String,
+    name: String,
+    description: String,
+    image_uid: String,
+    image_name: String,
+    image_state: String,
+    version: Option<String>,
+    model_type: String,
+    environment_variables: String,
+    read_only_data_volume: bool,
+    state: String,
+    state_reason: Option<String>,
+    created_time: String,
+    updated_time: String,
+    current_version: Option<String>,
+    current_docker_image: Option<String>,
+    current_state: Option<String>,
+    pinned_docker_image: Option<String>,
+    pinned_state: Option<String>,
+}
+
+const RUNTIME_SELECT: &str = "SELECT r.workspace_id, r.uid, r.name, r.description, r.image_uid, i.name AS image_name, \
+    i.state AS image_state, r.version, r.model_type, r.environment_variables, r.read_only_data_volume, r.state, r.state_reason, \
+    r.created_time, r.updated_time, i.current_version, i.current_docker_image, cv.state AS current_state, \
+    pv.docker_image AS pinned_docker_image, pv.state AS pinned_state \
+    FROM runtimes r \
+    JOIN runtime_images i ON i.workspace_id = r.image_workspace_id AND i.uid = r.image_uid \
+    LEFT JOIN runtime_image_versions cv ON cv.workspace_id = i.workspace_id AND cv.image_uid = i.uid AND cv.version = i.current_version \
+    LEFT JOIN runtime_image_versions pv ON pv.workspace_id = i.workspace_id AND pv.image_uid = i.uid AND pv.version = r.version";
+
+impl RuntimeRow {
+    fn into_api(self) -> Runtime {
+        let current_state = self.current_state.as_deref().map(db_state);
+        let pinned_state = self.pinned_state.as_deref().map(db_state);
+        let facts = ImageFacts {
+            image_state: db_state(&self.image_state),
+            current: match (&self.current_version, &self.current_docker_image, current_state) {
+                (Some(v), Some(image), Some(state)) => Some((v.as_str(), image.as_str(), state)),
+                _ => None,
+            },
+            pinned: match (&self.version, &self.pinned_docker_image, pinned_state) {
+                (Some(v), Some(image), Some(state)) => Some((v.as_str(), image.as_str(), state)),
+                _ => None,
+            },
+        };
+        let resolution = resolve_runtime(self.version.as_deref(), facts);
+        Runtime {
+            uid: self.uid,
+            workspace: self.workspace_id,
+            name: self.name,
+            description: self.description,
+            runtime_image_uid: self.image_uid,
+            runtime_image_name: self.image_name,
+            version: self.version,
+            model_type: self.model_type,
+            environment_variables: serde_json::from_str(&self.environment_variables).unwrap_or_default(),
+            read_only_data_volume: self.read_only_data_volume,
+            state: db_state(&self.state),
+            state_reason: self.state_reason,
+            resolution,
+            created_time: self.created_time,
+            updated_time: self.updated_time,
+        }
+    }
+}
+
+/// `GET /workspaces/{ws}/runtimes?image=`.
+pub async fn list_runtimes(db: &SqlitePool, access: &Access, image: Option<&str>, paging: PageRequest) -> ApiResult<Page<Runtime>> {
+    ApiError::check(paging.check())?;
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
+        builder.push(" WHERE r.workspace_id = ").push_bind(access.workspace.clone());
+        if let Some(image) = image {
+            builder.push(" AND r.image_uid = ").push_bind(image.to_owned());
+        }
+    };
+    let mut count = QueryBuilder::new("SELECT count(*) FROM runtimes r");
+    filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let mut select = QueryBuilder::new(RUNTIME_SELECT);
+    filter(&mut select);
+    select.push(" ORDER BY r.name, r.uid LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+    let rows: Vec<RuntimeRow> = select.build_query_as().fetch_all(db).await?;
+    Ok(Page { items: rows.into_iter().map(RuntimeRow::into_api).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+async fn load_runtime(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> ApiResult<Runtime> {
+    let sql = format!("{RUNTIME_SELECT} WHERE r.workspace_id = ? AND r.uid = ?");
+    let row: Option<RuntimeRow> = sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_optional(conn).await?;
+    row.map(RuntimeRow::into_api)
+        .ok_or_else(|| ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{workspace}`.")))
+}
+
+pub async fn get_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Runtime> {
+    let mut conn = db.acquire().await?;
+    load_runtime(&mut conn, &access.workspace, uid).await
+}
+
+/// `POST /workspaces/{ws}/runtimes`: refused when what it would run is blocked for new use.
+pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRuntime) -> ApiResult<Runtime> {
+    access.require_manage()?;
+    let version = request.check().map_err(ApiError::invalid)?;
+    let uid = request.uid.clone().unwrap_or_else(|| generate_uid("r"));
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let image = match find_image(&mut tx, access, request.runtime_image_uid.trim()).await {
+        Ok(image) => image,
+        Err(ApiError::NotFound(message)) => {
+            return Err(ApiError::invalid(vec![wavehub_core::api::Finding::field_error("runtime_image_uid.unknown", "runtime_image_uid", message)]))
+        }
+        Err(other) => return Err(other),
+    };
+    if let Some(version) = &version {
+        if let Err(ApiError::NotFound(message)) = find_version(&mut tx, &image, version).await {
+            return Err(ApiError::invalid(vec![wavehub_core::api::Finding::field_error("version.unknown", "version", message)]));
+        }
+    }
+    let environment = serde_json::to_string(&request.environment_variables).map_err(anyhow::Error::from)?;
+    let inserted = sqlx::query(
+        "INSERT INTO runtimes (workspace_id, uid, name, description, image_workspace_id, image_uid, version, model_type, \
+         environment_variables, read_only_data_volume, state, state_update_time, created_time, updated_time) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
+    )
+    .bind(&access.workspace)
+    .bind(&uid)
+    .bind(request.name.trim())
+    .bind(request.description.as_deref().unwrap_or("").trim())
+    .bind(&image.workspace_id)
+    .bind(&image.uid)
+    .bind(&version)
+    .bind(&request.model_type)
+    .bind(environment)
+    .bind(request.read_only_data_volume)
+    .bind(&now)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::Conflict(format!("Workspace `{}` has a runtime `{uid}` already; choose another id.", access.workspace)))
+        }
+        other => other?,
+    };
+    let runtime = load_runtime(&mut tx, &access.workspace, &uid).await?;
+    if !runtime.resolution.usable {
+        // Dropping the transaction rolls the insert back.
+        let why = runtime.resolution.message.unwrap_or_default();
+        return Err(ApiError::Conflict(format!("{why} Choose another image or version for the runtime.")));
+    }
+    let resource = runtime_resource(&access.workspace, &uid);
+    let detail = serde_json::json!({"runtime_image": image.uid, "version": version, "model_type": request.model_type});
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail }).await?;
+    tx.commit().await?;
+    Ok(runtime)
+}
+
+pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()> {
+    access.require_manage()?;
+    let mut tx = db::begin_write(db).await?;
+    let removed = sqlx::query("DELETE FROM runtimes WHERE workspace_id = ? AND uid = ?")
+        .bind(&access.workspace)
+        .bind(uid)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{}`.", access.workspace)));
+    }
+    let resource = runtime_resource(&access.workspace, uid);
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST .../runtimes/{uid}/deprecate|disable|enable`. Runtimes are API-managed: no ceiling.
+pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<Runtime> {
+    access.require_manage()?;
+    ApiError::check(check_reason(action, reason))?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let state = console_state_for(None, action).expect("API-managed resources have no ceiling");
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let updated = sqlx::query("UPDATE runtimes SET state = ?, state_reason = ?, state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
+        .bind(state.as_str())
+        .bind(reason)
+        .bind(&now)
+        .bind(&now)
+        .bind(&access.workspace)
+        .bind(uid)
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{}`.", access.workspace)));
+    }
+    let resource = runtime_resource(&access.workspace, uid);
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(false), resource: &resource, reason, detail: serde_json::json!({"state": state}) }).await?;
+    let runtime = load_runtime(&mut tx, &access.workspace, uid).await?;
+    tx.commit().await?;
+    Ok(runtime)
+}
