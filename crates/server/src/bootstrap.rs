@@ -1,1 +1,378 @@
-//! placeholder
+//! `wavehub serve --bootstrap FILE`: the platform's runtime images, read at every start from the
+//! same YAML shape administrators keep in their Helm values:
+//!
+//! ```yaml
+//! config:
+//!   deployer:
+//!     composition:
+//!       runtimeImages:
+//!         h2oai-h2o3mojo-scorer:              # the image id
+//!           displayName: "H2O-3 MOJO Scorer"
+//!           description: "Scoring using H2O-3 MOJO model"
+//!           state: ACTIVE                     # ACTIVE, DEPRECATED or DISABLED
+//!           stateReason: ""
+//!           versions:
+//!             - image: {registry: "", repository: "h2oai-h2o3mojo-scorer", tag: "v1.5.4"}
+//!               version: "v1.5.4"             # optional: taken from the tag when absent
+//!               state: ACTIVE
+//!               stateReason: ""
+//! ```
+//!
+//! The file's images become platform images (workspace `global`, `managed_by_bootstrap`), shown in
+//! every workspace. Its states are the platform's: the ceiling the console cannot lift. Applying
+//! the file sets only the platform's side, so a restriction made in the console survives any later
+//! file. An image or version that left the file is disabled by the platform, never deleted (runtimes
+//! may still name it). The file is checked whole before anything is written, and applied in one
+//! transaction: a bad file stops the start and changes nothing.
+
+use crate::audit;
+use crate::db;
+use crate::runtime_images::{image_resource, insert_version, refresh_image, state_rank};
+use anyhow::Context;
+use serde::Deserialize;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::BTreeMap;
+use std::path::Path;
+use wavehub_core::api::Finding;
+use wavehub_core::runtime_images::{check_id, effective_with_reason, version_for, State, PLATFORM_WORKSPACE};
+
+/// The reason the platform gives for what left the file.
+pub const REMOVED_REASON: &str = "Removed from the platform's bootstrap file";
+
+/// Where the images sit in the file, for messages.
+const ROOT: &str = "config.deployer.composition.runtimeImages";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformImage {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub state: State,
+    pub reason: Option<String>,
+    pub versions: Vec<PlatformVersion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformVersion {
+    pub version: String,
+    pub docker_image: String,
+    pub state: State,
+    pub reason: Option<String>,
+}
+
+// The file's shape. Unknown keys are refused inside image entries (a typo like `displayname`
+// would otherwise be silently ignored); the rest of a Helm values file may hold anything.
+#[derive(Deserialize)]
+struct ValuesFile {
+    config: Option<ConfigSection>,
+}
+#[derive(Deserialize)]
+struct ConfigSection {
+    deployer: Option<DeployerSection>,
+}
+#[derive(Deserialize)]
+struct DeployerSection {
+    composition: Option<CompositionSection>,
+}
+#[derive(Deserialize)]
+struct CompositionSection {
+    #[serde(rename = "runtimeImages")]
+    runtime_images: Option<BTreeMap<String, ImageEntry>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ImageEntry {
+    display_name: Option<String>,
+    description: Option<String>,
+    state: Option<String>,
+    state_reason: Option<String>,
+    #[serde(default)]
+    versions: Vec<VersionEntry>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VersionEntry {
+    image: ImageSpec,
+    version: Option<String>,
+    state: Option<String>,
+    state_reason: Option<String>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageSpec {
+    #[serde(default)]
+    registry: String,
+    repository: String,
+    #[serde(default)]
+    tag: String,
+}
+
+/// Reads and checks a bootstrap file; the findings name the file, the YAML path, and for syntax
+/// and shape errors the line and column.
+pub fn parse(text: &str, file: &str) -> Result<Vec<PlatformImage>, Vec<Finding>> {
+    let values: ValuesFile = serde_norway::from_str(text).map_err(|error| {
+        let mut finding = Finding::error("bootstrap.yaml", ROOT, format!("{error}")).in_file(file);
+        if let Some(location) = error.location() {
+            finding.line = Some(location.line() as u32);
+            finding.column = Some(location.column() as u32);
+        }
+        vec![finding]
+    })?;
+    let entries = values
+        .config
+        .and_then(|c| c.deployer)
+        .and_then(|d| d.composition)
+        .and_then(|c| c.runtime_images)
+        .ok_or_else(|| {
+            vec![Finding::error(
+                "bootstrap.missing",
+                ROOT,
+                format!("The file has no `{ROOT}`; write `runtimeImages: {{}}` there to say the platform has no images."),
+            )
+            .in_file(file)]
+        })?;
+    let mut findings = Vec::new();
+    let mut images = Vec::new();
+    for (id, entry) in entries {
+        let path = format!("{ROOT}.{id}");
+        let error = |field: &str, message: String| {
+            Finding::error("bootstrap.invalid", &format!("{path}{field}"), message).in_file(file)
+        };
+        findings.extend(check_id(&path, &id).into_iter().map(|f| f.in_file(file)));
+        let state = parse_state(entry.state.as_deref()).map_err(|m| error(".state", m));
+        let mut versions: Vec<PlatformVersion> = Vec::new();
+        for (index, version) in entry.versions.into_iter().enumerate() {
+            let field = format!(".versions[{index}]");
+            let docker_image = docker_image(&version.image);
+            let choice = version_for(&docker_image, version.version.as_deref())
+                .map_err(|finding| error(&format!("{field}.{}", if finding.path == "version" { "version" } else { "image" }), finding.message));
+            let version_state = parse_state(version.state.as_deref()).map_err(|m| error(&format!("{field}.state"), m));
+            match (choice, version_state) {
+                (Ok(choice), Ok(state)) => {
+                    if versions.iter().any(|v| v.version == choice.version) {
+                        findings.push(error(&field, format!("Version {} appears twice in this image; each version once.", choice.version)));
+                    }
+                    versions.push(PlatformVersion { version: choice.version, docker_image, state, reason: non_empty(version.state_reason) });
+                }
+                (choice, state) => findings.extend(choice.err().into_iter().chain(state.err())),
+            }
+        }
+        match state {
+            Ok(state) => images.push(PlatformImage {
+                name: non_empty(entry.display_name).unwrap_or_else(|| id.clone()),
+                description: entry.description.unwrap_or_default().trim().to_owned(),
+                id,
+                state,
+                reason: non_empty(entry.state_reason),
+                versions,
+            }),
+            Err(finding) => findings.push(finding),
+        }
+    }
+    if findings.is_empty() {
+        Ok(images)
+    } else {
+        Err(findings)
+    }
+}
+
+fn parse_state(text: Option<&str>) -> Result<State, String> {
+    text.map_or(Ok(State::Active), str::parse)
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// `registry/repository:tag`, leaving out what is empty.
+fn docker_image(spec: &ImageSpec) -> String {
+    let mut image = match spec.registry.trim().trim_end_matches('/') {
+        "" => spec.repository.trim().to_owned(),
+        registry => format!("{registry}/{}", spec.repository.trim()),
+    };
+    if !spec.tag.trim().is_empty() {
+        image.push(':');
+        image.push_str(spec.tag.trim());
+    }
+    image
+}
+
+/// What applying a file changed, for the start-up message.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub images: usize,
+    pub created: usize,
+    pub removed: usize,
+}
+
+/// Reads, checks and applies `path`. Any problem stops here with every finding listed.
+pub async fn apply_file(db: &SqlitePool, path: &Path) -> anyhow::Result<Applied> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the bootstrap file {}", path.display()))?;
+    let file = path.display().to_string();
+    let images = parse(&text, &file).map_err(|findings| {
+        let lines: Vec<String> = findings
+            .iter()
+            .map(|f| match (f.line, f.column) {
+                (Some(line), Some(column)) => format!("{file}:{line}:{column}: {} ({})", f.message, f.path),
+                _ => format!("{file}: {}: {}", f.path, f.message),
+            })
+            .collect();
+        anyhow::anyhow!("the bootstrap file has {} problem(s):\n  {}", lines.len(), lines.join("\n  "))
+    })?;
+    apply(db, &images).await
+}
+
+/// Makes the platform images in the database match `images`, in one transaction.
+pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<Applied> {
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let known: Vec<String> = sqlx::query_scalar("SELECT uid FROM runtime_images WHERE workspace_id = ?")
+        .bind(PLATFORM_WORKSPACE)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut applied = Applied { images: images.len(), ..Applied::default() };
+    for image in images {
+        let exists = known.contains(&image.id);
+        if !exists {
+            sqlx::query(
+                "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, \
+                 console_state, state, state_rank, state_update_time, created_time, updated_time) \
+                 VALUES (?, ?, ?, ?, ?, 1, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?)",
+            )
+            .bind(PLATFORM_WORKSPACE)
+            .bind(&image.id)
+            .bind(&image.name)
+            .bind(image.name.to_lowercase())
+            .bind(&image.description)
+            .bind(&now)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            applied.created += 1;
+        } else {
+            sqlx::query("UPDATE runtime_images SET name = ?, name_key = ?, description = ? WHERE workspace_id = ? AND uid = ?")
+                .bind(&image.name)
+                .bind(image.name.to_lowercase())
+                .bind(&image.description)
+                .bind(PLATFORM_WORKSPACE)
+                .bind(&image.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        set_image_platform_state(&mut tx, &image.id, image.state, image.reason.as_deref(), &now).await?;
+        apply_versions(&mut tx, image, &now).await?;
+        refresh_image(&mut tx, PLATFORM_WORKSPACE, &image.id, &now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    for gone in known.iter().filter(|uid| !images.iter().any(|image| &image.id == *uid)) {
+        if set_image_platform_state(&mut tx, gone, State::Disabled, Some(REMOVED_REASON), &now).await? {
+            applied.removed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
+async fn apply_versions(conn: &mut SqliteConnection, image: &PlatformImage, now: &str) -> anyhow::Result<()> {
+    let known: Vec<String> = sqlx::query_scalar("SELECT version FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ?")
+        .bind(PLATFORM_WORKSPACE)
+        .bind(&image.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for version in &image.versions {
+        if known.contains(&version.version) {
+            sqlx::query("UPDATE runtime_image_versions SET docker_image = ? WHERE workspace_id = ? AND image_uid = ? AND version = ?")
+                .bind(&version.docker_image)
+                .bind(PLATFORM_WORKSPACE)
+                .bind(&image.id)
+                .bind(&version.version)
+                .execute(&mut *conn)
+                .await?;
+            set_version_platform_state(conn, &image.id, &version.version, version.state, version.reason.as_deref(), now).await?;
+        } else {
+            let platform = Some((version.state, version.reason.as_deref()));
+            insert_version(conn, PLATFORM_WORKSPACE, &image.id, &version.version, &version.docker_image, platform, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let resource = format!("{}/versions/{}", image_resource(PLATFORM_WORKSPACE, &image.id), version.version);
+            let detail = serde_json::json!({"state": version.state, "platform_state": version.state, "docker_image": version.docker_image});
+            let entry = audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason: version.reason.as_deref(), detail };
+            audit::record(conn, entry).await?;
+        }
+    }
+    for gone in known.iter().filter(|v| !image.versions.iter().any(|version| &version.version == *v)) {
+        set_version_platform_state(conn, &image.id, gone, State::Disabled, Some(REMOVED_REASON), now).await?;
+    }
+    Ok(())
+}
+
+/// Sets the platform's state of an image and recomputes its effective state; records the change
+/// in the audit log. Returns whether anything changed.
+async fn set_image_platform_state(conn: &mut SqliteConnection, uid: &str, state: State, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
+    let (old_platform, old_platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) = sqlx::query_as(
+        "SELECT platform_state, platform_state_reason, console_state, console_state_reason FROM runtime_images WHERE workspace_id = ? AND uid = ?",
+    )
+    .bind(PLATFORM_WORKSPACE)
+    .bind(uid)
+    .fetch_one(&mut *conn)
+    .await?;
+    if old_platform.as_deref() == Some(state.as_str()) && old_platform_reason.as_deref() == reason {
+        return Ok(false);
+    }
+    let console = console.parse().unwrap_or(State::Disabled);
+    let (effective, effective_reason) = effective_with_reason(Some((state, reason.map(str::to_owned))), (console, console_reason));
+    sqlx::query(
+        "UPDATE runtime_images SET platform_state = ?, platform_state_reason = ?, state = ?, state_rank = ?, state_reason = ?, \
+         state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?",
+    )
+    .bind(state.as_str())
+    .bind(reason)
+    .bind(effective.as_str())
+    .bind(state_rank(effective))
+    .bind(&effective_reason)
+    .bind(now)
+    .bind(now)
+    .bind(PLATFORM_WORKSPACE)
+    .bind(uid)
+    .execute(&mut *conn)
+    .await?;
+    let resource = image_resource(PLATFORM_WORKSPACE, uid);
+    let detail = serde_json::json!({"state": effective, "platform_state": state});
+    audit::record(conn, audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason, detail }).await?;
+    Ok(true)
+}
+
+async fn set_version_platform_state(conn: &mut SqliteConnection, uid: &str, version: &str, state: State, reason: Option<&str>, now: &str) -> anyhow::Result<()> {
+    let (old_platform, old_platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) = sqlx::query_as(
+        "SELECT platform_state, platform_state_reason, console_state, console_state_reason FROM runtime_image_versions \
+         WHERE workspace_id = ? AND image_uid = ? AND version = ?",
+    )
+    .bind(PLATFORM_WORKSPACE)
+    .bind(uid)
+    .bind(version)
+    .fetch_one(&mut *conn)
+    .await?;
+    if old_platform.as_deref() == Some(state.as_str()) && old_platform_reason.as_deref() == reason {
+        return Ok(());
+    }
+    let console = console.parse().unwrap_or(State::Disabled);
+    let (effective, effective_reason) = effective_with_reason(Some((state, reason.map(str::to_owned))), (console, console_reason));
+    sqlx::query(
+        "UPDATE runtime_image_versions SET platform_state = ?, platform_state_reason = ?, state = ?, state_reason = ?, state_update_time = ? \
+         WHERE workspace_id = ? AND image_uid = ? AND version = ?",
+    )
+    .bind(state.as_str())
+    .bind(reason)
+    .bind(effective.as_str())
+    .bind(&effective_reason)
+    .bind(now)
+    .bind(PLATFORM_WORKSPACE)
+    .bind(uid)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    let resource = format!("{}/versions/{version}", image_resource(PLATFORM_WORKSPACE, uid));
+    let detail = serde_json::json!({"state": effective, "platform_state": state});
+    audit::record(conn, audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason, detail }).await?;
+    Ok(())
+}

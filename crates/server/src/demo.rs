@@ -11,6 +11,7 @@ use crate::uploads;
 use std::path::{Path, PathBuf};
 use wavehub_core::accounts::{NewUser, Role};
 use wavehub_core::apps::Visibility;
+use wavehub_core::runtime_images::{NewRuntime, NewRuntimeImage, NewRuntimeImageVersion};
 
 /// The demo accounts: an author who owns the demo apps and a plain user.
 pub const DEMO_AUTHOR: &str = "alice";
@@ -28,11 +29,18 @@ pub fn demo_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/apps"))
 }
 
+/// The platform images a demo server starts with when no `--bootstrap` file is given.
+pub fn demo_bootstrap_file() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/runtime-images.yaml");
+    path.canonicalize().unwrap_or(path)
+}
+
 /// Creates the demo users and imports every demo app folder that is not imported yet. Returns
 /// lines to show the person who started the server.
 pub async fn load(state: &AppState, dir: &Path) -> anyhow::Result<Vec<String>> {
     let author = ensure_user(state, DEMO_AUTHOR, Role::Author).await?;
-    ensure_user(state, DEMO_USER, Role::User).await?;
+    let user = ensure_user(state, DEMO_USER, Role::User).await?;
+    let runtime_images = load_runtime_images(state, &author, &user).await?;
     let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("cannot read the demo apps in {}: {e}", dir.display()))?
         .filter_map(Result::ok)
@@ -57,7 +65,52 @@ pub async fn load(state: &AppState, dir: &Path) -> anyhow::Result<Vec<String>> {
     Ok(vec![
         format!("Demo data: {imported} of {} demo apps imported now (the rest were there already).", folders.len()),
         format!("Demo accounts: `{DEMO_AUTHOR}` (author) and `{DEMO_USER}` (user), password `{DEMO_PASSWORD}`."),
+        runtime_images,
     ])
+}
+
+/// The demo workspace: alice administers `default`, bob reads it; two images of its own with a few
+/// versions, and a runtime that follows one of them.
+async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -> anyhow::Result<String> {
+    for (member, role) in [(author, "admin"), (user, "member")] {
+        sqlx::query("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('default', ?, ?) ON CONFLICT DO NOTHING")
+            .bind(member.user_id)
+            .bind(role)
+            .execute(&state.db)
+            .await?;
+    }
+    let access = crate::workspaces::access(&state.db, author, "default").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let images: [(&str, &str, &[&str]); 2] = [
+        ("rest-scorer", "REST Scorer", &["h2oai/rest-scorer:1.0.0", "h2oai/rest-scorer:1.1.0", "h2oai/rest-scorer:2.0.0"]),
+        ("python-pipeline", "Python Pipeline Scorer", &["registry.example.com:5000/ml/python-pipeline:v0.9.0"]),
+    ];
+    let mut created = 0;
+    for (uid, name, docker_images) in images {
+        let request = NewRuntimeImage { uid: Some(uid.into()), name: name.into(), docker_image: docker_images[0].into(), ..Default::default() };
+        match crate::runtime_images::create(&state.db, &access, &request).await {
+            Ok(_) => created += 1,
+            Err(ApiError::Conflict(_)) => continue,
+            Err(error) => anyhow::bail!("cannot create the demo runtime image {uid}: {error}"),
+        }
+        for docker_image in &docker_images[1..] {
+            let version = NewRuntimeImageVersion { docker_image: (*docker_image).into(), version: None };
+            crate::runtime_images::add_version(&state.db, &access, uid, &version).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    if created > 0 {
+        let runtime = NewRuntime {
+            uid: Some("dai-mojo".into()),
+            name: "DAI MOJO".into(),
+            runtime_image_uid: "rest-scorer".into(),
+            model_type: "dai_mojo".into(),
+            ..Default::default()
+        };
+        match crate::runtime_images::create_runtime(&state.db, &access, &runtime).await {
+            Ok(_) | Err(ApiError::Conflict(_)) => {}
+            Err(error) => anyhow::bail!("cannot create the demo runtime: {error}"),
+        }
+    }
+    Ok(format!("Demo runtime images: workspace `default` ({DEMO_AUTHOR} administers it, {DEMO_USER} reads it), {created} images created now."))
 }
 
 /// The demo user, created when missing, as the caller their imports are made by.

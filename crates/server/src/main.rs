@@ -75,6 +75,10 @@ struct ServeArgs {
     /// Also load demo apps and users.
     #[arg(long, env = "WAVEHUB_DEMO")]
     demo: bool,
+    /// The platform's runtime images: a YAML file shaped like the Helm values
+    /// (config.deployer.composition.runtimeImages), applied at every start.
+    #[arg(long, env = "WAVEHUB_BOOTSTRAP")]
+    bootstrap: Option<PathBuf>,
     /// Mark the session cookie Secure: set this when Wavehub is served over HTTPS.
     #[arg(long, env = "WAVEHUB_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         config,
         admin_password: std::env::var("WAVEHUB_ADMIN_PASSWORD").ok(),
         demo: args.demo,
+        bootstrap: args.bootstrap,
     };
     match runtime.block_on(serve::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

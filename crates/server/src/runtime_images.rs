@@ -50,7 +50,8 @@ fn db_state(text: &str) -> State {
     text.parse().unwrap_or(State::Disabled)
 }
 
-fn state_rank(state: State) -> i64 {
+/// The `state_rank` column: sorting by state puts the most restricted first.
+pub fn state_rank(state: State) -> i64 {
     match state {
         State::Active => 0,
         State::Deprecated => 1,
@@ -273,7 +274,7 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     insert_version(&mut tx, &access.workspace, &uid, &choice.version, docker_image, None, &now).await?;
     refresh_image(&mut tx, &access.workspace, &uid, &now).await?;
     let resource = image_resource(&access.workspace, &uid);
-    let detail = serde_json::json!({"name": request.name.trim(), "docker_image": docker_image, "version": choice.version});
+    let detail = serde_json::json!({"name": request.name.trim(), "docker_image": docker_image, "version": choice.version, "state": State::Active});
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail }).await?;
     let row = load_image(&mut tx, &access.workspace, &uid).await?;
     tx.commit().await?;
@@ -559,7 +560,7 @@ pub async fn add_version(db: &SqlitePool, access: &Access, uid: &str, request: &
     insert_version(&mut tx, &image.workspace_id, uid, &choice.version, docker_image, None, &now).await?;
     refresh_image(&mut tx, &image.workspace_id, uid, &now).await?;
     let resource = version_resource(&image.workspace_id, uid, &choice.version);
-    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"docker_image": docker_image}) }).await?;
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"docker_image": docker_image, "state": State::Active}) }).await?;
     let image = load_image(&mut tx, &image.workspace_id, uid).await?;
     let row = find_version(&mut tx, &image, &choice.version).await?;
     tx.commit().await?;

@@ -17,6 +17,8 @@ pub struct ServeOptions {
     /// `WAVEHUB_ADMIN_PASSWORD`: the first admin's password, if chosen.
     pub admin_password: Option<String>,
     pub demo: bool,
+    /// The platform's runtime images (`--bootstrap FILE`), applied at every start.
+    pub bootstrap: Option<std::path::PathBuf>,
 }
 
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
@@ -30,6 +32,20 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let db = crate::db::open(&config.data_dir).await?;
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
     let shutdown = shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
+    let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::demo::demo_bootstrap_file));
+    let bootstrap_line = match &bootstrap_file {
+        Some(path) => {
+            let applied = crate::bootstrap::apply_file(&db, path).await?;
+            Some(format!(
+                "Platform runtime images from {}: {} in the file ({} new), {} disabled because they left it.",
+                path.display(),
+                applied.images,
+                applied.created,
+                applied.removed
+            ))
+        }
+        None => None,
+    };
     let state = AppState::new(db, config);
     let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
     let app = routes::router(state.clone());
@@ -47,7 +63,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
     }
-    for line in demo_lines {
+    for line in bootstrap_line.into_iter().chain(demo_lines) {
         announce(line);
     }
     // Tests and scripts wait for this exact line: the server answers from here on.
