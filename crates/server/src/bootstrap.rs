@@ -376,3 +376,85 @@ async fn set_version_platform_state(conn: &mut SqliteConnection, uid: &str, vers
     audit::record(conn, audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason, detail }).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Vec<PlatformImage> {
+        parse(text, "values.yaml").unwrap_or_else(|findings| panic!("{findings:#?}"))
+    }
+
+    fn parse_err(text: &str) -> Vec<Finding> {
+        parse(text, "values.yaml").expect_err("the file should be refused")
+    }
+
+    const PREFIX: &str = "config:\n  deployer:\n    composition:\n      runtimeImages:\n";
+
+    #[test]
+    fn reads_the_helm_shape() {
+        let text = format!(
+            "{PREFIX}        scorer:\n          displayName: \"H2O-3 MOJO Scorer\"\n          state: deprecated\n          stateReason: \"old\"\n          versions:\n            - image: {{registry: \"reg.example.com:5000\", repository: \"h2oai/scorer\", tag: \"v1.5.4\"}}\n            - image: {{repository: \"h2oai/scorer\", tag: \"latest\"}}\n              version: \"2.0.0\"\n              state: DISABLED\n              stateReason: \" \"\n        bare: {{}}\n"
+        );
+        let images = parse_ok(&text);
+        assert_eq!(images.len(), 2);
+        let bare = &images[0];
+        assert_eq!((bare.id.as_str(), bare.name.as_str(), bare.state, bare.versions.len()), ("bare", "bare", State::Active, 0));
+        let scorer = &images[1];
+        assert_eq!((scorer.name.as_str(), scorer.state, scorer.reason.as_deref()), ("H2O-3 MOJO Scorer", State::Deprecated, Some("old")));
+        assert_eq!(
+            scorer.versions,
+            vec![
+                PlatformVersion { version: "v1.5.4".into(), docker_image: "reg.example.com:5000/h2oai/scorer:v1.5.4".into(), state: State::Active, reason: None },
+                PlatformVersion { version: "v2.0.0".into(), docker_image: "h2oai/scorer:latest".into(), state: State::Disabled, reason: None },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_helm_values_file_may_hold_anything_else() {
+        let text = format!("global:\n  registry: x\nconfig:\n  other: 1\n  deployer:\n    replicas: 2\n    composition:\n      runtimes: {{}}\n      runtimeImages: {{}}\n");
+        assert!(parse_ok(&text).is_empty());
+    }
+
+    #[test]
+    fn typos_and_bad_yaml_name_line_and_column() {
+        let text = format!("{PREFIX}        scorer:\n          displayname: \"x\"\n");
+        let finding = &parse_err(&text)[0];
+        assert_eq!(finding.file.as_deref(), Some("values.yaml"));
+        assert_eq!((finding.line, finding.column), (Some(6), Some(11)), "{finding:?}");
+        assert!(finding.message.contains("unknown field `displayname`"), "{}", finding.message);
+
+        let finding = &parse_err("config: [unclosed\n")[0];
+        assert!(finding.line.is_some(), "{finding:?}");
+    }
+
+    #[test]
+    fn rules_are_checked_with_their_yaml_path() {
+        let text = format!(
+            "{PREFIX}        Bad_Id:\n          versions: []\n        scorer:\n          state: RETIRED\n          versions:\n            - image: {{repository: \"h2oai/scorer\", tag: \"latest\"}}\n            - image: {{repository: \"h2oai/scorer\", tag: \"1.0.0\"}}\n            - image: {{repository: \"h2oai/scorer\", tag: \"v1.0.0\"}}\n"
+        );
+        let findings = parse_err(&text);
+        let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "config.deployer.composition.runtimeImages.Bad_Id",
+                "config.deployer.composition.runtimeImages.scorer.versions[0].version",
+                "config.deployer.composition.runtimeImages.scorer.versions[2]",
+                "config.deployer.composition.runtimeImages.scorer.state",
+            ],
+            "{findings:#?}"
+        );
+        assert!(findings[1].message.contains("`latest` is not a semantic version"));
+        assert!(findings[2].message.contains("v1.0.0 appears twice"));
+        assert!(findings[3].message.contains("unknown state `RETIRED`"));
+    }
+
+    #[test]
+    fn a_file_without_the_section_is_refused() {
+        let finding = &parse_err("config:\n  deployer: {}\n")[0];
+        assert_eq!(finding.code, "bootstrap.missing");
+        assert!(finding.message.contains("runtimeImages: {}"));
+    }
+}
