@@ -119,3 +119,58 @@ fn an_unacceptable_admin_password_stops_the_first_start() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("WAVEHUB_ADMIN_PASSWORD is not acceptable"), "{stderr}");
 }
+
+#[test]
+fn a_bad_bootstrap_file_stops_the_start_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("values.yaml");
+    std::fs::write(
+        &file,
+        "config:\n  deployer:\n    composition:\n      runtimeImages:\n        scorer:\n          displayname: typo\n",
+    )
+    .unwrap();
+    let output = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--bootstrap")
+        .arg(&file)
+        .env("WAVEHUB_ADMIN_PASSWORD", "long-enough-password")
+        .env("WAVEHUB_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(&format!("{}:6:11: ", file.display())), "{stderr}");
+    assert!(stderr.contains("unknown field `displayname`"), "{stderr}");
+}
+
+#[test]
+fn the_bootstrap_file_is_applied_at_start_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("values.yaml");
+    std::fs::write(
+        &file,
+        "config:\n  deployer:\n    composition:\n      runtimeImages:\n        scorer:\n          versions:\n            - image: {repository: \"h2oai/scorer\", tag: \"v1.5.4\"}\n",
+    )
+    .unwrap();
+    let mut command = Command::new(BINARY);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist", "--bootstrap"])
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("WAVEHUB_LOG", "warn")
+        .env("WAVEHUB_ADMIN_PASSWORD", "long-enough-password")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("listening on") {
+        assert!(stdout.read_line(&mut printed).unwrap() > 0, "server exited early: {printed}");
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+    assert!(printed.contains("Platform runtime images from") && printed.contains(": 1 in the file (1 new)"), "{printed}");
+}
