@@ -413,8 +413,8 @@ mod tests {
 
     #[test]
     fn a_helm_values_file_may_hold_anything_else() {
-        let text = format!("global:\n  registry: x\nconfig:\n  other: 1\n  deployer:\n    replicas: 2\n    composition:\n      runtimes: {{}}\n      runtimeImages: {{}}\n");
-        assert!(parse_ok(&text).is_empty());
+        let text = "global:\n  registry: x\nconfig:\n  other: 1\n  deployer:\n    replicas: 2\n    composition:\n      runtimes: {}\n      runtimeImages: {}\n";
+        assert!(parse_ok(text).is_empty());
     }
 
     #[test]
