@@ -6,12 +6,16 @@
 
 pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod appignore;
 pub mod apps;
 pub mod archive;
 pub mod bundle;
+pub mod instances;
 pub mod manifest;
 pub mod markdown;
 pub mod package;
 pub mod runtime_images;
+pub mod secrets;
+pub mod tags;
 pub mod text;

@@ -1,0 +1,161 @@
+//! App instances: a running copy of one app version, started by a user (spec §4; shared/API.md).
+
+use crate::apps::Visibility;
+use crate::api::{Finding, PageRequest};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where an instance is in its life. `starting` → `running`, or → `failed` (with the reason);
+/// any → `terminated` when stopped. Failed and terminated are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceStatus {
+    Starting,
+    Running,
+    Failed,
+    Terminated,
+}
+
+impl InstanceStatus {
+    pub const ALL: [InstanceStatus; 4] =
+        [InstanceStatus::Starting, InstanceStatus::Running, InstanceStatus::Failed, InstanceStatus::Terminated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Starting => "starting",
+            InstanceStatus::Running => "running",
+            InstanceStatus::Failed => "failed",
+            InstanceStatus::Terminated => "terminated",
+        }
+    }
+
+    /// Whether the instance still holds resources (and so keeps its app version from being deleted).
+    pub fn is_live(self) -> bool {
+        matches!(self, InstanceStatus::Starting | InstanceStatus::Running)
+    }
+}
+
+impl fmt::Display for InstanceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for InstanceStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        InstanceStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}`: use starting, running, failed or terminated"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: i64,
+    pub app_id: i64,
+    pub app_name: String,
+    pub app_version: String,
+    pub app_title: String,
+    /// Who started it; `None` once their account is deleted.
+    pub owner: Option<String>,
+    /// PRIVATE: its owner and admins; ALL_USERS: everyone signed in may see and visit it.
+    pub visibility: Visibility,
+    pub status: InstanceStatus,
+    /// Why it failed or ended, in words.
+    pub status_reason: Option<String>,
+    /// Where it answers while running.
+    pub url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Whether the caller may change it, terminate it and read its logs.
+    pub can_manage: bool,
+}
+
+/// `POST /apps/{id}/instances`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInstance {
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// `PATCH /instances/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancePatch {
+    pub visibility: Visibility,
+}
+
+/// `GET /instances?app=&owner=me&status=&page=&page_size=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceQuery {
+    #[serde(default)]
+    pub app: Option<i64>,
+    /// `me`: only the caller's.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub status: Option<InstanceStatus>,
+    #[serde(default)]
+    pub page: Option<u32>,
+    #[serde(default)]
+    pub page_size: Option<u32>,
+}
+
+impl InstanceQuery {
+    pub fn paging(&self) -> PageRequest {
+        PageRequest { page: self.page.unwrap_or(1), page_size: self.page_size.unwrap_or(PageRequest::DEFAULT_SIZE) }
+    }
+
+    pub fn check(&self) -> Vec<Finding> {
+        let mut findings = self.paging().check();
+        if self.owner.as_deref().is_some_and(|owner| owner != "me") {
+            findings.push(Finding::field_error("owner.invalid", "owner", "owner takes `me` (your instances) or nothing (all you can see)."));
+        }
+        findings
+    }
+
+    pub fn to_query_string(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(app) = self.app {
+            pairs.push(format!("app={app}"));
+        }
+        if let Some(owner) = &self.owner {
+            pairs.push(format!("owner={}", crate::apps::percent_encode(owner)));
+        }
+        if let Some(status) = self.status {
+            pairs.push(format!("status={status}"));
+        }
+        let paging = self.paging();
+        if paging.page != 1 {
+            pairs.push(format!("page={}", paging.page));
+        }
+        if paging.page_size != PageRequest::DEFAULT_SIZE {
+            pairs.push(format!("page_size={}", paging.page_size));
+        }
+        pairs.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_and_say_which_are_live() {
+        for status in InstanceStatus::ALL {
+            assert_eq!(status.as_str().parse::<InstanceStatus>(), Ok(status));
+        }
+        assert!(InstanceStatus::Starting.is_live() && InstanceStatus::Running.is_live());
+        assert!(!InstanceStatus::Failed.is_live() && !InstanceStatus::Terminated.is_live());
+    }
+
+    #[test]
+    fn queries_check_owner_and_print_themselves() {
+        let query = InstanceQuery { owner: Some("bob".into()), ..Default::default() };
+        assert_eq!(query.check()[0].code, "owner.invalid");
+        let query = InstanceQuery { app: Some(3), owner: Some("me".into()), status: Some(InstanceStatus::Running), page: Some(2), page_size: None };
+        assert!(query.check().is_empty());
+        assert_eq!(query.to_query_string(), "app=3&owner=me&status=running&page=2");
+    }
+}
