@@ -6,7 +6,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wavehub_core::accounts::{LoginRequest, Me, NewUser, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
-use wavehub_core::apps::{AppDetail, AppPage, AppPatch, AppQuery, AppVersion};
+use wavehub_core::apps::{percent_encode, AppDetail, AppPage, AppPatch, AppQuery, AppVersion};
+use wavehub_core::runtime_images::{
+    MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage, RuntimeImagePatch,
+    RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateChange, StateEvent, VersionList, Workspace,
+    WorkspaceMember, WorkspaceRole,
+};
 
 /// What can go wrong when the page talks to the server, in words meant for the person using it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -148,7 +153,7 @@ pub async fn get_app(id: i64) -> Result<AppDetail, ApiError> {
 
 /// `GET /app-names/{name}/versions`: newest first; empty when the caller sees none.
 pub async fn app_versions(name: &str) -> Result<Vec<AppVersion>, ApiError> {
-    let path = format!("/app-names/{}/versions", wavehub_core::apps::percent_encode(name));
+    let path = format!("/app-names/{}/versions", percent_encode(name));
     get::<Page<AppVersion>>(&path).await.map(|page| page.items)
 }
 
@@ -171,6 +176,133 @@ pub fn app_screenshot_url(id: i64, n: u32) -> String {
 }
 pub fn app_bundle_url(id: i64) -> String {
     url(&format!("/apps/{id}/bundle"))
+}
+
+// ---- Runtime images (shared/API.md, "Runtime images") ----
+
+/// `/workspaces/{ws}` with the id escaped for the path.
+fn workspace_path(ws: &str) -> String {
+    format!("/workspaces/{}", percent_encode(ws))
+}
+
+/// `/workspaces/{ws}/runtime-images/{uid}`.
+fn image_path(ws: &str, uid: &str) -> String {
+    format!("{}/runtime-images/{}", workspace_path(ws), percent_encode(uid))
+}
+
+/// `/workspaces/{ws}/runtimes/{uid}`.
+fn runtime_path(ws: &str, uid: &str) -> String {
+    format!("{}/runtimes/{}", workspace_path(ws), percent_encode(uid))
+}
+
+/// `GET /workspaces`: the caller's workspaces (platform admins: all).
+pub async fn list_workspaces() -> Result<Page<Workspace>, ApiError> {
+    get("/workspaces?page_size=500").await
+}
+
+/// `POST /workspaces` (platform admins).
+pub async fn create_workspace(request: &NewWorkspace) -> Result<Workspace, ApiError> {
+    send(Request::post(&url("/workspaces")), request).await
+}
+
+/// `GET /workspaces/{ws}/members`.
+pub async fn list_members(ws: &str) -> Result<Vec<WorkspaceMember>, ApiError> {
+    get(&format!("{}/members", workspace_path(ws))).await
+}
+
+/// `PUT /workspaces/{ws}/members/{username}`: adds the user or changes their role.
+pub async fn set_member(ws: &str, username: &str, role: WorkspaceRole) -> Result<WorkspaceMember, ApiError> {
+    let path = format!("{}/members/{}", workspace_path(ws), percent_encode(username));
+    send(Request::put(&url(&path)), &MemberRole { role }).await
+}
+
+/// `DELETE /workspaces/{ws}/members/{username}`.
+pub async fn remove_member(ws: &str, username: &str) -> Result<(), ApiError> {
+    let path = format!("{}/members/{}", workspace_path(ws), percent_encode(username));
+    send_empty(Request::delete(&url(&path))).await
+}
+
+/// `GET /workspaces/{ws}/runtime-images?...`: a page of the workspace's images (the platform's
+/// included).
+pub async fn list_runtime_images(ws: &str, query: &RuntimeImageQuery) -> Result<Page<RuntimeImage>, ApiError> {
+    get(&format!("{}/runtime-images?{}", workspace_path(ws), query.to_query_string())).await
+}
+
+/// `POST /workspaces/{ws}/runtime-images`.
+pub async fn create_runtime_image(ws: &str, request: &NewRuntimeImage) -> Result<RuntimeImage, ApiError> {
+    send(Request::post(&url(&format!("{}/runtime-images", workspace_path(ws)))), request).await
+}
+
+/// `GET /workspaces/{ws}/runtime-images/{uid}`.
+pub async fn get_runtime_image(ws: &str, uid: &str) -> Result<RuntimeImage, ApiError> {
+    get(&image_path(ws, uid)).await
+}
+
+/// `PATCH /workspaces/{ws}/runtime-images/{uid}`.
+pub async fn update_runtime_image(ws: &str, uid: &str, patch: &RuntimeImagePatch) -> Result<RuntimeImage, ApiError> {
+    send(Request::patch(&url(&image_path(ws, uid))), patch).await
+}
+
+/// `DELETE /workspaces/{ws}/runtime-images/{uid}`: 409 says which runtimes hold it, or that the
+/// platform manages it.
+pub async fn delete_runtime_image(ws: &str, uid: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&image_path(ws, uid)))).await
+}
+
+/// `POST .../runtime-images/{uid}/deprecate|disable|enable`.
+pub async fn change_image_state(ws: &str, uid: &str, action: StateAction, change: &StateChange) -> Result<RuntimeImage, ApiError> {
+    let path = format!("{}/{}", image_path(ws, uid), action.verb(false));
+    send(Request::post(&url(&path)), change).await
+}
+
+/// `GET .../runtime-images/{uid}/versions?state=`: newest first, with which is current and why.
+pub async fn image_versions(ws: &str, uid: &str, state: Option<State>) -> Result<VersionList, ApiError> {
+    let filter = state.map(|s| format!("?state={s}")).unwrap_or_default();
+    get(&format!("{}/versions{filter}", image_path(ws, uid))).await
+}
+
+/// `POST .../runtime-images/{uid}/versions`.
+pub async fn add_image_version(ws: &str, uid: &str, request: &NewRuntimeImageVersion) -> Result<RuntimeImageVersion, ApiError> {
+    send(Request::post(&url(&format!("{}/versions", image_path(ws, uid)))), request).await
+}
+
+/// `POST .../versions/{version}/deprecate|disable|activate`.
+pub async fn change_version_state(
+    ws: &str,
+    uid: &str,
+    version: &str,
+    action: StateAction,
+    change: &StateChange,
+) -> Result<RuntimeImageVersion, ApiError> {
+    let path = format!("{}/versions/{}/{}", image_path(ws, uid), percent_encode(version), action.verb(true));
+    send(Request::post(&url(&path)), change).await
+}
+
+/// `GET .../runtime-images/{uid}/history`: state changes, newest first.
+pub async fn image_history(ws: &str, uid: &str) -> Result<Vec<StateEvent>, ApiError> {
+    get(&format!("{}/history", image_path(ws, uid))).await
+}
+
+/// `GET /workspaces/{ws}/runtimes?image=`: the workspace's runtimes, or those of one image.
+pub async fn list_runtimes(ws: &str, image: Option<&str>, page: u32, page_size: u32) -> Result<Page<Runtime>, ApiError> {
+    let image = image.map(|uid| format!("&image={}", percent_encode(uid))).unwrap_or_default();
+    get(&format!("{}/runtimes?page={page}&page_size={page_size}{image}", workspace_path(ws))).await
+}
+
+/// `POST /workspaces/{ws}/runtimes`.
+pub async fn create_runtime(ws: &str, request: &NewRuntime) -> Result<Runtime, ApiError> {
+    send(Request::post(&url(&format!("{}/runtimes", workspace_path(ws)))), request).await
+}
+
+/// `DELETE /workspaces/{ws}/runtimes/{uid}`.
+pub async fn delete_runtime(ws: &str, uid: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&runtime_path(ws, uid)))).await
+}
+
+/// `POST /workspaces/{ws}/runtimes/{uid}/deprecate|disable|enable`.
+pub async fn change_runtime_state(ws: &str, uid: &str, action: StateAction, change: &StateChange) -> Result<Runtime, ApiError> {
+    let path = format!("{}/{}", runtime_path(ws, uid), action.verb(false));
+    send(Request::post(&url(&path)), change).await
 }
 
 #[cfg(test)]

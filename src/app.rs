@@ -7,6 +7,7 @@ use crate::pages::catalog::CatalogPage;
 use crate::pages::coming_soon::ComingSoon;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::runtime_images::{RuntimeImagePage, RuntimeImagesPage, RuntimesPage};
 use crate::pages::upload::UploadPage;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -30,12 +31,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/instances") view=|| view! {
                         <ComingSoon title="My instances" what="The app instances you launched, their status and logs."/>
                     }/>
-                    <Route path=path!("/admin/runtime-images") view=|| view! {
-                        <ComingSoon title="Runtime images" what="The container images models run on, with versions and states, per workspace."/>
-                    }/>
-                    <Route path=path!("/admin/runtime-images/:uid") view=|| view! {
-                        <ComingSoon title="Runtime image" what="One runtime image: its versions, state history and the runtimes that use it."/>
-                    }/>
+                    <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
+                    <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
+                    <Route path=path!("/admin/runtimes") view=RuntimesPage/>
                     <Route path=path!("/admin/tags") view=|| view! {
                         <ComingSoon title="Tags" what="Create tags and choose who may assign them."/>
                     }/>

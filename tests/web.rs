@@ -50,7 +50,7 @@ async fn admins_see_the_admin_navigation_and_their_name() {
     leptos::task::tick().await;
     assert_eq!(
         nav_links(&parent),
-        ["Catalog", "My instances", "Upload", "Runtime images", "Tags", "Secrets", "Users", "Audit log"]
+        ["Catalog", "My instances", "Upload", "Runtime images", "Runtimes", "Tags", "Secrets", "Users", "Audit log"]
     );
     let account = parent.query_selector("[data-testid=account]").unwrap().unwrap();
     assert!(account.text_content().unwrap().contains("ada"));
@@ -70,8 +70,9 @@ async fn plain_users_and_authors_see_only_what_they_may_use() {
         view! { <Router><TopBar/></Router> }
     });
     leptos::task::tick().await;
-    assert_eq!(nav_links(&user), ["Catalog", "My instances"]);
-    assert_eq!(nav_links(&author), ["Catalog", "My instances", "Upload"]);
+    // Workspace members read runtime images and runtimes, so every signed-in user gets the links.
+    assert_eq!(nav_links(&user), ["Catalog", "My instances", "Runtime images", "Runtimes"]);
+    assert_eq!(nav_links(&author), ["Catalog", "My instances", "Upload", "Runtime images", "Runtimes"]);
 }
 
 #[wasm_bindgen_test]
@@ -234,4 +235,117 @@ async fn screenshots_open_full_size_and_close_with_escape() {
     dialog.dispatch_event(&escape).unwrap();
     leptos::task::tick().await;
     assert!(parent.query_selector("[role=dialog]").unwrap().is_none());
+}
+
+/// Types into an input the way a person does: the value changes, then `input` fires.
+fn type_into(parent: &web_sys::HtmlElement, selector: &str, text: &str) {
+    let element = parent.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"));
+    js_sys::Reflect::set(&element, &"value".into(), &text.into()).unwrap();
+    let event = web_sys::Event::new("input").unwrap();
+    #[allow(deprecated)]
+    event.init_event_with_bubbles("input", true);
+    element.dispatch_event(&event).unwrap();
+}
+
+fn text_of(parent: &web_sys::HtmlElement, selector: &str) -> String {
+    parent.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}")).text_content().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_create_image_dialog_shows_the_version_as_you_type_and_asks_when_the_tag_has_none() {
+    use wavehub_web::pages::runtime_images::list::CreateImageDialog;
+    let parent = container();
+    let closed = RwSignal::new(false);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! { <Router><CreateImageDialog ws="default".to_owned() on_close=move || closed.set(true)/></Router> }
+    });
+    leptos::task::tick().await;
+    let dialog = parent.query_selector("dialog").unwrap().expect("the dialog");
+    assert!(dialog.has_attribute("open"), "opened as a modal");
+    assert_eq!(document().active_element().unwrap().id(), "image-name", "focus moves to the first field");
+    let preview = "[data-testid=version-preview]";
+    assert!(text_of(&parent, preview).starts_with("Enter the Docker image"));
+
+    type_into(&parent, "#image-docker", "docker.io/myorg/scorer:2.0.0");
+    leptos::task::tick().await;
+    assert_eq!(text_of(&parent, preview), "Version v2.0.0 (from the tag)");
+
+    type_into(&parent, "#image-docker", "docker.io/myorg/scorer:latest");
+    leptos::task::tick().await;
+    assert!(text_of(&parent, preview).contains("`latest` is not a semantic version"), "{}", text_of(&parent, preview));
+    let version_input = parent.query_selector("#image-version").unwrap().unwrap();
+    assert_eq!(version_input.get_attribute("aria-invalid").as_deref(), Some("true"), "the Version field is where to answer");
+
+    type_into(&parent, "#image-version", "1.0.0");
+    leptos::task::tick().await;
+    assert_eq!(text_of(&parent, preview), "Version v1.0.0 (as you entered it)");
+
+    // Without a name, the same rule as the server's stops the create and says so at the field.
+    click(&parent, "button[type=submit]");
+    leptos::task::tick().await;
+    assert_eq!(text_of(&parent, "#image-name-findings"), "Enter a name.");
+    assert_eq!(parent.query_selector("#image-name").unwrap().unwrap().get_attribute("aria-invalid").as_deref(), Some("true"));
+
+    // Escape closes it.
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    parent.query_selector("#image-name").unwrap().unwrap().dispatch_event(&escape).unwrap();
+    leptos::task::tick().await;
+    assert!(closed.get_untracked());
+}
+
+#[wasm_bindgen_test]
+async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sent() {
+    use wavehub_core::runtime_images::{State, StateAction};
+    use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
+    let parent = container();
+    let request = StateRequest {
+        target: StateTarget::Version { ws: "default".into(), uid: "scorer".into(), version: "v3.0.0".into() },
+        action: StateAction::Disable,
+        subject: "version v3.0.0 of Scorer".into(),
+        platform_state: None,
+        impact: Some("The current version moves from v3.0.0 to v2.0.0.".into()),
+    };
+    let done = RwSignal::new(false);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! { <StateDialog request on_close=|| () on_done=move || done.set(true)/> }
+    });
+    leptos::task::tick().await;
+    assert_eq!(text_of(&parent, "dialog h2"), "Disable version v3.0.0 of Scorer?");
+    assert_eq!(
+        text_of(&parent, ".consequence"),
+        format!("The version becomes DISABLED: {}.", State::Disabled.meaning())
+    );
+    assert_eq!(text_of(&parent, ".impact"), "The current version moves from v3.0.0 to v2.0.0.");
+    let label = parent.query_selector("dialog label").unwrap().unwrap();
+    assert_eq!(label.text_content().unwrap(), "Reason (required)");
+    assert_eq!(document().active_element().unwrap().tag_name(), "TEXTAREA", "focus is on the reason");
+    click(&parent, "button[type=submit]");
+    leptos::task::tick().await;
+    let findings = parent.query_selector(".field-error").unwrap().expect("the reason is asked for");
+    assert!(findings.text_content().unwrap().starts_with("Say why you disable it"), "{}", findings.text_content().unwrap());
+    assert!(!done.get_untracked(), "nothing was sent");
+}
+
+#[wasm_bindgen_test]
+async fn a_platform_ceiling_is_explained_in_the_dialog() {
+    use wavehub_core::runtime_images::{State, StateAction};
+    use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
+    let parent = container();
+    let request = StateRequest {
+        target: StateTarget::Image { ws: "default".into(), uid: "h2o-scorer".into() },
+        action: StateAction::Enable,
+        subject: "image H2O Scorer".into(),
+        platform_state: Some(State::Disabled),
+        impact: None,
+    };
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! { <StateDialog request on_close=|| () on_done=|| ()/> }
+    });
+    leptos::task::tick().await;
+    assert_eq!(text_of(&parent, "dialog h2"), "Enable image H2O Scorer?");
+    assert!(text_of(&parent, ".ceiling-note").contains("The platform sets this image to DISABLED"));
+    assert_eq!(text_of(&parent, "dialog label"), "Reason (optional)");
 }

@@ -30,8 +30,13 @@ pub fn TopBar() -> impl IntoView {
                     <Show when=can_publish>
                         <li><A href="/upload">"Upload"</A></li>
                     </Show>
-                    <Show when=is_admin>
+                    // Workspace members read runtime images and runtimes; the pages say when the
+                    // caller is in no workspace.
+                    <Show when=signed_in>
                         <li><A href="/admin/runtime-images">"Runtime images"</A></li>
+                        <li><A href="/admin/runtimes">"Runtimes"</A></li>
+                    </Show>
+                    <Show when=is_admin>
                         <li><A href="/admin/tags">"Tags"</A></li>
                         <li><A href="/admin/secrets">"Secrets"</A></li>
                         <li><A href="/admin/users">"Users"</A></li>

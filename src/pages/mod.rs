@@ -4,4 +4,5 @@ pub mod catalog;
 pub mod coming_soon;
 pub mod login;
 pub mod not_found;
+pub mod runtime_images;
 pub mod upload;

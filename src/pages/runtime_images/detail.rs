@@ -1,0 +1,641 @@
+//! `/admin/runtime-images/:ws/:uid`: one runtime image. Its state (the platform's and the
+//! console's for bootstrap-managed images), its versions with the current one and why, adding a
+//! version, deprecating, disabling and activating with a reason, metadata, the runtimes that use
+//! it, its history, and delete (or why it can't be deleted).
+
+use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
+use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
+use super::runtimes::ResolutionView;
+use super::{list_href, runtimes_href, short_time, PlatformBadge, StateBadge};
+use crate::api::{self, ApiError};
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+use wavehub_core::runtime_images::{
+    current_version, effective_state, version_for, NewRuntimeImageVersion, Runtime, RuntimeImage, RuntimeImagePatch,
+    RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
+};
+
+/// What changing one version's state does to the image's current version (and to runtimes
+/// pinned to it), in sentences; the rule is wavehub-core's `current_version`.
+pub fn version_impact(all: &[RuntimeImageVersion], version: &str, action: StateAction, pinned_runtimes: &[String]) -> Option<String> {
+    let before = current_version(all.iter().map(|v| (v.version.as_str(), v.state)));
+    let after = current_version(all.iter().map(|v| {
+        let state = if v.version == version { effective_state(v.platform_state, action.target()) } else { v.state };
+        (v.version.as_str(), state)
+    }));
+    let mut sentences = Vec::new();
+    match (before, after) {
+        (Some(b), Some(a)) if b != a => sentences.push(format!(
+            "The current version moves from {b} to {a}: runtimes that follow the current version use {a} for new deployments."
+        )),
+        (Some(b), None) => sentences.push(format!(
+            "{b} is the last version that is not disabled: afterwards the image has no current version, and runtimes that \
+             follow it can't start new deployments."
+        )),
+        (None, Some(a)) => sentences.push(format!("{a} becomes the current version.")),
+        (Some(b), Some(_)) if b == version && action == StateAction::Deprecate => {
+            sentences.push(format!("{b} stays the current version; new deployments that use it get a warning."))
+        }
+        (Some(b), Some(_)) => sentences.push(format!("The current version stays {b}.")),
+        (None, None) => {}
+    }
+    if !pinned_runtimes.is_empty() {
+        let names = pinned_runtimes.join(", ");
+        sentences.push(match action {
+            StateAction::Disable => format!("Runtimes pinned to {version} can't start new deployments: {names}."),
+            StateAction::Deprecate => format!("Runtimes pinned to {version} get a warning: {names}."),
+            StateAction::Enable => format!("Runtimes pinned to {version}: {names}."),
+        });
+    }
+    (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+/// Why the image can't be deleted, if it can't: the platform manages it, or runtimes use it.
+pub fn delete_blocker(image: &RuntimeImage, runtimes: &[Runtime]) -> Option<String> {
+    if image.managed_by_bootstrap {
+        Some("The platform's bootstrap file manages this image, so it can't be deleted here; an operator removes it from that file.".to_owned())
+    } else if !runtimes.is_empty() {
+        let names: Vec<String> = runtimes.iter().map(|r| format!("{} ({})", r.name, r.uid)).collect();
+        Some(format!(
+            "{} {} this image: {}. Delete {} first.",
+            names.len(),
+            if names.len() == 1 { "runtime uses" } else { "runtimes use" },
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        ))
+    } else {
+        None
+    }
+}
+
+/// The state actions offered for something in `state`: those that change it.
+fn actions_for(state: State) -> Vec<StateAction> {
+    [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != state).collect()
+}
+
+fn capitalized(verb: &str) -> String {
+    let mut text = verb[..1].to_uppercase();
+    text.push_str(&verb[1..]);
+    text
+}
+
+#[component]
+pub fn RuntimeImagePage() -> impl IntoView {
+    let params = use_params_map();
+    let key = Memo::new(move |_| params.with(|p| (p.get("ws").unwrap_or_default(), p.get("uid").unwrap_or_default())));
+    view! {
+        <RequireSignIn>
+            {move || {
+                let (ws, uid) = key.get();
+                view! { <ImageDetail ws uid/> }
+            }}
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn ImageDetail(ws: String, uid: String) -> impl IntoView {
+    let ws = StoredValue::new(ws);
+    let uid = StoredValue::new(uid);
+    // Bumped after every change, so everything on the page reloads.
+    let reload = RwSignal::new(0u32);
+    let query = use_query_map();
+    let version_filter = Memo::new(move |_| query.with(|q| q.get("state")).and_then(|s| s.parse::<State>().ok()));
+    let image = LocalResource::new(move || {
+        reload.get();
+        async move { api::get_runtime_image(&ws.get_value(), &uid.get_value()).await }
+    });
+    let all_versions = LocalResource::new(move || {
+        reload.get();
+        async move { api::image_versions(&ws.get_value(), &uid.get_value(), None).await }
+    });
+    let shown_versions = LocalResource::new(move || {
+        reload.get();
+        let filter = version_filter.get();
+        async move { api::image_versions(&ws.get_value(), &uid.get_value(), filter).await }
+    });
+    let history = LocalResource::new(move || {
+        reload.get();
+        async move { api::image_history(&ws.get_value(), &uid.get_value()).await }
+    });
+    let runtimes = LocalResource::new(move || {
+        reload.get();
+        async move { api::list_runtimes(&ws.get_value(), Some(&uid.get_value()), 1, 500).await }
+    });
+    let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
+    let state_dialog = RwSignal::new(None::<StateRequest>);
+    let deleting = RwSignal::new(false);
+    let notice = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    // Opens the confirmation for an image or version state change.
+    let ask = Callback::new(move |(version, action): (Option<String>, StateAction)| {
+        let Some(Ok(image)) = image.get_untracked() else { return };
+        let all: Vec<RuntimeImageVersion> = all_versions.get_untracked().and_then(Result::ok).map(|l| l.items).unwrap_or_default();
+        let runtimes: Vec<Runtime> = runtimes.get_untracked().and_then(Result::ok).map(|p| p.items).unwrap_or_default();
+        let request = match version {
+            Some(version) => {
+                let found = all.iter().find(|v| v.version == version);
+                let pinned: Vec<String> =
+                    runtimes.iter().filter(|r| r.version.as_deref() == Some(version.as_str())).map(|r| r.name.clone()).collect();
+                StateRequest {
+                    target: StateTarget::Version { ws: ws.get_value(), uid: uid.get_value(), version: version.clone() },
+                    action,
+                    subject: format!("version {version} of {}", image.name),
+                    platform_state: found.and_then(|v| v.platform_state),
+                    impact: version_impact(&all, &version, action, &pinned),
+                }
+            }
+            None => {
+                let names: Vec<String> = runtimes.iter().map(|r| r.name.clone()).collect();
+                StateRequest {
+                    target: StateTarget::Image { ws: ws.get_value(), uid: uid.get_value() },
+                    action,
+                    subject: format!("image {}", image.name),
+                    platform_state: image.platform_state,
+                    impact: (!names.is_empty()).then(|| format!("Runtimes that use it: {}.", names.join(", "))),
+                }
+            }
+        };
+        state_dialog.set(Some(request));
+    });
+
+    let on_filter = Callback::new(move |value: String| {
+        let path = super::image_href(&ws.get_value(), &uid.get_value());
+        let href = if value.is_empty() { path } else { format!("{path}?state={value}") };
+        navigate(&href, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    });
+    let navigate_away = use_navigate();
+
+    view! {
+        <section class="card runtime-area image-page">
+            <nav class="breadcrumb" aria-label="Breadcrumb">
+                <A href=list_href(&ws.get_value())>{format!("Runtime images of {}", ws.get_value())}</A>
+            </nav>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the image…"</p> }>
+                {move || image.get().map(|result| match result {
+                    Err(error) => view! {
+                        <h1>"Runtime image"</h1>
+                        <ErrorAlert error=Signal::stored(Some(error))/>
+                    }.into_any(),
+                    Ok(image) => {
+                        let image = StoredValue::new(image);
+                        view! {
+                            <ImageHeader image=image.get_value()/>
+                            {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
+                            <StateSection image=image.get_value() ask/>
+                            <section class="image-section" aria-labelledby="versions-heading">
+                                <h2 id="versions-heading">"Versions"</h2>
+                                {move || shown_versions.get().map(|result| match result {
+                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                                    Ok(list) => view! {
+                                        <VersionsTable list image=image.get_value() ask filter=version_filter.get() on_filter/>
+                                    }.into_any(),
+                                })}
+                                <AddVersionForm image=image.get_value() on_added=Callback::new(move |version: RuntimeImageVersion| {
+                                    notice.set(Some(format!("Added {} ({}).", version.version, version.docker_image)));
+                                    refresh.run(());
+                                })/>
+                            </section>
+                            <MetadataForm image=image.get_value() on_saved=Callback::new(move |()| {
+                                notice.set(Some("Saved the details.".to_owned()));
+                                refresh.run(());
+                            })/>
+                            <section class="image-section" aria-labelledby="runtimes-heading">
+                                <h2 id="runtimes-heading">"Runtimes that use it"</h2>
+                                {move || runtimes.get().map(|result| match result {
+                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                                    Ok(page) if page.items.is_empty() => view! {
+                                        <p class="muted">"No runtime in this workspace uses this image."</p>
+                                    }.into_any(),
+                                    Ok(page) => view! { <ImageRuntimes runtimes=page.items/> }.into_any(),
+                                })}
+                                <p><A href=runtimes_href(&ws.get_value())>"All runtimes of this workspace"</A></p>
+                            </section>
+                            <section class="image-section" aria-labelledby="history-heading">
+                                <h2 id="history-heading">"History"</h2>
+                                {move || history.get().map(|result| match result {
+                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                                    Ok(events) => view! { <History events/> }.into_any(),
+                                })}
+                            </section>
+                            {move || runtimes.get().map(|result| {
+                                let used_by = result.map(|p| p.items).unwrap_or_default();
+                                view! { <DeleteSection image=image.get_value() used_by on_delete=move || deleting.set(true)/> }
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+        {move || state_dialog.get().map(|request| view! {
+            <StateDialog request on_close=move || state_dialog.set(None) on_done=move || {
+                let done = state_dialog.get_untracked().map(|r| format!("{}: done.", r.confirm_label()));
+                state_dialog.set(None);
+                notice.set(done);
+                refresh.run(());
+            }/>
+        })}
+        {move || deleting.get().then(|| {
+            let name = image.get_untracked().and_then(Result::ok).map(|i| i.name).unwrap_or_else(|| uid.get_value());
+            let navigate_away = navigate_away.clone();
+            view! {
+                <DeleteDialog target=DeleteTarget::Image { ws: ws.get_value(), uid: uid.get_value() }
+                    title=format!("Delete {name}?")
+                    message="The image and all its versions and history go for good. No runtime uses it, so nothing that runs is affected."
+                    confirm_label="Delete image"
+                    on_close=move || deleting.set(false)
+                    on_done=move || {
+                        deleting.set(false);
+                        navigate_away(&list_href(&ws.get_value()), Default::default());
+                    }/>
+            }
+        })}
+    }
+}
+
+#[component]
+fn ImageHeader(image: RuntimeImage) -> impl IntoView {
+    view! {
+        <header class="image-head">
+            <div class="title-row">
+                <h1>{image.name.clone()}</h1>
+                <StateBadge state=image.state reason=image.state_reason.clone()/>
+                {image.managed_by_bootstrap.then(|| view! { <PlatformBadge/> })}
+            </div>
+            <p class="muted">
+                <code>{image.uid.clone()}</code>
+                {format!(" · workspace {} · ", image.workspace)}
+                {match (&image.current_version, &image.docker_image) {
+                    (Some(version), Some(docker)) => view! { "current " <code>{version.clone()}</code> " = " <code>{docker.clone()}</code> }.into_any(),
+                    _ => view! { "no current version" }.into_any(),
+                }}
+            </p>
+            {(!image.description.is_empty()).then(|| view! { <p class="lead">{image.description.clone()}</p> })}
+        </header>
+    }
+}
+
+/// The state in force, and for platform images the two sides it comes from; the actions.
+#[component]
+fn StateSection(image: RuntimeImage, ask: Callback<(Option<String>, StateAction)>) -> impl IntoView {
+    let actions = if image.can_manage { actions_for(image.state) } else { Vec::new() };
+    let why_not = (!image.can_manage).then(|| {
+        if image.managed_by_bootstrap {
+            "Only platform admins change the state of the platform's images."
+        } else {
+            "Only this workspace's admins change its images."
+        }
+    });
+    view! {
+        <section class="image-section" aria-labelledby="state-heading">
+            <h2 id="state-heading">"State"</h2>
+            <p class="state-line" data-testid="image-state">
+                <StateBadge state=image.state reason=image.state_reason.clone()/>
+                " "{image.state.meaning()}"."
+                {image.state_reason.clone().map(|r| view! { " " <span class="reason">"Reason: "{r}</span> })}
+            </p>
+            {image.managed_by_bootstrap.then(|| view! {
+                <dl class="state-sides" data-testid="state-sides">
+                    <dt>"Platform (bootstrap file)"</dt>
+                    <dd>{image.platform_state.map(|s| view! { <StateBadge state=s/> })}
+                        {image.platform_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
+                    <dt>"Console"</dt>
+                    <dd><StateBadge state=image.console_state/></dd>
+                </dl>
+                <p class="muted">"The state in force is the more restricted of the two: the console can restrict a platform image further, never past what the platform sets."</p>
+            })}
+            {why_not.map(|text| view! { <p class="read-only-note">{text}</p> })}
+            {(!actions.is_empty()).then(|| view! {
+                <div class="state-actions">
+                    {actions.into_iter().map(|action| {
+                        let label = format!("{} image", capitalized(action.verb(false)));
+                        let class = if action == StateAction::Enable { "button-quiet" } else { "button-quiet danger" };
+                        view! { <button type="button" class=class on:click=move |_| ask.run((None, action))>{label}</button> }
+                    }).collect_view()}
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn VersionsTable(
+    list: VersionList,
+    image: RuntimeImage,
+    ask: Callback<(Option<String>, StateAction)>,
+    filter: Option<State>,
+    on_filter: Callback<String>,
+) -> impl IntoView {
+    let filter_id = unique_id("version-filter");
+    let manage = image.can_manage;
+    let platform = image.managed_by_bootstrap;
+    let empty = list.items.is_empty();
+    view! {
+        <p class="current-explanation" data-testid="current-explanation">{list.current_explanation.clone()}</p>
+        <div class="filters">
+            <label for=filter_id.clone()>"Show"</label>
+            <select id=filter_id on:change=move |event| on_filter.run(event_target_value(&event)) prop:value=filter.map(|s| s.as_str()).unwrap_or("")>
+                <option value="">"All versions"</option>
+                {State::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{format!("{s} only")}</option> }).collect_view()}
+            </select>
+            <span class="muted" role="status">{super::count(list.total, "version", "versions")}</span>
+        </div>
+        {empty.then(|| view! { <p class="empty">{if filter.is_some() { "No version is in this state." } else { "No versions yet." }}</p> })}
+        {(!empty).then(|| view! {
+            <table class="table versions-table">
+                <caption class="visually-hidden">"Versions, newest first"</caption>
+                <thead><tr>
+                    <th scope="col">"Version"</th>
+                    <th scope="col">"Docker image"</th>
+                    <th scope="col">"State"</th>
+                    <th scope="col">"Added"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {list.items.into_iter().map(|v| {
+                        let actions = if manage { actions_for(v.state) } else { Vec::new() };
+                        let id = v.version.clone();
+                        view! {
+                            <tr data-version=v.version.clone() class=if v.is_current { "current" } else { "" }
+                                aria-current=v.is_current.then_some("true")>
+                                <th scope="row"><code>{v.version.clone()}</code>
+                                    {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}</th>
+                                <td><code class="wrap">{v.docker_image.clone()}</code></td>
+                                <td>
+                                    <StateBadge state=v.state reason=v.state_reason.clone()/>
+                                    {v.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
+                                    {platform.then(|| view! {
+                                        <div class="sub">{format!("platform {} · console {}",
+                                            v.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.console_state)}</div>
+                                    })}
+                                </td>
+                                <td><time datetime=v.created_time.clone()>{short_time(&v.created_time)}</time></td>
+                                <td class="actions">
+                                    {actions.into_iter().map(|action| {
+                                        let id = id.clone();
+                                        let verb = capitalized(action.verb(true));
+                                        let class = if action == StateAction::Enable { "button-quiet" } else { "button-quiet danger" };
+                                        view! {
+                                            <button type="button" class=class aria-label=format!("{verb} {id}")
+                                                on:click=move |_| ask.run((Some(id.clone()), action))>{verb.clone()}</button>
+                                        }
+                                    }).collect_view()}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+    }
+}
+
+/// Adds a version from a Docker image; the version it gets shows as you type.
+#[component]
+fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) -> impl IntoView {
+    if image.managed_by_bootstrap {
+        return view! { <p class="read-only-note">"The platform's bootstrap file sets this image's versions; they can't be added here."</p> }.into_any();
+    }
+    if !image.can_manage {
+        return ().into_any();
+    }
+    let ws = StoredValue::new(image.workspace.clone());
+    let uid = StoredValue::new(image.uid.clone());
+    let docker_image = RwSignal::new(String::new());
+    let version = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let request = NewRuntimeImageVersion {
+            docker_image: docker_image.get_untracked().trim().to_owned(),
+            version: Some(version.get_untracked().trim().to_owned()).filter(|v| !v.is_empty()),
+        };
+        if let Err(finding) = version_for(&request.docker_image, request.version.as_deref()) {
+            error.set(Some(invalid(vec![finding])));
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await;
+            pending.set(false);
+            match result {
+                Ok(added) => {
+                    docker_image.set(String::new());
+                    version.set(String::new());
+                    on_added.run(added);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    view! {
+        <details class="add-version">
+            <summary>"Add a version"</summary>
+            <form class="form" on:submit=submit novalidate aria-label="Add a version">
+                <FormAlert error fields=&["docker_image", "version"]/>
+                <label for="version-docker">"Docker image of the new version"</label>
+                <input id="version-docker" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
+                    placeholder="docker.io/myorg/scorer:2.1.0" bind:value=docker_image
+                    aria-invalid=invalid_attr(error, "docker_image") aria-describedby="version-docker-findings version-preview"/>
+                <FieldFindings error path="docker_image" id="version-docker-findings"/>
+                <label for="version-id">"Version (optional when the tag is a version)"</label>
+                <input id="version-id" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="v2.1.0"
+                    bind:value=version aria-invalid=invalid_attr(error, "version") aria-describedby="version-preview version-id-findings"/>
+                <div id="version-preview"><VersionPreviewLine preview/></div>
+                <FieldFindings error path="version" id="version-id-findings"/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Add version"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+/// Name and description; platform images and readers see them locked, with why.
+#[component]
+fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
+    let locked = if image.managed_by_bootstrap {
+        Some("The platform's bootstrap file sets this image's name and description; change them there.")
+    } else if !image.can_manage {
+        Some("Only this workspace's admins edit its images.")
+    } else {
+        None
+    };
+    let name = RwSignal::new(image.name.clone());
+    let description = RwSignal::new(image.description.clone());
+    let saved = StoredValue::new((image.name.clone(), image.description.clone()));
+    let ws = StoredValue::new(image.workspace.clone());
+    let uid = StoredValue::new(image.uid.clone());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let (old_name, old_description) = saved.get_value();
+        let new_name = name.get_untracked().trim().to_owned();
+        let new_description = description.get_untracked().trim().to_owned();
+        let patch = RuntimeImagePatch {
+            name: (new_name != old_name).then_some(new_name),
+            description: (new_description != old_description).then_some(new_description),
+            ..Default::default()
+        };
+        if patch.name.is_none() && patch.description.is_none() {
+            return;
+        }
+        if let Err(findings) = patch.check() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::update_runtime_image(&ws.get_value(), &uid.get_value(), &patch).await;
+            pending.set(false);
+            match result {
+                Ok(_) => on_saved.run(()),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let disabled = locked.is_some();
+    view! {
+        <section class="image-section" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            {locked.map(|text| view! { <p class="read-only-note" id="details-locked">{text}</p> })}
+            <form class="form narrow-form" on:submit=submit novalidate>
+                <FormAlert error fields=&["name", "description"]/>
+                <fieldset disabled=disabled aria-describedby=disabled.then_some("details-locked")>
+                    <legend class="visually-hidden">"Details"</legend>
+                    <label for="details-name">"Name"</label>
+                    <input id="details-name" type="text" bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="details-name-findings"/>
+                    <FieldFindings error path="name" id="details-name-findings"/>
+                    <label for="details-description">"Description"</label>
+                    <textarea id="details-description" rows="3" bind:value=description
+                        aria-invalid=invalid_attr(error, "description") aria-describedby="details-description-findings"></textarea>
+                    <FieldFindings error path="description" id="details-description-findings"/>
+                    <button type="submit" class="button" disabled=move || pending.get()>"Save details"</button>
+                </fieldset>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ImageRuntimes(runtimes: Vec<Runtime>) -> impl IntoView {
+    view! {
+        <table class="table compact">
+            <caption class="visually-hidden">"Runtimes that use this image"</caption>
+            <thead><tr>
+                <th scope="col">"Runtime"</th>
+                <th scope="col">"Model type"</th>
+                <th scope="col">"Version"</th>
+                <th scope="col">"Runs now"</th>
+            </tr></thead>
+            <tbody>
+                {runtimes.into_iter().map(|r| view! {
+                    <tr data-runtime=r.uid.clone()>
+                        <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div></th>
+                        <td><code>{r.model_type.clone()}</code></td>
+                        <td>{r.version.clone().map(|v| view! { "pinned " <code>{v}</code> }.into_any())
+                            .unwrap_or_else(|| view! { "follows the current version" }.into_any())}</td>
+                        <td><ResolutionView resolution=r.resolution.clone()/></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn History(events: Vec<StateEvent>) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="muted">"No changes yet."</p> }.into_any();
+    }
+    view! {
+        <ol class="history" aria-label="State history, newest first">
+            {events.into_iter().map(|e| {
+                let subject = if e.subject == "image" { "the image".to_owned() } else { e.subject.clone() };
+                view! {
+                    <li>
+                        <time datetime=e.time.clone()>{short_time(&e.time)}</time>
+                        " "<strong>{e.actor.clone()}</strong>" "{e.action.clone()}" "{subject}
+                        {e.state.map(|s| view! { " → " <StateBadge state=s/> })}
+                        {e.reason.clone().map(|r| view! { <div class="reason">"“"{r}"”"</div> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteSection(image: RuntimeImage, used_by: Vec<Runtime>, #[prop(into)] on_delete: Callback<()>) -> impl IntoView {
+    let blocker = delete_blocker(&image, &used_by);
+    let manage = image.can_manage && !image.managed_by_bootstrap;
+    if !manage && !image.managed_by_bootstrap {
+        return ().into_any();
+    }
+    let blocked = blocker.is_some();
+    view! {
+        <section class="image-section danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete"</h2>
+            {match blocker {
+                Some(text) => view! { <p id="delete-blocker" data-testid="delete-blocker">{text}</p> }.into_any(),
+                None => view! { <p class="muted">"Deleting removes the image with its versions and history."</p> }.into_any(),
+            }}
+            <button type="button" class="button-danger" disabled=blocked aria-describedby=blocked.then_some("delete-blocker")
+                on:click=move |_| on_delete.run(())>"Delete image"</button>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(id: &str, state: State) -> RuntimeImageVersion {
+        RuntimeImageVersion {
+            version: id.into(),
+            docker_image: format!("img:{id}"),
+            state,
+            state_reason: None,
+            state_update_time: String::new(),
+            managed_by_bootstrap: false,
+            platform_state: None,
+            platform_state_reason: None,
+            console_state: state,
+            is_current: false,
+            created_time: String::new(),
+        }
+    }
+
+    #[test]
+    fn disabling_the_current_version_says_where_current_moves() {
+        let all = [version("v3.0.0", State::Active), version("v2.0.0", State::Active), version("v1.0.0", State::Disabled)];
+        let text = version_impact(&all, "v3.0.0", StateAction::Disable, &["dai".into()]).unwrap();
+        assert!(text.starts_with("The current version moves from v3.0.0 to v2.0.0"), "{text}");
+        assert!(text.ends_with("Runtimes pinned to v3.0.0 can't start new deployments: dai."), "{text}");
+        assert_eq!(version_impact(&all, "v1.0.0", StateAction::Enable, &[]).unwrap(), "The current version stays v3.0.0.");
+        let text = version_impact(&all[..1], "v3.0.0", StateAction::Disable, &[]).unwrap();
+        assert!(text.contains("no current version"), "{text}");
+        let text = version_impact(&all, "v3.0.0", StateAction::Deprecate, &[]).unwrap();
+        assert!(text.contains("stays the current version"), "{text}");
+    }
+
+    #[test]
+    fn state_actions_are_those_that_change_something() {
+        assert_eq!(actions_for(State::Active), [StateAction::Deprecate, StateAction::Disable]);
+        assert_eq!(actions_for(State::Disabled), [StateAction::Deprecate, StateAction::Enable]);
+    }
+}

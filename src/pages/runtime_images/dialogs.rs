@@ -1,0 +1,303 @@
+//! Dialogs: a modal (the browser's own `<dialog>`, so the rest of the page is inert while it is
+//! open), and the two confirmations every destructive or state action goes through: a state
+//! change with its reason, and a delete.
+
+use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::api::{self, ApiError};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU32, Ordering};
+use wavehub_core::runtime_images::{check_reason, console_state_for, State, StateAction, StateChange};
+
+/// An id no other element of the page has (for labels and `aria-*` references).
+pub fn unique_id(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+thread_local! {
+    /// What had focus when each open dialog opened, so closing gives it back.
+    static OPENERS: RefCell<Vec<Option<web_sys::Element>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn give_focus_back() {
+    let opener = OPENERS.with(|openers| openers.borrow_mut().pop()).flatten();
+    if let Some(opener) = opener {
+        // After the dialog has left the page: an element outside an open modal can't take focus.
+        set_timeout(
+            move || {
+                if opener.is_connected() {
+                    if let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&opener) {
+                        let _ = element.focus();
+                    }
+                }
+            },
+            std::time::Duration::from_millis(0),
+        );
+    }
+}
+
+/// A modal dialog titled `title`. It opens when shown; focus moves into it (to its first field or
+/// button) and returns to what had it when the dialog goes; Escape calls `on_close`.
+#[component]
+pub fn Modal(
+    #[prop(into)] title: String,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(optional)] wide: bool,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let title_id = unique_id("dialog-title");
+    OPENERS.with(|openers| openers.borrow_mut().push(document().active_element()));
+    on_cleanup(give_focus_back);
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    let on_key = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" {
+            event.prevent_default();
+            on_close.run(());
+        }
+    };
+    let labelled_by = title_id.clone();
+    view! {
+        <dialog node_ref=dialog class=if wide { "modal modal-wide" } else { "modal" } aria-labelledby=labelled_by
+            on:keydown=on_key>
+            <h2 id=title_id class="modal-title">{title}</h2>
+            {children()}
+        </dialog>
+    }
+}
+
+/// What a state change is about; it knows which endpoint to call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateTarget {
+    Image { ws: String, uid: String },
+    Version { ws: String, uid: String, version: String },
+    Runtime { ws: String, uid: String },
+}
+
+impl StateTarget {
+    fn is_version(&self) -> bool {
+        matches!(self, StateTarget::Version { .. })
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            StateTarget::Image { .. } => "image",
+            StateTarget::Version { .. } => "version",
+            StateTarget::Runtime { .. } => "runtime",
+        }
+    }
+
+    async fn apply(&self, action: StateAction, change: &StateChange) -> Result<(), ApiError> {
+        match self {
+            StateTarget::Image { ws, uid } => api::change_image_state(ws, uid, action, change).await.map(drop),
+            StateTarget::Version { ws, uid, version } => api::change_version_state(ws, uid, version, action, change).await.map(drop),
+            StateTarget::Runtime { ws, uid } => api::change_runtime_state(ws, uid, action, change).await.map(drop),
+        }
+    }
+}
+
+/// A state change to confirm: what, which action, and what it will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateRequest {
+    pub target: StateTarget,
+    pub action: StateAction,
+    /// How people call it: `version v3.0.0 of Scorer`, `image Scorer`.
+    pub subject: String,
+    /// The state the platform sets (bootstrap-managed resources): the console can't go past it.
+    pub platform_state: Option<State>,
+    /// What else changes, e.g. which version becomes current.
+    pub impact: Option<String>,
+}
+
+impl StateRequest {
+    /// `Disable version`, `Activate version`, `Enable image`…
+    pub fn confirm_label(&self) -> String {
+        let verb = self.action.verb(self.target.is_version());
+        let mut label = verb[..1].to_uppercase();
+        label.push_str(&verb[1..]);
+        format!("{label} {}", self.target.kind())
+    }
+
+    /// What the change does, in a sentence: the new state and what it means for deployments.
+    pub fn consequence(&self) -> String {
+        let state = self.action.target();
+        format!("The {} becomes {state}: {}.", self.target.kind(), state.meaning())
+    }
+
+    /// The ceiling rule, before asking: why the server is going to refuse this, if it is.
+    pub fn ceiling_note(&self) -> Option<String> {
+        console_state_for(self.platform_state, self.action).err().map(|refusal| {
+            format!(
+                "The platform sets this {} to {}, and the console can only restrict it further; an operator lifts \
+                 that in the bootstrap file. The server will refuse this change.",
+                self.target.kind(),
+                refusal.platform
+            )
+        })
+    }
+}
+
+/// Asks for confirmation and a reason (required to deprecate or disable), checks it with the same
+/// rule as the server, sends it, and shows a refusal as the server's sentence.
+#[component]
+pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let request = StoredValue::new(request);
+    let reason_id = unique_id("reason");
+    let reason_help = unique_id("reason-help");
+    let needs_reason = request.with_value(|r| r.action.needs_reason());
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let request = request.get_value();
+        let text = reason.get_untracked();
+        let findings = check_reason(request.action, Some(&text));
+        if !findings.is_empty() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        let change = StateChange { reason: Some(text.trim().to_owned()).filter(|r| !r.is_empty()) };
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = request.target.apply(request.action, &change).await;
+            pending.set(false);
+            match result {
+                Ok(()) => on_done.run(()),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let (title, consequence, impact, note, label) = request.with_value(|r| {
+        (format!("{} {}?", r.confirm_label().split(' ').next().unwrap_or(""), r.subject), r.consequence(), r.impact.clone(), r.ceiling_note(), r.confirm_label())
+    });
+    let danger = request.with_value(|r| r.action != StateAction::Enable);
+    view! {
+        <Modal title on_close>
+            <form class="form" on:submit=submit novalidate>
+                <FormAlert error fields=&["reason"]/>
+                <p class="consequence">{consequence}</p>
+                {impact.map(|text| view! { <p class="impact">{text}</p> })}
+                {note.map(|text| view! { <p class="ceiling-note">{text}</p> })}
+                <label for=reason_id.clone()>{if needs_reason { "Reason (required)" } else { "Reason (optional)" }}</label>
+                <textarea id=reason_id rows="3" required=needs_reason aria-invalid=invalid_attr(error, "reason")
+                    aria-describedby=format!("{reason_help} {reason_help}-findings")
+                    bind:value=reason></textarea>
+                <span class="muted" id=reason_help.clone()>"Kept with the state and shown to everyone who uses it."</span>
+                <FieldFindings error path="reason" id=format!("{reason_help}-findings")/>
+                <div class="modal-actions">
+                    <button type="submit" class=if danger { "button-danger" } else { "button" } disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…".to_owned() } else { label.clone() }}
+                    </button>
+                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// What a delete is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteTarget {
+    Image { ws: String, uid: String },
+    Runtime { ws: String, uid: String },
+}
+
+impl DeleteTarget {
+    async fn apply(&self) -> Result<(), ApiError> {
+        match self {
+            DeleteTarget::Image { ws, uid } => api::delete_runtime_image(ws, uid).await,
+            DeleteTarget::Runtime { ws, uid } => api::delete_runtime(ws, uid).await,
+        }
+    }
+}
+
+/// "Delete X?" with what it means; a refusal (409: runtimes use it, the platform manages it) is
+/// shown as the server's sentence.
+#[component]
+pub fn DeleteDialog(
+    target: DeleteTarget,
+    #[prop(into)] title: String,
+    #[prop(into)] message: String,
+    #[prop(into)] confirm_label: String,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let target = StoredValue::new(target);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        let target = target.get_value();
+        leptos::task::spawn_local(async move {
+            let result = target.apply().await;
+            pending.set(false);
+            match result {
+                Ok(()) => on_done.run(()),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    view! {
+        <Modal title on_close>
+            <form class="form" on:submit=submit novalidate>
+                <FormAlert error fields=&[]/>
+                <p class="consequence">{message}</p>
+                <div class="modal-actions">
+                    <button type="submit" class="button-danger" disabled=move || pending.get()>
+                        {move || if pending.get() { "Deleting…".to_owned() } else { confirm_label.clone() }}
+                    </button>
+                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(action: StateAction, platform_state: Option<State>) -> StateRequest {
+        StateRequest {
+            target: StateTarget::Version { ws: "default".into(), uid: "scorer".into(), version: "v3.0.0".into() },
+            action,
+            subject: "version v3.0.0 of Scorer".into(),
+            platform_state,
+            impact: None,
+        }
+    }
+
+    #[test]
+    fn labels_and_consequences_use_the_versions_words() {
+        assert_eq!(request(StateAction::Enable, None).confirm_label(), "Activate version");
+        assert_eq!(request(StateAction::Disable, None).confirm_label(), "Disable version");
+        assert_eq!(
+            request(StateAction::Disable, None).consequence(),
+            "The version becomes DISABLED: blocked for new deployments; running ones are not stopped."
+        );
+    }
+
+    #[test]
+    fn the_ceiling_is_explained_before_sending() {
+        assert!(request(StateAction::Enable, Some(State::Disabled)).ceiling_note().unwrap().contains("sets this version to DISABLED"));
+        assert_eq!(request(StateAction::Disable, Some(State::Deprecated)).ceiling_note(), None);
+        assert_eq!(request(StateAction::Enable, None).ceiling_note(), None);
+    }
+}

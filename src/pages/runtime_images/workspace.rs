@@ -1,0 +1,332 @@
+//! The workspace a runtime page shows: chosen in the URL (`?ws=default`), remembered for the next
+//! visit, picked from the caller's workspaces. Platform admins also create workspaces here, and
+//! workspace admins manage who belongs.
+
+use super::dialogs::{unique_id, Modal};
+use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::api::{self, ApiError};
+use crate::components::messages::ErrorAlert;
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use wavehub_core::api::Page;
+use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceRole};
+
+const STORAGE_KEY: &str = "wavehub-workspace";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The workspace last opened in this browser.
+pub fn remembered_workspace() -> Option<String> {
+    storage()?.get_item(STORAGE_KEY).ok()?
+}
+
+pub fn remember_workspace(id: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(STORAGE_KEY, id);
+    }
+}
+
+/// Which workspace to open when the URL names none: the remembered one if the caller still has
+/// it, else `default`, else the first.
+pub fn choose_workspace(workspaces: &[Workspace], remembered: Option<&str>) -> Option<String> {
+    let has = |id: &str| workspaces.iter().any(|w| w.id == id);
+    remembered
+        .filter(|id| has(id))
+        .or_else(|| has("default").then_some("default"))
+        .map(str::to_owned)
+        .or_else(|| workspaces.first().map(|w| w.id.clone()))
+}
+
+/// Whether the caller manages the workspace's images and runtimes (platform admins do everywhere).
+pub fn is_workspace_admin(workspace: &Workspace) -> bool {
+    workspace.my_role == Some(WorkspaceRole::Admin)
+}
+
+/// Loads the caller's workspaces and shows `content` for the one in the URL, under a bar to
+/// switch. `path` is the page's own path (`/admin/runtime-images`).
+#[component]
+pub fn WorkspaceScope<F>(path: &'static str, content: F) -> impl IntoView
+where
+    F: Fn(Workspace) -> AnyView + Send + Sync + 'static,
+{
+    let session = use_session();
+    let is_platform_admin = Memo::new(move |_| session.me.get().is_some_and(|me| me.is_admin()));
+    let query = use_query_map();
+    let ws_param = Memo::new(move |_| query.with(|q| q.get("ws")).filter(|ws| !ws.is_empty()));
+    let reload = RwSignal::new(0u32);
+    let workspaces = LocalResource::new(move || {
+        reload.get();
+        api::list_workspaces()
+    });
+    let navigate = use_navigate();
+    let open = move |id: &str, replace: bool| {
+        navigate(&format!("{path}?ws={}", wavehub_core::apps::percent_encode(id)), NavigateOptions { replace, scroll: false, ..Default::default() });
+    };
+    // No workspace in the URL: open the remembered one, so the view is a link from the start.
+    let open_default = open.clone();
+    Effect::new(move |_| {
+        if ws_param.get().is_none() {
+            if let Some(Ok(page)) = workspaces.get() {
+                if let Some(id) = choose_workspace(&page.items, remembered_workspace().as_deref()) {
+                    open_default(&id, true);
+                }
+            }
+        }
+    });
+    let selected = Memo::new(move |_| -> Option<Result<Workspace, ApiError>> {
+        let page: Page<Workspace> = match workspaces.get()? {
+            Ok(page) => page,
+            Err(error) => return Some(Err(error)),
+        };
+        let id = ws_param.get()?;
+        Some(page.items.into_iter().find(|w| w.id == id).ok_or_else(|| {
+            ApiError::NotFound(wavehub_core::api::Problem::new(
+                404,
+                format!("You are not a member of the workspace `{id}`, or it does not exist. Choose one of yours."),
+            ))
+        }))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(workspace)) = selected.get() {
+            remember_workspace(&workspace.id);
+        }
+    });
+    let creating = RwSignal::new(false);
+    let members_open = RwSignal::new(false);
+    let open_created = open.clone();
+    let on_created = Callback::new(move |workspace: Workspace| {
+        creating.set(false);
+        reload.update(|n| *n += 1);
+        open_created(&workspace.id, false);
+    });
+    let open_picked = open.clone();
+    let on_pick = move |event: leptos::ev::Event| open_picked(&event_target_value(&event), false);
+    let picker_id = unique_id("workspace");
+    let content = StoredValue::new(content);
+
+    view! {
+        {move || match workspaces.get() {
+            None => view! { <p class="muted" aria-busy="true">"Loading workspaces…"</p> }.into_any(),
+            Some(Err(error)) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+            Some(Ok(page)) if page.items.is_empty() => view! {
+                <div class="empty workspace-empty">
+                    <p><strong>"You are not in any workspace yet."</strong></p>
+                    <p>"Runtime images and runtimes belong to workspaces. Ask a workspace admin to add you, and they appear here."</p>
+                    <Show when=move || is_platform_admin.get()>
+                        <button type="button" class="button" on:click=move |_| creating.set(true)>"New workspace"</button>
+                    </Show>
+                </div>
+            }.into_any(),
+            Some(Ok(page)) => {
+                let items = page.items.clone();
+                let picker_id = picker_id.clone();
+                let on_pick = on_pick.clone();
+                view! {
+                    <div class="workspace-bar">
+                        <label for=picker_id.clone()>"Workspace"</label>
+                        <select id=picker_id on:change=on_pick prop:value=move || ws_param.get().unwrap_or_default()>
+                            {move || ws_param.get().filter(|id| !items.iter().any(|w| &w.id == id)).map(|id| view! {
+                                <option value=id.clone() disabled=true>{id.clone()}</option>
+                            })}
+                            {page.items.iter().map(|w| {
+                                let label = if w.name == w.id { w.id.clone() } else { format!("{} ({})", w.name, w.id) };
+                                view! { <option value=w.id.clone()>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                        {move || selected.get().and_then(Result::ok).map(|w| view! {
+                            <span class="muted">{match w.my_role {
+                                Some(WorkspaceRole::Admin) => "You manage this workspace.",
+                                Some(WorkspaceRole::Member) => "You can read this workspace; its admins change it.",
+                                None => "",
+                            }}</span>
+                        })}
+                        <span class="workspace-bar-end">
+                            {move || selected.get().and_then(Result::ok).filter(is_workspace_admin).map(|_| view! {
+                                <button type="button" class="button-quiet" aria-expanded=move || members_open.get().to_string()
+                                    on:click=move |_| members_open.update(|o| *o = !*o)>"Members"</button>
+                            })}
+                            <Show when=move || is_platform_admin.get()>
+                                <button type="button" class="button-quiet" on:click=move |_| creating.set(true)>"New workspace"</button>
+                            </Show>
+                        </span>
+                    </div>
+                }.into_any()
+            }
+        }}
+        {move || (members_open.get()).then(|| selected.get().and_then(Result::ok).filter(is_workspace_admin).map(|w| view! {
+            <MembersPanel ws=w.id.clone()/>
+        })).flatten()}
+        {move || creating.get().then(|| view! {
+            <NewWorkspaceDialog on_close=move || creating.set(false) on_created/>
+        })}
+        {move || selected.get().map(|choice| match choice {
+            Ok(workspace) => content.with_value(|content| content(workspace)),
+            Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+        })}
+    }
+}
+
+/// `POST /workspaces`: an id and a name, checked with the server's rule first.
+#[component]
+fn NewWorkspaceDialog(#[prop(into)] on_close: Callback<()>, on_created: Callback<Workspace>) -> impl IntoView {
+    let id = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = NewWorkspace { id: id.get_untracked().trim().to_owned(), name: name.get_untracked().trim().to_owned() };
+        let findings = request.check();
+        if !findings.is_empty() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::create_workspace(&request).await;
+            pending.set(false);
+            match result {
+                Ok(workspace) => on_created.run(workspace),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    view! {
+        <Modal title="New workspace" on_close>
+            <form class="form" on:submit=submit novalidate>
+                <FormAlert error fields=&["id", "name"]/>
+                <label for="new-workspace-name">"Name"</label>
+                <input id="new-workspace-name" type="text" autocomplete="off" bind:value=name
+                    aria-invalid=invalid_attr(error, "name") aria-describedby="new-workspace-name-findings"/>
+                <FieldFindings error path="name" id="new-workspace-name-findings"/>
+                <label for="new-workspace-id">"ID"</label>
+                <input id="new-workspace-id" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=id
+                    placeholder="e.g. fraud-team" aria-invalid=invalid_attr(error, "id") aria-describedby="new-workspace-id-help new-workspace-id-findings"/>
+                <span class="muted" id="new-workspace-id-help">"Lower-case letters, digits, - and _; it appears in links and can't change."</span>
+                <FieldFindings error path="id" id="new-workspace-id-findings"/>
+                <div class="modal-actions">
+                    <button type="submit" class="button" disabled=move || pending.get()>"Create workspace"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// Who belongs to the workspace, with their roles; workspace admins add, change and remove.
+#[component]
+fn MembersPanel(ws: String) -> impl IntoView {
+    let ws = StoredValue::new(ws);
+    let reload = RwSignal::new(0u32);
+    let members = LocalResource::new(move || {
+        reload.get();
+        let ws = ws.get_value();
+        async move { api::list_members(&ws).await }
+    });
+    let error = RwSignal::new(None::<ApiError>);
+    let username = RwSignal::new(String::new());
+    let role = RwSignal::new(WorkspaceRole::Member);
+    let change = move |user: String, new_role: Option<WorkspaceRole>| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let ws = ws.get_value();
+            let result = match new_role {
+                Some(new_role) => api::set_member(&ws, &user, new_role).await.map(drop),
+                None => api::remove_member(&ws, &user).await,
+            };
+            match result {
+                Ok(()) => reload.update(|n| *n += 1),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let user = username.get_untracked().trim().to_owned();
+        if user.is_empty() {
+            error.set(Some(invalid(vec![wavehub_core::api::Finding::field_error("username.required", "username", "Enter a username.")])));
+            return;
+        }
+        username.set(String::new());
+        change(user, Some(role.get_untracked()));
+    };
+    let parse_role = |value: &str| if value == "admin" { WorkspaceRole::Admin } else { WorkspaceRole::Member };
+    view! {
+        <section class="members-panel" aria-label="Members">
+            <h2>{move || format!("Members of {}", ws.get_value())}</h2>
+            <FormAlert error fields=&["username"]/>
+            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                {move || members.get().map(|result| match result {
+                    Err(failure) => view! { <ErrorAlert error=Signal::stored(Some(failure))/> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="table compact">
+                            <caption class="visually-hidden">"Members"</caption>
+                            <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|member| {
+                                    let user = member.username.clone();
+                                    let row_user = user.clone();
+                                    let heading_user = user.clone();
+                                    let remove_user = user.clone();
+                                    let label = format!("Role of {user}");
+                                    view! {
+                                        <tr data-username=row_user>
+                                            <th scope="row">{heading_user}</th>
+                                            <td>
+                                                <select aria-label=label prop:value=if member.role == WorkspaceRole::Admin { "admin" } else { "member" }
+                                                    on:change=move |event| change(user.clone(), Some(parse_role(&event_target_value(&event))))>
+                                                    <option value="member">"member: reads"</option>
+                                                    <option value="admin">"admin: manages"</option>
+                                                </select>
+                                            </td>
+                                            <td class="actions">
+                                                <button type="button" class="button-quiet danger" aria-label=format!("Remove {remove_user}")
+                                                    on:click=move |_| {
+                                                        let confirmed = window().confirm_with_message(&format!("Remove {remove_user} from this workspace? They stop seeing its images and runtimes.")).unwrap_or(false);
+                                                        if confirmed { change(remove_user.clone(), None) }
+                                                    }>"Remove"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+            <form class="inline-form" on:submit=add novalidate>
+                <label for="member-username">"Add or change a member"</label>
+                <input id="member-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="username" bind:value=username/>
+                <label for="member-role" class="visually-hidden">"Role"</label>
+                <select id="member-role" on:change=move |event| role.set(parse_role(&event_target_value(&event)))>
+                    <option value="member">"member"</option>
+                    <option value="admin">"admin"</option>
+                </select>
+                <button type="submit" class="button">"Save member"</button>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(id: &str) -> Workspace {
+        Workspace { id: id.into(), name: id.into(), created_time: String::new(), my_role: Some(WorkspaceRole::Member) }
+    }
+
+    #[test]
+    fn the_remembered_workspace_wins_while_the_caller_still_has_it() {
+        let list = [workspace("alpha"), workspace("default"), workspace("zeta")];
+        assert_eq!(choose_workspace(&list, Some("zeta")).as_deref(), Some("zeta"));
+        assert_eq!(choose_workspace(&list, Some("gone")).as_deref(), Some("default"));
+        assert_eq!(choose_workspace(&list[2..], None).as_deref(), Some("zeta"));
+        assert_eq!(choose_workspace(&[], Some("zeta")), None);
+    }
+}
