@@ -7,6 +7,9 @@ use sqlx::SqliteConnection;
 
 /// The actor name for changes made by the platform's bootstrap file at start.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap";
+/// The actor name for changes the server makes on its own (the first admin, demo data, instances
+/// that stop by themselves).
+pub const SYSTEM_ACTOR: &str = "system";
 
 /// One change to record.
 pub struct Entry<'a> {
@@ -58,4 +61,50 @@ pub async fn for_resource_tree(conn: &mut SqliteConnection, resource: &str, limi
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// `GET /audit`: admins only (the route checks); newest first.
+pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery) -> crate::error::ApiResult<wavehub_core::api::Page<wavehub_core::audit::AuditEntry>> {
+    use sqlx::{QueryBuilder, Sqlite};
+    let paging = query.paging();
+    crate::error::ApiError::check(paging.check())?;
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
+        builder.push(" FROM audit_log WHERE 1 = 1");
+        if let Some(resource) = query.resource.as_deref().map(|r| r.trim().trim_end_matches('/')).filter(|r| !r.is_empty()) {
+            builder
+                .push(" AND (resource = ")
+                .push_bind(resource.to_owned())
+                .push(" OR (resource >= ")
+                .push_bind(format!("{resource}/"))
+                .push(" AND resource < ")
+                .push_bind(format!("{resource}0"))
+                .push("))");
+        }
+        if let Some(actor) = query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            builder.push(" AND actor = ").push_bind(actor.to_owned());
+        }
+        if let Some(action) = query.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            builder.push(" AND action = ").push_bind(action.to_owned());
+        }
+    };
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let mut select = QueryBuilder::new("SELECT id, time, actor, action, resource, reason, detail");
+    filter(&mut select);
+    select.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+    let rows: Vec<(i64, String, String, String, String, Option<String>, String)> = select.build_query_as().fetch_all(db).await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, time, actor, action, resource, reason, detail)| wavehub_core::audit::AuditEntry {
+            id,
+            time,
+            actor,
+            action,
+            resource,
+            reason,
+            detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+        })
+        .collect();
+    Ok(wavehub_core::api::Page { items, total: total as u64, page: paging.page, page_size: paging.page_size })
 }

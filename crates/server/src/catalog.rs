@@ -82,7 +82,7 @@ impl From<&Caller> for Viewer {
 
 /// Appends the condition "the viewer may see app `alias`" (PRIVATE: owner and admins; ALL_USERS:
 /// everyone signed in). The one place that rule is written.
-fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer) {
+pub(crate) fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer) {
     if viewer.is_admin {
         builder.push("1 = 1");
     } else {
@@ -127,6 +127,15 @@ pub async fn import(
     // hold one while waiting for the other.
     let blob_guard = state.blob_lock.lock().await;
     let mut tx = db::begin_write(&state.db).await?;
+    // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
+    let missing_secrets = crate::secrets::missing_references(&mut tx, &manifest).await?;
+    if !missing_secrets.is_empty() {
+        let detail = match missing_secrets.as_slice() {
+            [one] => format!("The app reads a secret this server does not have; nothing was stored. {}", one.message),
+            many => format!("The app reads {} secrets or keys this server does not have; nothing was stored. See `errors`.", many.len()),
+        };
+        return Err(ApiError::Invalid { detail, findings: missing_secrets });
+    }
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO apps (name, version, version_key, title, sort_title, description, category, keywords,
                            owner_id, visibility, sha256, bundle_size, created_at, updated_at)
@@ -167,6 +176,9 @@ pub async fn import(
             .execute(&mut *tx)
             .await?;
     }
+    let resource = format!("apps/{id}");
+    let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "import", resource: &resource, reason: None, detail }).await?;
 
     let blobs = state.blobs.clone();
     let sha256 = upload.sha256.clone();
@@ -566,6 +578,9 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibili
         .execute(&mut *tx)
         .await?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
+    let resource = format!("apps/{id}");
+    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str()});
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail }).await?;
     tx.commit().await?;
     state.catalog_cache.invalidate();
     tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, %visibility, "app visibility changed");
@@ -577,8 +592,25 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ApiResult<()>
     let app = require_manager(&state.db, Viewer::from(caller), id).await?;
     let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
     let mut tx = db::begin_write(&state.db).await?;
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE app_id = ? AND status IN ('starting', 'running')")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if live > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{} {} has {live} running instance{}; terminate {} first. Its data may still be needed, so a version with \
+             running instances can't be deleted (make it PRIVATE to stop new launches).",
+            app.summary.name,
+            app.summary.version,
+            if live == 1 { "" } else { "s" },
+            if live == 1 { "it" } else { "them" }
+        )));
+    }
     sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
+    let resource = format!("apps/{id}");
+    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail }).await?;
     let still_used: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod apps;
 pub mod bundles;
 pub mod runtime_images;
+pub mod tags;
 pub mod users;
 
 use crate::error::problem_response;
@@ -35,7 +36,13 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{id}/icon", get(apps::icon))
         .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
         .route("/apps/{id}/bundle", get(apps::bundle))
+        .route("/apps/{id}/tags/{tag}", put(tags::assign).delete(tags::unassign))
         .route("/app-names/{name}/versions", get(apps::versions))
+        .route("/tags", get(tags::list).post(tags::create))
+        .route("/tags/{name}", axum::routing::patch(tags::update).delete(tags::remove))
+        .route("/secrets", get(tags::list_secrets).post(tags::put_secret))
+        .route("/secrets/{name}", delete(tags::delete_secret))
+        .route("/audit", get(tags::audit_log))
         .route("/workspaces", get(ri::list_workspaces).post(ri::create_workspace))
         .route("/workspaces/{ws}", get(ri::get_workspace))
         .route("/workspaces/{ws}/members", get(ri::list_members))

@@ -50,13 +50,18 @@ pub async fn create(
 ) -> ApiResult<impl IntoResponse> {
     caller.require_admin()?;
     ApiError::check(request.check())?;
-    let user = insert_user(&state.db, &request).await?;
+    let user = insert_user_as(&state.db, &request, &caller.username).await?;
     tracing::info!(actor = %caller.username, username = %user.username, "user created");
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
-/// Creates an account (rules already checked). Shared by `POST /users` and the first start.
+/// Creates an account (rules already checked) for the server itself: the first admin, demo users.
 pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> ApiResult<User> {
+    insert_user_as(db, request, crate::audit::SYSTEM_ACTOR).await
+}
+
+/// Creates an account (rules already checked), recording `actor` in the audit log.
+pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> ApiResult<User> {
     let password_hash = auth::hash_password(request.password.clone()).await?;
     let now = db::now();
     let mut tx = db.begin().await?;
@@ -76,6 +81,9 @@ pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> ApiResult<User> 
         other => other?,
     };
     let roles = replace_roles(&mut tx, id, &request.roles).await?;
+    let resource = format!("users/{}", request.username);
+    let detail = serde_json::json!({"roles": roles});
+    crate::audit::record(&mut tx, crate::audit::Entry { actor, action: "create", resource: &resource, reason: None, detail }).await?;
     tx.commit().await?;
     Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
 }
@@ -109,6 +117,10 @@ pub async fn update(
         sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?").bind(id).bind(keep).execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
+    let resource = format!("users/{username}");
+    // Whether the password changed, never the password.
+    let detail = serde_json::json!({"roles": patch.roles, "password_changed": patch.password.is_some()});
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
     tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user updated");
     Ok(ApiJson(load_user(&state.db, &username).await?.1))
@@ -124,6 +136,8 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(usern
     let mut tx = state.db.begin().await?;
     sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?;
     ensure_an_admin_remains(&mut tx).await?;
+    let resource = format!("users/{username}");
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -1,0 +1,158 @@
+//! Secrets: admins write them, apps read them at run time through `[[Env]]` and `[[File]]`. Values
+//! are write-only: no answer of the API carries one; only the instance runner reads them.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::BTreeMap;
+use wavehub_core::api::Finding;
+use wavehub_core::manifest::Manifest;
+use wavehub_core::secrets::{NewSecret, SecretSummary};
+
+/// One place an app reads a secret: `(toml path of the entry, secret, key, optional)`.
+fn references(manifest: &Manifest) -> Vec<(String, &str, &str, bool)> {
+    let env = manifest.env.iter().enumerate().filter_map(|(i, e)| {
+        Some((format!("Env[{i}]"), e.secret.as_deref()?, e.secret_key.as_deref()?, e.optional))
+    });
+    let files = manifest.files.iter().enumerate().filter_map(|(i, f)| {
+        Some((format!("File[{i}]"), f.secret.as_deref()?, f.secret_key.as_deref()?, f.optional))
+    });
+    env.chain(files).collect()
+}
+
+/// Findings for every secret or key the manifest names (not `Optional`) that does not exist, at
+/// the entry's line in app.toml.
+pub async fn missing_references(conn: &mut SqliteConnection, manifest: &Manifest) -> ApiResult<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for (path, secret, key, optional) in references(manifest) {
+        if optional {
+            continue;
+        }
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ?").bind(secret).fetch_all(&mut *conn).await?;
+        let message = if keys.is_empty() {
+            format!("{path} reads secret `{secret}`, which does not exist on this server; ask an admin to add it (with key `{key}`), or mark the entry `Optional = true`.")
+        } else if !keys.iter().any(|k| k == key) {
+            format!("{path} reads key `{key}` of secret `{secret}`, which has no such key (it has {}); fix SecretKey or ask an admin to add the key.", keys.join(", "))
+        } else {
+            continue;
+        };
+        let field = format!("{path}.Secret");
+        let mut finding = Finding::error("secret.unknown", &field, message).in_file("app.toml");
+        if let Some(position) = manifest.position_of(&field) {
+            finding = finding.at(position);
+        }
+        findings.push(finding);
+    }
+    Ok(findings)
+}
+
+/// The values an instance gets: `(secret, key) → value` for every reference that exists.
+pub async fn values_for(db: &SqlitePool, manifest: &Manifest) -> ApiResult<BTreeMap<(String, String), String>> {
+    let mut values = BTreeMap::new();
+    for (_, secret, key, _) in references(manifest) {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM secret_keys WHERE secret_name = ? AND key = ?")
+            .bind(secret)
+            .bind(key)
+            .fetch_optional(db)
+            .await?;
+        if let Some(value) = value {
+            values.insert((secret.to_owned(), key.to_owned()), value);
+        }
+    }
+    Ok(values)
+}
+
+/// App versions (`name version`) whose manifest reads `secret`.
+async fn used_by(conn: &mut SqliteConnection, secret: &str) -> ApiResult<Vec<String>> {
+    // The LIKE narrows to manifests that mention the name; parsing confirms it is a reference.
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT a.name, a.version, d.manifest FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE d.manifest LIKE ? ORDER BY a.name, a.version_key",
+    )
+    .bind(format!("%\"{secret}\"%"))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, manifest)| {
+            serde_json::from_str::<Manifest>(manifest).is_ok_and(|m| references(&m).iter().any(|(_, s, _, _)| *s == secret))
+        })
+        .map(|(name, version, _)| format!("{name} {version}"))
+        .collect())
+}
+
+async fn summary(conn: &mut SqliteConnection, name: &str) -> ApiResult<SecretSummary> {
+    let (created_at, updated_at): (String, String) = sqlx::query_as("SELECT created_at, updated_at FROM secrets WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no secret `{name}`.")))?;
+    let keys = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ? ORDER BY key").bind(name).fetch_all(&mut *conn).await?;
+    let used_by = used_by(conn, name).await?;
+    Ok(SecretSummary { name: name.to_owned(), keys, created_at, updated_at, used_by })
+}
+
+/// `GET /secrets`: names and key names only.
+pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Vec<SecretSummary>> {
+    caller.require_admin()?;
+    let mut conn = db.acquire().await?;
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM secrets ORDER BY name").fetch_all(&mut *conn).await?;
+    let mut secrets = Vec::with_capacity(names.len());
+    for name in names {
+        secrets.push(summary(&mut conn, &name).await?);
+    }
+    Ok(secrets)
+}
+
+/// `POST /secrets`: creates the secret, or replaces all its keys. Returns whether it was new.
+pub async fn put(db: &SqlitePool, caller: &Caller, request: &NewSecret) -> ApiResult<(bool, SecretSummary)> {
+    caller.require_admin()?;
+    ApiError::check(request.check())?;
+    let now = db::now();
+    let mut tx = db::begin_write(db).await?;
+    let created = sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
+        .bind(&request.name)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    let existed: i64 = sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = ?").bind(&request.name).fetch_one(&mut *tx).await?;
+    drop(created);
+    sqlx::query("DELETE FROM secret_keys WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
+    for (key, value) in &request.keys {
+        sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES (?, ?, ?)")
+            .bind(&request.name)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let resource = format!("secrets/{}", request.name);
+    // The key names only: the audit log is read by people, values are not for them.
+    let detail = serde_json::json!({"keys": request.keys.keys().collect::<Vec<_>>()});
+    let action = if existed > 0 { "replace" } else { "create" };
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action, resource: &resource, reason: None, detail }).await?;
+    let summary = summary(&mut tx, &request.name).await?;
+    tx.commit().await?;
+    Ok((existed == 0, summary))
+}
+
+/// `DELETE /secrets/{name}`: refused while an app version reads it.
+pub async fn delete(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<()> {
+    caller.require_admin()?;
+    let mut tx = db::begin_write(db).await?;
+    summary(&mut tx, name).await?;
+    let users = used_by(&mut tx, name).await?;
+    if !users.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "Secret `{name}` can't be deleted while apps read it: {}. Delete those app versions first.",
+            users.join(", ")
+        )));
+    }
+    sqlx::query("DELETE FROM secrets WHERE name = ?").bind(name).execute(&mut *tx).await?;
+    let resource = format!("secrets/{name}");
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
+    tx.commit().await?;
+    Ok(())
+}

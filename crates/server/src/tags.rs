@@ -1,0 +1,174 @@
+//! Tags: admins create and delete them; users holding one of a tag's admin roles (any signed-in
+//! user when it has none) assign it to app versions they can see, remove it, and edit it.
+//! Assignments live in `app_tags`, where app.toml's `Tags` also put them at import.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::catalog::{self, Viewer};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use wavehub_core::accounts::Role;
+use wavehub_core::tags::{may_assign, NewTag, Tag, TagPatch, DEFAULT_COLOR};
+
+type TagRow = (String, String, String, String, String);
+
+fn roles_from_db(text: &str) -> Vec<Role> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn tag_from_row((name, title, color, description, admin_roles): TagRow, apps_count: u64, caller: &Caller) -> Tag {
+    let admin_roles = roles_from_db(&admin_roles);
+    Tag { can_assign: may_assign(&admin_roles, &caller.roles), name, title, color, description, admin_roles, apps_count }
+}
+
+async fn find(conn: &mut SqliteConnection, name: &str) -> ApiResult<TagRow> {
+    sqlx::query_as("SELECT name, title, color, description, admin_roles FROM tags WHERE name = ?")
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no tag `{name}`; an admin creates tags on the Tags page.")))
+}
+
+fn require_assigner(caller: &Caller, name: &str, admin_roles: &[Role]) -> ApiResult<()> {
+    if may_assign(admin_roles, &caller.roles) {
+        Ok(())
+    } else {
+        let roles: Vec<&str> = admin_roles.iter().map(|r| r.as_str()).collect();
+        Err(ApiError::Forbidden(format!(
+            "Only users with the role {} (and admins) may assign, remove or edit tag `{name}`.",
+            roles.join(" or ")
+        )))
+    }
+}
+
+/// `GET /tags`: every tag, with how many app versions the caller can see carry it.
+pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<Tag>> {
+    let rows: Vec<TagRow> = sqlx::query_as("SELECT name, title, color, description, admin_roles FROM tags ORDER BY name")
+        .fetch_all(&state.db)
+        .await?;
+    let mut counts = QueryBuilder::<Sqlite>::new("SELECT t.tag, count(*) FROM app_tags t JOIN apps a ON a.id = t.app_id WHERE ");
+    catalog::push_visible(&mut counts, "a", Viewer::from(caller));
+    counts.push(" GROUP BY t.tag");
+    let counts: Vec<(String, i64)> = counts.build_query_as().fetch_all(&state.db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = counts.iter().find(|(tag, _)| *tag == row.0).map_or(0, |(_, n)| *n as u64);
+            tag_from_row(row, count, caller)
+        })
+        .collect())
+}
+
+/// `POST /tags`: admins.
+pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiResult<Tag> {
+    caller.require_admin()?;
+    ApiError::check(request.check())?;
+    let now = db::now();
+    let title = request.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&request.name).to_owned();
+    let color = request.color.clone().unwrap_or_else(|| DEFAULT_COLOR.to_owned()).to_lowercase();
+    let description = request.description.as_deref().unwrap_or("").trim().to_owned();
+    let roles = serde_json::to_string(&request.admin_roles).map_err(anyhow::Error::from)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let inserted = sqlx::query("INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(&request.name)
+        .bind(&title)
+        .bind(&color)
+        .bind(&description)
+        .bind(&roles)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::Conflict(format!("A tag `{}` exists already.", request.name)))
+        }
+        other => other?,
+    };
+    let resource = format!("tags/{}", request.name);
+    let detail = serde_json::json!({"title": title, "color": color, "admin_roles": request.admin_roles});
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail }).await?;
+    let row = find(&mut tx, &request.name).await?;
+    tx.commit().await?;
+    state.catalog_cache.invalidate();
+    Ok(tag_from_row(row, 0, caller))
+}
+
+/// `PATCH /tags/{name}`: holders of its admin roles; only admins change the roles themselves.
+pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPatch) -> ApiResult<Tag> {
+    ApiError::check(patch.check())?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let (_, title, color, description, roles) = find(&mut tx, name).await?;
+    require_assigner(caller, name, &roles_from_db(&roles))?;
+    if patch.admin_roles.is_some() && !caller.is_admin() {
+        return Err(ApiError::Forbidden("Only admins change who administers a tag.".into()));
+    }
+    let title = patch.title.as_deref().map(str::trim).map(str::to_owned).unwrap_or(title);
+    let color = patch.color.as_deref().map(str::to_lowercase).unwrap_or(color);
+    let description = patch.description.as_deref().map(str::trim).map(str::to_owned).unwrap_or(description);
+    let roles = match &patch.admin_roles {
+        Some(roles) => serde_json::to_string(roles).map_err(anyhow::Error::from)?,
+        None => roles,
+    };
+    sqlx::query("UPDATE tags SET title = ?, color = ?, description = ?, admin_roles = ?, updated_at = ? WHERE name = ?")
+        .bind(&title)
+        .bind(&color)
+        .bind(&description)
+        .bind(&roles)
+        .bind(db::now())
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    let resource = format!("tags/{name}");
+    let detail = serde_json::to_value(patch).map_err(anyhow::Error::from)?;
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
+    let row = find(&mut tx, name).await?;
+    tx.commit().await?;
+    state.catalog_cache.invalidate();
+    Ok(tag_from_row(row, 0, caller))
+}
+
+/// `DELETE /tags/{name}`: admins. Its assignments go with it.
+pub async fn delete(state: &AppState, caller: &Caller, name: &str) -> ApiResult<()> {
+    caller.require_admin()?;
+    let mut tx = db::begin_write(&state.db).await?;
+    find(&mut tx, name).await?;
+    let removed = sqlx::query("DELETE FROM app_tags WHERE tag = ?").bind(name).execute(&mut *tx).await?.rows_affected();
+    sqlx::query("DELETE FROM tags WHERE name = ?").bind(name).execute(&mut *tx).await?;
+    let resource = format!("tags/{name}");
+    let detail = serde_json::json!({"assignments_removed": removed});
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail }).await?;
+    tx.commit().await?;
+    state.catalog_cache.invalidate();
+    Ok(())
+}
+
+/// `PUT` (assign = true) or `DELETE /apps/{id}/tags/{tag}`: the app must be visible to the caller,
+/// the tag must exist, and the caller must hold one of its admin roles.
+pub async fn set_assignment(state: &AppState, caller: &Caller, app_id: i64, tag: &str, assign: bool) -> ApiResult<()> {
+    let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let (_, _, _, _, roles) = find(&mut tx, tag).await?;
+    require_assigner(caller, tag, &roles_from_db(&roles))?;
+    let changed = if assign {
+        sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
+    } else {
+        sqlx::query("DELETE FROM app_tags WHERE app_id = ? AND tag = ?")
+    }
+    .bind(app_id)
+    .bind(tag)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        let resource = format!("apps/{app_id}/tags/{tag}");
+        let detail = serde_json::json!({"app": app.summary.name, "version": app.summary.version});
+        let action = if assign { "assign" } else { "remove" };
+        audit::record(&mut tx, audit::Entry { actor: &caller.username, action, resource: &resource, reason: None, detail }).await?;
+    }
+    tx.commit().await?;
+    state.catalog_cache.invalidate();
+    Ok(())
+}
