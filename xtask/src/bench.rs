@@ -10,12 +10,13 @@
 //! 4. `bench/web/run.mjs`: the same in Chromium beside fflate and JSZip;
 //! 5. `wavehub-bench report`: prints the table and writes `docs/bench-bundle.md`.
 
+use crate::bench_http::target_dir;
 use crate::process::{command, run};
 use crate::tools;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-pub const USAGE: &str = "bench <bundle | catalog [--api-only]>";
+pub const USAGE: &str = "bench <bundle | catalog [--api-only] | runtime-images [--api-only]>";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const COMMAND: &str = "cargo xtask bench bundle";
 
@@ -23,15 +24,8 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     match args {
         [what] if what == "bundle" => bundle(root),
         [what, rest @ ..] if what == "catalog" => crate::bench_catalog::catalog(root, rest),
+        [what, rest @ ..] if what == "runtime-images" => crate::bench_runtime_images::runtime_images(root, rest),
         _ => Err(format!("usage: cargo xtask {USAGE}")),
-    }
-}
-
-/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` at the root.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
     }
 }
 

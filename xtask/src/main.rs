@@ -8,9 +8,13 @@
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
 //! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps (see `bench_catalog.rs`).
+//! - `cargo xtask bench runtime-images`: the runtime images list API and page with 10,000 images ×
+//!   20 versions (see `bench_runtime_images.rs`; both share `bench_http.rs`).
 
 mod bench;
 mod bench_catalog;
+mod bench_http;
+mod bench_runtime_images;
 mod process;
 mod tools;
 
@@ -19,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only]>>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

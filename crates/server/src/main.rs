@@ -59,6 +59,22 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Fill a data dir with generated runtime images for `cargo xtask bench runtime-images` (not for real servers).
+    #[command(hide = true)]
+    SeedRuntimeImages {
+        /// The data dir to fill; created when missing. Its workspace `bench` must have no images yet.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// How many images to put in workspace `bench` (and a twentieth as many in `default`).
+        #[arg(long, default_value_t = 10_000)]
+        images: usize,
+        /// How many versions each image gets.
+        #[arg(long, default_value_t = 20)]
+        versions: usize,
+        /// The generator's seed: the same arguments give the same images.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(clap::Args)]
@@ -96,6 +112,9 @@ fn main() -> ExitCode {
             return cli::import(&path, &server, &visibility, std::env::var("WAVEHUB_TOKEN").ok())
         }
         Command::SeedCatalog { data_dir, apps, seed } => return wavehub_server::seed::run_cli(&data_dir, apps, seed),
+        Command::SeedRuntimeImages { data_dir, images, versions, seed } => {
+            return wavehub_server::seed::runtime_images::run_cli(&data_dir, images, versions, seed)
+        }
         Command::Serve(args) => args,
     };
     tracing_subscriber::fmt()

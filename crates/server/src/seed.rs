@@ -17,6 +17,11 @@
 //!   bundle stored once in the blob store, so every row's download works.
 //!
 //! The full-text index fills itself through the `apps_fts_insert` trigger.
+//!
+//! [`runtime_images`] is `wavehub seed-runtime-images`, the runtime images benchmark's seeder.
+
+#[path = "seed_runtime_images.rs"]
+pub mod runtime_images;
 
 use crate::blobs::{BlobStore, BLOB_DIR};
 use crate::db;
@@ -309,6 +314,31 @@ async fn ensure_user(db: &SqlitePool, username: &str, password: String, roles: V
     Ok(find().fetch_one(db).await?)
 }
 
+/// Creates the first admin `admin` when the database has no account yet, the way `wavehub serve`
+/// does on its first start (password from `admin_password`, else random and printed): seeding other
+/// accounts first would stop `serve` from making it.
+async fn ensure_first_admin(pool: &SqlitePool, admin_password: Option<String>) -> anyhow::Result<()> {
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    if users > 0 {
+        return Ok(());
+    }
+    let password = match admin_password.filter(|p| !p.is_empty()) {
+        Some(password) => {
+            if let Some(finding) = check_password(&password).first() {
+                bail!("WAVEHUB_ADMIN_PASSWORD is not acceptable: {}", finding.message);
+            }
+            password
+        }
+        None => {
+            let password = crate::auth::random_password();
+            println!("Created the first account: `{}`, password: {password}", crate::serve::FIRST_ADMIN);
+            password
+        }
+    };
+    ensure_user(pool, crate::serve::FIRST_ADMIN, password, vec![Role::Admin]).await?;
+    Ok(())
+}
+
 /// Seeds `apps` rows into the data dir. Refuses a database that already holds seeded rows.
 pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_password: Option<String>) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
@@ -324,25 +354,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
         bail!("{} already holds {seeded} seeded apps; delete the data dir to seed it again", data_dir.display());
     }
 
-    // Without any account, `wavehub serve` would create the first admin; seeding an owner first
-    // would stop that, so the admin is made here the same way.
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await?;
-    if users == 0 {
-        let password = match admin_password.filter(|p| !p.is_empty()) {
-            Some(password) => {
-                if let Some(finding) = check_password(&password).first() {
-                    bail!("WAVEHUB_ADMIN_PASSWORD is not acceptable: {}", finding.message);
-                }
-                password
-            }
-            None => {
-                let password = crate::auth::random_password();
-                println!("Created the first account: `{}`, password: {password}", crate::serve::FIRST_ADMIN);
-                password
-            }
-        };
-        ensure_user(&pool, crate::serve::FIRST_ADMIN, password, vec![Role::Admin]).await?;
-    }
+    ensure_first_admin(&pool, admin_password).await?;
     let owner = ensure_user(&pool, SEED_OWNER, crate::auth::random_password(), vec![Role::Author]).await?;
     let (sha256, bundle_size) = store_bundle(data_dir)?;
 
