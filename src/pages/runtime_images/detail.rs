@@ -234,7 +234,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
         </section>
         {move || state_dialog.get().map(|request| view! {
             <StateDialog request on_close=move || state_dialog.set(None) on_done=move || {
-                let done = state_dialog.get_untracked().map(|r| format!("{}: done.", r.confirm_label()));
+                let done = state_dialog.get_untracked().map(|r| r.done_message());
                 state_dialog.set(None);
                 notice.set(done);
                 refresh.run(());
@@ -354,7 +354,7 @@ fn VersionsTable(
                     <th scope="col">"Docker image"</th>
                     <th scope="col">"State"</th>
                     <th scope="col">"Added"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                 </tr></thead>
                 <tbody>
                     {list.items.into_iter().map(|v| {
@@ -375,7 +375,7 @@ fn VersionsTable(
                                     })}
                                 </td>
                                 <td><time datetime=v.created_time.clone()>{short_time(&v.created_time)}</time></td>
-                                <td class="actions">
+                                {manage.then(|| view! { <td class="actions">
                                     {actions.into_iter().map(|action| {
                                         let id = id.clone();
                                         let verb = capitalized(action.verb(true));
@@ -385,7 +385,7 @@ fn VersionsTable(
                                                 on:click=move |_| ask.run((Some(id.clone()), action))>{verb.clone()}</button>
                                         }
                                     }).collect_view()}
-                                </td>
+                                </td> })}
                             </tr>
                         }
                     }).collect_view()}
@@ -522,7 +522,9 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
                     <textarea id="details-description" rows="3" bind:value=description
                         aria-invalid=invalid_attr(error, "description") aria-describedby="details-description-findings"></textarea>
                     <FieldFindings error path="description" id="details-description-findings"/>
-                    <button type="submit" class="button" disabled=move || pending.get()>"Save details"</button>
+                    {(!disabled).then(|| view! {
+                        <button type="submit" class="button" disabled=move || pending.get()>"Save details"</button>
+                    })}
                 </fieldset>
             </form>
         </section>

@@ -131,6 +131,16 @@ impl StateRequest {
         format!("The {} becomes {state}: {}.", self.target.kind(), state.meaning())
     }
 
+    /// What the page says once the server has made the change.
+    pub fn done_message(&self) -> String {
+        let mut subject = self.subject.clone();
+        if let Some(first) = subject.get(..1) {
+            let upper = first.to_uppercase();
+            subject.replace_range(..1, &upper);
+        }
+        format!("{subject} is now {}.", self.action.target())
+    }
+
     /// The ceiling rule, before asking: why the server is going to refuse this, if it is.
     pub fn ceiling_note(&self) -> Option<String> {
         console_state_for(self.platform_state, self.action).err().map(|refusal| {
@@ -189,7 +199,8 @@ pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, 
                 <FormAlert error fields=&["reason"]/>
                 <p class="consequence">{consequence}</p>
                 {impact.map(|text| view! { <p class="impact">{text}</p> })}
-                {note.map(|text| view! { <p class="ceiling-note">{text}</p> })}
+                // Once the server has answered, its sentence says it; the note would repeat it.
+                {note.map(|text| view! { <Show when=move || error.read().is_none()><p class="ceiling-note">{text.clone()}</p></Show> })}
                 <label for=reason_id.clone()>{if needs_reason { "Reason (required)" } else { "Reason (optional)" }}</label>
                 <textarea id=reason_id rows="3" required=needs_reason aria-invalid=invalid_attr(error, "reason")
                     aria-describedby=format!("{reason_help} {reason_help}-findings")
@@ -287,6 +298,7 @@ mod tests {
     #[test]
     fn labels_and_consequences_use_the_versions_words() {
         assert_eq!(request(StateAction::Enable, None).confirm_label(), "Activate version");
+        assert_eq!(request(StateAction::Disable, None).done_message(), "Version v3.0.0 of Scorer is now DISABLED.");
         assert_eq!(request(StateAction::Disable, None).confirm_label(), "Disable version");
         assert_eq!(
             request(StateAction::Disable, None).consequence(),

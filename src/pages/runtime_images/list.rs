@@ -153,30 +153,30 @@ fn ImageList(workspace: Workspace) -> impl IntoView {
     view! {
         <div class="list-toolbar">
             <div class="filters" role="search" aria-label="Filter runtime images">
-                <label>
-                    "Name"
-                    <input type="search" placeholder="Part of a name, id or image"
+                <div class="filter">
+                    <label for="images-name">"Name"</label>
+                    <input id="images-name" type="search" placeholder="Part of a name, id or image"
                         prop:value=move || view_state.get().query.name.unwrap_or_default() on:input=on_name/>
-                </label>
-                <label>
-                    "State"
-                    <select on:change=on_state prop:value=move || view_state.get().query.state.map(|s| s.as_str()).unwrap_or("")>
+                </div>
+                <div class="filter">
+                    <label for="images-state">"State"</label>
+                    <select id="images-state" on:change=on_state prop:value=move || view_state.get().query.state.map(|s| s.as_str()).unwrap_or("")>
                         <option value="">"Any state"</option>
                         {State::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>
-                    "Sort"
-                    <select on:change=on_sort prop:value=move || view_state.get().query.sort.as_str()>
+                </div>
+                <div class="filter">
+                    <label for="images-sort">"Sort"</label>
+                    <select id="images-sort" on:change=on_sort prop:value=move || view_state.get().query.sort.as_str()>
                         {ImageSort::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>
-                    "Per page"
-                    <select on:change=on_size prop:value=move || view_state.get().page_size().to_string()>
+                </div>
+                <div class="filter">
+                    <label for="images-page-size">"Per page"</label>
+                    <select id="images-page-size" on:change=on_size prop:value=move || view_state.get().page_size().to_string()>
                         {PAGE_SIZES.into_iter().map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
-                </label>
+                </div>
             </div>
             <div class="toolbar-actions">
                 <A href=runtimes_href(&workspace.id)>"Runtimes of this workspace"</A>

@@ -133,7 +133,7 @@ fn RuntimeList(workspace: Workspace) -> impl IntoView {
         })}
         {move || state_dialog.get().map(|request| view! {
             <StateDialog request on_close=move || state_dialog.set(None) on_done=move || {
-                let done = state_dialog.get_untracked().map(|r| format!("{}: done.", r.confirm_label()));
+                let done = state_dialog.get_untracked().map(|r| r.done_message());
                 state_dialog.set(None);
                 notice.set(done);
                 refresh();
