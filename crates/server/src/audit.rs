@@ -93,7 +93,9 @@ pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery
     let mut select = QueryBuilder::new("SELECT id, time, actor, action, resource, reason, detail");
     filter(&mut select);
     select.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
-    let rows: Vec<(i64, String, String, String, String, Option<String>, String)> = select.build_query_as().fetch_all(db).await?;
+    // id, time, actor, action, resource, reason, detail
+    type Row = (i64, String, String, String, String, Option<String>, String);
+    let rows: Vec<Row> = select.build_query_as().fetch_all(db).await?;
     let items = rows
         .into_iter()
         .map(|(id, time, actor, action, resource, reason, detail)| wavehub_core::audit::AuditEntry {

@@ -644,15 +644,19 @@ pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, po
 /// `GET /app-names/{name}/versions`: the versions the viewer sees, newest semver first.
 pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<Vec<AppVersion>> {
     let mut builder = QueryBuilder::<Sqlite>::new(
-        "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ",
+        "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at, \
+         (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running')) \
+         FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ",
     );
     builder.push_bind(name.to_owned());
     builder.push(" AND ");
     push_visible(&mut builder, "a", viewer);
     builder.push(" ORDER BY a.version_key DESC");
-    let rows: Vec<(i64, String, String, Option<String>, String, String)> = builder.build_query_as().fetch_all(db).await?;
+    // id, version, title, owner, visibility, created_at, live instances
+    type Row = (i64, String, String, Option<String>, String, String, i64);
+    let rows: Vec<Row> = builder.build_query_as().fetch_all(db).await?;
     rows.into_iter()
-        .map(|(id, version, title, owner, visibility, created_at)| {
+        .map(|(id, version, title, owner, visibility, created_at, live)| {
             Ok(AppVersion {
                 id,
                 version,
@@ -660,8 +664,8 @@ pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<
                 owner,
                 visibility: visibility.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?,
                 created_at,
-                // Instances arrive with the runner; until then no version has any.
-                instances: 0,
+                // Live (starting or running) instances: what keeps a version from being deleted.
+                instances: live as u64,
             })
         })
         .collect()

@@ -11,13 +11,14 @@ use wavehub_core::api::Finding;
 use wavehub_core::manifest::Manifest;
 use wavehub_core::secrets::{NewSecret, SecretSummary};
 
-/// One place an app reads a secret: `(toml path of the entry, secret, key, optional)`.
+/// One place an app reads a secret: `(toml path of the entry, secret, key, optional)`; entries
+/// count from 1, as the manifest reader names them (`Env[1]` is the first).
 fn references(manifest: &Manifest) -> Vec<(String, &str, &str, bool)> {
     let env = manifest.env.iter().enumerate().filter_map(|(i, e)| {
-        Some((format!("Env[{i}]"), e.secret.as_deref()?, e.secret_key.as_deref()?, e.optional))
+        Some((format!("Env[{}]", i + 1), e.secret.as_deref()?, e.secret_key.as_deref()?, e.optional))
     });
     let files = manifest.files.iter().enumerate().filter_map(|(i, f)| {
-        Some((format!("File[{i}]"), f.secret.as_deref()?, f.secret_key.as_deref()?, f.optional))
+        Some((format!("File[{}]", i + 1), f.secret.as_deref()?, f.secret_key.as_deref()?, f.optional))
     });
     env.chain(files).collect()
 }
@@ -40,7 +41,8 @@ pub async fn missing_references(conn: &mut SqliteConnection, manifest: &Manifest
         };
         let field = format!("{path}.Secret");
         let mut finding = Finding::error("secret.unknown", &field, message).in_file("app.toml");
-        if let Some(position) = manifest.position_of(&field) {
+        // At the Secret value when the reader kept its place, else at the entry's header.
+        if let Some(position) = manifest.position_of(&field).or_else(|| manifest.position_of(&path)) {
             finding = finding.at(position);
         }
         findings.push(finding);
@@ -111,14 +113,13 @@ pub async fn put(db: &SqlitePool, caller: &Caller, request: &NewSecret) -> ApiRe
     ApiError::check(request.check())?;
     let now = db::now();
     let mut tx = db::begin_write(db).await?;
-    let created = sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
+    sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
         .bind(&request.name)
         .bind(&now)
         .bind(&now)
         .execute(&mut *tx)
         .await?;
     let existed: i64 = sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = ?").bind(&request.name).fetch_one(&mut *tx).await?;
-    drop(created);
     sqlx::query("DELETE FROM secret_keys WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
     for (key, value) in &request.keys {
         sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES (?, ?, ?)")

@@ -31,6 +31,10 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
     let db = crate::db::open(&config.data_dir).await?;
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
+    let orphans = crate::instances::mark_orphans(&db).await?;
+    if orphans > 0 {
+        tracing::warn!(orphans, "instances that ran under the previous server process are marked failed");
+    }
     let shutdown = shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
     let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::demo::demo_bootstrap_file));
     let bootstrap_line = match &bootstrap_file {

@@ -16,12 +16,23 @@ pub struct AppState {
     /// a delete of the same bytes cannot interleave (one removing a blob the other just counted on).
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
     pub catalog_cache: Arc<crate::catalog::CatalogCache>,
+    /// Runs app instances.
+    pub runner: Arc<dyn crate::runner::Runner>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, config: Config) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
-        AppState { db, config: Arc::new(config), login_throttle: Arc::default(), blobs, blob_lock: Arc::default(), catalog_cache: Arc::default() }
+        let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir));
+        AppState {
+            db,
+            config: Arc::new(config),
+            login_throttle: Arc::default(),
+            blobs,
+            blob_lock: Arc::default(),
+            catalog_cache: Arc::default(),
+            runner,
+        }
     }
 }
 

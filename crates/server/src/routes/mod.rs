@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod bundles;
+pub mod instances;
 pub mod runtime_images;
 pub mod tags;
 pub mod users;
@@ -36,6 +37,11 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{id}/icon", get(apps::icon))
         .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
         .route("/apps/{id}/bundle", get(apps::bundle))
+        .route("/apps/{id}/instances", post(instances::launch))
+        .route("/instances", get(instances::list))
+        .route("/instances/{id}", get(instances::get).patch(instances::update))
+        .route("/instances/{id}/terminate", post(instances::terminate))
+        .route("/instances/{id}/logs", get(instances::logs))
         .route("/apps/{id}/tags/{tag}", put(tags::assign).delete(tags::unassign))
         .route("/app-names/{name}/versions", get(apps::versions))
         .route("/tags", get(tags::list).post(tags::create))

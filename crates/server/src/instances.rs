@@ -1,0 +1,251 @@
+//! App instances: launch, list, visibility, terminate, logs. Who may: anyone signed in launches an
+//! app version they can see; an instance is seen by its owner, admins, and (ALL_USERS) everyone
+//! signed in; only its owner and admins change it, stop it or read its log. The process itself is
+//! the [`crate::runner::Runner`]'s.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::catalog::{self, Viewer};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::runner::{LaunchPlan, StatusReport, StatusSink};
+use crate::state::AppState;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::sync::Arc;
+use wavehub_core::api::Page;
+use wavehub_core::apps::Visibility;
+use wavehub_core::instances::{Instance, InstanceQuery, InstanceStatus, NewInstance};
+use wavehub_core::manifest::Manifest;
+
+/// How many live instances one user may have (the platform's default `InstanceLimit`).
+pub const INSTANCE_LIMIT: i64 = 10;
+
+const SELECT: &str = "SELECT i.id, i.app_id, a.name, a.version, a.title, u.username, i.owner_id, i.visibility, i.status, \
+    i.status_reason, i.url, i.created_at, i.updated_at FROM instances i JOIN apps a ON a.id = i.app_id \
+    LEFT JOIN users u ON u.id = i.owner_id";
+
+type Row = (i64, i64, String, String, String, Option<String>, Option<i64>, String, String, Option<String>, Option<String>, String, String);
+
+fn from_row(row: Row, caller: &Caller) -> Instance {
+    let (id, app_id, app_name, app_version, app_title, owner, owner_id, visibility, status, status_reason, url, created_at, updated_at) = row;
+    let status: InstanceStatus = status.parse().unwrap_or(InstanceStatus::Failed);
+    Instance {
+        id,
+        app_id,
+        app_name,
+        app_version,
+        app_title,
+        owner,
+        visibility: visibility.parse().unwrap_or(Visibility::Private),
+        // The address only matters while it answers.
+        url: url.filter(|_| status == InstanceStatus::Running),
+        status,
+        status_reason,
+        created_at,
+        updated_at,
+        can_manage: caller.is_admin() || owner_id == Some(caller.user_id),
+    }
+}
+
+fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, caller: &Caller) {
+    if caller.is_admin() {
+        builder.push("1 = 1");
+    } else {
+        builder.push("(i.visibility = 'ALL_USERS' OR i.owner_id = ").push_bind(caller.user_id).push(")");
+    }
+}
+
+/// The instance as `caller` may see it: 404 when it does not exist or is not visible.
+pub async fn get(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult<Instance> {
+    let mut builder = QueryBuilder::new(SELECT);
+    builder.push(" WHERE i.id = ").push_bind(id).push(" AND ");
+    push_visible(&mut builder, caller);
+    let row: Option<Row> = builder.build_query_as().fetch_optional(db).await?;
+    row.map(|row| from_row(row, caller)).ok_or_else(|| ApiError::NotFound(format!("There is no instance {id} that you can see.")))
+}
+
+/// The instance, when `caller` may change it (owner or admin): 403 otherwise.
+pub async fn get_managed(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult<Instance> {
+    let instance = get(db, caller, id).await?;
+    if instance.can_manage {
+        Ok(instance)
+    } else {
+        Err(ApiError::Forbidden(format!("Only the owner of instance {id} and admins may change it or read its log.")))
+    }
+}
+
+/// `GET /instances`.
+pub async fn list(db: &SqlitePool, caller: &Caller, query: &InstanceQuery) -> ApiResult<Page<Instance>> {
+    ApiError::check(query.check())?;
+    let paging = query.paging();
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
+        builder.push(" WHERE ");
+        push_visible(builder, caller);
+        if let Some(app) = query.app {
+            builder.push(" AND i.app_id = ").push_bind(app);
+        }
+        if query.owner.is_some() {
+            builder.push(" AND i.owner_id = ").push_bind(caller.user_id);
+        }
+        if let Some(status) = query.status {
+            builder.push(" AND i.status = ").push_bind(status.as_str());
+        }
+    };
+    let mut count = QueryBuilder::new("SELECT count(*) FROM instances i");
+    filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let mut select = QueryBuilder::new(SELECT);
+    filter(&mut select);
+    select.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+    let rows: Vec<Row> = select.build_query_as().fetch_all(db).await?;
+    Ok(Page { items: rows.into_iter().map(|r| from_row(r, caller)).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+/// `POST /apps/{id}/instances`: records the instance as `starting` and hands it to the runner.
+pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &NewInstance) -> ApiResult<Instance> {
+    let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
+    let manifest_json: String = sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = ?").bind(app_id).fetch_one(&state.db).await?;
+    let manifest: Manifest = serde_json::from_str(&manifest_json).map_err(anyhow::Error::from)?;
+    let module = match (manifest.runs_python_module(), manifest.runtime.module.clone()) {
+        (true, Some(module)) => module,
+        _ => {
+            return Err(ApiError::Conflict(format!(
+                "{} {} is not a Python app Wavehub can run (a LINK or container app); open its link instead.",
+                app.summary.name, app.summary.version
+            )))
+        }
+    };
+    let secrets = crate::secrets::values_for(&state.db, &manifest).await?;
+    let visibility = request.visibility.unwrap_or(Visibility::Private);
+    let now = db::now();
+    let mut tx = db::begin_write(&state.db).await?;
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE owner_id = ? AND status IN ('starting', 'running')")
+        .bind(caller.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if live >= INSTANCE_LIMIT {
+        return Err(ApiError::Conflict(format!(
+            "You have {live} running instances, the most one person may have; terminate one on My instances first."
+        )));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) VALUES (?, ?, ?, 'starting', ?, ?) RETURNING id",
+    )
+    .bind(app_id)
+    .bind(caller.user_id)
+    .bind(visibility.as_str())
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let resource = format!("instances/{id}");
+    let detail = serde_json::json!({"app_id": app_id, "app": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str()});
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "start", resource: &resource, reason: None, detail }).await?;
+    tx.commit().await?;
+
+    let mut env = vec![
+        ("H2O_CLOUD_ENVIRONMENT".to_owned(), "wavehub".to_owned()),
+        ("H2O_CLOUD_INSTANCE_ID".to_owned(), id.to_string()),
+        ("H2O_CLOUD_APP_NAME".to_owned(), app.summary.name.clone()),
+        ("H2O_CLOUD_APP_VERSION".to_owned(), app.summary.version.clone()),
+        ("H2O_CLOUD_APP_ID".to_owned(), app_id.to_string()),
+    ];
+    let secret_value = |secret: &Option<String>, key: &Option<String>| {
+        secrets.get(&(secret.clone().unwrap_or_default(), key.clone().unwrap_or_default())).cloned()
+    };
+    for entry in &manifest.env {
+        if let Some(value) = entry.value.clone().or_else(|| secret_value(&entry.secret, &entry.secret_key)) {
+            env.push((entry.name.clone(), value));
+        }
+    }
+    let files = manifest
+        .files
+        .iter()
+        .filter_map(|file| Some((file.path.clone(), file.value.clone().or_else(|| secret_value(&file.secret, &file.secret_key))?.into_bytes())))
+        .collect();
+    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), module, env, files };
+    state.runner.launch(plan, status_sink(state.db.clone()));
+    get(&state.db, caller, id).await
+}
+
+/// Writes the runner's reports. A report never revives an instance that has ended (a terminate
+/// that raced with `running`), and a failure is recorded in the audit log as the system's.
+fn status_sink(db: SqlitePool) -> StatusSink {
+    Arc::new(move |report: StatusReport| {
+        let db = db.clone();
+        Box::pin(async move {
+            let result: anyhow::Result<()> = async {
+                let mut tx = db::begin_write(&db).await?;
+                let updated = sqlx::query(
+                    "UPDATE instances SET status = ?, status_reason = ?, url = coalesce(?, url), updated_at = ? \
+                     WHERE id = ? AND status IN ('starting', 'running')",
+                )
+                .bind(report.status.as_str())
+                .bind(&report.reason)
+                .bind(&report.url)
+                .bind(db::now())
+                .bind(report.instance_id)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() > 0 && report.status == InstanceStatus::Failed {
+                    let resource = format!("instances/{}", report.instance_id);
+                    let entry = audit::Entry { actor: audit::SYSTEM_ACTOR, action: "fail", resource: &resource, reason: report.reason.as_deref(), detail: serde_json::json!({}) };
+                    audit::record(&mut tx, entry).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+            .await;
+            if let Err(error) = result {
+                tracing::error!(instance = report.instance_id, ?error, "cannot record an instance's status");
+            }
+        })
+    })
+}
+
+/// `PATCH /instances/{id}` `{visibility}`.
+pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<Instance> {
+    get_managed(&state.db, caller, id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query("UPDATE instances SET visibility = ?, updated_at = ? WHERE id = ?").bind(visibility.as_str()).bind(db::now()).bind(id).execute(&mut *tx).await?;
+    let resource = format!("instances/{id}");
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail: serde_json::json!({"visibility": visibility.as_str()}) }).await?;
+    tx.commit().await?;
+    get(&state.db, caller, id).await
+}
+
+/// `POST /instances/{id}/terminate`: marks it terminated, then stops the process. 409 when it has
+/// ended already.
+pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
+    get_managed(&state.db, caller, id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let reason = format!("Terminated by {}.", caller.username);
+    let updated = sqlx::query(
+        "UPDATE instances SET status = 'terminated', status_reason = ?, updated_at = ? WHERE id = ? AND status IN ('starting', 'running')",
+    )
+    .bind(&reason)
+    .bind(db::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::Conflict(format!("Instance {id} has ended already; there is nothing to terminate.")));
+    }
+    let resource = format!("instances/{id}");
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "terminate", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
+    tx.commit().await?;
+    state.runner.stop(id).await;
+    get(&state.db, caller, id).await
+}
+
+/// At start: instances a previous server process ran ended with it.
+pub async fn mark_orphans(db: &SqlitePool) -> anyhow::Result<u64> {
+    let updated = sqlx::query(
+        "UPDATE instances SET status = 'failed', status_reason = 'Wavehub restarted while it ran; start it again.', updated_at = ? \
+         WHERE status IN ('starting', 'running')",
+    )
+    .bind(db::now())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected())
+}

@@ -1,0 +1,284 @@
+//! The App Store's second half over a real router, database and runner: tags and who may assign
+//! them, write-only secrets and the import's check of them, instances run for real by the local
+//! runner (Python), their logs, and the audit log (API.md, "App store").
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Reply, TestApp, ADMIN_PASSWORD};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use wavehub_core::accounts::Role;
+use wavehub_core::package::package_files;
+
+/// The secret value the tests store; no API answer may ever contain it.
+const SECRET_VALUE: &str = "s3cr3t-value-7f1c";
+
+/// A tiny standard-library app: serves its greeting and whether it got the secret, on $PORT.
+const APP_PY: &str = r#"
+import hashlib, http.server, os, sys
+print("starting on", os.environ["PORT"], flush=True)
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        token = os.environ.get("API_TOKEN", "")
+        conf = open("conf/settings.txt").read()
+        body = f"{os.environ['GREETING']} token-sha256={hashlib.sha256(token.encode()).hexdigest()} conf={conf}".encode()
+        self.send_response(200); self.end_headers(); self.wfile.write(body)
+        print("served", self.path, flush=True)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"#;
+
+fn bundle(name: &str, version: &str, with_secret: bool) -> Vec<u8> {
+    let secret_env = if with_secret { "\n[[Env]]\nName = \"API_TOKEN\"\nSecret = \"api-credentials\"\nSecretKey = \"token\"\n" } else { "" };
+    let toml = format!(
+        "[App]\nName = \"{name}\"\nVersion = \"{version}\"\nTitle = \"Greeter\"\nDescription = \"Greets.\"\n\n[Runtime]\nModule = \"app\"\n\n\
+         [[Env]]\nName = \"GREETING\"\nValue = \"hello from {version}\"\n{secret_env}\n[[File]]\nPath = \"conf/settings.txt\"\nValue = \"colour=blue\"\n"
+    );
+    let files = vec![("app.toml".to_owned(), toml.into_bytes()), ("app.py".to_owned(), APP_PY.as_bytes().to_vec())];
+    package_files(&files).unwrap()
+}
+
+/// admin, `author` and `other` (authors), `user` (plain user), signed in.
+struct Store {
+    app: TestApp,
+    admin: String,
+    author: String,
+    other: String,
+    user: String,
+}
+
+async fn store() -> Store {
+    let app = TestApp::new().await;
+    app.add_user("author", "author-password", &[Role::Author]).await;
+    app.add_user("other", "other-password", &[Role::Author]).await;
+    app.add_user("user", "user-password", &[Role::User]).await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let author = app.sign_in("author", "author-password").await;
+    let other = app.sign_in("other", "other-password").await;
+    let user = app.sign_in("user", "user-password").await;
+    Store { app, admin, author, other, user }
+}
+
+impl Store {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>, who: &str) -> Reply {
+        self.app.call(method, path, body, Some(who)).await
+    }
+
+    async fn import(&self, bytes: Vec<u8>, visibility: &str) -> Reply {
+        self.app.call_bytes(Method::POST, &format!("/api/v1/apps?visibility={visibility}"), bytes, Some(&self.author)).await
+    }
+
+    async fn add_secret(&self) {
+        let reply = self.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}})), &self.admin).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+
+    /// Polls the instance until its status is not `starting`.
+    async fn settled(&self, id: i64, who: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let reply = self.call(Method::GET, &format!("/api/v1/instances/{id}"), None, who).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            if reply.body["status"] != "starting" || started.elapsed() > Duration::from_secs(90) {
+                return reply.body;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+fn never_shows_the_secret(reply: &Reply) {
+    assert!(!reply.text.contains(SECRET_VALUE), "a secret value leaked: {}", reply.text);
+}
+
+#[tokio::test]
+async fn tags_are_created_by_admins_and_assigned_by_their_admin_roles() {
+    let s = store().await;
+    let app = s.import(bundle("ai.wavehub.greeter", "1.0.0", false), "ALL_USERS").await.body;
+    let app_id = app["id"].as_i64().unwrap();
+    let tag = json!({"name": "FORECASTING", "title": "Forecasting", "color": "#1F77B4", "admin_roles": ["author"]});
+    // Only admins create and delete tags; anonymous is a 401.
+    for who in [&s.author, &s.user] {
+        assert_eq!(s.call(Method::POST, "/api/v1/tags", Some(tag.clone()), who).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(s.app.call(Method::POST, "/api/v1/tags", Some(tag.clone()), None).await.status, StatusCode::UNAUTHORIZED);
+    let created = s.call(Method::POST, "/api/v1/tags", Some(tag.clone()), &s.admin).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.body["color"], "#1f77b4");
+    assert_eq!(s.call(Method::POST, "/api/v1/tags", Some(tag), &s.admin).await.status, StatusCode::CONFLICT);
+    let bad = s.call(Method::POST, "/api/v1/tags", Some(json!({"name": "bad name", "color": "blue"})), &s.admin).await;
+    assert_eq!(bad.body["errors"].as_array().unwrap().len(), 2);
+    s.call(Method::POST, "/api/v1/tags", Some(json!({"name": "BADGE"})), &s.admin).await;
+
+    // Assign: holders of an admin role (author, other), admins; not plain users; everyone reads.
+    let assign = format!("/api/v1/apps/{app_id}/tags/FORECASTING");
+    for (who, expected) in [(&s.user, StatusCode::FORBIDDEN), (&s.other, StatusCode::NO_CONTENT), (&s.author, StatusCode::NO_CONTENT), (&s.admin, StatusCode::NO_CONTENT)] {
+        let reply = s.call(Method::PUT, &assign, None, who).await;
+        assert_eq!(reply.status, expected, "{}", reply.text);
+    }
+    assert_eq!(s.app.call(Method::PUT, &assign, None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.call(Method::PUT, &format!("/api/v1/apps/{app_id}/tags/NOPE"), None, &s.admin).await.status, StatusCode::NOT_FOUND);
+    // A tag with no admin roles: anyone signed in.
+    assert_eq!(s.call(Method::PUT, &format!("/api/v1/apps/{app_id}/tags/BADGE"), None, &s.user).await.status, StatusCode::NO_CONTENT);
+    // The catalog filters by it.
+    let catalog = s.call(Method::GET, "/api/v1/apps?tag=FORECASTING", None, &s.user).await;
+    assert_eq!(catalog.body["total"], 1, "{}", catalog.text);
+    let tags = s.call(Method::GET, "/api/v1/tags", None, &s.user).await.body;
+    let forecasting = tags.as_array().unwrap().iter().find(|t| t["name"] == "FORECASTING").unwrap().clone();
+    assert_eq!((forecasting["apps_count"].as_u64(), forecasting["can_assign"].as_bool()), (Some(1), Some(false)));
+    // Edit: admin roles holders edit; only admins change the roles.
+    let reply = s.call(Method::PATCH, "/api/v1/tags/FORECASTING", Some(json!({"title": "Forecasts"})), &s.other).await;
+    assert_eq!((reply.status, reply.body["title"].as_str()), (StatusCode::OK, Some("Forecasts")));
+    assert_eq!(s.call(Method::PATCH, "/api/v1/tags/FORECASTING", Some(json!({"title": "X"})), &s.user).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::PATCH, "/api/v1/tags/FORECASTING", Some(json!({"admin_roles": []})), &s.author).await.status, StatusCode::FORBIDDEN);
+    // Private apps: a tag admin who cannot see the app gets a 404.
+    let private = s.import(bundle("ai.wavehub.private", "1.0.0", false), "PRIVATE").await.body;
+    let reply = s.call(Method::PUT, &format!("/api/v1/apps/{}/tags/FORECASTING", private["id"]), None, &s.other).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // Remove, then delete the tag (admins) with its assignments.
+    assert_eq!(s.call(Method::DELETE, &assign, None, &s.user).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::DELETE, &assign, None, &s.author).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/BADGE", None, &s.author).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/BADGE", None, &s.admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(s.call(Method::GET, "/api/v1/apps?tag=BADGE", None, &s.user).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn secrets_are_write_only_and_checked_at_import() {
+    let s = store().await;
+    // Admins only, for every secret call.
+    for who in [&s.author, &s.other, &s.user] {
+        assert_eq!(s.call(Method::GET, "/api/v1/secrets", None, who).await.status, StatusCode::FORBIDDEN);
+        let reply = s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "x", "keys": {"k": "v"}})), who).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert_eq!(s.call(Method::DELETE, "/api/v1/secrets/x", None, who).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(s.app.call(Method::GET, "/api/v1/secrets", None, None).await.status, StatusCode::UNAUTHORIZED);
+    // Importing an app that reads a missing secret is refused, naming it and its line.
+    let refused = s.import(bundle("ai.wavehub.greeter", "1.0.0", true), "PRIVATE").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    let finding = &refused.body["errors"][0];
+    assert_eq!((finding["code"].as_str(), finding["file"].as_str(), finding["line"].as_u64()), (Some("secret.unknown"), Some("app.toml"), Some(16)), "{finding}");
+    assert!(finding["message"].as_str().unwrap().contains("secret `api-credentials`"));
+    // A wrong key is refused too.
+    s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"other": "x"}})), &s.admin).await;
+    let refused = s.import(bundle("ai.wavehub.greeter", "1.0.0", true), "PRIVATE").await;
+    assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("no such key (it has other)"), "{}", refused.text);
+    // Replacing the keys (200), then the import goes through.
+    let replaced = s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}})), &s.admin).await;
+    assert_eq!(replaced.status, StatusCode::OK);
+    never_shows_the_secret(&replaced);
+    assert_eq!(replaced.body["keys"], json!(["token"]));
+    assert_eq!(s.import(bundle("ai.wavehub.greeter", "1.0.0", true), "PRIVATE").await.status, StatusCode::CREATED);
+    // Listing shows names, keys and users, never values.
+    let list = s.call(Method::GET, "/api/v1/secrets", None, &s.admin).await;
+    never_shows_the_secret(&list);
+    assert_eq!(list.body[0]["used_by"], json!(["ai.wavehub.greeter 1.0.0"]));
+    // In use: can't be deleted; the audit log has the change without the value.
+    let reply = s.call(Method::DELETE, "/api/v1/secrets/api-credentials", None, &s.admin).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(reply.body["detail"].as_str().unwrap().contains("ai.wavehub.greeter 1.0.0"));
+    let audit = s.call(Method::GET, "/api/v1/audit?resource=secrets", None, &s.admin).await;
+    never_shows_the_secret(&audit);
+    assert_eq!(audit.body["total"], 2, "{}", audit.text);
+    assert_eq!(s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "Bad", "keys": {}})), &s.admin).await.body["errors"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_instance_runs_the_app_for_real_and_its_log_follows() {
+    let s = store().await;
+    s.add_secret().await;
+    let app = s.import(bundle("ai.wavehub.greeter", "1.0.0", true), "ALL_USERS").await.body;
+    let app_id = app["id"].as_i64().unwrap();
+    // Anyone signed in who sees the app may launch; anonymous may not.
+    assert_eq!(s.app.call(Method::POST, &format!("/api/v1/apps/{app_id}/instances"), None, None).await.status, StatusCode::UNAUTHORIZED);
+    let launched = s.call(Method::POST, &format!("/api/v1/apps/{app_id}/instances"), Some(json!({"visibility": "PRIVATE"})), &s.user).await;
+    assert_eq!(launched.status, StatusCode::CREATED, "{}", launched.text);
+    assert_eq!(launched.body["status"], "starting");
+    let id = launched.body["id"].as_i64().unwrap();
+    let instance = s.settled(id, &s.user).await;
+    assert_eq!(instance["status"], "running", "{instance}");
+    // It answers at its URL with its [[Env]] value, the secret (as a hash) and the [[File]].
+    let url = instance["url"].as_str().unwrap();
+    let body = reqwest_get(url).await;
+    let secret_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(SECRET_VALUE.as_bytes()));
+    assert_eq!(body, format!("hello from 1.0.0 token-sha256={secret_hash} conf=colour=blue"));
+    // Its log has the runner's lines and the app's own output.
+    let log = s.call(Method::GET, &format!("/api/v1/instances/{id}/logs"), None, &s.user).await;
+    assert!(log.text.contains("[wavehub] running: answering at") && log.text.contains("served /"), "{}", log.text);
+    never_shows_the_secret(&log);
+    // Others: the PRIVATE instance is a 404 to them; the owner makes it ALL_USERS, then they see it
+    // but can't manage it or read its log.
+    assert_eq!(s.call(Method::GET, &format!("/api/v1/instances/{id}"), None, &s.other).await.status, StatusCode::NOT_FOUND);
+    let shared = s.call(Method::PATCH, &format!("/api/v1/instances/{id}"), Some(json!({"visibility": "ALL_USERS"})), &s.user).await;
+    assert_eq!(shared.body["visibility"], "ALL_USERS");
+    let seen = s.call(Method::GET, &format!("/api/v1/instances/{id}"), None, &s.other).await;
+    assert_eq!((seen.status, seen.body["can_manage"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(s.call(Method::GET, &format!("/api/v1/instances/{id}/logs"), None, &s.other).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::POST, &format!("/api/v1/instances/{id}/terminate"), None, &s.other).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::PATCH, &format!("/api/v1/instances/{id}"), Some(json!({"visibility": "PRIVATE"})), &s.other).await.status, StatusCode::FORBIDDEN);
+    // Lists: mine, and by app; the versions list counts it.
+    let mine = s.call(Method::GET, "/api/v1/instances?owner=me", None, &s.user).await;
+    assert_eq!(mine.body["total"], 1);
+    assert_eq!(s.call(Method::GET, "/api/v1/instances?owner=me", None, &s.other).await.body["total"], 0);
+    let versions = s.call(Method::GET, "/api/v1/app-names/ai.wavehub.greeter/versions", None, &s.author).await;
+    assert_eq!(versions.body["items"][0]["instances"], 1);
+    // A version with a live instance can't be deleted, even by its owner.
+    let reply = s.call(Method::DELETE, &format!("/api/v1/apps/{app_id}"), None, &s.author).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(reply.body["detail"].as_str().unwrap().contains("1 running instance"), "{}", reply.text);
+    // Terminate: the process stops, the status says who, the log says so, the URL is gone.
+    let ended = s.call(Method::POST, &format!("/api/v1/instances/{id}/terminate"), None, &s.user).await;
+    assert_eq!((ended.body["status"].as_str(), ended.body["status_reason"].as_str()), (Some("terminated"), Some("Terminated by user.")));
+    assert_eq!(ended.body["url"], Value::Null);
+    assert!(reqwest_get_fails(url).await, "the app still answers after terminate");
+    assert_eq!(s.call(Method::POST, &format!("/api/v1/instances/{id}/terminate"), None, &s.user).await.status, StatusCode::CONFLICT);
+    let follow = s.call(Method::GET, &format!("/api/v1/instances/{id}/logs?follow=true"), None, &s.user).await;
+    assert!(follow.headers["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(follow.text.contains("data: [wavehub] stopped") && follow.text.ends_with("event: end\ndata: the instance has ended\n\n"), "{}", follow.text);
+    // Now it can be deleted.
+    assert_eq!(s.call(Method::DELETE, &format!("/api/v1/apps/{app_id}"), None, &s.author).await.status, StatusCode::NO_CONTENT);
+    // The audit log: admins only; the start, visibility and terminate are there, by user.
+    assert_eq!(s.call(Method::GET, "/api/v1/audit", None, &s.author).await.status, StatusCode::FORBIDDEN);
+    let audit = s.call(Method::GET, &format!("/api/v1/audit?resource=instances/{id}"), None, &s.admin).await.body;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["terminate", "visibility", "start"]);
+    let by_actor = s.call(Method::GET, "/api/v1/audit?actor=author&action=delete", None, &s.admin).await.body;
+    assert_eq!(by_actor["total"], 1);
+}
+
+#[tokio::test]
+async fn a_failing_app_is_failed_with_the_reason() {
+    let s = store().await;
+    let toml = "[App]\nName = \"ai.wavehub.crash\"\nVersion = \"1.0.0\"\n\n[Runtime]\nModule = \"app\"\n";
+    let files = vec![("app.toml".to_owned(), toml.as_bytes().to_vec()), ("app.py".to_owned(), b"raise SystemExit('no config found')\n".to_vec())];
+    let app = s.import(package_files(&files).unwrap(), "PRIVATE").await.body;
+    // Someone who cannot see the app cannot launch it.
+    assert_eq!(s.call(Method::POST, &format!("/api/v1/apps/{}/instances", app["id"]), None, &s.user).await.status, StatusCode::NOT_FOUND);
+    let launched = s.call(Method::POST, &format!("/api/v1/apps/{}/instances", app["id"]), None, &s.author).await.body;
+    let instance = s.settled(launched["id"].as_i64().unwrap(), &s.author).await;
+    assert_eq!(instance["status"], "failed");
+    assert!(instance["status_reason"].as_str().unwrap().contains("exited (exit status: 1) before it answered"), "{instance}");
+    let log = s.call(Method::GET, &format!("/api/v1/instances/{}/logs", launched["id"]), None, &s.author).await;
+    assert!(log.text.contains("no config found"), "{}", log.text);
+}
+
+async fn reqwest_get(url: &str) -> String {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let (host, path) = url.trim_start_matches("http://").split_once('/').unwrap();
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        use std::io::{Read, Write};
+        write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn reqwest_get_fails(url: &str) -> bool {
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    tokio::task::spawn_blocking(move || std::net::TcpStream::connect(host).is_err()).await.unwrap()
+}
