@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod bundle_files;
 pub mod catalog;
 pub mod cli;
+pub mod cli_remote;
 pub mod db;
 pub mod demo;
 pub mod error;

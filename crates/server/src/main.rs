@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wavehub_server::cli;
+use wavehub_server::{cli, cli_remote};
 use wavehub_server::serve::{self, ServeOptions};
 use wavehub_server::state::Config;
 
@@ -46,6 +46,22 @@ enum Command {
         #[arg(short = 'v', long, default_value = "PRIVATE")]
         visibility: String,
     },
+    /// App versions on a server: list, run, change visibility (token from WAVEHUB_TOKEN).
+    Apps {
+        #[command(subcommand)]
+        action: AppsAction,
+        /// The Wavehub server, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "WAVEHUB_SERVER", global = true, default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+    /// Your app instances on a server: list them, read or follow their logs.
+    Instances {
+        #[command(subcommand)]
+        action: InstancesAction,
+        /// The Wavehub server, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "WAVEHUB_SERVER", global = true, default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
     /// Fill a data dir with generated app rows for `cargo xtask bench catalog` (not for real servers).
     #[command(hide = true)]
     SeedCatalog {
@@ -74,6 +90,37 @@ enum Command {
         /// The generator's seed: the same arguments give the same images.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppsAction {
+    /// The app versions you can see.
+    List,
+    /// Launch an instance of app version ID and wait until it runs.
+    Run {
+        id: i64,
+        /// PRIVATE (you and admins) or ALL_USERS.
+        #[arg(short = 'v', long, default_value = "PRIVATE")]
+        visibility: String,
+    },
+    /// Change the visibility of app version ID (owner or admin).
+    Update {
+        id: i64,
+        #[arg(short = 'v', long)]
+        visibility: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstancesAction {
+    /// Your instances.
+    List,
+    /// The log of instance ID; `-f` follows it until the instance ends.
+    Logs {
+        id: i64,
+        #[arg(short = 'f', long)]
+        follow: bool,
     },
 }
 
@@ -110,6 +157,21 @@ fn main() -> ExitCode {
         Command::Bundle { dir, output } => return cli::bundle(&dir, output),
         Command::Import { path, server, visibility } => {
             return cli::import(&path, &server, &visibility, std::env::var("WAVEHUB_TOKEN").ok())
+        }
+        Command::Apps { action, server } => {
+            let remote = cli_remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
+            return match action {
+                AppsAction::List => cli_remote::apps_list(&remote),
+                AppsAction::Run { id, visibility } => cli_remote::apps_run(&remote, id, &visibility),
+                AppsAction::Update { id, visibility } => cli_remote::apps_update(&remote, id, &visibility),
+            };
+        }
+        Command::Instances { action, server } => {
+            let remote = cli_remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
+            return match action {
+                InstancesAction::List => cli_remote::instances_list(&remote),
+                InstancesAction::Logs { id, follow } => cli_remote::instances_logs(&remote, id, follow),
+            };
         }
         Command::SeedCatalog { data_dir, apps, seed } => return wavehub_server::seed::run_cli(&data_dir, apps, seed),
         Command::SeedRuntimeImages { data_dir, images, versions, seed } => {

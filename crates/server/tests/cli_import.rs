@@ -130,3 +130,48 @@ fn demo_data_loads_once_and_the_cli_imports_checked_bundles() {
     assert!(lines.iter().any(|l| l.starts_with(&format!("Demo data: 0 of {DEMO_APPS}"))), "{lines:?}");
     stop(server);
 }
+
+fn wavehub(url: &str, token: &str, args: &[&str]) -> Output {
+    Command::new(BINARY).args(args).args(["--server", url]).env("WAVEHUB_TOKEN", token).output().unwrap()
+}
+
+#[test]
+fn the_cli_lists_runs_and_follows_an_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _, url) = start_demo(dir.path());
+    let bob = token(&url, "bob", "wavehub-demo");
+    let list = wavehub(&url, &bob, &["apps", "list"]);
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let listing = text(&list.stdout);
+    let hello = listing.lines().find(|l| l.contains("ai.wavehub.demo.hello-wave")).expect("hello-wave is listed");
+    let id = hello.split_whitespace().next().unwrap();
+    // Run: waits until it answers and prints the address.
+    let run = wavehub(&url, &bob, &["apps", "run", id]);
+    let said = text(&run.stdout);
+    assert!(run.status.success(), "{said}{}", text(&run.stderr));
+    let address = said.lines().last().unwrap().rsplit(' ').next().unwrap().to_owned();
+    assert!(said.contains("is running: http://127.0.0.1:"), "{said}");
+    let page = ureq::get(&address).call().unwrap().into_string().unwrap();
+    assert!(page.contains("Hello, Wave!"), "{page}");
+    let instance = said.lines().next().unwrap().split_whitespace().nth(1).unwrap().to_owned();
+    let logs = wavehub(&url, &bob, &["instances", "logs", &instance]);
+    assert!(text(&logs.stdout).contains("[wavehub] running: answering at"), "{}", text(&logs.stdout));
+    // bob may not change alice's app; the refusal exits 1 with the server's words.
+    let update = wavehub(&url, &bob, &["apps", "update", id, "-v", "PRIVATE"]);
+    assert_eq!(update.status.code(), Some(1));
+    assert!(text(&update.stderr).contains("refused (403)"), "{}", text(&update.stderr));
+    // Following a log ends when the instance ends.
+    let follower = Command::new(BINARY)
+        .args(["instances", "logs", &instance, "-f", "--server", &url])
+        .env("WAVEHUB_TOKEN", &bob)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    ureq::post(&format!("{url}/api/v1/instances/{instance}/terminate")).set("Authorization", &format!("Bearer {bob}")).call().unwrap();
+    let followed = follower.wait_with_output().unwrap();
+    assert!(followed.status.success());
+    assert!(text(&followed.stdout).ends_with("[wavehub] stopped\n"), "{}", text(&followed.stdout));
+    assert!(wavehub(&url, "", &["instances", "list"]).status.code() == Some(2));
+    stop(server);
+}
