@@ -305,7 +305,8 @@ fn StateSection(image: RuntimeImage, ask: Callback<(Option<String>, StateAction)
                     <dd>{image.platform_state.map(|s| view! { <StateBadge state=s/> })}
                         {image.platform_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
                     <dt>"Console"</dt>
-                    <dd><StateBadge state=image.console_state/></dd>
+                    <dd><StateBadge state=image.console_state reason=image.console_state_reason.clone()/>
+                        {image.console_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
                 </dl>
                 <p class="muted">"The state in force is the more restricted of the two: the console can restrict a platform image further, never past what the platform sets."</p>
             })}
@@ -617,6 +618,7 @@ mod tests {
             platform_state: None,
             platform_state_reason: None,
             console_state: state,
+            console_state_reason: None,
             is_current: false,
             created_time: String::new(),
         }
