@@ -284,12 +284,10 @@ fn ImageHeader(image: RuntimeImage) -> impl IntoView {
 #[component]
 fn StateSection(image: RuntimeImage, ask: Callback<(Option<String>, StateAction)>) -> impl IntoView {
     let actions = if image.can_manage { actions_for(image.state) } else { Vec::new() };
-    let why_not = (!image.can_manage).then(|| {
-        if image.managed_by_bootstrap {
-            "Only platform admins change the state of the platform's images."
-        } else {
-            "Only this workspace's admins change its images."
-        }
+    let why_not = (!image.can_manage).then_some(if image.managed_by_bootstrap {
+        "Only platform admins change the state of the platform's images."
+    } else {
+        "Only this workspace's admins change its images."
     });
     view! {
         <section class="image-section" aria-labelledby="state-heading">
