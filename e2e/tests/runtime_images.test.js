@@ -137,6 +137,13 @@ describe('runtime images', () => {
     await explanation.filter({ hasText: 'v2.1.0 is current: it is the highest version that is not disabled (v3.0.0 is disabled).' }).waitFor();
     assert.equal(await versions.locator('tr[data-version="v2.1.0"]').getAttribute('aria-current'), 'true');
     assert.match(await versions.locator('tr[data-version="v3.0.0"]').innerText(), /DISABLED[\s\S]*CVE-2026-1234 in the base image/);
+    // The versions table filters by state, in the URL.
+    await page.getByLabel('Show').selectOption('DISABLED');
+    await page.waitForURL(/rest-scorer\?state=DISABLED$/);
+    await page.getByText('1 version', { exact: true }).waitFor();
+    assert.deepEqual(await versions.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.version)), ['v3.0.0']);
+    await page.getByLabel('Show').selectOption('');
+    await page.getByText('3 versions', { exact: true }).waitFor();
     const history = page.getByRole('list', { name: 'State history, newest first' });
     await history.getByText('CVE-2026-1234 in the base image').waitFor();
     await screenshot(page, 'runtime-image-page');
@@ -193,6 +200,8 @@ describe('runtime images', () => {
     await page.goto(`${url}/admin/runtime-images/default/rest-scorer`);
     await page.getByTestId('delete-blocker').filter({ hasText: 'DAI MOJO (dai-mojo)' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Delete image' }).isDisabled(), true);
+    const usedBy = page.getByRole('table', { name: 'Runtimes that use this image' });
+    assert.match(await usedBy.locator('tr[data-runtime="dai-mojo"]').innerText(), /follows the current version[\s\S]*v2\.1\.0/);
 
     // An unreferenced image is deleted after a confirmation.
     const created = await api(page, 'POST', '/workspaces/default/runtime-images', { uid: 'old-scorer', name: 'Old Scorer', docker_image: 'docker.io/myorg/old:1.0.0' });
@@ -245,6 +254,30 @@ describe('runtime images', () => {
     await members.getByRole('button', { name: 'Save member' }).click();
     await members.locator('tr[data-username="mia"]').waitFor();
     await screenshot(admin, 'runtime-images-members');
+
+    // A platform admin opens a new workspace; the platform's images show there too.
+    await admin.getByRole('button', { name: 'New workspace' }).click();
+    const newWorkspace = admin.getByRole('dialog', { name: 'New workspace' });
+    await newWorkspace.getByLabel('Name').fill('Fraud team');
+    await newWorkspace.getByLabel('ID').fill('global');
+    await newWorkspace.getByRole('button', { name: 'Create workspace' }).click();
+    await newWorkspace.getByText('is where the platform\'s own images live').waitFor();
+    await newWorkspace.getByLabel('ID').fill('fraud');
+    await newWorkspace.getByRole('button', { name: 'Create workspace' }).click();
+    await admin.waitForURL(/\?ws=fraud$/);
+    assert.equal(await admin.getByLabel('Workspace').inputValue(), 'fraud');
+    await admin.getByTestId('image-count').filter({ hasText: /^1 image$/ }).waitFor();
+    await admin.locator('tr[data-uid="h2oai-h2o3mojo-scorer"]').waitFor();
+
+    // Runtimes are deleted after a confirmation; then their image can go too.
+    await admin.goto(`${url}/admin/runtimes?ws=default`);
+    await admin.getByRole('button', { name: 'Delete DAI MOJO' }).click();
+    await admin.getByRole('dialog', { name: 'Delete the runtime DAI MOJO?' }).getByRole('button', { name: 'Delete runtime' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Deleted the runtime DAI MOJO.' }).waitFor();
+    await admin.getByTestId('runtime-count').filter({ hasText: /^0 runtimes$/ }).waitFor();
+    await admin.goto(`${url}/admin/runtime-images/default/rest-scorer`);
+    await admin.getByRole('heading', { name: 'REST Scorer', level: 1 }).waitFor();
+    assert.equal(await admin.getByRole('button', { name: 'Delete image' }).isDisabled(), false);
     await adminContext.close();
 
     const miaContext = await live.browser.newContext();
@@ -255,6 +288,7 @@ describe('runtime images', () => {
     await mia.waitForURL(/ws=default/);
     await mia.getByText('You can see this workspace\'s images.').waitFor();
     await mia.getByRole('table', { name: 'Runtime images' }).locator('tr[data-uid="rest-scorer"]').waitFor();
+    assert.deepEqual(await mia.getByLabel('Workspace').locator('option').allInnerTexts(), ['Default (default)'], 'only her workspaces');
     assert.equal(await mia.getByRole('button', { name: 'New runtime image' }).count(), 0);
     assert.equal(await mia.getByRole('button', { name: 'New workspace' }).count(), 0);
     await mia.getByRole('link', { name: 'REST Scorer' }).click();
