@@ -6,7 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wavehub_core::accounts::{LoginRequest, Me, NewUser, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
-use wavehub_core::apps::{percent_encode, AppDetail, AppPage, AppPatch, AppQuery, AppVersion};
+use wavehub_core::apps::{percent_encode, AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage, RuntimeImagePatch,
     RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateChange, StateEvent, VersionList, Workspace,
@@ -335,4 +336,41 @@ mod tests {
         let error = ApiError::from_response(404, "");
         assert_eq!(error.to_string(), "The server answered 404 Not Found.");
     }
+}
+
+// ---- Instances (API.md, "App store") --------------------------------------------------------
+
+/// `POST /apps/{id}/instances`: starts one; it comes back `starting`.
+pub async fn launch_instance(app_id: i64, visibility: Visibility) -> Result<Instance, ApiError> {
+    send(Request::post(&url(&format!("/apps/{app_id}/instances"))), &NewInstance { visibility: Some(visibility) }).await
+}
+
+/// `GET /instances?...`.
+pub async fn list_instances(query: &InstanceQuery) -> Result<Page<Instance>, ApiError> {
+    get(&format!("/instances?{}", query.to_query_string())).await
+}
+
+/// `GET /instances/{id}`.
+pub async fn get_instance(id: i64) -> Result<Instance, ApiError> {
+    get(&format!("/instances/{id}")).await
+}
+
+/// `PATCH /instances/{id}` `{visibility}`.
+pub async fn update_instance(id: i64, visibility: Visibility) -> Result<Instance, ApiError> {
+    send(Request::patch(&url(&format!("/instances/{id}"))), &InstancePatch { visibility }).await
+}
+
+/// `POST /instances/{id}/terminate`.
+pub async fn terminate_instance(id: i64) -> Result<Instance, ApiError> {
+    decode(&call(Request::post(&url(&format!("/instances/{id}/terminate"))).build()).await?)
+}
+
+/// The server-sent event stream of an instance's log (for `EventSource`).
+pub fn instance_log_stream_url(id: i64) -> String {
+    url(&format!("/instances/{id}/logs?follow=true"))
+}
+
+/// Where a `.wave` is POSTed to import it with `visibility`.
+pub fn import_url(visibility: Visibility) -> String {
+    url(&format!("/apps?visibility={}", visibility.as_str()))
 }

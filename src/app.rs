@@ -5,8 +5,10 @@ use crate::pages::admin::users::UsersPage;
 use crate::pages::app_page::AppPage;
 use crate::pages::catalog::CatalogPage;
 use crate::pages::coming_soon::ComingSoon;
+use crate::pages::instances::InstancesPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::rollout::RolloutPage;
 use crate::pages::runtime_images::{RuntimeImagePage, RuntimeImagesPage, RuntimesPage};
 use crate::pages::upload::UploadPage;
 use crate::session::Session;
@@ -23,14 +25,10 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=CatalogPage/>
-                    <Route path=path!("/apps/by-name/:name/rollout") view=|| view! {
-                        <ComingSoon title="Roll out a version" what="Import a new version, test it privately, promote it and retire the old one."/>
-                    }/>
+                    <Route path=path!("/apps/by-name/:name/rollout") view=RolloutPage/>
                     <Route path=path!("/apps/:id") view=AppPage/>
                     <Route path=path!("/upload") view=UploadPage/>
-                    <Route path=path!("/instances") view=|| view! {
-                        <ComingSoon title="My instances" what="The app instances you launched, their status and logs."/>
-                    }/>
+                    <Route path=path!("/instances") view=InstancesPage/>
                     <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
                     <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
                     <Route path=path!("/admin/runtimes") view=RuntimesPage/>

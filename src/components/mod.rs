@@ -1,3 +1,4 @@
 pub mod app_view;
 pub mod layout;
 pub mod messages;
+pub mod time;

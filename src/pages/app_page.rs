@@ -73,6 +73,7 @@ fn AppView(detail: AppDetail, #[prop(into)] on_changed: Callback<()>) -> impl In
     view! {
         <article class="card app-page" data-app-id=id>
             <AppOverview app=detail.clone() icon_src=icon screenshot_srcs=screenshots header_extra=Some(picker)/>
+            <LaunchPanel app=detail.clone()/>
             {manage}
         </article>
     }
@@ -109,6 +110,44 @@ fn VersionPicker(versions: Vec<AppVersion>, current: i64, current_version: Strin
                 ", exists."
             </p>
         })}
+    }
+}
+
+/// Starts an instance of this version for the person looking, then opens it on My instances.
+#[component]
+fn LaunchPanel(app: AppDetail) -> impl IntoView {
+    let id = app.summary.id;
+    let visibility = RwSignal::new(Visibility::Private);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+    let launch = move |_| {
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match api::launch_instance(id, visibility.get_untracked()).await {
+                Ok(instance) => navigate(&format!("/instances?focus={}", instance.id), Default::default()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="launch" aria-label="Launch this version">
+            <h2>"Run it"</h2>
+            <ErrorAlert error=error/>
+            <div class="actions">
+                <button type="button" class="button-primary" on:click=launch disabled=move || busy.get()>
+                    {move || if busy.get() { "Launching…" } else { "Launch an instance" }}
+                </button>
+                <label>
+                    <input type="checkbox" prop:checked=move || visibility.get() == Visibility::AllUsers
+                        on:change=move |e| visibility.set(if event_target_checked(&e) { Visibility::AllUsers } else { Visibility::Private })/>
+                    " Let everyone signed in open it"
+                </label>
+            </div>
+            <p class="muted">"Your instance runs this version until you terminate it on My instances; newer versions never replace it."</p>
+        </section>
     }
 }
 
@@ -164,6 +203,8 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
                 {format!("Visibility: {visibility} — {}. ", visibility.explanation())}
                 <span class="muted">{switch_effect}</span>
             </p>
+            <p><a href=format!("/apps/by-name/{}/rollout", wavehub_core::apps::percent_encode(&app.summary.name))>"Roll out a new version…"</a>
+                <span class="muted">" Import it privately, test it, then promote it."</span></p>
             <div class="actions">
                 <button type="button" on:click=switch disabled=move || busy.get()>{switch_label}</button>
                 <Show when=move || !confirming_delete.get()>

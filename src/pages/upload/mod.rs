@@ -5,7 +5,7 @@
 //! Files: `model.rs` (rules that need no browser, unit-tested natively), `browser.rs` (files,
 //! folders, object URLs, XMLHttpRequest), `pipeline.rs` (the steps and the page's state).
 
-mod browser;
+pub mod browser;
 pub mod model;
 mod pipeline;
 

@@ -1,0 +1,315 @@
+//! `/apps/by-name/:name/rollout`: rolling a new version of an app out, as the platform documents
+//! it: import it PRIVATE, test it in a private instance, promote it to ALL_USERS (the catalog
+//! switches to it), and optionally make older versions PRIVATE. Every step says what it does to
+//! users and to running instances before it is confirmed. Running instances are never touched.
+
+use crate::api::{self, ApiError};
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use crate::components::time::{age, now_ms};
+use crate::pages::instances::LiveLog;
+use crate::pages::upload::browser::{self, Sent};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use wavehub_core::apps::{AppPatch, AppVersion, Visibility};
+use wavehub_core::bundle::{check_bundle_bytes, BundleOptions};
+use wavehub_core::instances::{Instance, InstanceStatus};
+
+#[component]
+pub fn RolloutPage() -> impl IntoView {
+    view! {
+        <RequireSignIn>
+            <RolloutView/>
+        </RequireSignIn>
+    }
+}
+
+/// The version the catalog shows for the name: the newest ALL_USERS one (versions come newest first).
+pub fn catalog_version(versions: &[AppVersion]) -> Option<&AppVersion> {
+    versions.iter().find(|v| v.visibility == Visibility::AllUsers)
+}
+
+/// The version being rolled out: the newest one, when it is newer than what the catalog shows.
+pub fn candidate(versions: &[AppVersion]) -> Option<&AppVersion> {
+    let newest = versions.first()?;
+    match catalog_version(versions) {
+        Some(shown) if shown.id == newest.id => None,
+        _ => Some(newest),
+    }
+}
+
+#[component]
+fn RolloutView() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let versions = LocalResource::new(move || {
+        let name = name.get();
+        async move { api::app_versions(&name).await }
+    });
+    let refresh = Callback::new(move |()| versions.refetch());
+    view! {
+        <section class="card rollout-page">
+            <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
+            <p class="muted">
+                "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
+                "The catalog shows the newest version shared with all users."
+            </p>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the versions…"</p> }>
+                {move || versions.get().map(|result| match result {
+                    Ok(list) => view! { <Rollout name=name.get_untracked() versions=list refresh/> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
+    let shown = catalog_version(&versions).cloned();
+    let next = candidate(&versions).cloned();
+    let older_shared: Vec<AppVersion> = match &next {
+        Some(next) => versions.iter().filter(|v| v.id != next.id && v.visibility == Visibility::AllUsers).cloned().collect(),
+        None => versions.iter().skip(1).filter(|v| v.visibility == Visibility::AllUsers).cloned().collect(),
+    };
+    let now = now_ms();
+    view! {
+        <h2>"Versions"</h2>
+        <table class="table rollout-versions">
+            <thead><tr><th>"Version"</th><th>"Visibility"</th><th>"Running instances"</th><th>"Imported"</th><th>"Owner"</th></tr></thead>
+            <tbody>
+                {versions.iter().map(|v| {
+                    let in_catalog = shown.as_ref().is_some_and(|s| s.id == v.id);
+                    view! {
+                        <tr data-version=v.version.clone()>
+                            <td>
+                                <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
+                                {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
+                            </td>
+                            <td>{v.visibility.as_str()}</td>
+                            <td>{v.instances}</td>
+                            <td>{age(&v.created_at, now)}</td>
+                            <td>{v.owner.clone().unwrap_or_else(|| "(deleted account)".into())}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <ol class="rollout-steps">
+            <li><ImportStep name=name.clone() refresh/></li>
+            <li><TestStep candidate=next.clone()/></li>
+            <li><PromoteStep candidate=next.clone() shown=shown.clone() refresh/></li>
+            <li><RetireStep older=older_shared refresh/></li>
+        </ol>
+    }
+}
+
+/// Step 1: a `.wave` of this name, checked here with the server's rules, imported PRIVATE.
+#[component]
+fn ImportStep(name: String, refresh: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let message = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<f64>);
+    let expected = name.clone();
+    let on_file = move |event: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&event);
+        let Some(file) = browser::input_files(&input).into_iter().next() else { return };
+        let expected = expected.clone();
+        error.set(None);
+        message.set(Some(format!("Checking {}…", file.name())));
+        leptos::task::spawn_local(async move {
+            let bytes = match browser::read_range(&file, 0, browser::blob_len(&file)).await {
+                Ok(bytes) => bytes,
+                Err(e) => return message.set(Some(format!("Cannot read the file: {e}"))),
+            };
+            let report = check_bundle_bytes(&bytes, &BundleOptions::default());
+            let Some(manifest) = report.manifest.as_ref().filter(|_| report.valid) else {
+                let first = report.errors.first().map(|f| format!("{}: {}", crate::pages::upload::model::finding_location(f), f.message));
+                return message.set(Some(format!(
+                    "This bundle is not valid: {}. Open it on the Upload page to see every problem.",
+                    first.unwrap_or_default()
+                )));
+            };
+            if manifest.app.name != expected {
+                return message.set(Some(format!("This bundle is {}, not {expected}; roll it out from its own page.", manifest.app.name)));
+            }
+            let version = manifest.app.version.clone();
+            let blob = match browser::blob_from_bytes(&bytes, "application/zip") {
+                Ok(blob) => blob,
+                Err(e) => return message.set(Some(e)),
+            };
+            message.set(Some(format!("Uploading {version} as PRIVATE…")));
+            let sent = browser::send_with_progress(
+                &api::import_url(Visibility::Private),
+                &blob,
+                "application/zip",
+                move |loaded, total| progress.set(Some(loaded / total.max(1.0))),
+                |_| {},
+            )
+            .await;
+            progress.set(None);
+            match sent {
+                Ok(Sent::Answered { status: 201, .. }) => {
+                    message.set(Some(format!("Imported {version} as PRIVATE: only you and admins see it. Test it next.")));
+                    refresh.run(());
+                }
+                Ok(Sent::Answered { status, body }) => {
+                    message.set(None);
+                    error.set(Some(ApiError::from_response(status, &body)));
+                }
+                Ok(Sent::NoAnswer) => message.set(Some("The upload got no answer; check the connection and try again.".into())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h3>"Import the new version as PRIVATE"</h3>
+        <p class="muted">"Nobody else sees a PRIVATE version: the catalog and everyone's instances stay as they are."</p>
+        <label class="button">
+            "Choose a .wave file…"
+            <input type="file" accept=".wave,.zip" class="visually-hidden" on:change=on_file/>
+        </label>
+        {move || progress.get().map(|p| view! { <progress max="1" value=p.to_string()></progress> })}
+        {move || message.get().map(|m| view! { <p role="status">{m}</p> })}
+        <ErrorAlert error=error/>
+    }
+}
+
+/// Step 2: a PRIVATE instance of the candidate, its status and its log.
+#[component]
+fn TestStep(candidate: Option<AppVersion>) -> impl IntoView {
+    let Some(candidate) = candidate else {
+        return view! {
+            <h3>"Test it privately"</h3>
+            <p class="muted">"There is no version newer than the one in the catalog to test. Import one first."</p>
+        }
+        .into_any();
+    };
+    let instance = RwSignal::new(None::<Instance>);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let id = candidate.id;
+    let launch = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::launch_instance(id, Visibility::Private).await {
+                Ok(started) => instance.set(Some(started)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    // Follow the status until it settles.
+    Effect::new(move |_| {
+        if let Some(current) = instance.get().filter(|i| i.status == InstanceStatus::Starting) {
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        if let Ok(fresh) = api::get_instance(current.id).await {
+                            instance.set(Some(fresh));
+                        }
+                    })
+                },
+                std::time::Duration::from_millis(700),
+            );
+        }
+    });
+    view! {
+        <h3>{format!("Test {} privately", candidate.version)}</h3>
+        <p class="muted">"A PRIVATE instance only you (and admins) can open. Users of other versions notice nothing."</p>
+        <button type="button" on:click=launch disabled=move || busy.get()>{format!("Launch a private test instance of {}", candidate.version)}</button>
+        <ErrorAlert error=error/>
+        {move || instance.get().map(|i| view! {
+            <p role="status" class="test-instance" data-status=i.status.as_str()>
+                {format!("Test instance #{}: {}", i.id, i.status)}
+                {i.url.clone().map(|url| view! { " — " <a href=url target="_blank" rel="noopener">"open it"</a> })}
+                {i.status_reason.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}
+                " · " <a href=format!("/instances?focus={}", i.id)>"My instances"</a>
+            </p>
+            <LiveLog id=i.id on_end=move |_| {}/>
+        })}
+    }
+    .into_any()
+}
+
+/// Step 3: ALL_USERS for the candidate, with what that does.
+#[component]
+fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh: Callback<()>) -> impl IntoView {
+    let Some(candidate) = candidate else {
+        return view! { <h3>"Promote it"</h3><p class="muted">"Nothing to promote: the newest version is the one in the catalog."</p> }.into_any();
+    };
+    let effect = match &shown {
+        Some(old) => format!(
+            "Everyone signed in will see {new} and the catalog will show {new} instead of {old}. The {n} running instance(s) of {old} keep running untouched; people can still open {old} until you make it private.",
+            new = candidate.version,
+            old = old.version,
+            n = old.instances
+        ),
+        None => format!("Everyone signed in will see {} in the catalog and may launch it.", candidate.version),
+    };
+    let already = candidate.visibility == Visibility::AllUsers;
+    view! {
+        <h3>{format!("Promote {} to ALL_USERS", candidate.version)}</h3>
+        {if already {
+            view! { <p class="muted">{format!("{} is shared with all users already.", candidate.version)}</p> }.into_any()
+        } else {
+            view! { <VisibilityChange id=candidate.id to=Visibility::AllUsers button=format!("Promote {}…", candidate.version) effect refresh/> }.into_any()
+        }}
+    }
+    .into_any()
+}
+
+/// Step 4 (optional): older shared versions made PRIVATE.
+#[component]
+fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
+    view! {
+        <h3>"Retire older versions (optional)"</h3>
+        {if older.is_empty() {
+            view! { <p class="muted">"No older version is shared with all users."</p> }.into_any()
+        } else {
+            older.into_iter().map(|v| {
+                let effect = format!(
+                    "Users can no longer find or start {}; its {} running instance(s) keep running, and their owners keep using them until they terminate them.",
+                    v.version, v.instances
+                );
+                view! { <VisibilityChange id=v.id to=Visibility::Private button=format!("Make {} private…", v.version) effect refresh/> }
+            }).collect_view().into_any()
+        }}
+    }
+}
+
+/// A visibility change that states its effect and asks before it happens.
+#[component]
+fn VisibilityChange(id: i64, to: Visibility, button: String, effect: String, refresh: Callback<()>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let confirm = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::update_app(id, &AppPatch { visibility: to }).await {
+                Ok(_) => refresh.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+            confirming.set(false);
+        });
+    };
+    let effect_text = effect.clone();
+    view! {
+        <div class="visibility-change">
+            <p>{effect}</p>
+            <Show when=move || !confirming.get()>
+                <button type="button" on:click=move |_| confirming.set(true)>{button.clone()}</button>
+            </Show>
+            <Show when=move || confirming.get()>
+                <div class="confirm" role="alertdialog" aria-label="Confirm the change">
+                    <p>{effect_text.clone()}" Go ahead?"</p>
+                    <button type="button" class="button-primary" on:click=confirm disabled=move || busy.get()>{format!("Yes, make it {}", to.as_str())}</button>
+                    <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </Show>
+            <ErrorAlert error=error/>
+        </div>
+    }
+}
