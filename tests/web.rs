@@ -349,3 +349,88 @@ async fn a_platform_ceiling_is_explained_in_the_dialog() {
     assert!(text_of(&parent, ".ceiling-note").contains("The platform sets this image to DISABLED"));
     assert_eq!(text_of(&parent, "dialog label"), "Reason (optional)");
 }
+
+/// Waits `ms` milliseconds (for fetches and timers to settle).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Answers the page's API calls from `routes` (path → JSON body; anything else is a 404) and
+/// records each URL asked for in `window.__calls`.
+fn fake_api(routes: serde_json::Value) {
+    let install = js_sys::Function::new_with_args(
+        "routes",
+        r#"
+        window.__calls = [];
+        window.__realFetch = window.__realFetch || window.fetch;
+        window.fetch = async (input) => {
+            const url = typeof input === 'string' ? input : input.url;
+            window.__calls.push(url);
+            const path = new URL(url, location.href).pathname;
+            if (!(path in routes)) {
+                return new Response(JSON.stringify({ title: 'Not Found', status: 404, detail: `no ${path}` }),
+                    { status: 404, headers: { 'content-type': 'application/problem+json' } });
+            }
+            return new Response(JSON.stringify(routes[path]), { status: 200, headers: { 'content-type': 'application/json' } });
+        };
+        "#,
+    );
+    let routes = js_sys::JSON::parse(&routes.to_string()).unwrap();
+    install.call1(&wasm_bindgen::JsValue::NULL, &routes).unwrap();
+}
+
+/// Puts the browser's own fetch back.
+fn real_api() {
+    js_sys::Function::new_no_args("if (window.__realFetch) { window.fetch = window.__realFetch; }").call0(&wasm_bindgen::JsValue::NULL).unwrap();
+}
+
+fn api_calls() -> Vec<String> {
+    let calls = js_sys::Reflect::get(&window(), &"__calls".into()).unwrap();
+    js_sys::Array::from(&calls).iter().filter_map(|v| v.as_string()).collect()
+}
+
+fn sample_image(uid: &str, name: &str, platform: bool) -> serde_json::Value {
+    serde_json::json!({
+        "uid": uid, "workspace": if platform { "global" } else { "default" }, "name": name, "description": "",
+        "docker_image": format!("docker.io/myorg/{uid}:2.0.0"), "state": if platform { "DISABLED" } else { "ACTIVE" },
+        "state_reason": if platform { Some("Retired by the platform") } else { None },
+        "state_update_time": "2026-12-01T10:00:00Z", "managed_by_bootstrap": platform,
+        "platform_state": if platform { Some("DISABLED") } else { None }, "platform_state_reason": null,
+        "console_state": "ACTIVE", "console_state_reason": null, "current_version": "v2.0.0", "versions_count": 2,
+        "created_time": "2026-12-01T10:00:00Z", "updated_time": "2026-12-01T10:00:00Z", "can_manage": !platform
+    })
+}
+
+#[wasm_bindgen_test]
+async fn the_image_list_opens_the_remembered_workspace_and_loads_its_images() {
+    // The whole app, routes and all, against a fake API: the route's own query and the workspace
+    // picker must agree (a missed URL change once left the list empty).
+    window().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/admin/runtime-images")).unwrap();
+    window().local_storage().unwrap().unwrap().set_item("wavehub-workspace", "team").unwrap();
+    let workspace = |id: &str, role: &str| serde_json::json!({ "id": id, "name": id, "created_time": "", "my_role": role });
+    fake_api(serde_json::json!({
+        "/api/v1/me": { "username": "ada", "roles": ["user"] },
+        "/api/v1/workspaces": { "items": [workspace("default", "member"), workspace("team", "admin")], "total": 2, "page": 1, "page_size": 500 },
+        "/api/v1/workspaces/team/runtime-images": {
+            "items": [sample_image("h2o-scorer", "H2O Scorer", true), sample_image("rest-scorer", "REST Scorer", false)],
+            "total": 2, "page": 1, "page_size": 50
+        }
+    }));
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! { <wavehub_web::app::App/> }
+    });
+    sleep(300).await;
+    assert_eq!(window().location().search().unwrap(), "?ws=team", "the remembered workspace goes into the URL");
+    let rows = parent.query_selector_all("table.images-table tbody tr").unwrap();
+    assert_eq!(rows.length(), 2, "{}", parent.inner_html());
+    let platform = text_of(&parent, "tr[data-uid=h2o-scorer]");
+    assert!(platform.contains("Platform") && platform.contains("DISABLED") && platform.contains("Retired by the platform"), "{platform}");
+    assert_eq!(text_of(&parent, "[data-testid=image-count]"), "2 images");
+    assert!(parent.query_selector(".toolbar-actions button").unwrap().is_some(), "admins of the workspace may create");
+    assert!(api_calls().iter().any(|url| url.contains("/api/v1/workspaces/team/runtime-images")), "{:?}", api_calls());
+    real_api();
+}

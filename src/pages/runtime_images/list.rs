@@ -96,22 +96,24 @@ pub fn RuntimeImagesPage() -> impl IntoView {
                     <h1>"Runtime images"</h1>
                     <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
                 </div>
-                <WorkspaceScope path=LIST_PATH content=|workspace| view! { <ImageList workspace/> }.into_any()/>
+                <WorkspaceScope path=LIST_PATH content=|ws, workspace| view! { <ImageList ws workspace/> }.into_any()/>
             </section>
         </RequireSignIn>
     }
 }
 
 #[component]
-fn ImageList(workspace: Workspace) -> impl IntoView {
+fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView {
     let query = use_query_map();
     let view_state = Memo::new(move |_| query.with(|q| ImageListView::from_pairs(|key| q.get(key))));
     let images = LocalResource::new(move || {
         let current = view_state.get();
         async move { api::list_runtime_images(&current.ws, &current.api_query()).await }
     });
-    let manages = is_workspace_admin(&workspace);
-    let ws = StoredValue::new(workspace.id.clone());
+    // Known once the workspaces have loaded; until then nothing is offered.
+    let manages = Memo::new(move |_| workspace.get().as_ref().map(is_workspace_admin));
+    let runtimes_link = runtimes_href(&ws);
+    let ws = StoredValue::new(ws);
     let navigate = use_navigate();
     let go = move |next: ImageListView, replace: bool| {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
@@ -179,15 +181,15 @@ fn ImageList(workspace: Workspace) -> impl IntoView {
                 </div>
             </div>
             <div class="toolbar-actions">
-                <A href=runtimes_href(&workspace.id)>"Runtimes of this workspace"</A>
-                {manages.then(|| view! {
+                <A href=runtimes_link>"Runtimes of this workspace"</A>
+                <Show when=move || manages.get() == Some(true)>
                     <button type="button" class="button" on:click=move |_| creating.set(true)>"New runtime image"</button>
-                })}
+                </Show>
             </div>
         </div>
-        {(!manages).then(|| view! {
+        <Show when=move || manages.get() == Some(false)>
             <p class="read-only-note">"You can see this workspace's images. Its admins add images and change their states."</p>
-        })}
+        </Show>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
             {move || images.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),

@@ -51,24 +51,26 @@ pub fn RuntimesPage() -> impl IntoView {
                     <h1>"Runtimes"</h1>
                     <p class="muted">"Each runtime binds a model type to a runtime image, pinned to a version or following the image's current version."</p>
                 </div>
-                <WorkspaceScope path=RUNTIMES_PATH content=|workspace| view! { <RuntimeList workspace/> }.into_any()/>
+                <WorkspaceScope path=RUNTIMES_PATH content=|ws, workspace| view! { <RuntimeList ws workspace/> }.into_any()/>
             </section>
         </RequireSignIn>
     }
 }
 
 #[component]
-fn RuntimeList(workspace: Workspace) -> impl IntoView {
+fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.with(|q| q.get("page")).and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
-    let ws = StoredValue::new(workspace.id.clone());
+    let images_link = list_href(&ws);
+    let ws = StoredValue::new(ws);
     let reload = RwSignal::new(0u32);
     let runtimes = LocalResource::new(move || {
         reload.get();
         let page = page.get();
         async move { api::list_runtimes(&ws.get_value(), None, page, PageRequest::DEFAULT_SIZE).await }
     });
-    let manages = is_workspace_admin(&workspace);
+    // Known once the workspaces have loaded; until then nothing is offered.
+    let manages = Memo::new(move |_| workspace.get().as_ref().map(is_workspace_admin));
     let creating = RwSignal::new(false);
     let state_dialog = RwSignal::new(None::<StateRequest>);
     let deleting = RwSignal::new(None::<Runtime>);
@@ -88,15 +90,15 @@ fn RuntimeList(workspace: Workspace) -> impl IntoView {
     view! {
         <div class="list-toolbar">
             <div class="toolbar-actions">
-                <A href=list_href(&workspace.id)>"Runtime images of this workspace"</A>
-                {manages.then(|| view! {
+                <A href=images_link>"Runtime images of this workspace"</A>
+                <Show when=move || manages.get() == Some(true)>
                     <button type="button" class="button" on:click=move |_| creating.set(true)>"New runtime"</button>
-                })}
+                </Show>
             </div>
         </div>
-        {(!manages).then(|| view! {
+        <Show when=move || manages.get() == Some(false)>
             <p class="read-only-note">"You can see this workspace's runtimes. Its admins create and change them."</p>
-        })}
+        </Show>
         {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtimes…"</p> }>
             {move || runtimes.get().map(|result| match result {
@@ -111,7 +113,7 @@ fn RuntimeList(workspace: Workspace) -> impl IntoView {
                             <p class="empty">"This workspace has no runtimes yet."</p>
                         })}
                         {(!listing.items.is_empty()).then(|| view! {
-                            <RuntimeTable runtimes=listing.items.clone() manages ask delete/>
+                            <RuntimeTable runtimes=listing.items.clone() manages=manages.get() == Some(true) ask delete/>
                         })}
                         <Show when=move || { pages > 1 }>
                             <nav class="pager" aria-label="Pages of runtimes">

@@ -47,11 +47,13 @@ pub fn is_workspace_admin(workspace: &Workspace) -> bool {
 }
 
 /// Loads the caller's workspaces and shows `content` for the one in the URL, under a bar to
-/// switch. `path` is the page's own path (`/admin/runtime-images`).
+/// switch. `path` is the page's own path (`/admin/runtime-images`). `content` gets the workspace id
+/// at once, so its own list loads alongside the workspaces, and the workspace (with the caller's
+/// role) once they have loaded.
 #[component]
 pub fn WorkspaceScope<F>(path: &'static str, content: F) -> impl IntoView
 where
-    F: Fn(Workspace) -> AnyView + Send + Sync + 'static,
+    F: Fn(String, Signal<Option<Workspace>>) -> AnyView + Send + Sync + 'static,
 {
     let session = use_session();
     let is_platform_admin = Memo::new(move |_| session.me.get().is_some_and(|me| me.is_admin()));
@@ -107,6 +109,17 @@ where
     let on_pick = move |event: leptos::ev::Event| open_picked(&event_target_value(&event), false);
     let picker_id = unique_id("workspace");
     let content = StoredValue::new(content);
+    let workspace = Memo::new(move |_| selected.get().and_then(Result::ok));
+    // What the content area shows: the workspace id from the URL at once (so the content's own
+    // list loads alongside the workspaces), or the refusal. It changes only when one of those
+    // does, so the content is not made again when the workspaces arrive. The view reads this one
+    // memo only: a view that read `ws_param` and also a memo derived from it could miss the URL's
+    // change (reactive_graph refreshes `ws_param` while checking the derived memo, and the view
+    // is then not told).
+    let shown = Memo::new(move |_| match selected.get() {
+        Some(Err(error)) => Err(error),
+        _ => Ok(ws_param.get()),
+    });
 
     view! {
         {move || match workspaces.get() {
@@ -163,10 +176,10 @@ where
         {move || creating.get().then(|| view! {
             <NewWorkspaceDialog on_close=move || creating.set(false) on_created/>
         })}
-        {move || selected.get().map(|choice| match choice {
-            Ok(workspace) => content.with_value(|content| content(workspace)),
-            Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-        })}
+        {move || match shown.get() {
+            Err(error) => Some(view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any()),
+            Ok(id) => id.map(|id| content.with_value(|content| content(id, workspace.into()))),
+        }}
     }
 }
 
