@@ -374,3 +374,65 @@ pub fn instance_log_stream_url(id: i64) -> String {
 pub fn import_url(visibility: Visibility) -> String {
     url(&format!("/apps?visibility={}", visibility.as_str()))
 }
+
+// ---- Tags, secrets, audit (API.md, "App store") ---------------------------------------------
+
+use wavehub_core::audit::{AuditEntry, AuditQuery};
+use wavehub_core::secrets::{NewSecret, SecretSummary};
+use wavehub_core::tags::{NewTag, Tag, TagPatch};
+
+/// `/tags/{name}` with the name escaped for the path.
+fn tag_path(name: &str) -> String {
+    format!("/tags/{}", percent_encode(name))
+}
+
+/// `GET /tags`: every tag, with how many app versions the caller sees carry it and whether the
+/// caller may assign it.
+pub async fn list_tags() -> Result<Vec<Tag>, ApiError> {
+    get("/tags").await
+}
+
+/// `POST /tags` (admins).
+pub async fn create_tag(request: &NewTag) -> Result<Tag, ApiError> {
+    send(Request::post(&url("/tags")), request).await
+}
+
+/// `PATCH /tags/{name}` (holders of its admin roles; the roles themselves only admins).
+pub async fn update_tag(name: &str, patch: &TagPatch) -> Result<Tag, ApiError> {
+    send(Request::patch(&url(&tag_path(name))), patch).await
+}
+
+/// `DELETE /tags/{name}` (admins): its assignments go with it.
+pub async fn delete_tag(name: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&tag_path(name)))).await
+}
+
+/// `PUT /apps/{id}/tags/{tag}`.
+pub async fn assign_tag(app_id: i64, tag: &str) -> Result<(), ApiError> {
+    send_empty(Request::put(&url(&format!("/apps/{app_id}{}", tag_path(tag))))).await
+}
+
+/// `DELETE /apps/{id}/tags/{tag}`.
+pub async fn unassign_tag(app_id: i64, tag: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&format!("/apps/{app_id}{}", tag_path(tag))))).await
+}
+
+/// `GET /secrets` (admins): names, key names and who reads them; never a value.
+pub async fn list_secrets() -> Result<Vec<SecretSummary>, ApiError> {
+    get("/secrets").await
+}
+
+/// `POST /secrets` (admins): creates the secret or replaces all its keys.
+pub async fn put_secret(request: &NewSecret) -> Result<SecretSummary, ApiError> {
+    send(Request::post(&url("/secrets")), request).await
+}
+
+/// `DELETE /secrets/{name}` (admins): 409 while apps read it, naming them.
+pub async fn delete_secret(name: &str) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&format!("/secrets/{}", percent_encode(name))))).await
+}
+
+/// `GET /audit?...` (admins): newest first.
+pub async fn audit_log(query: &AuditQuery) -> Result<Page<AuditEntry>, ApiError> {
+    get(&format!("/audit?{}", query.to_query_string())).await
+}

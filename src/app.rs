@@ -1,10 +1,12 @@
 //! The application: session, top bar and every route of the web app (DESIGN.md, "Browser app").
 
 use crate::components::layout::TopBar;
+use crate::pages::admin::audit::AuditPage;
+use crate::pages::admin::secrets::SecretsPage;
+use crate::pages::admin::tags::TagsPage;
 use crate::pages::admin::users::UsersPage;
 use crate::pages::app_page::AppPage;
 use crate::pages::catalog::CatalogPage;
-use crate::pages::coming_soon::ComingSoon;
 use crate::pages::instances::InstancesPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
@@ -32,16 +34,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
                     <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
                     <Route path=path!("/admin/runtimes") view=RuntimesPage/>
-                    <Route path=path!("/admin/tags") view=|| view! {
-                        <ComingSoon title="Tags" what="Create tags and choose who may assign them."/>
-                    }/>
-                    <Route path=path!("/admin/secrets") view=|| view! {
-                        <ComingSoon title="Secrets" what="Values apps receive at run time; write-only."/>
-                    }/>
+                    <Route path=path!("/admin/tags") view=TagsPage/>
+                    <Route path=path!("/admin/secrets") view=SecretsPage/>
                     <Route path=path!("/admin/users") view=UsersPage/>
-                    <Route path=path!("/admin/audit") view=|| view! {
-                        <ComingSoon title="Audit log" what="Who changed what, when, and why."/>
-                    }/>
+                    <Route path=path!("/admin/audit") view=AuditPage/>
                     <Route path=path!("/login") view=LoginPage/>
                 </Routes>
             </main>

@@ -350,6 +350,99 @@ async fn a_platform_ceiling_is_explained_in_the_dialog() {
     assert_eq!(text_of(&parent, "dialog label"), "Reason (optional)");
 }
 
+// ---- Tags, secrets, audit ----
+
+fn sample_tag(name: &str, title: &str, color: &str) -> wavehub_core::tags::Tag {
+    wavehub_core::tags::Tag {
+        name: name.into(),
+        title: title.into(),
+        color: color.into(),
+        description: format!("About {title}"),
+        admin_roles: vec![Role::Author],
+        apps_count: 1,
+        can_assign: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn tag_chips_wear_their_tags_color_with_readable_text_and_unknown_names_the_default() {
+    use wavehub_web::components::app_view::TagChips;
+    use wavehub_web::components::tags::remember_tags;
+    remember_tags(vec![sample_tag("FORECASTING", "Forecasting", "#1f3b73"), sample_tag("SUNNY", "Sunny", "#FFD700")]);
+    let parent = container();
+    let names = vec!["FORECASTING".to_owned(), "SUNNY".to_owned(), "TELECOM".to_owned()];
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <TagChips tags=names/> });
+    leptos::task::tick().await;
+    let chip = |name: &str| parent.query_selector(&format!("li[data-tag={name}]")).unwrap().unwrap_or_else(|| panic!("no chip {name}"));
+    let dark = chip("FORECASTING");
+    assert_eq!(dark.text_content().unwrap(), "Forecasting", "chips show the tag's title");
+    let style = dark.get_attribute("style").unwrap();
+    assert!(style.contains("background-color: #1f3b73") && style.contains("color: #ffffff"), "{style}");
+    assert_eq!(dark.get_attribute("title").as_deref(), Some("FORECASTING: About Forecasting"));
+    let light = chip("SUNNY").get_attribute("style").unwrap();
+    assert!(light.contains("background-color: #ffd700") && light.contains("color: #000000"), "{light}");
+    let unknown = chip("TELECOM");
+    assert_eq!(unknown.text_content().unwrap(), "TELECOM");
+    let style = unknown.get_attribute("style").unwrap();
+    assert!(style.contains(&format!("background-color: {}", wavehub_core::tags::DEFAULT_COLOR)), "{style}");
+    // A later load (an admin recolored it) repaints the chips already on the page.
+    remember_tags(vec![sample_tag("FORECASTING", "Forecasts", "#ffffff")]);
+    leptos::task::tick().await;
+    assert_eq!(chip("FORECASTING").text_content().unwrap(), "Forecasts");
+    assert!(chip("FORECASTING").get_attribute("style").unwrap().contains("color: #000000"));
+}
+
+#[wasm_bindgen_test]
+async fn the_new_tag_form_refuses_a_bad_color_at_its_field_before_sending() {
+    use wavehub_web::pages::admin::tags::NewTagForm;
+    let parent = container();
+    let created = RwSignal::new(false);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! { <Router><NewTagForm on_created=move |_| created.set(true)/></Router> }
+    });
+    leptos::task::tick().await;
+    // The picker and the hex text are one color.
+    type_into(&parent, "#new-tag-color", "#1F77B4");
+    leptos::task::tick().await;
+    let picker = parent.query_selector("#new-tag-color-picker").unwrap().unwrap();
+    assert_eq!(js_sys::Reflect::get(&picker, &"value".into()).unwrap().as_string().as_deref(), Some("#1f77b4"));
+    assert!(text_of(&parent, ".tag-sample").contains("Sample"));
+
+    type_into(&parent, "#new-tag-name", "bad name");
+    type_into(&parent, "#new-tag-color", "#12345g");
+    leptos::task::tick().await;
+    click(&parent, "button[type=submit]");
+    leptos::task::tick().await;
+    assert!(text_of(&parent, "#new-tag-color-findings").contains("`#12345g` is not a color"), "{}", text_of(&parent, "#new-tag-color-findings"));
+    assert!(text_of(&parent, "#new-tag-name-findings").contains("can't be a tag name"));
+    let color = parent.query_selector("#new-tag-color").unwrap().unwrap();
+    assert_eq!(color.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(text_of(&parent, "[role=alert] p"), "Fix the fields marked below.");
+    assert!(!created.get_untracked(), "nothing was sent");
+    // Roles: none checked says anyone signed in may assign it.
+    assert!(text_of(&parent, ".tag-form").contains("None checked: anyone signed in may assign it"));
+}
+
+#[wasm_bindgen_test]
+async fn secrets_and_the_audit_log_tell_non_admins_they_are_for_admins() {
+    use wavehub_web::pages::admin::audit::AuditPage;
+    use wavehub_web::pages::admin::secrets::SecretsPage;
+    let secrets = container();
+    let _secrets = leptos::mount::mount_to(secrets.clone(), || {
+        provide_context(signed_in_as("alan", &[Role::Author]));
+        view! { <Router><SecretsPage/></Router> }
+    });
+    let audit = container();
+    let _audit = leptos::mount::mount_to(audit.clone(), || {
+        provide_context(signed_in_as("uma", &[Role::User]));
+        view! { <Router><AuditPage/></Router> }
+    });
+    leptos::task::tick().await;
+    assert!(text_of(&secrets, "[role=alert]").starts_with("Admins only"));
+    assert!(secrets.query_selector("input").unwrap().is_none(), "no form for non-admins");
+    assert!(text_of(&audit, "[role=alert]").starts_with("Admins only"));
+}
+
 /// Waits `ms` milliseconds (for fetches and timers to settle).
 async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

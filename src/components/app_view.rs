@@ -1,6 +1,7 @@
 //! How an app looks: the catalog card and the app page's body. The catalog, the app page and the
 //! upload page's preview all use these, so an author previews exactly what users will see.
 
+use crate::components::tags::TagChip;
 use leptos::prelude::*;
 use wavehub_core::apps::{AppDetail, AppSummary, Visibility};
 
@@ -18,13 +19,14 @@ fn AppIcon(title: String, src: Option<String>, #[prop(optional)] large: bool) ->
     }
 }
 
-/// Tag names as chips.
+/// An app's tags as chips in their colors (titles and colors from the shared tag list, loaded once;
+/// names no admin has created show as themselves in the default color).
 #[component]
 pub fn TagChips(tags: Vec<String>) -> impl IntoView {
     (!tags.is_empty()).then(|| {
         view! {
             <ul class="chips" aria-label="Tags">
-                {tags.into_iter().map(|tag| view! { <li class="chip">{tag}</li> }).collect_view()}
+                {tags.into_iter().map(|name| view! { <TagChip name/> }).collect_view()}
             </ul>
         }
     })

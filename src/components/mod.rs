@@ -1,4 +1,5 @@
 pub mod app_view;
 pub mod layout;
 pub mod messages;
+pub mod tags;
 pub mod time;

@@ -6,6 +6,7 @@ use crate::api::{self, ApiError};
 use crate::components::app_view::AppOverview;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::tags::TagEditor;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use wavehub_core::apps::{AppDetail, AppPatch, AppVersion, Visibility};
@@ -74,6 +75,7 @@ fn AppView(detail: AppDetail, #[prop(into)] on_changed: Callback<()>) -> impl In
         <article class="card app-page" data-app-id=id>
             <AppOverview app=detail.clone() icon_src=icon screenshot_srcs=screenshots header_extra=Some(picker)/>
             <LaunchPanel app=detail.clone()/>
+            <TagEditor app_id=id assigned=detail.summary.tags.clone() on_changed/>
             {manage}
         </article>
     }

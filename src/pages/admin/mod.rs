@@ -1,1 +1,4 @@
+pub mod audit;
+pub mod secrets;
+pub mod tags;
 pub mod users;

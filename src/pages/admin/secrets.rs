@@ -1,0 +1,435 @@
+//! `/admin/secrets`: named sets of keys that apps read at run time (`[[Env]]`/`[[File]]` with
+//! `Secret` and `SecretKey`). Admins only. Values are write-only: they are typed into password
+//! fields, sent once, and never come back: the list shows names, key names, times and the app
+//! versions that read each secret. Saving a name that exists replaces all its keys.
+
+use crate::api::{self, ApiError};
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use crate::components::time::{age, now_ms};
+use crate::pages::runtime_images::forms::{finding_is_about, invalid, invalid_attr, FieldFindings};
+use crate::session::use_session;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+use wavehub_core::api::Finding;
+use wavehub_core::secrets::{NewSecret, SecretSummary, KEY_MAX_LEN, NAME_MAX_LEN};
+
+#[component]
+pub fn SecretsPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <RequireSignIn>
+            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+                view! { <SecretsAdmin/> }.into_any()
+            } else {
+                view! {
+                    <section class="card">
+                        <h1>"Secrets"</h1>
+                        <p class="alert alert-error" role="alert">"Admins only: only admins see and change secrets."</p>
+                        <p>"Apps read secrets at run time; if your app needs one, ask an admin to add it."</p>
+                    </section>
+                }.into_any()
+            }}
+        </RequireSignIn>
+    }
+}
+
+/// One key row of the form: a stable id (for the list and the field ids), the key and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub id: u32,
+    pub key: String,
+    pub value: String,
+}
+
+/// What the form holds: the secret's name and its key rows. Lives in the page so a row's
+/// "Replace keys…" can fill it in.
+#[derive(Clone, Copy)]
+struct Draft {
+    name: RwSignal<String>,
+    rows: RwSignal<Vec<KeyRow>>,
+    next_id: StoredValue<u32>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        let draft = Draft { name: RwSignal::new(String::new()), rows: RwSignal::new(Vec::new()), next_id: StoredValue::new(1) };
+        draft.reset(String::new(), &[]);
+        draft
+    }
+
+    fn row(&self, key: String) -> KeyRow {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        KeyRow { id, key, value: String::new() }
+    }
+
+    /// Starts over with `name` and rows for `keys` (their values empty: they are never shown), or
+    /// one empty row.
+    fn reset(&self, name: String, keys: &[String]) {
+        let mut rows: Vec<KeyRow> = keys.iter().map(|k| self.row(k.clone())).collect();
+        if rows.is_empty() {
+            rows.push(self.row(String::new()));
+        }
+        self.name.set(name);
+        self.rows.set(rows);
+    }
+
+    fn add_row(&self) {
+        let row = self.row(String::new());
+        self.rows.update(|rows| rows.push(row));
+    }
+}
+
+/// The request the rows make, with the problems the rules of wavehub-core find, plus two only a
+/// form can have: a value without a key, and a key written twice. Blank rows are left out.
+pub fn request_from(name: &str, rows: &[KeyRow]) -> (NewSecret, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut keys = BTreeMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        let key = row.key.trim();
+        if key.is_empty() {
+            if !row.value.is_empty() {
+                findings.push(Finding::field_error("keys.missing", "keys", format!("Row {} has a value but no key name.", index + 1)));
+            }
+            continue;
+        }
+        if keys.insert(key.to_owned(), row.value.clone()).is_some() {
+            findings.push(Finding::field_error("keys.duplicate", &format!("keys.{key}"), format!("`{key}` is written twice; give each key once.")));
+        }
+    }
+    let request = NewSecret { name: name.trim().to_owned(), keys };
+    let mut all = request.check();
+    all.extend(findings);
+    (request, all)
+}
+
+#[component]
+fn SecretsAdmin() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let secrets = LocalResource::new(move || {
+        version.get();
+        api::list_secrets()
+    });
+    let reload = move || version.update(|v| *v += 1);
+    let draft = Draft::new();
+    // The names that exist, so the form can say "this replaces…".
+    let existing = Memo::new(move |_| {
+        secrets.get().and_then(|r| r.ok()).map(|list| list.into_iter().map(|s| (s.name, s.keys)).collect::<Vec<_>>()).unwrap_or_default()
+    });
+    view! {
+        <section class="card secrets-admin">
+            <h1>"Secrets"</h1>
+            <p class="muted">
+                "Apps read secrets at run time through app.toml's [[Env]] and [[File]] entries (Secret and SecretKey). \
+                 Values are write-only: once saved, no page and no API answer shows them again, here included."
+            </p>
+            <SecretForm draft existing on_saved=move |_| reload()/>
+            <h2>"Stored secrets"</h2>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading secrets…"</p> }>
+                {move || secrets.get().map(|result| match result {
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No secrets yet. Add one above."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="table secrets-table">
+                            <caption class="visually-hidden">"Secrets"</caption>
+                            <thead><tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Keys"</th>
+                                <th scope="col">"Updated"</th>
+                                <th scope="col">"Read by"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|secret| view! {
+                                    <SecretRow secret on_changed=move |_| reload()
+                                        on_replace=move |(name, keys): (String, Vec<String>)| {
+                                            draft.reset(name, &keys);
+                                            focus_form();
+                                        }/>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Brings the form into view with the first value field focused (after "Replace keys…").
+fn focus_form() {
+    set_timeout(
+        || {
+            if let Some(element) = document().query_selector(".secret-form .secret-value").ok().flatten() {
+                if let Some(input) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element) {
+                    input.scroll_into_view();
+                    let _ = input.focus();
+                }
+            }
+        },
+        std::time::Duration::from_millis(0),
+    );
+}
+
+/// Create, or replace all keys of, a secret.
+#[component]
+fn SecretForm(
+    draft: Draft,
+    #[prop(into)] existing: Signal<Vec<(String, Vec<String>)>>,
+    #[prop(into)] on_saved: Callback<()>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let name = draft.name;
+    let rows = draft.rows;
+    let replacing = move || {
+        let name = name.get();
+        existing.with(|list| list.iter().find(|(n, _)| *n == name.trim()).map(|(n, keys)| (n.clone(), keys.clone())))
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        notice.set(None);
+        let (request, findings) = rows.with_untracked(|rows| request_from(&name.get_untracked(), rows));
+        if !findings.is_empty() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        let replaced = existing.with_untracked(|list| list.iter().any(|(n, _)| *n == request.name));
+        leptos::task::spawn_local(async move {
+            let result = api::put_secret(&request).await;
+            busy.set(false);
+            match result {
+                Ok(summary) => {
+                    let keys = summary.keys.join(", ");
+                    notice.set(Some(if replaced {
+                        format!("Replaced the keys of {}: now {keys}. The values are stored and won't be shown again.", summary.name)
+                    } else {
+                        format!("Saved secret {} with keys {keys}. The values are stored and won't be shown again.", summary.name)
+                    }));
+                    // The values leave the page with the form.
+                    draft.reset(String::new(), &[]);
+                    on_saved.run(());
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    // Findings about the whole key list, or about keys no row has any more.
+    let key_list_messages = move || {
+        error.with(|error| {
+            let Some(error) = error else { return Vec::new() };
+            let keys: Vec<String> = rows.with(|rows| rows.iter().map(|r| r.key.trim().to_owned()).collect());
+            error
+                .findings()
+                .iter()
+                .filter(|f| finding_is_about(f, "keys") && !keys.iter().any(|k| !k.is_empty() && f.path == format!("keys.{k}")))
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <form class="form secret-form" on:submit=submit novalidate aria-labelledby="secret-form-title">
+            <h2 id="secret-form-title">"Add or replace a secret"</h2>
+            {move || error.get().filter(|e| !matches!(e, ApiError::Invalid(_)) || e.findings().is_empty()).map(|failure| view! {
+                <div class="alert alert-error" role="alert"><p>{failure.to_string()}</p></div>
+            })}
+            {move || error.get().filter(|e| !e.findings().is_empty()).map(|_| view! {
+                <div class="alert alert-error" role="alert"><p>"Fix the fields marked below."</p></div>
+            })}
+            <label for="secret-name">"Secret name"</label>
+            <input id="secret-name" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength=NAME_MAX_LEN.to_string()
+                bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="secret-name-hint secret-name-findings"/>
+            <span class="hint" id="secret-name-hint">"Lower-case letters, digits and -, in parts separated by ., e.g. s3-credentials. app.toml names it in Secret."</span>
+            <FieldFindings error path="name" id="secret-name-findings"/>
+            {move || replacing().map(|(n, keys)| view! {
+                <p class="notice replace-note" role="note">
+                    {format!("A secret {n} exists (keys {}). Saving replaces ALL its keys: keys you leave out are removed, and every value must be typed again.", keys.join(", "))}
+                </p>
+            })}
+            <fieldset class="secret-keys">
+                <legend>"Keys and values"</legend>
+                <p class="hint">"Values are hidden as you type and never shown after saving. Saving replaces all keys of the secret with these."</p>
+                <For each=move || rows.get() key=|row| row.id let:row>
+                    <SecretKeyRow id=row.id rows error/>
+                </For>
+                <span class="field-findings" id="secret-keys-findings">
+                    {move || key_list_messages().into_iter().map(|m| view! { <span class="field-error">{m}</span> }).collect_view()}
+                </span>
+                <button type="button" class="button-quiet" on:click=move |_| draft.add_row()>"Add a key"</button>
+            </fieldset>
+            <div class="form-actions">
+                <button type="submit" class="button" disabled=move || busy.get()>
+                    {move || if replacing().is_some() { "Replace all keys" } else { "Save secret" }}
+                </button>
+                <button type="button" class="button-quiet" on:click=move |_| { draft.reset(String::new(), &[]); error.set(None); }>"Clear"</button>
+            </div>
+        </form>
+        {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
+    }
+}
+
+/// One key and its value (a password field). Its findings show under it.
+#[component]
+fn SecretKeyRow(id: u32, rows: RwSignal<Vec<KeyRow>>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let position = move || rows.with(|rows| rows.iter().position(|r| r.id == id).map_or(0, |i| i + 1));
+    let key = move || rows.with(|rows| rows.iter().find(|r| r.id == id).map(|r| r.key.clone()).unwrap_or_default());
+    let value = move || rows.with(|rows| rows.iter().find(|r| r.id == id).map(|r| r.value.clone()).unwrap_or_default());
+    let set = move |change: &dyn Fn(&mut KeyRow)| {
+        rows.update(|rows| {
+            if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
+                change(row);
+            }
+        })
+    };
+    let messages = move || {
+        let path = format!("keys.{}", key().trim());
+        error.with(|error| {
+            error.as_ref().map(|e| e.findings().iter().filter(|f| f.path == path).map(|f| f.message.clone()).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    };
+    let invalid_key = move || (!messages().is_empty()).then_some("true");
+    let key_id = format!("secret-key-{id}");
+    let value_id = format!("secret-value-{id}");
+    let findings_id = format!("secret-key-{id}-findings");
+    view! {
+        <div class="secret-key-row" data-row=id>
+            <label for=key_id.clone() class="visually-hidden">{move || format!("Name of key {}", position())}</label>
+            <input id=key_id.clone() class="secret-key" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
+                maxlength=KEY_MAX_LEN.to_string() placeholder="key, e.g. token"
+                prop:value=key on:input=move |e| { let v = event_target_value(&e); set(&|row| row.key = v.clone()); }
+                aria-invalid=invalid_key aria-describedby=findings_id.clone()/>
+            <label for=value_id.clone() class="visually-hidden">{move || format!("Value of key {}", position())}</label>
+            <input id=value_id.clone() class="secret-value" type="password" autocomplete="new-password" placeholder="value (hidden)"
+                prop:value=value on:input=move |e| { let v = event_target_value(&e); set(&|row| row.value = v.clone()); }/>
+            <button type="button" class="icon-button" aria-label=move || format!("Remove key {}", position())
+                on:click=move |_| rows.update(|rows| rows.retain(|r| r.id != id))>"×"</button>
+            <span class="field-findings" id=findings_id>
+                {move || messages().into_iter().map(|m| view! { <span class="field-error">{m}</span> }).collect_view()}
+            </span>
+        </div>
+    }
+}
+
+/// A time as `2026-11-22 10:00 UTC`.
+pub fn short_time(rfc3339: &str) -> String {
+    let text = rfc3339.replace('T', " ");
+    let text = text.trim_end_matches('Z');
+    // Minutes are enough in a list; the full time is in `datetime`.
+    let cut = text.char_indices().nth(16).map_or(text.len(), |(i, _)| i);
+    format!("{} UTC", &text[..cut])
+}
+
+/// One secret: names only, who reads it, and Replace / Delete.
+#[component]
+fn SecretRow(
+    secret: SecretSummary,
+    #[prop(into)] on_changed: Callback<()>,
+    #[prop(into)] on_replace: Callback<(String, Vec<String>)>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let name = StoredValue::new(secret.name.clone());
+    let keys = StoredValue::new(secret.keys.clone());
+    let delete = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::delete_secret(&name.get_value()).await;
+            busy.set(false);
+            confirming.set(false);
+            match result {
+                Ok(()) => on_changed.run(()),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let readers = secret.used_by.clone();
+    let question = StoredValue::new(if readers.is_empty() {
+        format!("Delete secret {}? Its keys and values are gone for good; no app version reads it now.", secret.name)
+    } else {
+        format!(
+            "Delete secret {}? {} read it, so the server will refuse until those versions are deleted.",
+            secret.name,
+            readers.join(", ")
+        )
+    });
+    view! {
+        <tr data-secret=secret.name.clone()>
+            <th scope="row"><code>{secret.name.clone()}</code></th>
+            <td>
+                <ul class="key-list" aria-label=format!("Keys of {}", secret.name)>
+                    {secret.keys.iter().map(|k| view! { <li><code>{k.clone()}</code></li> }).collect_view()}
+                </ul>
+            </td>
+            <td><time datetime=secret.updated_at.clone() title=age(&secret.updated_at, now_ms())>{short_time(&secret.updated_at)}</time></td>
+            <td>
+                {if readers.is_empty() {
+                    view! { <span class="muted">"No app"</span> }.into_any()
+                } else {
+                    view! {
+                        <ul class="key-list">
+                            {readers.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </td>
+            <td class="actions">
+                <button type="button" class="button-quiet" aria-label=format!("Replace the keys of {}", secret.name)
+                    on:click=move |_| on_replace.run((name.get_value(), keys.get_value()))>"Replace keys…"</button>
+                <button type="button" class="button-quiet danger" aria-label=format!("Delete secret {}", secret.name)
+                    on:click=move |_| { error.set(None); confirming.set(true); }>"Delete"</button>
+            </td>
+        </tr>
+        <Show when=move || confirming.get() || error.read().is_some()>
+            <tr class="row-detail">
+                <td colspan="5">
+                    <ErrorAlert error/>
+                    <Show when=move || confirming.get()>
+                        <div class="confirm" role="alertdialog" aria-label=format!("Confirm deleting secret {}", name.get_value())>
+                            <p>{question.get_value()}</p>
+                            <button type="button" class="button-danger" on:click=delete disabled=move || busy.get()>"Delete secret"</button>
+                            <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        </div>
+                    </Show>
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: u32, key: &str, value: &str) -> KeyRow {
+        KeyRow { id, key: key.into(), value: value.into() }
+    }
+
+    #[test]
+    fn rows_become_the_request_and_blank_rows_are_left_out() {
+        let (request, findings) = request_from(" s3 ", &[row(1, "token", "v"), row(2, " ", "")]);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(request.name, "s3");
+        assert_eq!(request.keys.keys().collect::<Vec<_>>(), ["token"]);
+    }
+
+    #[test]
+    fn a_value_without_a_key_and_twice_written_keys_are_refused() {
+        let (_, findings) = request_from("s3", &[row(1, "", "v"), row(2, "a", "1"), row(3, "a", "2")]);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["keys.missing", "keys.duplicate"]);
+        assert_eq!(findings[1].path, "keys.a");
+        let (_, findings) = request_from("S3", &[]);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["name.invalid", "keys.required"]);
+    }
+
+    #[test]
+    fn times_read_to_the_minute() {
+        assert_eq!(short_time("2026-11-22T10:00:01.123Z"), "2026-11-22 10:00 UTC");
+    }
+}

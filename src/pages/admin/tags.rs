@@ -1,0 +1,414 @@
+//! `/admin/tags`: every tag as the catalog shows it, for everyone signed in. Admins create and
+//! delete tags; holders of a tag's admin roles (anyone signed in when it names none) edit its title,
+//! color and description; only admins change the admin roles. The rules are wavehub-core's, checked
+//! here before anything is sent; the server checks them again and its findings land at the fields.
+
+use crate::api::{self, ApiError};
+use crate::components::layout::RequireSignIn;
+use crate::components::messages::ErrorAlert;
+use crate::components::tags::{chip_color, chip_style, load_tags};
+use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::session::use_session;
+use leptos::prelude::*;
+use wavehub_core::accounts::Role;
+use wavehub_core::apps::percent_encode;
+use wavehub_core::tags::{check_color, NewTag, Tag, TagPatch, DEFAULT_COLOR, DESCRIPTION_MAX_LEN, TITLE_MAX_LEN};
+
+/// The fields a tag form shows, for findings that belong to none of them.
+const FIELDS: &[&str] = &["name", "title", "color", "description", "admin_roles"];
+
+#[component]
+pub fn TagsPage() -> impl IntoView {
+    view! {
+        <RequireSignIn>
+            <TagsAdmin/>
+        </RequireSignIn>
+    }
+}
+
+/// Who may assign a tag, in words.
+pub fn admin_roles_text(roles: &[Role]) -> String {
+    if roles.is_empty() {
+        "Anyone signed in".to_owned()
+    } else {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        format!("{} (and admins)", names.join(", "))
+    }
+}
+
+/// How many app versions, in words.
+fn versions_text(count: u64) -> String {
+    match count {
+        0 => "no app versions".to_owned(),
+        1 => "1 app version".to_owned(),
+        n => format!("{n} app versions"),
+    }
+}
+
+#[component]
+fn TagsAdmin() -> impl IntoView {
+    let session = use_session();
+    let is_admin = Memo::new(move |_| session.me.get().is_some_and(|me| me.is_admin()));
+    // Bumped after every change so the list reloads (and the chips everywhere follow).
+    let version = RwSignal::new(0u32);
+    let tags = LocalResource::new(move || {
+        version.get();
+        load_tags()
+    });
+    let reload = move || version.update(|v| *v += 1);
+    view! {
+        <section class="card tags-admin">
+            <h1>"Tags"</h1>
+            <p class="muted">
+                "Tags label app versions in the catalog, where people filter by them. Admins create and delete tags; \
+                 a tag's admin roles say who may assign it to apps, remove it and edit its title, color and description."
+            </p>
+            <Show when=move || is_admin.get()>
+                <NewTagForm on_created=move |_| reload()/>
+            </Show>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading tags…"</p> }>
+                {move || tags.get().map(|result| match result {
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">{if is_admin.get_untracked() {
+                            "No tags yet. Create the first one above; apps whose app.toml names it get it at once."
+                        } else {
+                            "No tags yet. Admins create them."
+                        }}</p>
+                    }.into_any(),
+                    Ok(list) => {
+                        let admin = is_admin.get_untracked();
+                        let count = match list.len() { 1 => "1 tag".to_owned(), n => format!("{n} tags") };
+                        view! {
+                            <p class="muted">{count}</p>
+                            <table class="table tags-table">
+                                <caption class="visually-hidden">"Tags"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Tag"</th>
+                                    <th scope="col">"Description"</th>
+                                    <th scope="col">"Who may assign"</th>
+                                    <th scope="col" class="num">"Apps"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|tag| view! { <TagRow tag is_admin=admin on_changed=move |_| reload()/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The color picker, its hex text (either one sets the color) and a sample chip.
+#[component]
+fn ColorField(
+    color: RwSignal<String>,
+    /// The hex text field's id; the picker is `{id}-picker`.
+    #[prop(into)]
+    id: String,
+    error: RwSignal<Option<ApiError>>,
+    /// What the sample chip says.
+    #[prop(into)]
+    sample: Signal<String>,
+) -> impl IntoView {
+    let findings_id = format!("{id}-findings");
+    // A color input only holds valid lowercase colors; while the text is half typed it shows the
+    // default.
+    let picker_value = move || color.with(|c| if check_color(c).is_empty() { c.to_lowercase() } else { DEFAULT_COLOR.to_owned() });
+    view! {
+        <label for=id.clone()>"Color"</label>
+        <div class="color-field">
+            <input type="color" id=format!("{id}-picker") aria-label="Pick a color" prop:value=picker_value
+                on:input=move |e| color.set(event_target_value(&e))/>
+            <input id=id.clone() type="text" class="hex" spellcheck="false" autocomplete="off" placeholder=DEFAULT_COLOR
+                prop:value=move || color.get() on:input=move |e| color.set(event_target_value(&e))
+                aria-invalid=invalid_attr(error, "color") aria-describedby=findings_id.clone()/>
+            <ul class="chips" aria-hidden="true">
+                <li class="chip tag-chip tag-sample" style=move || color.with(|c| chip_style(&chip_color(Some(c))))>
+                    {move || { let s = sample.get(); if s.trim().is_empty() { "Sample".to_owned() } else { s } }}
+                </li>
+            </ul>
+        </div>
+        <span class="hint">"`#` and six hex digits, e.g. #1f77b4. The text on chips turns black or white, whichever reads better."</span>
+        <FieldFindings error path="color" id=findings_id/>
+    }
+}
+
+/// Checkboxes for a tag's admin roles, with what none means.
+#[component]
+fn AdminRolesField(roles: RwSignal<Vec<Role>>, #[prop(into)] id: String, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let findings_id = format!("{id}-findings");
+    view! {
+        <fieldset class="roles" aria-describedby=findings_id.clone()>
+            <legend>"Admin roles: who may assign it"</legend>
+            {Role::ALL.into_iter().map(|role| view! {
+                <label class="checkbox">
+                    <input type="checkbox" value=role.as_str()
+                        prop:checked=move || roles.read().contains(&role)
+                        on:change=move |event| {
+                            let checked = event_target_checked(&event);
+                            roles.update(|list| {
+                                list.retain(|r| *r != role);
+                                if checked { list.push(role); list.sort(); }
+                            });
+                        }/>
+                    {role.as_str()}
+                </label>
+            }).collect_view()}
+        </fieldset>
+        <span class="hint">{move || if roles.read().is_empty() {
+            "None checked: anyone signed in may assign it, remove it and edit it. Admins always may.".to_owned()
+        } else {
+            format!("Users with the role {} may assign it, remove it and edit it; admins always may.",
+                roles.read().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "))
+        }}</span>
+        <FieldFindings error path="admin_roles" id=findings_id/>
+    }
+}
+
+/// `Some(text)` for a field left filled, `None` for a blank one.
+fn filled(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The admins' create form; every rule is checked here first, the server's findings land at the
+/// same fields.
+#[component]
+pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let color = RwSignal::new(DEFAULT_COLOR.to_owned());
+    let description = RwSignal::new(String::new());
+    let roles = RwSignal::new(Vec::<Role>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        notice.set(None);
+        let request = NewTag {
+            name: name.get_untracked().trim().to_owned(),
+            title: filled(&title.get_untracked()),
+            color: Some(color.get_untracked().trim().to_owned()),
+            description: filled(&description.get_untracked()),
+            admin_roles: roles.get_untracked(),
+        };
+        let findings = request.check();
+        if !findings.is_empty() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::create_tag(&request).await;
+            busy.set(false);
+            match result {
+                Ok(tag) => {
+                    notice.set(Some(format!("Created tag {} ({}).", tag.name, admin_roles_text(&tag.admin_roles).to_lowercase())));
+                    name.set(String::new());
+                    title.set(String::new());
+                    description.set(String::new());
+                    roles.set(Vec::new());
+                    color.set(DEFAULT_COLOR.to_owned());
+                    on_created.run(());
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let sample = Signal::derive(move || {
+        let t = title.get();
+        if t.trim().is_empty() { name.get() } else { t }
+    });
+    view! {
+        <details class="tag-create" open>
+            <summary>"Create a tag"</summary>
+            <form class="form tag-form" on:submit=submit novalidate>
+                <FormAlert error fields=FIELDS/>
+                <label for="new-tag-name">"Name"</label>
+                <input id="new-tag-name" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="63"
+                    bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="new-tag-name-findings"/>
+                <span class="hint">"As app.toml's Tags write it: letters, digits, _ and -, e.g. FORECASTING. It can't change later."</span>
+                <FieldFindings error path="name" id="new-tag-name-findings"/>
+                <label for="new-tag-title">"Title (optional)"</label>
+                <input id="new-tag-title" type="text" autocomplete="off" maxlength=TITLE_MAX_LEN.to_string() bind:value=title
+                    aria-invalid=invalid_attr(error, "title") aria-describedby="new-tag-title-findings"/>
+                <span class="hint">"What chips show; the name when left empty."</span>
+                <FieldFindings error path="title" id="new-tag-title-findings"/>
+                <ColorField color id="new-tag-color" error sample/>
+                <label for="new-tag-description">"Description (optional)"</label>
+                <textarea id="new-tag-description" rows="2" maxlength=DESCRIPTION_MAX_LEN.to_string()
+                    prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))
+                    aria-invalid=invalid_attr(error, "description") aria-describedby="new-tag-description-findings"></textarea>
+                <FieldFindings error path="description" id="new-tag-description-findings"/>
+                <AdminRolesField roles id="new-tag-roles" error/>
+                <div class="form-actions">
+                    <button type="submit" class="button" disabled=move || busy.get()>"Create tag"</button>
+                </div>
+            </form>
+            {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
+        </details>
+    }
+}
+
+/// One tag: its chip, what it means, who may assign it, how many versions carry it; Edit for those
+/// who may, Delete (confirmed) for admins.
+#[component]
+fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let name = StoredValue::new(tag.name.clone());
+    let for_edit = StoredValue::new(tag.clone());
+    let count = tag.apps_count;
+    let delete = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::delete_tag(&name.get_value()).await;
+            busy.set(false);
+            match result {
+                Ok(()) => on_changed.run(()),
+                Err(failure) => {
+                    confirming.set(false);
+                    error.set(Some(failure));
+                }
+            }
+        });
+    };
+    let question = StoredValue::new(format!(
+        "Delete tag {}? Its assignments on {} are removed, and the catalog no longer filters by it. This can't be undone.",
+        tag.name,
+        versions_text(count)
+    ));
+    let catalog_href = format!("/?tag={}", percent_encode(&tag.name));
+    let style = chip_style(&tag.color);
+    view! {
+        <tr data-tag=tag.name.clone()>
+            <th scope="row">
+                <ul class="chips"><li class="chip tag-chip" style=style>{tag.title.clone()}</li></ul>
+                <code class="tag-name">{tag.name.clone()}</code>
+            </th>
+            <td>{if tag.description.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { tag.description.clone().into_any() }}</td>
+            <td>{admin_roles_text(&tag.admin_roles)}</td>
+            <td class="num">
+                <a href=catalog_href title=format!("Show the catalog filtered by {}", tag.name)>{count}</a>
+            </td>
+            <td class="actions">
+                {tag.can_assign.then(|| view! {
+                    <button type="button" class="button-quiet" aria-expanded=move || editing.get().to_string()
+                        aria-label=format!("Edit tag {}", tag.name)
+                        on:click=move |_| { editing.update(|e| *e = !*e); confirming.set(false); }>"Edit"</button>
+                })}
+                {is_admin.then(|| view! {
+                    <button type="button" class="button-quiet danger" aria-label=format!("Delete tag {}", tag.name)
+                        on:click=move |_| { confirming.set(true); editing.set(false); }>"Delete"</button>
+                })}
+            </td>
+        </tr>
+        <Show when=move || editing.get() || confirming.get() || error.read().is_some()>
+            <tr class="row-detail">
+                <td colspan="5">
+                    <Show when=move || !editing.get()>
+                        <ErrorAlert error/>
+                    </Show>
+                    <Show when=move || confirming.get()>
+                        <div class="confirm" role="alertdialog" aria-label=format!("Confirm deleting tag {}", name.get_value())>
+                            <p>{question.get_value()}</p>
+                            <button type="button" class="button-danger" on:click=delete disabled=move || busy.get()>"Delete tag"</button>
+                            <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        </div>
+                    </Show>
+                    <Show when=move || editing.get()>
+                        <EditTagForm tag=for_edit.get_value() is_admin on_saved=move |_| { editing.set(false); on_changed.run(()); }/>
+                    </Show>
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+/// Title, color, description, and for admins the admin roles. Only what changed is sent.
+#[component]
+fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -> impl IntoView {
+    let original = StoredValue::new(tag.clone());
+    let title = RwSignal::new(tag.title.clone());
+    let color = RwSignal::new(tag.color.clone());
+    let description = RwSignal::new(tag.description.clone());
+    let roles = RwSignal::new(tag.admin_roles.clone());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let prefix = format!("edit-{}", tag.name);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let old = original.get_value();
+        let changed = |new: String, old: &str| (new != old).then_some(new);
+        let patch = TagPatch {
+            title: changed(title.get_untracked().trim().to_owned(), &old.title),
+            color: changed(color.get_untracked().trim().to_owned(), &old.color),
+            description: changed(description.get_untracked().trim().to_owned(), &old.description),
+            admin_roles: Some(roles.get_untracked()).filter(|r| is_admin && *r != old.admin_roles),
+        };
+        let findings = patch.check();
+        if !findings.is_empty() {
+            error.set(Some(invalid(findings)));
+            return;
+        }
+        if patch == TagPatch::default() {
+            on_saved.run(());
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::update_tag(&old.name, &patch).await;
+            busy.set(false);
+            match result {
+                Ok(_) => on_saved.run(()),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let title_id = format!("{prefix}-title");
+    let description_id = format!("{prefix}-description");
+    view! {
+        <form class="form tag-form inline" on:submit=submit novalidate aria-label=format!("Edit tag {}", tag.name)>
+            <FormAlert error fields=FIELDS/>
+            <label for=title_id.clone()>"Title"</label>
+            <input id=title_id.clone() type="text" autocomplete="off" maxlength=TITLE_MAX_LEN.to_string() bind:value=title
+                aria-invalid=invalid_attr(error, "title") aria-describedby=format!("{title_id}-findings")/>
+            <FieldFindings error path="title" id=format!("{title_id}-findings")/>
+            <ColorField color id=format!("{prefix}-color") error sample=title/>
+            <label for=description_id.clone()>"Description"</label>
+            <textarea id=description_id.clone() rows="2" maxlength=DESCRIPTION_MAX_LEN.to_string()
+                prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))
+                aria-invalid=invalid_attr(error, "description") aria-describedby=format!("{description_id}-findings")></textarea>
+            <FieldFindings error path="description" id=format!("{description_id}-findings")/>
+            {if is_admin {
+                view! { <AdminRolesField roles id=format!("{prefix}-roles") error/> }.into_any()
+            } else {
+                view! { <p class="hint">{format!("Who may assign it: {}. Only admins change that.", admin_roles_text(&tag.admin_roles))}</p> }.into_any()
+            }}
+            <div class="form-actions">
+                <button type="submit" class="button" disabled=move || busy.get()>"Save"</button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_as_words() {
+        assert_eq!(admin_roles_text(&[]), "Anyone signed in");
+        assert_eq!(admin_roles_text(&[Role::Author, Role::User]), "author, user (and admins)");
+        assert_eq!(versions_text(1), "1 app version");
+        assert_eq!(versions_text(3), "3 app versions");
+    }
+}
