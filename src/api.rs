@@ -226,7 +226,9 @@ pub async fn remove_member(ws: &str, username: &str) -> Result<(), ApiError> {
 /// `GET /workspaces/{ws}/runtime-images?...`: a page of the workspace's images (the platform's
 /// included).
 pub async fn list_runtime_images(ws: &str, query: &RuntimeImageQuery) -> Result<Page<RuntimeImage>, ApiError> {
-    get(&format!("{}/runtime-images?{}", workspace_path(ws), query.to_query_string())).await
+    let query = query.to_query_string();
+    let separator = if query.is_empty() { "" } else { "?" };
+    get(&format!("{}/runtime-images{separator}{query}", workspace_path(ws))).await
 }
 
 /// `POST /workspaces/{ws}/runtime-images`.
