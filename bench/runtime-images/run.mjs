@@ -10,8 +10,8 @@
 // - first-row: performance.now() when the first `table.images-table tbody tr` enters the DOM (a
 //   MutationObserver installed before any page script runs; performance.now() counts from the
 //   navigation's start);
-// - workspaces-end: when the page's GET /api/v1/workspaces (the workspace picker, which the list
-//   waits for) got its last byte, from Resource Timing;
+// - workspaces-end: when the page's GET /api/v1/workspaces (the workspace picker, loaded alongside
+//   the list) got its last byte, from Resource Timing;
 // - api-start, api-duration: the page's own GET /api/v1/workspaces/WS/runtime-images request (when
 //   the app sent it, and how long it took from start to the last byte);
 // - after-api: first-row minus the list request's responseEnd (decoding the answer and rendering);

@@ -74,8 +74,8 @@ static KIND: ReportKind = ReportKind {
     page_scope: "`/admin/runtime-images?ws=bench`, signed in",
     page_measures: &[
         ("first-row", "first table.images-table tbody tr in the DOM, from navigation start"),
-        ("workspaces-end", "  GET /api/v1/workspaces answered (the list waits for it)"),
-        ("api-start", "  the page sends GET .../runtime-images (after wasm start, /me, /workspaces)"),
+        ("workspaces-end", "  GET /api/v1/workspaces answered (the workspace picker, loaded alongside)"),
+        ("api-start", "  the page sends GET .../runtime-images (after wasm start and GET /me)"),
         ("api-duration", "  that request, start to last byte (Resource Timing)"),
         ("after-api", "  last byte to first row (decode and render 50 rows)"),
         ("raw-fetch", "raw fetch() of the same URL from the page (peer)"),
