@@ -173,10 +173,16 @@ pub async fn list(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery) 
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(|name| format!("%{}%", escape_like(&name.to_lowercase())));
-    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
+    // Rows of one workspace (or of all), with the filters.
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>, workspaces: &[&str]| {
         builder.push(" FROM runtime_images WHERE 1 = 1");
-        if let Scope::Workspace(access) = &scope {
-            builder.push(" AND workspace_id IN (").push_bind(access.workspace.clone()).push(", ").push_bind(PLATFORM_WORKSPACE).push(")");
+        if !workspaces.is_empty() {
+            builder.push(" AND workspace_id IN (");
+            let mut list = builder.separated(", ");
+            for workspace in workspaces {
+                list.push_bind(workspace.to_string());
+            }
+            builder.push(")");
         }
         if let Some(state) = query.state {
             builder.push(" AND state = ").push_bind(state.as_str());
@@ -192,21 +198,45 @@ pub async fn list(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery) 
                 .push(" ESCAPE '\\')");
         }
     };
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-
-    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS}"));
-    filter(&mut select);
-    select.push(match query.sort {
+    // Each order has an index per workspace (migration 0005), so a page reads only its rows.
+    let order = match query.sort {
         ImageSort::Name => " ORDER BY name_key, uid",
         ImageSort::NameDesc => " ORDER BY name_key DESC, uid DESC",
         ImageSort::Newest => " ORDER BY created_time DESC, uid",
         ImageSort::Oldest => " ORDER BY created_time, uid",
         ImageSort::RecentlyUpdated => " ORDER BY updated_time DESC, uid",
         ImageSort::State => " ORDER BY state_rank DESC, name_key, uid",
-    });
-    select.push(" LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+    };
+    let workspaces: Vec<&str> = match &scope {
+        Scope::Workspace(access) => vec![access.workspace.as_str(), PLATFORM_WORKSPACE],
+        Scope::All => Vec::new(),
+    };
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    filter(&mut count, &workspaces);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let (limit, offset) = (i64::from(paging.page_size), paging.offset() as i64);
+    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS}"));
+    if workspaces.len() < 2 {
+        filter(&mut select, &workspaces);
+        select.push(order);
+    } else {
+        // A workspace's page merges two ordered index scans (its own images, the platform's), each
+        // cut at the page's end, instead of sorting every row of both: `IN` over two workspaces
+        // would make SQLite read and sort all of them for every page.
+        select.push(" FROM (");
+        for (i, workspace) in workspaces.iter().enumerate() {
+            if i > 0 {
+                select.push(" UNION ALL ");
+            }
+            // Every column: the outer ORDER BY reads name_key and state_rank too.
+            select.push("SELECT * FROM (SELECT *");
+            filter(&mut select, &[workspace]);
+            select.push(order).push(" LIMIT ").push_bind(limit + offset).push(")");
+        }
+        select.push(")").push(order);
+    }
+    select.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
     let rows: Vec<ImageRow> = select.build_query_as().fetch_all(db).await?;
     let items = rows
         .into_iter()
