@@ -243,10 +243,10 @@ describe('tags, secrets and the audit log', () => {
     await table.locator('tr[data-action="import"]').filter({ hasText: READER }).waitFor();
     await screenshot(admin, 'audit-by-alice');
     // A click on an action narrows further; the resource links to the app's page.
-    await assign.getByRole('link', { name: 'assign' }).click();
+    await assign.getByRole('link', { name: 'assign', exact: true }).click();
     await admin.waitForURL(/actor=alice&action=assign/);
     await admin.getByTestId('audit-count').filter({ hasText: /^1 change by alice, with action assign$/ }).waitFor();
-    await table.getByRole('link', { name: `apps/${appId}/tags/${TAG}` }).click();
+    await table.getByRole('link', { name: `apps/${appId}/tags/${TAG}`, exact: true }).click();
     await admin.waitForURL(new RegExp(`/apps/${appId}$`));
     await admin.getByRole('heading', { level: 1 }).waitFor();
 

@@ -132,7 +132,7 @@ fn ColorField(
                 </li>
             </ul>
         </div>
-        <span class="hint">"`#` and six hex digits, e.g. #1f77b4. The text on chips turns black or white, whichever reads better."</span>
+        <span class="hint">"# and six hex digits, e.g. #1f77b4. The text on chips turns black or white, whichever reads better."</span>
         <FieldFindings error path="color" id=findings_id/>
     }
 }
@@ -208,7 +208,7 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(tag) => {
-                    notice.set(Some(format!("Created tag {} ({}).", tag.name, admin_roles_text(&tag.admin_roles).to_lowercase())));
+                    notice.set(Some(format!("Created tag {}. Who may assign it: {}.", tag.name, admin_roles_text(&tag.admin_roles).to_lowercase())));
                     name.set(String::new());
                     title.set(String::new());
                     description.set(String::new());
