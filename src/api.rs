@@ -308,38 +308,6 @@ pub async fn change_runtime_state(ws: &str, uid: &str, action: StateAction, chan
     send(Request::post(&url(&path)), change).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn problem_bodies_become_typed_errors() {
-        let body = r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Wrong username or password."}"#;
-        let error = ApiError::from_response(401, body);
-        assert!(matches!(error, ApiError::Unauthorized(_)));
-        assert_eq!(error.to_string(), "Wrong username or password.");
-    }
-
-    #[test]
-    fn validation_errors_keep_their_findings() {
-        let body = r#"{"title":"Unprocessable Content","status":422,"detail":"2 problems","errors":[
-            {"code":"username.invalid","message":"Use lowercase","path":"username","severity":"error"},
-            {"code":"password.too_short","message":"Longer","path":"password","severity":"error"}]}"#;
-        let error = ApiError::from_response(422, body);
-        assert_eq!(error.findings().len(), 2);
-        assert_eq!(error.findings()[1].path, "password");
-    }
-
-    #[test]
-    fn non_problem_bodies_still_read_as_sentences() {
-        let error = ApiError::from_response(502, "<html>Bad gateway</html>");
-        assert!(matches!(error, ApiError::Server(_)));
-        assert_eq!(error.to_string(), "The server answered 502 Error.");
-        let error = ApiError::from_response(404, "");
-        assert_eq!(error.to_string(), "The server answered 404 Not Found.");
-    }
-}
-
 // ---- Instances (API.md, "App store") --------------------------------------------------------
 
 /// `POST /apps/{id}/instances`: starts one; it comes back `starting`.
@@ -437,4 +405,36 @@ pub async fn delete_secret(name: &str) -> Result<(), ApiError> {
 /// `GET /audit?...` (admins): newest first.
 pub async fn audit_log(query: &AuditQuery) -> Result<Page<AuditEntry>, ApiError> {
     get(&format!("/audit?{}", query.to_query_string())).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_bodies_become_typed_errors() {
+        let body = r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Wrong username or password."}"#;
+        let error = ApiError::from_response(401, body);
+        assert!(matches!(error, ApiError::Unauthorized(_)));
+        assert_eq!(error.to_string(), "Wrong username or password.");
+    }
+
+    #[test]
+    fn validation_errors_keep_their_findings() {
+        let body = r#"{"title":"Unprocessable Content","status":422,"detail":"2 problems","errors":[
+            {"code":"username.invalid","message":"Use lowercase","path":"username","severity":"error"},
+            {"code":"password.too_short","message":"Longer","path":"password","severity":"error"}]}"#;
+        let error = ApiError::from_response(422, body);
+        assert_eq!(error.findings().len(), 2);
+        assert_eq!(error.findings()[1].path, "password");
+    }
+
+    #[test]
+    fn non_problem_bodies_still_read_as_sentences() {
+        let error = ApiError::from_response(502, "<html>Bad gateway</html>");
+        assert!(matches!(error, ApiError::Server(_)));
+        assert_eq!(error.to_string(), "The server answered 502 Error.");
+        let error = ApiError::from_response(404, "");
+        assert_eq!(error.to_string(), "The server answered 404 Not Found.");
+    }
 }

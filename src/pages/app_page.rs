@@ -135,7 +135,7 @@ fn LaunchPanel(app: AppDetail) -> impl IntoView {
         });
     };
     view! {
-        <section class="launch" aria-label="Launch this version">
+        <section class="launch" aria-label="Run this app">
             <h2>"Run it"</h2>
             <ErrorAlert error=error/>
             <div class="actions">

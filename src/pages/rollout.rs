@@ -38,8 +38,17 @@ pub fn candidate(versions: &[AppVersion]) -> Option<&AppVersion> {
     }
 }
 
+/// What the steps remember across reloads of the version list (each change reloads it, which
+/// draws the steps again).
+#[derive(Clone, Copy)]
+struct Progress {
+    import_message: RwSignal<Option<String>>,
+    test_instance: RwSignal<Option<Instance>>,
+}
+
 #[component]
 fn RolloutView() -> impl IntoView {
+    let progress = Progress { import_message: RwSignal::new(None), test_instance: RwSignal::new(None) };
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let versions = LocalResource::new(move || {
@@ -56,7 +65,7 @@ fn RolloutView() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the versions…"</p> }>
                 {move || versions.get().map(|result| match result {
-                    Ok(list) => view! { <Rollout name=name.get_untracked() versions=list refresh/> }.into_any(),
+                    Ok(list) => view! { <Rollout name=name.get_untracked() versions=list refresh progress/> }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                 })}
             </Transition>
@@ -65,7 +74,7 @@ fn RolloutView() -> impl IntoView {
 }
 
 #[component]
-fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
+fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progress: Progress) -> impl IntoView {
     let shown = catalog_version(&versions).cloned();
     let next = candidate(&versions).cloned();
     let older_shared: Vec<AppVersion> = match &next {
@@ -96,8 +105,8 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>) -> im
             </tbody>
         </table>
         <ol class="rollout-steps">
-            <li><ImportStep name=name.clone() refresh/></li>
-            <li><TestStep candidate=next.clone()/></li>
+            <li><ImportStep name=name.clone() refresh message=progress.import_message/></li>
+            <li><TestStep candidate=next.clone() instance=progress.test_instance/></li>
             <li><PromoteStep candidate=next.clone() shown=shown.clone() refresh/></li>
             <li><RetireStep older=older_shared refresh/></li>
         </ol>
@@ -106,9 +115,8 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>) -> im
 
 /// Step 1: a `.wave` of this name, checked here with the server's rules, imported PRIVATE.
 #[component]
-fn ImportStep(name: String, refresh: Callback<()>) -> impl IntoView {
+fn ImportStep(name: String, refresh: Callback<()>, message: RwSignal<Option<String>>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
-    let message = RwSignal::new(None::<String>);
     let progress = RwSignal::new(None::<f64>);
     let expected = name.clone();
     let on_file = move |event: leptos::ev::Event| {
@@ -177,7 +185,7 @@ fn ImportStep(name: String, refresh: Callback<()>) -> impl IntoView {
 
 /// Step 2: a PRIVATE instance of the candidate, its status and its log.
 #[component]
-fn TestStep(candidate: Option<AppVersion>) -> impl IntoView {
+fn TestStep(candidate: Option<AppVersion>, instance: RwSignal<Option<Instance>>) -> impl IntoView {
     let Some(candidate) = candidate else {
         return view! {
             <h3>"Test it privately"</h3>
@@ -185,7 +193,6 @@ fn TestStep(candidate: Option<AppVersion>) -> impl IntoView {
         }
         .into_any();
     };
-    let instance = RwSignal::new(None::<Instance>);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let id = candidate.id;

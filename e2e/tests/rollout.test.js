@@ -1,0 +1,146 @@
+// Rolling out a new version over a live old one, through the real pages, server and runner: a user
+// runs v1; the author imports v2 PRIVATE on the rollout page, tests it in a private instance,
+// promotes it and retires v1. The catalog switches to v2 only after the promotion, and the user's
+// v1 instance keeps running and answering the whole time. The instance's log shows in the page.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { screenshot, signIn, useServerAndBrowser } from './harness.js';
+
+const DEMO_PASSWORD = 'wavehub-demo';
+const NAME = 'ai.wavehub.e2e.rollout';
+
+const APP_PY = `import http.server, os
+VERSION = os.environ["H2O_CLOUD_APP_VERSION"]
+print("rollout app", VERSION, "listening", flush=True)
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"rollout app version {VERSION}".encode()
+        self.send_response(200); self.send_header("Content-Type", "text/plain"); self.end_headers(); self.wfile.write(body)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+`;
+
+/** Packs a .wave of `version` with the real CLI (`wavehub bundle`) and returns its path. */
+function bundle(root, version) {
+  const dir = join(root, `v${version}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'app.toml'), `[App]\nName = "${NAME}"\nVersion = "${version}"\nTitle = "Rollout Demo"\nDescription = "Says its version."\n\n[Runtime]\nModule = "app"\n`);
+  writeFileSync(join(dir, 'app.py'), APP_PY);
+  const out = join(root, `${NAME}.${version}.wave`);
+  execFileSync(process.env.WAVEHUB_BIN, ['bundle', dir, '-o', out]);
+  return out;
+}
+
+/** What the instance at `address` answers (from the test, not the page). */
+async function answer(address) {
+  const response = await fetch(address);
+  return response.text();
+}
+
+/** The version the catalog shows for the app, as `viewer` sees it through the API. */
+async function catalogVersion(viewer) {
+  return viewer.evaluate(async (name) => {
+    const page = await (await fetch(`/api/v1/apps?latest=true&visibility=ALL_USERS&name=${name}`)).json();
+    return page.items.map((a) => a.version).join(',');
+  }, NAME);
+}
+
+describe('rolling out a new version', () => {
+  const live = useServerAndBrowser({ extraArgs: ['--demo'] });
+  const root = mkdtempSync(join(tmpdir(), 'wavehub-e2e-rollout-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('v2 is imported, tested, promoted over a running v1 instance that keeps running', async () => {
+    const { url } = live.server;
+    const v1 = bundle(root, '1.0.0');
+    const v2 = bundle(root, '2.0.0');
+
+    // alice publishes v1 for everyone (through the API, as the CLI would).
+    const author = await (await live.browser.newContext()).newPage();
+    await signIn(author, url, 'alice', DEMO_PASSWORD);
+    await author.getByTestId('account').waitFor();
+    const v1Id = await author.evaluate(async (bytes) => {
+      const response = await fetch('/api/v1/apps?visibility=ALL_USERS', { method: 'POST', body: new Uint8Array(bytes) });
+      return (await response.json()).id;
+    }, [...readFileSync(v1)]);
+    assert.ok(v1Id > 0);
+
+    // bob launches v1 from its page and follows its log on My instances.
+    const user = await (await live.browser.newContext()).newPage();
+    await signIn(user, url, 'bob', DEMO_PASSWORD);
+    await user.getByTestId('account').waitFor();
+    await user.goto(`${url}/apps/${v1Id}`);
+    await user.getByRole('button', { name: 'Launch an instance' }).click();
+    await user.waitForURL(/\/instances\?focus=\d+/);
+    const bobsRow = user.locator('tr[data-status="running"]').filter({ hasText: 'Rollout Demo' });
+    await bobsRow.waitFor({ timeout: 60_000 });
+    const v1Address = await bobsRow.getByRole('link', { name: 'Open' }).getAttribute('href');
+    assert.equal(await answer(v1Address), 'rollout app version 1.0.0');
+    await user.locator('pre.log').filter({ hasText: 'rollout app 1.0.0 listening' }).waitFor();
+    await user.locator('pre.log').filter({ hasText: '[wavehub] running: answering at' }).waitFor();
+    await screenshot(user, 'instances-v1-running-with-log');
+
+    // alice opens the rollout page: v1 is in the catalog with one running instance.
+    await author.goto(`${url}/apps/by-name/${NAME}/rollout`);
+    const versions = author.locator('table.rollout-versions');
+    const v1Row = versions.locator('tr[data-version="1.0.0"]');
+    await v1Row.waitFor();
+    assert.match(await v1Row.innerText(), /in the catalog/);
+    assert.match(await v1Row.innerText(), /ALL_USERS\s+1\s/);
+
+    // Step 1: import v2 right there; it is PRIVATE, so the catalog still shows v1.
+    await author.locator('input[type=file]').setInputFiles(v2);
+    await author.getByRole('status').filter({ hasText: 'Imported 2.0.0 as PRIVATE' }).waitFor({ timeout: 30_000 })
+      .catch(async (error) => { await screenshot(author, 'rollout-import-failed'); throw new Error(`${error.message}\n${await author.locator('.rollout-steps').innerText()}`); });
+    const v2Row = versions.locator('tr[data-version="2.0.0"]');
+    await v2Row.waitFor();
+    assert.match(await v2Row.innerText(), /PRIVATE/);
+    assert.equal(await catalogVersion(user), '1.0.0');
+
+    // Step 2: a private test instance of v2 answers with v2.
+    await author.getByRole('button', { name: 'Launch a private test instance of 2.0.0' }).click();
+    const test = author.locator('.test-instance[data-status="running"]');
+    await test.waitFor({ timeout: 60_000 });
+    const v2Address = await test.getByRole('link', { name: 'open it' }).getAttribute('href');
+    assert.equal(await answer(v2Address), 'rollout app version 2.0.0');
+    await screenshot(author, 'rollout-v2-tested');
+
+    // Step 3: promote, after reading what it does to users and to v1's running instance.
+    await author.getByRole('button', { name: 'Promote 2.0.0…' }).click();
+    const confirm = author.getByRole('alertdialog', { name: 'Confirm the change' });
+    assert.match(await confirm.innerText(), /catalog will show 2\.0\.0 instead of 1\.0\.0/);
+    assert.match(await confirm.innerText(), /1 running instance\(s\) of 1\.0\.0 keep running untouched/);
+    await confirm.getByRole('button', { name: 'Yes, make it ALL_USERS' }).click();
+    await versions.locator('tr[data-version="2.0.0"]').filter({ hasText: 'in the catalog' }).waitFor();
+    assert.equal(await catalogVersion(user), '2.0.0');
+    // The user's catalog page shows v2 now.
+    await user.goto(`${url}/?q=rollout`);
+    await user.getByRole('list', { name: 'Apps' }).locator(`article[data-app-name="${NAME}"]`).filter({ hasText: 'v2.0.0' }).waitFor();
+
+    // Step 4: retire v1 (PRIVATE). bob's v1 instance is untouched: still running, still answering.
+    await author.getByRole('button', { name: 'Make 1.0.0 private…' }).click();
+    await author.getByRole('alertdialog', { name: 'Confirm the change' }).getByRole('button', { name: 'Yes, make it PRIVATE' }).click();
+    await versions.locator('tr[data-version="1.0.0"]').filter({ hasText: 'PRIVATE' }).waitFor();
+    await screenshot(author, 'rollout-done');
+    await user.goto(`${url}/instances`);
+    await user.locator('tr[data-status="running"]').filter({ hasText: 'v1.0.0' }).waitFor();
+    assert.equal(await answer(v1Address), 'rollout app version 1.0.0');
+    await screenshot(user, 'instances-v1-still-running');
+
+    // v1 can't be deleted while bob's instance runs; the page says why.
+    await author.goto(`${url}/apps/${v1Id}`);
+    await author.getByRole('button', { name: 'Delete…' }).click();
+    await author.getByRole('button', { name: 'Delete this version' }).click();
+    await author.getByRole('alert').filter({ hasText: '1 running instance' }).waitFor();
+
+    // bob terminates it; the log says it stopped, and the address stops answering.
+    await user.getByRole('button', { name: 'Terminate…' }).first().click();
+    await user.getByRole('button', { name: 'Terminate the instance' }).click();
+    await user.locator('tr[data-status="terminated"]').first().waitFor();
+    await assert.rejects(answer(v1Address));
+  });
+});
