@@ -189,6 +189,22 @@ impl PageRequest {
         findings
     }
 
+    /// From a query's optional `page` and `page_size` (query structs carry them as plain fields:
+    /// query strings hold numbers as text, which serde's `flatten` cannot read).
+    pub fn from_parts(page: Option<u32>, page_size: Option<u32>) -> Self {
+        PageRequest { page: page.unwrap_or(1), page_size: page_size.unwrap_or(Self::DEFAULT_SIZE) }
+    }
+
+    /// Adds `page=` and `page_size=` to query-string pairs, each only when it is not the default.
+    pub fn push_pairs(&self, pairs: &mut Vec<String>) {
+        if self.page != 1 {
+            pairs.push(format!("page={}", self.page));
+        }
+        if self.page_size != Self::DEFAULT_SIZE {
+            pairs.push(format!("page_size={}", self.page_size));
+        }
+    }
+
     /// SQL `OFFSET` for this page (call after [`PageRequest::check`]).
     pub fn offset(&self) -> u64 {
         u64::from(self.page.saturating_sub(1)) * u64::from(self.page_size)

@@ -36,7 +36,7 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     pub fn paging(&self) -> PageRequest {
-        PageRequest { page: self.page.unwrap_or(1), page_size: self.page_size.unwrap_or(PageRequest::DEFAULT_SIZE) }
+        PageRequest::from_parts(self.page, self.page_size)
     }
 
     pub fn to_query_string(&self) -> String {
@@ -46,13 +46,7 @@ impl AuditQuery {
                 pairs.push(format!("{key}={}", crate::apps::percent_encode(value)));
             }
         }
-        let paging = self.paging();
-        if paging.page != 1 {
-            pairs.push(format!("page={}", paging.page));
-        }
-        if paging.page_size != PageRequest::DEFAULT_SIZE {
-            pairs.push(format!("page_size={}", paging.page_size));
-        }
+        self.paging().push_pairs(&mut pairs);
         pairs.join("&")
     }
 }

@@ -104,7 +104,7 @@ pub struct InstanceQuery {
 
 impl InstanceQuery {
     pub fn paging(&self) -> PageRequest {
-        PageRequest { page: self.page.unwrap_or(1), page_size: self.page_size.unwrap_or(PageRequest::DEFAULT_SIZE) }
+        PageRequest::from_parts(self.page, self.page_size)
     }
 
     pub fn check(&self) -> Vec<Finding> {
@@ -126,13 +126,7 @@ impl InstanceQuery {
         if let Some(status) = self.status {
             pairs.push(format!("status={status}"));
         }
-        let paging = self.paging();
-        if paging.page != 1 {
-            pairs.push(format!("page={}", paging.page));
-        }
-        if paging.page_size != PageRequest::DEFAULT_SIZE {
-            pairs.push(format!("page_size={}", paging.page_size));
-        }
+        self.paging().push_pairs(&mut pairs);
         pairs.join("&")
     }
 }

@@ -766,8 +766,11 @@ pub async fn list_runtimes(db: &SqlitePool, access: &Access, image: Option<&str>
 async fn load_runtime(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> ApiResult<Runtime> {
     let sql = format!("{RUNTIME_SELECT} WHERE r.workspace_id = ? AND r.uid = ?");
     let row: Option<RuntimeRow> = sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_optional(conn).await?;
-    row.map(RuntimeRow::into_api)
-        .ok_or_else(|| ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{workspace}`.")))
+    row.map(RuntimeRow::into_api).ok_or_else(|| runtime_not_found(workspace, uid))
+}
+
+fn runtime_not_found(workspace: &str, uid: &str) -> ApiError {
+    ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{workspace}`."))
 }
 
 pub async fn get_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Runtime> {
@@ -843,7 +846,7 @@ pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiR
         .execute(&mut *tx)
         .await?;
     if removed.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{}`.", access.workspace)));
+        return Err(runtime_not_found(&access.workspace, uid));
     }
     let resource = runtime_resource(&access.workspace, uid);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
@@ -869,7 +872,7 @@ pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, a
         .execute(&mut *tx)
         .await?;
     if updated.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{}`.", access.workspace)));
+        return Err(runtime_not_found(&access.workspace, uid));
     }
     let resource = runtime_resource(&access.workspace, uid);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(false), resource: &resource, reason, detail: serde_json::json!({"state": state}) }).await?;

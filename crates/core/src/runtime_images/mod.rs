@@ -389,22 +389,13 @@ impl RuntimeImageQuery {
         if self.sort != ImageSort::default() {
             pairs.push(format!("sort={}", crate::apps::percent_encode(self.sort.as_str())));
         }
-        let paging = self.paging();
-        if paging.page != 1 {
-            pairs.push(format!("page={}", paging.page));
-        }
-        if paging.page_size != PageRequest::DEFAULT_SIZE {
-            pairs.push(format!("page_size={}", paging.page_size));
-        }
+        self.paging().push_pairs(&mut pairs);
         pairs.join("&")
     }
 
     /// The page asked for, defaults filled in.
     pub fn paging(&self) -> PageRequest {
-        PageRequest {
-            page: self.page.unwrap_or(1),
-            page_size: self.page_size.unwrap_or(PageRequest::DEFAULT_SIZE),
-        }
+        PageRequest::from_parts(self.page, self.page_size)
     }
 }
 

@@ -219,7 +219,7 @@ pub async fn list_runtimes(
     ApiQuery(filter): ApiQuery<RuntimeFilter>,
 ) -> Json<Page<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    let paging = PageRequest { page: filter.page.unwrap_or(1), page_size: filter.page_size.unwrap_or(PageRequest::DEFAULT_SIZE) };
+    let paging = PageRequest::from_parts(filter.page, filter.page_size);
     Ok(ApiJson(images::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
 }
 
