@@ -143,4 +143,24 @@ describe('rolling out a new version', () => {
     await user.locator('tr[data-status="terminated"]').first().waitFor();
     await assert.rejects(answer(v1Address));
   });
+
+  test('a demo app launched from its page answers, and its log appears in the page', async () => {
+    const { url } = live.server;
+    const user = await (await live.browser.newContext()).newPage();
+    await signIn(user, url, 'bob', DEMO_PASSWORD);
+    await user.getByTestId('account').waitFor();
+    await user.getByRole('searchbox').fill('hello');
+    const card = user.getByRole('list', { name: 'Apps' }).locator('article[data-app-name="ai.wavehub.demo.hello-wave"]');
+    await card.getByRole('link', { name: 'Hello Wave' }).click();
+    await user.getByRole('heading', { name: 'Hello Wave', level: 1 }).waitFor();
+    await user.getByRole('button', { name: 'Launch an instance' }).click();
+    await user.waitForURL(/\/instances\?focus=\d+/);
+    const row = user.locator('tr[data-status="running"]').filter({ hasText: 'Hello Wave' });
+    await row.waitFor({ timeout: 60_000 });
+    const address = await row.getByRole('link', { name: 'Open' }).getAttribute('href');
+    assert.match(await answer(address), /Hello, Wave!/);
+    // The request just made shows up in the log as it happens.
+    await user.locator('pre.log').filter({ hasText: '"GET / HTTP/1.1" 200' }).waitFor();
+    await screenshot(user, 'instances-demo-app-log');
+  });
 });

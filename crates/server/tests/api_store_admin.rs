@@ -210,6 +210,14 @@ async fn an_instance_runs_the_app_for_real_and_its_log_follows() {
     // Others: the PRIVATE instance is a 404 to them; the owner makes it ALL_USERS, then they see it
     // but can't manage it or read its log.
     assert_eq!(s.call(Method::GET, &format!("/api/v1/instances/{id}"), None, &s.other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.call(Method::GET, &format!("/api/v1/instances/{id}/logs"), None, &s.other).await.status, StatusCode::NOT_FOUND);
+    // Admins see and may manage everyone's instances, PRIVATE ones included.
+    let as_admin = s.call(Method::GET, &format!("/api/v1/instances/{id}"), None, &s.admin).await;
+    assert_eq!((as_admin.status, as_admin.body["can_manage"].as_bool()), (StatusCode::OK, Some(true)));
+    assert_eq!(s.call(Method::GET, &format!("/api/v1/instances/{id}/logs"), None, &s.admin).await.status, StatusCode::OK);
+    for path in [format!("/api/v1/instances/{id}"), format!("/api/v1/instances/{id}/logs"), "/api/v1/instances".to_owned()] {
+        assert_eq!(s.app.call(Method::GET, &path, None, None).await.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
     let shared = s.call(Method::PATCH, &format!("/api/v1/instances/{id}"), Some(json!({"visibility": "ALL_USERS"})), &s.user).await;
     assert_eq!(shared.body["visibility"], "ALL_USERS");
     let seen = s.call(Method::GET, &format!("/api/v1/instances/{id}"), None, &s.other).await;
