@@ -143,9 +143,15 @@ describe('tags, secrets and the audit log', () => {
 
     // Holders of its admin role edit it but don't delete it.
     await alice.goto(`${url}/admin/tags`);
-    await alice.getByRole('button', { name: `Edit tag ${TAG}` }).waitFor();
+    await alice.getByRole('button', { name: `Edit tag ${TAG}` }).click();
     assert.equal(await alice.getByRole('button', { name: `Delete tag ${TAG}` }).count(), 0);
     assert.equal(await alice.getByText('Create a tag').count(), 0);
+    const edit = alice.getByRole('form', { name: `Edit tag ${TAG}` });
+    await edit.getByText('Only admins change that').waitFor();
+    assert.equal(await edit.getByRole('checkbox').count(), 0, 'authors do not change who administers it');
+    await edit.getByLabel('Description').fill('Apps the editors recommend this month.');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await alice.locator(`tr[data-tag="${TAG}"]`).getByText('this month').waitFor();
 
     // ---- bob (plain user) sees the chip but may not assign it: no editor, and the API says 403.
     const bobContext = await live.browser.newContext({ colorScheme: 'dark' });
@@ -249,6 +255,20 @@ describe('tags, secrets and the audit log', () => {
     await table.getByRole('link', { name: `apps/${appId}/tags/${TAG}`, exact: true }).click();
     await admin.waitForURL(new RegExp(`/apps/${appId}$`));
     await admin.getByRole('heading', { level: 1 }).waitFor();
+
+    // The admin deletes the tag; the question says what goes with it.
+    await admin.goto(`${url}/admin/tags`);
+    await admin.getByRole('button', { name: `Delete tag ${TAG}` }).click();
+    const question = admin.getByRole('alertdialog', { name: `Confirm deleting tag ${TAG}` });
+    await question.getByText('Its assignments on 1 app version are removed').waitFor();
+    await question.getByRole('button', { name: 'Delete tag' }).click();
+    await admin.locator(`tr[data-tag="${TAG}"]`).waitFor({ state: 'detached' });
+    await admin.getByText('No tags yet').waitFor();
+    await admin.goto(`${url}/admin/audit?resource=tags/${TAG}`);
+    await table.locator('tr[data-action="delete"]').waitFor();
+    const tagHistory = await table.locator('tr').evaluateAll((rows) => rows.slice(1).map((row) => `${row.dataset.actor} ${row.dataset.action}`));
+    assert.deepEqual(tagHistory, ['admin delete', 'alice update', 'admin create']);
+    assert.match(await table.innerText(), /"assignments_removed":1/);
 
     // No API answer to anyone carried the value.
     for (const { url: answerUrl, text } of [...(await adminAnswers())]) {
