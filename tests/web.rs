@@ -71,8 +71,8 @@ async fn plain_users_and_authors_see_only_what_they_may_use() {
     });
     leptos::task::tick().await;
     // Workspace members read runtime images and runtimes, so every signed-in user gets the links.
-    assert_eq!(nav_links(&user), ["Catalog", "My instances", "Runtime images", "Runtimes"]);
-    assert_eq!(nav_links(&author), ["Catalog", "My instances", "Upload", "Runtime images", "Runtimes"]);
+    assert_eq!(nav_links(&user), ["Catalog", "My instances", "Runtime images", "Runtimes", "Tags"]);
+    assert_eq!(nav_links(&author), ["Catalog", "My instances", "Upload", "Runtime images", "Runtimes", "Tags"]);
 }
 
 #[wasm_bindgen_test]

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { dragFromDisk, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
 const DEMO_PASSWORD = 'wavehub-demo';
 const NAME = 'ai.wavehub.e2e.rollout';
@@ -92,8 +92,9 @@ describe('rolling out a new version', () => {
     assert.match(await v1Row.innerText(), /in the catalog/);
     assert.match(await v1Row.innerText(), /ALL_USERS\s+1\s/);
 
-    // Step 1: import v2 right there; it is PRIVATE, so the catalog still shows v1.
-    await author.locator('input[type=file]').setInputFiles(v2);
+    // Step 1: drag v2's .wave from disk onto the page; it is imported PRIVATE, so the catalog still
+    // shows v1.
+    await dragFromDisk(author, author.getByTestId('rollout-drop'), [v2]);
     await author.getByRole('status').filter({ hasText: 'Imported 2.0.0 as PRIVATE' }).waitFor({ timeout: 30_000 })
       .catch(async (error) => { await screenshot(author, 'rollout-import-failed'); throw new Error(`${error.message}\n${await author.locator('.rollout-steps').innerText()}`); });
     const v2Row = versions.locator('tr[data-version="2.0.0"]');

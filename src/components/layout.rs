@@ -35,9 +35,10 @@ pub fn TopBar() -> impl IntoView {
                     <Show when=signed_in>
                         <li><A href="/admin/runtime-images">"Runtime images"</A></li>
                         <li><A href="/admin/runtimes">"Runtimes"</A></li>
+                        // Everyone reads tags; who may assign or edit one is the tag's own rule.
+                        <li><A href="/admin/tags">"Tags"</A></li>
                     </Show>
                     <Show when=is_admin>
-                        <li><A href="/admin/tags">"Tags"</A></li>
                         <li><A href="/admin/secrets">"Secrets"</A></li>
                         <li><A href="/admin/users">"Users"</A></li>
                         <li><A href="/admin/audit">"Audit log"</A></li>

@@ -119,9 +119,8 @@ fn ImportStep(name: String, refresh: Callback<()>, message: RwSignal<Option<Stri
     let error = RwSignal::new(None::<ApiError>);
     let progress = RwSignal::new(None::<f64>);
     let expected = name.clone();
-    let on_file = move |event: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&event);
-        let Some(file) = browser::input_files(&input).into_iter().next() else { return };
+    // One import, whether the file was picked or dropped.
+    let import = move |file: web_sys::File| {
         let expected = expected.clone();
         error.set(None);
         message.set(Some(format!("Checking {}…", file.name())));
@@ -170,13 +169,37 @@ fn ImportStep(name: String, refresh: Callback<()>, message: RwSignal<Option<Stri
             }
         });
     };
+    let on_file = {
+        let import = import.clone();
+        move |event: leptos::ev::Event| {
+            let input: web_sys::HtmlInputElement = event_target(&event);
+            if let Some(file) = browser::input_files(&input).into_iter().next() {
+                import(file);
+            }
+        }
+    };
+    let dragging = RwSignal::new(false);
+    let on_drop = move |event: web_sys::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        let file = event.data_transfer().and_then(|t| t.files()).and_then(|files| files.get(0));
+        if let Some(file) = file {
+            import(file);
+        }
+    };
     view! {
         <h3>"Import the new version as PRIVATE"</h3>
         <p class="muted">"Nobody else sees a PRIVATE version: the catalog and everyone's instances stay as they are."</p>
-        <label class="button">
-            "Choose a .wave file…"
-            <input type="file" accept=".wave,.zip" class="visually-hidden" on:change=on_file/>
-        </label>
+        <div class="rollout-drop" class:dragging=move || dragging.get() data-testid="rollout-drop"
+            on:dragover=move |e: web_sys::DragEvent| { e.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop>
+            <span>"Drop the new version's .wave here, or "</span>
+            <label class="button">
+                "Choose a .wave file…"
+                <input type="file" accept=".wave,.zip" class="visually-hidden" on:change=on_file/>
+            </label>
+        </div>
         {move || progress.get().map(|p| view! { <progress max="1" value=p.to_string()></progress> })}
         {move || message.get().map(|m| view! { <p role="status">{m}</p> })}
         <ErrorAlert error=error/>
