@@ -46,6 +46,12 @@ pub struct Pacer {
 /// Milliseconds of work between turns.
 const WORK_SLICE_MS: f64 = 12.0;
 
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer::new()
+    }
+}
+
 impl Pacer {
     pub fn new() -> Self {
         Pacer { last: js_sys::Date::now() }
