@@ -157,10 +157,7 @@ pub async fn import(
     .bind(&now)
     .fetch_one(&mut *tx)
     .await;
-    let id = match inserted {
-        Err(error) if db::is_unique_violation(&error) => return Err(version_exists(&name, &version)),
-        other => other?,
-    };
+    let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
     sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
         .bind(id)
         .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
@@ -212,10 +209,8 @@ pub fn invalid_bundle(report: &BundleReport) -> ApiError {
     ApiError::Invalid { detail, findings }
 }
 
-fn version_exists(name: &str, version: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "Version {version} of {name} already exists, and versions cannot be replaced; raise Version in app.toml and import again."
-    ))
+fn version_exists(name: &str, version: &str) -> String {
+    format!("Version {version} of {name} already exists, and versions cannot be replaced; raise Version in app.toml and import again.")
 }
 
 /// `latest_shared` as it should be for a row of `apps`: 1 on the newest ALL_USERS version of its

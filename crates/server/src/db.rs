@@ -46,6 +46,15 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// A write's result, with a UNIQUE constraint violation (a duplicate) turned into the 409 that
+/// `conflict` words; any other database error stays an internal one.
+pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() -> String) -> crate::error::ApiResult<T> {
+    match result {
+        Err(error) if is_unique_violation(&error) => Err(crate::error::ApiError::Conflict(conflict())),
+        other => Ok(other?),
+    }
+}
+
 /// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock at once, so concurrent
 /// writers queue on the busy timeout; with a plain (deferred) `BEGIN`, SQLite refuses a writer whose
 /// snapshot another commit made stale with "database is locked", without waiting.

@@ -291,15 +291,9 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     .bind(&now)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => {
-            return Err(ApiError::Conflict(format!(
-                "Workspace `{}` has a runtime image `{uid}` already; choose another id.",
-                access.workspace
-            )))
-        }
-        other => other?,
-    };
+    db::or_conflict(inserted, || {
+        format!("Workspace `{}` has a runtime image `{uid}` already; choose another id.", access.workspace)
+    })?;
     let docker_image = request.docker_image.trim();
     insert_version(&mut tx, &access.workspace, &uid, &choice.version, docker_image, None, &now).await?;
     refresh_image(&mut tx, &access.workspace, &uid, &now).await?;
@@ -496,13 +490,13 @@ pub async fn insert_version(
     .bind(now)
     .execute(conn)
     .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => Err(ApiError::Conflict(format!(
+    db::or_conflict(inserted, || {
+        format!(
             "Runtime image `{uid}` has version {version} already; a version can't be replaced, so give the new image \
              another version."
-        ))),
-        other => other.map(|_| ()).map_err(ApiError::from),
-    }
+        )
+    })
+    .map(drop)
 }
 
 /// Recomputes what an image shows of its versions: the current version (wavehub-core's rule), its
@@ -818,12 +812,7 @@ pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRunti
     .bind(&now)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => {
-            return Err(ApiError::Conflict(format!("Workspace `{}` has a runtime `{uid}` already; choose another id.", access.workspace)))
-        }
-        other => other?,
-    };
+    db::or_conflict(inserted, || format!("Workspace `{}` has a runtime `{uid}` already; choose another id.", access.workspace))?;
     let runtime = load_runtime(&mut tx, &access.workspace, &uid).await?;
     if !runtime.resolution.usable {
         // Dropping the transaction rolls the insert back.

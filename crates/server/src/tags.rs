@@ -81,12 +81,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
         .bind(&now)
         .execute(&mut *tx)
         .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => {
-            return Err(ApiError::Conflict(format!("A tag `{}` exists already.", request.name)))
-        }
-        other => other?,
-    };
+    db::or_conflict(inserted, || format!("A tag `{}` exists already.", request.name))?;
     let resource = format!("tags/{}", request.name);
     let detail = serde_json::json!({"title": title, "color": color, "admin_roles": request.admin_roles});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail }).await?;

@@ -132,12 +132,7 @@ pub async fn create(db: &SqlitePool, caller: &Caller, request: &NewWorkspace) ->
         .bind(&now)
         .execute(&mut *tx)
         .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => {
-            return Err(ApiError::Conflict(format!("A workspace `{}` exists already; choose another id.", request.id)))
-        }
-        other => other?,
-    };
+    db::or_conflict(inserted, || format!("A workspace `{}` exists already; choose another id.", request.id))?;
     let resource = format!("workspaces/{}", request.id);
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"name": request.name.trim()}) }).await?;
     tx.commit().await?;

@@ -74,12 +74,7 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
     .bind(&now)
     .fetch_one(&mut *tx)
     .await;
-    let id = match inserted {
-        Err(error) if db::is_unique_violation(&error) => {
-            return Err(ApiError::Conflict(format!("The username `{}` is taken; choose another.", request.username)))
-        }
-        other => other?,
-    };
+    let id = db::or_conflict(inserted, || format!("The username `{}` is taken; choose another.", request.username))?;
     let roles = replace_roles(&mut tx, id, &request.roles).await?;
     let resource = format!("users/{}", request.username);
     let detail = serde_json::json!({"roles": roles});
