@@ -51,6 +51,57 @@ impl std::str::FromStr for InstanceStatus {
     }
 }
 
+/// Where an instance is served on the apps origin: its Wave base URL (`H2O_WAVE_BASE_URL`), which the
+/// proxy forwards unchanged.
+pub fn base_path(instance_id: i64) -> String {
+    format!("/instances/{instance_id}/")
+}
+
+/// What a starting instance is doing now, in launch order (shown with its elapsed time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaunchStep {
+    /// Unpacking the bundle and writing its files.
+    Preparing,
+    /// Installing `requirements.txt` into the instance's Python environment.
+    InstallingPackages,
+    /// Starting the Wave server (`waved`).
+    StartingWave,
+    /// The app has started; waiting for it to register with Wave (or answer on its port).
+    WaitingForApp,
+}
+
+impl LaunchStep {
+    pub const ALL: [LaunchStep; 4] =
+        [LaunchStep::Preparing, LaunchStep::InstallingPackages, LaunchStep::StartingWave, LaunchStep::WaitingForApp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaunchStep::Preparing => "preparing",
+            LaunchStep::InstallingPackages => "installing_packages",
+            LaunchStep::StartingWave => "starting_wave",
+            LaunchStep::WaitingForApp => "waiting_for_app",
+        }
+    }
+
+    /// The step in words, for the page.
+    pub fn label(self) -> &'static str {
+        match self {
+            LaunchStep::Preparing => "Preparing the app's files",
+            LaunchStep::InstallingPackages => "Installing packages",
+            LaunchStep::StartingWave => "Starting Wave",
+            LaunchStep::WaitingForApp => "Waiting for the app",
+        }
+    }
+}
+
+impl std::str::FromStr for LaunchStep {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LaunchStep::ALL.into_iter().find(|step| step.as_str() == s).ok_or_else(|| format!("unknown launch step `{s}`"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
     pub id: i64,
@@ -65,8 +116,14 @@ pub struct Instance {
     pub status: InstanceStatus,
     /// Why it failed or ended, in words.
     pub status_reason: Option<String>,
-    /// Where it answers while running.
+    /// Where visitors open it while running: Wavehub's authenticating proxy on the apps origin,
+    /// e.g. `http://127.0.0.1:8081/instances/7/`.
     pub url: Option<String>,
+    /// While starting: what it is doing now, and since when (RFC 3339).
+    #[serde(default)]
+    pub step: Option<LaunchStep>,
+    #[serde(default)]
+    pub step_started_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// Whether the caller may change it, terminate it and read its logs.
@@ -91,7 +148,7 @@ pub struct InstancePatch {
 pub struct InstanceQuery {
     #[serde(default)]
     pub app: Option<i64>,
-    /// `me`: only the caller's.
+    /// `me`: only the caller's; `others`: instances others shared with the caller (ALL_USERS).
     #[serde(default)]
     pub owner: Option<String>,
     #[serde(default)]
@@ -109,8 +166,12 @@ impl InstanceQuery {
 
     pub fn check(&self) -> Vec<Finding> {
         let mut findings = self.paging().check();
-        if self.owner.as_deref().is_some_and(|owner| owner != "me") {
-            findings.push(Finding::field_error("owner.invalid", "owner", "owner takes `me` (your instances) or nothing (all you can see)."));
+        if self.owner.as_deref().is_some_and(|owner| owner != "me" && owner != "others") {
+            findings.push(Finding::field_error(
+                "owner.invalid",
+                "owner",
+                "owner takes `me` (your instances), `others` (shared with you) or nothing (all you can see).",
+            ));
         }
         findings
     }

@@ -21,14 +21,15 @@ use wavehub_core::manifest::Manifest;
 pub const INSTANCE_LIMIT: i64 = 10;
 
 const SELECT: &str = "SELECT i.id, i.app_id, a.name, a.version, a.title, u.username, i.owner_id, i.visibility, i.status, \
-    i.status_reason, i.url, i.created_at, i.updated_at FROM instances i JOIN apps a ON a.id = i.app_id \
+    i.status_reason, i.step, i.step_started_at, i.created_at, i.updated_at FROM instances i JOIN apps a ON a.id = i.app_id \
     LEFT JOIN users u ON u.id = i.owner_id";
 
-type Row = (i64, i64, String, String, String, Option<String>, Option<i64>, String, String, Option<String>, Option<String>, String, String);
+type Row = (i64, i64, String, String, String, Option<String>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>, String, String);
 
-fn from_row(row: Row, caller: &Caller) -> Instance {
-    let (id, app_id, app_name, app_version, app_title, owner, owner_id, visibility, status, status_reason, url, created_at, updated_at) = row;
+fn from_row(row: Row, caller: &Caller, apps_url: &str) -> Instance {
+    let (id, app_id, app_name, app_version, app_title, owner, owner_id, visibility, status, status_reason, step, step_started_at, created_at, updated_at) = row;
     let status: InstanceStatus = status.parse().unwrap_or(InstanceStatus::Failed);
+    let starting = status == InstanceStatus::Starting;
     Instance {
         id,
         app_id,
@@ -37,8 +38,10 @@ fn from_row(row: Row, caller: &Caller) -> Instance {
         app_title,
         owner,
         visibility: visibility.parse().unwrap_or(Visibility::Private),
-        // The address only matters while it answers.
-        url: url.filter(|_| status == InstanceStatus::Running),
+        // The address only matters while it answers: the proxy on the apps origin.
+        url: (status == InstanceStatus::Running).then(|| format!("{apps_url}{}", wavehub_core::instances::base_path(id))),
+        step: step.filter(|_| starting).and_then(|s| s.parse().ok()),
+        step_started_at: step_started_at.filter(|_| starting),
         status,
         status_reason,
         created_at,
@@ -56,17 +59,17 @@ fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, caller: &Caller) {
 }
 
 /// The instance as `caller` may see it: 404 when it does not exist or is not visible.
-pub async fn get(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult<Instance> {
+pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
     let mut builder = QueryBuilder::new(SELECT);
     builder.push(" WHERE i.id = ").push_bind(id).push(" AND ");
     push_visible(&mut builder, caller);
-    let row: Option<Row> = builder.build_query_as().fetch_optional(db).await?;
-    row.map(|row| from_row(row, caller)).ok_or_else(|| ApiError::NotFound(format!("There is no instance {id} that you can see.")))
+    let row: Option<Row> = builder.build_query_as().fetch_optional(&state.db).await?;
+    row.map(|row| from_row(row, caller, &state.config.apps_url)).ok_or_else(|| ApiError::NotFound(format!("There is no instance {id} that you can see.")))
 }
 
 /// The instance, when `caller` may change it (owner or admin): 403 otherwise.
-pub async fn get_managed(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult<Instance> {
-    let instance = get(db, caller, id).await?;
+pub async fn get_managed(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
+    let instance = get(state, caller, id).await?;
     if instance.can_manage {
         Ok(instance)
     } else {
@@ -75,7 +78,8 @@ pub async fn get_managed(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult
 }
 
 /// `GET /instances`.
-pub async fn list(db: &SqlitePool, caller: &Caller, query: &InstanceQuery) -> ApiResult<Page<Instance>> {
+pub async fn list(state: &AppState, caller: &Caller, query: &InstanceQuery) -> ApiResult<Page<Instance>> {
+    let db = &state.db;
     ApiError::check(query.check())?;
     let paging = query.paging();
     let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
@@ -84,8 +88,14 @@ pub async fn list(db: &SqlitePool, caller: &Caller, query: &InstanceQuery) -> Ap
         if let Some(app) = query.app {
             builder.push(" AND i.app_id = ").push_bind(app);
         }
-        if query.owner.is_some() {
-            builder.push(" AND i.owner_id = ").push_bind(caller.user_id);
+        match query.owner.as_deref() {
+            Some("me") => {
+                builder.push(" AND i.owner_id = ").push_bind(caller.user_id);
+            }
+            Some("others") => {
+                builder.push(" AND i.visibility = 'ALL_USERS' AND coalesce(i.owner_id, 0) <> ").push_bind(caller.user_id);
+            }
+            _ => {}
         }
         if let Some(status) = query.status {
             builder.push(" AND i.status = ").push_bind(status.as_str());
@@ -98,7 +108,7 @@ pub async fn list(db: &SqlitePool, caller: &Caller, query: &InstanceQuery) -> Ap
     filter(&mut select);
     select.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
     let rows: Vec<Row> = select.build_query_as().fetch_all(db).await?;
-    Ok(Page { items: rows.into_iter().map(|r| from_row(r, caller)).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
+    Ok(Page { items: rows.into_iter().map(|r| from_row(r, caller, &state.config.apps_url)).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
 }
 
 /// `POST /apps/{id}/instances`: records the instance as `starting` and hands it to the runner.
@@ -165,7 +175,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .collect();
     let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), module, env, files };
     state.runner.launch(plan, status_sink(state.db.clone()));
-    get(&state.db, caller, id).await
+    get(state, caller, id).await
 }
 
 /// Writes the runner's reports. A report never revives an instance that has ended (a terminate
@@ -205,19 +215,19 @@ fn status_sink(db: SqlitePool) -> StatusSink {
 
 /// `PATCH /instances/{id}` `{visibility}`.
 pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<Instance> {
-    get_managed(&state.db, caller, id).await?;
+    get_managed(state, caller, id).await?;
     let mut tx = db::begin_write(&state.db).await?;
     sqlx::query("UPDATE instances SET visibility = ?, updated_at = ? WHERE id = ?").bind(visibility.as_str()).bind(db::now()).bind(id).execute(&mut *tx).await?;
     let resource = format!("instances/{id}");
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail: serde_json::json!({"visibility": visibility.as_str()}) }).await?;
     tx.commit().await?;
-    get(&state.db, caller, id).await
+    get(state, caller, id).await
 }
 
 /// `POST /instances/{id}/terminate`: marks it terminated, then stops the process. 409 when it has
 /// ended already.
 pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
-    get_managed(&state.db, caller, id).await?;
+    get_managed(state, caller, id).await?;
     let mut tx = db::begin_write(&state.db).await?;
     let reason = format!("Terminated by {}.", caller.username);
     let updated = sqlx::query(
@@ -235,7 +245,7 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "terminate", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
     state.runner.stop(id).await;
-    get(&state.db, caller, id).await
+    get(state, caller, id).await
 }
 
 /// At start: instances a previous server process ran ended with it.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod instances;
+pub mod proxy;
 pub mod routes;
 pub mod runner;
 pub mod runtime_images;

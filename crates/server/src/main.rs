@@ -129,6 +129,16 @@ struct ServeArgs {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     #[arg(long, env = "WAVEHUB_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Where app instances are served: a second origin, so an app's pages can never act as the
+    /// visitor inside the console (default: the --listen host, the next port).
+    #[arg(long, env = "WAVEHUB_APPS_LISTEN")]
+    apps_listen: Option<String>,
+    /// The console's public URL when it is not http://<--listen> (e.g. behind a TLS proxy).
+    #[arg(long, env = "WAVEHUB_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The apps origin's public URL when it is not http://<--apps-listen>, e.g. https://apps.example.com.
+    #[arg(long, env = "WAVEHUB_APPS_URL")]
+    apps_url: Option<String>,
     /// Folder for the database and bundle blobs; created when missing.
     #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
     data_dir: PathBuf,
@@ -194,6 +204,9 @@ fn main() -> ExitCode {
     config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
     let options = ServeOptions {
         listen: args.listen,
+        apps_listen: args.apps_listen,
+        public_url: args.public_url,
+        apps_url: args.apps_url,
         config,
         admin_password: std::env::var("WAVEHUB_ADMIN_PASSWORD").ok(),
         demo: args.demo,

@@ -5,6 +5,7 @@ use crate::routes::users::insert_user;
 use crate::state::{AppState, Config};
 use anyhow::{bail, Context};
 use sqlx::SqlitePool;
+use std::future::IntoFuture;
 use tokio::net::TcpListener;
 use wavehub_core::accounts::{check_password, NewUser, Role};
 
@@ -13,6 +14,12 @@ pub const FIRST_ADMIN: &str = "admin";
 
 pub struct ServeOptions {
     pub listen: String,
+    /// Where instances are served (the apps origin); by default the console's port + 1.
+    pub apps_listen: Option<String>,
+    /// The console's public URL, when it is not `http://<listen>` (behind a TLS proxy).
+    pub public_url: Option<String>,
+    /// The apps origin's public URL, when it is not `http://<apps listen>`.
+    pub apps_url: Option<String>,
     pub config: Config,
     /// `WAVEHUB_ADMIN_PASSWORD`: the first admin's password, if chosen.
     pub admin_password: Option<String>,
@@ -23,12 +30,22 @@ pub struct ServeOptions {
 
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // Bind first: a busy port is the most common start-up failure and should cost nothing.
-    let listener = bind(&options.listen).await?;
+    let listener = bind(&options.listen, "--listen").await?;
     let address = listener.local_addr()?;
-    let config = options.config;
+    let apps_listen = options.apps_listen.clone().unwrap_or_else(|| default_apps_listen(&options.listen));
+    let apps_listener = bind(&apps_listen, "--apps-listen").await?;
+    let apps_address = apps_listener.local_addr()?;
+    let mut config = options.config;
+    config.public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_owned();
+    config.apps_url = options.apps_url.clone().unwrap_or_else(|| format!("http://{apps_address}")).trim_end_matches('/').to_owned();
 
     std::fs::create_dir_all(config.data_dir.join(crate::blobs::BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+    // Resolved once, here: instances run in folders of their own, where a relative data dir
+    // (the default, `wavehub-data`) would point somewhere else.
+    config.data_dir = std::fs::canonicalize(&config.data_dir)
+        .with_context(|| format!("cannot resolve the data dir {}", config.data_dir.display()))?;
+    config.launch.resolve(&config.data_dir);
     let db = crate::db::open(&config.data_dir).await?;
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
     let orphans = crate::instances::mark_orphans(&db).await?;
@@ -53,6 +70,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let state = AppState::new(db, config);
     let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
     let app = routes::router(state.clone());
+    let apps = crate::proxy::router(state.clone());
 
     let url = format!("http://{address}");
     match first_admin {
@@ -70,24 +88,59 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     for line in bootstrap_line.into_iter().chain(demo_lines) {
         announce(line);
     }
+    announce(format!("Apps open at {} (a separate origin; see docs/instances.md before exposing it)", state.config.apps_url));
     // Tests and scripts wait for this exact line: the server answers from here on.
     announce(format!("Wavehub is listening on {url}"));
 
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let (stop_console, stop_apps) = shutdown_pair(shutdown);
+    let apps_server = axum::serve(apps_listener, apps.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(stop_apps);
+    let console_server = axum::serve(listener, app).with_graceful_shutdown(stop_console);
+    let (console, apps) = tokio::join!(console_server.into_future(), apps_server.into_future());
+    console?;
+    apps?;
+    state.runner.stop_all().await;
     state.db.close().await;
     announce("Wavehub stopped.".into());
     Ok(())
 }
 
-async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+async fn bind(listen: &str, flag: &str) -> anyhow::Result<TcpListener> {
     match TcpListener::bind(listen).await {
         Ok(listener) => Ok(listener),
         Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
             let port = listen.rsplit(':').next().unwrap_or(listen);
-            bail!("cannot listen on {listen}: port {port} is already in use; stop the other server or choose another port with --listen")
+            bail!("cannot listen on {listen}: port {port} is already in use; stop the other server or choose another port with {flag}")
         }
-        Err(error) => bail!("cannot listen on {listen}: {error}"),
+        Err(error) => bail!("cannot listen on {listen} ({flag}): {error}"),
     }
+}
+
+/// The apps origin's default address: the console's host, the next port (`:0` stays `:0`).
+fn default_apps_listen(listen: &str) -> String {
+    match listen.rsplit_once(':') {
+        Some((host, port)) => match port.parse::<u16>() {
+            Ok(0) => format!("{host}:0"),
+            Ok(port) => format!("{host}:{}", port.wrapping_add(1)),
+            Err(_) => listen.to_owned(),
+        },
+        None => listen.to_owned(),
+    }
+}
+
+/// One shutdown signal, for two servers.
+fn shutdown_pair(
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (impl std::future::Future<Output = ()> + Send + 'static, impl std::future::Future<Output = ()> + Send + 'static) {
+    let (sender, receiver) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = sender.send(true);
+    });
+    let wait = |mut receiver: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = receiver.wait_for(|stopped| *stopped).await;
+    };
+    (wait(receiver.clone()), wait(receiver))
 }
 
 enum FirstAdmin {

@@ -23,7 +23,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: SqlitePool, config: Config) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
-        let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir));
+        let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {
             db,
             config: Arc::new(config),
@@ -51,6 +51,15 @@ pub struct Config {
     pub max_bundle_bytes: u64,
     /// The rules every uploaded bundle is checked with.
     pub bundle_options: wavehub_core::bundle::BundleOptions,
+    /// The console's public address, without a trailing slash (`--public-url`; by default
+    /// `http://<listen address>`): apps get it as `H2O_CLOUD_ENVIRONMENT`, the apps origin sends
+    /// visitors there to sign in.
+    pub public_url: String,
+    /// The apps origin's public address, without a trailing slash (`--apps-url`; by default
+    /// `http://<apps listen address>`): instances are served under `<apps_url>/instances/<id>/`.
+    pub apps_url: String,
+    /// How the local runner installs packages and sandboxes instances.
+    pub launch: crate::runner::LaunchSettings,
 }
 
 impl Config {
@@ -65,6 +74,7 @@ impl Config {
     /// Settings for tests and defaults: cookies without `Secure` (tests speak plain HTTP), a week
     /// per session.
     pub fn new(data_dir: PathBuf, static_dir: PathBuf) -> Self {
+        let data_dir_for_launch = data_dir.clone();
         Config {
             static_dir,
             data_dir,
@@ -72,6 +82,9 @@ impl Config {
             session_lifetime: chrono::Duration::days(7),
             max_bundle_bytes: Self::DEFAULT_MAX_BUNDLE_BYTES,
             bundle_options: wavehub_core::bundle::BundleOptions::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            apps_url: "http://127.0.0.1:8081".into(),
+            launch: crate::runner::LaunchSettings::new(&data_dir_for_launch),
         }
     }
 }

@@ -32,11 +32,11 @@ pub async fn launch(
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<InstanceQuery>) -> ApiResult<ApiJson<Page<Instance>>> {
-    Ok(ApiJson(instances::list(&state.db, &caller, &query).await?))
+    Ok(ApiJson(instances::list(&state, &caller, &query).await?))
 }
 
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
-    Ok(ApiJson(instances::get(&state.db, &caller, id).await?))
+    Ok(ApiJson(instances::get(&state, &caller, id).await?))
 }
 
 pub async fn update(
@@ -71,7 +71,7 @@ pub async fn logs(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Response> {
-    instances::get_managed(&state.db, &caller, id).await?;
+    instances::get_managed(&state, &caller, id).await?;
     let path = state.runner.log_path(id);
     if !params.follow {
         let (text, _) = read_from(&path, tail_start(&path)).unwrap_or_default();
@@ -118,7 +118,7 @@ fn follow(state: AppState, caller: Caller, id: i64, path: PathBuf) -> impl Strea
             }
             // Read the status before the file: lines written before the instance ended are then
             // always sent before `end`.
-            let live = instances::get(&f.state.db, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false);
+            let live = instances::get(&f.state, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false);
             if let Ok((text, next)) = read_from(&f.path, f.offset) {
                 f.offset = next;
                 f.pending.extend(text.lines().map(|line| Event::default().data(line)));

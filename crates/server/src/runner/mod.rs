@@ -48,8 +48,76 @@ pub trait Runner: Send + Sync {
     fn launch(&self, plan: LaunchPlan, sink: StatusSink);
     /// Stops the instance (if it runs) and returns once it has stopped.
     fn stop(&self, instance_id: i64) -> BoxFuture<'static, ()>;
+    /// Stops every instance (the server is shutting down).
+    fn stop_all(&self) -> BoxFuture<'static, ()>;
     /// Where its log is.
     fn log_path(&self, instance_id: i64) -> PathBuf;
+    /// Where the proxy sends a running instance's visitors; `None` while it is not running.
+    fn upstream(&self, instance_id: i64) -> Option<Upstream>;
+}
+
+/// Where a running instance answers, for the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upstream {
+    /// A loopback address: waved's for a Wave app, the app's own (`$PORT`) for a plain web app.
+    pub address: std::net::SocketAddr,
+    pub kind: UpstreamKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamKind {
+    /// waved, which knows its base URL (`H2O_WAVE_BASE_URL` = `/instances/<id>/`): the path is
+    /// forwarded unchanged.
+    Wave,
+    /// A plain web app that serves from `/`: the proxy strips `/instances/<id>` from the path and
+    /// sends the prefix as `X-Forwarded-Prefix`.
+    Plain,
+}
+
+/// How the local runner installs packages and sandboxes instances (`wavehub serve` flags).
+#[derive(Debug, Clone)]
+pub struct LaunchSettings {
+    /// `--pip-index-url`: the package index; pip's own configuration when `None`.
+    pub pip_index_url: Option<String>,
+    /// `--pip-arg` (repeatable): more arguments for every `pip install`.
+    pub pip_args: Vec<String>,
+    /// `--wheelhouse DIR`: offline mode, install only from this folder (and the bundle).
+    pub wheelhouse: Option<PathBuf>,
+    /// `--pip-constraints FILE`; `None`: the built-in constraints ([`DEFAULT_CONSTRAINTS`]).
+    pub constraints: Option<PathBuf>,
+    /// The h2o-wave release whose `waved` serves every Wave app (`--wave-version`).
+    pub wave_version: String,
+    /// Run app code in the sandbox (bubblewrap). Off only with `--no-sandbox`, for development.
+    pub sandbox: bool,
+    /// Shared caches (Python environments keyed by their requirements, waved releases):
+    /// `DATA_DIR/cache`.
+    pub cache_dir: PathBuf,
+}
+
+/// The constraints every install gets unless the admin gives a file: apps pinned to h2o-wave below
+/// 1.8.9 import starlette APIs that starlette 1.0 removed.
+pub const DEFAULT_CONSTRAINTS: &str = "starlette<1\n";
+
+/// The h2o-wave release whose waved the server provides by default.
+pub const DEFAULT_WAVE_VERSION: &str = "1.8.16";
+
+impl LaunchSettings {
+    pub fn new(data_dir: &Path) -> Self {
+        LaunchSettings {
+            pip_index_url: None,
+            pip_args: Vec::new(),
+            wheelhouse: None,
+            constraints: None,
+            wave_version: DEFAULT_WAVE_VERSION.into(),
+            sandbox: true,
+            cache_dir: data_dir.join("cache"),
+        }
+    }
+
+    /// Makes the cache folder absolute under the (resolved) data dir.
+    pub fn resolve(&mut self, data_dir: &Path) {
+        self.cache_dir = data_dir.join("cache");
+    }
 }
 
 /// How long an instance may take from start to answering on its port.
@@ -68,7 +136,7 @@ pub struct LocalRunner {
 }
 
 impl LocalRunner {
-    pub fn new(data_dir: &Path) -> Self {
+    pub fn new(data_dir: &Path, _settings: LaunchSettings) -> Self {
         LocalRunner { root: data_dir.join("instances"), running: Arc::default(), stopping: Arc::default() }
     }
 
@@ -120,6 +188,14 @@ impl Runner for LocalRunner {
 
     fn log_path(&self, instance_id: i64) -> PathBuf {
         self.dir(instance_id).join("instance.log")
+    }
+
+    fn stop_all(&self) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+
+    fn upstream(&self, _instance_id: i64) -> Option<Upstream> {
+        None
     }
 }
 
