@@ -154,7 +154,8 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
     tx.commit().await?;
 
     let mut env = vec![
-        ("H2O_CLOUD_ENVIRONMENT".to_owned(), "wavehub".to_owned()),
+        // The store's public address: apps build links back to it from this.
+        ("H2O_CLOUD_ENVIRONMENT".to_owned(), state.config.public_url.clone()),
         ("H2O_CLOUD_INSTANCE_ID".to_owned(), id.to_string()),
         ("H2O_CLOUD_APP_NAME".to_owned(), app.summary.name.clone()),
         ("H2O_CLOUD_APP_VERSION".to_owned(), app.summary.version.clone()),
@@ -173,27 +174,38 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .iter()
         .filter_map(|file| Some((file.path.clone(), file.value.clone().or_else(|| secret_value(&file.secret, &file.secret_key))?.into_bytes())))
         .collect();
-    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), module, env, files };
+    let memory_limit = manifest
+        .runtime
+        .memory_limit
+        .as_deref()
+        .and_then(|text| wavehub_core::manifest::parse_quantity(text).ok())
+        .map(|quantity| u64::try_from(quantity.nanos() / 1_000_000_000).unwrap_or(u64::MAX));
+    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), bundle_sha256: app.sha256.clone(), module, env, files, memory_limit };
     state.runner.launch(plan, status_sink(state.db.clone()));
     get(state, caller, id).await
 }
 
-/// Writes the runner's reports. A report never revives an instance that has ended (a terminate
-/// that raced with `running`), and a failure is recorded in the audit log as the system's.
+/// Writes the runner's reports: the launch step while it starts, then its status. A report never
+/// revives an instance that has ended (a terminate that raced with `running`), and a failure is
+/// recorded in the audit log as the system's.
 fn status_sink(db: SqlitePool) -> StatusSink {
     Arc::new(move |report: StatusReport| {
         let db = db.clone();
         Box::pin(async move {
             let result: anyhow::Result<()> = async {
                 let mut tx = db::begin_write(&db).await?;
+                let now = db::now();
                 let updated = sqlx::query(
-                    "UPDATE instances SET status = ?, status_reason = ?, url = coalesce(?, url), updated_at = ? \
+                    "UPDATE instances SET status = ?, status_reason = ?, step = ?, \
+                     step_started_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, updated_at = ? \
                      WHERE id = ? AND status IN ('starting', 'running')",
                 )
                 .bind(report.status.as_str())
                 .bind(&report.reason)
-                .bind(&report.url)
-                .bind(db::now())
+                .bind(report.step.map(|s| s.as_str()))
+                .bind(report.step.map(|s| s.as_str()))
+                .bind(&now)
+                .bind(&now)
                 .bind(report.instance_id)
                 .execute(&mut *tx)
                 .await?;

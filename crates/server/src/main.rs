@@ -155,6 +155,26 @@ struct ServeArgs {
     /// Mark the session cookie Secure: set this when Wavehub is served over HTTPS.
     #[arg(long, env = "WAVEHUB_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The package index instances install requirements.txt from (default: pip's own configuration).
+    #[arg(long, env = "WAVEHUB_PIP_INDEX_URL")]
+    pip_index_url: Option<String>,
+    /// One more argument for every pip install (repeatable), e.g. --pip-arg=--extra-index-url=URL.
+    #[arg(long = "pip-arg", env = "WAVEHUB_PIP_ARGS", value_delimiter = ' ', allow_hyphen_values = true)]
+    pip_args: Vec<String>,
+    /// Offline mode: install requirements only from this folder of wheels (and the bundle's own).
+    #[arg(long, env = "WAVEHUB_WHEELHOUSE")]
+    wheelhouse: Option<PathBuf>,
+    /// A pip constraints file for every install (default: `starlette<1`, which keeps apps on
+    /// h2o-wave older than 1.8.9 running).
+    #[arg(long, env = "WAVEHUB_PIP_CONSTRAINTS")]
+    pip_constraints: Option<PathBuf>,
+    /// The h2o-wave release whose Wave server (waved) serves every Wave app instance.
+    #[arg(long, env = "WAVEHUB_WAVE_VERSION", default_value = wavehub_server::runner::DEFAULT_WAVE_VERSION)]
+    wave_version: String,
+    /// Run app code without the sandbox, with the server's own rights: only where every app is
+    /// trusted (a developer's machine without bubblewrap).
+    #[arg(long, env = "WAVEHUB_NO_SANDBOX")]
+    no_sandbox: bool,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "WAVEHUB_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
     session_hours: u32,
@@ -202,6 +222,12 @@ fn main() -> ExitCode {
     let mut config = Config::new(args.data_dir, args.static_dir);
     config.secure_cookies = args.secure_cookies;
     config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
+    config.launch.pip_index_url = args.pip_index_url;
+    config.launch.pip_args = args.pip_args.into_iter().filter(|a| !a.is_empty()).collect();
+    config.launch.wheelhouse = args.wheelhouse.map(|p| std::path::absolute(&p).unwrap_or(p));
+    config.launch.constraints = args.pip_constraints.map(|p| std::path::absolute(&p).unwrap_or(p));
+    config.launch.wave_version = args.wave_version;
+    config.launch.sandbox = !args.no_sandbox;
     let options = ServeOptions {
         listen: args.listen,
         apps_listen: args.apps_listen,

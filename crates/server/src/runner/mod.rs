@@ -1,14 +1,22 @@
 //! Runs app instances. [`Runner`] is what the rest of the server sees; [`LocalRunner`] runs each
-//! instance as a process on this machine (docs/instances.md describes how a Kubernetes runner would
-//! map the same plan onto pods).
+//! instance as sandboxed processes on this machine (docs/instances.md; it also describes how a
+//! Kubernetes runner would map the same plan onto pods).
 //!
-//! The local runner, per instance, in `DATA_DIR/instances/<id>/`: unpacks the bundle into `app/`,
-//! creates a Python virtual environment in `venv/` (with pip only when `requirements.txt` names
-//! packages, which are installed from the bundle's own files, never downloaded), writes the
-//! `[[File]]` entries, and starts `venv/bin/python -m <Module>` in `app/` with the instance's
-//! environment and a free port in `$PORT`. Everything it prints goes to `instance.log`, after the
-//! runner's own `[wavehub]` lines. The instance is running once its port accepts connections; it
-//! failed when it exits first, does not answer within a minute, or exits later on its own.
+//! The local runner, per instance, the way the platform does it: unpacks the bundle into
+//! `DATA_DIR/instances/<id>/sandbox/app/`, writes the `[[File]]` entries, gets the Python
+//! environment for its `requirements.txt` ([`packages`]: installed from a package index, cached by
+//! requirements), and then, for a Wave app (h2o-wave installed), starts the Wave server
+//! ([`wave`]) and the app (`python -m uvicorn <Module>:main`) on loopback ports with the same
+//! `H2O_WAVE_BASE_URL` (`/instances/<id>/`), per-instance access keys, the `[[Env]]` values and
+//! the `H2O_CLOUD_*` variables; a plain Python web app starts as `python -m <Module>` with `$PORT`.
+//! Every process runs in the [`sandbox`]. A Wave app is running once it has registered with waved
+//! (waved logs `app_add`), a plain app once its port answers. Everything goes to `instance.log`
+//! (outside the sandbox's reach), after the runner's own `[wavehub]` lines. When an instance ends,
+//! its sandbox folder (its files, `[[File]]` secrets included) is removed; the log stays.
+
+pub mod packages;
+pub mod sandbox;
+pub mod wave;
 
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -16,19 +24,25 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wavehub_core::instances::InstanceStatus;
+use tokio::io::AsyncBufReadExt as _;
+use wavehub_core::instances::{InstanceStatus, LaunchStep};
 
 /// What an instance needs to run, decided by the server (the manifest, secrets, standard variables).
 pub struct LaunchPlan {
     pub instance_id: i64,
     /// The `.wave` file.
     pub bundle: PathBuf,
-    /// `python -m` this.
+    /// Its SHA-256 (environments that read files of the bundle are keyed by it).
+    pub bundle_sha256: String,
+    /// `[Runtime] Module`: the Wave app's module (`<Module>:main`), or `python -m` this.
     pub module: String,
-    /// `[[Env]]` values and secrets, and the standard `H2O_CLOUD_*` variables; the runner adds `PORT`.
+    /// `[[Env]]` values and secrets, and the standard `H2O_CLOUD_*` variables; the runner adds the
+    /// Wave variables and `PORT`.
     pub env: Vec<(String, String)>,
     /// `[[File]]` entries: path as written in app.toml, and content.
     pub files: Vec<(String, Vec<u8>)>,
+    /// `[Runtime] MemoryLimit` in bytes.
+    pub memory_limit: Option<u64>,
 }
 
 /// A change of an instance's status, reported by the runner.
@@ -37,9 +51,15 @@ pub struct StatusReport {
     pub instance_id: i64,
     pub status: InstanceStatus,
     pub reason: Option<String>,
-    pub url: Option<String>,
+    /// While starting: the step it has begun.
+    pub step: Option<LaunchStep>,
 }
 
+impl StatusReport {
+    fn step(instance_id: i64, step: LaunchStep) -> Self {
+        StatusReport { instance_id, status: InstanceStatus::Starting, reason: None, step: Some(step) }
+    }
+}
 /// Called with each status change; the server writes it to the database.
 pub type StatusSink = Arc<dyn Fn(StatusReport) -> BoxFuture<'static, ()> + Send + Sync>;
 
@@ -120,24 +140,41 @@ impl LaunchSettings {
     }
 }
 
-/// How long an instance may take from start to answering on its port.
+/// How long waved may take to listen, and the app to register with it (or to answer on its port).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a stopping instance gets between SIGTERM and SIGKILL.
-const STOP_GRACE: Duration = Duration::from_secs(5);
 /// The largest unpacked bundle and `[[File]]` the runner writes (the upload limit bounds bundles already).
 const MAX_UNPACKED: u64 = 4 << 30;
+/// What waved logs when an app registers: the instance is then running.
+const WAVED_APP_ADDED: &str = "\"t\":\"app_add\"";
 
 pub struct LocalRunner {
     root: PathBuf,
-    /// Process group ids of running instances (each instance leads its own group).
-    running: Arc<Mutex<HashMap<i64, i32>>>,
+    settings: LaunchSettings,
+    live: Arc<Mutex<HashMap<i64, Live>>>,
     /// Instances the server asked to stop: their exit is the expected end, not a failure.
     stopping: Arc<Mutex<std::collections::HashSet<i64>>>,
+    env_locks: Arc<packages::EnvLocks>,
+    wave_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A launched instance's processes (each leads its own process group) and, once it runs, where
+/// it answers.
+#[derive(Default)]
+struct Live {
+    groups: Vec<i32>,
+    upstream: Option<Upstream>,
 }
 
 impl LocalRunner {
-    pub fn new(data_dir: &Path, _settings: LaunchSettings) -> Self {
-        LocalRunner { root: data_dir.join("instances"), running: Arc::default(), stopping: Arc::default() }
+    pub fn new(data_dir: &Path, settings: LaunchSettings) -> Self {
+        LocalRunner {
+            root: data_dir.join("instances"),
+            settings,
+            live: Arc::default(),
+            stopping: Arc::default(),
+            env_locks: Arc::default(),
+            wave_lock: Arc::default(),
+        }
     }
 
     fn dir(&self, instance_id: i64) -> PathBuf {
@@ -145,44 +182,99 @@ impl LocalRunner {
     }
 }
 
+/// What one launch works with.
+struct Launch {
+    plan: LaunchPlan,
+    dir: PathBuf,
+    log: PathBuf,
+    settings: LaunchSettings,
+    live: Arc<Mutex<HashMap<i64, Live>>>,
+    stopping: Arc<Mutex<std::collections::HashSet<i64>>>,
+    env_locks: Arc<packages::EnvLocks>,
+    wave_lock: Arc<tokio::sync::Mutex<()>>,
+    sink: StatusSink,
+}
+
+impl Launch {
+    fn stop_asked(&self) -> bool {
+        self.stopping.lock().unwrap_or_else(|e| e.into_inner()).contains(&self.plan.instance_id)
+    }
+
+    fn with_live<T>(&self, f: impl FnOnce(&mut Live) -> T) -> T {
+        f(self.live.lock().unwrap_or_else(|e| e.into_inner()).entry(self.plan.instance_id).or_default())
+    }
+
+    async fn step(&self, step: LaunchStep) -> Result<(), String> {
+        if self.stop_asked() {
+            return Err("stopped before it started".into());
+        }
+        append_log(&self.log, &format!("[wavehub] {}", step.label()));
+        (self.sink)(StatusReport::step(self.plan.instance_id, step)).await;
+        Ok(())
+    }
+}
+
 impl Runner for LocalRunner {
     fn launch(&self, plan: LaunchPlan, sink: StatusSink) {
-        let dir = self.dir(plan.instance_id);
-        let running = self.running.clone();
-        let stopping = self.stopping.clone();
+        let launch = Launch {
+            dir: self.dir(plan.instance_id),
+            log: self.dir(plan.instance_id).join("instance.log"),
+            plan,
+            settings: self.settings.clone(),
+            live: self.live.clone(),
+            stopping: self.stopping.clone(),
+            env_locks: self.env_locks.clone(),
+            wave_lock: self.wave_lock.clone(),
+            sink,
+        };
         tokio::spawn(async move {
-            let id = plan.instance_id;
-            let log = dir.join("instance.log");
-            let outcome = run(plan, &dir, &running, &stopping, &sink).await;
-            running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
-            if stopping.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) {
-                append_log(&log, "[wavehub] stopped");
+            let id = launch.plan.instance_id;
+            let outcome = run(&launch).await;
+            let groups = launch.live.lock().unwrap_or_else(|e| e.into_inner()).remove(&id).map(|l| l.groups).unwrap_or_default();
+            // Whatever is left of the instance goes with it: waved when the app ended, the app
+            // when waved ended.
+            for group in groups {
+                signal_group(group, libc::SIGKILL);
+            }
+            // Its files go too ([[File]] secrets among them); the log stays for its owner.
+            let _ = std::fs::remove_dir_all(launch.dir.join("sandbox"));
+            if launch.stopping.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) {
+                append_log(&launch.log, "[wavehub] stopped");
             } else if let Err(reason) = outcome {
-                append_log(&log, &format!("[wavehub] failed: {reason}"));
-                sink(StatusReport { instance_id: id, status: InstanceStatus::Failed, reason: Some(reason), url: None }).await;
+                append_log(&launch.log, &format!("[wavehub] failed: {reason}"));
+                (launch.sink)(StatusReport { instance_id: id, status: InstanceStatus::Failed, reason: Some(reason), step: None }).await;
             }
         });
     }
 
     fn stop(&self, instance_id: i64) -> BoxFuture<'static, ()> {
-        let group = self.running.lock().unwrap_or_else(|e| e.into_inner()).get(&instance_id).copied();
-        let running = self.running.clone();
-        let log = self.dir(instance_id).join("instance.log");
         // Marked even when it has no process yet: a launch still preparing sees it and gives up.
         self.stopping.lock().unwrap_or_else(|e| e.into_inner()).insert(instance_id);
+        let groups = self.live.lock().unwrap_or_else(|e| e.into_inner()).get(&instance_id).map(|l| l.groups.clone()).unwrap_or_default();
+        let live = self.live.clone();
+        let log = self.dir(instance_id).join("instance.log");
         Box::pin(async move {
-            let Some(group) = group else { return };
-            append_log(&log, "[wavehub] stopping: SIGTERM");
-            signal_group(group, libc::SIGTERM);
-            let deadline = tokio::time::Instant::now() + STOP_GRACE;
-            while running.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&instance_id) {
-                if tokio::time::Instant::now() > deadline {
-                    append_log(&log, "[wavehub] still running after 5 s: SIGKILL");
-                    signal_group(group, libc::SIGKILL);
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            if groups.is_empty() {
+                return;
             }
+            append_log(&log, "[wavehub] stopping");
+            // The sandboxes end with their bwrap process (--die-with-parent, and the PID
+            // namespace goes with its first process), so a plain kill is a clean stop.
+            for group in groups {
+                signal_group(group, libc::SIGKILL);
+            }
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while live.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&instance_id) && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    }
+
+    fn stop_all(&self) -> BoxFuture<'static, ()> {
+        let ids: Vec<i64> = self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
+        let stops: Vec<_> = ids.into_iter().map(|id| self.stop(id)).collect();
+        Box::pin(async move {
+            futures_util::future::join_all(stops).await;
         })
     }
 
@@ -190,12 +282,8 @@ impl Runner for LocalRunner {
         self.dir(instance_id).join("instance.log")
     }
 
-    fn stop_all(&self) -> BoxFuture<'static, ()> {
-        Box::pin(async {})
-    }
-
-    fn upstream(&self, _instance_id: i64) -> Option<Upstream> {
-        None
+    fn upstream(&self, instance_id: i64) -> Option<Upstream> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).get(&instance_id).and_then(|l| l.upstream)
     }
 }
 
@@ -212,168 +300,258 @@ fn append_log(log: &Path, line: &str) {
     }
 }
 
-/// Prepares and starts the instance, reports `running`, and waits for the process to end. An
-/// error is the reason it failed.
-async fn run(
-    plan: LaunchPlan,
-    dir: &Path,
-    running: &Mutex<HashMap<i64, i32>>,
-    stopping: &Mutex<std::collections::HashSet<i64>>,
-    sink: &StatusSink,
-) -> Result<(), String> {
-    let stop_asked = || stopping.lock().unwrap_or_else(|e| e.into_inner()).contains(&plan.instance_id);
-    let log = dir.join("instance.log");
-    let app = dir.join("app");
-    let venv = dir.join("venv");
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(&app).map_err(|e| format!("cannot create {}: {e}", app.display()))?;
-    append_log(&log, &format!("[wavehub] instance {}: unpacking the bundle", plan.instance_id));
-    let (bundle, app_dir) = (plan.bundle.clone(), app.clone());
-    let unpacked = tokio::task::spawn_blocking(move || unpack(&bundle, &app_dir)).await.map_err(|e| e.to_string())??;
-    append_log(&log, &format!("[wavehub] unpacked {unpacked} files"));
-
-    let packages = requirements_lines(&app.join("requirements.txt"));
-    let python = which_python()?;
-    if packages.is_empty() {
-        append_log(&log, "[wavehub] creating the virtual environment (no requirements to install)");
-        logged(&log, tokio::process::Command::new(&python).args(["-m", "venv", "--without-pip"]).arg(&venv), "creating the virtual environment").await?;
-    } else {
-        append_log(&log, &format!("[wavehub] creating the virtual environment and installing {} requirement(s) from the bundle", packages.len()));
-        logged(&log, tokio::process::Command::new(&python).args(["-m", "venv"]).arg(&venv), "creating the virtual environment").await?;
-        // --no-index: only what the bundle carries (wheels named by path in requirements.txt, or
-        // found beside it); nothing is downloaded.
-        let pip = tokio::process::Command::new(venv.join("bin/python"))
-            .args(["-m", "pip", "install", "--no-index", "--disable-pip-version-check", "--find-links", "."])
-            .args(["-r", "requirements.txt"])
-            .current_dir(&app)
-            .env("PIP_NO_INPUT", "1")
-            .kill_on_drop(true)
-            .stdin(std::process::Stdio::null())
-            .stdout(log_file(&log)?)
-            .stderr(log_file(&log)?)
-            .status()
-            .await
-            .map_err(|e| format!("cannot start pip: {e}"))?;
-        if !pip.success() {
-            return Err(format!("installing requirements.txt failed (pip {pip}); the log shows which package is missing from the bundle"));
-        }
-    }
-    for (path, content) in &plan.files {
-        let target = file_target(dir, &app, path)?;
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&target, content).map_err(|e| format!("cannot write [[File]] {path}: {e}"))?;
-        append_log(&log, &format!("[wavehub] wrote [[File]] {path}"));
-    }
-
-    if stop_asked() {
-        return Err("stopped before it started".into());
-    }
-    let port = free_port()?;
-    append_log(&log, &format!("[wavehub] starting `python -m {}` on port {port}", plan.module));
-    let mut command = tokio::process::Command::new(venv.join("bin/python"));
-    command
-        .args(["-m", &plan.module])
-        .current_dir(&app)
-        .env_clear()
-        .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", venv.join("bin").display()))
-        .env("HOME", dir)
-        .env("LANG", "C.UTF-8")
-        .env("PYTHONUNBUFFERED", "1")
-        .env("VIRTUAL_ENV", &venv)
-        .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("PORT", port.to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(log_file(&log)?)
-        .stderr(log_file(&log)?)
-        .process_group(0);
-    // SAFETY: prctl only sets a flag of the child process, between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            // The instance ends with the server: no orphans left listening on ports.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().map_err(|e| format!("cannot start python: {e}"))?;
-    let group = child.id().map(|pid| pid as i32).ok_or("the process ended at once")?;
-    running.lock().unwrap_or_else(|e| e.into_inner()).insert(plan.instance_id, group);
-
-    let started = tokio::time::Instant::now();
-    loop {
-        if stop_asked() {
-            signal_group(group, libc::SIGKILL);
-            return Err("stopped while starting".into());
-        }
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("the app exited ({status}) before it answered on port {port}; the log shows why"));
-        }
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            break;
-        }
-        if started.elapsed() > START_TIMEOUT {
-            signal_group(group, libc::SIGKILL);
-            return Err(format!("the app did not answer on port {port} (its $PORT) within {} s", START_TIMEOUT.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let url = format!("http://127.0.0.1:{port}/");
-    append_log(&log, &format!("[wavehub] running: answering at {url}"));
-    sink(StatusReport { instance_id: plan.instance_id, status: InstanceStatus::Running, reason: None, url: Some(url) }).await;
-    let status = child.wait().await.map_err(|e| e.to_string())?;
-    append_log(&log, &format!("[wavehub] the app exited ({status})"));
-    // A stop the server asked for reports nothing; the server has marked it terminated already.
-    Err(format!("the app exited on its own ({status}); the log shows why"))
-}
-
-async fn logged(log: &Path, command: &mut tokio::process::Command, what: &str) -> Result<(), String> {
-    let status = command
-        .stdin(std::process::Stdio::null())
-        .stdout(log_file(log)?)
-        .stderr(log_file(log)?)
-        .kill_on_drop(true)
-        .status()
-        .await
-        .map_err(|e| format!("{what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
-}
-
 fn log_file(log: &Path) -> Result<std::fs::File, String> {
     std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))
 }
 
-fn which_python() -> Result<PathBuf, String> {
-    ["/usr/bin/python3", "/usr/local/bin/python3"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .ok_or_else(|| "python3 is not installed on the server (looked in /usr/bin and /usr/local/bin)".to_owned())
+/// Prepares and starts the instance, reports `running`, and waits for it to end. An error is
+/// the reason it failed.
+async fn run(launch: &Launch) -> Result<(), String> {
+    let plan = &launch.plan;
+    let id = plan.instance_id;
+    let (dir, log) = (&launch.dir, &launch.log);
+    // The sandbox sees `sandbox/` only: the log and anything else of the instance stay outside.
+    let sandbox_dir = dir.join("sandbox");
+    let app = sandbox_dir.join("app");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(&app).map_err(|e| format!("cannot create {}: {e}", app.display()))?;
+    for folder in ["home", "wave", "wave-data"] {
+        std::fs::create_dir_all(sandbox_dir.join(folder)).map_err(|e| e.to_string())?;
+    }
+    launch.step(LaunchStep::Preparing).await?;
+    let (bundle, app_dir) = (plan.bundle.clone(), app.clone());
+    let unpacked = tokio::task::spawn_blocking(move || unpack(&bundle, &app_dir)).await.map_err(|e| e.to_string())??;
+    append_log(log, &format!("[wavehub] unpacked {unpacked} files"));
+    for (path, content) in &plan.files {
+        let target = file_target(&sandbox_dir, &app, path)?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, content).map_err(|e| format!("cannot write [[File]] {path}: {e}"))?;
+        append_log(log, &format!("[wavehub] wrote [[File]] {path}"));
+    }
+    let uid = sandbox::instance_uid(id);
+    sandbox::give_to(&sandbox_dir, uid)?;
+    if !launch.settings.sandbox {
+        append_log(log, "[wavehub] WARNING: the sandbox is off (--no-sandbox): this app runs with the server's own rights");
+    }
+
+    launch.step(LaunchStep::InstallingPackages).await?;
+    let environment = packages::environment(&launch.settings, &launch.env_locks, &app, &plan.bundle_sha256, uid, log).await?;
+    let cgroup = match plan.memory_limit {
+        Some(bytes) => match sandbox::MemoryCgroup::create(id, bytes) {
+            Ok(cgroup) => {
+                append_log(log, &format!("[wavehub] MemoryLimit: {bytes} bytes, enforced"));
+                Some(cgroup)
+            }
+            Err(why) => {
+                append_log(log, &format!("[wavehub] MemoryLimit is not enforced here: {why}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let base = wavehub_core::instances::base_path(id);
+    let mut env = vec![
+        ("PATH".to_owned(), format!("{}:/usr/local/bin:/usr/bin:/bin", environment.path.join("bin").display())),
+        ("HOME".to_owned(), sandbox_dir.join("home").display().to_string()),
+        ("LANG".to_owned(), "C.UTF-8".to_owned()),
+        ("PYTHONUNBUFFERED".to_owned(), "1".to_owned()),
+        ("VIRTUAL_ENV".to_owned(), environment.path.display().to_string()),
+    ];
+    env.extend(plan.env.iter().cloned());
+    let jail = |cwd: &Path, read_only: Vec<PathBuf>, extra: &[(String, String)]| sandbox::Jail {
+        read_only,
+        writable: vec![sandbox_dir.clone()],
+        cwd: cwd.to_path_buf(),
+        env: env.iter().chain(extra).cloned().collect(),
+        uid,
+        cgroup_procs: cgroup.as_ref().map(|c| c.procs()),
+    };
+    let python = environment.path.join("bin/python");
+
+    let ended = if environment.has_wave {
+        launch.step(LaunchStep::StartingWave).await?;
+        let waved = wave::ensure(&launch.settings, &launch.wave_lock, log).await?;
+        let (wave_port, app_port) = (free_port()?, free_port()?);
+        let wave_address = format!("http://127.0.0.1:{wave_port}");
+        let shared = [
+            ("H2O_WAVE_BASE_URL".to_owned(), base.clone()),
+            ("H2O_WAVE_ACCESS_KEY_ID".to_owned(), crate::auth::random_secret()),
+            ("H2O_WAVE_ACCESS_KEY_SECRET".to_owned(), crate::auth::random_secret()),
+        ];
+        let waved_env: Vec<(String, String)> = shared
+            .iter()
+            .cloned()
+            .chain([
+                ("H2O_WAVE_LISTEN".to_owned(), format!("127.0.0.1:{wave_port}")),
+                ("H2O_WAVE_WEB_DIR".to_owned(), waved.web_dir.display().to_string()),
+                ("H2O_WAVE_DATA_DIR".to_owned(), sandbox_dir.join("wave-data").display().to_string()),
+            ])
+            .collect();
+        let waved_jail = jail(&sandbox_dir.join("wave"), vec![waved.dir.clone()], &waved_env);
+        let mut waved_process = sandbox::command(launch.settings.sandbox, &waved_jail, &waved.binary, &[])?
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the Wave server: {e}"))?;
+        launch.with_live(|l| l.groups.extend(waved_process.id().map(|p| p as i32)));
+        let registered = follow_waved(&mut waved_process, log);
+        wait_for_port(launch, &mut waved_process, wave_port, "the Wave server").await?;
+
+        launch.step(LaunchStep::WaitingForApp).await?;
+        let app_env: Vec<(String, String)> = shared
+            .iter()
+            .cloned()
+            .chain([
+                ("H2O_WAVE_ADDRESS".to_owned(), wave_address),
+                ("H2O_WAVE_APP_ADDRESS".to_owned(), format!("http://127.0.0.1:{app_port}")),
+                ("PORT".to_owned(), app_port.to_string()),
+            ])
+            .collect();
+        let app_jail = jail(&app, vec![environment.path.clone()], &app_env);
+        let target = format!("{}:main", plan.module);
+        let port_arg = app_port.to_string();
+        append_log(log, &format!("[wavehub] starting `python -m uvicorn {target}` behind waved at 127.0.0.1:{wave_port}{base}"));
+        let mut app_process = sandbox::command(
+            launch.settings.sandbox,
+            &app_jail,
+            &python,
+            &["-m", "uvicorn", "--host", "127.0.0.1", "--port", &port_arg, "--no-access-log", &target],
+        )?
+        .stdout(log_file(log)?)
+        .stderr(log_file(log)?)
+        .spawn()
+        .map_err(|e| format!("cannot start the app: {e}"))?;
+        launch.with_live(|l| l.groups.extend(app_process.id().map(|p| p as i32)));
+        wait_for_registration(launch, &mut app_process, &mut waved_process, registered).await?;
+        launch.with_live(|l| l.upstream = Some(Upstream { address: ([127, 0, 0, 1], wave_port).into(), kind: UpstreamKind::Wave }));
+        report_running(launch).await;
+        tokio::select! {
+            status = app_process.wait() => format!("the app exited on its own ({}); the log shows why", status.map_err(|e| e.to_string())?),
+            status = waved_process.wait() => format!("the Wave server exited on its own ({}); the log shows why", status.map_err(|e| e.to_string())?),
+        }
+    } else {
+        launch.step(LaunchStep::WaitingForApp).await?;
+        let port = free_port()?;
+        append_log(log, &format!("[wavehub] no h2o-wave in its requirements: starting `python -m {}` with PORT={port}", plan.module));
+        let app_jail = jail(&app, vec![environment.path.clone()], &[("PORT".to_owned(), port.to_string())]);
+        let mut app_process = sandbox::command(launch.settings.sandbox, &app_jail, &python, &["-m", &plan.module])?
+            .stdout(log_file(log)?)
+            .stderr(log_file(log)?)
+            .spawn()
+            .map_err(|e| format!("cannot start the app: {e}"))?;
+        launch.with_live(|l| l.groups.extend(app_process.id().map(|p| p as i32)));
+        wait_for_port(launch, &mut app_process, port, "the app (on its $PORT)").await?;
+        launch.with_live(|l| l.upstream = Some(Upstream { address: ([127, 0, 0, 1], port).into(), kind: UpstreamKind::Plain }));
+        report_running(launch).await;
+        let status = app_process.wait().await.map_err(|e| e.to_string())?;
+        format!("the app exited on its own ({status}); the log shows why")
+    };
+    if cgroup.as_ref().is_some_and(|c| c.oom_killed()) {
+        return Err(format!("the app used more memory than its MemoryLimit ({} bytes) and was stopped", plan.memory_limit.unwrap_or(0)));
+    }
+    // A stop the server asked for reports nothing; the server has marked it terminated already.
+    Err(ended)
 }
 
-/// The requirement lines of requirements.txt (comments, blanks and pip options left out).
-fn requirements_lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or("").trim().to_owned())
-        .filter(|line| !line.is_empty() && !line.starts_with('-'))
-        .collect()
+async fn report_running(launch: &Launch) {
+    append_log(&launch.log, &format!("[wavehub] running at {}", wavehub_core::instances::base_path(launch.plan.instance_id)));
+    (launch.sink)(StatusReport { instance_id: launch.plan.instance_id, status: InstanceStatus::Running, reason: None, step: None }).await;
+}
+
+/// Copies waved's output into the log and says (through the receiver) when an app registered.
+fn follow_waved(waved: &mut tokio::process::Child, log: &Path) -> tokio::sync::watch::Receiver<bool> {
+    let (registered, receiver) = tokio::sync::watch::channel(false);
+    let registered = Arc::new(registered);
+    let outputs: Vec<Box<dyn tokio::io::AsyncRead + Unpin + Send>> = [
+        waved.stdout.take().map(|o| Box::new(o) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        waved.stderr.take().map(|o| Box::new(o) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for output in outputs {
+        let (log, registered) = (log.to_path_buf(), registered.clone());
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(output).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                append_log(&log, &line);
+                if line.contains(WAVED_APP_ADDED) {
+                    registered.send_replace(true);
+                }
+            }
+        });
+    }
+    receiver
+}
+
+/// Waits until `port` accepts connections; fails when the process exits first, the server asked
+/// to stop, or it takes longer than [`START_TIMEOUT`].
+async fn wait_for_port(launch: &Launch, process: &mut tokio::process::Child, port: u16, what: &str) -> Result<(), String> {
+    let started = tokio::time::Instant::now();
+    loop {
+        if launch.stop_asked() {
+            return Err("stopped while starting".into());
+        }
+        if let Some(status) = process.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("{what} exited ({status}) before it answered on port {port}; the log shows why"));
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Ok(());
+        }
+        if started.elapsed() > START_TIMEOUT {
+            return Err(format!("{what} did not answer on port {port} within {} s", START_TIMEOUT.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the app has registered with waved (not merely listening: waved answers 200 with no
+/// app behind it).
+async fn wait_for_registration(
+    launch: &Launch,
+    app: &mut tokio::process::Child,
+    waved: &mut tokio::process::Child,
+    mut registered: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), String> {
+    let started = tokio::time::Instant::now();
+    loop {
+        if *registered.borrow_and_update() {
+            return Ok(());
+        }
+        if launch.stop_asked() {
+            return Err("stopped while starting".into());
+        }
+        if let Some(status) = app.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the app exited ({status}) before it registered with Wave; the log above shows why (is [Runtime] Module `{}` the module with `@app`?)",
+                launch.plan.module
+            ));
+        }
+        if let Some(status) = waved.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("the Wave server exited ({status}) while the app was starting; the log shows why"));
+        }
+        if started.elapsed() > START_TIMEOUT {
+            return Err(format!(
+                "the app did not register with Wave within {} s: does module `{}` define a handler with `@app('/')`?",
+                START_TIMEOUT.as_secs(),
+                launch.plan.module
+            ));
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(100), registered.changed()).await;
+    }
 }
 
 /// Where a `[[File]]` goes: a relative path inside the app folder; an absolute one re-rooted under
-/// the instance's `root/` (the local runner cannot write outside its folder; a container runner
+/// the sandbox's `root/` (the local runner cannot write outside its folder; a container runner
 /// mounts it at the real path).
-fn file_target(dir: &Path, app: &Path, path: &str) -> Result<PathBuf, String> {
+fn file_target(sandbox_dir: &Path, app: &Path, path: &str) -> Result<PathBuf, String> {
     let relative = path.trim_start_matches('/');
     if relative.split('/').any(|part| part == ".." || part.is_empty()) {
         return Err(format!("[[File]] path `{path}` is not a plain path"));
     }
-    Ok(if path.starts_with('/') { dir.join("root").join(relative) } else { app.join(relative) })
+    Ok(if path.starts_with('/') { sandbox_dir.join("root").join(relative) } else { app.join(relative) })
 }
 
 fn free_port() -> Result<u16, String> {
@@ -416,17 +594,6 @@ fn unpack(bundle: &Path, to: &Path) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_real_requirement_lines_need_pip() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("requirements.txt");
-        std::fs::write(&path, "# stdlib only\n\n--no-index\n").unwrap();
-        assert!(requirements_lines(&path).is_empty());
-        std::fs::write(&path, "h2o-wave==1.0  # the UI\n./wheels/pkg-1.0-py3-none-any.whl\n").unwrap();
-        assert_eq!(requirements_lines(&path), ["h2o-wave==1.0", "./wheels/pkg-1.0-py3-none-any.whl"]);
-        assert!(requirements_lines(&dir.path().join("missing.txt")).is_empty());
-    }
 
     #[test]
     fn files_stay_inside_the_instance() {
