@@ -1,1 +1,2 @@
-"""Text Summarizer, a Wavehub demo app: `python3 -m summarizer.app` starts it."""
+"""Text Summarizer, a Wavehub demo app: an H2O Wave app whose handler is in `summarizer.app`
+(`wave run summarizer.app`)."""
