@@ -2,14 +2,14 @@
 //! whole or followed live as server-sent events. Rules in [`crate::instances`].
 
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::instances;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -50,6 +50,28 @@ pub async fn update(
 
 pub async fn terminate(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::terminate(&state, &caller, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpenParams {
+    next: Option<String>,
+}
+
+/// `GET /instances/{id}/open[?next=/instances/{id}/...]`: a browser navigation that opens the
+/// instance on the apps origin (303 there with a one-use ticket; [`crate::proxy`]). Without a
+/// session it sends the browser to sign in and come back here, rather than answering 401.
+pub async fn open(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<OpenParams>,
+) -> ApiResult<Response> {
+    let location = match caller {
+        Ok(caller) => crate::proxy::open_location(&state, &caller, id, params.next.as_deref()).await?,
+        Err(ApiError::Unauthorized(_)) => crate::proxy::sign_in_location(&state, id, params.next.as_deref()),
+        Err(other) => return Err(other),
+    };
+    Ok(Redirect::to(&location).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/instances/{id}", get(instances::get).patch(instances::update))
         .route("/instances/{id}/terminate", post(instances::terminate))
         .route("/instances/{id}/logs", get(instances::logs))
+        .route("/instances/{id}/open", get(instances::open))
         .route("/apps/{id}/tags/{tag}", put(tags::assign).delete(tags::unassign))
         .route("/app-names/{name}/versions", get(apps::versions))
         .route("/tags", get(tags::list).post(tags::create))
