@@ -340,6 +340,17 @@ pub fn instance_log_stream_url(id: i64) -> String {
     url(&format!("/instances/{id}/logs?follow=true"))
 }
 
+/// `GET /instances/{id}/logs`: the log as text (its last 1 MiB), once.
+pub async fn instance_log(id: i64) -> Result<String, ApiError> {
+    call(Request::get(&url(&format!("/instances/{id}/logs"))).build()).await
+}
+
+/// Where the browser opens an instance: the console mints a ticket for the apps origin and
+/// redirects there (or to sign-in first). A real navigation, never a fetch.
+pub fn instance_open_url(id: i64) -> String {
+    url(&format!("/instances/{id}/open"))
+}
+
 /// Where a `.wave` is POSTed to import it with `visibility`.
 pub fn import_url(visibility: Visibility) -> String {
     url(&format!("/apps?visibility={}", visibility.as_str()))

@@ -444,3 +444,341 @@ async fn secrets_and_the_audit_log_tell_non_admins_they_are_for_admins() {
 }
 
 
+// ---- Instances: the launch steps, Open, a failed instance, Shared with me ----
+
+/// Waits `ms` milliseconds (for fetches and timers to settle).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (up to 5 s) until `selector` matches inside `parent`, and returns it.
+async fn wait_for(parent: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
+    for _ in 0..250 {
+        if let Some(element) = parent.query_selector(selector).unwrap() {
+            return element;
+        }
+        sleep(20).await;
+    }
+    panic!("no {selector} in {}", parent.inner_html());
+}
+
+/// Answers the page's API calls while it lives: the first `(needle, body)` whose needle is in the
+/// URL answers (a string as text, an array with its items in turn, anything else as JSON),
+/// anything else is a 404. Each URL asked
+/// for lands in `window.__calls`. Dropping it puts the browser's own fetch back.
+struct FakeApi;
+
+impl FakeApi {
+    fn new(routes: serde_json::Value) -> FakeApi {
+        let install = js_sys::Function::new_with_args(
+            "routes",
+            r#"
+            window.__calls = [];
+            window.__realFetch = window.__realFetch || window.fetch;
+            window.fetch = async (input, init) => {
+                const url = typeof input === 'string' ? input : input.url;
+                const method = (init && init.method) || (typeof input === 'string' ? 'GET' : input.method);
+                window.__calls.push(`${method} ${url}`);
+                const route = routes.find(([needle]) => url.includes(needle));
+                if (!route) {
+                    return new Response(JSON.stringify({ title: 'Not Found', status: 404, detail: `no ${url}` }),
+                        { status: 404, headers: { 'content-type': 'application/problem+json' } });
+                }
+                // An array answers its items in turn, then its last again.
+                const answers = route[1];
+                const body = Array.isArray(answers) ? answers[Math.min((route.served = (route.served || 0) + 1), answers.length) - 1] : answers;
+                return typeof body === 'string'
+                    ? new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+                    : new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+            };
+            "#,
+        );
+        let routes = js_sys::JSON::parse(&routes.to_string()).unwrap();
+        install.call1(&wasm_bindgen::JsValue::NULL, &routes).unwrap();
+        FakeApi
+    }
+
+    fn calls(&self) -> Vec<String> {
+        let calls = js_sys::Reflect::get(&window(), &"__calls".into()).unwrap();
+        js_sys::Array::from(&calls).iter().filter_map(|v| v.as_string()).collect()
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        js_sys::Function::new_no_args("if (window.__realFetch) { window.fetch = window.__realFetch; }")
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .unwrap();
+    }
+}
+
+/// Puts `path` in the address bar for the test's router, and the old address back afterwards.
+struct AtAddress(String);
+
+impl AtAddress {
+    fn new(path: &str) -> AtAddress {
+        let location = window().location();
+        let old = format!("{}{}", location.pathname().unwrap(), location.search().unwrap());
+        window().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
+        AtAddress(old)
+    }
+}
+
+impl Drop for AtAddress {
+    fn drop(&mut self) {
+        let _ = window().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&self.0));
+    }
+}
+
+/// An RFC 3339 time `seconds` before now.
+fn seconds_ago(seconds: f64) -> String {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(js_sys::Date::now() - seconds * 1000.0)).to_iso_string().as_string().unwrap()
+}
+
+fn sample_instance(id: i64, status: wavehub_core::instances::InstanceStatus) -> wavehub_core::instances::Instance {
+    use wavehub_core::instances::{Instance, InstanceStatus};
+    let running = status == InstanceStatus::Running;
+    Instance {
+        id,
+        app_id: 7,
+        app_name: "ai.example.credit".into(),
+        app_version: "1.2.0".into(),
+        app_title: "Credit Risk".into(),
+        owner: Some("bob".into()),
+        visibility: wavehub_core::apps::Visibility::Private,
+        status,
+        status_reason: None,
+        url: running.then(|| format!("http://127.0.0.1:8081/instances/{id}/")),
+        step: None,
+        step_started_at: None,
+        created_at: seconds_ago(600.0),
+        updated_at: seconds_ago(600.0),
+        can_manage: true,
+    }
+}
+
+fn state_of(parent: &web_sys::HtmlElement, step: &str) -> String {
+    parent.query_selector(&format!("li[data-step={step}]")).unwrap().unwrap().get_attribute("data-state").unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn launch_steps_check_the_done_ones_and_time_the_current_one_each_second() {
+    use wavehub_core::instances::{InstanceStatus, LaunchStep};
+    use wavehub_web::pages::instances::LaunchSteps;
+    let mut starting = sample_instance(12, InstanceStatus::Starting);
+    starting.step = Some(LaunchStep::InstallingPackages);
+    starting.step_started_at = Some(seconds_ago(75.0));
+    starting.created_at = seconds_ago(130.0);
+    let instance = RwSignal::new(starting.clone());
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <LaunchSteps instance/> });
+    leptos::task::tick().await;
+    let labels: Vec<String> = {
+        let items = parent.query_selector_all("ol.launch-steps li .launch-step-label").unwrap();
+        (0..items.length()).map(|i| items.item(i).unwrap().text_content().unwrap()).collect()
+    };
+    assert_eq!(labels, ["Preparing the app's files", "Installing packages", "Starting Wave", "Waiting for the app"]);
+    assert_eq!(state_of(&parent, "preparing"), "done");
+    assert!(text_of(&parent, "li[data-step=preparing]").contains("✓"));
+    let current = parent.query_selector("li[aria-current=step]").unwrap().expect("the current step");
+    assert_eq!(current.get_attribute("data-step").as_deref(), Some("installing_packages"));
+    assert_eq!(state_of(&parent, "starting_wave"), "pending");
+    assert_eq!(state_of(&parent, "waiting_for_app"), "pending");
+    assert_eq!(text_of(&parent, ".launch-step-time"), "1 min 15 s");
+    assert_eq!(text_of(&parent, ".launch-total"), "Total: 2 min 10 s");
+    assert_eq!(parent.query_selector_all(".launch-step-time").unwrap().length(), 1, "only the current step is timed");
+
+    // The clock ticks by itself.
+    sleep(1100).await;
+    assert_eq!(text_of(&parent, ".launch-step-time"), "1 min 16 s");
+    assert_eq!(text_of(&parent, ".launch-total"), "Total: 2 min 11 s");
+
+    // The next step starts its own time.
+    instance.update(|i| {
+        i.step = Some(LaunchStep::WaitingForApp);
+        i.step_started_at = Some(seconds_ago(3.0));
+    });
+    leptos::task::tick().await;
+    assert_eq!(state_of(&parent, "starting_wave"), "done");
+    assert_eq!(state_of(&parent, "waiting_for_app"), "current");
+    assert_eq!(text_of(&parent, ".launch-step-time"), "3 s");
+
+    // Running: every step done, and how long it took.
+    instance.update(|i| {
+        i.status = InstanceStatus::Running;
+        i.step = None;
+        let ready = js_sys::Date::parse(&i.created_at) + 12_000.0;
+        i.updated_at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ready)).to_iso_string().as_string().unwrap();
+    });
+    leptos::task::tick().await;
+    for step in LaunchStep::ALL {
+        assert_eq!(state_of(&parent, step.as_str()), "done", "{step:?}");
+    }
+    assert!(parent.query_selector("li[aria-current]").unwrap().is_none());
+    assert_eq!(text_of(&parent, ".launch-total"), "Ready in 12 s");
+}
+
+#[wasm_bindgen_test]
+async fn a_running_launch_opens_through_the_console_and_shows_its_address() {
+    use wavehub_core::instances::InstanceStatus;
+    use wavehub_web::pages::instances::LaunchProgress;
+    let instance = Signal::stored(sample_instance(7, InstanceStatus::Running));
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || view! { <LaunchProgress instance/> });
+    leptos::task::tick().await;
+    let open = parent.query_selector("a.instance-open").unwrap().expect("Open");
+    assert_eq!(open.text_content().unwrap(), "Open");
+    assert_eq!(open.get_attribute("href").as_deref(), Some("/api/v1/instances/7/open"), "through the console, which mints the ticket");
+    assert_eq!(open.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(open.get_attribute("rel").as_deref(), Some("noopener"));
+    assert_eq!(text_of(&parent, ".instance-url"), "http://127.0.0.1:8081/instances/7/");
+    assert_eq!(parent.query_selector(".launch-progress").unwrap().unwrap().get_attribute("data-status").as_deref(), Some("running"));
+}
+
+#[wasm_bindgen_test]
+async fn the_launch_panel_follows_the_new_instance_until_it_runs() {
+    use leptos_router::components::{Route, Routes};
+    use leptos_router::path;
+    use wavehub_core::instances::{InstanceStatus, LaunchStep};
+    use wavehub_web::pages::app_page::AppPage;
+    let _at = AtAddress::new("/apps/7");
+    let mut starting = sample_instance(12, InstanceStatus::Starting);
+    starting.step = Some(LaunchStep::Preparing);
+    starting.step_started_at = Some(seconds_ago(1.0));
+    let running = sample_instance(12, InstanceStatus::Running);
+    let api = FakeApi::new(serde_json::json!([
+        ["/api/v1/apps/7/instances", starting],
+        ["/api/v1/apps/7", sample_app("About it")],
+        ["/api/v1/instances/12", running],
+    ]));
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || {
+        provide_context(signed_in_as("bob", &[Role::User]));
+        view! { <Router><Routes fallback=|| "not found"><Route path=path!("/apps/:id") view=AppPage/></Routes></Router> }
+    });
+    wait_for(&parent, "section.launch").await;
+    assert!(parent.query_selector(".launch-progress").unwrap().is_none(), "nothing before a launch");
+    click(&parent, "section.launch button.button-primary");
+    let progress = wait_for(&parent, ".launch-progress[data-status=running]").await;
+    assert!(progress.query_selector("ol.launch-steps").unwrap().is_some());
+    let open = progress.query_selector("a.instance-open").unwrap().expect("Open once running");
+    assert_eq!(open.get_attribute("href").as_deref(), Some("/api/v1/instances/12/open"));
+    assert_eq!(window().location().pathname().unwrap(), "/apps/7", "the page stays");
+    let calls = api.calls();
+    assert!(calls.iter().any(|c| c.starts_with("POST ") && c.ends_with("/api/v1/apps/7/instances")), "{calls:?}");
+    // Running: no more reads.
+    let settled = api.calls().len();
+    sleep(2300).await;
+    assert_eq!(api.calls().len(), settled, "{:?}", api.calls());
+}
+
+#[wasm_bindgen_test]
+async fn my_instances_show_why_one_failed_keep_an_ended_log_and_list_shared_ones_without_polling() {
+    use wavehub_core::api::Page;
+    use wavehub_core::apps::Visibility;
+    use wavehub_core::instances::InstanceStatus;
+    use wavehub_web::pages::instances::InstancesPage;
+    let _at = AtAddress::new("/instances?focus=6");
+    let mut failed = sample_instance(5, InstanceStatus::Failed);
+    failed.status_reason = Some("The app exited with status 1 before it answered".into());
+    let mut ended = sample_instance(6, InstanceStatus::Terminated);
+    ended.status_reason = Some("Terminated by bob".into());
+    let mut shared = sample_instance(9, InstanceStatus::Running);
+    shared.owner = Some("alice".into());
+    shared.visibility = Visibility::AllUsers;
+    shared.can_manage = false;
+    let page = |items| Page { items, total: 2, page: 1, page_size: 100 };
+    let traceback: String = (1..=40).map(|n| format!("Traceback line {n}\n")).collect();
+    let api = FakeApi::new(serde_json::json!([
+        ["owner=others", page(vec![shared])],
+        ["owner=me", page(vec![failed, ended])],
+        ["/api/v1/instances/5/logs", traceback],
+        ["/api/v1/instances/6/logs", "hello\nbye\n"],
+    ]));
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || {
+        provide_context(signed_in_as("bob", &[Role::User]));
+        view! { <Router><InstancesPage/></Router> }
+    });
+
+    // The failed one says why, with the end of its log, without a click.
+    let reason = wait_for(&parent, "tr[data-detail-for='5'] .failure-reason").await;
+    assert!(reason.text_content().unwrap().contains("The app exited with status 1"));
+    let tail = wait_for(&parent, "tr[data-detail-for='5'] pre.log-tail").await.text_content().unwrap();
+    assert_eq!(tail.lines().count(), 30, "{tail}");
+    assert!(tail.starts_with("Traceback line 11") && tail.ends_with("Traceback line 40"), "{tail}");
+
+    // The focused one has ended: its log is read once and stays, with a note.
+    let log = wait_for(&parent, "pre.log").await;
+    for _ in 0..50 {
+        if log.text_content().unwrap() == "hello\nbye" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(log.text_content().unwrap(), "hello\nbye");
+    assert_eq!(text_of(&parent, ".log-state"), "The instance has ended.");
+
+    // Shared with me: alice's instance with Open through the console and its address.
+    let section = parent.query_selector("section.instances-shared").unwrap().expect("Shared with me");
+    assert_eq!(section.query_selector("h2").unwrap().unwrap().text_content().unwrap(), "Shared with me");
+    let row = wait_for(&parent, "section.instances-shared tr[data-instance-id='9']").await;
+    assert!(row.text_content().unwrap().contains("alice"));
+    let open = row.query_selector("a.instance-open").unwrap().expect("Open");
+    assert_eq!(open.get_attribute("href").as_deref(), Some("/api/v1/instances/9/open"));
+    assert_eq!(row.query_selector(".instance-url").unwrap().unwrap().text_content().unwrap(), "http://127.0.0.1:8081/instances/9/");
+    assert!(api.calls().iter().any(|c| c.contains("owner=others") && c.contains("status=running")), "{:?}", api.calls());
+
+    // Nothing is starting, so nothing is read again: no request loop.
+    let settled = api.calls();
+    sleep(2500).await;
+    assert_eq!(api.calls(), settled);
+    assert_eq!(settled.iter().filter(|c| c.contains("owner=me")).count(), 1, "{settled:?}");
+    assert_eq!(settled.iter().filter(|c| c.contains("/instances/6/logs")).count(), 1, "{settled:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_starting_instance_is_read_again_every_2_s_until_it_runs_and_the_open_log_stays() {
+    use wavehub_core::api::Page;
+    use wavehub_core::instances::{InstanceStatus, LaunchStep};
+    use wavehub_web::pages::instances::InstancesPage;
+    let _at = AtAddress::new("/instances?focus=6");
+    let mut starting = sample_instance(4, InstanceStatus::Starting);
+    starting.step = Some(LaunchStep::InstallingPackages);
+    starting.step_started_at = Some(seconds_ago(20.0));
+    let running = sample_instance(4, InstanceStatus::Running);
+    let ended = sample_instance(6, InstanceStatus::Terminated);
+    let page = |items| Page { items, total: 2, page: 1, page_size: 100 };
+    let api = FakeApi::new(serde_json::json!([
+        ["owner=others", page(vec![])],
+        ["owner=me", [page(vec![starting, ended.clone()]), page(vec![running, ended])]],
+        ["/api/v1/instances/6/logs", "hello\nbye\n"],
+    ]));
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), || {
+        provide_context(signed_in_as("bob", &[Role::User]));
+        view! { <Router><InstancesPage/></Router> }
+    });
+    let steps = wait_for(&parent, "tr[data-detail-for='4'] ol.launch-steps").await;
+    assert_eq!(steps.query_selector("[aria-current=step]").unwrap().unwrap().get_attribute("data-step").as_deref(), Some("installing_packages"));
+    let log = wait_for(&parent, "pre.log").await;
+    assert!(text_of(&parent, "section.instances-shared").contains("Nobody has shared a running instance with you."));
+
+    // The next read finds it running: Open appears, the steps go, and the open log is the same one.
+    let row = wait_for(&parent, "tr[data-instance-id='4'][data-status=running]").await;
+    assert!(row.query_selector("a.instance-open").unwrap().is_some());
+    assert!(parent.query_selector("tr[data-detail-for='4']").unwrap().is_none());
+    let same_log = parent.query_selector("pre.log").unwrap().unwrap();
+    assert!(same_log.is_same_node(Some(&log)), "a refresh keeps the open log");
+    let reads = |calls: &[String], needle: &str| calls.iter().filter(|c| c.contains(needle)).count();
+    assert_eq!(reads(&api.calls(), "owner=me"), 2, "{:?}", api.calls());
+
+    // Nothing is starting any more: no more reads.
+    sleep(2300).await;
+    let calls = api.calls();
+    assert_eq!(reads(&calls, "owner=me"), 2, "{calls:?}");
+    assert_eq!(reads(&calls, "/instances/6/logs"), 1, "{calls:?}");
+}

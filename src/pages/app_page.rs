@@ -7,9 +7,11 @@ use crate::components::app_view::AppOverview;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::tags::TagEditor;
+use crate::pages::instances::{every_while, LaunchProgress, REFRESH};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use wavehub_core::apps::{AppDetail, AppPatch, AppVersion, Visibility};
+use wavehub_core::instances::{Instance, InstanceStatus};
 
 #[component]
 pub fn AppPage() -> impl IntoView {
@@ -115,32 +117,42 @@ fn VersionPicker(versions: Vec<AppVersion>, current: i64, current_version: Strin
     }
 }
 
-/// Starts an instance of this version for the person looking, then opens it on My instances.
+/// Starts an instance of this version for the person looking and follows it here: the launch
+/// steps while it starts (read again every 2 s), Open once it runs, the reason and the end of the
+/// log if it fails.
 #[component]
 fn LaunchPanel(app: AppDetail) -> impl IntoView {
     let id = app.summary.id;
     let visibility = RwSignal::new(Visibility::Private);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let navigate = use_navigate();
-    let launch = move |_| {
-        busy.set(true);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::launch_instance(id, visibility.get_untracked()).await {
-                Ok(instance) => navigate(&format!("/instances?focus={}", instance.id), Default::default()),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+    let launch = Action::new_local(move |visibility: &Visibility| {
+        let visibility = *visibility;
+        async move { api::launch_instance(id, visibility).await }
+    });
+    let (answer, pending) = (launch.value(), launch.pending());
+    let error = Signal::derive(move || answer.get().and_then(Result::err));
+    // The instance as the launch answered; each new launch replaces it.
+    let launched = Memo::new(move |_| answer.get().and_then(Result::ok));
+    let progress = move || {
+        launched.get().map(|first| {
+            let instance_id = first.id;
+            let fresh = LocalResource::new(move || api::get_instance(instance_id));
+            // The newest answer; a failed read keeps the last one.
+            let instance = Memo::new(move |previous: Option<&Instance>| match fresh.get() {
+                Some(Ok(instance)) => instance,
+                _ => previous.cloned().unwrap_or_else(|| first.clone()),
+            });
+            every_while(move || instance.with(|i| i.status == InstanceStatus::Starting), REFRESH, move || fresh.refetch());
+            view! { <LaunchProgress instance/> }
+        })
     };
     view! {
         <section class="launch" aria-label="Run this app">
             <h2>"Run it"</h2>
-            <ErrorAlert error=error/>
+            <ErrorAlert error/>
             <div class="actions">
-                <button type="button" class="button-primary" on:click=launch disabled=move || busy.get()>
-                    {move || if busy.get() { "Launching…" } else { "Launch an instance" }}
+                <button type="button" class="button-primary" on:click=move |_| { launch.dispatch_local(visibility.get_untracked()); }
+                    disabled=move || pending.get()>
+                    {move || if pending.get() { "Launching…" } else { "Launch an instance" }}
                 </button>
                 <label>
                     <input type="checkbox" prop:checked=move || visibility.get() == Visibility::AllUsers
@@ -148,6 +160,7 @@ fn LaunchPanel(app: AppDetail) -> impl IntoView {
                     " Let everyone signed in open it"
                 </label>
             </div>
+            {progress}
             <p class="muted">"Your instance runs this version until you terminate it on My instances; newer versions never replace it."</p>
         </section>
     }

@@ -1,4 +1,5 @@
-//! `/login`: the sign-in form. On success it returns to `?next=` (a path on this site only).
+//! `/login`: the sign-in form. On success it returns to `?next=` (a path on this site only); an
+//! API address there (`/api/v1/instances/{id}/open`) is loaded as a new page.
 
 use crate::api::{self, ApiError};
 use crate::components::messages::ErrorAlert;
@@ -15,6 +16,12 @@ pub fn safe_next(next: Option<&str>) -> String {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+/// Whether `next` (already [`safe_next`]) is served by the server rather than by this app's
+/// router, so that signing in must load it as a new page.
+pub fn leaves_the_app(next: &str) -> bool {
+    next.starts_with("/api/")
 }
 
 #[component]
@@ -46,7 +53,13 @@ pub fn LoginPage() -> impl IntoView {
                 Ok(me) => {
                     session.me.set(Some(me));
                     session.checked.set(true);
-                    navigate(&next, Default::default());
+                    if leaves_the_app(&next) {
+                        // An API address (an instance's `/open`, say) is the server's, not a page
+                        // of this app: the router would show "Page not found".
+                        let _ = window().location().assign(&next);
+                    } else {
+                        navigate(&next, Default::default());
+                    }
                 }
                 Err(failure) => {
                     password.set(String::new());
@@ -80,7 +93,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{leaves_the_app, safe_next};
 
     #[test]
     fn next_stays_on_this_site() {
@@ -89,5 +102,12 @@ mod tests {
         for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }
+    }
+
+    #[test]
+    fn api_addresses_load_as_pages() {
+        assert!(leaves_the_app(&safe_next(Some("/api/v1/instances/7/open"))));
+        assert!(!leaves_the_app("/instances?focus=7"));
+        assert!(!leaves_the_app("/apis"));
     }
 }
