@@ -25,6 +25,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         [what] if what == "bundle" => bundle(root),
         [what, rest @ ..] if what == "catalog" => crate::bench_catalog::catalog(root, rest),
         [what, rest @ ..] if what == "runtime-images" => crate::bench_runtime_images::runtime_images(root, rest),
+        [what, rest @ ..] if what == "launch" => { #[path = "bench_launch.rs"] mod bench_launch; bench_launch::launch(root, rest) }
         _ => Err(format!("usage: cargo xtask {USAGE}")),
     }
 }
