@@ -198,14 +198,17 @@ async fn an_instance_runs_the_app_for_real_and_its_log_follows() {
     let id = launched.body["id"].as_i64().unwrap();
     let instance = s.settled(id, &s.user).await;
     assert_eq!(instance["status"], "running", "{instance}");
-    // It answers at its URL with its [[Env]] value, the secret (as a hash) and the [[File]].
-    let url = instance["url"].as_str().unwrap();
+    // Its URL is the proxy's on the apps origin (tests/proxy.rs, tests/instances_live.rs); behind
+    // it, the app answers with its [[Env]] value, the secret (as a hash) and the [[File]].
+    assert!(instance["url"].as_str().unwrap().ends_with(&format!("/instances/{id}/")), "{instance}");
+    let upstream = s.app.state.runner.upstream(id).expect("a running instance has an upstream");
+    let url = &format!("http://{}/", upstream.address);
     let body = reqwest_get(url).await;
     let secret_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(SECRET_VALUE.as_bytes()));
     assert_eq!(body, format!("hello from 1.0.0 token-sha256={secret_hash} conf=colour=blue"));
     // Its log has the runner's lines and the app's own output.
     let log = s.call(Method::GET, &format!("/api/v1/instances/{id}/logs"), None, &s.user).await;
-    assert!(log.text.contains("[wavehub] running: answering at") && log.text.contains("served /"), "{}", log.text);
+    assert!(log.text.contains("[wavehub] running at") && log.text.contains("served /"), "{}", log.text);
     never_shows_the_secret(&log);
     // Others: the PRIVATE instance is a 404 to them; the owner makes it ALL_USERS, then they see it
     // but can't manage it or read its log.

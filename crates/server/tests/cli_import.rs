@@ -150,12 +150,28 @@ fn the_cli_lists_runs_and_follows_an_instance() {
     let said = text(&run.stdout);
     assert!(run.status.success(), "{said}{}", text(&run.stderr));
     let address = said.lines().last().unwrap().rsplit(' ').next().unwrap().to_owned();
-    assert!(said.contains("is running: http://127.0.0.1:"), "{said}");
-    let page = ureq::get(&address).call().unwrap().into_string().unwrap();
-    assert!(page.contains("Hello, Wave!"), "{page}");
     let instance = said.lines().next().unwrap().split_whitespace().nth(1).unwrap().to_owned();
+    // The address is Wavehub's proxy on the apps origin, not the app's own port.
+    assert!(address.ends_with(&format!("/instances/{instance}/")) && !address.starts_with(&url), "{said}");
+    // A visitor gets there through the console: a ticket for the apps origin, then its cookie.
+    let open = ureq::AgentBuilder::new().redirects(0).build();
+    let ticket = open
+        .get(&format!("{url}/api/v1/instances/{instance}/open"))
+        .set("Authorization", &format!("Bearer {bob}"))
+        .call()
+        .unwrap();
+    assert_eq!(ticket.status(), 303);
+    let signed_in = open.get(ticket.header("location").unwrap()).call().unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.header("location").unwrap(), format!("/instances/{instance}/"));
+    let cookie = signed_in.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let page = open.get(&address).set("Cookie", &cookie).call().unwrap();
+    // waved's page, told its base URL: the Wave app behind it has registered.
+    let page = page.into_string().unwrap();
+    assert!(page.contains(&format!("data-base-url=\"/instances/{instance}/\"")), "{page}");
     let logs = wavehub(&url, &bob, &["instances", "logs", &instance]);
-    assert!(text(&logs.stdout).contains("[wavehub] running: answering at"), "{}", text(&logs.stdout));
+    let logs = text(&logs.stdout);
+    assert!(logs.contains("\"t\":\"app_add\"") && logs.contains("[wavehub] running at"), "{logs}");
     // bob may not change alice's app; the refusal exits 1 with the server's words.
     let update = wavehub(&url, &bob, &["apps", "update", id, "-v", "PRIVATE"]);
     assert_eq!(update.status.code(), Some(1));

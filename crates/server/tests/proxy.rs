@@ -55,6 +55,9 @@ impl Runner for TestRunner {
     fn upstream(&self, instance_id: i64) -> Option<Upstream> {
         self.upstreams.lock().unwrap().get(&instance_id).copied()
     }
+    fn is_active(&self, instance_id: i64) -> bool {
+        self.upstreams.lock().unwrap().contains_key(&instance_id)
+    }
 }
 
 struct World {

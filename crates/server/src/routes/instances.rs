@@ -140,7 +140,10 @@ fn follow(state: AppState, caller: Caller, id: i64, path: PathBuf) -> impl Strea
             }
             // Read the status before the file: lines written before the instance ended are then
             // always sent before `end`.
-            let live = instances::get(&f.state, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false);
+            // Until the runner has finished with it too: its last lines ("stopped") come after the
+            // status changes.
+            let live = instances::get(&f.state, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false)
+                || f.state.runner.is_active(f.id);
             if let Ok((text, next)) = read_from(&f.path, f.offset) {
                 f.offset = next;
                 f.pending.extend(text.lines().map(|line| Event::default().data(line)));

@@ -74,6 +74,8 @@ pub trait Runner: Send + Sync {
     fn log_path(&self, instance_id: i64) -> PathBuf;
     /// Where the proxy sends a running instance's visitors; `None` while it is not running.
     fn upstream(&self, instance_id: i64) -> Option<Upstream>;
+    /// Whether the runner still works on the instance (starting, running, or cleaning up after it).
+    fn is_active(&self, instance_id: i64) -> bool;
 }
 
 /// Where a running instance answers, for the proxy.
@@ -230,7 +232,10 @@ impl Runner for LocalRunner {
         tokio::spawn(async move {
             let id = launch.plan.instance_id;
             let outcome = run(&launch).await;
-            let groups = launch.live.lock().unwrap_or_else(|e| e.into_inner()).remove(&id).map(|l| l.groups).unwrap_or_default();
+            let groups = launch.with_live(|l| {
+                l.upstream = None;
+                l.groups.clone()
+            });
             // Whatever is left of the instance goes with it: waved when the app ended, the app
             // when waved ended.
             for group in groups {
@@ -238,10 +243,16 @@ impl Runner for LocalRunner {
             }
             // Its files go too ([[File]] secrets among them); the log stays for its owner.
             let _ = std::fs::remove_dir_all(launch.dir.join("sandbox"));
-            if launch.stopping.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) {
-                append_log(&launch.log, "[wavehub] stopped");
-            } else if let Err(reason) = outcome {
-                append_log(&launch.log, &format!("[wavehub] failed: {reason}"));
+            let stopped = launch.stopping.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            let failure = outcome.err().filter(|_| !stopped);
+            match &failure {
+                None => append_log(&launch.log, "[wavehub] stopped"),
+                Some(reason) => append_log(&launch.log, &format!("[wavehub] failed: {reason}")),
+            }
+            // Then: `stop` returns once this entry is gone, so the instance has wholly ended,
+            // its last log line included.
+            launch.live.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            if let Some(reason) = failure {
                 (launch.sink)(StatusReport { instance_id: id, status: InstanceStatus::Failed, reason: Some(reason), step: None }).await;
             }
         });
@@ -284,6 +295,10 @@ impl Runner for LocalRunner {
 
     fn upstream(&self, instance_id: i64) -> Option<Upstream> {
         self.live.lock().unwrap_or_else(|e| e.into_inner()).get(&instance_id).and_then(|l| l.upstream)
+    }
+
+    fn is_active(&self, instance_id: i64) -> bool {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&instance_id)
     }
 }
 

@@ -188,6 +188,9 @@ fn bwrap_args(jail: &Jail) -> Vec<String> {
         let path = path.display().to_string();
         args.extend(["--bind".into(), path.clone(), path]);
     }
+    // The root is bwrap's own tmpfs, holding the mount points: read-only, so nothing can be
+    // written but the instance's folder and /tmp.
+    args.extend(["--remount-ro".into(), "/".into()]);
     args.extend(["--chdir".into(), jail.cwd.display().to_string()]);
     args
 }

@@ -1,0 +1,337 @@
+//! Instances as a person gets them: the real `wavehub serve` binary started in a fresh folder with
+//! the documented default data dir (`wavehub-data`, relative), apps imported with `wavehub import`,
+//! launched through the API, run by the real local runner in its real sandbox (bubblewrap), with
+//! requirements installed from the package index (h2o-wave from PyPI).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wavehub");
+const ADMIN_PASSWORD: &str = "sandbox-test-admin";
+
+/// A running `wavehub serve`, its folder, and an admin token.
+struct Served {
+    child: Child,
+    folder: tempfile::TempDir,
+    console: String,
+    token: String,
+}
+
+impl Served {
+    /// Starts the server in a fresh folder as a user does: `wavehub serve` with no --data-dir.
+    fn start() -> Served {
+        let folder = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist"])
+            .current_dir(folder.path())
+            .env("WAVEHUB_LOG", "warn")
+            .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env_remove("WAVEHUB_DATA_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let console = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited early");
+            if let Some(url) = line.trim().strip_prefix("Wavehub is listening on ") {
+                break url.to_owned();
+            }
+        };
+        // Keep reading stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in stdout.lines() {});
+        let login = ureq::post(&format!("{console}/api/v1/auth/login"))
+            .send_json(json!({"username": "admin", "password": ADMIN_PASSWORD}))
+            .unwrap();
+        let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+        let created: Value = ureq::post(&format!("{console}/api/v1/tokens"))
+            .set("Cookie", &cookie)
+            .set("Origin", &console)
+            .send_json(json!({"name": "test"}))
+            .unwrap()
+            .into_json()
+            .unwrap();
+        let token = created["token"].as_str().unwrap().to_owned();
+        Served { child, folder, console, token }
+    }
+
+    /// The data dir the server resolved from its relative default.
+    fn data_dir(&self) -> PathBuf {
+        self.folder.path().join("wavehub-data").canonicalize().unwrap()
+    }
+
+    fn api(&self, method: &str, path: &str) -> ureq::Request {
+        ureq::request(method, &format!("{}/api/v1{path}", self.console)).set("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    /// Imports an app folder with the CLI and returns the new app's id.
+    fn import(&self, app: &Path) -> i64 {
+        let output = Command::new(BINARY)
+            .args(["import"])
+            .arg(app)
+            .args(["--server", &self.console, "-v", "ALL_USERS"])
+            .env("WAVEHUB_TOKEN", &self.token)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "import failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
+        let id = stdout.split(" as app ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+        id.parse().unwrap()
+    }
+
+    fn launch(&self, app_id: i64) -> i64 {
+        let instance: Value = self.api("POST", &format!("/apps/{app_id}/instances")).send_json(json!({})).unwrap().into_json().unwrap();
+        instance["id"].as_i64().unwrap()
+    }
+
+    fn instance(&self, id: i64) -> Value {
+        self.api("GET", &format!("/instances/{id}")).call().unwrap().into_json().unwrap()
+    }
+
+    /// Waits until the instance has left `starting`, and returns it.
+    fn settled(&self, id: i64, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let instance = self.instance(id);
+            if instance["status"] != "starting" {
+                return instance;
+            }
+            assert!(Instant::now() < deadline, "instance {id} still starting after {within:?}: {instance}\n{}", self.log(id));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self, id: i64) -> String {
+        self.api("GET", &format!("/instances/{id}/logs")).call().unwrap().into_string().unwrap()
+    }
+
+    /// Waits until the log holds `text`.
+    fn log_with(&self, id: i64, text: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let log = self.log(id);
+            if log.contains(text) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "no `{text}` in the log of instance {id}:\n{log}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_app(folder: &Path, files: &[(&str, &str)]) {
+    for (name, content) in files {
+        let path = folder.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+/// An app that tries, as soon as it starts, every way out of its sandbox, prints one line per
+/// attempt, and then serves on $PORT. The paths it attacks reach it as [[Env]] values.
+const HOSTILE_APP: &str = include_str!("fixtures/hostile_app.py");
+
+#[test]
+fn a_hostile_app_reaches_nothing_of_the_servers() {
+    let served = Served::start();
+    let data = served.data_dir();
+    // A bystander: another author's app with a running instance, whose files must stay out of reach.
+    let bystander = served.folder.path().join("bystander");
+    write_app(
+        &bystander,
+        &[
+            ("app.toml", "[App]\nName = \"ai.test.bystander\"\nVersion = \"1.0.0\"\nTitle = \"Bystander\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"server\"\n"),
+            ("server.py", "import http.server, os\nopen('bystander-secret.txt', 'w').write('bystander data')\nhttp.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), http.server.SimpleHTTPRequestHandler).serve_forever()\n"),
+        ],
+    );
+    let bystander_id = served.launch(served.import(&bystander));
+    assert_eq!(served.settled(bystander_id, Duration::from_secs(60))["status"], "running", "{}", served.log(bystander_id));
+
+    let hostile = served.folder.path().join("hostile");
+    let app_toml = format!(
+        "[App]\nName = \"ai.test.hostile\"\nVersion = \"1.0.0\"\nTitle = \"Hostile\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"hostile_app\"\n\n\
+         [[Env]]\nName = \"PROBE_DATA_DIR\"\nValue = \"{}\"\n\n[[Env]]\nName = \"PROBE_SERVER_PID\"\nValue = \"{}\"\n\n\
+         [[Env]]\nName = \"PROBE_BYSTANDER\"\nValue = \"{}\"\n\n[[Env]]\nName = \"PROBE_SERVER_FOLDER\"\nValue = \"{}\"\n",
+        data.display(),
+        served.child.id(),
+        data.join(format!("instances/{bystander_id}/sandbox/app/bystander-secret.txt")).display(),
+        served.folder.path().canonicalize().unwrap().display(),
+    );
+    write_app(&hostile, &[("app.toml", &app_toml), ("hostile_app.py", HOSTILE_APP)]);
+    let hostile_id = served.launch(served.import(&hostile));
+    let log = served.log_with(hostile_id, "PROBES DONE", Duration::from_secs(60));
+
+    let probes: Vec<&str> = log.lines().filter(|l| l.starts_with("PROBE ")).collect();
+    let leaked: Vec<&&str> = probes.iter().filter(|l| !l.contains(": BLOCKED") && !l.contains(": ALLOWED")).collect();
+    assert!(leaked.is_empty(), "the sandbox let these through:\n{}\n\nwhole log:\n{log}", leaked.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"));
+    // Every attempt ran (a probe that crashed or was skipped would hide a leak).
+    let expected = log.lines().find_map(|l| l.strip_prefix("PROBES DONE ")).unwrap().trim().parse::<usize>().unwrap();
+    assert_eq!(probes.len(), expected, "{log}");
+    assert!(expected >= 15, "{log}");
+    // The controls: what an app may do, it can (so BLOCKED above is the sandbox, not a broken probe).
+    for allowed in ["write_own_folder", "read_own_bundle", "env_from_manifest"] {
+        assert!(probes.iter().any(|l| l.starts_with(&format!("PROBE {allowed}: ALLOWED"))), "{allowed} should work:\n{log}");
+    }
+    // Writes the sandbox kept in a private copy (its own /tmp) never reached the host.
+    let host_checks: Vec<&str> = log.lines().filter_map(|l| l.strip_prefix("CHECK-HOST ")).collect();
+    for path in &host_checks {
+        assert!(!Path::new(path).exists(), "the app wrote {path} on the host");
+    }
+    assert!(!data.join("evil").exists() && !served.folder.path().join("evil").exists());
+    assert_eq!(served.settled(hostile_id, Duration::from_secs(30))["status"], "running", "{log}");
+}
+
+/// A visitor's path through the proxy as a browser takes it: the console's `open` (a ticket for
+/// the apps origin), then the apps origin's cookie. Returns that cookie.
+fn open_as(served: &Served, instance: i64, console_cookie: Option<&str>) -> (String, String) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut request = agent.get(&format!("{}/api/v1/instances/{instance}/open", served.console));
+    request = match console_cookie {
+        Some(cookie) => request.set("Cookie", cookie),
+        None => request.set("Authorization", &format!("Bearer {}", served.token)),
+    };
+    let ticket = request.call().unwrap();
+    assert_eq!(ticket.status(), 303);
+    let auth = ticket.header("location").unwrap().to_owned();
+    let apps_origin = auth.split("/_wavehub/").next().unwrap().to_owned();
+    let signed_in = agent.get(&auth).call().unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    (apps_origin, cookie)
+}
+
+const WAVE_APP: &str = r#"
+import os
+from h2o_wave import main, app, Q, ui
+
+print("APP ENV", os.environ.get("GREETING"), os.environ.get("H2O_CLOUD_ENVIRONMENT"), os.environ.get("H2O_WAVE_BASE_URL"), flush=True)
+
+@app('/')
+async def serve(q: Q):
+    q.page['header'] = ui.header_card(box='1 1 4 1', title=os.environ.get("GREETING", "?"), subtitle='live')
+    await q.page.save()
+"#;
+
+#[test]
+fn a_real_wave_app_runs_behind_waved_opens_through_the_proxy_and_relaunches_warm() {
+    let served = Served::start();
+    let folder = served.folder.path().join("wave-app");
+    write_app(
+        &folder,
+        &[
+            ("app.toml", "[App]\nName = \"ai.test.wave\"\nVersion = \"1.0.0\"\nTitle = \"Wave\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"app\"\nMemoryLimit = \"512Mi\"\n\n[[Env]]\nName = \"GREETING\"\nValue = \"Hello from app.toml\"\n"),
+            ("app.py", WAVE_APP),
+            ("requirements.txt", "h2o-wave>=1.0,<2\n"),
+        ],
+    );
+    let app_id = served.import(&folder);
+    let first = served.launch(app_id);
+    let instance = served.settled(first, Duration::from_secs(240));
+    let log = served.log(first);
+    assert_eq!(instance["status"], "running", "{instance}\n{log}");
+    // Running means registered with waved, with the variables both processes need.
+    assert!(log.contains("\"t\":\"app_add\""), "{log}");
+    assert!(log.contains(&format!("APP ENV Hello from app.toml {} /instances/{first}/", served.console)), "{log}");
+    let url = instance["url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/instances/{first}/")) && !url.starts_with(&served.console), "{url}");
+
+    // Through the proxy: waved's page for this base URL.
+    let (apps_origin, cookie) = open_as(&served, first, None);
+    let page = ureq::get(url).set("Cookie", &cookie).call().unwrap().into_string().unwrap();
+    assert!(page.contains(&format!("data-base-url=\"/instances/{first}/\"")), "{page}");
+    assert!(url.starts_with(&apps_origin));
+
+    // The same requirements again: the environment is reused, nothing is installed.
+    let second = served.launch(app_id);
+    assert_eq!(served.settled(second, Duration::from_secs(60))["status"], "running", "{}", served.log(second));
+    let log = served.log(second);
+    assert!(log.contains("reusing the Python environment") && !log.contains("Successfully installed"), "{log}");
+
+    // Terminated: its address is gone (410) and its files with it; the log stays.
+    served.api("POST", &format!("/instances/{first}/terminate")).call().unwrap();
+    let gone = ureq::get(url).set("Cookie", &cookie).call();
+    assert!(matches!(gone, Err(ureq::Error::Status(410 | 404, _))), "{gone:?}");
+    assert!(!served.data_dir().join(format!("instances/{first}/sandbox")).exists());
+    assert!(served.log(first).contains("[wavehub] stopped"));
+    // An instance that never existed.
+    let missing = ureq::get(&format!("{apps_origin}/instances/9999/")).set("Cookie", &cookie).call();
+    assert!(matches!(missing, Err(ureq::Error::Status(404, _))), "{missing:?}");
+}
+
+#[test]
+fn a_failed_launch_says_why_and_keeps_the_traceback() {
+    let served = Served::start();
+    let folder = served.folder.path().join("broken");
+    write_app(
+        &folder,
+        &[
+            ("app.toml", "[App]\nName = \"ai.test.broken\"\nVersion = \"1.0.0\"\nTitle = \"Broken\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"broken\"\n"),
+            ("broken.py", "import os\nraise RuntimeError('model file missing')\n"),
+        ],
+    );
+    let id = served.launch(served.import(&folder));
+    let instance = served.settled(id, Duration::from_secs(60));
+    assert_eq!(instance["status"], "failed");
+    let reason = instance["status_reason"].as_str().unwrap();
+    assert!(reason.contains("exited") && reason.contains("log"), "{reason}");
+    let log = served.log(id);
+    assert!(log.contains("Traceback") && log.contains("RuntimeError: model file missing"), "{log}");
+}
+
+#[test]
+fn the_proxy_hands_an_app_no_wavehub_credentials() {
+    let served = Served::start();
+    let folder = served.folder.path().join("echo");
+    let echo = "import http.server, json, os\n\
+        class Echo(http.server.BaseHTTPRequestHandler):\n\
+        \x20   def do_GET(self):\n\
+        \x20       body = json.dumps({'path': self.path, 'headers': dict(self.headers.items())}).encode()\n\
+        \x20       self.send_response(200)\n\
+        \x20       self.send_header('Content-Type', 'application/json')\n\
+        \x20       self.send_header('Set-Cookie', 'wavehub_session=planted; Path=/')\n\
+        \x20       self.end_headers()\n\
+        \x20       self.wfile.write(body)\n\
+        http.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), Echo).serve_forever()\n";
+    write_app(
+        &folder,
+        &[
+            ("app.toml", "[App]\nName = \"ai.test.echo\"\nVersion = \"1.0.0\"\nTitle = \"Echo\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"echo\"\n"),
+            ("echo.py", echo),
+        ],
+    );
+    let id = served.launch(served.import(&folder));
+    let instance = served.settled(id, Duration::from_secs(60));
+    assert_eq!(instance["status"], "running", "{}", served.log(id));
+    let login = ureq::post(&format!("{}/api/v1/auth/login", served.console))
+        .send_json(json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .unwrap();
+    let console_cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let (_, apps_cookie) = open_as(&served, id, Some(&console_cookie));
+    // A browser on the same host sends every cookie of the host, the console's among them.
+    let all_cookies = format!("{console_cookie}; {apps_cookie}; theme=dark");
+    let reply = ureq::get(&format!("{}echo?x=1", instance["url"].as_str().unwrap()))
+        .set("Cookie", &all_cookies)
+        .set("Authorization", &format!("Bearer {}", served.token))
+        .call()
+        .unwrap();
+    assert!(reply.all("set-cookie").iter().all(|c| !c.starts_with("wavehub_session")), "the app planted the console's cookie");
+    let echoed: Value = reply.into_json().unwrap();
+    let headers = echoed["headers"].as_object().unwrap();
+    let cookie = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("cookie")).map(|(_, v)| v.as_str().unwrap()).unwrap_or("");
+    assert_eq!(cookie, "theme=dark", "{echoed}");
+    assert!(!headers.keys().any(|k| k.eq_ignore_ascii_case("authorization")), "{echoed}");
+    assert!(headers.keys().any(|k| k.eq_ignore_ascii_case("x-forwarded-for")), "{echoed}");
+    // A plain web app serves from `/`: the prefix is the proxy's.
+    assert_eq!(echoed["path"], "/echo?x=1");
+}
