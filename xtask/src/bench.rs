@@ -16,7 +16,7 @@ use crate::tools;
 use std::path::Path;
 use std::time::Instant;
 
-pub const USAGE: &str = "bench <bundle | catalog [--api-only] | runtime-images [--api-only]>";
+pub const USAGE: &str = "bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const COMMAND: &str = "cargo xtask bench bundle";
 
@@ -25,7 +25,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         [what] if what == "bundle" => bundle(root),
         [what, rest @ ..] if what == "catalog" => crate::bench_catalog::catalog(root, rest),
         [what, rest @ ..] if what == "runtime-images" => crate::bench_runtime_images::runtime_images(root, rest),
-        [what, rest @ ..] if what == "launch" => { #[path = "bench_launch.rs"] mod bench_launch; bench_launch::launch(root, rest) }
+        [what, rest @ ..] if what == "launch" => crate::bench_launch::launch(root, rest),
         _ => Err(format!("usage: cargo xtask {USAGE}")),
     }
 }

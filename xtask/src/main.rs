@@ -10,10 +10,13 @@
 //! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps (see `bench_catalog.rs`).
 //! - `cargo xtask bench runtime-images`: the runtime images list API and page with 10,000 images ×
 //!   20 versions (see `bench_runtime_images.rs`; both share `bench_http.rs`).
+//! - `cargo xtask bench launch`: Launch → first render of a real Wave app, cold and warm, beside
+//!   `wave run` by hand (see `bench_launch.rs`).
 
 mod bench;
 mod bench_catalog;
 mod bench_http;
+mod bench_launch;
 mod bench_runtime_images;
 mod process;
 mod tools;
@@ -23,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only]>>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -73,6 +76,8 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     server_args.extend(passthrough.iter().cloned());
 
     tools::ensure_build_tools(root)?;
+    // Instances run in bubblewrap's sandbox; without it every launch would fail.
+    tools::ensure_instance_tools(root)?;
     build_web(root)?;
     println!("xtask: building the server (release)");
     process::run(process::command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;

@@ -36,10 +36,25 @@ pub fn ensure_build_tools(root: &Path) -> Result<(), String> {
     ensure_wasm_opt(root)
 }
 
-/// What the tests need beyond the build: Chromium with chromedriver, and the e2e npm packages.
+/// What the tests need beyond the build: Chromium with chromedriver, the e2e npm packages, and
+/// what running app instances needs.
 pub fn ensure_test_tools(root: &Path) -> Result<(), String> {
     ensure_chromium(root)?;
+    ensure_instance_tools(root)?;
     ensure_e2e_packages(root)
+}
+
+/// What the local runner needs to run app instances: bubblewrap (the sandbox) and Python's venv
+/// module (Debian splits it into python3-venv).
+pub fn ensure_instance_tools(root: &Path) -> Result<(), String> {
+    let has_venv = succeeds(command(root, "/usr/bin/python3").args(["-c", "import ensurepip, venv"]));
+    let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].iter().any(|p| Path::new(p).is_file());
+    match (bwrap, has_venv) {
+        (true, true) => Ok(()),
+        (false, true) => apt_install(root, &["bubblewrap"]),
+        (true, false) => apt_install(root, &["python3-venv"]),
+        (false, false) => apt_install(root, &["bubblewrap", "python3-venv"]),
+    }
 }
 
 pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {
