@@ -387,7 +387,7 @@ async fn run(launch: &Launch) -> Result<(), String> {
 
     let ended = if environment.has_wave {
         launch.step(LaunchStep::StartingWave).await?;
-        let waved = wave::ensure(&launch.settings, &launch.wave_lock, log).await?;
+        let waved = wave::ensure(&launch.settings, &launch.wave_lock, &environment.path, log).await?;
         let (wave_port, app_port) = (free_port()?, free_port()?);
         let wave_address = format!("http://127.0.0.1:{wave_port}");
         let shared = [

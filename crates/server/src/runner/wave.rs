@@ -4,9 +4,11 @@
 //! platform-neutral wheel has no waved at all), and apps built on old releases (0.22, 0.26)
 //! register fine with today's waved.
 //!
-//! It comes from the Linux h2o-wave wheel, fetched once with `pip download` under the same package
-//! settings as requirements (index, or the offline wheelhouse), and unpacked into
-//! `DATA_DIR/cache/wave/<version>/` (`waved` and its web files, `www/`).
+//! It comes from the Linux h2o-wave wheel, kept in `DATA_DIR/cache/wave/<version>/` (`waved` and
+//! its web files, `www/`): copied from an app's environment when that installed the same release
+//! (most do: the first launch then downloads nothing twice), else fetched once with
+//! `pip download` under the same package settings as requirements (index, or the offline
+//! wheelhouse) and unpacked.
 
 use super::{append_log, log_file, packages, LaunchSettings};
 use std::path::{Path, PathBuf};
@@ -21,14 +23,31 @@ pub struct WaveServer {
     pub dir: PathBuf,
 }
 
-/// The unpacked waved of the configured release, fetched on first use.
-pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, log: &Path) -> Result<WaveServer, String> {
+/// The unpacked waved of the configured release, taken from `environment` or fetched on first use.
+pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, environment: &Path, log: &Path) -> Result<WaveServer, String> {
     let version = &settings.wave_version;
     let dir = settings.cache_dir.join("wave").join(version);
     let server = WaveServer { binary: dir.join("waved"), web_dir: dir.join("www"), dir: dir.clone() };
     let _fetching = lock.lock().await;
     if server.binary.is_file() && server.web_dir.join("index.html").is_file() {
         return Ok(server);
+    }
+    if installed_release(environment).as_deref() == Some(version.as_str()) && environment.join("waved").is_file() {
+        let (from, to, partial) = (environment.to_path_buf(), dir.clone(), dir.with_extension("partial"));
+        let copied = tokio::task::spawn_blocking(move || {
+            let _ = std::fs::remove_dir_all(&partial);
+            std::fs::create_dir_all(&partial)?;
+            std::fs::copy(from.join("waved"), partial.join("waved"))?;
+            copy_tree(&from.join("www"), &partial.join("www"))?;
+            let _ = std::fs::remove_dir_all(&to);
+            std::fs::rename(&partial, &to)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if copied.is_ok() && server.web_dir.join("index.html").is_file() {
+            append_log(log, &format!("[wavehub] the Wave server {version} is ready, taken from the app's environment"));
+            return Ok(server);
+        }
     }
     append_log(log, &format!("[wavehub] fetching the Wave server (h2o-wave {version}) once for all instances"));
     let download = settings.cache_dir.join("wave").join(format!("{version}.download"));
@@ -98,4 +117,28 @@ pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, lo
     let _ = std::fs::remove_dir_all(&download);
     append_log(log, &format!("[wavehub] the Wave server {version} is ready in {}", dir.display()));
     Ok(server)
+}
+
+/// The h2o-wave release installed in a Python environment, from its `.dist-info` folder.
+fn installed_release(environment: &Path) -> Option<String> {
+    std::fs::read_dir(environment.join("lib")).ok()?.flatten().find_map(|python| {
+        std::fs::read_dir(python.path().join("site-packages")).ok()?.flatten().find_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            name.strip_prefix("h2o_wave-")?.strip_suffix(".dist-info").map(str::to_owned)
+        })
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
