@@ -16,6 +16,19 @@ use wavehub_core::accounts::{Me, Role};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "wavehub_session";
+/// The session cookie's name over HTTPS (`--secure-cookies`): the `__Host-` prefix makes browsers
+/// refuse it unless it is Secure, for `/`, and set by this very host, so a page on another
+/// subdomain of the site (an app) cannot plant or overwrite it (cookie tossing).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-wavehub_session";
+
+/// The session cookie's name under these settings.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 /// API tokens start with this, so a leaked one is easy to recognise (and to search for).
 pub const TOKEN_PREFIX: &str = "wh_";
 
@@ -130,7 +143,7 @@ impl FromRequestParts<AppState> for Caller {
                 .ok_or_else(|| ApiError::Unauthorized("The Authorization header must be `Bearer <token>`.".into()))?;
             return caller_from_token(&state.db, token).await;
         }
-        match session_cookie(parts) {
+        match session_cookie(parts, state.config.secure_cookies) {
             Some(session_id) => caller_from_session(&state.db, &session_id).await,
             None => Err(ApiError::Unauthorized("Sign in first.".into())),
         }
@@ -138,7 +151,8 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// The session id from the request's Cookie headers, if any.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
+pub fn session_cookie(parts: &Parts, secure: bool) -> Option<String> {
+    let wanted = session_cookie_name(secure);
     parts
         .headers
         .get_all(COOKIE)
@@ -146,7 +160,7 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
 }

@@ -44,6 +44,29 @@ async fn sign_in_sets_a_strict_http_only_session_cookie() {
 }
 
 #[tokio::test]
+async fn over_https_the_session_cookie_is_host_locked() {
+    let app = TestApp::with_config(|config| config.secure_cookies = true).await;
+    let reply = app
+        .call(Method::POST, "/api/v1/auth/login", Some(json!({"username": "admin", "password": ADMIN_PASSWORD})), None)
+        .await;
+    let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    // `__Host-`: the browser keeps it only if Secure, for `/`, without Domain, so an app on a
+    // sibling subdomain can neither plant nor overwrite it.
+    assert!(cookie.starts_with("__Host-wavehub_session=") && cookie.contains("; Secure") && !cookie.contains("Domain"), "{cookie}");
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let me = |cookie: String| {
+        let app = &app;
+        async move {
+            let request = axum::http::Request::get("/api/v1/me").header(header::COOKIE, cookie).body(axum::body::Body::empty()).unwrap();
+            tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap().status()
+        }
+    };
+    assert_eq!(me(format!("__Host-wavehub_session={value}")).await, StatusCode::OK);
+    // The same secret under the plain name (what a planted cookie would use) is not a session.
+    assert_eq!(me(format!("wavehub_session={value}")).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn sign_in_accepts_the_username_in_any_case() {
     let app = TestApp::new().await;
     let reply = app

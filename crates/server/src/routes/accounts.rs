@@ -1,6 +1,6 @@
 //! Signing in and out, `GET /me`, and the caller's own API tokens.
 
-use crate::auth::{self, Caller, Credential, SESSION_COOKIE, TOKEN_PREFIX};
+use crate::auth::{self, Caller, Credential, TOKEN_PREFIX};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
@@ -69,8 +69,9 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 /// The Set-Cookie value for a session: HttpOnly so scripts cannot read it, SameSite=Strict so
 /// other sites cannot make the browser send it.
 fn session_cookie_header(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    let name = auth::session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
     HeaderValue::from_str(&cookie).expect("hex session ids make a valid header")
 }
 
