@@ -176,6 +176,15 @@ fn the_volume_must_not_hide_a_bundle_folder() {
 }
 
 #[test]
+fn packages_txt_is_accepted_with_a_warning_that_it_is_not_installed() {
+    let report = check(with(good_files(), "packages.txt", b"libgomp1\n"));
+    assert!(report.valid);
+    assert_eq!(warning_codes(&report), ["bundle.packages_txt.not_installed"]);
+    assert_eq!(report.warnings[0].file.as_deref(), Some("packages.txt"));
+    assert!(warning_codes(&check(good_files())).is_empty());
+}
+
+#[test]
 fn the_module_must_be_in_the_bundle() {
     let report = check(without(good_files(), "src/app.py"));
     assert_eq!(error_codes(&report), ["bundle.module.missing"]);

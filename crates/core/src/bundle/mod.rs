@@ -507,8 +507,24 @@ fn check_against_files(manifest: &Manifest, directory: &Directory, max_long_desc
             }
         }
     }
+    if manifest.runs_python_module() && directory.find(PACKAGES_FILE).is_some_and(|entry| !entry.is_dir) {
+        findings.push(
+            Finding::warning(
+                "bundle.packages_txt.not_installed",
+                PACKAGES_FILE,
+                "packages.txt lists Debian packages, which Wavehub does not install per instance (app code never runs \
+                 as root here): ask the admin to install them on the server, or use pip wheels that bundle the \
+                 libraries; an app missing one fails at start with an error naming the library",
+            )
+            .in_file(PACKAGES_FILE),
+        );
+    }
     (findings, long_description)
 }
+
+/// Debian packages the platform installs per instance (`apt-get install`); see
+/// `bundle.packages_txt.not_installed`.
+pub const PACKAGES_FILE: &str = "packages.txt";
 
 fn missing_manifest(directory: &Directory) -> Finding {
     let one_folder_down = directory.entries.iter().find_map(|entry| {
