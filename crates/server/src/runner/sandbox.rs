@@ -211,9 +211,9 @@ impl MemoryCgroup {
             }
             // Children of `wavehub` may only use controllers it enables for them.
             let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+memory");
-            (parent.join(format!("instance-{instance_id}")), "memory.max")
+            (parent.join(group_name(instance_id)), "memory.max")
         } else if Path::new("/sys/fs/cgroup/memory").is_dir() {
-            (PathBuf::from(format!("/sys/fs/cgroup/memory/wavehub/instance-{instance_id}")), "memory.limit_in_bytes")
+            (Path::new("/sys/fs/cgroup/memory/wavehub").join(group_name(instance_id)), "memory.limit_in_bytes")
         } else {
             return Err("this machine has no memory cgroup".into());
         };
@@ -240,6 +240,12 @@ impl MemoryCgroup {
             .any(|l| l.strip_prefix("oom_kill ").is_some_and(|n| n.trim() != "0"));
         v2 || v1
     }
+}
+
+/// One cgroup per server process and instance: two servers on one machine (tests, a staging copy)
+/// both have an instance 1.
+fn group_name(instance_id: i64) -> String {
+    format!("server-{}-instance-{instance_id}", std::process::id())
 }
 
 impl Drop for MemoryCgroup {
