@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server: the API under /api/v1 and the web app.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Validate a folder or a .wave file exactly as the server would (exit 0 valid, 1 invalid, 2 error).
     Check {
         /// An app folder (with app.toml at its top) or a .wave/.zip file.
