@@ -319,6 +319,18 @@ fn log_file(log: &Path) -> Result<std::fs::File, String> {
     std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))
 }
 
+/// Runs a preparation step (venv, pip, unpacking) to its end with its output in the log.
+async fn run_logged(command: &mut tokio::process::Command, log: &Path, what: &str) -> Result<std::process::ExitStatus, String> {
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(log_file(log)?)
+        .stderr(log_file(log)?)
+        .kill_on_drop(true)
+        .status()
+        .await
+        .map_err(|e| format!("cannot start {what}: {e}"))
+}
+
 /// Prepares and starts the instance, reports `running`, and waits for it to end. An error is
 /// the reason it failed.
 async fn run(launch: &Launch) -> Result<(), String> {

@@ -12,7 +12,7 @@
 //! the bundle root with `--find-links .`.
 
 use super::sandbox::{self, Jail};
-use super::{append_log, log_file, LaunchSettings, DEFAULT_CONSTRAINTS};
+use super::{append_log, run_logged, LaunchSettings, DEFAULT_CONSTRAINTS};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -136,16 +136,7 @@ pub async fn environment(
     let packages = requirements_lines(&requirements);
     append_log(log, &format!("[wavehub] creating the Python environment {key}"));
     let venv_args: &[&str] = if packages.is_empty() { &["-m", "venv", "--without-pip"] } else { &["-m", "venv"] };
-    let status = tokio::process::Command::new(&python)
-        .args(venv_args)
-        .arg(&path)
-        .stdin(std::process::Stdio::null())
-        .stdout(log_file(log)?)
-        .stderr(log_file(log)?)
-        .kill_on_drop(true)
-        .status()
-        .await
-        .map_err(|e| format!("cannot start {}: {e}", python.display()))?;
+    let status = run_logged(tokio::process::Command::new(&python).args(venv_args).arg(&path), log, &python.display().to_string()).await?;
     if !status.success() {
         return Err(format!("creating the Python environment failed ({status}); is Python's venv module installed (Debian: python3-venv)?"));
     }
@@ -195,12 +186,7 @@ pub async fn environment(
         let jail = Jail { read_only, writable: vec![path.clone()], cwd: app_dir.to_path_buf(), env, uid, cgroup_procs: None };
         let python_in_env = path.join("bin/python");
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let status = sandbox::command(settings.sandbox, &jail, &python_in_env, &arg_refs)?
-            .stdout(log_file(log)?)
-            .stderr(log_file(log)?)
-            .status()
-            .await
-            .map_err(|e| format!("cannot start pip: {e}"))?;
+        let status = run_logged(&mut sandbox::command(settings.sandbox, &jail, &python_in_env, &arg_refs)?, log, "pip").await?;
         if !status.success() {
             let _ = std::fs::remove_dir_all(&path);
             return Err(format!(

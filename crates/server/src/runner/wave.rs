@@ -10,7 +10,7 @@
 //! `pip download` under the same package settings as requirements (index, or the offline
 //! wheelhouse) and unpacked.
 
-use super::{append_log, log_file, packages, LaunchSettings};
+use super::{append_log, packages, run_logged, LaunchSettings};
 use std::path::{Path, PathBuf};
 
 /// An unpacked waved release.
@@ -70,14 +70,7 @@ pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, en
         (None, None) => {}
     }
     command.args(&settings.pip_args);
-    let status = command
-        .stdin(std::process::Stdio::null())
-        .stdout(log_file(log)?)
-        .stderr(log_file(log)?)
-        .kill_on_drop(true)
-        .status()
-        .await
-        .map_err(|e| format!("cannot start pip: {e}"))?;
+    let status = run_logged(&mut command, log, "pip").await?;
     if !status.success() {
         return Err(format!(
             "cannot fetch the Wave server (h2o-wave {version}, pip {status}); with --wheelhouse, put its Linux wheel there"
@@ -91,16 +84,7 @@ pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, en
         .ok_or("pip downloaded no h2o-wave wheel")?;
     let unpacked = download.join("unpacked");
     // The wheel is a zip; Python's zipfile is on every machine that runs instances.
-    let status = tokio::process::Command::new(&python)
-        .args(["-m", "zipfile", "-e"])
-        .arg(&wheel)
-        .arg(&unpacked)
-        .stdin(std::process::Stdio::null())
-        .stdout(log_file(log)?)
-        .stderr(log_file(log)?)
-        .status()
-        .await
-        .map_err(|e| format!("cannot unpack {}: {e}", wheel.display()))?;
+    let status = run_logged(tokio::process::Command::new(&python).args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&unpacked), log, "unzip").await?;
     if !status.success() {
         return Err(format!("cannot unpack {} ({status})", wheel.display()));
     }
