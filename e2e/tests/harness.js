@@ -1,18 +1,23 @@
-// Shared by every e2e test: a real `wavehub serve` on a free loopback port with a fresh data dir,
-// and Debian's Chromium driven by playwright-core.
+// Shared by every e2e test: a real `wavehub serve` on free loopback ports (the console and the apps
+// origin) in a fresh working folder, with its data in the documented default, the relative
+// `wavehub-data`, and Debian's Chromium driven by playwright-core.
 //
 // `cargo xtask test` sets WAVEHUB_BIN (the server binary) and WAVEHUB_STATIC_DIR (the built web app).
 
 import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
+export const DEMO_PASSWORD = 'wavehub-demo';
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+export const DEMO_APPS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'apps');
+/** The data dir `wavehub serve` uses when none is given, relative to its working folder. */
+export const DEFAULT_DATA_DIR = 'wavehub-data';
 
 function required(name) {
   const value = process.env[name];
@@ -20,36 +25,80 @@ function required(name) {
   return value;
 }
 
-/** Starts a server; resolves once it prints the line saying it listens. */
+/**
+ * Starts a server in a fresh working folder with no `--data-dir` (so it uses the relative default)
+ * and resolves once it prints the line saying it listens. `url` is the console, `appsUrl` the apps
+ * origin (printed just before), `dataDir` the data folder inside `workDir`.
+ */
 export async function startServer({ extraArgs = [], env = {} } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wavehub-e2e-'));
+  const bin = resolve(required('WAVEHUB_BIN'));
+  const staticDir = resolve(required('WAVEHUB_STATIC_DIR'));
+  const workDir = mkdtempSync(join(tmpdir(), 'wavehub-e2e-'));
+  // mkdtemp makes it 0700. A server running as root runs each instance as a user of its own,
+  // whose sandbox must be able to reach its folders under the data dir: every folder above them
+  // needs search permission for others.
+  chmodSync(workDir, 0o755);
+  // Settings the caller's shell may hold must not move the data dir or the listeners.
+  const inherited = { ...process.env };
+  for (const name of ['WAVEHUB_DATA_DIR', 'WAVEHUB_LISTEN', 'WAVEHUB_APPS_LISTEN', 'WAVEHUB_PUBLIC_URL', 'WAVEHUB_APPS_URL']) {
+    delete inherited[name];
+  }
   const child = spawn(
-    required('WAVEHUB_BIN'),
-    ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--static-dir', required('WAVEHUB_STATIC_DIR'), ...extraArgs],
-    { env: { ...process.env, WAVEHUB_ADMIN_PASSWORD: ADMIN_PASSWORD, WAVEHUB_LOG: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    bin,
+    ['serve', '--listen', '127.0.0.1:0', '--static-dir', staticDir, ...extraArgs],
+    {
+      cwd: workDir,
+      env: { ...inherited, WAVEHUB_ADMIN_PASSWORD: ADMIN_PASSWORD, WAVEHUB_LOG: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const url = await new Promise((resolve, reject) => {
+  const started = new Promise((resolvePromise, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stdout: ${stdout}; stderr: ${stderr}`)), 30_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = stdout.match(/Wavehub is listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); resolve(match[1]); }
+      const listening = stdout.match(/Wavehub is listening on (http:\/\/\S+)/);
+      if (!listening) return;
+      clearTimeout(timer);
+      const apps = stdout.match(/Apps open at (http:\/\/\S+)/);
+      if (!apps) {
+        reject(new Error(`the server did not say where apps open; stdout: ${stdout}`));
+      } else {
+        resolvePromise({ url: listening[1], appsUrl: apps[1] });
+      }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${stderr}`)); });
   });
+  let url;
+  let appsUrl;
+  try {
+    ({ url, appsUrl } = await started);
+  } catch (error) {
+    // Nothing is left behind when it does not start.
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.on('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
-    dataDir,
+    appsUrl,
+    workDir,
+    dataDir: join(workDir, DEFAULT_DATA_DIR),
+    /** What the server wrote to stderr so far (for failure messages). */
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.on('exit', resolve));
+        const exited = new Promise((done) => child.on('exit', done));
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
@@ -63,7 +112,6 @@ export async function launchBrowser() {
   });
 }
 
-/** Saves a screenshot under e2e/artifacts/ and returns its path. */
 /**
  * A real server and a headless Chromium for the tests of one `describe` block: started before its
  * tests, stopped after them. Read `.server` and `.browser` inside the tests.
@@ -81,6 +129,7 @@ export function useServerAndBrowser(serverOptions = {}) {
   return live;
 }
 
+/** Saves a screenshot under e2e/artifacts/ and returns its path. */
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);

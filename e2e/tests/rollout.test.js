@@ -2,6 +2,8 @@
 // runs v1; the author imports v2 PRIVATE on the rollout page, tests it in a private instance,
 // promotes it and retires v1. The catalog switches to v2 only after the promotion, and the user's
 // v1 instance keeps running and answering the whole time. The instance's log shows in the page.
+// Instances answer through Wavehub's authenticating proxy, so each person opens them with the Open
+// link (a new tab that signs them in on the apps origin) and the test reads them in that session.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,13 +11,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { dragFromDisk, screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { DEMO_PASSWORD, dragFromDisk, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
-const DEMO_PASSWORD = 'wavehub-demo';
 const NAME = 'ai.wavehub.e2e.rollout';
 
-const APP_PY = `import http.server, os
+// It takes a few seconds to start (like an app loading a model), so pages read it while it starts.
+const APP_PY = `import http.server, os, time
 VERSION = os.environ["H2O_CLOUD_APP_VERSION"]
+print("rollout app", VERSION, "loading", flush=True)
+time.sleep(3)
 print("rollout app", VERSION, "listening", flush=True)
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -35,10 +39,20 @@ function bundle(root, version) {
   return out;
 }
 
-/** What the instance at `address` answers (from the test, not the page). */
-async function answer(address) {
-  const response = await fetch(address);
-  return response.text();
+/**
+ * Clicks an Open link (target _blank, through the console's `open`) and returns the tab it opened,
+ * loaded: the person's browser is then signed in on the apps origin.
+ */
+async function openInNewTab(page, link) {
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+  await tab.waitForLoadState();
+  return tab;
+}
+
+/** What the instance at `address` answers to `page`'s person (their apps origin session). */
+async function answer(page, address) {
+  const response = await page.context().request.get(address, { maxRedirects: 0 });
+  return { status: response.status(), text: await response.text() };
 }
 
 /** The version the catalog shows for the app, as `viewer` sees it through the API. */
@@ -69,19 +83,27 @@ describe('rolling out a new version', () => {
     }, [...readFileSync(v1)]);
     assert.ok(v1Id > 0);
 
-    // bob launches v1 from its page and follows its log on My instances.
+    // bob launches v1 from its page (which follows it), opens it, and follows its log on My
+    // instances.
     const user = await (await live.browser.newContext()).newPage();
     await signIn(user, url, 'bob', DEMO_PASSWORD);
     await user.getByTestId('account').waitFor();
     await user.goto(`${url}/apps/${v1Id}`);
     await user.getByRole('button', { name: 'Launch an instance' }).click();
-    await user.waitForURL(/\/instances\?focus=\d+/);
-    const bobsRow = user.locator('tr[data-status="running"]').filter({ hasText: 'Rollout Demo' });
-    await bobsRow.waitFor({ timeout: 60_000 });
-    const v1Address = await bobsRow.getByRole('link', { name: 'Open' }).getAttribute('href');
-    assert.equal(await answer(v1Address), 'rollout app version 1.0.0');
+    const bobsLaunch = user.locator('.launch-progress[data-status="running"]');
+    await bobsLaunch.waitFor({ timeout: 60_000 });
+    const bobsInstance = await bobsLaunch.getAttribute('data-instance-id');
+    const bobsOpen = bobsLaunch.locator('a.instance-open');
+    assert.equal(await bobsOpen.getAttribute('href'), `/api/v1/instances/${bobsInstance}/open`);
+    const v1Address = await bobsLaunch.locator('code.instance-url').innerText();
+    const bobsTab = await openInNewTab(user, bobsOpen);
+    assert.equal(bobsTab.url(), v1Address);
+    assert.equal(await bobsTab.innerText('body'), 'rollout app version 1.0.0');
+    assert.deepEqual(await answer(user, v1Address), { status: 200, text: 'rollout app version 1.0.0' });
+    await user.getByRole('link', { name: 'Log on My instances' }).click();
+    await user.waitForURL(`${url}/instances?focus=${bobsInstance}`);
     await user.locator('pre.log').filter({ hasText: 'rollout app 1.0.0 listening' }).waitFor();
-    await user.locator('pre.log').filter({ hasText: '[wavehub] running: answering at' }).waitFor();
+    await user.locator('pre.log').filter({ hasText: `[wavehub] running at /instances/${bobsInstance}/` }).waitFor();
     await screenshot(user, 'instances-v1-running-with-log');
 
     // alice opens the rollout page: v1 is in the catalog with one running instance.
@@ -102,12 +124,34 @@ describe('rolling out a new version', () => {
     assert.match(await v2Row.innerText(), /PRIVATE/);
     assert.equal(await catalogVersion(user), '1.0.0');
 
-    // Step 2: a private test instance of v2 answers with v2.
+    // Step 2: a private test instance of v2. While it starts the page reads it again (every 2 s)
+    // but keeps one log stream; it answers with v2, opened through the console like any instance.
+    const requested = [];
+    const onRequest = (request) => requested.push(new URL(request.url()));
+    author.on('request', onRequest);
+    const launched = author.waitForResponse((r) => r.request().method() === 'POST' && /^\/api\/v1\/apps\/\d+\/instances$/.test(new URL(r.url()).pathname));
     await author.getByRole('button', { name: 'Launch a private test instance of 2.0.0' }).click();
+    const testId = (await (await launched).json()).id;
     const test = author.locator('.test-instance[data-status="running"]');
     await test.waitFor({ timeout: 60_000 });
-    const v2Address = await test.getByRole('link', { name: 'open it' }).getAttribute('href');
-    assert.equal(await answer(v2Address), 'rollout app version 2.0.0');
+    const steps = author.locator('ol.rollout-steps');
+    await steps.locator('pre.log').filter({ hasText: 'rollout app 2.0.0 listening' }).waitFor();
+    await steps.locator('p.log-state').filter({ hasText: 'Following live.' }).waitFor();
+    author.off('request', onRequest);
+    const streams = requested.filter((u) => u.pathname === `/api/v1/instances/${testId}/logs` && u.searchParams.get('follow') === 'true');
+    const reads = requested.filter((u) => u.pathname === `/api/v1/instances/${testId}`);
+    assert.ok(reads.length >= 1, 'the page read the starting instance again');
+    assert.equal(streams.length, 1, `${streams.length} log streams for ${reads.length} reads of the instance`);
+    assert.equal(await test.getAttribute('data-instance-id'), String(testId));
+    const testOpen = test.locator('a.instance-open');
+    assert.equal(await testOpen.getAttribute('href'), `/api/v1/instances/${testId}/open`);
+    assert.equal(await testOpen.getAttribute('target'), '_blank');
+    assert.equal(await testOpen.getAttribute('rel'), 'noopener');
+    const v2Address = await test.locator('code.instance-url').innerText();
+    const authorsTab = await openInNewTab(author, testOpen);
+    assert.equal(authorsTab.url(), v2Address);
+    assert.equal(await authorsTab.innerText('body'), 'rollout app version 2.0.0');
+    await authorsTab.close();
     await screenshot(author, 'rollout-v2-tested');
 
     // Step 3: promote, after reading what it does to users and to v1's running instance.
@@ -129,7 +173,9 @@ describe('rolling out a new version', () => {
     await screenshot(author, 'rollout-done');
     await user.goto(`${url}/instances`);
     await user.locator('tr[data-status="running"]').filter({ hasText: 'v1.0.0' }).waitFor();
-    assert.equal(await answer(v1Address), 'rollout app version 1.0.0');
+    assert.deepEqual(await answer(user, v1Address), { status: 200, text: 'rollout app version 1.0.0' });
+    await bobsTab.reload();
+    assert.equal(await bobsTab.innerText('body'), 'rollout app version 1.0.0');
     await screenshot(user, 'instances-v1-still-running');
 
     // v1 can't be deleted while bob's instance runs; the page says why.
@@ -138,15 +184,15 @@ describe('rolling out a new version', () => {
     await author.getByRole('button', { name: 'Delete this version' }).click();
     await author.getByRole('alert').filter({ hasText: '1 running instance' }).waitFor();
 
-    // bob terminates it; the log says it stopped, and the address stops answering.
+    // bob terminates it; its address then says it has ended.
     await user.getByRole('button', { name: 'Terminate…' }).first().click();
     await user.getByRole('button', { name: 'Terminate the instance' }).click();
     await user.locator('tr[data-status="terminated"]').first().waitFor();
-    await assert.rejects(answer(v1Address));
+    assert.equal((await answer(user, v1Address)).status, 410);
   });
 
-  test('a demo app launched from its page answers, and its log appears in the page', async () => {
-    const { url } = live.server;
+  test('a demo Wave app launched from its page opens through Wavehub, and the visit shows in its live log', async () => {
+    const { url, appsUrl } = live.server;
     const user = await (await live.browser.newContext()).newPage();
     await signIn(user, url, 'bob', DEMO_PASSWORD);
     await user.getByTestId('account').waitFor();
@@ -155,13 +201,25 @@ describe('rolling out a new version', () => {
     await card.getByRole('link', { name: 'Hello Wave' }).click();
     await user.getByRole('heading', { name: 'Hello Wave', level: 1 }).waitFor();
     await user.getByRole('button', { name: 'Launch an instance' }).click();
-    await user.waitForURL(/\/instances\?focus=\d+/);
-    const row = user.locator('tr[data-status="running"]').filter({ hasText: 'Hello Wave' });
-    await row.waitFor({ timeout: 60_000 });
-    const address = await row.getByRole('link', { name: 'Open' }).getAttribute('href');
-    assert.match(await answer(address), /Hello, Wave!/);
-    // The request just made shows up in the log as it happens.
-    await user.locator('pre.log').filter({ hasText: '"GET / HTTP/1.1" 200' }).waitFor();
+    // The first Wave app of a server installs h2o-wave (pip) before it starts.
+    const launch = user.locator('.launch-progress[data-status="running"]');
+    await launch.waitFor({ timeout: 150_000 });
+    const id = await launch.getAttribute('data-instance-id');
+
+    // Its log on My instances, followed live.
+    await user.getByRole('link', { name: 'Log on My instances' }).click();
+    await user.waitForURL(`${url}/instances?focus=${id}`);
+    const log = user.locator('pre.log');
+    await log.filter({ hasText: `[wavehub] running at /instances/${id}/` }).waitFor();
+    await user.locator('p.log-state').filter({ hasText: 'Following live.' }).waitFor();
+
+    // Opened through Wavehub, the Wave UI loads from the apps origin; waved's note of the new
+    // browser session arrives in the open log as it happens.
+    const row = user.locator(`tr[data-instance-id="${id}"][data-status="running"]`);
+    const [tab] = await Promise.all([user.context().waitForEvent('page'), row.locator('a.instance-open').click()]);
+    await tab.getByRole('button', { name: 'Greet' }).waitFor();
+    assert.equal(tab.url(), `${appsUrl}/instances/${id}/`);
+    await log.filter({ hasText: '"t":"ui_add"' }).waitFor();
     await screenshot(user, 'instances-demo-app-log');
   });
 });

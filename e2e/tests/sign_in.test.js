@@ -1,6 +1,8 @@
 // Signing in and out through the real page, served by a real server, in headless Chromium.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, launchBrowser, screenshot, signIn, startServer, useServerAndBrowser } from './harness.js';
 
@@ -81,6 +83,14 @@ describe('server', () => {
   let server;
   before(async () => { server = await startServer(); });
   after(async () => { await server?.stop(); });
+
+  test('it keeps its data in the default wavehub-data folder of its working folder, and serves the apps origin', async () => {
+    assert.ok(existsSync(join(server.dataDir, 'wavehub.db')), `no database in ${server.dataDir}`);
+    assert.notEqual(new URL(server.appsUrl).origin, new URL(server.url).origin);
+    const response = await fetch(`${server.appsUrl}/`);
+    assert.equal(response.status, 404);
+    assert.match(await response.text(), /Apps are opened from/);
+  });
 
   test('an unknown API path is a problem+json 404', async () => {
     const response = await fetch(`${server.url}/api/v1/no-such-thing`);

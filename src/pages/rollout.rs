@@ -7,7 +7,7 @@ use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::time::{age, now_ms};
-use crate::pages::instances::LiveLog;
+use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -206,7 +206,12 @@ fn ImportStep(name: String, refresh: Callback<()>, message: RwSignal<Option<Stri
     }
 }
 
-/// Step 2: a PRIVATE instance of the candidate, its status and its log.
+/// Step 2: a PRIVATE instance of the candidate: its launch steps, Open once it runs (through the
+/// console's `open`, in a new tab, like My instances), the reason if it fails, and its log.
+///
+/// While it starts it is read again every [`REFRESH`] (one timer, stopped once it settles); the log
+/// is drawn per instance id, so those reads update the status in place and never restart the log's
+/// stream.
 #[component]
 fn TestStep(candidate: Option<AppVersion>, instance: RwSignal<Option<Instance>>) -> impl IntoView {
     let Some(candidate) = candidate else {
@@ -229,34 +234,51 @@ fn TestStep(candidate: Option<AppVersion>, instance: RwSignal<Option<Instance>>)
             busy.set(false);
         });
     };
-    // Follow the status until it settles.
-    Effect::new(move |_| {
-        if let Some(current) = instance.get().filter(|i| i.status == InstanceStatus::Starting) {
-            set_timeout(
-                move || {
-                    leptos::task::spawn_local(async move {
-                        if let Ok(fresh) = api::get_instance(current.id).await {
-                            instance.set(Some(fresh));
-                        }
-                    })
-                },
-                std::time::Duration::from_millis(700),
-            );
-        }
-    });
+    // Reads the shown instance again; an answer for an instance no longer shown is dropped.
+    let reload = move || {
+        let Some(shown) = instance.with_untracked(|i| i.as_ref().map(|i| i.id)) else { return };
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = api::get_instance(shown).await {
+                instance.try_update(|current| {
+                    if current.as_ref().is_some_and(|c| c.id == fresh.id) {
+                        *current = Some(fresh);
+                    }
+                });
+            }
+        });
+    };
+    every_while(
+        move || instance.with(|i| i.as_ref().is_some_and(|i| i.status == InstanceStatus::Starting)),
+        REFRESH,
+        reload,
+    );
+    let shown_id = Memo::new(move |_| instance.with(|i| i.as_ref().map(|i| i.id)));
     view! {
         <h3>{format!("Test {} privately", candidate.version)}</h3>
         <p class="muted">"A PRIVATE instance only you (and admins) can open. Users of other versions notice nothing."</p>
         <button type="button" on:click=launch disabled=move || busy.get()>{format!("Launch a private test instance of {}", candidate.version)}</button>
         <ErrorAlert error=error/>
-        {move || instance.get().map(|i| view! {
-            <p role="status" class="test-instance" data-status=i.status.as_str()>
-                {format!("Test instance #{}: {}", i.id, i.status)}
-                {i.url.clone().map(|url| view! { " — " <a href=url target="_blank" rel="noopener">"open it"</a> })}
-                {i.status_reason.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}
-                " · " <a href=format!("/instances?focus={}", i.id)>"My instances"</a>
-            </p>
-            <LiveLog id=i.id on_end=move |_| {}/>
+        // Drawn again only when another instance is launched, not when this one changes.
+        {move || shown_id.get().map(|test_id| {
+            let Some(first) = instance.get_untracked().filter(|i| i.id == test_id) else { return ().into_any() };
+            // An instance that had ended when this was drawn (the steps are drawn again when the
+            // version list reloads) gets its log once instead of a stream that ends at once.
+            let ended = !first.status.is_live();
+            let current = Memo::new(move |previous: Option<&Instance>| {
+                instance
+                    .with(|i| i.clone().filter(|i| i.id == test_id))
+                    .or_else(|| previous.cloned())
+                    .unwrap_or_else(|| first.clone())
+            });
+            let status = Memo::new(move |_| current.with(|i| i.status));
+            view! {
+                <div class="test-instance" data-instance-id=test_id data-status=move || status.get().as_str()>
+                    <LaunchProgress instance=current/>
+                    // Once the instance ends, read it again for its final status and reason.
+                    <LiveLog id=test_id ended=ended on_end=move |()| reload()/>
+                </div>
+            }
+            .into_any()
         })}
     }
     .into_any()
