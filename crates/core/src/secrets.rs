@@ -1,6 +1,7 @@
 //! Secrets: named sets of key/value pairs that apps receive at run time through `[[Env]]` and
 //! `[[File]]`. Admins write them; values never leave the server (spec §6).
 
+use crate::accounts::Role;
 use crate::api::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -10,12 +11,46 @@ use std::collections::BTreeMap;
 pub struct NewSecret {
     pub name: String,
     pub keys: BTreeMap<String, String>,
+    /// Who may import and run apps that read it; admins always may.
+    #[serde(default)]
+    pub grants: SecretGrants,
+}
+
+/// Who may use a secret (name it in an app's `[[Env]]`/`[[File]]`): these users and everyone with
+/// one of these roles, besides admins. Empty: admins only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretGrants {
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+impl SecretGrants {
+    /// The rule, in one place: admins, the users named, and the roles named.
+    pub fn allow(&self, username: &str, roles: &[Role]) -> bool {
+        roles.contains(&Role::Admin)
+            || self.users.iter().any(|user| user.eq_ignore_ascii_case(username))
+            || self.roles.iter().any(|role| roles.contains(role))
+    }
+
+    /// Who may use it, in words (for errors and the admin page).
+    pub fn describe(&self) -> String {
+        let mut who: Vec<String> = vec!["admins".into()];
+        who.extend(self.roles.iter().map(|role| format!("every {}", role.as_str())));
+        who.extend(self.users.iter().cloned());
+        who.join(", ")
+    }
 }
 
 /// Never prints the values, so a secret cannot reach a log through `{:?}`.
 impl std::fmt::Debug for NewSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSecret").field("name", &self.name).field("keys", &self.keys.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("NewSecret")
+            .field("name", &self.name)
+            .field("keys", &self.keys.keys().collect::<Vec<_>>())
+            .field("grants", &self.grants)
+            .finish()
     }
 }
 
@@ -29,6 +64,9 @@ pub struct SecretSummary {
     /// App versions whose manifest reads it (`name version`), which keep it from being deleted.
     #[serde(default)]
     pub used_by: Vec<String>,
+    /// Who may use it besides admins.
+    #[serde(default)]
+    pub grants: SecretGrants,
 }
 
 pub const NAME_MAX_LEN: usize = 63;
@@ -89,7 +127,7 @@ mod tests {
     use super::*;
 
     fn secret(name: &str, keys: &[(&str, &str)]) -> NewSecret {
-        NewSecret { name: name.into(), keys: keys.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect() }
+        NewSecret { name: name.into(), keys: keys.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(), grants: SecretGrants::default() }
     }
 
     #[test]
@@ -103,6 +141,18 @@ mod tests {
         assert_eq!(secret("s", &[("bad key", "v")]).check()[0].code, "keys.invalid");
         let big = "x".repeat(VALUE_MAX_BYTES + 1);
         assert_eq!(secret("s", &[("k", &big)]).check()[0].code, "keys.too_large");
+    }
+
+    #[test]
+    fn grants_allow_admins_the_named_users_and_roles() {
+        let none = SecretGrants::default();
+        assert!(none.allow("root", &[Role::Admin]));
+        assert!(!none.allow("alice", &[Role::Author]));
+        let grants = SecretGrants { users: vec!["Alice".into()], roles: vec![Role::User] };
+        assert!(grants.allow("alice", &[Role::Author]), "user names match in any case");
+        assert!(grants.allow("bob", &[Role::User]));
+        assert!(!grants.allow("carol", &[Role::Author]));
+        assert_eq!(grants.describe(), "admins, every user, Alice");
     }
 
     #[test]

@@ -128,11 +128,11 @@ pub async fn import(
     let blob_guard = state.blob_lock.lock().await;
     let mut tx = db::begin_write(&state.db).await?;
     // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
-    let missing_secrets = crate::secrets::missing_references(&mut tx, &manifest).await?;
+    let missing_secrets = crate::secrets::unusable_references(&mut tx, &manifest, caller).await?;
     if !missing_secrets.is_empty() {
         let detail = match missing_secrets.as_slice() {
-            [one] => format!("The app reads a secret this server does not have; nothing was stored. {}", one.message),
-            many => format!("The app reads {} secrets or keys this server does not have; nothing was stored. See `errors`.", many.len()),
+            [one] => format!("The app reads a secret it cannot use here; nothing was stored. {}", one.message),
+            many => format!("The app reads {} secrets or keys it cannot use here; nothing was stored. See `errors`.", many.len()),
         };
         return Err(ApiError::Invalid { detail, findings: missing_secrets });
     }

@@ -19,6 +19,8 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         // WAL lets readers go on while one writer commits; busy_timeout makes writers queue
         // instead of failing at once.
         .journal_mode(SqliteJournalMode::Wal)
+        // Deleted and replaced rows are overwritten, not left in free pages (old secret values).
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

@@ -125,7 +125,15 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
             )))
         }
     };
-    let secrets = crate::secrets::values_for(&state.db, &manifest).await?;
+    // The app's author, not the launcher, is who a secret is granted to; checked again here since
+    // a grant can be withdrawn after the import.
+    let author: Option<(i64, String)> =
+        sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = ?").bind(app_id).fetch_optional(&state.db).await?;
+    let (author_name, author_roles) = match author {
+        Some((id, name)) => (name, crate::auth::load_roles(&state.db, id).await?),
+        None => (String::new(), Vec::new()),
+    };
+    let secrets = crate::secrets::values_for(&state.db, &state.sealer, &manifest, (&author_name, &author_roles)).await?;
     let visibility = request.visibility.unwrap_or(Visibility::Private);
     let now = db::now();
     let mut tx = db::begin_write(&state.db).await?;

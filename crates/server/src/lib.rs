@@ -17,6 +17,7 @@ pub mod proxy;
 pub mod routes;
 pub mod runner;
 pub mod runtime_images;
+pub mod sealing;
 pub mod secrets;
 pub mod seed;
 pub mod serve;

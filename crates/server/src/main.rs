@@ -62,6 +62,15 @@ enum Command {
         #[arg(long, env = "WAVEHUB_SERVER", global = true, default_value = "http://127.0.0.1:8080")]
         server: String,
     },
+    /// Re-seal every secret value under a new key and replace the key file (stop the server first).
+    RotateSecretKey {
+        /// The server's data dir.
+        #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
+        data_dir: PathBuf,
+        /// The key file, when it is not DATA_DIR/secret.key.
+        #[arg(long, env = "WAVEHUB_SECRET_KEY_FILE")]
+        secret_key_file: Option<PathBuf>,
+    },
     /// Fill a data dir with generated app rows for `cargo xtask bench catalog` (not for real servers).
     #[command(hide = true)]
     SeedCatalog {
@@ -175,6 +184,10 @@ struct ServeArgs {
     /// trusted (a developer's machine without bubblewrap).
     #[arg(long, env = "WAVEHUB_NO_SANDBOX")]
     no_sandbox: bool,
+    /// The key that seals secret values (default DATA_DIR/secret.key, created on the first start;
+    /// WAVEHUB_SECRET_KEY, 64 hex digits, overrides both).
+    #[arg(long, env = "WAVEHUB_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "WAVEHUB_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
     session_hours: u32,
@@ -207,6 +220,7 @@ fn main() -> ExitCode {
         Command::SeedRuntimeImages { data_dir, images, versions, seed } => {
             return wavehub_server::seed::runtime_images::run_cli(&data_dir, images, versions, seed)
         }
+        Command::RotateSecretKey { data_dir, secret_key_file } => return rotate_secret_key(&data_dir, secret_key_file.as_deref()),
         Command::Serve(args) => args,
     };
     tracing_subscriber::fmt()
@@ -228,6 +242,7 @@ fn main() -> ExitCode {
     config.launch.constraints = args.pip_constraints.map(|p| std::path::absolute(&p).unwrap_or(p));
     config.launch.wave_version = args.wave_version;
     config.launch.sandbox = !args.no_sandbox;
+    config.secret_key_file = args.secret_key_file;
     let options = ServeOptions {
         listen: args.listen,
         apps_listen: args.apps_listen,
@@ -240,6 +255,20 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(serve::run(options)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Path>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
+    };
+    match runtime.block_on(wavehub_server::sealing::rotate(data_dir, key_file)) {
+        Ok((count, path)) => {
+            println!("re-sealed {count} secret values; the new key is in {} (the old one beside it, .old: delete it once backups no longer need it)", path.display());
+            ExitCode::SUCCESS
+        }
         Err(error) => fail(&error),
     }
 }

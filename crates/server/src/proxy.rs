@@ -100,6 +100,38 @@ pub async fn open_location(state: &AppState, caller: &Caller, id: i64, next: Opt
     Ok(format!("{}{AUTH_PATH}?ticket={ticket}&next={}", state.config.apps_url, encode_query_value(&next)))
 }
 
+/// What `GET /instances/{id}/open` shows a signed-in visitor it cannot send on: the apps origin's
+/// own pages (403 not shared, 404 missing, 410 ended, 503 starting), since this is a browser
+/// navigation, not an API call.
+pub async fn open_refusal(state: &AppState, caller: &Caller, id: i64) -> Response {
+    let console = state.config.public_url.as_str();
+    match access(state, caller, id).await {
+        Ok(Access::Missing) => page(StatusCode::NOT_FOUND, "No such app", &format!("<p>There is no instance {id}.</p>")),
+        Ok(Access::Forbidden) => page(
+            StatusCode::FORBIDDEN,
+            "Not shared with you",
+            &format!(
+                "<p>Instance {id} is not yours and its owner has not shared it with everyone; you are signed in as <b>{}</b>.</p>\
+                 <p><a href=\"{}/instances\">Your instances</a></p>",
+                html_escape(&caller.username),
+                html_escape(console)
+            ),
+        ),
+        Ok(Access::Ended) => page(
+            StatusCode::GONE,
+            "This app has ended",
+            &format!("<p>Instance {id} has ended. Start the app again from <a href=\"{}/instances\">Wavehub</a>.</p>", html_escape(console)),
+        ),
+        Ok(Access::Visible(_)) => {
+            let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Starting", &format!("<p>Instance {id} is still starting; this page reloads.</p>"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            response.headers_mut().insert(HeaderName::from_static("refresh"), HeaderValue::from_static("2"));
+            response
+        }
+        Err(error) => internal_error(error),
+    }
+}
+
 /// Where `GET /instances/{id}/open` sends a visitor who is not signed in: the console's sign-in
 /// page, which comes back to the same `open` (with the same `next`).
 pub fn sign_in_location(state: &AppState, id: i64, next: Option<&str>) -> String {

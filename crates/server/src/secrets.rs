@@ -1,5 +1,7 @@
 //! Secrets: admins write them, apps read them at run time through `[[Env]]` and `[[File]]`. Values
-//! are write-only: no answer of the API carries one; only the instance runner reads them.
+//! are write-only: no answer of the API carries one; only the instance runner reads them. They are
+//! sealed at rest ([`crate::sealing`]). A secret is used only by apps whose author it is granted to
+//! ([`SecretGrants`]; admins always): checked at import, and again at every launch.
 
 use crate::audit;
 use crate::auth::Caller;
@@ -9,7 +11,9 @@ use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;
 use wavehub_core::manifest::Manifest;
-use wavehub_core::secrets::{NewSecret, SecretSummary};
+use crate::sealing::SecretBox;
+use wavehub_core::accounts::Role;
+use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary};
 
 /// One place an app reads a secret: `(toml path of the entry, secret, key, optional)`; entries
 /// count from 1, as the manifest reader names them (`Env[1]` is the first).
@@ -23,16 +27,18 @@ fn references(manifest: &Manifest) -> Vec<(String, &str, &str, bool)> {
     env.chain(files).collect()
 }
 
-/// Findings for every secret or key the manifest names (not `Optional`) that does not exist, at
-/// the entry's line in app.toml.
-pub async fn missing_references(conn: &mut SqliteConnection, manifest: &Manifest) -> ApiResult<Vec<Finding>> {
+/// Findings for every secret or key the manifest names that `author` may not use (not granted to
+/// them), or that does not exist (unless `Optional`), at the entry's line in app.toml.
+pub async fn unusable_references(conn: &mut SqliteConnection, manifest: &Manifest, author: &Caller) -> ApiResult<Vec<Finding>> {
+    let (username, roles) = (author.username.as_str(), author.roles.as_slice());
     let mut findings = Vec::new();
     for (path, secret, key, optional) in references(manifest) {
-        if optional {
-            continue;
-        }
         let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ?").bind(secret).fetch_all(&mut *conn).await?;
-        let message = if keys.is_empty() {
+        let message = if !keys.is_empty() && !grants(&mut *conn, secret).await?.allow(username, roles) {
+            format!("{path} reads secret `{secret}`, which {username} may not use; ask an admin to grant it to you on the Secrets page.")
+        } else if optional {
+            continue;
+        } else if keys.is_empty() {
             format!("{path} reads secret `{secret}`, which does not exist on this server; ask an admin to add it (with key `{key}`), or mark the entry `Optional = true`.")
         } else if !keys.iter().any(|k| k == key) {
             format!("{path} reads key `{key}` of secret `{secret}`, which has no such key (it has {}); fix SecretKey or ask an admin to add the key.", keys.join(", "))
@@ -40,7 +46,8 @@ pub async fn missing_references(conn: &mut SqliteConnection, manifest: &Manifest
             continue;
         };
         let field = format!("{path}.Secret");
-        let mut finding = Finding::error("secret.unknown", &field, message).in_file("app.toml");
+        let code = if message.contains("may not use") { "secret.not_granted" } else { "secret.unknown" };
+        let mut finding = Finding::error(code, &field, message).in_file("app.toml");
         // At the Secret value when the reader kept its place, else at the entry's header.
         if let Some(position) = manifest.position_of(&field).or_else(|| manifest.position_of(&path)) {
             finding = finding.at(position);
@@ -50,20 +57,91 @@ pub async fn missing_references(conn: &mut SqliteConnection, manifest: &Manifest
     Ok(findings)
 }
 
-/// The values an instance gets: `(secret, key) → value` for every reference that exists.
-pub async fn values_for(db: &SqlitePool, manifest: &Manifest) -> ApiResult<BTreeMap<(String, String), String>> {
-    let mut values = BTreeMap::new();
-    for (_, secret, key, _) in references(manifest) {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM secret_keys WHERE secret_name = ? AND key = ?")
-            .bind(secret)
-            .bind(key)
-            .fetch_optional(db)
-            .await?;
-        if let Some(value) = value {
-            values.insert((secret.to_owned(), key.to_owned()), value);
+/// Who may use `secret` besides admins.
+async fn grants(conn: &mut SqliteConnection, secret: &str) -> ApiResult<SecretGrants> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT kind, grantee FROM secret_grants WHERE secret_name = ? ORDER BY kind, grantee")
+        .bind(secret)
+        .fetch_all(conn)
+        .await?;
+    let mut grants = SecretGrants::default();
+    for (kind, grantee) in rows {
+        match kind.as_str() {
+            "user" => grants.users.push(grantee),
+            _ => grants.roles.extend(grantee.parse::<Role>().ok()),
         }
     }
+    Ok(grants)
+}
+
+/// The values an instance of an app by `author` gets: `(secret, key) → value` for every reference
+/// that exists. A secret no longer granted to the author refuses the launch.
+pub async fn values_for(
+    db: &SqlitePool,
+    sealer: &SecretBox,
+    manifest: &Manifest,
+    (username, roles): (&str, &[Role]),
+) -> ApiResult<BTreeMap<(String, String), String>> {
+    let mut conn = db.acquire().await?;
+    let mut values = BTreeMap::new();
+    for (path, secret, key, _) in references(manifest) {
+        let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM secret_keys WHERE secret_name = ? AND key = ? AND sealed IS NOT NULL")
+            .bind(secret)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(sealed) = sealed else { continue };
+        if !grants(&mut conn, secret).await?.allow(username, roles) {
+            return Err(ApiError::Conflict(format!(
+                "{path} reads secret `{secret}`, which is no longer granted to the app's author ({username}); an admin grants it on the Secrets page."
+            )));
+        }
+        let value = sealer.open(secret, key, &sealed).map_err(ApiError::Internal)?;
+        values.insert((secret.to_owned(), key.to_owned()), value);
+    }
     Ok(values)
+}
+
+/// At start: seals values still stored in plain text (written before sealing existed), then
+/// rewrites the database file so no page keeps the old text. Returns how many it sealed.
+pub async fn seal_plain_values(db: &SqlitePool, sealer: &SecretBox) -> anyhow::Result<usize> {
+    let plain: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT secret_name, key, value FROM secret_keys WHERE value IS NOT NULL").fetch_all(db).await?;
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db::begin_write(db).await?;
+    for (secret, key, value) in &plain {
+        sqlx::query("UPDATE secret_keys SET sealed = ?, value = NULL WHERE secret_name = ? AND key = ?")
+            .bind(sealer.seal(secret, key, value))
+            .bind(secret)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db).await?;
+    sqlx::query("VACUUM").execute(db).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db).await?;
+    Ok(plain.len())
+}
+
+/// Re-seals every value under a new key (`wavehub rotate-secret-key`); the caller writes the new
+/// key file once this has committed.
+pub async fn reseal_all(db: &SqlitePool, old: &SecretBox, new: &SecretBox) -> anyhow::Result<usize> {
+    let rows: Vec<(String, String, Vec<u8>)> =
+        sqlx::query_as("SELECT secret_name, key, sealed FROM secret_keys WHERE sealed IS NOT NULL").fetch_all(db).await?;
+    let mut tx = db::begin_write(db).await?;
+    for (secret, key, sealed) in &rows {
+        let value = old.open(secret, key, sealed)?;
+        sqlx::query("UPDATE secret_keys SET sealed = ? WHERE secret_name = ? AND key = ?")
+            .bind(new.seal(secret, key, &value))
+            .bind(secret)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
 }
 
 /// App versions (`name version`) whose manifest reads `secret`.
@@ -91,8 +169,9 @@ async fn summary(conn: &mut SqliteConnection, name: &str) -> ApiResult<SecretSum
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no secret `{name}`.")))?;
     let keys = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ? ORDER BY key").bind(name).fetch_all(&mut *conn).await?;
-    let used_by = used_by(conn, name).await?;
-    Ok(SecretSummary { name: name.to_owned(), keys, created_at, updated_at, used_by })
+    let used_by = used_by(&mut *conn, name).await?;
+    let grants = grants(conn, name).await?;
+    Ok(SecretSummary { name: name.to_owned(), keys, created_at, updated_at, used_by, grants })
 }
 
 /// `GET /secrets`: names and key names only.
@@ -108,11 +187,20 @@ pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Vec<SecretSumma
 }
 
 /// `POST /secrets`: creates the secret, or replaces all its keys. Returns whether it was new.
-pub async fn put(db: &SqlitePool, caller: &Caller, request: &NewSecret) -> ApiResult<(bool, SecretSummary)> {
+pub async fn put(db: &SqlitePool, sealer: &SecretBox, caller: &Caller, request: &NewSecret) -> ApiResult<(bool, SecretSummary)> {
     caller.require_admin()?;
     ApiError::check(request.check())?;
     let now = db::now();
     let mut tx = db::begin_write(db).await?;
+    for user in &request.grants.users {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(user.to_lowercase()).fetch_optional(&mut *tx).await?;
+        if exists.is_none() {
+            return Err(ApiError::Invalid {
+                detail: format!("There is no user `{user}` to grant secret `{}` to.", request.name),
+                findings: vec![Finding::field_error("grants.users.unknown", "grants.users", format!("There is no user `{user}`; check the name."))],
+            });
+        }
+    }
     sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
         .bind(&request.name)
         .bind(&now)
@@ -122,16 +210,26 @@ pub async fn put(db: &SqlitePool, caller: &Caller, request: &NewSecret) -> ApiRe
     let existed: i64 = sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = ?").bind(&request.name).fetch_one(&mut *tx).await?;
     sqlx::query("DELETE FROM secret_keys WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
     for (key, value) in &request.keys {
-        sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO secret_keys (secret_name, key, sealed) VALUES (?, ?, ?)")
             .bind(&request.name)
             .bind(key)
-            .bind(value)
+            .bind(sealer.seal(&request.name, key, value))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM secret_grants WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
+    let grantees = request.grants.users.iter().map(|user| ("user", user.to_lowercase())).chain(request.grants.roles.iter().map(|role| ("role", role.as_str().to_owned())));
+    for (kind, grantee) in grantees {
+        sqlx::query("INSERT OR IGNORE INTO secret_grants (secret_name, kind, grantee) VALUES (?, ?, ?)")
+            .bind(&request.name)
+            .bind(kind)
+            .bind(grantee)
             .execute(&mut *tx)
             .await?;
     }
     let resource = format!("secrets/{}", request.name);
     // The key names only: the audit log is read by people, values are not for them.
-    let detail = serde_json::json!({"keys": request.keys.keys().collect::<Vec<_>>()});
+    let detail = serde_json::json!({"keys": request.keys.keys().collect::<Vec<_>>(), "grants": request.grants});
     let action = if existed > 0 { "replace" } else { "create" };
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action, resource: &resource, reason: None, detail }).await?;
     let summary = summary(&mut tx, &request.name).await?;

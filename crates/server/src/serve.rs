@@ -46,7 +46,19 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     config.data_dir = std::fs::canonicalize(&config.data_dir)
         .with_context(|| format!("cannot resolve the data dir {}", config.data_dir.display()))?;
     config.launch.resolve(&config.data_dir);
+    if let Some(folder) = config.launch.sandbox.then(|| crate::runner::sandbox::unreachable_for_instances(&config.data_dir)).flatten() {
+        // Said at start, not only at the first launch.
+        announce(format!("Warning: {}", crate::runner::sandbox::unreachable_reason(&folder)));
+    }
     let db = crate::db::open(&config.data_dir).await?;
+    let (sealer, key_source) = crate::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
+    if let crate::sealing::KeySource::Created(path) = &key_source {
+        announce(format!("Created the key that seals secret values: {} (back it up apart from the database; docs/secrets.md)", path.display()));
+    }
+    let sealed = crate::secrets::seal_plain_values(&db, &sealer).await?;
+    if sealed > 0 {
+        tracing::warn!(sealed, "secret values stored in plain text by an older Wavehub are sealed now");
+    }
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
     let orphans = crate::instances::mark_orphans(&db).await?;
     if orphans > 0 {
@@ -67,7 +79,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let state = AppState::new(db, config);
+    let state = AppState::with_sealer(db, config, sealer);
     let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
     let app = routes::router(state.clone());
     let apps = crate::proxy::router(state.clone());

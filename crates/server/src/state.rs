@@ -18,10 +18,20 @@ pub struct AppState {
     pub catalog_cache: Arc<crate::catalog::CatalogCache>,
     /// Runs app instances.
     pub runner: Arc<dyn crate::runner::Runner>,
+    /// Seals and opens secret values (the key lives outside the database).
+    pub sealer: Arc<crate::sealing::SecretBox>,
 }
 
 impl AppState {
+    /// With the secret key from `WAVEHUB_SECRET_KEY` or the key file (created when missing); for
+    /// tests and tools. `wavehub serve` loads the key itself, to report a bad key file clearly.
     pub fn new(db: SqlitePool, config: Config) -> Self {
+        let (sealer, _) = crate::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())
+            .expect("the secret key loads");
+        Self::with_sealer(db, config, sealer)
+    }
+
+    pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::sealing::SecretBox) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
         let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {
@@ -32,6 +42,7 @@ impl AppState {
             blob_lock: Arc::default(),
             catalog_cache: Arc::default(),
             runner,
+            sealer: Arc::new(sealer),
         }
     }
 }
@@ -60,6 +71,8 @@ pub struct Config {
     pub apps_url: String,
     /// How the local runner installs packages and sandboxes instances.
     pub launch: crate::runner::LaunchSettings,
+    /// `--secret-key-file`: where the key that seals secret values is (default `DATA_DIR/secret.key`).
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -85,6 +98,7 @@ impl Config {
             public_url: "http://127.0.0.1:8080".into(),
             apps_url: "http://127.0.0.1:8081".into(),
             launch: crate::runner::LaunchSettings::new(&data_dir_for_launch),
+            secret_key_file: None,
         }
     }
 }

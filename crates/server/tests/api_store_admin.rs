@@ -69,7 +69,8 @@ impl Store {
     }
 
     async fn add_secret(&self) {
-        let reply = self.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}})), &self.admin).await;
+        let secret = json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}, "grants": {"users": ["author"]}});
+        let reply = self.call(Method::POST, "/api/v1/secrets", Some(secret), &self.admin).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     }
 
@@ -161,11 +162,12 @@ async fn secrets_are_write_only_and_checked_at_import() {
     assert_eq!((finding["code"].as_str(), finding["file"].as_str(), finding["line"].as_u64()), (Some("secret.unknown"), Some("app.toml"), Some(16)), "{finding}");
     assert!(finding["message"].as_str().unwrap().contains("secret `api-credentials`"));
     // A wrong key is refused too.
-    s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"other": "x"}})), &s.admin).await;
+    s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"other": "x"}, "grants": {"users": ["author"]}})), &s.admin).await;
     let refused = s.import(bundle("ai.wavehub.greeter", "1.0.0", true), "PRIVATE").await;
     assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("no such key (it has other)"), "{}", refused.text);
     // Replacing the keys (200), then the import goes through.
-    let replaced = s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}})), &s.admin).await;
+    let secret = json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}, "grants": {"users": ["author"]}});
+    let replaced = s.call(Method::POST, "/api/v1/secrets", Some(secret), &s.admin).await;
     assert_eq!(replaced.status, StatusCode::OK);
     never_shows_the_secret(&replaced);
     assert_eq!(replaced.body["keys"], json!(["token"]));
@@ -182,6 +184,67 @@ async fn secrets_are_write_only_and_checked_at_import() {
     never_shows_the_secret(&audit);
     assert_eq!(audit.body["total"], 2, "{}", audit.text);
     assert_eq!(s.call(Method::POST, "/api/v1/secrets", Some(json!({"name": "Bad", "keys": {}})), &s.admin).await.body["errors"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_secret_is_used_only_by_the_authors_it_is_granted_to_and_sealed_at_rest() {
+    let s = store().await;
+    let secret = |grants: Value| json!({"name": "api-credentials", "keys": {"token": SECRET_VALUE}, "grants": grants});
+    let created = s.call(Method::POST, "/api/v1/secrets", Some(secret(json!({"users": ["author"]}))), &s.admin).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.body["grants"], json!({"users": ["author"], "roles": []}));
+    let import_as = |who: &str, name: &str| {
+        let who = who.to_owned();
+        let bytes = bundle(name, "1.0.0", true);
+        let app = &s.app;
+        async move { app.call_bytes(Method::POST, "/api/v1/apps?visibility=PRIVATE", bytes, Some(&who)).await }
+    };
+    // The granted author, and an admin, may import an app that reads it.
+    assert_eq!(import_as(&s.author, "ai.wavehub.granted").await.status, StatusCode::CREATED);
+    assert_eq!(import_as(&s.admin, "ai.wavehub.by-admin").await.status, StatusCode::CREATED);
+    // Another author may not: 422 naming the secret, at its line (nothing stored).
+    let refused = import_as(&s.other, "ai.wavehub.other").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!((refused.body["errors"][0]["code"].as_str(), refused.body["errors"][0]["line"].as_u64()), (Some("secret.not_granted"), Some(16)));
+    assert!(refused.text.contains("secret `api-credentials`") && !refused.text.contains(SECRET_VALUE));
+    assert_eq!(s.call(Method::GET, "/api/v1/apps?q=ai.wavehub.other", None, &s.admin).await.body["total"], 0);
+    // A plain user may not import at all; anonymous is not signed in.
+    assert_eq!(import_as(&s.user, "ai.wavehub.user").await.status, StatusCode::FORBIDDEN);
+    let anonymous = s.app.call_bytes(Method::POST, "/api/v1/apps", bundle("ai.wavehub.anon", "1.0.0", true), None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    // A role grant lets every author in; an unknown user cannot be granted.
+    s.call(Method::POST, "/api/v1/secrets", Some(secret(json!({"users": ["author"], "roles": ["author"]}))), &s.admin).await;
+    assert_eq!(import_as(&s.other, "ai.wavehub.other").await.status, StatusCode::CREATED);
+    let unknown = s.call(Method::POST, "/api/v1/secrets", Some(secret(json!({"users": ["nobody"]}))), &s.admin).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.text);
+
+    // A launch runs with the value; the grant withdrawn, the next launch of that author's app is refused.
+    let granted = s.call(Method::GET, "/api/v1/apps?q=ai.wavehub.granted", None, &s.author).await.body["items"][0]["id"].as_i64().unwrap();
+    let launched = s.call(Method::POST, &format!("/api/v1/apps/{granted}/instances"), None, &s.author).await;
+    let id = launched.body["id"].as_i64().unwrap();
+    assert_eq!(s.settled(id, &s.author).await["status"], "running");
+    let upstream = s.app.state.runner.upstream(id).unwrap();
+    let secret_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(SECRET_VALUE.as_bytes()));
+    assert!(reqwest_get(&format!("http://{}/", upstream.address)).await.contains(&secret_hash));
+    s.call(Method::POST, &format!("/api/v1/instances/{id}/terminate"), None, &s.author).await;
+    s.call(Method::POST, "/api/v1/secrets", Some(secret(json!({}))), &s.admin).await;
+    let refused = s.call(Method::POST, &format!("/api/v1/apps/{granted}/instances"), None, &s.author).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(refused.text.contains("no longer granted") && refused.text.contains("api-credentials"), "{}", refused.text);
+
+    // The value is nowhere in the data dir: database, WAL, blobs, instance folders.
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&s.app.state.db).await.unwrap();
+    let mut stack = vec![s.app.data_dir().to_path_buf()];
+    let mut files = 0;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            files += 1;
+            assert!(!bytes.windows(SECRET_VALUE.len()).any(|w| w == SECRET_VALUE.as_bytes()), "the secret is readable in {}", path.display());
+        }
+    }
+    assert!(files > 3, "the data dir was searched");
 }
 
 #[tokio::test]
@@ -292,4 +355,21 @@ async fn reqwest_get(url: &str) -> String {
 async fn reqwest_get_fails(url: &str) -> bool {
     let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
     tokio::task::spawn_blocking(move || std::net::TcpStream::connect(host).is_err()).await.unwrap()
+}
+
+#[tokio::test]
+async fn values_an_older_wavehub_stored_in_plain_text_are_sealed_at_start() {
+    let s = store().await;
+    let db = &s.app.state.db;
+    sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES ('old', 'x', 'x')").execute(db).await.unwrap();
+    sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES ('old', 'token', ?)").bind(SECRET_VALUE).execute(db).await.unwrap();
+    let sealed = wavehub_server::secrets::seal_plain_values(db, &s.app.state.sealer).await.unwrap();
+    assert_eq!(sealed, 1);
+    let (value, bytes): (Option<String>, Vec<u8>) = sqlx::query_as("SELECT value, sealed FROM secret_keys WHERE secret_name = 'old'").fetch_one(db).await.unwrap();
+    assert_eq!(value, None);
+    assert_eq!(s.app.state.sealer.open("old", "token", &bytes).unwrap(), SECRET_VALUE);
+    for file in ["wavehub.db", "wavehub.db-wal"] {
+        let bytes = std::fs::read(s.app.data_dir().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(SECRET_VALUE.len()).any(|w| w == SECRET_VALUE.as_bytes()), "plain text left in {file}");
+    }
 }

@@ -18,12 +18,21 @@ struct Served {
     folder: tempfile::TempDir,
     console: String,
     token: String,
+    /// What it printed before it listened.
+    announced: Vec<String>,
 }
 
 impl Served {
     /// Starts the server in a fresh folder as a user does: `wavehub serve` with no --data-dir.
     fn start() -> Served {
+        Self::start_in_folder_of_mode(0o755)
+    }
+
+    fn start_in_folder_of_mode(mode: u32) -> Served {
         let folder = tempfile::tempdir().unwrap();
+        // Others may pass through, as through /srv or /work: instances run as users of their own
+        // (the test below checks what a private folder gives).
+        std::fs::set_permissions(folder.path(), std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
         let mut child = Command::new(BINARY)
             .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist"])
             .current_dir(folder.path())
@@ -35,12 +44,14 @@ impl Served {
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut announced = Vec::new();
         let console = loop {
             let mut line = String::new();
             assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited early");
             if let Some(url) = line.trim().strip_prefix("Wavehub is listening on ") {
                 break url.to_owned();
             }
+            announced.push(line.trim().to_owned());
         };
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in stdout.lines() {});
@@ -56,7 +67,7 @@ impl Served {
             .into_json()
             .unwrap();
         let token = created["token"].as_str().unwrap().to_owned();
-        Served { child, folder, console, token }
+        Served { child, folder, console, token, announced }
     }
 
     /// The data dir the server resolved from its relative default.
@@ -334,4 +345,24 @@ fn the_proxy_hands_an_app_no_wavehub_credentials() {
     assert!(headers.keys().any(|k| k.eq_ignore_ascii_case("x-forwarded-for")), "{echoed}");
     // A plain web app serves from `/`: the prefix is the proxy's.
     assert_eq!(echoed["path"], "/echo?x=1");
+}
+
+#[test]
+fn a_data_dir_no_instance_user_can_reach_is_named_at_start_and_at_launch() {
+    if runs_as_root() {
+        // Under a private folder (like /root, 0700) the instances' own users cannot reach their files.
+        let served = Served::start_in_folder_of_mode(0o700);
+        let folder = served.folder.path().display().to_string();
+        assert!(served.announced.iter().any(|l| l.starts_with("Warning:") && l.contains(&folder) && l.contains("--data-dir")), "{:?}", served.announced);
+        let app = served.folder.path().join("plain");
+        write_app(&app, &[("app.toml", "[App]\nName = \"ai.test.plain\"\nVersion = \"1.0.0\"\nTitle = \"P\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"p\"\n"), ("p.py", "")]);
+        let instance = served.settled(served.launch(served.import(&app)), Duration::from_secs(30));
+        assert_eq!(instance["status"], "failed");
+        assert!(instance["status_reason"].as_str().unwrap().contains(&format!("chmod o+x {folder}")), "{instance}");
+    }
+}
+
+/// Whether the tests run as root (then instances run as users of their own).
+fn runs_as_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }

@@ -468,10 +468,11 @@ async fn another_user_gets_403_on_a_private_instance_and_in_once_it_is_shared() 
     assert!(reply.text().contains("other"), "{}", reply.text());
     assert!(!reply.text().contains("Secret Sauce") && !reply.text().contains("secret-sauce"), "the app's name stays hidden: {}", reply.text());
 
-    // The console does not open it for them either.
+    // The console does not open it for them either: the same page (a browser navigation, not JSON).
     let console_cookie = world.sign_in("other").await;
     let reply = call("GET", &format!("{}/api/v1/instances/{private}/open", world.console), &[("Cookie", &console_cookie)], None).await;
-    assert_eq!(reply.status, 404);
+    assert_eq!(reply.status, 403);
+    assert!(reply.text().contains("Not shared with you") && !reply.text().contains("Secret Sauce"), "{}", reply.text());
 
     // Shared, then private again: each request is checked anew.
     world.set_visibility(private, "ALL_USERS").await;
@@ -550,7 +551,8 @@ async fn missing_ended_starting_and_unreachable_instances() {
     // The console will not open what does not run.
     let console_cookie = world.sign_in("owner").await;
     let reply = call("GET", &format!("{}/api/v1/instances/{terminated}/open", world.console), &[("Cookie", &console_cookie)], None).await;
-    assert_eq!(reply.status, 409, "{}", reply.text());
+    assert_eq!(reply.status, 410, "{}", reply.text());
+    assert!(reply.text().contains("This app has ended"));
     let reply = call("GET", &format!("{}/api/v1/instances/9999/open", world.console), &[("Cookie", &console_cookie)], None).await;
     assert_eq!(reply.status, 404);
 }

@@ -1,7 +1,9 @@
 //! `/admin/secrets`: named sets of keys that apps read at run time (`[[Env]]`/`[[File]]` with
 //! `Secret` and `SecretKey`). Admins only. Values are write-only: they are typed into password
 //! fields, sent once, and never come back: the list shows names, key names, times and the app
-//! versions that read each secret. Saving a name that exists replaces all its keys.
+//! versions that read each secret. Saving a name that exists replaces all its keys. Each secret
+//! says who may use it (name it in an app): users and roles besides admins; the server refuses
+//! imports and launches of apps by anyone else.
 
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
@@ -12,7 +14,8 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;
-use wavehub_core::secrets::{NewSecret, SecretSummary, KEY_MAX_LEN, NAME_MAX_LEN};
+use wavehub_core::accounts::Role;
+use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary, KEY_MAX_LEN, NAME_MAX_LEN};
 
 #[component]
 pub fn SecretsPage() -> impl IntoView {
@@ -42,19 +45,28 @@ pub struct KeyRow {
     pub value: String,
 }
 
-/// What the form holds: the secret's name and its key rows. Lives in the page so a row's
-/// "Replace keys…" can fill it in.
+/// What the form holds: the secret's name, its key rows and who may use it. Lives in the page so
+/// a row's "Replace keys…" can fill it in.
 #[derive(Clone, Copy)]
 struct Draft {
     name: RwSignal<String>,
     rows: RwSignal<Vec<KeyRow>>,
+    /// User names, separated by commas or spaces.
+    users: RwSignal<String>,
+    roles: RwSignal<Vec<Role>>,
     next_id: StoredValue<u32>,
 }
 
 impl Draft {
     fn new() -> Self {
-        let draft = Draft { name: RwSignal::new(String::new()), rows: RwSignal::new(Vec::new()), next_id: StoredValue::new(1) };
-        draft.reset(String::new(), &[]);
+        let draft = Draft {
+            name: RwSignal::new(String::new()),
+            rows: RwSignal::new(Vec::new()),
+            users: RwSignal::new(String::new()),
+            roles: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(1),
+        };
+        draft.reset(String::new(), &[], &SecretGrants::default());
         draft
     }
 
@@ -64,9 +76,11 @@ impl Draft {
         KeyRow { id, key, value: String::new() }
     }
 
-    /// Starts over with `name` and rows for `keys` (their values empty: they are never shown), or
-    /// one empty row.
-    fn reset(&self, name: String, keys: &[String]) {
+    /// Starts over with `name`, its grants, and rows for `keys` (their values empty: they are never
+    /// shown), or one empty row.
+    fn reset(&self, name: String, keys: &[String], grants: &SecretGrants) {
+        self.users.set(grants.users.join(", "));
+        self.roles.set(grants.roles.clone());
         let mut rows: Vec<KeyRow> = keys.iter().map(|k| self.row(k.clone())).collect();
         if rows.is_empty() {
             rows.push(self.row(String::new()));
@@ -83,7 +97,7 @@ impl Draft {
 
 /// The request the rows make, with the problems the rules of wavehub-core find, plus two only a
 /// form can have: a value without a key, and a key written twice. Blank rows are left out.
-pub fn request_from(name: &str, rows: &[KeyRow]) -> (NewSecret, Vec<Finding>) {
+pub fn request_from(name: &str, rows: &[KeyRow], users: &str, roles: &[Role]) -> (NewSecret, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut keys = BTreeMap::new();
     for (index, row) in rows.iter().enumerate() {
@@ -98,7 +112,8 @@ pub fn request_from(name: &str, rows: &[KeyRow]) -> (NewSecret, Vec<Finding>) {
             findings.push(Finding::field_error("keys.duplicate", &format!("keys.{key}"), format!("`{key}` is written twice; give each key once.")));
         }
     }
-    let request = NewSecret { name: name.trim().to_owned(), keys };
+    let users = users.split([',', ' ']).map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned).collect();
+    let request = NewSecret { name: name.trim().to_owned(), keys, grants: SecretGrants { users, roles: roles.to_vec() } };
     let mut all = request.check();
     all.extend(findings);
     (request, all)
@@ -138,13 +153,14 @@ fn SecretsAdmin() -> impl IntoView {
                                 <th scope="col">"Keys"</th>
                                 <th scope="col">"Updated"</th>
                                 <th scope="col">"Read by"</th>
+                                <th scope="col">"May use it"</th>
                                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr></thead>
                             <tbody>
                                 {list.into_iter().map(|secret| view! {
                                     <SecretRow secret on_changed=move |_| reload()
-                                        on_replace=move |(name, keys): (String, Vec<String>)| {
-                                            draft.reset(name, &keys);
+                                        on_replace=move |(name, keys, grants): (String, Vec<String>, SecretGrants)| {
+                                            draft.reset(name, &keys, &grants);
                                             focus_form();
                                         }/>
                                 }).collect_view()}
@@ -191,7 +207,8 @@ fn SecretForm(
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         notice.set(None);
-        let (request, findings) = rows.with_untracked(|rows| request_from(&name.get_untracked(), rows));
+        let (request, findings) =
+            rows.with_untracked(|rows| request_from(&name.get_untracked(), rows, &draft.users.get_untracked(), &draft.roles.get_untracked()));
         if !findings.is_empty() {
             error.set(Some(invalid(findings)));
             return;
@@ -211,7 +228,7 @@ fn SecretForm(
                         format!("Saved secret {} with keys {keys}. The values are stored and won't be shown again.", summary.name)
                     }));
                     // The values leave the page with the form.
-                    draft.reset(String::new(), &[]);
+                    draft.reset(String::new(), &[], &SecretGrants::default());
                     on_saved.run(());
                 }
                 Err(failure) => error.set(Some(failure)),
@@ -261,11 +278,38 @@ fn SecretForm(
                 </span>
                 <button type="button" class="button-quiet" on:click=move |_| draft.add_row()>"Add a key"</button>
             </fieldset>
+            <fieldset class="secret-grants">
+                <legend>"Who may use it"</legend>
+                <p class="hint" id="secret-grants-hint">
+                    "Admins always may. Apps by anyone else that read this secret are refused at import and at launch. Leave both empty for admins only."
+                </p>
+                <label for="secret-users">"Users"</label>
+                <input id="secret-users" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="e.g. alice, bob"
+                    bind:value=draft.users aria-invalid=invalid_attr(error, "grants.users") aria-describedby="secret-grants-hint secret-users-findings"/>
+                <FieldFindings error path="grants.users" id="secret-users-findings"/>
+                {[Role::Author, Role::User].into_iter().map(|role| {
+                    let id = format!("secret-role-{}", role.as_str());
+                    let label_for = id.clone();
+                    view! {
+                        <label class="checkbox" for=label_for>
+                            <input id=id type="checkbox" prop:checked=move || draft.roles.with(|roles| roles.contains(&role))
+                                on:change=move |e| {
+                                    let on = event_target_checked(&e);
+                                    draft.roles.update(|roles| {
+                                        roles.retain(|r| *r != role);
+                                        if on { roles.push(role); }
+                                    });
+                                }/>
+                            {format!("Every {}", role.as_str())}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || busy.get()>
                     {move || if replacing().is_some() { "Replace all keys" } else { "Save secret" }}
                 </button>
-                <button type="button" class="button-quiet" on:click=move |_| { draft.reset(String::new(), &[]); error.set(None); }>"Clear"</button>
+                <button type="button" class="button-quiet" on:click=move |_| { draft.reset(String::new(), &[], &SecretGrants::default()); error.set(None); }>"Clear"</button>
             </div>
         </form>
         {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
@@ -328,13 +372,14 @@ pub fn short_time(rfc3339: &str) -> String {
 fn SecretRow(
     secret: SecretSummary,
     #[prop(into)] on_changed: Callback<()>,
-    #[prop(into)] on_replace: Callback<(String, Vec<String>)>,
+    #[prop(into)] on_replace: Callback<(String, Vec<String>, SecretGrants)>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let name = StoredValue::new(secret.name.clone());
     let keys = StoredValue::new(secret.keys.clone());
+    let grants = StoredValue::new(secret.grants.clone());
     let delete = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
@@ -377,16 +422,17 @@ fn SecretRow(
                     }.into_any()
                 }}
             </td>
+            <td class="secret-grantees">{secret.grants.describe()}</td>
             <td class="actions">
                 <button type="button" class="button-quiet" aria-label=format!("Replace the keys of {}", secret.name)
-                    on:click=move |_| on_replace.run((name.get_value(), keys.get_value()))>"Replace keys…"</button>
+                    on:click=move |_| on_replace.run((name.get_value(), keys.get_value(), grants.get_value()))>"Replace keys…"</button>
                 <button type="button" class="button-quiet danger" aria-label=format!("Delete secret {}", secret.name)
                     on:click=move |_| { error.set(None); confirming.set(true); }>"Delete"</button>
             </td>
         </tr>
         <Show when=move || confirming.get() || error.read().is_some()>
             <tr class="row-detail">
-                <td colspan="5">
+                <td colspan="6">
                     <ErrorAlert error/>
                     <Show when=move || confirming.get()>
                         <div class="confirm" role="alertdialog" aria-label=format!("Confirm deleting secret {}", name.get_value())>
@@ -411,19 +457,20 @@ mod tests {
 
     #[test]
     fn rows_become_the_request_and_blank_rows_are_left_out() {
-        let (request, findings) = request_from(" s3 ", &[row(1, "token", "v"), row(2, " ", "")]);
+        let (request, findings) = request_from(" s3 ", &[row(1, "token", "v"), row(2, " ", "")], "alice, bob carol", &[Role::User]);
         assert!(findings.is_empty(), "{findings:?}");
         assert_eq!(request.name, "s3");
+        assert_eq!(request.grants, SecretGrants { users: vec!["alice".into(), "bob".into(), "carol".into()], roles: vec![Role::User] });
         assert_eq!(request.keys.keys().collect::<Vec<_>>(), ["token"]);
     }
 
     #[test]
     fn a_value_without_a_key_and_twice_written_keys_are_refused() {
-        let (_, findings) = request_from("s3", &[row(1, "", "v"), row(2, "a", "1"), row(3, "a", "2")]);
+        let (_, findings) = request_from("s3", &[row(1, "", "v"), row(2, "a", "1"), row(3, "a", "2")], "", &[]);
         let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["keys.missing", "keys.duplicate"]);
         assert_eq!(findings[1].path, "keys.a");
-        let (_, findings) = request_from("S3", &[]);
+        let (_, findings) = request_from("S3", &[], "", &[]);
         let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["name.invalid", "keys.required"]);
     }

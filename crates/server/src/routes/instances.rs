@@ -67,7 +67,11 @@ pub async fn open(
     ApiQuery(params): ApiQuery<OpenParams>,
 ) -> ApiResult<Response> {
     let location = match caller {
-        Ok(caller) => crate::proxy::open_location(&state, &caller, id, params.next.as_deref()).await?,
+        Ok(caller) => match crate::proxy::open_location(&state, &caller, id, params.next.as_deref()).await {
+            Ok(location) => location,
+            Err(ApiError::NotFound(_) | ApiError::Conflict(_)) => return Ok(crate::proxy::open_refusal(&state, &caller, id).await),
+            Err(other) => return Err(other),
+        },
         Err(ApiError::Unauthorized(_)) => crate::proxy::sign_in_location(&state, id, params.next.as_deref()),
         Err(other) => return Err(other),
     };

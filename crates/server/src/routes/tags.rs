@@ -56,7 +56,7 @@ pub async fn list_secrets(State(state): State<AppState>, caller: Caller) -> ApiR
 
 /// `POST /secrets`: 201 when new, 200 when its keys were replaced.
 pub async fn put_secret(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewSecret>) -> ApiResult<impl IntoResponse> {
-    let (created, summary) = secrets::put(&state.db, &caller, &request).await?;
+    let (created, summary) = secrets::put(&state.db, &state.sealer, &caller, &request).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, ApiJson(summary)))
 }

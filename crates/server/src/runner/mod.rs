@@ -358,6 +358,11 @@ async fn run(launch: &Launch) -> Result<(), String> {
         append_log(log, &format!("[wavehub] wrote [[File]] {path}"));
     }
     let uid = sandbox::instance_uid(id);
+    if launch.settings.sandbox {
+        if let Some(folder) = sandbox::unreachable_for_instances(dir) {
+            return Err(sandbox::unreachable_reason(&folder));
+        }
+    }
     sandbox::give_to(&sandbox_dir, uid)?;
     if !launch.settings.sandbox {
         append_log(log, "[wavehub] WARNING: the sandbox is off (--no-sandbox): this app runs with the server's own rights");
@@ -399,7 +404,13 @@ async fn run(launch: &Launch) -> Result<(), String> {
 
     let ended = if environment.has_wave {
         launch.step(LaunchStep::StartingWave).await?;
-        let waved = wave::ensure(&launch.settings, &launch.wave_lock, &environment.path, log).await?;
+        let waved = match wave::for_client(&environment.path)? {
+            wave::ClientNeeds::Current => wave::ensure(&launch.settings, &launch.wave_lock, &environment.path, log).await?,
+            wave::ClientNeeds::Own(own) => {
+                append_log(log, "[wavehub] an h2o-wave client older than 0.25: using the Wave server of its own wheel");
+                own
+            }
+        };
         let (wave_port, app_port) = (free_port()?, free_port()?);
         let wave_address = format!("http://127.0.0.1:{wave_port}");
         let shared = [
@@ -414,6 +425,9 @@ async fn run(launch: &Launch) -> Result<(), String> {
                 ("H2O_WAVE_LISTEN".to_owned(), format!("127.0.0.1:{wave_port}")),
                 ("H2O_WAVE_WEB_DIR".to_owned(), waved.web_dir.display().to_string()),
                 ("H2O_WAVE_DATA_DIR".to_owned(), sandbox_dir.join("wave-data").display().to_string()),
+                // Not every page update into the log: visitors' input on a shared instance is not
+                // for its owner's log (app_add, connects and errors are still logged).
+                ("H2O_WAVE_NO_LOG".to_owned(), "true".to_owned()),
             ])
             .collect();
         let waved_jail = jail(&sandbox_dir.join("wave"), vec![waved.dir.clone()], &waved_env);
@@ -522,7 +536,7 @@ async fn wait_for_port(launch: &Launch, process: &mut tokio::process::Child, por
             return Err("stopped while starting".into());
         }
         if let Some(status) = process.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("{what} exited ({status}) before it answered on port {port}; the log shows why"));
+            return Err(format!("{what} exited ({status}) before it answered on port {port}; its log shows why"));
         }
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return Ok(());
@@ -551,10 +565,7 @@ async fn wait_for_registration(
             return Err("stopped while starting".into());
         }
         if let Some(status) = app.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!(
-                "the app exited ({status}) before it registered with Wave; the log above shows why (is [Runtime] Module `{}` the module with `@app`?)",
-                launch.plan.module
-            ));
+            return Err(format!("the app exited ({status}) before it registered with Wave; its log shows why"));
         }
         if let Some(status) = waved.try_wait().map_err(|e| e.to_string())? {
             return Err(format!("the Wave server exited ({status}) while the app was starting; the log shows why"));

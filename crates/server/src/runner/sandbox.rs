@@ -67,6 +67,27 @@ pub fn instance_uid(instance_id: i64) -> Option<u32> {
     root.then(|| FIRST_INSTANCE_UID + (instance_id.rem_euclid(i64::from(INSTANCE_UIDS)) as u32))
 }
 
+/// When instances run as users of their own: the first folder above `path` those users may not
+/// pass through (a data dir under a private home, e.g. /root at 0700), which makes every launch
+/// fail. `None` when all is reachable or instances run as the server's user.
+pub fn unreachable_for_instances(path: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    instance_uid(0)?;
+    path.ancestors()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .find(|folder| std::fs::metadata(folder).is_ok_and(|m| m.permissions().mode() & 0o001 == 0))
+        .map(Path::to_path_buf)
+}
+
+/// Why launches fail when [`unreachable_for_instances`] finds `folder`, and the fix.
+pub fn unreachable_reason(folder: &Path) -> String {
+    format!(
+        "app instances run as users of their own, who cannot pass through {0} (only its owner may enter it); start the \
+         server with a data dir they can reach (e.g. --data-dir /var/lib/wavehub), or let others pass through it (chmod o+x {0})",
+        folder.display()
+    )
+}
+
 /// Gives `path` and everything under it to `uid` (the server is root and the sandboxed process
 /// must write there).
 pub fn give_to(path: &Path, uid: Option<u32>) -> Result<(), String> {
@@ -109,8 +130,10 @@ pub fn command(sandbox: bool, jail: &Jail, program: &Path, args: &[&str]) -> Res
         command.args(args);
         command
     };
+    // In the sandbox, bwrap's --chdir sets the working directory; its own is `/`, which the
+    // unprivileged user can always enter.
     command
-        .current_dir(&jail.cwd)
+        .current_dir(if sandbox { Path::new("/") } else { jail.cwd.as_path() })
         .env_clear()
         .envs(jail.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(std::process::Stdio::null())

@@ -14,6 +14,7 @@ use super::{append_log, packages, run_logged, LaunchSettings};
 use std::path::{Path, PathBuf};
 
 /// An unpacked waved release.
+#[derive(Debug)]
 pub struct WaveServer {
     /// The `waved` binary.
     pub binary: PathBuf,
@@ -103,8 +104,47 @@ pub async fn ensure(settings: &LaunchSettings, lock: &tokio::sync::Mutex<()>, en
     Ok(server)
 }
 
+/// Which waved an app's h2o-wave client needs.
+#[derive(Debug)]
+pub enum ClientNeeds {
+    /// The server's (today's) waved.
+    Current,
+    /// The waved its own wheel installed into the environment (an old client).
+    Own(WaveServer),
+}
+
+/// The first client release that reads today's waved events (`{"data": …}`).
+const CURRENT_EVENTS_FROM: (u32, u32) = (0, 25);
+/// The first client release that knows `H2O_WAVE_BASE_URL`.
+const BASE_URL_FROM: (u32, u32) = (0, 20);
+
+/// What the client in `environment` needs, or why it cannot run here.
+pub fn for_client(environment: &Path) -> Result<ClientNeeds, String> {
+    let Some(release) = installed_release(environment) else { return Ok(ClientNeeds::Current) };
+    let mut parts = release.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let major_minor = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if major_minor < BASE_URL_FROM {
+        return Err(format!(
+            "the app uses h2o-wave {release}, which predates base URLs (0.20) and cannot be served behind Wavehub's proxy; \
+             pin h2o-wave>=0.25 in requirements.txt"
+        ));
+    }
+    if major_minor >= CURRENT_EVENTS_FROM {
+        return Ok(ClientNeeds::Current);
+    }
+    let own = WaveServer { binary: environment.join("waved"), web_dir: environment.join("www"), dir: environment.to_path_buf() };
+    if own.binary.is_file() && own.web_dir.join("index.html").is_file() {
+        Ok(ClientNeeds::Own(own))
+    } else {
+        Err(format!(
+            "the app uses h2o-wave {release}, whose events today's Wave server sends in a newer shape, and its environment has no \
+             waved of its own (a platform-neutral wheel); pin h2o-wave>=0.25 in requirements.txt"
+        ))
+    }
+}
+
 /// The h2o-wave release installed in a Python environment, from its `.dist-info` folder.
-fn installed_release(environment: &Path) -> Option<String> {
+pub fn installed_release(environment: &Path) -> Option<String> {
     std::fs::read_dir(environment.join("lib")).ok()?.flatten().find_map(|python| {
         std::fs::read_dir(python.path().join("site-packages")).ok()?.flatten().find_map(|entry| {
             let name = entry.file_name().into_string().ok()?;
@@ -125,4 +165,32 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment_with(release: &str, with_waved: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(format!("lib/python3.11/site-packages/h2o_wave-{release}.dist-info"))).unwrap();
+        if with_waved {
+            std::fs::write(dir.path().join("waved"), "").unwrap();
+            std::fs::create_dir_all(dir.path().join("www")).unwrap();
+            std::fs::write(dir.path().join("www/index.html"), "").unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn old_clients_get_their_own_waved_and_very_old_ones_a_reason() {
+        let today = environment_with("1.8.16", true);
+        assert!(matches!(for_client(today.path()), Ok(ClientNeeds::Current)));
+        assert!(matches!(for_client(environment_with("0.25.2", false).path()), Ok(ClientNeeds::Current)));
+        let old = environment_with("0.24.2", true);
+        assert!(matches!(for_client(old.path()), Ok(ClientNeeds::Own(server)) if server.binary == old.path().join("waved")));
+        assert!(for_client(environment_with("0.22.0", false).path()).unwrap_err().contains("h2o-wave>=0.25"));
+        assert!(for_client(environment_with("0.12.1", true).path()).unwrap_err().contains("predates base URLs"));
+        assert_eq!(installed_release(today.path()).as_deref(), Some("1.8.16"));
+    }
 }
