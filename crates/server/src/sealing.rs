@@ -122,7 +122,7 @@ pub fn write_key_file(path: &Path, key: &[u8; 32]) -> anyhow::Result<()> {
 }
 
 /// `wavehub rotate-secret-key`: re-seals every secret value under a new key, then replaces the key
-/// file (the old one is kept beside it as `.old` until you delete it). Run it with the server
+/// file (the old one is kept beside it, `secret.key.old`, until you delete it). Run it with the server
 /// stopped. Returns how many values were re-sealed and where the new key is.
 pub async fn rotate(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<(usize, PathBuf)> {
     if std::env::var_os("WAVEHUB_SECRET_KEY").is_some() {
@@ -138,11 +138,12 @@ pub async fn rotate(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<
     // Sealed under the new key in one transaction; the key file is replaced only after it commits.
     // A crash between the two leaves values the old key no longer opens: the new key is written
     // to `.new` first, so it can be put in place by hand.
-    let pending = path.with_extension("new");
+    let beside = |suffix: &str| PathBuf::from(format!("{}.{suffix}", path.display()));
+    let pending = beside("new");
     write_key_file(&pending, &new_key)?;
     let count = crate::secrets::reseal_all(&db, &old, &SecretBox::from_key(&new_key)).await?;
     db.close().await;
-    std::fs::copy(&path, path.with_extension("old")).with_context(|| format!("cannot keep the old key beside {}", path.display()))?;
+    std::fs::copy(&path, beside("old")).with_context(|| format!("cannot keep the old key beside {}", path.display()))?;
     std::fs::rename(&pending, &path).with_context(|| format!("cannot put the new key in place at {}", path.display()))?;
     Ok((count, path))
 }

@@ -373,3 +373,20 @@ async fn values_an_older_wavehub_stored_in_plain_text_are_sealed_at_start() {
         assert!(!bytes.windows(SECRET_VALUE.len()).any(|w| w == SECRET_VALUE.as_bytes()), "plain text left in {file}");
     }
 }
+
+#[tokio::test]
+async fn rotating_the_key_reseals_every_value_and_keeps_the_old_key_beside() {
+    let s = store().await;
+    s.add_secret().await;
+    let dir = s.app.data_dir().to_path_buf();
+    let old_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
+    let (count, path) = wavehub_server::sealing::rotate(&dir, None).await.unwrap();
+    assert_eq!((count, path), (1, dir.join("secret.key")));
+    let new_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
+    assert_ne!(new_key, old_key);
+    assert_eq!(std::fs::read_to_string(dir.join("secret.key.old")).unwrap(), old_key);
+    let (rotated, _) = wavehub_server::sealing::SecretBox::load_or_create(&dir, None).unwrap();
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM secret_keys").fetch_one(&s.app.state.db).await.unwrap();
+    assert_eq!(rotated.open("api-credentials", "token", &sealed).unwrap(), SECRET_VALUE);
+    assert!(s.app.state.sealer.open("api-credentials", "token", &sealed).is_err(), "the old key no longer opens it");
+}
