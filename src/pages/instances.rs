@@ -389,8 +389,18 @@ fn seconds_since(from: &str, to_ms: f64) -> Option<u64> {
 /// The last `n` lines of a log.
 pub fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
+    // A Python traceback is the reason a launch failed: from its first line on, even when the
+    // server's frames (uvicorn, click) make it longer than `n`, up to a few screens.
+    let from = lines
+        .iter()
+        .rposition(|line| line.starts_with("Traceback (most recent call last)"))
+        .filter(|at| lines.len() - at <= MAX_TRACEBACK_LINES)
+        .map_or(lines.len().saturating_sub(n), |at| at.min(lines.len().saturating_sub(n)));
+    lines[from..].join("\n")
 }
+
+/// The longest traceback the failure details show whole.
+const MAX_TRACEBACK_LINES: usize = 120;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum StepState {
@@ -666,6 +676,15 @@ mod tests {
         assert_eq!(elapsed_text(59), "59 s");
         assert_eq!(elapsed_text(65), "1 min 05 s");
         assert_eq!(elapsed_text(3 * 3600 + 7 * 60 + 5), "3 h 07 min");
+    }
+
+    #[test]
+    fn a_traceback_is_shown_from_its_first_line() {
+        let mut log = String::from("[wavehub] starting\nTraceback (most recent call last):\n");
+        log.extend((0..50).map(|i| format!("  File \"frame{i}.py\"\n")));
+        log.push_str("RuntimeError: model file missing\n[wavehub] failed: the app exited\n");
+        let tail = last_lines(&log, 30);
+        assert!(tail.starts_with("Traceback (most recent call last):") && tail.ends_with("[wavehub] failed: the app exited"), "{tail}");
     }
 
     #[test]
