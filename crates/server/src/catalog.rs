@@ -136,6 +136,15 @@ pub async fn import(
         };
         return Err(ApiError::Invalid { detail, findings: missing_secrets });
     }
+    // The same rule as `PUT /apps/{id}/tags/{tag}`, in the same transaction as the insert.
+    let refused_tags = crate::tags::unassignable_at_import(&mut tx, caller, &manifest, &text.tags).await?;
+    if !refused_tags.is_empty() {
+        let detail = match refused_tags.as_slice() {
+            [one] => format!("The app names a tag you may not assign; nothing was stored. {}", one.message),
+            many => format!("The app names {} tags you may not assign; nothing was stored. See `errors`.", many.len()),
+        };
+        return Err(ApiError::Invalid { detail, findings: refused_tags });
+    }
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO apps (name, version, version_key, title, sort_title, description, category, keywords,
                            owner_id, visibility, sha256, bundle_size, created_at, updated_at)
@@ -640,9 +649,16 @@ pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, po
 pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<Vec<AppVersion>> {
     let mut builder = QueryBuilder::<Sqlite>::new(
         "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at, \
-         (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running')) \
-         FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ",
+         (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running') AND ",
     );
+    // Only the instances the viewer may see (the rule of `GET /instances`: ALL_USERS ones, their
+    // own, every one for admins): others' PRIVATE instances are nobody else's business.
+    if viewer.is_admin {
+        builder.push("1 = 1");
+    } else {
+        builder.push("(i.visibility = 'ALL_USERS' OR i.owner_id = ").push_bind(viewer.user_id).push(")");
+    }
+    builder.push(") FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ");
     builder.push_bind(name.to_owned());
     builder.push(" AND ");
     push_visible(&mut builder, "a", viewer);
@@ -659,7 +675,8 @@ pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<
                 owner,
                 visibility: visibility.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?,
                 created_at,
-                // Live (starting or running) instances: what keeps a version from being deleted.
+                // Live (starting or running) instances the viewer sees: what keeps a version from
+                // being deleted (delete counts them all).
                 instances: live as u64,
             })
         })

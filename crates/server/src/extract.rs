@@ -4,10 +4,11 @@
 use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
 use wavehub_core::api::Finding;
 
 /// `axum::Json`, with errors as problem+json: a body that is not JSON is a 400, JSON of the wrong
-/// shape a 422 naming what is wrong.
+/// shape a 422 naming what is wrong, a body over axum's limit (2 MiB) a 413.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
@@ -26,9 +27,15 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::BadRequest("Send the body as JSON with `Content-Type: application/json`.".into())
             }
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
             other => ApiError::BadRequest(other.body_text()),
         }
     }
+}
+
+/// 413 for a JSON body over the limit axum puts on buffered bodies.
+fn body_too_large() -> ApiError {
+    ApiError::PayloadTooLarge("The request body is larger than this server accepts for JSON (2 MiB); send less.".into())
 }
 
 impl From<QueryRejection> for ApiError {
@@ -65,7 +72,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
+                _ => ApiError::BadRequest(rejection.body_text()),
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }

@@ -50,6 +50,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         // Said at start, not only at the first launch.
         announce(format!("Warning: {}", crate::runner::sandbox::unreachable_reason(&folder)));
     }
+    crate::uploads::remove_leftovers(&config);
     let db = crate::db::open(&config.data_dir).await?;
     let (sealer, key_source) = crate::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
     if let crate::sealing::KeySource::Created(path) = &key_source {
@@ -107,13 +108,83 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let (stop_console, stop_apps) = shutdown_pair(shutdown);
     let apps_server = axum::serve(apps_listener, apps.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(stop_apps);
-    let console_server = axum::serve(listener, app).with_graceful_shutdown(stop_console);
-    let (console, apps) = tokio::join!(console_server.into_future(), apps_server.into_future());
+    let console_server = serve_console(listener, app, state.config.header_read_timeout, stop_console);
+    let (console, apps) = tokio::join!(console_server, apps_server.into_future());
     console?;
     apps?;
     state.runner.stop_all().await;
     state.db.close().await;
     announce("Wavehub stopped.".into());
+    Ok(())
+}
+
+/// The console's HTTP/1.1 server: what `axum::serve` does, plus a limit on how long a client may
+/// take to send a request's headers (`axum::serve` sets none, so a client that opened connections and
+/// sent nothing held them forever). The same limit closes keep-alive connections left idle that
+/// long. Handlers can read the client's address (`ConnectInfo<SocketAddr>`). Stops taking
+/// connections when `shutdown` ends, then waits for the requests in flight.
+pub async fn serve_console(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read_timeout: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    // Every connection holds a sender; `recv` ends when the last one is gone.
+    let (open_sender, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // A client that gave up is its own business; anything else (no file descriptors
+                    // left) passes, so wait a moment instead of spinning, as axum::serve does.
+                    if !matches!(error.kind(), std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionRefused) {
+                        tracing::error!(%error, "cannot accept a connection");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            request
+        });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let mut stop = stop.clone();
+        let open = open_sender.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+            let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+            tokio::pin!(connection);
+            let mut stopping = false;
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!(%error, %remote, "connection ended");
+                        }
+                        break;
+                    }
+                    _ = stop.wait_for(|stopped| *stopped), if !stopping => {
+                        stopping = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    let _ = stop_sender.send(true);
+    drop(open_sender);
+    let _ = all_closed.recv().await;
     Ok(())
 }
 

@@ -73,6 +73,13 @@ pub struct Config {
     pub launch: crate::runner::LaunchSettings,
     /// `--secret-key-file`: where the key that seals secret values is (default `DATA_DIR/secret.key`).
     pub secret_key_file: Option<PathBuf>,
+    /// An upload (bundle body) that sends no bytes for this long ends with 408, its temporary file removed.
+    pub upload_idle_timeout: std::time::Duration,
+    /// The longest an upload may take in all, however steadily it trickles in (408 after it).
+    pub upload_deadline: std::time::Duration,
+    /// How long a client may take to send a request's headers to the console (and a keep-alive
+    /// connection may stay idle) before the connection is closed.
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -99,6 +106,10 @@ impl Config {
             apps_url: "http://127.0.0.1:8081".into(),
             launch: crate::runner::LaunchSettings::new(&data_dir_for_launch),
             secret_key_file: None,
+            upload_idle_timeout: std::time::Duration::from_secs(30),
+            // 1 GiB (the default limit) in 30 minutes is 0.6 MB/s.
+            upload_deadline: std::time::Duration::from_secs(30 * 60),
+            header_read_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -10,6 +10,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use wavehub_core::accounts::Role;
+use wavehub_core::api::Finding;
+use wavehub_core::manifest::Manifest;
 use wavehub_core::tags::{may_assign, NewTag, Tag, TagPatch, DEFAULT_COLOR};
 
 type TagRow = (String, String, String, String, String);
@@ -31,16 +33,53 @@ async fn find(conn: &mut SqliteConnection, name: &str) -> ApiResult<TagRow> {
         .ok_or_else(|| ApiError::NotFound(format!("There is no tag `{name}`; an admin creates tags on the Tags page.")))
 }
 
+/// Who may assign a tag (and remove and edit it): admins, holders of one of its admin roles, and
+/// anyone signed in when it has none. The one rule for `PUT /apps/{id}/tags/{tag}`, tag edits, and
+/// app.toml's `Tags` at import.
+pub fn may_assign_tag(caller: &Caller, admin_roles: &[Role]) -> bool {
+    may_assign(admin_roles, &caller.roles)
+}
+
+/// "users with the role author or reviewer (and admins)": who [`may_assign_tag`] lets through.
+fn assigners(admin_roles: &[Role]) -> String {
+    let roles: Vec<&str> = admin_roles.iter().map(|r| r.as_str()).collect();
+    format!("users with the role {} (and admins)", roles.join(" or "))
+}
+
 fn require_assigner(caller: &Caller, name: &str, admin_roles: &[Role]) -> ApiResult<()> {
-    if may_assign(admin_roles, &caller.roles) {
+    if may_assign_tag(caller, admin_roles) {
         Ok(())
     } else {
-        let roles: Vec<&str> = admin_roles.iter().map(|r| r.as_str()).collect();
-        Err(ApiError::Forbidden(format!(
-            "Only users with the role {} (and admins) may assign, remove or edit tag `{name}`.",
-            roles.join(" or ")
-        )))
+        Err(ApiError::Forbidden(format!("Only {} may assign, remove or edit tag `{name}`.", assigners(admin_roles))))
     }
+}
+
+/// The tags app.toml's `Tags` names that `caller` may not assign, as findings: import applies the
+/// same rule as `PUT /apps/{id}/tags/{tag}`, so a bundle cannot hand out a tag its importer could not.
+/// A name no admin created has no rules (it is kept, shown by name). Runs inside the import's write
+/// transaction, so a tag's roles cannot change between this check and the insert.
+pub async fn unassignable_at_import(conn: &mut SqliteConnection, caller: &Caller, manifest: &Manifest, tags: &[String]) -> ApiResult<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for tag in tags.iter().filter(|tag| seen.insert(tag.as_str())) {
+        let roles: Option<String> = sqlx::query_scalar("SELECT admin_roles FROM tags WHERE name = ?").bind(tag).fetch_optional(&mut *conn).await?;
+        let Some(roles) = roles else { continue };
+        let admin_roles = roles_from_db(&roles);
+        if may_assign_tag(caller, &admin_roles) {
+            continue;
+        }
+        let message = format!(
+            "Tags names `{tag}`, which only {} may assign (the tag's admin roles); remove it from Tags and ask one of them \
+             to assign it after the import.",
+            assigners(&admin_roles)
+        );
+        let mut finding = Finding::error("tag.not_assignable", "App.Tags", message).in_file("app.toml");
+        if let Some(position) = manifest.position_of("App.Tags") {
+            finding = finding.at(position);
+        }
+        findings.push(finding);
+    }
+    Ok(findings)
 }
 
 /// `GET /tags`: every tag, with how many app versions the caller can see carry it.

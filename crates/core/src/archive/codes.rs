@@ -52,6 +52,9 @@ pub const NAME_DRIVE_LETTER: &str = "archive.name.drive_letter";
 pub const NAME_TRAVERSAL: &str = "archive.name.traversal";
 /// A `.` component or an empty one (`a//b`): two spellings of one path.
 pub const NAME_NOT_CANONICAL: &str = "archive.name.not_canonical";
+/// A name longer than [`MAX_NAME_BYTES`](super::MAX_NAME_BYTES), or with a component (a file or
+/// folder name) longer than [`MAX_COMPONENT_BYTES`](super::MAX_COMPONENT_BYTES): it would not unpack.
+pub const NAME_TOO_LONG: &str = "archive.name.too_long";
 pub const NAME_DUPLICATE: &str = "archive.name.duplicate";
 /// An Info-ZIP Unicode Path extra field naming the entry differently from its header: some tools
 /// unpack it under one name, some under the other.

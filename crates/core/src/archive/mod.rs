@@ -44,6 +44,8 @@ pub use directory::{locate_central_directory, read_central_directory, CentralDir
 pub use entry::{extract_entry, Entry, Method};
 pub use integrity::IntegrityCheck;
 pub use limits::Limits;
+pub use names::{MAX_COMPONENT_BYTES, MAX_NAME_BYTES};
+pub(crate) use names::{shorten as shorten_name, too_long as name_too_long};
 
 use crate::api::Finding;
 

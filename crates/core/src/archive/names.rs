@@ -4,6 +4,38 @@
 use super::codes;
 use crate::api::Finding;
 
+/// The longest file or folder name in an entry's path, in bytes: what Linux and macOS file systems
+/// accept (`NAME_MAX`), so a longer one would only fail when an instance unpacks the bundle.
+pub const MAX_COMPONENT_BYTES: usize = 255;
+/// The longest entry name, in bytes. Far above real apps' paths, and well inside `PATH_MAX` (4,096)
+/// once the instance's own folder is in front of it.
+pub const MAX_NAME_BYTES: usize = 1024;
+
+/// The start of a long name, for messages: the whole name is in the finding's `path` and `file`.
+pub(crate) fn shorten(name: &str) -> String {
+    const SHOWN: usize = 60;
+    match name.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_owned(),
+    }
+}
+
+/// Why `path` (an entry's name, or a `[[File]]` Path without its leading `/`) is too long to unpack,
+/// if it is.
+pub(crate) fn too_long(path: &str) -> Option<String> {
+    if path.len() > MAX_NAME_BYTES {
+        return Some(format!("is {} bytes long, more than the {MAX_NAME_BYTES} allowed", path.len()));
+    }
+    let longest = path.split('/').max_by_key(|component| component.len())?;
+    (longest.len() > MAX_COMPONENT_BYTES).then(|| {
+        format!(
+            "has a file or folder name of {} bytes ({:?}), more than the {MAX_COMPONENT_BYTES} file systems allow",
+            longest.len(),
+            shorten(longest)
+        )
+    })
+}
+
 /// Decodes and checks one raw name. `utf8_flag` is general purpose bit 11.
 ///
 /// Names without the flag are accepted when they are valid UTF-8 anyway: many tools write UTF-8
@@ -79,6 +111,10 @@ fn check(name: &str) -> Result<(), Finding> {
             codes::NAME_NOT_CANONICAL,
             "has an empty or `.` component (`//`, `./`); write the path plainly, e.g. `src/app.py`",
         );
+    }
+    if let Some(problem) = too_long(path) {
+        let message = format!("the entry name {:?} {problem}; it could not be unpacked: rename or move the file", shorten(name));
+        return Err(Finding::error(codes::NAME_TOO_LONG, name, message).in_file(name));
     }
     Ok(())
 }
@@ -197,6 +233,24 @@ mod tests {
         for (raw, code) in cases {
             assert_eq!(code_of(raw).as_deref(), Some(*code), "{:?}", String::from_utf8_lossy(raw));
         }
+    }
+
+    #[test]
+    fn names_too_long_to_unpack_are_refused() {
+        let component = "a".repeat(MAX_COMPONENT_BYTES);
+        assert_eq!(code_of(component.as_bytes()), None, "255 bytes is a file name every file system takes");
+        assert_eq!(code_of(format!("src/{component}").as_bytes()), None);
+        let long_component = "b".repeat(MAX_COMPONENT_BYTES + 1);
+        assert_eq!(code_of(format!("src/{long_component}/x.py").as_bytes()).as_deref(), Some(codes::NAME_TOO_LONG));
+        // 255 bytes of a two-byte letter is 127 letters and a half: counted in bytes, as file systems do.
+        assert_eq!(code_of("é".repeat(128).as_bytes()).as_deref(), Some(codes::NAME_TOO_LONG));
+        let deep = "abcdefghi/".repeat(102) + "app.py";
+        assert!(deep.len() > MAX_NAME_BYTES);
+        let finding = decode(deep.as_bytes(), false).unwrap_err();
+        assert_eq!(finding.code, codes::NAME_TOO_LONG);
+        assert_eq!(finding.path, deep, "the finding names the whole file");
+        assert!(finding.message.len() < 300, "the message shows the start of the name: {}", finding.message);
+        assert_eq!(code_of("x/".repeat(511).as_bytes()), None, "1,022 bytes of folders is still fine");
     }
 
     #[test]

@@ -386,6 +386,7 @@ impl StructuralCheck {
         if let Some(directory) = &self.directory {
             let (findings, long_description) = check_against_files(&manifest, directory, self.options.max_long_description_bytes);
             self.findings.extend(findings);
+            self.findings.extend(check_file_paths(&manifest));
             if let Some(path) = long_description {
                 // Read it next, before the images, so previews can show it early.
                 self.wanted.push_front(Wanted::LongDescription(path));
@@ -522,6 +523,44 @@ fn check_against_files(manifest: &Manifest, directory: &Directory, max_long_desc
     (findings, long_description)
 }
 
+/// `[[File]]` Paths an instance could not write: a `..` folder (out of the app's folder), an empty
+/// folder name (`conf//a`, a trailing `/`), or a name too long for a file system. The runner refuses
+/// them at launch; refusing them here says so at import, naming the entry.
+fn check_file_paths(manifest: &Manifest) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, file) in manifest.files.iter().enumerate() {
+        if file.path.is_empty() {
+            continue; // the manifest check reported it
+        }
+        let toml_path = format!("File[{}].Path", index + 1);
+        let shown = archive::shorten_name(&file.path);
+        let relative = file.path.trim_start_matches('/');
+        let problem = if relative.split('/').any(|part| part == "..") {
+            Some((
+                "bundle.file_path.not_plain",
+                format!("Path `{shown}` has a `..` folder, which would put the file outside the instance's folders; write the path without `..`"),
+            ))
+        } else if relative.split('/').any(str::is_empty) {
+            Some((
+                "bundle.file_path.not_plain",
+                format!("Path `{shown}` has an empty folder name (`//`) or ends with `/`; write the path plainly, e.g. `config/settings.json`"),
+            ))
+        } else {
+            archive::name_too_long(relative).map(|why| {
+                ("bundle.file_path.too_long", format!("Path `{shown}` {why}, so no instance could write it; choose a shorter path"))
+            })
+        };
+        if let Some((code, message)) = problem {
+            let finding = Finding::error(code, &toml_path, message).in_file(MANIFEST_FILE);
+            findings.push(match manifest.position_of(&toml_path) {
+                Some(position) => finding.at(position),
+                None => finding,
+            });
+        }
+    }
+    findings
+}
+
 /// Debian packages the platform installs per instance (`apt-get install`); see
 /// `bundle.packages_txt.not_installed`.
 pub const PACKAGES_FILE: &str = "packages.txt";
@@ -600,4 +639,37 @@ pub fn check_bundle_bytes(bytes: &[u8], options: &BundleOptions) -> BundleReport
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(file_path: &str) -> Vec<Finding> {
+        let toml = format!("[App]\nName = \"a\"\nVersion = \"1.0.0\"\n[Runtime]\nModule = \"app\"\n[[File]]\nPath = \"{file_path}\"\nValue = \"x\"\n");
+        let files = [("app.toml".to_owned(), toml.into_bytes()), ("app.py".to_owned(), b"".to_vec())];
+        let bytes = crate::package::package_files(&files).unwrap();
+        check_bundle_bytes(&bytes, &BundleOptions::default()).errors
+    }
+
+    #[test]
+    fn file_paths_an_instance_could_not_write_are_refused() {
+        for (path, code) in [
+            ("../conf/a.json", "bundle.file_path.not_plain"),
+            ("/etc/../../x/a", "bundle.file_path.not_plain"),
+            ("conf//a.json", "bundle.file_path.not_plain"),
+            ("conf/a/", "bundle.file_path.not_plain"),
+        ] {
+            let errors = errors_of(path);
+            let found = errors.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("{path}: {errors:?}"));
+            assert_eq!(found.path, "File[1].Path");
+            assert_eq!(found.file.as_deref(), Some(MANIFEST_FILE));
+            assert!(found.line.is_some() && found.message.contains(path), "{found:?}");
+        }
+        let long = format!("conf/{}", "x".repeat(256));
+        assert!(errors_of(&long).iter().any(|f| f.code == "bundle.file_path.too_long"));
+        for fine in ["conf/a.json", "/etc/conf/b", "./conf/a.json", &format!("conf/{}", "x".repeat(255))] {
+            assert!(errors_of(fine).is_empty(), "{fine}: {:?}", errors_of(fine));
+        }
+    }
 }

@@ -7,10 +7,10 @@ use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
-use crate::uploads;
+use crate::uploads::{self, UploadError};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wavehub_core::api::Page;
@@ -23,19 +23,22 @@ pub struct ImportParams {
 }
 
 /// `POST /apps?visibility=`: the body is the `.wave`. 201 with the app; 409 when the name+version
-/// exists; 422 with the findings when the bundle breaks rules.
+/// exists; 422 with the findings when the bundle breaks rules; 413 when it is (or says it is) over
+/// the size limit; 408 when it stalls.
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
+    headers: HeaderMap,
     body: Body,
-) -> ApiResult<impl IntoResponse> {
+) -> Result<impl IntoResponse, UploadError> {
     // Refuse before reading a large body the caller may not send anyway.
     catalog::require_importer(&caller)?;
     let visibility = match params.visibility.as_deref() {
         None | Some("") => Visibility::Private,
         Some(text) => text.parse().map_err(|message| ApiError::invalid(vec![catalog::visibility_finding(message)]))?,
     };
+    uploads::check_declared_length(&state.config, &headers)?;
     let upload = uploads::receive(&state.config, body).await?;
     let (upload, report) = uploads::check(&state.config, upload).await?;
     let app = catalog::import(&state, &caller, visibility, upload, report).await?;

@@ -51,6 +51,8 @@ pub async fn create(
     caller.require_admin()?;
     ApiError::check(request.check())?;
     let user = insert_user_as(&state.db, &request, &caller.username).await?;
+    // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
+    state.catalog_cache.invalidate();
     tracing::info!(actor = %caller.username, username = %user.username, "user created");
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
@@ -83,8 +85,9 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
     Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
 }
 
-/// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere
-/// else (their other sessions end).
+/// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere:
+/// their sessions, API tokens and app sessions end, except the credential of this very request when
+/// users change their own password.
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,20 +106,24 @@ pub async fn update(
         replace_roles(&mut tx, id, roles).await?;
         ensure_an_admin_remains(&mut tx).await?;
     }
+    let mut revoked = serde_json::Value::Null;
     if let Some(hash) = &password_hash {
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(id).execute(&mut *tx).await?;
-        let keep = match &caller.credential {
-            Credential::Session(id_hash) => id_hash.as_str(),
-            Credential::Token(_) => "",
-        };
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?").bind(id).bind(keep).execute(&mut *tx).await?;
+        revoked = revoke_credentials(&mut tx, id, (id == caller.user_id).then_some(&caller.credential)).await?;
     }
     sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
     let resource = format!("users/{username}");
     // Whether the password changed, never the password.
-    let detail = serde_json::json!({"roles": patch.roles, "password_changed": patch.password.is_some()});
+    let mut detail = serde_json::json!({"roles": patch.roles, "password_changed": patch.password.is_some()});
+    if !revoked.is_null() {
+        detail["revoked"] = revoked;
+    }
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
     tx.commit().await?;
+    if patch.roles.is_some() {
+        // What an account sees follows its roles; cached catalog totals must not outlive a change.
+        state.catalog_cache.invalidate();
+    }
     tracing::info!(actor = %caller.username, %username, "user updated");
     Ok(ApiJson(load_user(&state.db, &username).await?.1))
 }
@@ -134,8 +141,38 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(usern
     let resource = format!("users/{username}");
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
+    // SQLite reuses the ids of deleted rows: the next account could get this one, and must not be
+    // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
+    state.catalog_cache.invalidate();
     tracing::info!(actor = %caller.username, %username, "user deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every way `user_id` is signed in after a password change: console sessions, API tokens,
+/// app sessions and unused app tickets. `keep` is the credential of the request itself, when users
+/// change their own password (they stay signed in where they did it). Returns the counts, for the
+/// audit log.
+async fn revoke_credentials(tx: &mut Transaction<'_, Sqlite>, user_id: i64, keep: Option<&Credential>) -> ApiResult<serde_json::Value> {
+    let (keep_session, keep_token) = match keep {
+        Some(Credential::Session(id_hash)) => (id_hash.as_str(), -1),
+        Some(Credential::Token(token_id)) => ("", *token_id),
+        None => ("", -1),
+    };
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?")
+        .bind(user_id)
+        .bind(keep_session)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    let tokens = sqlx::query("DELETE FROM api_tokens WHERE user_id = ? AND id <> ?")
+        .bind(user_id)
+        .bind(keep_token)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    let app_sessions = sqlx::query("DELETE FROM app_sessions WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?.rows_affected();
+    sqlx::query("DELETE FROM app_tickets WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
+    Ok(serde_json::json!({"sessions": sessions, "tokens": tokens, "app_sessions": app_sessions}))
 }
 
 async fn load_user(db: &SqlitePool, username: &str) -> ApiResult<(i64, User)> {

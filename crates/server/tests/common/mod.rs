@@ -115,3 +115,16 @@ impl TestApp {
         set_cookie.split(';').next().unwrap().to_owned()
     }
 }
+
+impl TestApp {
+    /// A request to `path` carrying `auth` as [`TestApp::call`] sends it, for tests that choose the
+    /// headers and body themselves.
+    pub fn request_as(method: Method, path: &str, auth: Option<&str>) -> axum::http::request::Builder {
+        Self::request(method, path, auth)
+    }
+
+    /// Sends a request built by the test.
+    pub async fn send_request(&self, request: Request<Body>) -> Reply {
+        self.send(request).await
+    }
+}
