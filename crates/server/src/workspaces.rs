@@ -150,36 +150,18 @@ pub async fn members(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiRe
     Ok(rows.into_iter().map(|(username, role)| WorkspaceMember { username, role: role_from_db(&role) }).collect())
 }
 
-/// `PUT /workspaces/{ws}/members/{username}`: changes a member's role; platform admins also add
-/// new members.
+/// `PUT /workspaces/{ws}/members/{username}`: adds a member or changes their role (the
+/// workspace's admins and platform admins).
 ///
-/// Workspace admins who are not platform admins may not see the list of accounts, so they must not
-/// learn from this answer whether a username exists: for them a user who is not a member yet and a
-/// username nobody has get the same 404 (the same answer `DELETE` gives). Adding someone to a
-/// workspace is a platform admin's job; they see every account anyway.
+/// Adding people by name tells whoever adds them whether a name exists, as in every product where
+/// project admins add members (Harbor, GitLab); workspace admins need that. Removing answers the
+/// same for a non-member and a name nobody has (see `remove_member`).
 pub async fn set_member(db: &SqlitePool, caller: &Caller, workspace: &str, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
     let access = access(db, caller, workspace).await?;
     access.require_manage()?;
     let mut tx = db::begin_write(db).await?;
-    let found: Option<(i64, bool)> = sqlx::query_as(
-        "SELECT u.id, EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = ? AND m.user_id = u.id) FROM users u WHERE u.username = ?",
-    )
-    .bind(&access.workspace)
-    .bind(username)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let user_id = match found {
-        Some((user_id, is_member)) if is_member || access.platform_admin => user_id,
-        None if access.platform_admin => return Err(ApiError::NotFound(format!("There is no user `{username}`."))),
-        // Not a member, or no such user: one answer for both.
-        _ => {
-            return Err(ApiError::NotFound(format!(
-                "`{username}` is not a member of workspace `{}`; workspace admins change the roles of its members, and a \
-                 platform admin adds new ones.",
-                access.workspace
-            )))
-        }
-    };
+    let user_id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_optional(&mut *tx).await?;
+    let user_id = user_id.ok_or_else(|| ApiError::NotFound(format!("There is no user `{username}`.")))?;
     sqlx::query(
         "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (?, ?, ?) \
          ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",

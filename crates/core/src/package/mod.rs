@@ -28,8 +28,9 @@ pub const MAX_FILES: usize = 10_000;
 /// readers to look for zip64 records.
 pub const MAX_BUNDLE_BYTES: u64 = 0xFFFF_FFFE;
 
-/// A zip entry name's length is a 16-bit field.
-const MAX_PATH_BYTES: usize = u16::MAX as usize;
+/// The checker's limits on names (what unpacks on every file system), so the packager never
+/// writes a bundle the checker refuses.
+use crate::archive::{MAX_COMPONENT_BYTES, MAX_NAME_BYTES as MAX_PATH_BYTES};
 
 /// Extensions (compared without case) of formats that are compressed already: deflating them costs
 /// time and saves next to nothing, so they are stored. Formats that often hold uncompressed parts
@@ -379,7 +380,9 @@ pub fn check_entry_path(path: &str) -> Result<(), Finding> {
     let problem = if path.is_empty() {
         "is empty"
     } else if path.len() > MAX_PATH_BYTES {
-        "is longer than 65,535 bytes"
+        "is longer than 1,024 bytes"
+    } else if path.split('/').any(|part| part.len() > MAX_COMPONENT_BYTES) {
+        "has a file or folder name longer than 255 bytes"
     } else if path.starts_with('/') {
         "is absolute; paths start inside the app folder"
     } else if path.contains('\\') {
@@ -507,8 +510,11 @@ mod tests {
             assert_eq!(finding.code, "package.path_invalid", "{path}");
             assert!(finding.is_error());
         }
-        assert!(check_entry_path(&"a".repeat(65_535)).is_ok());
-        assert!(check_entry_path(&"a".repeat(65_536)).is_err());
+        // The checker's limits: 1,024 bytes in all, 255 per file or folder name.
+        let long_path = vec!["a".repeat(255); 4].join("/");
+        assert!(check_entry_path(&long_path).is_ok());
+        assert!(check_entry_path(&format!("{long_path}/bc")).is_err());
+        assert!(check_entry_path(&"a".repeat(256)).is_err());
     }
 
     // --- The format ----------------------------------------------------------------------------
