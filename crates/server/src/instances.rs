@@ -188,7 +188,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .as_deref()
         .and_then(|text| wavehub_core::manifest::parse_quantity(text).ok())
         .map(|quantity| u64::try_from(quantity.nanos() / 1_000_000_000).unwrap_or(u64::MAX));
-    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), bundle_sha256: app.sha256.clone(), module, env, files, memory_limit };
+    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), bundle_sha256: app.sha256.clone(), module, env, files, memory_limit, volume_mount: manifest.runtime.volume_mount.clone() };
     state.runner.launch(plan, status_sink(state.db.clone()));
     get(state, caller, id).await
 }

@@ -171,7 +171,7 @@ fn a_hostile_app_reaches_nothing_of_the_servers() {
 
     let hostile = served.folder.path().join("hostile");
     let app_toml = format!(
-        "[App]\nName = \"ai.test.hostile\"\nVersion = \"1.0.0\"\nTitle = \"Hostile\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"hostile_app\"\n\n\
+        "[App]\nName = \"ai.test.hostile\"\nVersion = \"1.0.0\"\nTitle = \"Hostile\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"hostile_app\"\nVolumeMount = \"/data\"\nVolumeSize = \"1Gi\"\n\n\
          [[Env]]\nName = \"PROBE_DATA_DIR\"\nValue = \"{}\"\n\n[[Env]]\nName = \"PROBE_SERVER_PID\"\nValue = \"{}\"\n\n\
          [[Env]]\nName = \"PROBE_BYSTANDER\"\nValue = \"{}\"\n\n[[Env]]\nName = \"PROBE_SERVER_FOLDER\"\nValue = \"{}\"\n",
         data.display(),
@@ -191,7 +191,7 @@ fn a_hostile_app_reaches_nothing_of_the_servers() {
     assert_eq!(probes.len(), expected, "{log}");
     assert!(expected >= 15, "{log}");
     // The controls: what an app may do, it can (so BLOCKED above is the sandbox, not a broken probe).
-    for allowed in ["write_own_folder", "read_own_bundle", "env_from_manifest"] {
+    for allowed in ["write_own_folder", "read_own_bundle", "env_from_manifest", "write_volume"] {
         assert!(probes.iter().any(|l| l.starts_with(&format!("PROBE {allowed}: ALLOWED"))), "{allowed} should work:\n{log}");
     }
     // Writes the sandbox kept in a private copy (its own /tmp) never reached the host.

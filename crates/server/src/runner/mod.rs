@@ -43,6 +43,9 @@ pub struct LaunchPlan {
     pub files: Vec<(String, Vec<u8>)>,
     /// `[Runtime] MemoryLimit` in bytes.
     pub memory_limit: Option<u64>,
+    /// `[Runtime] VolumeMount`: an absolute path where the instance gets a writable folder of its
+    /// own (kept for the instance's life, like an emptyDir).
+    pub volume_mount: Option<String>,
 }
 
 /// A change of an instance's status, reported by the runner.
@@ -392,9 +395,20 @@ async fn run(launch: &Launch) -> Result<(), String> {
         ("VIRTUAL_ENV".to_owned(), environment.path.display().to_string()),
     ];
     env.extend(plan.env.iter().cloned());
+    let volume = match plan.volume_mount.as_deref().map(volume_target).transpose()? {
+        Some(target) => {
+            let source = sandbox_dir.join("volume");
+            std::fs::create_dir_all(&source).map_err(|e| e.to_string())?;
+            sandbox::give_to(&source, uid)?;
+            append_log(log, &format!("[wavehub] VolumeMount: a folder of this instance's at {}", target.display()));
+            Some((source, target))
+        }
+        None => None,
+    };
     let jail = |cwd: &Path, read_only: Vec<PathBuf>, extra: &[(String, String)]| sandbox::Jail {
         read_only,
         writable: vec![sandbox_dir.clone()],
+        mounted: volume.iter().cloned().collect(),
         cwd: cwd.to_path_buf(),
         env: env.iter().chain(extra).cloned().collect(),
         uid,
@@ -581,6 +595,18 @@ async fn wait_for_registration(
     }
 }
 
+/// Where a `VolumeMount` may go: an absolute plain path, not over the system folders the sandbox
+/// mounts itself.
+fn volume_target(mount: &str) -> Result<PathBuf, String> {
+    let relative = mount.trim_matches('/');
+    let plain = mount.starts_with('/') && !relative.is_empty() && !relative.split('/').any(|p| p.is_empty() || p == "." || p == "..");
+    let top = relative.split('/').next().unwrap_or("");
+    if !plain || ["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "proc", "dev", "tmp"].contains(&top) {
+        return Err(format!("VolumeMount `{mount}` cannot be mounted here: use a folder of its own, e.g. /data"));
+    }
+    Ok(PathBuf::from(mount))
+}
+
 /// Where a `[[File]]` goes: a relative path inside the app folder; an absolute one re-rooted under
 /// the sandbox's `root/` (the local runner cannot write outside its folder; a container runner
 /// mounts it at the real path).
@@ -632,6 +658,15 @@ fn unpack(bundle: &Path, to: &Path) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volumes_go_to_folders_of_their_own() {
+        assert_eq!(volume_target("/data").unwrap(), Path::new("/data"));
+        assert_eq!(volume_target("/mnt/models/").unwrap(), Path::new("/mnt/models/"));
+        for bad in ["data", "/", "/usr/share", "/etc", "/tmp/x", "/a/../b", "/proc"] {
+            assert!(volume_target(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn files_stay_inside_the_instance() {

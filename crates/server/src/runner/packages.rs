@@ -183,7 +183,7 @@ pub async fn environment(
             read_only.push(user_config.clone());
             env.push(("PIP_CONFIG_FILE".into(), user_config.display().to_string()));
         }
-        let jail = Jail { read_only, writable: vec![path.clone()], cwd: app_dir.to_path_buf(), env, uid, cgroup_procs: None };
+        let jail = Jail { read_only, writable: vec![path.clone()], cwd: app_dir.to_path_buf(), env, uid, ..Jail::default() };
         let python_in_env = path.join("bin/python");
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let status = run_logged(&mut sandbox::command(settings.sandbox, &jail, &python_in_env, &arg_refs)?, log, "pip").await?;

@@ -49,6 +49,8 @@ pub struct Jail {
     pub read_only: Vec<PathBuf>,
     /// Folders mounted writable at the same path.
     pub writable: Vec<PathBuf>,
+    /// Folders mounted writable elsewhere: `(source, where inside)` (a VolumeMount).
+    pub mounted: Vec<(PathBuf, PathBuf)>,
     /// The working directory (inside one of the mounts).
     pub cwd: PathBuf,
     /// The whole environment.
@@ -211,6 +213,9 @@ fn bwrap_args(jail: &Jail) -> Vec<String> {
         let path = path.display().to_string();
         args.extend(["--bind".into(), path.clone(), path]);
     }
+    for (source, target) in &jail.mounted {
+        args.extend(["--bind".into(), source.display().to_string(), target.display().to_string()]);
+    }
     // The root is bwrap's own tmpfs, holding the mount points: read-only, so nothing can be
     // written but the instance's folder and /tmp.
     args.extend(["--remount-ro".into(), "/".into()]);
@@ -286,13 +291,14 @@ mod tests {
         let jail = Jail {
             read_only: vec!["/srv/env".into()],
             writable: vec!["/srv/i/7".into()],
+            mounted: vec![("/srv/i/7/volume".into(), "/data".into())],
             cwd: "/srv/i/7/app".into(),
             ..Jail::default()
         };
         let args = bwrap_args(&jail).join(" ");
         assert!(args.contains("--unshare-all --share-net"));
         assert!(args.contains("--ro-bind /srv/env /srv/env"));
-        assert!(args.contains("--bind /srv/i/7 /srv/i/7"));
+        assert!(args.contains("--bind /srv/i/7 /srv/i/7") && args.contains("--bind /srv/i/7/volume /data"));
         assert!(args.contains("--proc /proc") && args.contains("--tmpfs /tmp"));
         assert!(args.ends_with("--chdir /srv/i/7/app"));
         // The whole of /etc is never mounted, nor the root, nor /home.
