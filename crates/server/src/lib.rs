@@ -8,6 +8,7 @@ pub mod bundle_files;
 pub mod catalog;
 pub mod cli;
 pub mod cli_remote;
+pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -188,6 +188,10 @@ struct ServeArgs {
     /// WAVEHUB_SECRET_KEY, 64 hex digits, overrides both).
     #[arg(long, env = "WAVEHUB_SECRET_KEY_FILE")]
     secret_key_file: Option<PathBuf>,
+    /// Write an access log: one JSON object per request on stdout (time, method, path, status,
+    /// latency_ms, client, user_id). Request lines on stderr are at debug (`WAVEHUB_LOG=tower_http=debug`).
+    #[arg(long, env = "WAVEHUB_ACCESS_LOG")]
+    access_log: bool,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "WAVEHUB_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
     session_hours: u32,
@@ -223,12 +227,7 @@ fn main() -> ExitCode {
         Command::RotateSecretKey { data_dir, secret_key_file } => return rotate_secret_key(&data_dir, secret_key_file.as_deref()),
         Command::Serve(args) => args,
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WAVEHUB_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(args.access_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
@@ -271,6 +270,27 @@ fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Pa
         }
         Err(error) => fail(&error),
     }
+}
+
+/// The server's log on stderr, filtered by `WAVEHUB_LOG` (default `info`), and with `access_log`
+/// the access log on stdout: its events' messages alone, one JSON object per line.
+fn init_logging(access_log: bool) {
+    use tracing_subscriber::filter::{EnvFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    use wavehub_server::routes::ACCESS_LOG_TARGET;
+    let access_off = format!("{ACCESS_LOG_TARGET}=off").parse().expect("a valid directive");
+    let filter = EnvFilter::try_from_env("WAVEHUB_LOG").unwrap_or_else(|_| "info".into()).add_directive(access_off);
+    let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);
+    let access = access_log.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stdout)
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .with_filter(Targets::new().with_target(ACCESS_LOG_TARGET, tracing::Level::INFO))
+    });
+    tracing_subscriber::registry().with(log).with(access).init();
 }
 
 /// One line on stderr, the causes joined, and exit 1.

@@ -5,35 +5,62 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
+use crate::throttle::{whole_seconds, ClientAddress};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use std::time::Instant;
-use wavehub_core::accounts::{check_token_name, normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo};
+use wavehub_core::accounts::{
+    check_token_name, normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo, USERNAME_MAX_LEN,
+};
 
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 
-/// `POST /auth/login`: checks the password and starts a session (cookie).
-pub async fn login(State(state): State<AppState>, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
+/// `POST /auth/login`: checks the password and starts a session (cookie). Failed sign-ins are
+/// throttled by client address and by account (see [`crate::throttle`]); a held attempt is a 429
+/// with `Retry-After`, answered without looking at the password.
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
     let username = normalize_username(&request.username);
-    if let Err(wait) = state.login_throttle.check(&username, Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            detail: format!("Too many failed sign-ins for `{username}`; try again in {}.", seconds(wait)),
-            retry_after: wait,
-        });
-    }
+    // Usernames come from anyone: quoted (escapes, no forged log lines) and no longer than a real one.
+    let logged_name: String = username.chars().take(USERNAME_MAX_LEN).collect();
+    let throttle = &state.login_throttle;
+    let attempt = match throttle.attempt(client.0, &username, throttle.now()) {
+        Ok(attempt) => attempt,
+        Err(held) => {
+            tracing::warn!(
+                client = %client,
+                username = ?logged_name,
+                held_by = held.reason(),
+                retry_after_s = whole_seconds(held.wait),
+                "sign-in throttled"
+            );
+            return Err(ApiError::TooManyRequests { detail: held.detail(&username), retry_after: held.wait });
+        }
+    };
     let user: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
         .bind(&username)
         .fetch_optional(&state.db)
         .await?;
     let (user_id, stored_hash) = user.unzip();
     if !auth::verify_password(request.password, stored_hash).await? {
-        tracing::info!(%username, "sign-in refused");
-        state.login_throttle.record_failure(&username, Instant::now());
+        tracing::info!(client = %client, username = ?logged_name, "sign-in refused");
+        // Say when this failure makes the client wait.
+        if let Some(held) = throttle.failed(attempt, throttle.now()) {
+            tracing::warn!(
+                client = %client,
+                username = ?logged_name,
+                held_by = held.reason(),
+                wait_s = whole_seconds(held.wait),
+                "sign-in failures: further attempts must wait"
+            );
+        }
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
     }
-    state.login_throttle.record_success(&username);
+    throttle.succeeded(attempt, throttle.now());
     let user_id = user_id.expect("a verified password belongs to a user");
 
     let session_id = auth::random_secret();
@@ -130,12 +157,4 @@ pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath
         return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// "1 second", "30 seconds": a wait in words, rounded up.
-fn seconds(wait: std::time::Duration) -> String {
-    match crate::throttle::whole_seconds(wait) {
-        1 => "1 second".into(),
-        n => format!("{n} seconds"),
-    }
 }

@@ -11,9 +11,12 @@ pub mod users;
 use crate::error::problem_response;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::web_app;
+use crate::throttle::ClientAddress;
+use crate::{auth, csrf, web_app};
 use runtime_images as ri;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, delete, get, post, put};
 use axum::Router;
@@ -83,16 +86,104 @@ pub fn router(state: AppState) -> Router {
         .route("/api/", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .fallback(web_app::service(&state.config.static_dir))
+        // Innermost: a cross-origin write never reaches a handler (see crate::csrf).
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // A line per request only at debug (`WAVEHUB_LOG=tower_http=debug`): at info they made
+        // hundreds of megabytes under load. The access log below is the one to keep.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
         )
+        // Outermost, so it sees every answer (403s from the origin check included) and its time.
+        .layer(middleware::from_fn_with_state(state.clone(), access_log))
         .with_state(state)
+}
+
+/// The access log's tracing target. Its events are off unless `wavehub serve --access-log`
+/// (`WAVEHUB_ACCESS_LOG=1`) writes them, one JSON object per line, on stdout.
+pub const ACCESS_LOG_TARGET: &str = "wavehub::access";
+
+/// Writes the access log line for each request, when the access log is on: time, method, path
+/// (without the query, which may hold search words), status, latency until the response's head
+/// (in ms), client address and the user id of the session or token (null when there is none).
+async fn access_log(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !tracing::enabled!(target: ACCESS_LOG_TARGET, tracing::Level::INFO) {
+        return next.run(request).await;
+    }
+    let started = std::time::Instant::now();
+    let (parts, body) = request.into_parts();
+    let client = ClientAddress::of(&parts);
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let user_id = user_id_of(&state, &parts).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let line = AccessLine {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        method: method.as_str(),
+        path: &path,
+        status: response.status().as_u16(),
+        latency_ms: (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
+        client: client.0,
+        user_id,
+    };
+    if let Ok(line) = serde_json::to_string(&line) {
+        tracing::info!(target: ACCESS_LOG_TARGET, "{line}");
+    }
+    response
+}
+
+/// One line of the access log, its fields in this order.
+#[derive(serde::Serialize)]
+struct AccessLine<'a> {
+    time: String,
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    latency_ms: f64,
+    client: Option<std::net::IpAddr>,
+    user_id: Option<i64>,
+}
+
+/// The user a request's token or session cookie belongs to, for the access log: looked up once
+/// a minute per credential (an indexed read), remembered in between. Whether the credential is
+/// still valid is the handler's business.
+async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Option<i64> {
+    type Remembered = std::sync::Mutex<std::collections::HashMap<String, (Option<i64>, std::time::Instant)>>;
+    static REMEMBERED: std::sync::OnceLock<Remembered> = std::sync::OnceLock::new();
+    const REMEMBER_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let (query, secret) = match bearer {
+        Some(token) => ("SELECT user_id FROM api_tokens WHERE token_hash = ?", token.to_owned()),
+        None => ("SELECT user_id FROM sessions WHERE id_hash = ?", auth::session_cookie(parts, state.config.secure_cookies)?),
+    };
+    let key = format!("{query}{}", auth::secret_hash(&secret));
+    let remembered = REMEMBERED.get_or_init(Default::default);
+    let now = std::time::Instant::now();
+    if let Some((user_id, at)) = remembered.lock().expect("access log lock").get(&key) {
+        if now.duration_since(*at) < REMEMBER_FOR {
+            return *user_id;
+        }
+    }
+    let user_id = sqlx::query_scalar(query).bind(auth::secret_hash(&secret)).fetch_optional(&state.db).await.ok().flatten();
+    let mut remembered = remembered.lock().expect("access log lock");
+    if remembered.len() >= 10_000 {
+        remembered.retain(|_, (_, at)| now.duration_since(*at) < REMEMBER_FOR);
+        if remembered.len() >= 10_000 {
+            remembered.clear();
+        }
+    }
+    remembered.insert(key, (user_id, now));
+    user_id
 }
 
 /// `GET /api/v1/health`.
