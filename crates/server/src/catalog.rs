@@ -652,11 +652,18 @@ pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<
          (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running') AND ",
     );
     // Only the instances the viewer may see (the rule of `GET /instances`: ALL_USERS ones, their
-    // own, every one for admins): others' PRIVATE instances are nobody else's business.
+    // own, every one for admins), except that a version's owner counts all of its own version's:
+    // how many run is what they weigh before they retire or delete it (the rollout page); whose
+    // they are stays hidden.
     if viewer.is_admin {
         builder.push("1 = 1");
     } else {
-        builder.push("(i.visibility = 'ALL_USERS' OR i.owner_id = ").push_bind(viewer.user_id).push(")");
+        builder
+            .push("(i.visibility = 'ALL_USERS' OR i.owner_id = ")
+            .push_bind(viewer.user_id)
+            .push(" OR a.owner_id = ")
+            .push_bind(viewer.user_id)
+            .push(")");
     }
     builder.push(") FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ");
     builder.push_bind(name.to_owned());

@@ -145,7 +145,7 @@ async fn add_instance(app: &TestApp, app_id: i64, owner: &str, visibility: &str,
 }
 
 #[tokio::test]
-async fn the_versions_list_counts_only_instances_the_caller_may_see() {
+async fn the_versions_list_counts_only_instances_the_caller_may_see_or_owns_the_version_of() {
     let app = TestApp::new().await;
     for name in ["author", "alice", "bob"] {
         app.add_user(name, PASSWORD, &[Role::Author]).await;
@@ -167,7 +167,7 @@ async fn the_versions_list_counts_only_instances_the_caller_may_see() {
     };
     assert_eq!(count(app.sign_in("bob", PASSWORD).await).await, 1, "bob sees his shared one, not alice's private ones");
     assert_eq!(count(app.sign_in("alice", PASSWORD).await).await, 3, "alice: her two and bob's shared one");
-    assert_eq!(count(author.clone()).await, 1);
+    assert_eq!(count(author.clone()).await, 3, "the version's owner counts all of its live ones (the rollout page)");
     assert_eq!(count(app.sign_in("admin", ADMIN_PASSWORD).await).await, 3, "admins see every live one");
 }
 
