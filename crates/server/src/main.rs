@@ -155,14 +155,14 @@ struct ServeArgs {
     #[arg(long, env = "WAVEHUB_STATIC_DIR", default_value = "dist")]
     static_dir: PathBuf,
     /// Also load demo apps and users.
-    #[arg(long, env = "WAVEHUB_DEMO")]
+    #[arg(long, env = "WAVEHUB_DEMO", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     demo: bool,
     /// The platform's runtime images: a YAML file shaped like the Helm values
     /// (config.deployer.composition.runtimeImages), applied at every start.
     #[arg(long, env = "WAVEHUB_BOOTSTRAP")]
     bootstrap: Option<PathBuf>,
     /// Mark the session cookie Secure: set this when Wavehub is served over HTTPS.
-    #[arg(long, env = "WAVEHUB_SECURE_COOKIES")]
+    #[arg(long, env = "WAVEHUB_SECURE_COOKIES", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     secure_cookies: bool,
     /// The package index instances install requirements.txt from (default: pip's own configuration).
     #[arg(long, env = "WAVEHUB_PIP_INDEX_URL")]
@@ -182,7 +182,7 @@ struct ServeArgs {
     wave_version: String,
     /// Run app code without the sandbox, with the server's own rights: only where every app is
     /// trusted (a developer's machine without bubblewrap).
-    #[arg(long, env = "WAVEHUB_NO_SANDBOX")]
+    #[arg(long, env = "WAVEHUB_NO_SANDBOX", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     no_sandbox: bool,
     /// The key that seals secret values (default DATA_DIR/secret.key, created on the first start;
     /// WAVEHUB_SECRET_KEY, 64 hex digits, overrides both).
@@ -190,7 +190,7 @@ struct ServeArgs {
     secret_key_file: Option<PathBuf>,
     /// Write an access log: one JSON object per request on stdout (time, method, path, status,
     /// latency_ms, client, user_id). Request lines on stderr are at debug (`WAVEHUB_LOG=tower_http=debug`).
-    #[arg(long, env = "WAVEHUB_ACCESS_LOG")]
+    #[arg(long, env = "WAVEHUB_ACCESS_LOG", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     access_log: bool,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "WAVEHUB_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
