@@ -104,31 +104,37 @@ pub async fn open_location(state: &AppState, caller: &Caller, id: i64, next: Opt
 /// own pages (403 not shared, 404 missing, 410 ended, 503 starting), since this is a browser
 /// navigation, not an API call.
 pub async fn open_refusal(state: &AppState, caller: &Caller, id: i64) -> Response {
-    let console = state.config.public_url.as_str();
     match access(state, caller, id).await {
-        Ok(Access::Missing) => page(StatusCode::NOT_FOUND, "No such app", &format!("<p>There is no instance {id}.</p>")),
-        Ok(Access::Forbidden) => page(
-            StatusCode::FORBIDDEN,
-            "Not shared with you",
-            &format!(
-                "<p>Instance {id} is not yours and its owner has not shared it with everyone; you are signed in as <b>{}</b>.</p>\
-                 <p><a href=\"{}/instances\">Your instances</a></p>",
-                html_escape(&caller.username),
-                html_escape(console)
-            ),
-        ),
-        Ok(Access::Ended) => page(
-            StatusCode::GONE,
-            "This app has ended",
-            &format!("<p>Instance {id} has ended. Start the app again from <a href=\"{}/instances\">Wavehub</a>.</p>", html_escape(console)),
-        ),
         Ok(Access::Visible(_)) => {
             let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Starting", &format!("<p>Instance {id} is still starting; this page reloads.</p>"));
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
             response.headers_mut().insert(HeaderName::from_static("refresh"), HeaderValue::from_static("2"));
             response
         }
+        Ok(refused) => refusal_page(&refused, caller, id, &state.config.public_url),
         Err(error) => internal_error(error),
+    }
+}
+
+/// The page for a visitor who may not (or can no longer) reach instance `id`: the same on the
+/// apps origin and from the console's `open`.
+fn refusal_page(access: &Access, caller: &Caller, id: i64, console: &str) -> Response {
+    match access {
+        Access::Forbidden => {
+            // Neither the app's name nor its owner: the visitor may not know it exists as more than a number.
+            let body = format!(
+                "<p>Instance {id} is not yours and its owner has not shared it with everyone; you are signed in as <b>{}</b>.</p>\
+                 <p><a href=\"{}/instances\">Your instances</a></p>",
+                html_escape(&caller.username),
+                html_escape(console)
+            );
+            page(StatusCode::FORBIDDEN, "Not shared with you", &body)
+        }
+        Access::Ended => {
+            let body = format!("<p>Instance {id} has ended. Start the app again from <a href=\"{}/instances\">Wavehub</a>.</p>", html_escape(console));
+            page(StatusCode::GONE, "This app has ended", &body)
+        }
+        Access::Missing | Access::Visible(_) => page(StatusCode::NOT_FOUND, "No such app", &format!("<p>There is no instance {id}.</p>")),
     }
 }
 
@@ -363,22 +369,8 @@ async fn serve(proxy: &Proxy, request: Request) -> ApiResult<Response> {
         return Ok(page(StatusCode::UNAUTHORIZED, "Sign in first", &format!("<p>Open this app from <a href=\"{}/instances\">Wavehub</a>.</p>", html_escape(console))));
     };
     let status = match access(state, &caller, id).await? {
-        Access::Missing => return Ok(page(StatusCode::NOT_FOUND, "No such app", &format!("<p>There is no instance {id}.</p>"))),
-        Access::Forbidden => {
-            // Neither the app's name nor its owner: the visitor may not know it exists as more than a number.
-            let body = format!(
-                "<p>Instance {id} is not yours and its owner has not shared it with everyone; you are signed in as <b>{}</b>.</p>\
-                 <p><a href=\"{}/instances\">Your instances</a></p>",
-                html_escape(&caller.username),
-                html_escape(console)
-            );
-            return Ok(page(StatusCode::FORBIDDEN, "Not shared with you", &body));
-        }
-        Access::Ended => {
-            let body = format!("<p>Instance {id} has ended. Start the app again from <a href=\"{}/instances\">Wavehub</a>.</p>", html_escape(console));
-            return Ok(page(StatusCode::GONE, "This app has ended", &body));
-        }
         Access::Visible(status) => status,
+        refused => return Ok(refusal_page(&refused, &caller, id, console)),
     };
     let Some(upstream) = state.runner.upstream(id) else {
         if status == InstanceStatus::Starting {
