@@ -11,7 +11,7 @@
 //! [`check_bundle_bytes`] runs both over bytes in memory, as the CLI and the server do.
 
 mod images;
-mod requirements;
+pub mod requirements;
 
 pub use images::{sniff, ImageInfo, ImageKind};
 pub use requirements::{check_wheels, wheel_references, WheelReference, REQUIREMENTS_FILE};

@@ -44,7 +44,7 @@ pub fn wheel_references(text: &str) -> Vec<WheelReference> {
 }
 
 /// pip treats ` #` (or `#` at the start of a line) as the start of a comment.
-fn strip_comment(line: &str) -> &str {
+pub fn strip_comment(line: &str) -> &str {
     if line.trim_start().starts_with('#') {
         return "";
     }

@@ -53,8 +53,8 @@ pub fn python() -> Result<PathBuf, String> {
 /// The requirement lines of requirements.txt (comments, blanks and pip options left out).
 pub fn requirements_lines(text: &str) -> Vec<String> {
     text.lines()
-        .map(|line| line.split(" #").next().unwrap_or("").trim().to_owned())
-        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with('-'))
+        .map(|line| wavehub_core::bundle::requirements::strip_comment(line).trim().to_owned())
+        .filter(|line| !line.is_empty() && !line.starts_with('-'))
         .collect()
 }
 
