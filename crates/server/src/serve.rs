@@ -45,7 +45,6 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // (the default, `wavehub-data`) would point somewhere else.
     config.data_dir = std::fs::canonicalize(&config.data_dir)
         .with_context(|| format!("cannot resolve the data dir {}", config.data_dir.display()))?;
-    config.launch.resolve(&config.data_dir);
     if let Some(folder) = config.launch.sandbox.then(|| crate::runner::sandbox::unreachable_for_instances(&config.data_dir)).flatten() {
         // Said at start, not only at the first launch.
         announce(format!("Warning: {}", crate::runner::sandbox::unreachable_reason(&folder)));

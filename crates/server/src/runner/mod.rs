@@ -138,11 +138,6 @@ impl LaunchSettings {
             cache_dir: data_dir.join("cache"),
         }
     }
-
-    /// Makes the cache folder absolute under the (resolved) data dir.
-    pub fn resolve(&mut self, data_dir: &Path) {
-        self.cache_dir = data_dir.join("cache");
-    }
 }
 
 /// How long waved may take to listen, and the app to register with it (or to answer on its port).
@@ -171,10 +166,11 @@ struct Live {
 }
 
 impl LocalRunner {
+    /// `data_dir` is the resolved (absolute) one: instances and the cache live under it.
     pub fn new(data_dir: &Path, settings: LaunchSettings) -> Self {
         LocalRunner {
             root: data_dir.join("instances"),
-            settings,
+            settings: LaunchSettings { cache_dir: data_dir.join("cache"), ..settings },
             live: Arc::default(),
             stopping: Arc::default(),
             env_locks: Arc::default(),
