@@ -103,13 +103,42 @@ export async function startServer({ extraArgs = [], env = {} } = {}) {
   };
 }
 
-/** Headless Chromium with the flags this sandbox needs (no network beyond loopback). */
+/**
+ * Headless Chromium with the flags this sandbox needs (no network beyond loopback). It records
+ * what the console's Content-Security-Policy refused on any of its pages (Chromium says so on the
+ * console); `assertNoPolicyViolations()` fails the test when there was anything: the policy must
+ * never break a screen.
+ */
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  const violations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) {
+        violations.push(`${message.location().url}: ${message.text()}`);
+      }
+    });
+    return context;
+  };
+  // Browser.newPage makes a context of its own without going through newContext.
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.on('close', () => context.close().catch(() => {}));
+    return page;
+  };
+  browser.assertNoPolicyViolations = () => {
+    if (violations.length > 0) {
+      throw new Error(`the Content-Security-Policy refused something:\n${violations.join('\n')}`);
+    }
+  };
+  return browser;
 }
 
 /**
@@ -123,8 +152,12 @@ export function useServerAndBrowser(serverOptions = {}) {
     live.browser = await launchBrowser();
   });
   after(async () => {
-    await live.browser?.close();
-    await live.server?.stop();
+    try {
+      live.browser?.assertNoPolicyViolations();
+    } finally {
+      await live.browser?.close();
+      await live.server?.stop();
+    }
   });
   return live;
 }

@@ -110,6 +110,40 @@ describe('server', () => {
     await browser.close();
   });
 
+  test('the page runs its own code but no script slipped into it', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    const refused = [];
+    page.on('console', (message) => { if (message.text().includes('Content Security Policy')) refused.push(message.text()); });
+    await page.goto(`${server.url}/login`);
+    // The app booted (trunk's inline loader is allowed by its hash, the wasm by 'wasm-unsafe-eval').
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // What an injected <script> or an event handler attribute would do, refused.
+    const ran = await page.evaluate(async () => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true;';
+      document.body.append(script);
+      const img = document.createElement('img');
+      img.setAttribute('onerror', 'window.handler = true');
+      img.src = 'data:,not-an-image';
+      document.body.append(img);
+      await new Promise((done) => setTimeout(done, 200));
+      return { injected: window.injected === true, handler: window.handler === true };
+    });
+    assert.deepEqual(ran, { injected: false, handler: false });
+    assert.ok(refused.length >= 2, `Chromium reports both refusals: ${refused.join(' | ')}`);
+    // Nor may another site frame the console.
+    const framed = await page.evaluate(async (url) => {
+      const frame = document.createElement('iframe');
+      frame.src = url;
+      document.body.append(frame);
+      await new Promise((done) => setTimeout(done, 500));
+      try { return frame.contentDocument?.title ?? 'blocked'; } catch { return 'blocked'; }
+    }, `${server.url}/login`);
+    assert.notEqual(framed, 'Wavehub');
+    await browser.close();
+  });
+
   test('the theme switch changes the theme and remembers it', async () => {
     const browser = await launchBrowser();
     const page = await browser.newPage({ colorScheme: 'light' });

@@ -63,10 +63,13 @@ pub fn chip_color(color: Option<&str>) -> String {
     }
 }
 
-/// The inline style of a chip on `color`: the text black or white, whichever stays readable.
-pub fn chip_style(color: &str) -> String {
+/// A chip's colors on `color`: `(background and border, text)`, the text black or white, whichever
+/// stays readable. Views set them as the `--chip-color` and `--chip-text` properties (through the
+/// CSSOM: the Content-Security-Policy refuses inline `style` attributes).
+pub fn chip_colors(color: &str) -> (String, String) {
     let color = chip_color(Some(color));
-    format!("background-color: {color}; border-color: {color}; color: {};", text_color_on(&color))
+    let text = text_color_on(&color).to_owned();
+    (color, text)
 }
 
 /// What a chip of `name` shows, from the shared list: `(title, color, tooltip)`. A name no admin has
@@ -91,7 +94,8 @@ pub fn TagChip(#[prop(into)] name: String, #[prop(optional)] children: Option<Ch
     };
     view! {
         <li class="chip tag-chip" data-tag=name.clone()
-            style=move || face.with(|(_, color, _)| chip_style(color))
+            style:--chip-color=move || face.with(|(_, color, _)| chip_colors(color).0)
+            style:--chip-text=move || face.with(|(_, color, _)| chip_colors(color).1)
             title=move || face.with(|(_, _, tooltip)| tooltip.clone())>
             <span class="tag-chip-title">{move || face.with(|(title, _, _)| title.clone())}</span>
             {children.map(|children| children())}
@@ -208,8 +212,8 @@ mod tests {
 
     #[test]
     fn chips_use_the_tags_color_and_readable_text() {
-        assert_eq!(chip_style("#FFD700"), "background-color: #ffd700; border-color: #ffd700; color: #000000;");
-        assert_eq!(chip_style("#1f3b73"), "background-color: #1f3b73; border-color: #1f3b73; color: #ffffff;");
+        assert_eq!(chip_colors("#FFD700"), ("#ffd700".to_owned(), "#000000".to_owned()));
+        assert_eq!(chip_colors("#1f3b73"), ("#1f3b73".to_owned(), "#ffffff".to_owned()));
         assert_eq!(chip_color(Some("red")), DEFAULT_COLOR);
     }
 

@@ -18,6 +18,7 @@ mod bench_catalog;
 mod bench_http;
 mod bench_launch;
 mod bench_runtime_images;
+mod precompress;
 mod process;
 mod tools;
 
@@ -105,7 +106,8 @@ fn build_web(root: &Path) -> Result<(), String> {
         }
     }
     println!("xtask: building the web app (trunk build --release --offline)");
-    process::run(process::command(root, "trunk").args(["build", "--release", "--offline"]), "trunk build")
+    process::run(process::command(root, "trunk").args(["build", "--release", "--offline"]), "trunk build")?;
+    precompress::precompress(&root.join("dist"))
 }
 
 /// `cargo xtask test`: every suite, each timed and counted, then one summary line.

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// 413: the body is larger than the server accepts.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: the body is not in a media type this endpoint reads (JSON sent without saying so).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 400: the request itself could not be read (bad JSON, bad query string).
     #[error("{0}")]
     BadRequest(String),
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -24,13 +24,17 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonDataError(error) => {
                 ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.body_text())])
             }
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::BadRequest("Send the body as JSON with `Content-Type: application/json`.".into())
-            }
+            JsonRejection::MissingJsonContentType(_) => json_only(),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
             other => ApiError::BadRequest(other.body_text()),
         }
     }
+}
+
+/// 415 for a body that does not say it is JSON. Saying so matters beyond tidiness: a page on
+/// another site can send `text/plain` bodies with a user's cookie without asking first.
+fn json_only() -> ApiError {
+    ApiError::UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.".into())
 }
 
 /// 413 for a JSON body over the limit axum puts on buffered bodies.
@@ -62,7 +66,8 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 }
 
 /// A JSON body that may be absent (an empty body is `T::default()`), for actions like `enable`
-/// whose body is optional. A body that is there but not the right JSON is a 422.
+/// whose body is optional. A body that is there must be JSON and say so (else 415); JSON of the
+/// wrong shape is a 422.
 #[derive(Debug, Clone, Default)]
 pub struct OptionalJson<T>(pub T);
 
@@ -70,6 +75,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let says_json = says_json(request.headers());
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|rejection| match rejection.status() {
@@ -79,8 +85,20 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
+        if !says_json {
+            return Err(json_only());
+        }
         serde_json::from_slice(&bytes)
             .map(OptionalJson)
             .map_err(|error| ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.to_string())]))
     }
+}
+
+/// Whether `Content-Type` is `application/json` or another `+json` type, as axum's `Json` reads it.
+fn says_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(Ok(content_type)) = headers.get(axum::http::header::CONTENT_TYPE).map(|value| value.to_str()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

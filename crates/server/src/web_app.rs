@@ -1,24 +1,137 @@
-//! Serves the built web app (trunk's `dist/`). Paths that are not files get `index.html`, so a
-//! link such as `/apps/42` opens the app, whose router shows the page.
+//! Serves the built web app (trunk's `dist/`) the way a CDN would. Paths that are not files get
+//! `index.html`, so a link such as `/apps/42` opens the app, whose router shows the page.
+//!
+//! - Files trunk names by their content hash (`main-9a3969bd50c17ab.css`) never change: they are
+//!   cached for a year, `immutable`. Everything else is revalidated (`no-cache`).
+//! - `cargo xtask` writes a brotli and a gzip copy beside each asset (`x.wasm.br`, `x.wasm.gz`);
+//!   the one the browser's `Accept-Encoding` prefers is sent as is.
+//! - `index.html` is read once at start and served with an ETag and the Content-Security-Policy,
+//!   which allows its inline loader script by hash and nothing else inline.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get_service, MethodRouter};
+use sha2::{Digest, Sha256};
 use std::path::Path;
-use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeader;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// How long a browser keeps a content-hashed file: a year, the longest caches honour.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The service for every non-API path.
 pub fn service(static_dir: &Path) -> MethodRouter<crate::state::AppState> {
-    let index = static_dir.join("index.html");
-    if !index.is_file() {
-        tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
-        return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
+    let index = match std::fs::read_to_string(static_dir.join("index.html")) {
+        Ok(html) => Arc::new(IndexPage::new(html)),
+        Err(_) => {
+            tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
+            return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
+        }
+    };
+    let files = ServeDir::new(static_dir)
+        // `/` is the web app's page like any other path, with its policy: not ServeDir's plain copy.
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(tower::service_fn(move |request: Request| {
+            let index = index.clone();
+            async move { Ok::<_, std::convert::Infallible>(index.respond(&request)) }
+        }));
+    get_service(files).layer(middleware::from_fn(cache_policy))
+}
+
+/// Sets `Cache-Control` on the files: a year for content-hashed names, revalidation for the rest.
+/// `index.html` (also the answer for unknown paths) sets its own. Says that the bytes depend on
+/// `Accept-Encoding`, for caches between: ServeDir picks a precompressed copy by it without saying.
+async fn cache_policy(request: Request, next: Next) -> Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if (status.is_success() || status == StatusCode::NOT_MODIFIED) && !response.headers().contains_key(header::CACHE_CONTROL) {
+        let policy = if hashed { IMMUTABLE } else { "no-cache" };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-    // index.html must be revalidated so a new build is picked up; trunk's hashed file names make
-    // everything else safe to cache.
-    let index = SetResponseHeader::overriding(ServeFile::new(index), header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    get_service(ServeDir::new(static_dir).fallback(index))
+    response
+}
+
+/// Whether trunk named this file by its content: `name-<hash>.ext` or `name-<hash>_bg.wasm`, the
+/// hash 12 to 16 lowercase hex digits (trunk drops leading zeros).
+fn is_content_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _extension)) = file.rsplit_once('.') else { return false };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let Some((_name, hash)) = stem.rsplit_once('-') else { return false };
+    (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `index.html` as built, with what its answers carry.
+struct IndexPage {
+    html: String,
+    etag: HeaderValue,
+    policy: HeaderValue,
+}
+
+impl IndexPage {
+    fn new(html: String) -> Self {
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(html.as_bytes()))[..32]);
+        let policy = content_security_policy(&html);
+        IndexPage {
+            etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
+            policy: HeaderValue::from_str(&policy).expect("the policy is ASCII"),
+            html,
+        }
+    }
+
+    fn respond(&self, request: &Request) -> Response {
+        let mut response = if request.method() != Method::GET && request.method() != Method::HEAD {
+            StatusCode::METHOD_NOT_ALLOWED.into_response()
+        } else if self.matches(request.headers().get(header::IF_NONE_MATCH)) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            Html(Body::from(self.html.clone())).into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
+        response
+    }
+
+    /// `If-None-Match` holding this page's ETag (weak or strong, alone or in a list) or `*`.
+    fn matches(&self, if_none_match: Option<&HeaderValue>) -> bool {
+        let Some(Ok(tags)) = if_none_match.map(|value| value.to_str()) else { return false };
+        let ours = self.etag.to_str().unwrap_or_default();
+        tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+    }
+}
+
+/// The web app's policy: its own files only; the inline loader trunk writes into `index.html`
+/// allowed by its SHA-256 (no `'unsafe-inline'`); WebAssembly compiled from its own files
+/// (`'wasm-unsafe-eval'`); no framing by any page (clickjacking).
+fn content_security_policy(index_html: &str) -> String {
+    use base64::Engine as _;
+    let script_hashes: String = inline_scripts(index_html)
+        .map(|script| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self'; \
+         img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The text of each `<script>` without a `src`, exactly as the browser hashes it (between the
+/// tags). trunk writes them in lowercase.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, rest) = rest.split_once('>')?;
+        let (text, _) = rest.split_once("</script>")?;
+        (!attributes.contains("src=")).then_some(text)
+    })
 }
 
 fn not_built() -> impl IntoResponse {
@@ -31,4 +144,32 @@ fn not_built() -> impl IntoResponse {
              <a href=\"/api/v1/health\">/api/v1/health</a>.</p>",
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        for hashed in ["/main-9a3969bd50c17ab.css", "/wavehub-web-bb92cfa0cdb777b_bg.wasm", "/wavehub-web-bb92cfa0cdb777b.js", "/favicon-b901b4b298b6861.svg"] {
+            assert!(is_content_hashed(hashed), "{hashed}");
+        }
+        for plain in ["/index.html", "/robots.txt", "/apps/42", "/main.css", "/my-app.js", "/x-ABCDEF012345.js", "/snippets/x-1.js"] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_inline_loader_by_its_hash() {
+        let html = "<html><head><script type=\"module\">\nimport init from '/a.js';\n</script>\
+                    <script src=\"/x.js\"></script></head><body><script>alert(1)</script></body></html>";
+        let scripts: Vec<&str> = inline_scripts(html).collect();
+        assert_eq!(scripts, ["\nimport init from '/a.js';\n", "alert(1)"]);
+        let policy = content_security_policy(html);
+        // `echo -n "alert(1)" | openssl dgst -sha256 -binary | base64`
+        assert!(policy.contains("'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(!policy.contains("unsafe-inline"));
+    }
 }

@@ -98,7 +98,7 @@ async fn malformed_bodies_are_problems_not_crashes() {
     assert!(missing_field.body["errors"][0]["message"].as_str().unwrap().contains("password"), "{}", missing_field.text);
 
     let not_json = app.call(Method::POST, "/api/v1/auth/login", None, None).await;
-    assert_problem(&not_json, StatusCode::BAD_REQUEST);
+    assert_problem(&not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]

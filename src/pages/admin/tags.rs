@@ -6,7 +6,7 @@
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
-use crate::components::tags::{chip_color, chip_style, load_tags};
+use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -127,7 +127,9 @@ fn ColorField(
                 prop:value=move || color.get() on:input=move |e| color.set(event_target_value(&e))
                 aria-invalid=invalid_attr(error, "color") aria-describedby=findings_id.clone()/>
             <ul class="chips" aria-hidden="true">
-                <li class="chip tag-chip tag-sample" style=move || color.with(|c| chip_style(&chip_color(Some(c))))>
+                <li class="chip tag-chip tag-sample"
+                    style:--chip-color=move || color.with(|c| chip_colors(&chip_color(Some(c))).0)
+                    style:--chip-text=move || color.with(|c| chip_colors(&chip_color(Some(c))).1)>
                     {move || { let s = sample.get(); if s.trim().is_empty() { "Sample".to_owned() } else { s } }}
                 </li>
             </ul>
@@ -286,11 +288,11 @@ fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> i
         versions_text(count)
     ));
     let catalog_href = format!("/?tag={}", percent_encode(&tag.name));
-    let style = chip_style(&tag.color);
+    let (chip_color, chip_text) = chip_colors(&tag.color);
     view! {
         <tr data-tag=tag.name.clone()>
             <th scope="row">
-                <ul class="chips"><li class="chip tag-chip" style=style>{tag.title.clone()}</li></ul>
+                <ul class="chips"><li class="chip tag-chip" style:--chip-color=chip_color style:--chip-text=chip_text>{tag.title.clone()}</li></ul>
                 <code class="tag-name">{tag.name.clone()}</code>
             </th>
             <td>{if tag.description.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { tag.description.clone().into_any() }}</td>

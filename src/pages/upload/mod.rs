@@ -165,7 +165,7 @@ fn FileList(tree: FileTree) -> impl IntoView {
                     let is_excluded = row.excluded.is_some();
                     let excluded = row.excluded.clone();
                     view! {
-                        <li class="file-row" class:excluded=is_excluded style=format!("--depth: {depth}")>
+                        <li class="file-row" class:excluded=is_excluded style:--depth=depth.to_string()>
                             <span class="file-path"><span class="file-folder">{folder}</span><span class="file-name">{name}</span></span>
                             " "<span class="file-size muted">{size}</span>
                             {excluded.map(|why| view! { " " <span class="file-why">{why}</span> })}

@@ -78,13 +78,22 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed);
-
-    Router::new()
+    let api = Router::new()
         .nest(API_PREFIX, api)
         // Anything else under /api is a mistyped API path, not a page of the web app.
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
+        // API answers are data for this console's own code: never cached (they hold private
+        // data), never a document a browser renders or frames.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ));
+
+    Router::new()
+        .merge(api)
         .fallback(web_app::service(&state.config.static_dir))
         // Innermost: a cross-origin write never reaches a handler (see crate::csrf).
         .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
@@ -92,6 +101,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            // Only when the console is served over HTTPS (behind a TLS proxy): browsers ignore it
+            // on plain HTTP, and it would pin a test host to HTTPS for a year.
+            state.config.public_url.starts_with("https://").then(|| HeaderValue::from_static("max-age=31536000")),
+        ))
         // A line per request only at debug (`WAVEHUB_LOG=tower_http=debug`): at info they made
         // hundreds of megabytes under load. The access log below is the one to keep.
         .layer(
