@@ -94,7 +94,8 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Builds the web app into `dist/` with trunk, unless `dist/` is newer than every input.
+/// Builds the web app into `dist/` with trunk, unless `dist/` is newer than every input, and
+/// precompresses what changed.
 fn build_web(root: &Path) -> Result<(), String> {
     let inputs = ["src", "style", "public", "index.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
     let newest_input = inputs.iter().filter_map(|p| process::newest_mtime(&root.join(p))).max();
@@ -102,7 +103,7 @@ fn build_web(root: &Path) -> Result<(), String> {
     if let (Some(built), Some(newest)) = (built, newest_input) {
         if built > newest {
             println!("xtask: the web app in dist/ is up to date");
-            return Ok(());
+            return precompress::precompress(&root.join("dist"));
         }
     }
     println!("xtask: building the web app (trunk build --release --offline)");

@@ -9,15 +9,16 @@ use std::path::Path;
 /// (with its security policy) and compresses that small answer itself.
 const COMPRESSIBLE: [&str; 5] = ["wasm", "js", "css", "svg", "json"];
 
-/// Compresses every compressible file in `dist` (not recursing: trunk writes a flat folder, and
-/// wasm-bindgen's `snippets/` are tiny). A copy that would not be smaller is not written.
+/// Compresses every compressible file in `dist` whose copies are missing or older (not recursing:
+/// trunk writes a flat folder, and wasm-bindgen's `snippets/` are tiny). A copy that would not be
+/// smaller is not written.
 pub fn precompress(dist: &Path) -> Result<(), String> {
     let entries = std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
     let (mut raw_total, mut br_total) = (0, 0);
     for entry in entries.flatten() {
         let path = entry.path();
         let compressible = path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e));
-        if !compressible || !path.is_file() {
+        if !compressible || !path.is_file() || copies_are_current(&path) {
             continue;
         }
         let raw = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -34,8 +35,18 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
             }
         }
     }
-    println!("xtask: precompressed the web app: {} KB, {} KB with brotli", raw_total / 1024, br_total / 1024);
+    if raw_total > 0 {
+        println!("xtask: precompressed the web app: {} KB, {} KB with brotli", raw_total / 1024, br_total / 1024);
+    }
     Ok(())
+}
+
+/// Whether `file` has a brotli copy at least as new as itself (then its gzip copy was written in
+/// the same pass).
+fn copies_are_current(file: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let copy = file.with_extension(format!("{}.br", file.extension().unwrap_or_default().to_string_lossy()));
+    matches!((modified(file), modified(&copy)), (Some(source), Some(copy)) if copy >= source)
 }
 
 fn brotli_bytes(raw: &[u8]) -> Result<Vec<u8>, String> {
