@@ -625,14 +625,24 @@ fn see_other(location: &str) -> Response {
 
 /// A short HTML page of the proxy's own (not the app's).
 fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}";
+    // No script at all; the one style sheet above, by its hash; not framed by anyone.
+    static POLICY: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
+        let policy = format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        HeaderValue::from_str(&policy).expect("base64 is a valid header value")
+    });
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}}</style></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>",
+         <style>{STYLE}</style></head><body><h1>{title}</h1>{body_html}</body></html>",
         title = html_escape(title)
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
