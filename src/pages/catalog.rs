@@ -6,6 +6,7 @@ use crate::api;
 use crate::components::app_view::AppCard;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -168,7 +169,6 @@ fn Catalog() -> impl IntoView {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                     Ok(page) => {
                         let current = view_state.get();
-                        let pages = page.total.div_ceil(u64::from(page.page_size.max(1))).max(1) as u32;
                         let count = match page.total { 0 => "No apps".to_owned(), 1 => "1 app".to_owned(), n => format!("{n} apps") };
                         let empty = page.items.is_empty();
                         view! {
@@ -195,19 +195,8 @@ fn Catalog() -> impl IntoView {
                                             view! { <li><AppCard app icon_src=icon href=Some(href)/></li> }
                                         }).collect_view()}
                                     </ul>
-                                    <Show when=move || { pages > 1 }>
-                                        <nav class="pager" aria-label="Pages of apps">
-                                            {(current.page > 1).then(|| {
-                                                let previous = CatalogView { page: current.page - 1, ..current.clone() };
-                                                view! { <A href=previous.href()>"Previous"</A> }
-                                            })}
-                                            <span>{format!("Page {} of {pages}", current.page)}</span>
-                                            {(current.page < pages).then(|| {
-                                                let next = CatalogView { page: current.page + 1, ..current.clone() };
-                                                view! { <A href=next.href()>"Next"</A> }
-                                            })}
-                                        </nav>
-                                    </Show>
+                                    <Pager page=current.page total=page.total page_size=page.page_size label="Pages of apps"
+                                        href=move |n| CatalogView { page: n, ..current.clone() }.href()/>
                                 </div>
                             </div>
                         }.into_any()

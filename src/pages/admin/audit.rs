@@ -6,6 +6,7 @@
 use crate::api;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::pager::Pager;
 use crate::components::time::{age, now_ms};
 use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
@@ -152,11 +153,12 @@ fn AuditLog() -> impl IntoView {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                     Ok(page) => {
                         let current = query.get_untracked();
-                        let pages = page.total.div_ceil(u64::from(page.page_size.max(1))).max(1) as u32;
                         let count = match page.total { 0 => "No changes".to_owned(), 1 => "1 change".to_owned(), n => format!("{n} changes") };
-                        let number = page.page;
-                        let newer = (number > 1).then(|| href(&AuditQuery { page: Some(number - 1).filter(|p| *p > 1), ..current.clone() }));
-                        let older = (number < pages).then(|| href(&AuditQuery { page: Some(number + 1), ..current.clone() }));
+                        let (number, total, page_size) = (page.page, page.total, page.page_size);
+                        let page_href = {
+                            let current = current.clone();
+                            move |n: u32| href(&AuditQuery { page: Some(n).filter(|p| *p > 1), ..current.clone() })
+                        };
                         let summary = filter_summary(&current);
                         let items = page.items;
                         let rows = (!items.is_empty()).then(|| {
@@ -183,13 +185,7 @@ fn AuditLog() -> impl IntoView {
                                     </div>
                                 }.into_any(),
                             }}
-                            {(pages > 1).then(|| view! {
-                                <nav class="pager" aria-label="Pages of the audit log">
-                                    {newer.map(|link| view! { <A href=link>"Newer"</A> })}
-                                    <span>{format!("Page {number} of {pages}")}</span>
-                                    {older.map(|link| view! { <A href=link>"Older"</A> })}
-                                </nav>
-                            })}
+                            <Pager page=number total page_size label="Pages of the audit log" href=page_href words=("Newer", "Older")/>
                         }.into_any()
                     }
                 })}

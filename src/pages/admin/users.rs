@@ -4,9 +4,9 @@
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::pager::Pager;
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
 use wavehub_core::api::PageRequest;
@@ -50,8 +50,7 @@ fn UsersAdmin() -> impl IntoView {
                 {move || users.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                     Ok(listing) => {
-                        let pages = listing.total.div_ceil(u64::from(listing.page_size)).max(1) as u32;
-                        let current = listing.page;
+                        let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                         view! {
                             <p class="muted">{match listing.total { 1 => "1 account".to_owned(), n => format!("{n} accounts") }}</p>
                             <table class="table">
@@ -66,15 +65,7 @@ fn UsersAdmin() -> impl IntoView {
                                     {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload/> }).collect_view()}
                                 </tbody>
                             </table>
-                            <nav class="pager" aria-label="Pages of users">
-                                <Show when=move || { current > 1 }>
-                                    <A href=format!("?page={}", current - 1)>"Previous"</A>
-                                </Show>
-                                <span>{format!("Page {current} of {pages}")}</span>
-                                <Show when=move || { current < pages }>
-                                    <A href=format!("?page={}", current + 1)>"Next"</A>
-                                </Show>
-                            </nav>
+                            <Pager page=current total page_size label="Pages of users" href=|n| format!("?page={n}")/>
                         }.into_any()
                     }
                 })}

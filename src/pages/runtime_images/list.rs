@@ -9,6 +9,7 @@ use super::{count, image_href, runtimes_href, PlatformBadge, StateBadge, LIST_PA
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -195,7 +196,6 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                 Ok(page) => {
                     let current = view_state.get();
-                    let pages = page.total.div_ceil(u64::from(page.page_size.max(1))).max(1) as u32;
                     let filtered = current.query.state.is_some() || current.api_query().name.is_some();
                     let empty = page.items.is_empty();
                     view! {
@@ -208,13 +208,8 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
                             }}</p>
                         })}
                         {(!empty).then(|| view! { <ImageTable images=page.items.clone()/> })}
-                        <Show when=move || { pages > 1 }>
-                            <nav class="pager" aria-label="Pages of runtime images">
-                                {(current.page() > 1).then(|| view! { <A href=current.on_page(current.page() - 1).href()>"Previous"</A> })}
-                                <span>{format!("Page {} of {pages}", current.page())}</span>
-                                {(current.page() < pages).then(|| view! { <A href=current.on_page(current.page() + 1).href()>"Next"</A> })}
-                            </nav>
-                        </Show>
+                        <Pager page=current.page() total=page.total page_size=page.page_size label="Pages of runtime images"
+                            href=move |n| current.on_page(n).href()/>
                     }.into_any()
                 }
             })}

@@ -9,6 +9,7 @@ use super::{count, image_href, list_href, runtimes_href, StateBadge, RUNTIMES_PA
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -104,8 +105,7 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
             {move || runtimes.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                 Ok(listing) => {
-                    let pages = listing.total.div_ceil(u64::from(listing.page_size.max(1))).max(1) as u32;
-                    let current = listing.page;
+                    let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                     let base = runtimes_href(&ws.get_value());
                     view! {
                         <p class="muted" role="status" data-testid="runtime-count">{count(listing.total, "runtime", "runtimes")}</p>
@@ -115,13 +115,7 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
                         {(!listing.items.is_empty()).then(|| view! {
                             <RuntimeTable runtimes=listing.items.clone() manages=manages.get() == Some(true) ask delete/>
                         })}
-                        <Show when=move || { pages > 1 }>
-                            <nav class="pager" aria-label="Pages of runtimes">
-                                {(current > 1).then(|| view! { <A href=format!("{base}&page={}", current - 1)>"Previous"</A> })}
-                                <span>{format!("Page {current} of {pages}")}</span>
-                                {(current < pages).then(|| view! { <A href=format!("{base}&page={}", current + 1)>"Next"</A> })}
-                            </nav>
-                        </Show>
+                        <Pager page=current total page_size label="Pages of runtimes" href=move |n| format!("{base}&page={n}")/>
                     }.into_any()
                 }
             })}
