@@ -4,7 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wavehub_core::accounts::{LoginRequest, Me, NewUser, User, UserPatch};
+use wavehub_core::accounts::{CreatedToken, LoginRequest, Me, NewToken, NewUser, TokenInfo, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
 use wavehub_core::apps::{percent_encode, AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
@@ -120,6 +120,21 @@ pub async fn me() -> Result<Option<Me>, ApiError> {
         Err(ApiError::Unauthorized(_)) => Ok(None),
         Err(other) => Err(other),
     }
+}
+
+/// `GET /tokens`: the caller's API tokens, newest first.
+pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
+    get("/tokens").await
+}
+
+/// `POST /tokens`: a new API token, whose secret this answer shows the only time.
+pub async fn create_token(request: &NewToken) -> Result<CreatedToken, ApiError> {
+    send(Request::post(&url("/tokens")), request).await
+}
+
+/// `DELETE /tokens/{id}`: revokes a token.
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    send_empty(Request::delete(&url(&format!("/tokens/{id}")))).await
 }
 
 /// `GET /users`.

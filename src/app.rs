@@ -1,6 +1,7 @@
 //! The application: session, top bar and every route of the web app (DESIGN.md, "Browser app").
 
 use crate::components::layout::TopBar;
+use crate::pages::account::TokensPage;
 use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::secrets::SecretsPage;
 use crate::pages::admin::tags::TagsPage;
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage/>
                     <Route path=path!("/admin/audit") view=AuditPage/>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/account/tokens") view=TokensPage/>
                 </Routes>
             </main>
         </Router>

@@ -73,6 +73,7 @@ fn AccountMenu(session: Session) -> impl IntoView {
             view! {
                 <span class="account" data-testid="account">
                     <span class="account-name" title=format!("Roles: {roles}")>{me.username.clone()}</span>
+                    <A href="/account/tokens" attr:class="button-quiet">"API tokens"</A>
                     <button type="button" class="button-quiet" on:click=sign_out.clone()>"Sign out"</button>
                 </span>
             }

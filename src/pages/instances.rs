@@ -11,6 +11,7 @@
 //! The launch steps, the Open link and the failure details are also the app page's Launch panel.
 
 use crate::api::{self, ApiError};
+use crate::components::clipboard::CopyButton;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::time::{age, now_ms};
@@ -334,39 +335,11 @@ pub fn OpenLink(id: i64) -> impl IntoView {
 /// An instance's address, to read and copy (visitors open it with [`OpenLink`]).
 #[component]
 pub fn InstanceAddress(url: String) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let text = url.clone();
-    let copy = move |_| {
-        let text = text.clone();
-        leptos::task::spawn_local(async move {
-            let done = copy_to_clipboard(&text).await;
-            copied.try_set(Some(done));
-        });
-    };
     view! {
         <span class="instance-address">
-            <code class="instance-url">{url}</code>
-            <button type="button" class="button-quiet copy-address" on:click=copy title="Copy the address">
-                {move || match copied.get() {
-                    None => "Copy",
-                    Some(true) => "Copied",
-                    Some(false) => "Select it to copy",
-                }}
-            </button>
+            <code class="instance-url">{url.clone()}</code>
+            <CopyButton text=url title="Copy the address" class="copy-address"/>
         </span>
-    }
-}
-
-/// `navigator.clipboard.writeText(text)`; false when the browser refuses (no clipboard outside a
-/// secure context, or no permission).
-async fn copy_to_clipboard(text: &str) -> bool {
-    let get = |target: &JsValue, name: &str| js_sys::Reflect::get(target, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined());
-    let clipboard = get(&window().into(), "navigator").and_then(|navigator| get(&navigator, "clipboard"));
-    let Some(clipboard) = clipboard else { return false };
-    let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return false };
-    match write.call1(&clipboard, &JsValue::from_str(text)).map(js_sys::Promise::from) {
-        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-        Err(_) => false,
     }
 }
 

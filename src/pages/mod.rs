@@ -1,3 +1,4 @@
+pub mod account;
 pub mod admin;
 pub mod app_page;
 pub mod catalog;

@@ -128,7 +128,7 @@ fn trouble(message: &str) -> ExitCode {
 /// network trouble.
 pub fn import(path: &Path, server: &str, visibility: &str, token: Option<String>) -> ExitCode {
     let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
-        return trouble("set WAVEHUB_TOKEN to an API token: create one on your account menu, or with POST /api/v1/tokens");
+        return trouble("set WAVEHUB_TOKEN to an API token: create one in the console under your name → API tokens (/account/tokens)");
     };
     if let Err(message) = visibility.parse::<wavehub_core::apps::Visibility>() {
         return trouble(&message);

@@ -40,7 +40,7 @@ impl Failure {
 impl Remote {
     fn request(&self, method: &str, path: &str) -> Result<ureq::Request, Failure> {
         let token = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
-            Failure::Trouble("set WAVEHUB_TOKEN to an API token: create one on your account menu, or with POST /api/v1/tokens".into())
+            Failure::Trouble("set WAVEHUB_TOKEN to an API token: create one in the console under your name → API tokens (/account/tokens)".into())
         })?;
         let url = format!("{}{API_PREFIX}{path}", self.server.trim_end_matches('/'));
         Ok(ureq::request(method, &url).set("Authorization", &format!("Bearer {token}")))
