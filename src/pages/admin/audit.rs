@@ -7,7 +7,7 @@ use crate::api;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::pager::Pager;
-use crate::components::time::{age, now_ms};
+use crate::components::time::Timestamp;
 use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -221,15 +221,13 @@ fn AuditRow(entry: AuditEntry, current: AuditQuery) -> impl IntoView {
     let actor_title = format!("Only changes by {}", entry.actor);
     let (actor, action) = (entry.actor.clone(), entry.action.clone());
     let action_title = format!("Only {} actions", entry.action);
-    let time = entry.time.replace('T', " ").trim_end_matches('Z').to_owned();
-    let time = time.split('.').next().unwrap_or_default().to_owned();
     let resource = match resource_href(&entry.resource) {
         Some(page) => view! { <a href=page class="resource-link">{entry.resource.clone()}</a> }.into_any(),
         None => view! { <code>{entry.resource.clone()}</code> }.into_any(),
     };
     view! {
         <tr data-action=entry.action.clone() data-actor=entry.actor.clone()>
-            <td class="nowrap"><time datetime=entry.time.clone() title=age(&entry.time, now_ms())>{time}" UTC"</time></td>
+            <td class="nowrap"><Timestamp time=entry.time.clone()/></td>
             <td><A href=actor_href attr:title=actor_title>{actor.clone()}</A></td>
             <td><A href=action_href attr:title=action_title>{action.clone()}</A></td>
             <td class="resource">

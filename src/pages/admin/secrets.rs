@@ -8,7 +8,7 @@
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
-use crate::components::time::{age, now_ms};
+use crate::components::time::Timestamp;
 use crate::pages::runtime_images::forms::{finding_is_about, invalid, invalid_attr, FieldFindings};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -358,15 +358,6 @@ fn SecretKeyRow(id: u32, rows: RwSignal<Vec<KeyRow>>, error: RwSignal<Option<Api
     }
 }
 
-/// A time as `2026-11-22 10:00 UTC`.
-pub fn short_time(rfc3339: &str) -> String {
-    let text = rfc3339.replace('T', " ");
-    let text = text.trim_end_matches('Z');
-    // Minutes are enough in a list; the full time is in `datetime`.
-    let cut = text.char_indices().nth(16).map_or(text.len(), |(i, _)| i);
-    format!("{} UTC", &text[..cut])
-}
-
 /// One secret: names only, who reads it, and Replace / Delete.
 #[component]
 fn SecretRow(
@@ -410,7 +401,7 @@ fn SecretRow(
                     {secret.keys.iter().map(|k| view! { <li><code>{k.clone()}</code></li> }).collect_view()}
                 </ul>
             </td>
-            <td><time datetime=secret.updated_at.clone() title=age(&secret.updated_at, now_ms())>{short_time(&secret.updated_at)}</time></td>
+            <td><Timestamp time=secret.updated_at.clone()/></td>
             <td>
                 {if readers.is_empty() {
                     view! { <span class="muted">"No app"</span> }.into_any()
@@ -473,10 +464,5 @@ mod tests {
         let (_, findings) = request_from("S3", &[], "", &[]);
         let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["name.invalid", "keys.required"]);
-    }
-
-    #[test]
-    fn times_read_to_the_minute() {
-        assert_eq!(short_time("2026-11-22T10:00:01.123Z"), "2026-11-22 10:00 UTC");
     }
 }

@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::time::Timestamp;
 use crate::components::pager::Pager;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -190,12 +191,11 @@ fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
         });
     };
     let roles_text = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-    let created = user.created_at.replace('T', " ").trim_end_matches('Z').to_owned();
     view! {
         <tr data-username=user.username.clone()>
             <th scope="row">{user.username.clone()}</th>
             <td>{roles_text}</td>
-            <td><time datetime=user.created_at.clone()>{created}</time></td>
+            <td><Timestamp time=user.created_at.clone()/></td>
             <td class="actions">
                 <button type="button" class="button-quiet" on:click=move |_| editing.update(|e| *e = !*e)
                     aria-expanded=move || editing.get().to_string()>"Edit"</button>

@@ -6,7 +6,8 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
 use super::runtimes::ResolutionView;
-use super::{list_href, runtimes_href, short_time, PlatformBadge, StateBadge};
+use super::{list_href, runtimes_href, PlatformBadge, StateBadge};
+use crate::components::time::Timestamp;
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
@@ -373,7 +374,7 @@ fn VersionsTable(
                                             v.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.console_state)}</div>
                                     })}
                                 </td>
-                                <td><time datetime=v.created_time.clone()>{short_time(&v.created_time)}</time></td>
+                                <td><Timestamp time=v.created_time.clone()/></td>
                                 {manage.then(|| view! { <td class="actions">
                                     {actions.into_iter().map(|action| {
                                         let id = id.clone();
@@ -567,7 +568,7 @@ fn History(events: Vec<StateEvent>) -> impl IntoView {
                 let subject = if e.subject == "image" { "the image".to_owned() } else { e.subject.clone() };
                 view! {
                     <li>
-                        <time datetime=e.time.clone()>{short_time(&e.time)}</time>
+                        <Timestamp time=e.time.clone()/>
                         " "<strong>{e.actor.clone()}</strong>" "{e.action.clone()}" "{subject}
                         {e.state.map(|s| view! { " → " <StateBadge state=s/> })}
                         {e.reason.clone().map(|r| view! { <div class="reason">"“"{r}"”"</div> })}

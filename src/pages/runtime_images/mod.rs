@@ -40,15 +40,6 @@ pub fn runtimes_href(ws: &str) -> String {
     format!("{RUNTIMES_PATH}?ws={}", percent_encode(ws))
 }
 
-/// `2026-12-01T10:00:00.123Z` as `2026-12-01 10:00`.
-pub fn short_time(time: &str) -> String {
-    let mut text = time.replace('T', " ");
-    if text.len() >= 16 && text.is_char_boundary(16) {
-        text.truncate(16);
-    }
-    text
-}
-
 /// `1 image`, `3 images`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
@@ -95,8 +86,6 @@ mod tests {
     fn links_and_times_read_well() {
         assert_eq!(image_href("default", "rest-scorer"), "/admin/runtime-images/default/rest-scorer");
         assert_eq!(runtimes_href("team a"), "/admin/runtimes?ws=team%20a");
-        assert_eq!(short_time("2026-12-01T10:00:00.123Z"), "2026-12-01 10:00");
-        assert_eq!(short_time("soon"), "soon");
         assert_eq!(count(1, "image", "images"), "1 image");
         assert_eq!(count(0, "image", "images"), "0 images");
     }
