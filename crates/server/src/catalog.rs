@@ -327,12 +327,14 @@ async fn load_tags(db: &SqlitePool, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<S
     Ok(tags)
 }
 
-/// Which filters a query applies: facet counts leave out the facets' own filters, so choosing a
-/// category still shows the other categories.
+/// Which filters a query applies. Each facet's counts leave out its own filter, so choosing a
+/// category still shows the other categories, and keep the others: with a category chosen, a
+/// tag counts only the apps of that category.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Filters {
     All,
-    SearchOnly,
+    AllButCategory,
+    AllButTag,
 }
 
 /// `FROM ... WHERE ...` of a catalog query.
@@ -372,16 +374,14 @@ fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer, query
         push_scope(builder, "b", viewer, query);
         builder.push(")");
     }
-    if filters == Filters::All {
-        if let Some(category) = query.category.as_deref().filter(|c| !c.is_empty()) {
-            builder.push(" AND a.category = ");
-            builder.push_bind(category.to_owned());
-        }
-        if let Some(tag) = query.tag.as_deref().filter(|t| !t.is_empty()) {
-            builder.push(" AND EXISTS (SELECT 1 FROM app_tags t WHERE t.app_id = a.id AND t.tag = ");
-            builder.push_bind(tag.to_owned());
-            builder.push(")");
-        }
+    if let Some(category) = query.category.as_deref().filter(|c| !c.is_empty() && filters != Filters::AllButCategory) {
+        builder.push(" AND a.category = ");
+        builder.push_bind(category.to_owned());
+    }
+    if let Some(tag) = query.tag.as_deref().filter(|t| !t.is_empty() && filters != Filters::AllButTag) {
+        builder.push(" AND EXISTS (SELECT 1 FROM app_tags t WHERE t.app_id = a.id AND t.tag = ");
+        builder.push_bind(tag.to_owned());
+        builder.push(")");
     }
 }
 
@@ -427,13 +427,17 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     // catalog, however deep the page); then the cards of just those apps.
     let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
     push_from_where(&mut select, viewer, query, search, Filters::All);
-    select.push(match (query.sort.unwrap_or_default(), search.is_some()) {
-        (AppSort::Relevance, true) => " ORDER BY f.rank, a.id",
-        (AppSort::Relevance | AppSort::Title, _) => " ORDER BY a.sort_title, a.name, a.version_key DESC",
-        (AppSort::Newest, _) => " ORDER BY a.created_at DESC, a.id DESC",
-        (AppSort::Oldest, _) => " ORDER BY a.created_at, a.id",
-        (AppSort::Name, _) => " ORDER BY a.name, a.version_key DESC",
-    });
+    match (query.sort.unwrap_or_default(), search.is_some()) {
+        (AppSort::Relevance, true) => push_relevance_order(&mut select, query.q.as_deref().unwrap_or_default()),
+        (sort, _) => {
+            select.push(match sort {
+                AppSort::Relevance | AppSort::Title => " ORDER BY a.sort_title, a.name, a.version_key DESC",
+                AppSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
+                AppSort::Oldest => " ORDER BY a.created_at, a.id",
+                AppSort::Name => " ORDER BY a.name, a.version_key DESC",
+            });
+        }
+    }
     select.push(" LIMIT ");
     select.push_bind(i64::from(paging.page_size));
     select.push(" OFFSET ");
@@ -451,6 +455,25 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     })
 }
 
+/// `ORDER BY` for a search by relevance, continued by the text rank: an app whose name is the
+/// search comes first, then names (or a part of a dotted name) and titles that start with it, then
+/// the rest. (Someone who
+/// types an app's name wants that app, not the one that repeats the word most.)
+fn push_relevance_order(builder: &mut QueryBuilder<'_, Sqlite>, text: &str) {
+    let text = text.trim().to_lowercase();
+    let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    builder.push(" ORDER BY CASE WHEN lower(a.name) = ");
+    builder.push_bind(text);
+    builder.push(" THEN 0 WHEN a.name LIKE ");
+    builder.push_bind(prefix.clone());
+    // A segment of a dotted name (`ai.h2o.forecast`) starts with it.
+    builder.push(" ESCAPE '\\' OR a.name LIKE ");
+    builder.push_bind(format!("%.{prefix}"));
+    builder.push(" ESCAPE '\\' OR a.title LIKE ");
+    builder.push_bind(prefix);
+    builder.push(" ESCAPE '\\' THEN 1 ELSE 2 END, f.rank, a.id");
+}
+
 /// The number of matching apps and the filter counts, from the cache when this query (paging and
 /// order aside) was answered since the last change.
 async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
@@ -465,8 +488,8 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
     push_from_where(&mut count, viewer, query, search, Filters::All);
     let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let categories = facet(db, viewer, query, search, "a.category", "").await?;
-    let tags = facet(db, viewer, query, search, "t.tag", " JOIN app_tags t ON t.app_id = a.id").await?;
+    let categories = facet(db, viewer, query, search, Filters::AllButCategory, query.category.as_deref()).await?;
+    let tags = facet(db, viewer, query, search, Filters::AllButTag, query.tag.as_deref()).await?;
     let totals = CatalogTotals { total: total as u64, categories, tags };
     state.catalog_cache.store(generation, key, totals.clone());
     Ok(totals)
@@ -497,22 +520,32 @@ async fn load_summaries(db: &SqlitePool, ids: &[i64]) -> ApiResult<Vec<AppSummar
         .collect()
 }
 
-/// Counts of each value of `column` among the apps matching the search and scope.
+/// Counts of each category (`Filters::AllButCategory`) or tag (`Filters::AllButTag`) among the
+/// apps matching the search, the scope and the other facet's filter. The chosen value is always
+/// listed, with 0 when no app has it any more, so it can be seen and cleared.
 async fn facet(
     db: &SqlitePool,
     viewer: Viewer,
     query: &AppQuery,
     search: Option<&str>,
-    column: &str,
-    join: &str,
+    filters: Filters,
+    chosen: Option<&str>,
 ) -> ApiResult<Vec<FacetCount>> {
+    let (column, join) = match filters {
+        Filters::AllButTag => ("t.tag", " JOIN app_tags t ON t.app_id = a.id"),
+        _ => ("a.category", ""),
+    };
     let mut builder = QueryBuilder::<Sqlite>::new(format!("SELECT {column}, COUNT(*) FROM ("));
     builder.push("SELECT a.id, a.category");
-    push_from_where(&mut builder, viewer, query, search, Filters::SearchOnly);
+    push_from_where(&mut builder, viewer, query, search, filters);
     builder.push(format!(") a{join} WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT "));
     builder.push_bind(FACET_LIMIT);
     let rows: Vec<(String, i64)> = builder.build_query_as().fetch_all(db).await?;
-    Ok(rows.into_iter().map(|(value, count)| FacetCount { value, count: count as u64 }).collect())
+    let mut counts: Vec<FacetCount> = rows.into_iter().map(|(value, count)| FacetCount { value, count: count as u64 }).collect();
+    if let Some(chosen) = chosen.filter(|c| !c.is_empty() && !counts.iter().any(|f| f.value == *c)) {
+        counts.push(FacetCount { value: chosen.to_owned(), count: 0 });
+    }
+    Ok(counts)
 }
 
 /// One app the viewer may see, or 404 (also when it exists but is PRIVATE to someone else).

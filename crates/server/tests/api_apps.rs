@@ -367,6 +367,30 @@ async fn versions_are_listed_newest_semver_first() {
 }
 
 #[tokio::test]
+async fn a_search_ranks_the_named_app_first_then_name_and_title_prefixes_then_text() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    for (name, title, description) in [
+        // The most "forecast" text of all, but neither its name nor its title starts with it.
+        ("ai.wavehub.planner", "Weekly Planner", "Forecast forecast forecast: forecasts for every forecast."),
+        ("ai.wavehub.forecast", "Sales Forecast", "Sales per store."),
+        ("ai.wavehub.forecaster", "Forecaster", "Plans ahead."),
+    ] {
+        import(&app, &author, &Bundle { name, title, description, keywords: &["forecast"], ..Bundle::default() }, "ALL_USERS").await;
+    }
+    let search = |q: &'static str| {
+        let (app, author) = (&app, author.clone());
+        async move { names(&app.call(Method::GET, &format!("{APPS}?q={q}"), None, Some(&author)).await.body) }
+    };
+    let found = search("forecast").await;
+    assert_eq!(found.len(), 3);
+    assert_eq!(found[2], "ai.wavehub.planner 1.0.0", "text relevance comes after name and title prefixes: {found:?}");
+    assert_eq!(search("ai.wavehub.forecast").await, ["ai.wavehub.forecast 1.0.0", "ai.wavehub.forecaster 1.0.0"]);
+    assert_eq!(search("AI.Wavehub.Forecaster").await[0], "ai.wavehub.forecaster 1.0.0", "the exact name, in any case");
+    assert_eq!(search("week").await, ["ai.wavehub.planner 1.0.0"]);
+}
+
+#[tokio::test]
 async fn the_catalog_searches_filters_sorts_and_pages() {
     let app = store().await;
     let author = app.sign_in("author", "author-password").await;
@@ -433,9 +457,16 @@ async fn the_catalog_searches_filters_sorts_and_pages() {
     // Filters, and facets that ignore their own filter.
     let tagged = get("?tag=DATA_SCIENCE").await;
     assert_eq!(names(&tagged), ["ai.wavehub.churn 1.0.0", "ai.wavehub.forecast 1.0.0"]);
-    assert_eq!(tagged["categories"].as_array().unwrap().len(), 3);
+    // The category facet keeps the tag filter: only the two DATA_SCIENCE apps' categories count.
+    assert_eq!(tagged["categories"], json!([{"value": "Forecasting", "count": 1}, {"value": "Marketing", "count": 1}]));
+    let marketing = get("?category=Marketing").await;
+    assert_eq!(marketing["tags"], json!([{"value": "DATA_SCIENCE", "count": 1}, {"value": "MARKETING", "count": 1}]));
+    assert_eq!(marketing["categories"].as_array().unwrap().len(), 3, "the category facet ignores its own filter");
     assert_eq!(names(&get("?category=Forecasting").await), ["ai.wavehub.forecast 1.0.0"]);
-    assert_eq!(names(&get("?category=Forecasting&tag=MARKETING").await), Vec::<String>::new());
+    let nothing = get("?category=Forecasting&tag=MARKETING").await;
+    assert_eq!(names(&nothing), Vec::<String>::new());
+    // The chosen tag stays listed, with 0, so it can be seen and cleared.
+    assert!(nothing["tags"].as_array().unwrap().contains(&json!({"value": "MARKETING", "count": 0})), "{}", nothing["tags"]);
     assert_eq!(names(&get("?sort=name").await), ["ai.wavehub.churn 1.0.0", "ai.wavehub.credit 1.0.0", "ai.wavehub.forecast 1.0.0"]);
     assert_eq!(names(&get("?sort=newest").await)[0], "ai.wavehub.forecast 1.0.0");
     assert_eq!(names(&get("?sort=oldest").await)[0], "ai.wavehub.credit 1.0.0");
