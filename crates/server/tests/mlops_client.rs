@@ -104,6 +104,21 @@ fn the_h2o_mlops_client_runs_every_runtime_images_snippet() {
     let uid = stdout.lines().find_map(|line| line.strip_prefix("updated image: ")).expect("the updated image's uid");
     let (_, image) = server.api(&reader, "GET", &format!("/workspaces/default/runtime-images/{uid}"), None);
     assert_eq!((&image["name"], &image["current_version"]), (&json!("Updated Name"), &json!("v3.0.0")), "{image}");
+    // Wire details the client depends on but the snippets do not reach: a zero count is the
+    // string "0", never left out; a method the server does not have is a 404 that says so.
+    let runtime = format!("{}/api/mlops/runtime/v1/workspaces/default/runtimeImages", server.url);
+    let none: serde_json::Value = ureq::get(&format!("{runtime}:count"))
+        .query("filter", "display_name = 'No such name'")
+        .set("Authorization", &format!("Bearer {reader}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(none, json!({"count": "0"}));
+    match ureq::post(&format!("{runtime}/{uid}:explode")).set("Authorization", &format!("Bearer {owner}")).call() {
+        Err(ureq::Error::Status(404, reply)) => assert!(reply.into_string().unwrap().contains("no method `:explode`")),
+        other => panic!("an unknown method: {other:?}"),
+    }
     let (_, legacy) = server.api(&reader, "GET", "/workspaces/default/runtime-images/legacy-scorer", None);
     assert_eq!(legacy["state"], "DISABLED", "the refused enable changed nothing: {legacy}");
 }

@@ -24,16 +24,21 @@ async fn access(state: &AppState, caller: &Caller, ws: &str) -> ApiResult<Access
     workspaces::access(&state.db, caller, ws).await
 }
 
-/// A custom method's segment, `{id}:{verb}`, split; the router cannot match a parameter with a
-/// suffix in one segment.
-fn custom_method(segment: &str) -> ApiResult<(&str, &str)> {
-    segment
+/// A state-changing custom method's segment, `{id}:{verb}` (the router cannot match a parameter
+/// with a suffix in one segment): the id and the action. Images re-enable with `enable`, versions
+/// with `activate`.
+fn state_method<'a>(segment: &'a str, enable: &str) -> ApiResult<(&'a str, StateAction)> {
+    let (id, verb) = segment
         .rsplit_once(':')
-        .ok_or_else(|| ApiError::NotFound(format!("There is no API endpoint POST …/{segment}.")))
-}
-
-fn unknown_method(verb: &str, known: &str) -> ApiError {
-    ApiError::NotFound(format!("There is no method `:{verb}` here; there are {known}."))
+        .ok_or_else(|| ApiError::NotFound(format!("There is no API endpoint POST …/{segment}.")))?;
+    match verb {
+        "deprecate" => Ok((id, StateAction::Deprecate)),
+        "disable" => Ok((id, StateAction::Disable)),
+        verb if verb == enable => Ok((id, StateAction::Enable)),
+        other => Err(ApiError::NotFound(format!(
+            "There is no method `:{other}` here; there are `:deprecate`, `:disable` and `:{enable}`."
+        ))),
+    }
 }
 
 // ---- workspaces (authz gateway) ----
@@ -178,13 +183,7 @@ pub async fn image_method(
     ApiPath((ws, segment)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (uid, verb) = custom_method(&segment)?;
-    let action = match verb {
-        "deprecate" => StateAction::Deprecate,
-        "disable" => StateAction::Disable,
-        "enable" => StateAction::Enable,
-        other => return Err(unknown_method(other, "`:deprecate`, `:disable` and `:enable`")),
-    };
+    let (uid, action) = state_method(&segment, "enable")?;
     let access = access(&state, &caller, &ws).await?;
     let image = images::change_image_state(&state.db, &access, uid, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImage(wire::image(&ws, &image))))
@@ -264,13 +263,7 @@ pub async fn version_method(
     ApiPath((ws, uid, segment)): ApiPath<(String, String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (version, verb) = custom_method(&segment)?;
-    let action = match verb {
-        "deprecate" => StateAction::Deprecate,
-        "disable" => StateAction::Disable,
-        "activate" => StateAction::Enable,
-        other => return Err(unknown_method(other, "`:deprecate`, `:disable` and `:activate`")),
-    };
+    let (version, action) = state_method(&segment, "activate")?;
     let access = access(&state, &caller, &ws).await?;
     let version = images::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
