@@ -165,6 +165,12 @@ async fn load_image(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> 
 
 /// `GET /workspaces/{ws}/runtime-images` and `GET /runtime-images`.
 pub async fn list(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery) -> ApiResult<Page<RuntimeImage>> {
+    list_named(db, scope, query, None).await
+}
+
+/// [`list`], and with `exact_name` only the images of exactly that name (the H2O MLOps client's
+/// `display_name = '…'` filter, see [`crate::mlops`]).
+pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery, exact_name: Option<&str>) -> ApiResult<Page<RuntimeImage>> {
     let paging = query.paging();
     ApiError::check(paging.check())?;
     let pattern = query
@@ -186,6 +192,9 @@ pub async fn list(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQuery) 
         }
         if let Some(state) = query.state {
             builder.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(name) = exact_name {
+            builder.push(" AND name = ").push_bind(name.trim().to_owned());
         }
         if let Some(pattern) = &pattern {
             builder

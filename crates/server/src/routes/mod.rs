@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(api_method_not_allowed);
     let api = Router::new()
         .nest(API_PREFIX, api)
+        .merge(crate::mlops::router())
         // Anything else under /api is a mistyped API path, not a page of the web app.
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))

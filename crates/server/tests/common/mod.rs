@@ -128,3 +128,88 @@ impl TestApp {
         self.send(request).await
     }
 }
+
+/// The real `wavehub serve` binary on a free loopback port, started as a person starts it: in a
+/// fresh folder, with the default relative data dir (`wavehub-data`) and the first admin's password
+/// from `WAVEHUB_ADMIN_PASSWORD` ([`ADMIN_PASSWORD`]). Stopped (SIGTERM) when dropped.
+pub struct ServedBinary {
+    child: std::process::Child,
+    pub folder: TempDir,
+    /// `http://127.0.0.1:PORT`, as the server announced it.
+    pub url: String,
+}
+
+impl ServedBinary {
+    /// Starts it with `args` after `serve --listen 127.0.0.1:0`; `prepare` may write files into the
+    /// folder first (a `--bootstrap` file, say), relative paths in `args` name them.
+    pub fn start(args: &[&str], prepare: impl FnOnce(&std::path::Path)) -> ServedBinary {
+        use std::io::{BufRead, BufReader};
+        let folder = tempfile::tempdir().unwrap();
+        prepare(folder.path());
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wavehub"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist"])
+            .args(args)
+            .current_dir(folder.path())
+            .env("WAVEHUB_LOG", "warn")
+            .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env_remove("WAVEHUB_DATA_DIR")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let url = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited before it listened");
+            if let Some(url) = line.trim().strip_prefix("Wavehub is listening on ") {
+                break url.to_owned();
+            }
+        };
+        // Keep reading stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || stdout.lines().for_each(drop));
+        ServedBinary { child, folder, url }
+    }
+
+    /// Signs in over HTTP and returns the session's `Cookie` header value.
+    pub fn sign_in(&self, username: &str, password: &str) -> String {
+        let login = ureq::post(&format!("{}/api/v1/auth/login", self.url))
+            .send_json(serde_json::json!({"username": username, "password": password}))
+            .unwrap_or_else(|error| panic!("sign-in as {username} failed: {error}"));
+        login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned()
+    }
+
+    /// What a user does to get an API token: sign in, then `POST /api/v1/tokens` from the console.
+    pub fn token_for(&self, username: &str, password: &str) -> String {
+        let cookie = self.sign_in(username, password);
+        let created: Value = ureq::post(&format!("{}/api/v1/tokens", self.url))
+            .set("Cookie", &cookie)
+            .set("Origin", &self.url)
+            .send_json(serde_json::json!({"name": "h2o-mlops"}))
+            .unwrap()
+            .into_json()
+            .unwrap();
+        created["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A console API call (`/api/v1{path}`) with a bearer token; the answer's status and JSON.
+    pub fn api(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let request = ureq::request(method, &format!("{}/api/v1{path}", self.url)).set("Authorization", &format!("Bearer {token}"));
+        let reply = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        let response = match reply {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("{method} {path}: {error}"),
+        };
+        (response.status(), response.into_json().unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        // SIGTERM, so it stops as it does for a person (Child::kill would SIGKILL).
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
