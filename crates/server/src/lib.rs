@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod instances;
+pub mod openapi;
 pub mod proxy;
 pub mod routes;
 pub mod runner;
