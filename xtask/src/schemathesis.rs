@@ -19,7 +19,7 @@ use std::time::Duration;
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
 /// Test cases per operation and phase: about a minute on two cores for the ~70 operations.
-const MAX_EXAMPLES: &str = "25";
+const MAX_EXAMPLES: &str = "60";
 /// A fixed seed keeps the gate reproducible; run schemathesis by hand with other seeds to explore.
 const SEED: &str = "20261204";
 const ADMIN_PASSWORD: &str = "schemathesis-admin";
@@ -103,7 +103,13 @@ fn against_server(root: &Path, venv: &Path, work: &Path, counts: &mut Counts) ->
     schemathesis
         .arg("--config-file")
         .arg(root.join("xtask/schemathesis.toml"))
-        .args(["run", &document, "--max-examples", MAX_EXAMPLES, "--seed", SEED, "--workers", "2"])
+        .args(["run", &document, "--max-examples", MAX_EXAMPLES, "--seed", SEED])
+        // One worker: with two threads, hypothesis' lambda descriptions sometimes crash the run on
+        // Python 3.11 ("AST constructor recursion depth mismatch"), a tool error, not a finding.
+        .args(["--workers", "1"])
+        // Findings accepted for now, each with why (`reason`); a new finding still fails the step.
+        .arg("--baseline")
+        .arg(root.join("xtask/schemathesis-baseline.json"))
         .args(["--report", "junit", "--report-dir"])
         .arg(root.join("target/schemathesis-report"))
         .env("WAVEHUB_TOKEN", &token)
