@@ -5,8 +5,9 @@
 //!
 //! Both tools come from the package index into a virtual environment under `target/`, named after
 //! their pinned versions (made once, reused). The server is the debug `wavehub` the step before
-//! built, started in a temporary folder with its default relative data dir; its first admin signs
-//! in and makes an API token, as a person would (README: "Run it"), and schemathesis uses that token.
+//! built, started with `--demo` in a temporary folder with its default relative data dir; its first
+//! admin signs in and makes an API token, as a person would (README: "Run it"), and schemathesis
+//! uses that token.
 
 use crate::bench_http::{Api, Server};
 use crate::process::{command, run, Counts};
@@ -18,7 +19,7 @@ use std::time::Duration;
 /// Pinned, so every run tests with the same rules; the venv's name follows them.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
-/// Test cases per operation and phase: about a minute on two cores for the ~70 operations.
+/// Test cases per operation and phase: one to two minutes on two cores for the ~70 operations.
 const MAX_EXAMPLES: &str = "60";
 /// A fixed seed keeps the gate reproducible; run schemathesis by hand with other seeds to explore.
 const SEED: &str = "20261204";
@@ -78,7 +79,8 @@ fn ensure_venv(root: &Path) -> Result<PathBuf, String> {
 fn against_server(root: &Path, venv: &Path, work: &Path, counts: &mut Counts) -> Result<(), String> {
     let mut serve = command(work, root.join("target/debug/wavehub"));
     serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--static-dir"])
+        // The demo data gives the operations real resources to answer about (see schemathesis.toml).
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--static-dir"])
         .arg(root.join("dist"))
         .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("WAVEHUB_LOG", "warn");
