@@ -166,12 +166,12 @@ fn add_problem_answers(method: &str, operation: &mut Operation) {
     };
     let mut defaults: Vec<(u16, &str)> = Vec::new();
     if body.is_some() {
-        defaults.push((400, "The body is not JSON, or not sent as `application/json`."));
+        defaults.push((400, "The body cannot be read (not valid JSON, or cut short)."));
         defaults.push((413, "The body is larger than the server accepts."));
         defaults.push((422, "The body breaks the rules: `errors` says where and how."));
     }
-    if body.is_some_and(|body: &RequestBody| !matches!(body.required, Some(Required::True))) {
-        defaults.push((415, "The body is there but not JSON."));
+    if body.is_some_and(|body: &RequestBody| body.content.contains_key("application/json")) {
+        defaults.push((415, "The body is not sent as `application/json`."));
     }
     if signed_in {
         defaults.push((401, "Not signed in: no valid session cookie or bearer token."));
