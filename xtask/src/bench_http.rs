@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -196,18 +196,26 @@ pub const TIMED_OUT: &str = "no answer within";
 
 impl Server {
     fn start(spec: &ServerSpec) -> Result<Server, String> {
-        let log_file = std::fs::File::create(&spec.log).map_err(|e| format!("cannot create {}: {e}", spec.log.display()))?;
-        let mut child = command(&spec.data, &spec.bin)
+        let mut serve = command(&spec.data, &spec.bin);
+        serve
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&spec.data)
             .arg("--static-dir")
             .arg(&spec.static_dir)
             .env("WAVEHUB_ADMIN_PASSWORD", spec.admin_password)
-            .env("WAVEHUB_LOG", "warn")
+            .env("WAVEHUB_LOG", "warn");
+        Server::spawn(serve, &spec.log)
+    }
+
+    /// Starts `serve` (a `wavehub serve` command), its stderr into `log`, and waits for the line
+    /// that says where it listens.
+    pub fn spawn(mut serve: Command, log: &Path) -> Result<Server, String> {
+        let log_file = std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let mut child = serve
             .stdout(Stdio::piped())
             .stderr(log_file)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", spec.bin.display()))?;
+            .map_err(|e| format!("cannot start {:?}: {e}", serve.get_program()))?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, receiver) = mpsc::channel();
         // Reads the line with the URL, then keeps reading so the server never blocks on stdout.
@@ -225,7 +233,7 @@ impl Server {
                 server.url = url;
                 Ok(server)
             }
-            Err(_) => Err(format!("the server did not start within 60 s; see {}", spec.log.display())),
+            Err(_) => Err(format!("the server did not start within 60 s; see {}", log.display())),
         }
     }
 

@@ -3,7 +3,8 @@
 //! laptop, a new machine and CI.
 //!
 //! - `cargo xtask serve [--demo] [-- ARGS]`: build the web app and run `wavehub serve`.
-//! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, and e2e.
+//! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, the API
+//!   against its OpenAPI document (schemathesis, see `schemathesis.rs`), and e2e.
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
@@ -20,6 +21,7 @@ mod bench_launch;
 mod bench_runtime_images;
 mod precompress;
 mod process;
+mod schemathesis;
 mod tools;
 
 use process::Step;
@@ -27,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | schemathesis | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("serve") => serve(&root, &args[1..]),
         Some("test") => return test(&root),
+        // Only the API step of `test`, against the server `cargo build -p wavehub-server` built.
+        Some("schemathesis") => schemathesis::run_step(&root).1,
         Some("build") => tools::ensure_build_tools(&root).and_then(|()| build_web(&root)),
         Some("tools") => tools::ensure_build_tools(&root).and_then(|()| tools::ensure_test_tools(&root)),
         Some("bench") => bench::bench(&root, &args[1..]),
@@ -143,6 +147,9 @@ fn test(root: &Path) -> ExitCode {
         steps.push(Step::work("build web app and server", t, built));
 
         if build_ok {
+            let t = Instant::now();
+            steps.push(Step::tests("API vs its OpenAPI (schemathesis)", t, schemathesis::run_step(root)));
+
             let t = Instant::now();
             let e2e = process::run_counting(
                 process::command(root.join("e2e"), "node")

@@ -11,6 +11,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 /// An error body: `application/problem+json` as RFC 9457 defines it, plus the list of findings that
 /// validation failures carry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type", default = "about_blank")]
@@ -66,6 +67,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
 
 /// How bad a finding is: errors block, warnings inform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -84,6 +86,7 @@ impl Severity {
 
 /// One finding of a validation: what is wrong, where, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// Stable machine-readable code, e.g. `username.invalid`.
     pub code: String,
@@ -146,6 +149,7 @@ impl Finding {
 
 /// One page of a list endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
@@ -155,10 +159,13 @@ pub struct Page<T> {
 
 /// Paging as list endpoints take it: `page` counts from 1, `page_size` defaults to 50, at most 500.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageRequest {
     #[serde(default = "PageRequest::first_page")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: u32,
     #[serde(default = "PageRequest::default_size")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: u32,
 }
 
@@ -219,6 +226,7 @@ impl Default for PageRequest {
 
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     #[serde(default)]

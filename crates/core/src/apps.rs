@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 /// Who sees an app (and, later, an instance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Visibility {
     /// The owner and admins only.
     #[default]
@@ -54,6 +55,7 @@ impl std::str::FromStr for Visibility {
 
 /// An app as the catalog lists it: enough for a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppSummary {
     pub id: i64,
     pub name: String,
@@ -101,6 +103,7 @@ impl CatalogText {
 
 /// How an app runs, as its page shows it (from the manifest's `[Runtime]`, `[[Env]]`, `[[File]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppRuntime {
     pub module: Option<String>,
     pub runtime_version: Option<String>,
@@ -140,6 +143,7 @@ impl AppRuntime {
 
 /// `GET /apps/{id}`: everything the app page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppDetail {
     #[serde(flatten)]
     pub summary: AppSummary,
@@ -157,12 +161,14 @@ pub struct AppDetail {
 
 /// `PATCH /apps/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppPatch {
     pub visibility: Visibility,
 }
 
 /// One version in `GET /app-names/{name}/versions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppVersion {
     pub id: i64,
     pub version: String,
@@ -176,6 +182,7 @@ pub struct AppVersion {
 
 /// The catalog's sort orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AppSort {
     /// Best match first when searching; by title otherwise.
@@ -217,6 +224,7 @@ impl AppSort {
 
 /// `GET /apps` query parameters. Every filter is optional; they combine with AND.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AppQuery {
     /// Words to find in name, title, description and keywords (prefix match, all words).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,6 +235,7 @@ pub struct AppQuery {
     pub tag: Option<String>,
     /// `me`: only the caller's apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(pattern = "^me$"))]
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -238,8 +247,10 @@ pub struct AppQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<AppSort>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }
 
@@ -321,6 +332,7 @@ pub fn percent_encode(text: &str) -> String {
 
 /// A value and how many apps carry it, for the catalog's filters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
@@ -328,6 +340,7 @@ pub struct FacetCount {
 
 /// `GET /apps`: a page of apps plus the counts the filters show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppPage {
     pub items: Vec<AppSummary>,
     pub total: u64,

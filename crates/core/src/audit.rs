@@ -4,6 +4,7 @@ use crate::api::PageRequest;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub time: String,
@@ -21,6 +22,7 @@ pub struct AuditEntry {
 /// `GET /audit?resource=&actor=&action=&page=&page_size=`. `resource` matches the resource and
 /// everything under it (`apps/12` also finds `apps/12/tags/X`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     #[serde(default)]
     pub resource: Option<String>,
@@ -29,8 +31,10 @@ pub struct AuditQuery {
     #[serde(default)]
     pub action: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }
 

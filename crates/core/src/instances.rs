@@ -8,6 +8,7 @@ use std::fmt;
 /// Where an instance is in its life. `starting` → `running`, or → `failed` (with the reason);
 /// any → `terminated` when stopped. Failed and terminated are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum InstanceStatus {
     Starting,
@@ -59,6 +60,7 @@ pub fn base_path(instance_id: i64) -> String {
 
 /// What a starting instance is doing now, in launch order (shown with its elapsed time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LaunchStep {
     /// Unpacking the bundle and writing its files.
@@ -103,6 +105,7 @@ impl std::str::FromStr for LaunchStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Instance {
     pub id: i64,
     pub app_id: i64,
@@ -132,6 +135,7 @@ pub struct Instance {
 
 /// `POST /apps/{id}/instances`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewInstance {
     #[serde(default)]
     pub visibility: Option<Visibility>,
@@ -139,23 +143,28 @@ pub struct NewInstance {
 
 /// `PATCH /instances/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InstancePatch {
     pub visibility: Visibility,
 }
 
 /// `GET /instances?app=&owner=me&status=&page=&page_size=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct InstanceQuery {
     #[serde(default)]
     pub app: Option<i64>,
     /// `me`: only the caller's; `others`: instances others shared with the caller (ALL_USERS).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^(me|others)$"))]
     pub owner: Option<String>,
     #[serde(default)]
     pub status: Option<InstanceStatus>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }
 

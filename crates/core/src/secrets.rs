@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 /// `POST /secrets`: creates the secret or replaces all its keys (as the platform's `update` does).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSecret {
     pub name: String,
     pub keys: BTreeMap<String, String>,
@@ -19,6 +20,7 @@ pub struct NewSecret {
 /// Who may use a secret (name it in an app's `[[Env]]`/`[[File]]`): these users and everyone with
 /// one of these roles, besides admins. Empty: admins only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretGrants {
     #[serde(default)]
     pub users: Vec<String>,
@@ -56,6 +58,7 @@ impl std::fmt::Debug for NewSecret {
 
 /// A secret as the API shows it: names only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretSummary {
     pub name: String,
     pub keys: Vec<String>,

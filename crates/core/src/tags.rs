@@ -6,6 +6,7 @@ use crate::api::Finding;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tag {
     /// Canonical name, as app.toml's `Tags` writes it: `FORECASTING`.
     pub name: String,
@@ -26,6 +27,7 @@ pub struct Tag {
 
 /// `POST /tags`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTag {
     pub name: String,
     #[serde(default)]
@@ -40,6 +42,7 @@ pub struct NewTag {
 
 /// `PATCH /tags/{name}`: absent fields stay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagPatch {
     #[serde(default)]
     pub title: Option<String>,

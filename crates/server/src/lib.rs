@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod instances;
 pub mod mlops;
+pub mod openapi;
 pub mod proxy;
 pub mod routes;
 pub mod runner;

@@ -60,6 +60,7 @@ impl Default for BundleOptions {
 
 /// One file of the bundle, as the file tree shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleFile {
     pub path: String,
     pub size: u64,
@@ -76,6 +77,7 @@ pub struct BundleImage {
 
 /// The verdict on a bundle: `wavehub check --json` prints it and `POST /bundles/validate` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleReport {
     pub valid: bool,
     pub errors: Vec<Finding>,

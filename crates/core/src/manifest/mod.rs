@@ -103,6 +103,7 @@ pub fn check_manifest(text: &str, options: &ManifestOptions) -> ManifestCheck {
 /// The canonical typed `app.toml`. Optional values the author left out (or set to `""`, which the
 /// platform treats the same) are `None`; values with a fixed platform default hold that default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Manifest {
     pub app: AppSection,
     #[serde(default)]
@@ -164,6 +165,7 @@ impl PartialEq for SourcePositions {
 
 /// `[App]`: what the app is.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppSection {
     pub name: String,
     pub version: String,
@@ -187,6 +189,7 @@ pub struct AppSection {
 /// `[Runtime]`: how the app runs. Sizes and CPU amounts are kept as written; parse them with
 /// [`parse_quantity`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuntimeSection {
     /// Dotted Python module path, started with `python3 -m`.
     pub module: Option<String>,
@@ -216,6 +219,7 @@ pub struct RuntimeSection {
 
 /// One `[[Env]]`: an environment variable of the app's instances.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvEntry {
     /// Empty only when the manifest left it out (an error).
     pub name: String,
@@ -229,6 +233,7 @@ pub struct EnvEntry {
 
 /// One `[[File]]`: a file mounted into the app's instances.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileEntry {
     /// Empty only when the manifest left it out (an error).
     pub path: String,
@@ -241,6 +246,7 @@ pub struct FileEntry {
 
 /// `[Link]`: where a LINK app sends people.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkSection {
     /// Empty only when the manifest left it out (an error).
     pub address: String,
@@ -248,6 +254,7 @@ pub struct LinkSection {
 
 /// `App.InstanceLifecycle`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InstanceLifecycle {
     /// Users start their own instances (the default).
     #[default]
@@ -263,6 +270,7 @@ pub enum InstanceLifecycle {
 
 /// `Runtime.RoutingMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RoutingMode {
     /// Each instance on its own subdomain (the default).
     #[default]
@@ -275,6 +283,7 @@ pub enum RoutingMode {
 
 /// `Runtime.AppMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AppMode {
     /// A Wave app (the default, also when empty).
     #[default]

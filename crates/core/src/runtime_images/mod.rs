@@ -95,6 +95,7 @@ pub fn check_reason(action: StateAction, reason: Option<&str>) -> Vec<Finding> {
 
 /// A member's role in a workspace: admins manage its images and runtimes, members read them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WorkspaceRole {
     Member,
@@ -102,6 +103,7 @@ pub enum WorkspaceRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workspace {
     pub id: String,
     pub name: String,
@@ -111,6 +113,7 @@ pub struct Workspace {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWorkspace {
     pub id: String,
     pub name: String,
@@ -132,6 +135,7 @@ impl NewWorkspace {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceMember {
     pub username: String,
     pub role: WorkspaceRole,
@@ -139,12 +143,14 @@ pub struct WorkspaceMember {
 
 /// `PUT /workspaces/{ws}/members/{username}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberRole {
     pub role: WorkspaceRole,
 }
 
 /// A runtime image as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuntimeImage {
     pub uid: String,
     /// The workspace it belongs to; [`PLATFORM_WORKSPACE`] for bootstrap-managed images.
@@ -175,6 +181,7 @@ pub struct RuntimeImage {
 
 /// `POST /workspaces/{ws}/runtime-images`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRuntimeImage {
     /// Chosen id; generated when absent.
     #[serde(default)]
@@ -207,6 +214,7 @@ impl NewRuntimeImage {
 /// `PATCH /workspaces/{ws}/runtime-images/{uid}`: absent fields stay; a new `docker_image` adds a
 /// version (with `version`, or the one from its tag).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuntimeImagePatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -248,12 +256,14 @@ impl RuntimeImagePatch {
 
 /// Body of deprecate, disable, enable and activate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateChange {
     #[serde(default)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuntimeImageVersion {
     /// `v1.2.3`
     pub version: String,
@@ -273,6 +283,7 @@ pub struct RuntimeImageVersion {
 
 /// `POST .../runtime-images/{uid}/versions`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRuntimeImageVersion {
     pub docker_image: String,
     #[serde(default)]
@@ -281,6 +292,7 @@ pub struct NewRuntimeImageVersion {
 
 /// An image's versions with the sentence that says which is current and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionList {
     pub items: Vec<RuntimeImageVersion>,
     pub total: u64,
@@ -290,6 +302,7 @@ pub struct VersionList {
 
 /// One state change, as the image page's history lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateEvent {
     pub time: String,
     /// A username, or `bootstrap` for the platform's file.
@@ -304,6 +317,7 @@ pub struct StateEvent {
 
 /// How the image list is sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ImageSort {
     #[default]
     #[serde(rename = "name")]
@@ -359,6 +373,7 @@ impl ImageSort {
 
 /// `GET /workspaces/{ws}/runtime-images` query: filters, sort and page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct RuntimeImageQuery {
     #[serde(default)]
     pub state: Option<State>,
@@ -370,9 +385,11 @@ pub struct RuntimeImageQuery {
     /// From 1. (Plain fields, not a flattened [`PageRequest`]: query strings carry numbers as text,
     /// which serde's flatten cannot read.)
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     /// Default 50, at most 500.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }
 
@@ -401,6 +418,7 @@ impl RuntimeImageQuery {
 
 /// A runtime: a model type bound to an image, optionally pinned to one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Runtime {
     pub uid: String,
     pub workspace: String,
@@ -423,6 +441,7 @@ pub struct Runtime {
 
 /// `POST /workspaces/{ws}/runtimes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRuntime {
     #[serde(default)]
     pub uid: Option<String>,
@@ -489,6 +508,7 @@ impl NewRuntime {
 
 /// What a runtime would run for a new deployment now, and whether it can.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     pub version: Option<String>,
     pub docker_image: Option<String>,

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 /// How available a resource is, from least to most restricted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum State {
     /// Available for new deployments and upgrades.
@@ -56,6 +57,7 @@ impl FromStr for State {
 
 /// A state change asked for through the API or the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StateAction {
     Deprecate,

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 /// Where a version id came from, so a form can say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VersionSource {
     /// Typed by the person (wins over the tag).
@@ -19,6 +20,7 @@ pub enum VersionSource {
 
 /// The version a new runtime image version gets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionChoice {
     /// Always with the leading `v`: `v2.0.0`.
     pub version: String,

@@ -19,6 +19,18 @@ const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 /// `POST /auth/login`: checks the password and starts a session (cookie). Failed sign-ins are
 /// throttled by client address and by account (see [`crate::throttle`]); a held attempt is a 429
 /// with `Retry-After`, answered without looking at the password.
+#[utoipa::path(
+    post, path = "/auth/login", tag = "accounts", operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set.", body = Me,
+            headers(("set-cookie" = String, description = "The session cookie (`wavehub_session`, HttpOnly, SameSite=Strict)."))),
+        (status = 401, description = "Wrong username or password."),
+        (status = 429, description = "Too many failed attempts; try again after `Retry-After` seconds.",
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+    ),
+    security(()),
+)]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -84,6 +96,10 @@ pub async fn login(
 }
 
 /// `POST /auth/logout`: ends the caller's session and clears the cookie.
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "accounts", operation_id = "logout",
+    responses((status = 204, description = "Signed out: the session ends and its cookie is cleared.")),
+)]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     if let Credential::Session(id_hash) = &caller.credential {
         sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(&state.db).await?;
@@ -103,11 +119,20 @@ fn session_cookie_header(value: &str, max_age_seconds: i64, secure: bool) -> Hea
 }
 
 /// `GET /me`.
+#[utoipa::path(
+    get, path = "/me", tag = "accounts", operation_id = "me",
+    responses((status = 200, description = "The caller.", body = Me)),
+)]
 pub async fn me(caller: Caller) -> ApiJson<Me> {
     ApiJson(caller.me())
 }
 
 /// `POST /tokens`: a new API token for the caller, shown this once.
+#[utoipa::path(
+    post, path = "/tokens", tag = "accounts", operation_id = "create_token",
+    request_body = NewToken,
+    responses((status = 201, description = "The new token, shown this once.", body = CreatedToken)),
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,6 +156,10 @@ pub async fn create_token(
 }
 
 /// `GET /tokens`: the caller's tokens, without their secrets.
+#[utoipa::path(
+    get, path = "/tokens", tag = "accounts", operation_id = "list_tokens",
+    responses((status = 200, description = "The caller's tokens, newest first.", body = Vec<TokenInfo>)),
+)]
 pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<TokenInfo>>> {
     let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
         "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC",
@@ -146,6 +175,11 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiRe
 }
 
 /// `DELETE /tokens/{id}`: revokes one of the caller's tokens.
+#[utoipa::path(
+    delete, path = "/tokens/{id}", tag = "accounts", operation_id = "delete_token",
+    params(("id" = i64, Path, description = "The token's id.")),
+    responses((status = 204, description = "Revoked.")),
+)]
 pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let deleted = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
         .bind(id)

@@ -16,15 +16,33 @@ use serde::Deserialize;
 use wavehub_core::api::Page;
 use wavehub_core::apps::{AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
+    /// `PRIVATE` (the default) or `ALL_USERS`.
     #[serde(default)]
+    #[param(value_type = Option<Visibility>)]
     visibility: Option<String>,
 }
 
 /// `POST /apps?visibility=`: the body is the `.wave`. 201 with the app; 409 when the name+version
 /// exists; 422 with the findings when the bundle breaks rules; 413 when it is (or says it is) over
 /// the size limit; 408 when it stalls.
+#[utoipa::path(
+    post, path = "/apps", tag = "apps", operation_id = "import_app",
+    params(ImportParams),
+    request_body(content = inline(crate::openapi::Binary), content_type = "application/octet-stream",
+        description = "The `.wave` file's bytes, as the body itself (not multipart)."),
+    responses(
+        (status = 201, description = "Imported.", body = AppDetail,
+            headers(("location" = String, description = "The app's address."))),
+        (status = 400, description = "The upload was interrupted."),
+        (status = 408, description = "The upload stalled or took too long; nothing was kept."),
+        (status = 409, description = "This name and version exist already."),
+        (status = 413, description = "The bundle is (or says it is) larger than the server accepts."),
+        (status = 422, description = "The bundle breaks rules: `errors` lists the findings."),
+    ),
+)]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -47,16 +65,32 @@ pub async fn import(
 }
 
 /// `GET /apps`: the catalog as the caller sees it.
+#[utoipa::path(
+    get, path = "/apps", tag = "apps", operation_id = "list_apps",
+    params(AppQuery),
+    responses((status = 200, description = "The apps the caller may see, with the filters' counts.", body = AppPage)),
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
     Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
 /// `GET /apps/{id}`.
+#[utoipa::path(
+    get, path = "/apps/{id}", tag = "apps", operation_id = "get_app",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    responses((status = 200, description = "The app.", body = AppDetail)),
+)]
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
     Ok(ApiJson(catalog::load_detail(&state.db, Viewer::from(&caller), id).await?))
 }
 
 /// `PATCH /apps/{id}` `{visibility}`: owner or admin.
+#[utoipa::path(
+    patch, path = "/apps/{id}", tag = "apps", operation_id = "update_app",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    request_body = AppPatch,
+    responses((status = 200, description = "The app with its new visibility.", body = AppDetail)),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,18 +101,44 @@ pub async fn update(
 }
 
 /// `DELETE /apps/{id}`: owner or admin; 204.
+#[utoipa::path(
+    delete, path = "/apps/{id}", tag = "apps", operation_id = "delete_app",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 409, description = "It still has instances that are not terminated."),
+    ),
+)]
 pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     catalog::delete(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /apps/{id}/icon`.
+#[utoipa::path(
+    get, path = "/apps/{id}/icon", tag = "apps", operation_id = "get_app_icon",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    responses(
+        (status = 200, description = "The image, in its own media type.", content(
+            ("image/png"), ("image/jpeg")),
+            headers(("cache-control" = String), ("content-security-policy" = String))),
+    ),
+)]
 pub async fn icon(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "icon", 0).await?;
     Ok(image_response(media_type, bytes))
 }
 
 /// `GET /apps/{id}/screenshots/{n}` (n from 0).
+#[utoipa::path(
+    get, path = "/apps/{id}/screenshots/{n}", tag = "apps", operation_id = "get_app_screenshot",
+    params(("id" = i64, Path, description = "The app version's id."), ("n" = i64, Path, description = "The screenshot's position, from 0.")),
+    responses(
+        (status = 200, description = "The image, in its own media type.", content(
+            ("image/png"), ("image/jpeg")),
+            headers(("cache-control" = String), ("content-security-policy" = String))),
+    ),
+)]
 pub async fn screenshot(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,6 +163,14 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
 }
 
 /// `GET /apps/{id}/bundle`: the `.wave` itself, streamed from the blob store.
+#[utoipa::path(
+    get, path = "/apps/{id}/bundle", tag = "apps", operation_id = "download_app_bundle",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    responses(
+        (status = 200, description = "The `.wave` file (a zip archive).", content_type = "application/zip", body = inline(crate::openapi::Binary),
+            headers(("content-disposition" = String, description = "`attachment; filename=\"<Name>.<Version>.wave\"`"))),
+    ),
+)]
 pub async fn bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
     let path = state.blobs.path(&app.sha256);
@@ -125,6 +193,11 @@ pub async fn bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): 
 }
 
 /// `GET /app-names/{name}/versions`: newest semver first.
+#[utoipa::path(
+    get, path = "/app-names/{name}/versions", tag = "apps", operation_id = "list_app_versions",
+    params(("name" = String, Path, description = "The app's name.")),
+    responses((status = 200, description = "Every version of the name the caller may see, newest semver first.", body = Page<AppVersion>)),
+)]
 pub async fn versions(
     State(state): State<AppState>,
     caller: Caller,

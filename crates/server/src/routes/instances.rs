@@ -16,10 +16,20 @@ use std::convert::Infallible;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::time::Duration;
-use wavehub_core::api::{Page, API_PREFIX};
+use wavehub_core::api::{Page, Problem, API_PREFIX};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 
 /// `POST /apps/{id}/instances` `{visibility}`: 201 with the instance, `starting`.
+#[utoipa::path(
+    post, path = "/apps/{id}/instances", tag = "instances", operation_id = "launch_instance",
+    params(("id" = i64, Path, description = "The app version's id.")),
+    request_body(content = Option<NewInstance>, description = "Optional: an empty body launches a PRIVATE instance."),
+    responses(
+        (status = 201, description = "Launched: the instance, `starting`.", body = Instance,
+            headers(("location" = String, description = "The instance's address."))),
+        (status = 409, description = "The app cannot be launched now (a LINK app, a MANAGED app's instance that exists, a limit)."),
+    ),
+)]
 pub async fn launch(
     State(state): State<AppState>,
     caller: Caller,
@@ -31,14 +41,30 @@ pub async fn launch(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(instance)))
 }
 
+#[utoipa::path(
+    get, path = "/instances", tag = "instances", operation_id = "list_instances",
+    params(InstanceQuery),
+    responses((status = 200, description = "The instances the caller may see.", body = Page<Instance>)),
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<InstanceQuery>) -> ApiResult<ApiJson<Page<Instance>>> {
     Ok(ApiJson(instances::list(&state, &caller, &query).await?))
 }
 
+#[utoipa::path(
+    get, path = "/instances/{id}", tag = "instances", operation_id = "get_instance",
+    params(("id" = i64, Path, description = "The instance's id.")),
+    responses((status = 200, description = "The instance.", body = Instance)),
+)]
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::get(&state, &caller, id).await?))
 }
 
+#[utoipa::path(
+    patch, path = "/instances/{id}", tag = "instances", operation_id = "update_instance",
+    params(("id" = i64, Path, description = "The instance's id.")),
+    request_body = InstancePatch,
+    responses((status = 200, description = "The instance with its new visibility.", body = Instance)),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -48,18 +74,40 @@ pub async fn update(
     Ok(ApiJson(instances::set_visibility(&state, &caller, id, patch.visibility).await?))
 }
 
+#[utoipa::path(
+    post, path = "/instances/{id}/terminate", tag = "instances", operation_id = "terminate_instance",
+    params(("id" = i64, Path, description = "The instance's id.")),
+    responses((status = 200, description = "The instance, `terminated` (or already ended).", body = Instance)),
+)]
 pub async fn terminate(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::terminate(&state, &caller, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OpenParams {
+    /// Where to go on the apps origin: a path under `/instances/{id}/`.
     next: Option<String>,
 }
 
 /// `GET /instances/{id}/open[?next=/instances/{id}/...]`: a browser navigation that opens the
 /// instance on the apps origin (303 there with a one-use ticket; [`crate::proxy`]). Without a
 /// session it sends the browser to sign in and come back here, rather than answering 401.
+#[utoipa::path(
+    get, path = "/instances/{id}/open", tag = "instances", operation_id = "open_instance",
+    params(("id" = i64, Path, description = "The instance's id."), OpenParams),
+    responses(
+        (status = 303, description = "To the instance on the apps origin with a one-use ticket or, without a session, to the sign-in page that comes back here.",
+            headers(("location" = String))),
+        (status = 403, description = "A page: the instance is not the caller's and not shared.", content_type = "text/html"),
+        (status = 404, description = "A page: there is no such instance (or a problem, when the id is not a number).",
+            content(("text/html"), (Problem = "application/problem+json"))),
+        (status = 410, description = "A page: the instance has ended.", content_type = "text/html"),
+        (status = 503, description = "A page that reloads: the instance is still starting.", content_type = "text/html",
+            headers(("retry-after" = u64), ("refresh" = String))),
+    ),
+    security((), ("session" = []), ("bearer" = [])),
+)]
 pub async fn open(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -78,8 +126,10 @@ pub async fn open(
     Ok(Redirect::to(&location).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
+    /// Stream the log as server-sent events until the instance ends.
     #[serde(default)]
     follow: bool,
 }
@@ -91,6 +141,14 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
 /// `GET /instances/{id}/logs[?follow=true]`: the log as text, or every line as an SSE `message`
 /// and then new ones as they come, ending with an `end` event once the instance has ended.
+#[utoipa::path(
+    get, path = "/instances/{id}/logs", tag = "instances", operation_id = "instance_logs",
+    params(("id" = i64, Path, description = "The instance's id."), LogParams),
+    responses(
+        (status = 200, description = "Without `follow`: the log's last MiB as text. With `follow=true`: a server-sent event stream, every line a `message` event, then an `end` event once the instance has ended.",
+            content(("text/plain"), ("text/event-stream"))),
+    ),
+)]
 pub async fn logs(
     State(state): State<AppState>,
     caller: Caller,

@@ -27,10 +27,24 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
 
 // ---- workspaces ----
 
+#[utoipa::path(
+    get, path = "/workspaces", tag = "workspaces", operation_id = "list_workspaces",
+    responses(
+        (status = 200, description = "The workspaces the caller belongs to (admins: all).", body = Page<Workspace>),
+    ),
+)]
 pub async fn list_workspaces(AxumState(state): AxumState<AppState>, caller: Caller) -> Json<Page<Workspace>> {
     Ok(ApiJson(workspaces::list(&state.db, &caller).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces", tag = "workspaces", operation_id = "create_workspace",
+    request_body = NewWorkspace,
+    responses(
+        (status = 201, description = "Created (admins only).", body = Workspace, headers(("location" = String))),
+        (status = 409, description = "A workspace with this id exists."),
+    ),
+)]
 pub async fn create_workspace(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -40,14 +54,36 @@ pub async fn create_workspace(
     Ok(created(format!("workspaces/{}", workspace.id), workspace))
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "get_workspace",
+    params(("ws" = String, Path, description = "The workspace's id.")),
+    responses(
+        (status = 200, description = "The workspace.", body = Workspace),
+    ),
+)]
 pub async fn get_workspace(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Json<Workspace> {
     Ok(ApiJson(workspaces::get(&state.db, &caller, &ws).await?))
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/members", tag = "workspaces", operation_id = "list_members",
+    params(("ws" = String, Path, description = "The workspace's id.")),
+    responses(
+        (status = 200, description = "Its members and their roles.", body = Vec<WorkspaceMember>),
+    ),
+)]
 pub async fn list_members(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Json<Vec<WorkspaceMember>> {
     Ok(ApiJson(workspaces::members(&state.db, &caller, &ws).await?))
 }
 
+#[utoipa::path(
+    put, path = "/workspaces/{ws}/members/{username}", tag = "workspaces", operation_id = "set_member",
+    params(("ws" = String, Path, description = "The workspace's id."), ("username" = String, Path, description = "The account's username.")),
+    request_body = MemberRole,
+    responses(
+        (status = 200, description = "The member with their role.", body = WorkspaceMember),
+    ),
+)]
 pub async fn set_member(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -57,6 +93,13 @@ pub async fn set_member(
     Ok(ApiJson(workspaces::set_member(&state.db, &caller, &ws, &username, request.role).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/workspaces/{ws}/members/{username}", tag = "workspaces", operation_id = "remove_member",
+    params(("ws" = String, Path, description = "The workspace's id."), ("username" = String, Path, description = "The account's username.")),
+    responses(
+        (status = 204, description = "No longer a member."),
+    ),
+)]
 pub async fn remove_member(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -68,6 +111,13 @@ pub async fn remove_member(
 
 // ---- runtime images ----
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtime-images", tag = "runtime-images", operation_id = "list_images",
+    params(("ws" = String, Path, description = "The workspace's id."), RuntimeImageQuery),
+    responses(
+        (status = 200, description = "The workspace's images (bootstrap-managed ones included); `total` is the count.", body = Page<RuntimeImage>),
+    ),
+)]
 pub async fn list_images(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -79,11 +129,27 @@ pub async fn list_images(
 }
 
 /// `GET /runtime-images`: every workspace's images, for platform admins.
+#[utoipa::path(
+    get, path = "/runtime-images", tag = "runtime-images", operation_id = "list_all_images",
+    params(RuntimeImageQuery),
+    responses(
+        (status = 200, description = "Every workspace's images (admins only).", body = Page<RuntimeImage>),
+    ),
+)]
 pub async fn list_all_images(AxumState(state): AxumState<AppState>, caller: Caller, ApiQuery(query): ApiQuery<RuntimeImageQuery>) -> Json<Page<RuntimeImage>> {
     caller.require_admin()?;
     Ok(ApiJson(images::list(&state.db, Scope::All, &query).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images", tag = "runtime-images", operation_id = "create_image",
+    params(("ws" = String, Path, description = "The workspace's id.")),
+    request_body = NewRuntimeImage,
+    responses(
+        (status = 201, description = "Created; its version comes from the tag when not given.", body = RuntimeImage, headers(("location" = String))),
+        (status = 409, description = "An image with this uid or name exists."),
+    ),
+)]
 pub async fn create_image(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -95,11 +161,27 @@ pub async fn create_image(
     Ok(created(format!("workspaces/{ws}/runtime-images/{}", image.uid), image))
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "get_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    responses(
+        (status = 200, description = "The image.", body = RuntimeImage),
+    ),
+)]
 pub async fn get_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<RuntimeImage> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get(&state.db, &access, &uid).await?))
 }
 
+#[utoipa::path(
+    patch, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "update_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    request_body = RuntimeImagePatch,
+    responses(
+        (status = 200, description = "The image as it is now; a new `docker_image` added a version.", body = RuntimeImage),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn update_image(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -110,6 +192,14 @@ pub async fn update_image(
     Ok(ApiJson(images::update(&state.db, &access, &uid, &patch).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "delete_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 409, description = "Bootstrap-managed, or a runtime references it."),
+    ),
+)]
 pub async fn delete_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     images::delete(&state.db, &access, &uid).await?;
@@ -122,18 +212,52 @@ async fn image_state(state: AppState, caller: Caller, ws: String, uid: String, a
     Ok(ApiJson(images::change_image_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/deprecate", tag = "runtime-images", operation_id = "deprecate_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The image, now DEPRECATED.", body = RuntimeImage),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn deprecate_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
     image_state(state, caller, ws, uid, StateAction::Deprecate, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/disable", tag = "runtime-images", operation_id = "disable_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The image, now DISABLED.", body = RuntimeImage),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn disable_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
     image_state(state, caller, ws, uid, StateAction::Disable, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/enable", tag = "runtime-images", operation_id = "enable_image",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The image, now ACTIVE.", body = RuntimeImage),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn enable_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
     image_state(state, caller, ws, uid, StateAction::Enable, body).await
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtime-images/{uid}/history", tag = "runtime-images", operation_id = "image_history",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    responses(
+        (status = 200, description = "Its state changes, newest first.", body = Vec<StateEvent>),
+    ),
+)]
 pub async fn image_history(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<Vec<StateEvent>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::history(&state.db, &access, &uid).await?))
@@ -141,12 +265,20 @@ pub async fn image_history(AxumState(state): AxumState<AppState>, caller: Caller
 
 // ---- versions ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionFilter {
     #[serde(default)]
     state: Option<State>,
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtime-images/{uid}/versions", tag = "runtime-images", operation_id = "list_versions",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), VersionFilter),
+    responses(
+        (status = 200, description = "Its versions and which is current, and why.", body = VersionList),
+    ),
+)]
 pub async fn list_versions(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -157,6 +289,15 @@ pub async fn list_versions(
     Ok(ApiJson(images::versions(&state.db, &access, &uid, filter.state).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions", tag = "runtime-images", operation_id = "add_version",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    request_body = NewRuntimeImageVersion,
+    responses(
+        (status = 201, description = "Added.", body = RuntimeImageVersion, headers(("location" = String))),
+        (status = 409, description = "Bootstrap-managed, or the version exists."),
+    ),
+)]
 pub async fn add_version(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -168,6 +309,13 @@ pub async fn add_version(
     Ok(created(format!("workspaces/{ws}/runtime-images/{uid}/versions/{}", version.version), version))
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}", tag = "runtime-images", operation_id = "get_version",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
+    responses(
+        (status = 200, description = "The version.", body = RuntimeImageVersion),
+    ),
+)]
 pub async fn get_version(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -188,30 +336,70 @@ async fn version_state(
     Ok(ApiJson(images::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", tag = "runtime-images", operation_id = "deprecate_version",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The version, now DEPRECATED.", body = RuntimeImageVersion),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn deprecate_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
     version_state(state, caller, path, StateAction::Deprecate, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", tag = "runtime-images", operation_id = "disable_version",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The version, now DISABLED.", body = RuntimeImageVersion),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn disable_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
     version_state(state, caller, path, StateAction::Disable, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", tag = "runtime-images", operation_id = "activate_version",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The version, now ACTIVE.", body = RuntimeImageVersion),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn activate_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
     version_state(state, caller, path, StateAction::Enable, body).await
 }
 
 // ---- runtimes ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RuntimeFilter {
+    /// Only the runtimes of this runtime image (its uid).
     #[serde(default)]
     image: Option<String>,
+    /// From 1.
     #[serde(default)]
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Default 50, at most 500.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     page_size: Option<u32>,
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtimes", tag = "runtimes", operation_id = "list_runtimes",
+    params(("ws" = String, Path, description = "The workspace's id."), RuntimeFilter),
+    responses(
+        (status = 200, description = "The workspace's runtimes.", body = Page<Runtime>),
+    ),
+)]
 pub async fn list_runtimes(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -223,6 +411,15 @@ pub async fn list_runtimes(
     Ok(ApiJson(images::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtimes", tag = "runtimes", operation_id = "create_runtime",
+    params(("ws" = String, Path, description = "The workspace's id.")),
+    request_body = NewRuntime,
+    responses(
+        (status = 201, description = "Created.", body = Runtime, headers(("location" = String))),
+        (status = 409, description = "A runtime with this uid or name exists, or its image or version is DISABLED."),
+    ),
+)]
 pub async fn create_runtime(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
@@ -234,11 +431,25 @@ pub async fn create_runtime(
     Ok(created(format!("workspaces/{ws}/runtimes/{}", runtime.uid), runtime))
 }
 
+#[utoipa::path(
+    get, path = "/workspaces/{ws}/runtimes/{uid}", tag = "runtimes", operation_id = "get_runtime",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    responses(
+        (status = 200, description = "The runtime, with what a new deployment would run now.", body = Runtime),
+    ),
+)]
 pub async fn get_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<Runtime> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get_runtime(&state.db, &access, &uid).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/workspaces/{ws}/runtimes/{uid}", tag = "runtimes", operation_id = "delete_runtime",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    responses(
+        (status = 204, description = "Deleted."),
+    ),
+)]
 pub async fn delete_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     images::delete_runtime(&state.db, &access, &uid).await?;
@@ -250,14 +461,41 @@ async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String,
     Ok(ApiJson(images::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtimes/{uid}/deprecate", tag = "runtimes", operation_id = "deprecate_runtime",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The runtime, now DEPRECATED.", body = Runtime),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn deprecate_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
     runtime_state(state, caller, ws, uid, StateAction::Deprecate, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtimes/{uid}/disable", tag = "runtimes", operation_id = "disable_runtime",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The runtime, now DISABLED.", body = Runtime),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn disable_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
     runtime_state(state, caller, ws, uid, StateAction::Disable, body).await
 }
 
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtimes/{uid}/enable", tag = "runtimes", operation_id = "enable_runtime",
+    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The runtime, now ACTIVE.", body = Runtime),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
 pub async fn enable_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
     runtime_state(state, caller, ws, uid, StateAction::Enable, body).await
 }

@@ -14,6 +14,11 @@ use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
 
 /// `GET /users?page=&page_size=`: every account, by username.
+#[utoipa::path(
+    get, path = "/users", tag = "users", operation_id = "list_users",
+    params(PageRequest),
+    responses((status = 200, description = "Every account, by username (admins only).", body = Page<User>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,12 +42,25 @@ pub async fn list(
 }
 
 /// `GET /users/{username}`.
+#[utoipa::path(
+    get, path = "/users/{username}", tag = "users", operation_id = "get_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    responses((status = 200, description = "The account.", body = User)),
+)]
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<ApiJson<User>> {
     caller.require_admin()?;
     Ok(ApiJson(load_user(&state.db, &username).await?.1))
 }
 
 /// `POST /users`: 201 with the user; 409 when the username is taken.
+#[utoipa::path(
+    post, path = "/users", tag = "users", operation_id = "create_user",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created.", body = User),
+        (status = 409, description = "The username is taken."),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,6 +106,15 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
 /// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere:
 /// their sessions, API tokens and app sessions end, except the credential of this very request when
 /// users change their own password.
+#[utoipa::path(
+    patch, path = "/users/{username}", tag = "users", operation_id = "update_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The account as it is now. A new password ends the user's other sessions and tokens.", body = User),
+        (status = 409, description = "The change would leave no admin."),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,6 +156,14 @@ pub async fn update(
 }
 
 /// `DELETE /users/{username}`: removes the account with its sessions and tokens.
+#[utoipa::path(
+    delete, path = "/users/{username}", tag = "users", operation_id = "delete_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    responses(
+        (status = 204, description = "Deleted, with its sessions and tokens."),
+        (status = 409, description = "Admins cannot delete their own account, and one admin must remain."),
+    ),
+)]
 pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let (id, _) = load_user(&state.db, &username).await?;
