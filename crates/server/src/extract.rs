@@ -2,34 +2,33 @@
 //! axum's plain-text rejections.
 
 use crate::error::ApiError;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use wavehub_core::api::Finding;
 
-/// `axum::Json`, with errors as problem+json: a body that is not JSON is a 400, JSON of the wrong
-/// shape a 422 naming what is wrong, a body over axum's limit (2 MiB) a 413.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json`, with errors as problem+json: a body that does not say it is JSON is a 415, one
+/// that is not JSON a 400, JSON that is not an object or of the wrong shape a 422 naming what is
+/// wrong, a body over axum's limit (2 MiB) a 413.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !says_json(request.headers()) {
+            return Err(json_only());
+        }
+        let bytes = body_bytes(request, state).await?;
+        json_object(&bytes).map(ApiJson)
+    }
+}
 
 /// `axum::extract::Query`, with errors as a 422 naming the parameter.
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::JsonDataError(error) => {
-                ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.body_text())])
-            }
-            JsonRejection::MissingJsonContentType(_) => json_only(),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
-            other => ApiError::BadRequest(other.body_text()),
-        }
-    }
-}
 
 /// 415 for a body that does not say it is JSON. Saying so matters beyond tidiness: a page on
 /// another site can send `text/plain` bodies with a user's cookie without asking first.
@@ -76,22 +75,41 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         let says_json = says_json(request.headers());
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
-                _ => ApiError::BadRequest(rejection.body_text()),
-            })?;
+        let bytes = body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
         if !says_json {
             return Err(json_only());
         }
-        serde_json::from_slice(&bytes)
-            .map(OptionalJson)
-            .map_err(|error| ApiError::invalid(vec![Finding::field_error("body.invalid", "body", error.to_string())]))
+        json_object(&bytes).map(OptionalJson)
     }
+}
+
+/// The whole body, within axum's limit for buffered bodies (413 past it).
+async fn body_bytes<S: Send + Sync>(request: axum::extract::Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(request, state).await.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
+        _ => ApiError::BadRequest(rejection.body_text()),
+    })
+}
+
+/// A JSON object read into `T`. Every request body of the API is an object: serde would also read
+/// a struct from an array (`[]` as a patch that changes nothing), which must be refused instead.
+fn json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid(vec![Finding::field_error(
+            "body.not_object",
+            "body",
+            "The body must be a JSON object, `{...}`, with the fields this endpoint reads.",
+        )]));
+    }
+    serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::invalid(vec![Finding::field_error("body.invalid", "body", format!("The body does not fit: {error}"))])
+        }
+        _ => ApiError::BadRequest(format!("The body is not valid JSON: {error}")),
+    })
 }
 
 /// Whether `Content-Type` is `application/json` or another `+json` type, as axum's `Json` reads it.

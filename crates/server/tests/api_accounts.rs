@@ -99,6 +99,21 @@ async fn malformed_bodies_are_problems_not_crashes() {
 
     let not_json = app.call(Method::POST, "/api/v1/auth/login", None, None).await;
     assert_problem(&not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // serde would read a struct from an array: `[]` would be a patch that changes nothing.
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    for body in [json!([]), json!(["x", ["admin"]]), json!("password"), json!(null)] {
+        let reply = app.call(Method::PATCH, "/api/v1/users/admin", Some(body.clone()), Some(&admin)).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.body["errors"][0]["code"], "body.not_object", "{body}: {}", reply.text);
+    }
+    let request = TestApp::request_as(Method::POST, "/api/v1/auth/login", None)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from("{\"username\": "))
+        .unwrap();
+    let broken = app.send_request(request).await;
+    assert_problem(&broken, StatusCode::BAD_REQUEST);
+    assert!(broken.body["detail"].as_str().unwrap().contains("not valid JSON"), "{}", broken.text);
 }
 
 #[tokio::test]
