@@ -127,6 +127,11 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
     get("/tokens").await
 }
 
+/// `GET /tokens?all=true`: every user's tokens, for admins.
+pub async fn list_all_tokens() -> Result<Vec<TokenInfo>, ApiError> {
+    get("/tokens?all=true").await
+}
+
 /// `POST /tokens`: a new API token, whose secret this answer shows the only time.
 pub async fn create_token(request: &NewToken) -> Result<CreatedToken, ApiError> {
     send(Request::post(&url("/tokens")), request).await

@@ -1,6 +1,7 @@
 // API tokens, the way a user gets one: from the account menu, not curl. alice creates a token on
 // /account/tokens, copies it, imports an app with the real `wavehub import`, sees when it was last
-// used, and revokes it; the CLI is refused at once. bob never sees alice's tokens.
+// used, and revokes it; the CLI is refused at once. bob never sees alice's tokens; an admin sees
+// them with their owner.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEMO_PASSWORD, screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
 /** A small app folder for `wavehub import`. */
 function appFolder() {
@@ -84,7 +85,19 @@ describe('API tokens in the browser', () => {
     await bob.getByTestId('account').waitFor();
     await bob.goto(`${url}/account/tokens`);
     await bob.getByText('No tokens yet.').waitFor();
+    assert.equal(await bob.getByRole('heading', { name: "Everyone's tokens" }).count(), 0);
     await bob.close();
+
+    // An admin sees it among everyone's, with its owner, but never its secret.
+    const admin = await (await live.browser.newContext()).newPage();
+    await signIn(admin, url, 'admin', ADMIN_PASSWORD);
+    await admin.getByTestId('account').waitFor();
+    await admin.goto(`${url}/account/tokens`);
+    await admin.getByRole('heading', { name: "Everyone's tokens" }).waitFor();
+    const everyones = admin.getByRole('table', { name: "Every user's API tokens" });
+    assert.match(await everyones.locator('tr[data-token="laptop CLI"]').innerText(), /alice/);
+    assert.equal(await admin.getByText(token).count(), 0);
+    await admin.close();
 
     // Revoking asks first; a dismissed question changes nothing.
     alice.once('dialog', (dialog) => dialog.dismiss());

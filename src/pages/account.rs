@@ -1,11 +1,13 @@
 //! `/account/tokens`: the signed-in user's API tokens, for the `wavehub` command line and scripts.
 //! A new token's secret shows once, with a copy button and the commands that use it; the list shows
-//! names and times only; revoking one ends it at once. The server keeps each user to their own.
+//! names and times only; revoking one ends it at once. The server keeps each user to their own;
+//! admins also see everyone's tokens, to revoke one that leaked.
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::session::use_session;
 use crate::components::time::{age, now_ms};
 use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings};
 use leptos::prelude::*;
@@ -35,6 +37,12 @@ fn Tokens() -> impl IntoView {
         (create.version().get(), revoke.version().get());
         api::list_tokens()
     });
+    let session = use_session();
+    let is_admin = move || session.me.get().is_some_and(|me| me.is_admin());
+    let everyones = LocalResource::new(move || {
+        (create.version().get(), revoke.version().get());
+        async move { if is_admin() { api::list_all_tokens().await.map(Some) } else { Ok(None) } }
+    });
     let created = move || create.value().get().and_then(Result::ok);
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     view! {
@@ -52,7 +60,18 @@ fn Tokens() -> impl IntoView {
                 {move || tokens.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No tokens yet. Create one above."</p> }.into_any(),
-                    Ok(list) => view! { <TokenTable list revoke/> }.into_any(),
+                    Ok(list) => view! { <TokenTable list revoke caption="Your API tokens"/> }.into_any(),
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || everyones.get().map(|result| match result {
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Ok(Some(list)) => view! {
+                        <h2>"Everyone's tokens"</h2>
+                        <p class="muted">"As an admin you see every user's tokens (never their secrets) and can revoke any of them."</p>
+                        <TokenTable list revoke caption="Every user's API tokens" show_owner=true/>
+                    }.into_any(),
                 })}
             </Transition>
         </section>
@@ -122,21 +141,32 @@ fn CreatedTokenPanel(created: CreatedToken) -> impl IntoView {
     }
 }
 
+/// Tokens with their times and a Revoke button; `show_owner` adds whose each one is.
 #[component]
-fn TokenTable(list: Vec<TokenInfo>, revoke: Action<i64, Result<(), ApiError>>) -> impl IntoView {
+fn TokenTable(
+    list: Vec<TokenInfo>,
+    revoke: Action<i64, Result<(), ApiError>>,
+    caption: &'static str,
+    #[prop(optional)] show_owner: bool,
+) -> impl IntoView {
     let now = now_ms();
     view! {
-        <table class="table tokens-table">
-            <caption class="visually-hidden">"Your API tokens"</caption>
+        <table class="table tokens-table" data-owners=show_owner.to_string()>
+            <caption class="visually-hidden">{caption}</caption>
             <thead><tr>
                 <th scope="col">"Name"</th>
+                {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
                 <th scope="col">"Created"</th>
                 <th scope="col">"Last used"</th>
                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>
                 {list.into_iter().map(|token| {
-                    let ask = format!("Revoke the token “{}”? Whatever uses it stops working at once.", token.name);
+                    let ask = if show_owner {
+                        format!("Revoke {}'s token “{}”? Whatever uses it stops working at once.", token.owner, token.name)
+                    } else {
+                        format!("Revoke the token “{}”? Whatever uses it stops working at once.", token.name)
+                    };
                     let id = token.id;
                     let on_revoke = move |_| {
                         if window().confirm_with_message(&ask).unwrap_or(false) {
@@ -146,6 +176,7 @@ fn TokenTable(list: Vec<TokenInfo>, revoke: Action<i64, Result<(), ApiError>>) -
                     view! {
                         <tr data-token=token.name.clone()>
                             <th scope="row">{token.name.clone()}</th>
+                            {show_owner.then(|| view! { <td>{token.owner.clone()}</td> })}
                             <td><time datetime=token.created_at.clone()>{age(&token.created_at, now)}</time></td>
                             <td>{match &token.last_used_at {
                                 Some(used) => view! { <time datetime=used.clone()>{age(used, now)}</time> }.into_any(),

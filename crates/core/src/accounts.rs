@@ -215,8 +215,19 @@ pub struct NewToken {
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
+    /// The username the token acts as.
+    #[serde(default)]
+    pub owner: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+}
+
+/// `GET /api/v1/tokens?all=true`: every user's tokens (admins only), instead of the caller's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub all: bool,
 }
 
 /// The answer to `POST /api/v1/tokens`: the only time the token is ever shown.

@@ -27,6 +27,7 @@ pub mod serve;
 pub mod state;
 pub mod tags;
 pub mod throttle;
+pub mod tokens;
 pub mod uploads;
 pub mod web_app;
 pub mod workspaces;

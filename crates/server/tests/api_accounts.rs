@@ -180,6 +180,34 @@ async fn tokens_are_private_to_their_owner() {
     assert_eq!(app.call(Method::GET, "/api/v1/tokens", None, Some(&bob)).await.body, json!([]));
     assert_problem(&app.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), None, Some(&bob)).await, StatusCode::NOT_FOUND);
     assert_problem(&app.call(Method::POST, "/api/v1/tokens", Some(json!({"name": " "})), Some(&bob)).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&app.call(Method::GET, "/api/v1/tokens?all=true", None, Some(&bob)).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn admins_see_and_revoke_everyones_tokens_and_the_audit_log_says_so() {
+    let app = TestApp::new().await;
+    app.add_user("bob", "bob-password", &[Role::User]).await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let bob = app.sign_in("bob", "bob-password").await;
+    let created = app.call(Method::POST, "/api/v1/tokens", Some(json!({"name": "bob's laptop"})), Some(&bob)).await;
+    assert_eq!(created.body["owner"], "bob");
+    let (id, token) = (created.body["id"].as_i64().unwrap(), created.body["token"].as_str().unwrap().to_owned());
+    app.call(Method::POST, "/api/v1/tokens", Some(json!({"name": "admin's"})), Some(&admin)).await;
+
+    // The admin's own list is theirs; `all` adds everyone's, each with its owner.
+    let own = app.call(Method::GET, "/api/v1/tokens", None, Some(&admin)).await;
+    assert_eq!(own.body.as_array().unwrap().len(), 1);
+    let all = app.call(Method::GET, "/api/v1/tokens?all=true", None, Some(&admin)).await;
+    let owners: Vec<&str> = all.body.as_array().unwrap().iter().map(|t| t["owner"].as_str().unwrap()).collect();
+    assert_eq!(owners, ["admin", "bob"]);
+    assert!(!all.text.contains(&token), "no secret in any list");
+
+    assert_eq!(app.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
+    assert_problem(&app.call(Method::GET, "/api/v1/me", None, Some(&token)).await, StatusCode::UNAUTHORIZED);
+    let log = app.call(Method::GET, "/api/v1/audit?resource=users/bob/tokens", None, Some(&admin)).await;
+    let entries: Vec<(&str, &str)> =
+        log.body["items"].as_array().unwrap().iter().map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap())).collect();
+    assert_eq!(entries, [("admin", "revoke"), ("bob", "create")], "{}", log.text);
 }
 
 #[tokio::test]

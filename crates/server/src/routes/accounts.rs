@@ -1,18 +1,17 @@
-//! Signing in and out, `GET /me`, and the caller's own API tokens.
+//! Signing in and out, `GET /me`, and API tokens (their rules are in [`crate::tokens`]).
 
-use crate::auth::{self, Caller, Credential, TOKEN_PREFIX};
+use crate::auth::{self, Caller, Credential};
 use crate::db;
+use crate::tokens;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::throttle::{whole_seconds, ClientAddress};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use wavehub_core::accounts::{
-    check_token_name, normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo, USERNAME_MAX_LEN,
-};
+use wavehub_core::accounts::{normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo, TokenQuery, USERNAME_MAX_LEN};
 
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 
@@ -138,57 +137,31 @@ pub async fn create_token(
     caller: Caller,
     ApiJson(request): ApiJson<NewToken>,
 ) -> ApiResult<impl IntoResponse> {
-    ApiError::check(check_token_name(&request.name))?;
-    let token = format!("{TOKEN_PREFIX}{}", auth::random_secret());
-    let name = request.name.trim().to_owned();
-    let created_at = db::now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(caller.user_id)
-    .bind(&name)
-    .bind(auth::secret_hash(&token))
-    .bind(&created_at)
-    .fetch_one(&state.db)
-    .await?;
-    let info = TokenInfo { id, name, created_at, last_used_at: None };
-    Ok((StatusCode::CREATED, ApiJson(CreatedToken { token, info })))
+    let created = tokens::create(&state.db, &caller, &request).await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
 }
 
-/// `GET /tokens`: the caller's tokens, without their secrets.
+/// `GET /tokens`: the caller's tokens, without their secrets; `?all=true`: everyone's (admins).
 #[utoipa::path(
     get, path = "/tokens", tag = "accounts", operation_id = "list_tokens",
-    responses((status = 200, description = "The caller's tokens, newest first.", body = Vec<TokenInfo>)),
+    params(TokenQuery),
+    responses((status = 200, description = "The caller's tokens (with `all`, every user's), newest first.", body = Vec<TokenInfo>)),
 )]
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<TokenInfo>>> {
-    let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC",
-    )
-    .bind(caller.user_id)
-    .fetch_all(&state.db)
-    .await?;
-    let tokens = rows
-        .into_iter()
-        .map(|(id, name, created_at, last_used_at)| TokenInfo { id, name, created_at, last_used_at })
-        .collect();
-    Ok(ApiJson(tokens))
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<TokenQuery>,
+) -> ApiResult<ApiJson<Vec<TokenInfo>>> {
+    Ok(ApiJson(tokens::list(&state.db, &caller, query.all).await?))
 }
 
-/// `DELETE /tokens/{id}`: revokes one of the caller's tokens.
+/// `DELETE /tokens/{id}`: revokes one of the caller's tokens (an admin: anyone's).
 #[utoipa::path(
     delete, path = "/tokens/{id}", tag = "accounts", operation_id = "delete_token",
     params(("id" = i64, Path, description = "The token's id.")),
     responses((status = 204, description = "Revoked.")),
 )]
 pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
-    let deleted = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
-        .bind(id)
-        .bind(caller.user_id)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
-    }
+    tokens::revoke(&state.db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
