@@ -225,6 +225,12 @@ describe('runtime images', () => {
     await page.waitForURL(/state=DISABLED/);
     await page.getByTestId('image-count').filter({ hasText: /^1 image$/ }).waitFor();
     assert.equal(await table.locator('tr[data-uid="h2oai-h2o3mojo-scorer"]').count(), 1);
+    // The platform's image opens through this workspace (there is no workspace `global` to open it in).
+    await table.locator('tr[data-uid="h2oai-h2o3mojo-scorer"]').getByRole('link').click();
+    await page.waitForURL(/\/admin\/runtime-images\/default\/h2oai-h2o3mojo-scorer$/);
+    await page.getByText('never past what the platform sets', { exact: false }).waitFor();
+    await page.goBack();
+    await page.getByTestId('image-count').filter({ hasText: /^1 image$/ }).waitFor();
     await page.getByLabel('Per page').selectOption('10');
     await page.waitForURL(/state=DISABLED&page_size=10/);
     await page.reload();

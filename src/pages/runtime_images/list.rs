@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
-use wavehub_core::runtime_images::{ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace};
+use wavehub_core::runtime_images::{ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace, PLATFORM_WORKSPACE};
 
 /// How long typing in the name filter must pause before the list reloads.
 const FILTER_PAUSE_MS: u64 = 300;
@@ -207,7 +207,7 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
                                 "This workspace has no runtime images yet."
                             }}</p>
                         })}
-                        {(!empty).then(|| view! { <ImageTable images=page.items.clone()/> })}
+                        {(!empty).then(|| view! { <ImageTable images=page.items.clone() ws=ws.get_value()/> })}
                         <Pager page=current.page() total=page.total page_size=page.page_size label="Pages of runtime images"
                             href=move |n| current.on_page(n).href()/>
                     }.into_any()
@@ -221,7 +221,7 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
 }
 
 #[component]
-fn ImageTable(images: Vec<RuntimeImage>) -> impl IntoView {
+fn ImageTable(images: Vec<RuntimeImage>, ws: String) -> impl IntoView {
     view! {
         <table class="table images-table">
             <caption class="visually-hidden">"Runtime images"</caption>
@@ -234,7 +234,10 @@ fn ImageTable(images: Vec<RuntimeImage>) -> impl IntoView {
             </tr></thead>
             <tbody>
                 {images.into_iter().map(|image| {
-                    let href = image_href(&image.workspace, &image.uid);
+                    // The platform's images show in every workspace and open there: their own
+                    // workspace (`global`) is not one anybody belongs to.
+                    let through = if image.workspace == PLATFORM_WORKSPACE { &ws } else { &image.workspace };
+                    let href = image_href(through, &image.uid);
                     view! {
                         <tr data-uid=image.uid.clone()>
                             <th scope="row">
