@@ -20,6 +20,14 @@ fn roles_from_db(text: &str) -> Vec<Role> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// A tag's admin roles as stored: each role once, in order (`["user", "user"]` is `["user"]`).
+fn roles_to_db(roles: &[Role]) -> ApiResult<String> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    Ok(serde_json::to_string(&roles).map_err(anyhow::Error::from)?)
+}
+
 fn tag_from_row((name, title, color, description, admin_roles): TagRow, apps_count: u64, caller: &Caller) -> Tag {
     let admin_roles = roles_from_db(&admin_roles);
     Tag { can_assign: may_assign(&admin_roles, &caller.roles), name, title, color, description, admin_roles, apps_count }
@@ -108,7 +116,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
     let title = request.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&request.name).to_owned();
     let color = request.color.clone().unwrap_or_else(|| DEFAULT_COLOR.to_owned()).to_lowercase();
     let description = request.description.as_deref().unwrap_or("").trim().to_owned();
-    let roles = serde_json::to_string(&request.admin_roles).map_err(anyhow::Error::from)?;
+    let roles = roles_to_db(&request.admin_roles)?;
     let mut tx = db::begin_write(&state.db).await?;
     let inserted = sqlx::query("INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&request.name)
@@ -143,7 +151,7 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
     let color = patch.color.as_deref().map(str::to_lowercase).unwrap_or(color);
     let description = patch.description.as_deref().map(str::trim).map(str::to_owned).unwrap_or(description);
     let roles = match &patch.admin_roles {
-        Some(roles) => serde_json::to_string(roles).map_err(anyhow::Error::from)?,
+        Some(roles) => roles_to_db(roles)?,
         None => roles,
     };
     sqlx::query("UPDATE tags SET title = ?, color = ?, description = ?, admin_roles = ?, updated_at = ? WHERE name = ?")

@@ -110,6 +110,11 @@ async fn tags_are_created_by_admins_and_assigned_by_their_admin_roles() {
     let bad = s.call(Method::POST, "/api/v1/tags", Some(json!({"name": "bad name", "color": "blue"})), &s.admin).await;
     assert_eq!(bad.body["errors"].as_array().unwrap().len(), 2);
     s.call(Method::POST, "/api/v1/tags", Some(json!({"name": "BADGE"})), &s.admin).await;
+    // Each admin role counts once, however often it was sent.
+    let twice = json!({"name": "TWICE", "admin_roles": ["user", "author", "user"]});
+    assert_eq!(s.call(Method::POST, "/api/v1/tags", Some(twice), &s.admin).await.body["admin_roles"], json!(["author", "user"]));
+    let patched = s.call(Method::PATCH, "/api/v1/tags/TWICE", Some(json!({"admin_roles": ["admin", "admin"]})), &s.admin).await;
+    assert_eq!(patched.body["admin_roles"], json!(["admin"]));
 
     // Assign: holders of an admin role (author, other), admins; not plain users; everyone reads.
     let assign = format!("/api/v1/apps/{app_id}/tags/FORECASTING");
