@@ -156,6 +156,11 @@ describe('app store journey', () => {
     assert.equal(await about.locator('script, img, [onerror]').count(), 0);
     assert.equal(await about.locator('a[href^="javascript"]').count(), 0);
     assert.equal(await about.getByRole('link', { name: 'docs' }).getAttribute('rel'), 'noopener noreferrer nofollow');
+    // `### Journey app` is an h5 under the page's own headings, yet not smaller than the text.
+    const px = (locator) => locator.evaluate((element) => parseFloat(getComputedStyle(element).fontSize));
+    const heading = about.getByRole('heading', { name: 'Journey app' });
+    assert.equal(await heading.evaluate((element) => element.tagName), 'H5');
+    assert.ok(await px(heading) >= await px(about.locator('li').first()), 'the heading is at least as large as the text');
     await about.getByRole('link', { name: 'click me' }).click();
     assert.equal(await user.evaluate(() => window.__pwned), undefined);
     await screenshot(user, 'app-page');
