@@ -19,7 +19,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Content, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
-use wavehub_core::api::{Health, Problem, API_PREFIX, PROBLEM_CONTENT_TYPE};
+use wavehub_core::api::{Problem, API_PREFIX, PROBLEM_CONTENT_TYPE};
 use wavehub_core::apps::AppSort;
 use wavehub_core::runtime_images::ImageSort;
 
@@ -32,7 +32,7 @@ use wavehub_core::runtime_images::ImageSort;
             (RFC 9457); a 422 lists its findings in `errors`. Lists are pages: `{items, total, page, page_size}`."
     ),
     paths(
-        health, serve,
+        crate::routes::health, serve,
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
         bundles::validate,
         apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::versions,
@@ -90,15 +90,6 @@ pub async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], json.as_str())
 }
 
-/// `GET /api/v1/health`; the handler is `routes::health`. This function only carries its
-/// description into the document.
-#[utoipa::path(
-    get, path = "/health", tag = "meta", operation_id = "health",
-    responses((status = 200, description = "The server is up; its version.", body = Health)),
-    security(()),
-)]
-#[allow(dead_code)]
-fn health() {}
 
 /// What every operation shares, added to the generated document: see the module's documentation.
 struct Conventions;

@@ -204,7 +204,12 @@ async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Opt
 }
 
 /// `GET /api/v1/health`.
-async fn health() -> ApiJson<Health> {
+#[utoipa::path(
+    get, path = "/health", tag = "meta", operation_id = "health",
+    responses((status = 200, description = "The server is up; its version.", body = Health)),
+    security(()),
+)]
+pub async fn health() -> ApiJson<Health> {
     ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
