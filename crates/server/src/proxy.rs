@@ -629,10 +629,8 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
     // No script at all; the one style sheet above, by its hash; not framed by anyone.
     static POLICY: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
     let policy = POLICY.get_or_init(|| {
-        use base64::Engine as _;
-        use sha2::Digest as _;
-        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
-        let policy = format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        let style = crate::web_app::hash_source(STYLE);
+        let policy = format!("default-src 'none'; style-src {style}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         HeaderValue::from_str(&policy).expect("base64 is a valid header value")
     });
     let html = format!(

@@ -70,7 +70,7 @@ fn is_content_hashed(path: &str) -> bool {
 
 /// `index.html` as built, with what its answers carry.
 struct IndexPage {
-    html: String,
+    html: axum::body::Bytes,
     etag: HeaderValue,
     policy: HeaderValue,
 }
@@ -82,7 +82,7 @@ impl IndexPage {
         IndexPage {
             etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
             policy: HeaderValue::from_str(&policy).expect("the policy is ASCII"),
-            html,
+            html: html.into(),
         }
     }
 
@@ -113,15 +113,19 @@ impl IndexPage {
 /// allowed by its SHA-256 (no `'unsafe-inline'`); WebAssembly compiled from its own files
 /// (`'wasm-unsafe-eval'`); no framing by any page (clickjacking).
 fn content_security_policy(index_html: &str) -> String {
-    use base64::Engine as _;
-    let script_hashes: String = inline_scripts(index_html)
-        .map(|script| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))))
-        .collect();
+    let script_hashes: String = inline_scripts(index_html).map(|script| format!(" {}", hash_source(script))).collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self'; \
          img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+/// A Content-Security-Policy source that allows exactly this inline script or style text:
+/// `'sha256-<base64 of its SHA-256>'`.
+pub fn hash_source(text: &str) -> String {
+    use base64::Engine as _;
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
 }
 
 /// The text of each `<script>` without a `src`, exactly as the browser hashes it (between the
