@@ -107,6 +107,14 @@ pub fn check_password(password: &str) -> Vec<Finding> {
 }
 
 /// Findings for a set of roles given to a user (empty when it is valid).
+/// Roles as stored: each once, in order (`[user, author, user]` is `[author, user]`).
+pub fn distinct_roles(roles: &[Role]) -> Vec<Role> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
 pub fn check_roles(roles: &[Role]) -> Vec<Finding> {
     if roles.is_empty() {
         vec![Finding::field_error("roles.required", "roles", "Give the user at least one role: admin, author or user.")]

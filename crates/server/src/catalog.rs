@@ -488,8 +488,8 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
     push_from_where(&mut count, viewer, query, search, Filters::All);
     let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let categories = facet(db, viewer, query, search, Filters::AllButCategory, query.category.as_deref()).await?;
-    let tags = facet(db, viewer, query, search, Filters::AllButTag, query.tag.as_deref()).await?;
+    let categories = facet(db, viewer, query, search, Filters::AllButCategory).await?;
+    let tags = facet(db, viewer, query, search, Filters::AllButTag).await?;
     let totals = CatalogTotals { total: total as u64, categories, tags };
     state.catalog_cache.store(generation, key, totals.clone());
     Ok(totals)
@@ -529,11 +529,10 @@ async fn facet(
     query: &AppQuery,
     search: Option<&str>,
     filters: Filters,
-    chosen: Option<&str>,
 ) -> ApiResult<Vec<FacetCount>> {
-    let (column, join) = match filters {
-        Filters::AllButTag => ("t.tag", " JOIN app_tags t ON t.app_id = a.id"),
-        _ => ("a.category", ""),
+    let (column, join, chosen) = match filters {
+        Filters::AllButTag => ("t.tag", " JOIN app_tags t ON t.app_id = a.id", query.tag.as_deref()),
+        _ => ("a.category", "", query.category.as_deref()),
     };
     let mut builder = QueryBuilder::<Sqlite>::new(format!("SELECT {column}, COUNT(*) FROM ("));
     builder.push("SELECT a.id, a.category");

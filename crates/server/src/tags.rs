@@ -22,10 +22,7 @@ fn roles_from_db(text: &str) -> Vec<Role> {
 
 /// A tag's admin roles as stored: each role once, in order (`["user", "user"]` is `["user"]`).
 fn roles_to_db(roles: &[Role]) -> ApiResult<String> {
-    let mut roles = roles.to_vec();
-    roles.sort();
-    roles.dedup();
-    Ok(serde_json::to_string(&roles).map_err(anyhow::Error::from)?)
+    Ok(serde_json::to_string(&wavehub_core::accounts::distinct_roles(roles)).map_err(anyhow::Error::from)?)
 }
 
 fn tag_from_row((name, title, color, description, admin_roles): TagRow, apps_count: u64, caller: &Caller) -> Tag {

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
+use wavehub_core::accounts::{distinct_roles, NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
 
 /// `GET /users?page=&page_size=`: every account, by username.
@@ -222,9 +222,7 @@ async fn load_user(db: &SqlitePool, username: &str) -> ApiResult<(i64, User)> {
 }
 
 async fn replace_roles(tx: &mut Transaction<'_, Sqlite>, user_id: i64, roles: &[Role]) -> ApiResult<Vec<Role>> {
-    let mut roles = roles.to_vec();
-    roles.sort();
-    roles.dedup();
+    let roles = distinct_roles(roles);
     sqlx::query("DELETE FROM user_roles WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
     for role in &roles {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
