@@ -27,7 +27,7 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
         raw_total += raw.len();
         br_total += brotli.len().min(raw.len());
         for (suffix, copy) in [("br", brotli), ("gz", gzip)] {
-            let target = path.with_extension(format!("{}.{suffix}", path.extension().unwrap_or_default().to_string_lossy()));
+            let target = copy_of(&path, suffix);
             if copy.len() < raw.len() {
                 std::fs::write(&target, copy).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
             } else if target.exists() {
@@ -45,8 +45,14 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
 /// the same pass).
 fn copies_are_current(file: &Path) -> bool {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let copy = file.with_extension(format!("{}.br", file.extension().unwrap_or_default().to_string_lossy()));
-    matches!((modified(file), modified(&copy)), (Some(source), Some(copy)) if copy >= source)
+    matches!((modified(file), modified(&copy_of(file, "br"))), (Some(source), Some(copy)) if copy >= source)
+}
+
+/// Where the `suffix` copy of `file` goes: `x.wasm` → `x.wasm.br`.
+fn copy_of(file: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(format!(".{suffix}"));
+    name.into()
 }
 
 fn brotli_bytes(raw: &[u8]) -> Result<Vec<u8>, String> {
