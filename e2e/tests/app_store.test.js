@@ -4,7 +4,7 @@
 // screenshots. The app's LongDescription is hostile and must render inert.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,16 @@ const HOSTILE_ABOUT = `### Journey app
 * <img src="x" onerror="window.__pwned = 'onerror'">
 * [click me](javascript:window.__pwned='link')
 * [docs](https://wave.h2o.ai/)
+
+![The first screen](static/screenshot-1.png)
+
+Read [the notes](docs/notes.txt).
+
+<details><summary>Internals</summary>
+
+Runs on H<sub>2</sub>O Wave.
+
+</details>
 `;
 
 function appToml(version) {
@@ -50,6 +60,8 @@ function makeAppFolder(version) {
   writeFileSync(join(dir, 'app.py'), "print('hello from the journey app')\n");
   writeFileSync(join(dir, 'about.md'), HOSTILE_ABOUT);
   writeFileSync(join(dir, 'notes.log'), 'left out by .appignore\n');
+  mkdirSync(join(dir, 'docs'));
+  writeFileSync(join(dir, 'docs', 'notes.txt'), 'Notes that ship with the app.\n');
   writeFileSync(join(dir, '.appignore'), '*.log\n');
   copyFileSync(join(DEMO, 'hello-wave', 'static', 'icon.png'), join(dir, 'static', 'icon.png'));
   copyFileSync(join(DEMO, 'hello-wave', 'static', 'screenshot-1.png'), join(dir, 'static', 'screenshot-1.png'));
@@ -153,7 +165,7 @@ describe('app store journey', () => {
     const about = user.getByRole('region', { name: 'About this app' });
     await about.getByText('plain').waitFor();
     assert.match(await about.innerText(), /<script>window.__pwned = 'script'<\/script>/);
-    assert.equal(await about.locator('script, img, [onerror]').count(), 0);
+    assert.equal(await about.locator('script, [onerror]').count(), 0);
     assert.equal(await about.locator('a[href^="javascript"]').count(), 0);
     assert.equal(await about.getByRole('link', { name: 'docs' }).getAttribute('rel'), 'noopener noreferrer nofollow');
     // `### Journey app` is an h5 under the page's own headings, yet not smaller than the text.
@@ -163,6 +175,23 @@ describe('app store journey', () => {
     assert.ok(await px(heading) >= await px(about.locator('li').first()), 'the heading is at least as large as the text');
     await about.getByRole('link', { name: 'click me' }).click();
     assert.equal(await user.evaluate(() => window.__pwned), undefined);
+
+    // The bundle's own picture shows inline (the only image: the hostile one loads nothing), and a
+    // relative link downloads the bundle's file.
+    const picture = about.getByRole('img', { name: 'The first screen' });
+    await picture.scrollIntoViewIfNeeded();
+    await user.waitForFunction((img) => img.complete && img.naturalWidth > 0, await picture.elementHandle());
+    assert.match(await picture.getAttribute('src'), /^\/api\/v1\/apps\/\d+\/files\/static\/screenshot-1\.png$/);
+    assert.equal(await about.locator('img').count(), 1);
+    const [download] = await Promise.all([
+      user.waitForEvent('download'),
+      about.getByRole('link', { name: 'the notes' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'notes.txt');
+    assert.equal(readFileSync(await download.path(), 'utf8'), 'Notes that ship with the app.\n');
+    // The author's <details> works as one.
+    await about.getByText('Internals').click();
+    await about.getByText('Runs on H2O Wave.').waitFor();
     await screenshot(user, 'app-page');
 
     await authorContext.close();

@@ -93,9 +93,13 @@ pub fn AppOverview(
 ) -> impl IntoView {
     let summary = app.summary.clone();
     let runtime = app.runtime.clone();
-    // Untrusted Markdown, rendered by the core's sanitizing renderer: raw HTML shows as text and
-    // only http(s), mailto and relative links survive.
-    let long_description = app.long_description.as_deref().map(wavehub_core::markdown::to_safe_html);
+    // Untrusted Markdown, rendered by the core's sanitizing renderer: by the server for an imported
+    // version (its relative links and pictures then point at the bundle's own files), here for the
+    // upload preview (where they go nowhere yet).
+    let long_description = app
+        .long_description_html
+        .clone()
+        .or_else(|| app.long_description.as_deref().map(|markdown| wavehub_core::markdown::to_safe_html(markdown, None)));
     let facts: Vec<(&'static str, String)> = [
         ("Name", Some(summary.name.clone())),
         ("Owner", Some(summary.owner.clone().unwrap_or_else(|| "(deleted account)".into()))),

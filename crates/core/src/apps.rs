@@ -149,6 +149,11 @@ pub struct AppDetail {
     pub summary: AppSummary,
     /// The LongDescription file's Markdown, as written (render it with [`crate::markdown`]).
     pub long_description: Option<String>,
+    /// The same, rendered by the server with [`crate::markdown::to_safe_html`]: sanitized HTML whose
+    /// relative links and pictures point at the version's own files (`/apps/{id}/files/…`). Only
+    /// `GET /apps/{id}` fills it in.
+    #[serde(default)]
+    pub long_description_html: Option<String>,
     pub runtime: AppRuntime,
     /// How many screenshots `/apps/{id}/screenshots/{n}` serves (n counts from 0).
     pub screenshots: u32,

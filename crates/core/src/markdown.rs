@@ -2,12 +2,19 @@
 //! page can insert with `innerHTML`, and to plain text for previews.
 //!
 //! Authors are untrusted, so the rules work on pulldown-cmark's event stream, not on its output:
-//! raw HTML never passes (it shows as text), a link target passes only with a scheme on a short
-//! allowlist, images become links (a description cannot make readers' browsers fetch outside
-//! addresses, so no tracking pixels), and the only tags written by hand are the `<a>` and `</a>`
-//! of external links, built from escaped values.
+//! - a link passes only with a scheme on a short allowlist; a relative one points at the bundle's
+//!   own file (see [`BundleLinks`]) when the bundle has it, and nowhere otherwise;
+//! - an image shows inline only when it is one of the bundle's own pictures; any other becomes a
+//!   link to it, so a description cannot make readers' browsers fetch outside addresses (no
+//!   tracking pixels);
+//! - raw HTML passes only as the few tags [`raw_html`] lists, rebuilt from their parsed names and
+//!   attributes; anything else an author writes between `<` and `>` shows as the text it is;
+//! - every tag written by hand is built from escaped values.
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+mod raw_html;
+
+use crate::bundle::served::{served_as, Served};
+use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Where a refused link points: nowhere, but the link text still shows.
 const REFUSED: &str = "#";
@@ -19,12 +26,59 @@ const EXTERNAL: &str = r#" rel="noopener noreferrer nofollow" target="_blank""#;
 /// The link text of an image that has no alt text, so its link is not invisible.
 const UNNAMED_IMAGE: &str = "image";
 
-/// `markdown` as HTML that is safe to insert into the page.
+/// The bundle a description came from: its relative links and images resolve against the
+/// description file's folder, and point at the bundle's files as the server serves them.
+pub struct BundleLinks<'a> {
+    /// Where the bundle's files are served, ending in `/`: `/api/v1/apps/7/files/`.
+    pub files_url: &'a str,
+    /// The folder of the LongDescription file in the bundle: `""` at the top, else ending in `/`.
+    pub folder: &'a str,
+    /// Whether the bundle holds a file of exactly this name (`/`-separated, no leading `/`).
+    pub has_file: &'a dyn Fn(&str) -> bool,
+}
+
+impl BundleLinks<'_> {
+    /// The bundle's file a relative URL names, read the way a browser reads it against the
+    /// description's folder: `?query` and `#fragment` dropped, `%XX` decoded, `.` and `..` walked
+    /// (never above the top). `None` when the bundle has no such file.
+    fn find(&self, relative: &str) -> Option<String> {
+        let path = relative.split(['?', '#']).next().unwrap_or_default().replace('\\', "/");
+        let path = percent_decode(&path)?;
+        let mut parts: Vec<&str> = self.folder.split('/').filter(|part| !part.is_empty()).collect();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                part => parts.push(part),
+            }
+        }
+        let name = parts.join("/");
+        (!name.is_empty() && (self.has_file)(&name)).then_some(name)
+    }
+
+    /// The address the server serves the bundle's file `name` at.
+    fn url_of(&self, name: &str) -> String {
+        let mut url = String::from(self.files_url);
+        for byte in name.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+                url.push(char::from(byte));
+            } else {
+                url.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        url
+    }
+}
+
+/// `markdown` as HTML that is safe to insert into the page. With `bundle`, relative links and
+/// images point at the bundle's own files; without it (a preview before upload) they go nowhere.
 ///
 /// Tables and strikethrough are on; headings move two levels down (`#` is `<h3>`) because the
 /// page around the description already has its `<h1>` and `<h2>`.
-pub fn to_safe_html(markdown: &str) -> String {
-    let events = safe_events(markdown);
+pub fn to_safe_html(markdown: &str, bundle: Option<&BundleLinks<'_>>) -> String {
+    let events = safe_events(markdown, bundle);
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
@@ -33,8 +87,8 @@ pub fn to_safe_html(markdown: &str) -> String {
 /// The words of `markdown` without markup, whitespace collapsed to single spaces, for cards and
 /// snippets; longer than `max_chars` characters, it is cut to fit, "…" included.
 ///
-/// The result is plain text, not HTML: raw HTML in the Markdown is kept as the words it is (the
-/// rendered page shows it that way too), so set it as text, never as `innerHTML`.
+/// The result is plain text, not HTML: raw HTML in the Markdown is kept as the words it is, so set
+/// it as text, never as `innerHTML`.
 pub fn to_plain_text(markdown: &str, max_chars: usize) -> String {
     let mut text = String::with_capacity(markdown.len());
     for event in parser(markdown) {
@@ -72,25 +126,66 @@ enum Close {
     Nothing,
 }
 
+/// Where a table's cells are, for writing them by hand: pulldown-cmark would align them with a
+/// `style` attribute, which the page's Content-Security-Policy refuses, so they get a class.
+#[derive(Default)]
+struct TableCells {
+    alignments: Vec<Alignment>,
+    in_head: bool,
+    column: usize,
+}
+
+impl TableCells {
+    fn open(&self) -> String {
+        let tag = if self.in_head { "th" } else { "td" };
+        match self.alignments.get(self.column) {
+            Some(Alignment::Left) => format!(r#"<{tag} class="align-left">"#),
+            Some(Alignment::Center) => format!(r#"<{tag} class="align-center">"#),
+            Some(Alignment::Right) => format!(r#"<{tag} class="align-right">"#),
+            Some(Alignment::None) | None => format!("<{tag}>"),
+        }
+    }
+
+    fn close(&mut self) -> String {
+        self.column += 1;
+        format!("</{}>", if self.in_head { "th" } else { "td" })
+    }
+}
+
 /// The parser's events with every rule of this module applied; push_html may write them as they
 /// are.
-fn safe_events(markdown: &str) -> Vec<Event<'_>> {
+fn safe_events<'a>(markdown: &'a str, bundle: Option<&BundleLinks<'_>>) -> Vec<Event<'a>> {
     let mut out = Vec::new();
     let mut open: Vec<Close> = Vec::new();
+    let mut raw = raw_html::RawHtml::default();
+    let mut table = TableCells::default();
     let mut events = parser(markdown).peekable();
     while let Some(event) = events.next() {
         match event {
-            // An HTML block becomes a paragraph of its source text, so it still reads as a block.
-            Event::Start(Tag::HtmlBlock) => out.push(Event::Start(Tag::Paragraph)),
-            Event::End(TagEnd::HtmlBlock) => {
-                if let Some(Event::Text(last)) = out.last_mut() {
-                    if last.ends_with('\n') {
-                        *last = CowStr::from(last.trim_end_matches('\n').to_string());
+            // An HTML block that opens with an allowed tag is that tag's block; one that opens
+            // with anything else (text, or a tag shown as text) becomes a paragraph, so it still
+            // reads as a block.
+            Event::Start(Tag::HtmlBlock) => {
+                let mut source = String::new();
+                for event in events.by_ref() {
+                    match event {
+                        Event::Html(part) | Event::Text(part) => source.push_str(&part),
+                        _ => break,
                     }
                 }
-                out.push(Event::End(TagEnd::Paragraph));
+                let pieces = raw.pieces(source.trim(), bundle);
+                let paragraph = !matches!(pieces.first(), Some(raw_html::Piece::Markup(_)));
+                if paragraph {
+                    out.push(Event::Start(Tag::Paragraph));
+                }
+                out.extend(pieces.into_iter().map(raw_html::Piece::into_event));
+                if paragraph {
+                    out.push(Event::End(TagEnd::Paragraph));
+                }
             }
-            Event::Html(raw) | Event::InlineHtml(raw) => out.push(Event::Text(raw)),
+            Event::Html(source) | Event::InlineHtml(source) => {
+                out.extend(raw.pieces(&source, bundle).into_iter().map(raw_html::Piece::into_event));
+            }
             // Rebuilt rather than passed on, so no id, class or attribute could ever ride along.
             Event::Start(Tag::Heading { level, .. }) => out.push(Event::Start(Tag::Heading {
                 level: shift(level),
@@ -101,13 +196,31 @@ fn safe_events(markdown: &str) -> Vec<Event<'_>> {
             Event::End(TagEnd::Heading(level)) => {
                 out.push(Event::End(TagEnd::Heading(shift(level))))
             }
+            Event::Start(Tag::Table(alignments)) => {
+                table = TableCells { alignments: alignments.clone(), ..TableCells::default() };
+                out.push(Event::Start(Tag::Table(alignments)));
+            }
+            Event::Start(Tag::TableHead) => {
+                (table.in_head, table.column) = (true, 0);
+                out.push(Event::Start(Tag::TableHead));
+            }
+            Event::End(TagEnd::TableHead) => {
+                table.in_head = false;
+                out.push(Event::End(TagEnd::TableHead));
+            }
+            Event::Start(Tag::TableRow) => {
+                table.column = 0;
+                out.push(Event::Start(Tag::TableRow));
+            }
+            Event::Start(Tag::TableCell) => out.push(Event::Html(CowStr::from(table.open()))),
+            Event::End(TagEnd::TableCell) => out.push(Event::Html(CowStr::from(table.close()))),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 ..
             }) => {
-                let close = open_link(&mut out, &open, link_type, dest_url, title);
+                let close = open_link(&mut out, &open, link_type, dest_url, title, bundle);
                 open.push(close);
             }
             Event::Start(Tag::Image {
@@ -116,7 +229,12 @@ fn safe_events(markdown: &str) -> Vec<Event<'_>> {
                 title,
                 ..
             }) => {
-                let close = open_link(&mut out, &open, link_type, dest_url, title);
+                if let Some(src) = bundle_picture(&dest_url, bundle) {
+                    let alt = alt_text(&mut events);
+                    out.push(Event::Html(CowStr::from(picture_tag(&src, &alt, &title, &[]))));
+                    continue;
+                }
+                let close = open_link(&mut out, &open, link_type, dest_url, title, bundle);
                 let unnamed = matches!(events.peek(), Some(Event::End(TagEnd::Image)));
                 if unnamed && !matches!(close, Close::Nothing) {
                     out.push(Event::Text(CowStr::Borrowed(UNNAMED_IMAGE)));
@@ -131,17 +249,66 @@ fn safe_events(markdown: &str) -> Vec<Event<'_>> {
             other => out.push(other),
         }
     }
+    let unclosed = raw.close_all();
+    if !unclosed.is_empty() {
+        out.push(Event::Html(CowStr::from(unclosed)));
+    }
     out
 }
 
-/// Opens a link (or an image, which becomes a link to it) to `dest_url`, or to [`REFUSED`] when
-/// its scheme is not allowed, and says how to close it.
+/// The words of an image's alt text, up to and including its end: the `alt` of an `<img>` is
+/// plain text, whatever Markdown the author wrote in it.
+fn alt_text<'a>(events: &mut impl Iterator<Item = Event<'a>>) -> String {
+    let mut alt = String::new();
+    let mut depth = 1;
+    for event in events {
+        match event {
+            Event::Start(Tag::Image { .. }) => depth += 1,
+            Event::End(TagEnd::Image) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Text(words) | Event::Code(words) => alt.push_str(&words),
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+    }
+    alt
+}
+
+/// The address of the bundle's own picture `url` names, when it does.
+fn bundle_picture(url: &str, bundle: Option<&BundleLinks<'_>>) -> Option<String> {
+    match destination(url, bundle) {
+        Destination::File { url, name } if matches!(served_as(&name), Served::Picture(_)) => Some(url),
+        _ => None,
+    }
+}
+
+/// An `<img>` of the bundle's own picture at `src`, its values escaped; `size` holds the `width`
+/// and `height` an author gave in raw HTML, already checked to be numbers.
+fn picture_tag(src: &str, alt: &str, title: &str, size: &[(&str, &str)]) -> String {
+    let mut tag = format!(r#"<img src="{}" alt="{}""#, escape(src), escape(alt));
+    if !title.is_empty() {
+        tag.push_str(&format!(r#" title="{}""#, escape(title)));
+    }
+    for (name, value) in size {
+        tag.push_str(&format!(r#" {name}="{}""#, escape(value)));
+    }
+    tag.push_str(r#" loading="lazy">"#);
+    tag
+}
+
+/// Opens a link (or an image, which becomes a link to it) to where `dest_url` points, or to
+/// [`REFUSED`], and says how to close it.
 fn open_link<'a>(
     out: &mut Vec<Event<'a>>,
     open: &[Close],
     link_type: LinkType,
     dest_url: CowStr<'a>,
     title: CowStr<'a>,
+    bundle: Option<&BundleLinks<'_>>,
 ) -> Close {
     if !open.is_empty() {
         return Close::Nothing;
@@ -152,19 +319,17 @@ fn open_link<'a>(
         LinkType::Email => CowStr::from(format!("mailto:{dest_url}")),
         _ => dest_url,
     };
-    let href = match target(&href) {
-        Target::External => {
-            let mut tag = format!(r#"<a href="{}""#, escape(&href));
-            if !title.is_empty() {
-                tag.push_str(&format!(r#" title="{}""#, escape(&title)));
-            }
-            tag.push_str(EXTERNAL);
-            tag.push('>');
-            out.push(Event::Html(CowStr::from(tag)));
+    let href = match destination(&href, bundle) {
+        Destination::External => {
+            out.push(Event::Html(CowStr::from(external_link_tag(&href, &title))));
             return Close::Html;
         }
-        Target::Site => href,
-        Target::Refused => CowStr::Borrowed(REFUSED),
+        Destination::File { url, name } => {
+            out.push(Event::Html(CowStr::from(file_link_tag(&url, &name, &title))));
+            return Close::Html;
+        }
+        Destination::Site => href,
+        Destination::Nowhere => CowStr::Borrowed(REFUSED),
     };
     let id = CowStr::Borrowed("");
     out.push(Event::Start(Tag::Link {
@@ -176,15 +341,74 @@ fn open_link<'a>(
     Close::Tag
 }
 
+/// The `<a …>` of a link that leaves the store.
+fn external_link_tag(href: &str, title: &str) -> String {
+    link_tag(href, title, EXTERNAL)
+}
+
+/// `<a href title` + `attributes` + `>`, `href` and `title` escaped.
+fn link_tag(href: &str, title: &str, attributes: &str) -> String {
+    let mut tag = format!(r#"<a href="{}""#, escape(href));
+    if !title.is_empty() {
+        tag.push_str(&format!(r#" title="{}""#, escape(title)));
+    }
+    tag.push_str(attributes);
+    tag.push('>');
+    tag
+}
+
+/// The `<a …>` of a link to one of the bundle's files, its values escaped. It says how it opens
+/// (a download, or a picture in its own tab) so the web app's router leaves the click to the browser
+/// instead of looking for a page at that address.
+fn file_link_tag(url: &str, name: &str, title: &str) -> String {
+    let opens = match served_as(name) {
+        Served::Picture(_) => r#" target="_blank" rel="noopener""#,
+        Served::Download(_) => " download",
+    };
+    link_tag(url, title, opens)
+}
+
+/// Where a link or image points, once judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Destination {
+    /// Leaves the store (see [`Target::External`]): keep the URL, open it apart.
+    External,
+    /// A page of this site or `mailto:`: keep the URL.
+    Site,
+    /// One of the bundle's own files: its address, and its name in the bundle.
+    File { url: String, name: String },
+    /// Nowhere: a refused scheme, or a relative path the bundle (if any) does not have.
+    Nowhere,
+}
+
+fn destination(url: &str, bundle: Option<&BundleLinks<'_>>) -> Destination {
+    match target(url) {
+        Target::External => Destination::External,
+        Target::Site => Destination::Site,
+        Target::Relative => {
+            // As a browser reads a URL: controls and spaces around it go, tabs and newlines
+            // anywhere; spaces inside stay (a file may have one in its name).
+            let path: String = url.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+            bundle
+                .and_then(|bundle| bundle.find(&path).map(|name| Destination::File { url: bundle.url_of(&name), name }))
+                .unwrap_or(Destination::Nowhere)
+        }
+        Target::Refused => Destination::Nowhere,
+    }
+}
+
 /// What a link target is, as far as the page cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     /// `http:`, `https:`, or another host without a scheme (`//host/path`): leaves the store.
     External,
-    /// A relative URL on this site, or `mailto:`.
+    /// A path from the top of this site (`/…`), a `#fragment` or `?query` of this page, or
+    /// `mailto:`.
     Site,
-    /// Any other scheme (`javascript:`, `data:`, `vbscript:`, `file:`, …): runs or reads
-    /// something it should not.
+    /// A path relative to the description (`shot.png`, `docs/guide.pdf`): a file of its bundle.
+    Relative,
+    /// Any other scheme (`javascript:`, `data:`, `vbscript:`, `file:`, …) runs or reads something
+    /// it should not; an empty target would only reload the page.
     Refused,
 }
 
@@ -213,8 +437,34 @@ fn target(url: &str) -> Target {
         None if bare.starts_with(['/', '\\']) && bare[1..].starts_with(['/', '\\']) => {
             Target::External
         }
-        None => Target::Site,
+        None if bare.starts_with(['/', '\\', '#', '?']) => Target::Site,
+        None if bare.is_empty() => Target::Refused,
+        None => Target::Relative,
     }
+}
+
+/// `%XX` sequences decoded; `None` when they do not make UTF-8 (no file is named that way).
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = (bytes[at] == b'%')
+            .then(|| text.get(at + 1..at + 3))
+            .flatten()
+            .filter(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()));
+        match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            Some(byte) => {
+                decoded.push(byte);
+                at += 3;
+            }
+            None => {
+                decoded.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok()
 }
 
 /// `text` fit for a double-quoted attribute value (and safe in single quotes or body text too).
@@ -383,15 +633,29 @@ mod tests {
             "a",
             "br",
             "hr",
+            // The author's own HTML that passes (raw_html::ALLOWED).
+            "details",
+            "summary",
+            "sub",
+            "sup",
+            "div",
+            "b",
+            "i",
+            "kbd",
+            "s",
+            "ins",
+            "img",
         ];
         for tag in tags(html) {
             let name = tag.name.trim_start_matches('/');
             assert!(TAGS.contains(&name), "tag <{}> in {html:?}", tag.name);
             for (attr, value) in &tag.attrs {
                 let allowed = match name {
-                    "a" => ["href", "title", "rel", "target"].contains(&attr.as_str()),
+                    "a" => ["href", "title", "rel", "target", "download"].contains(&attr.as_str()),
+                    "img" => ["src", "alt", "title", "width", "height", "loading"].contains(&attr.as_str()),
+                    "details" => attr == "open",
                     "ol" => attr == "start",
-                    "th" | "td" => attr == "style",
+                    "th" | "td" => attr == "class",
                     "code" => attr == "class",
                     _ => false,
                 };
@@ -400,6 +664,9 @@ mod tests {
                     !attr.to_ascii_lowercase().starts_with("on"),
                     "handler in {html:?}"
                 );
+                if attr == "src" {
+                    assert!(value.starts_with(FILES), "src {value:?} in {html:?}");
+                }
                 if attr == "href" {
                     let bare: String = unescape(value)
                         .chars()
@@ -415,7 +682,20 @@ mod tests {
     }
 
     fn html(markdown: &str) -> String {
-        let html = to_safe_html(markdown);
+        let html = to_safe_html(markdown, None);
+        assert_safe(&html);
+        html
+    }
+
+    /// Where the tests' bundle files are served.
+    const FILES: &str = "/api/v1/apps/7/files/";
+
+    /// `markdown` as the description `folder/about.md` (or `about.md` at the top when `folder` is
+    /// empty) of a bundle holding `files`.
+    fn html_in(markdown: &str, folder: &str, files: &[&str]) -> String {
+        let has_file = |name: &str| files.contains(&name);
+        let bundle = BundleLinks { files_url: FILES, folder, has_file: &has_file };
+        let html = to_safe_html(markdown, Some(&bundle));
         assert_safe(&html);
         html
     }
@@ -437,36 +717,29 @@ mod tests {
     }
 
     #[test]
-    fn img_handlers_show_as_text() {
-        let inline = html("Look <img src=x onerror=alert(1)> here");
-        assert_eq!(
-            inline,
-            "<p>Look &lt;img src=x onerror=alert(1)&gt; here</p>\n"
-        );
-        let block = html("<img src=x onerror=alert(1)>");
-        assert_eq!(block, "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n");
-        for out in [inline, block] {
-            assert!(!out.contains("<img"));
-            assert!(out.contains("&lt;img"));
-            assert!(tags(&out).iter().all(|t| t.attrs.is_empty()));
-        }
+    fn img_handlers_never_pass() {
+        // Not the bundle's picture: nothing is loaded, nothing runs.
+        assert_eq!(html("Look <img src=x onerror=alert(1)> here"), "<p>Look  here</p>\n");
+        assert_eq!(html("<img src=x onerror=alert(1) alt=pic>"), "<p>pic</p>\n");
+        // The bundle's picture: shown, without the handler.
+        let out = html_in("<img src=x.png onerror=alert(1) alt=pic>", "", &["x.png"]);
+        assert_eq!(out, format!("<img src=\"{FILES}x.png\" alt=\"pic\" loading=\"lazy\">"));
     }
 
     #[test]
     fn html_blocks_keep_their_lines_as_text() {
+        assert_eq!(html("<script>\nalert(1)\n</script>"), "<p>&lt;script&gt;\nalert(1)\n&lt;/script&gt;</p>\n");
         let out = html("<div onclick=\"steal()\">\nhello\n</div>\n\nafter");
-        assert_eq!(
-            out,
-            "<p>&lt;div onclick=\"steal()\"&gt;\nhello\n&lt;/div&gt;</p>\n<p>after</p>\n"
-        );
+        assert_eq!(out, "<div>\nhello\n</div>\n<p>after</p>\n");
     }
 
     #[test]
-    fn raw_links_and_comments_show_as_text() {
+    fn raw_links_lead_nowhere_refused_and_comments_go() {
         let out = html(r#"<a href="javascript:alert(1)">x</a> and <!-- hidden -->"#);
+        assert_eq!(out, "<p><a>x</a> and </p>\n");
         assert_eq!(
-            out,
-            "<p>&lt;a href=\"javascript:alert(1)\"&gt;x&lt;/a&gt; and &lt;!-- hidden --&gt;</p>\n"
+            html(r#"<iframe src="https://evil.example"></iframe>"#),
+            "<p>&lt;iframe src=\"https://evil.example\"&gt;&lt;/iframe&gt;</p>\n"
         );
     }
 
@@ -529,12 +802,10 @@ mod tests {
     }
 
     #[test]
-    fn percent_encoded_colon_is_a_harmless_relative_path() {
-        // No `:`, so browsers read it as a path on this site too.
-        assert_eq!(
-            html("[x](javascript%3Aalert(1))"),
-            "<p><a href=\"javascript%3Aalert(1)\">x</a></p>\n"
-        );
+    fn percent_encoded_colon_is_a_relative_path() {
+        // No `:`, so browsers read it as a relative path too: a file the bundle does not have.
+        assert_eq!(html("[x](javascript%3Aalert(1))"), "<p><a href=\"#\">x</a></p>\n");
+        assert_eq!(html_in("[x](javascript%3Aalert(1))", "", &["about.md"]), "<p><a href=\"#\">x</a></p>\n");
     }
 
     #[test]
@@ -586,16 +857,10 @@ mod tests {
             html("[b](/docs/start)"),
             "<p><a href=\"/docs/start\">b</a></p>\n"
         );
-        assert_eq!(
-            html("[c](page.html)"),
-            "<p><a href=\"page.html\">c</a></p>\n"
-        );
-        assert_eq!(
-            html("[d](../up?x=1&y=2#z)"),
-            "<p><a href=\"../up?x=1&amp;y=2#z\">d</a></p>\n"
-        );
-        assert_eq!(html("[e](a/b:c)"), "<p><a href=\"a/b:c\">e</a></p>\n");
-        assert_eq!(html("[f]()"), "<p><a href=\"\">f</a></p>\n");
+        // Relative paths are the bundle's files; without a bundle (a preview) they go nowhere.
+        assert_eq!(html("[c](page.html)"), "<p><a href=\"#\">c</a></p>\n");
+        assert_eq!(html("[e](a/b:c)"), "<p><a href=\"#\">e</a></p>\n");
+        assert_eq!(html("[f]()"), "<p><a href=\"#\">f</a></p>\n");
         assert_eq!(
             html("[mail](mailto:me@example.com \"Write\")"),
             "<p><a href=\"mailto:me@example.com\" title=\"Write\">mail</a></p>\n"
@@ -624,14 +889,87 @@ mod tests {
             )
         );
         assert!(!pixel.contains("<img"));
-        assert_eq!(
-            html("![](shot.png)"),
-            "<p><a href=\"shot.png\">image</a></p>\n"
-        );
+        assert_eq!(html("![](shot.png)"), "<p><a href=\"#\">image</a></p>\n");
         assert_eq!(
             html("![*big* `x`](a.png)"),
-            "<p><a href=\"a.png\"><em>big</em> <code>x</code></a></p>\n"
+            "<p><a href=\"#\"><em>big</em> <code>x</code></a></p>\n"
         );
+    }
+
+    #[test]
+    fn the_bundles_own_pictures_show_inline() {
+        let files = ["about.md", "static/screenshot-1.png", "docs/img/flow.svg", "logo.png"];
+        assert_eq!(
+            html_in("![First screen](static/screenshot-1.png \"Start\")", "", &files),
+            format!("<p><img src=\"{FILES}static/screenshot-1.png\" alt=\"First screen\" title=\"Start\" loading=\"lazy\"></p>\n")
+        );
+        // Relative to the description's own folder, `.` and `..` walked like a browser does.
+        assert_eq!(
+            html_in("![*The* flow](img/flow.svg)", "docs/", &files),
+            format!("<p><img src=\"{FILES}docs/img/flow.svg\" alt=\"The flow\" loading=\"lazy\"></p>\n")
+        );
+        assert_eq!(
+            html_in("![logo](../logo.png)", "docs/", &files),
+            format!("<p><img src=\"{FILES}logo.png\" alt=\"logo\" loading=\"lazy\"></p>\n")
+        );
+        // A picture the bundle does not have, or above its top, is a link to nowhere.
+        assert_eq!(html_in("![gone](static/gone.png)", "", &files), "<p><a href=\"#\">gone</a></p>\n");
+        assert_eq!(html_in("![up](../../logo.png)", "docs/", &files), "<p><a href=\"#\">up</a></p>\n");
+        // Outside pictures are still never fetched.
+        assert_eq!(
+            html_in("![p](https://tracker.example/p.gif)", "", &files),
+            format!("<p><a href=\"https://tracker.example/p.gif\"{REL}>p</a></p>\n")
+        );
+        // A badge-style picture inside a link shows inside it.
+        assert_eq!(
+            html_in("[![logo](logo.png)](https://h2o.ai)", "", &files),
+            format!("<p><a href=\"https://h2o.ai\"{REL}><img src=\"{FILES}logo.png\" alt=\"logo\" loading=\"lazy\"></a></p>\n")
+        );
+    }
+
+    #[test]
+    fn relative_links_open_the_bundles_files() {
+        let files = ["docs/User Guide.pdf", "data/sample.csv", "about.md"];
+        assert_eq!(
+            html_in("[guide](docs/User%20Guide.pdf#page=2)", "", &files),
+            format!("<p><a href=\"{FILES}docs/User%20Guide.pdf\" download>guide</a></p>\n")
+        );
+        assert_eq!(
+            html_in("[guide](<./docs/User Guide.pdf>)", "", &files),
+            format!("<p><a href=\"{FILES}docs/User%20Guide.pdf\" download>guide</a></p>\n")
+        );
+        // A file that is not a picture, written as an image, is a link to it.
+        assert_eq!(
+            html_in("![the data](data/sample.csv)", "", &files),
+            format!("<p><a href=\"{FILES}data/sample.csv\" download>the data</a></p>\n")
+        );
+        assert_eq!(html_in("[missing](nothing.txt)", "", &files), "<p><a href=\"#\">missing</a></p>\n");
+        // A picture linked to (not shown) opens in its own tab.
+        assert_eq!(
+            html_in("[full size](shot.png)", "", &["shot.png"]),
+            format!("<p><a href=\"{FILES}shot.png\" target=\"_blank\" rel=\"noopener\">full size</a></p>\n")
+        );
+        // Pages of the site and fragments keep their meaning.
+        assert_eq!(html_in("[top](#about) [home](/apps)", "", &files), "<p><a href=\"#about\">top</a> <a href=\"/apps\">home</a></p>\n");
+    }
+
+    #[test]
+    fn readme_html_keeps_its_layout() {
+        let files = ["logo.png", "shot.png"];
+        assert_eq!(
+            html_in("<p align=\"center\">\n  <img src=\"logo.png\" width=\"200\" height=\"50%\" alt=\"Logo\">\n</p>", "", &files),
+            format!("<p>\n  <img src=\"{FILES}logo.png\" alt=\"Logo\" width=\"200\" loading=\"lazy\">\n</p>")
+        );
+        assert_eq!(
+            html_in("<details>\n<summary>Screens</summary>\n\n![shot](shot.png)\n\n</details>\n\nH<sub>2</sub>O<br>next", "", &files),
+            format!(
+                "<details>\n<summary>Screens</summary>\n\
+                 <p><img src=\"{FILES}shot.png\" alt=\"shot\" loading=\"lazy\"></p>\n</details>\n\
+                 <p>H<sub>2</sub>O<br>next</p>\n"
+            )
+        );
+        // Left open by the author, closed at the end.
+        assert_eq!(html("<details>\n\ntext"), "<details>\n<p>text</p>\n</details>");
     }
 
     #[test]
@@ -709,12 +1047,12 @@ mod tests {
     fn tables_render() {
         assert_eq!(
             html("| Name | Size |\n|:-----|-----:|\n| *a* | 1 |\n| <b>b</b> | 2 |"),
-            "<table><thead><tr><th style=\"text-align: left\">Name</th>\
-             <th style=\"text-align: right\">Size</th></tr></thead><tbody>\n\
-             <tr><td style=\"text-align: left\"><em>a</em></td>\
-             <td style=\"text-align: right\">1</td></tr>\n\
-             <tr><td style=\"text-align: left\">&lt;b&gt;b&lt;/b&gt;</td>\
-             <td style=\"text-align: right\">2</td></tr>\n</tbody></table>\n"
+            "<table><thead><tr><th class=\"align-left\">Name</th>\
+             <th class=\"align-right\">Size</th></tr></thead><tbody>\n\
+             <tr><td class=\"align-left\"><em>a</em></td>\
+             <td class=\"align-right\">1</td></tr>\n\
+             <tr><td class=\"align-left\"><b>b</b></td>\
+             <td class=\"align-right\">2</td></tr>\n</tbody></table>\n"
         );
     }
 
@@ -728,7 +1066,7 @@ mod tests {
 
     #[test]
     fn empty_input_is_empty() {
-        assert_eq!(to_safe_html(""), "");
+        assert_eq!(to_safe_html("", None), "");
         assert_eq!(to_plain_text("", 10), "");
     }
 
@@ -742,8 +1080,9 @@ mod tests {
         assert_eq!(target("/x:y"), Target::Site);
         assert_eq!(target("?q=a:b"), Target::Site);
         assert_eq!(target("#a:b"), Target::Site);
-        assert_eq!(target("a.html"), Target::Site);
-        assert_eq!(target(""), Target::Site);
+        assert_eq!(target("a.html"), Target::Relative);
+        assert_eq!(target("../a/b:c"), Target::Relative);
+        assert_eq!(target(""), Target::Refused);
         assert_eq!(target("j\na\rv\u{c}a\u{0}script:x"), Target::Refused);
         assert_eq!(target("httpx://a.example"), Target::Refused);
         assert_eq!(target("tel:123"), Target::Refused);
@@ -816,6 +1155,19 @@ mod tests {
         "http://e.example/",
         "https:",
         "mailto:",
+        "<details>",
+        "</details>",
+        "<summary>",
+        "<img src=",
+        "<a href=",
+        "</a>",
+        "<sub>",
+        " onerror=",
+        "shot.png",
+        "../",
+        "%2e",
+        "<!--",
+        "-->",
         "//",
         "<script>",
         "</script>",
@@ -841,10 +1193,13 @@ mod tests {
             parts in proptest::collection::vec(proptest::sample::select(SOUP), 0..60)
         ) {
             let markdown = parts.concat();
-            let out = to_safe_html(&markdown);
+            let out = to_safe_html(&markdown, None);
             assert_safe(&out);
             prop_assert!(!out.contains("<script"));
             prop_assert!(!out.contains("<img"));
+            // With a bundle, pictures show (assert_safe checks every src is the bundle's).
+            let out = html_in(&markdown, "docs/", &["shot.png", "docs/shot.png", "x"]);
+            prop_assert!(!out.contains("<script"));
             let text = to_plain_text(&markdown, 20);
             prop_assert!(text.chars().count() <= 20);
         }

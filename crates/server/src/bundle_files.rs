@@ -1,12 +1,13 @@
-//! Bundles on disk: check a `.wave` file or a folder exactly as an upload is checked, and package a
-//! folder. The rules are wavehub-core's; this module only does the reading and writing.
+//! Bundles on disk: check a `.wave` file or a folder exactly as an upload is checked, package a
+//! folder, and read one file out of a stored bundle. The rules are wavehub-core's; this module only
+//! does the reading and writing.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use wavehub_core::appignore::default_ignore;
-use wavehub_core::archive::IntegrityCheck;
+use wavehub_core::archive::{self, Directory, Entry, IntegrityCheck, Limits};
 use wavehub_core::bundle::{BundleOptions, BundleReport, StructuralCheck, StructuralOutcome};
 use wavehub_core::package::{self, FileMeta, Packager, Plan};
 
@@ -43,6 +44,27 @@ pub fn check_bundle_file(path: &Path, options: &BundleOptions) -> io::Result<Bun
         }
     }
     Ok(report)
+}
+
+/// The central directory of a stored bundle: the names of its files without reading them. Stored
+/// bundles passed every check on import, so a failure here means the blob changed on disk.
+pub fn read_directory(path: &Path) -> io::Result<Directory> {
+    let mut file = File::open(path)?;
+    let file_len = file.metadata()?.len();
+    let tail = read_range(&mut file, file_len.saturating_sub(archive::TAIL_LEN), file_len)?;
+    let location = archive::locate_central_directory(file_len, &tail).map_err(|finding| io::Error::other(finding.message))?;
+    let directory = read_range(&mut file, location.offset, location.offset + location.size)?;
+    archive::read_central_directory(file_len, &location, &directory, &Limits::default()).map_err(|findings| {
+        io::Error::other(findings.into_iter().next().map(|finding| finding.message).unwrap_or_default())
+    })
+}
+
+/// One file of a stored bundle, inflated and checked against its CRC.
+pub fn read_entry(path: &Path, entry: &Entry) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    let (start, end) = entry.byte_range();
+    let bytes = read_range(&mut file, start, end)?;
+    archive::extract_entry(entry, &bytes, entry.uncompressed_size).map_err(|finding| io::Error::other(finding.message))
 }
 
 fn read_range(file: &mut File, start: u64, end: u64) -> io::Result<Vec<u8>> {

@@ -565,6 +565,7 @@ pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<
     Ok(AppDetail {
         summary,
         long_description,
+        long_description_html: None,
         runtime: AppRuntime::from_manifest(&manifest),
         screenshots: screenshots as u32,
         bundle_size: bundle_size as u64,

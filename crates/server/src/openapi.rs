@@ -35,7 +35,7 @@ use wavehub_core::runtime_images::ImageSort;
         crate::routes::health, serve,
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
         bundles::validate,
-        apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::versions,
+        apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::file, apps::versions,
         instances::launch, instances::list, instances::get, instances::update, instances::terminate, instances::logs, instances::open,
         tags::assign, tags::unassign, tags::list, tags::create, tags::update, tags::remove,
         tags::list_secrets, tags::put_secret, tags::delete_secret, tags::audit_log,
@@ -223,7 +223,8 @@ mod tests {
         let api = &router[..router.find(".fallback(").expect("the API's fallback ends its routes")];
         let mut routes = BTreeSet::new();
         for line in api.lines().map(str::trim).filter(|line| line.starts_with(".route(\"")) {
-            let path = line[".route(\"".len()..].split('"').next().expect("a quoted path");
+            // A catch-all (`{*path}`) is one path parameter to OpenAPI.
+            let path = line[".route(\"".len()..].split('"').next().expect("a quoted path").replace("{*", "{");
             let handlers = &line[line.find("\",").expect("path, then handlers") + 2..];
             for piece in handlers.split(['(', '.', ' ', ':']) {
                 if let method @ ("get" | "post" | "put" | "patch" | "delete") = piece {

@@ -257,6 +257,7 @@ async fn a_private_app_is_a_404_to_everyone_but_its_owner_and_admins() {
         format!("{APPS}/{id}/icon"),
         format!("{APPS}/{id}/screenshots/0"),
         format!("{APPS}/{id}/bundle"),
+        format!("{APPS}/{id}/files/static/screenshot-1.png"),
     ] {
         assert_eq!(app.call(Method::GET, &path, None, None).await.status, StatusCode::UNAUTHORIZED, "{path}");
         for stranger in [&user, &other] {

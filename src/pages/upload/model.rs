@@ -229,6 +229,7 @@ pub fn preview_detail(
     AppDetail {
         summary,
         long_description: report.long_description.clone(),
+        long_description_html: None,
         runtime: AppRuntime::from_manifest(manifest),
         screenshots: report.screenshots.len() as u32,
         bundle_size,

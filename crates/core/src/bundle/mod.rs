@@ -12,6 +12,7 @@
 
 mod images;
 pub mod requirements;
+pub mod served;
 
 pub use images::{sniff, ImageInfo, ImageKind};
 pub use requirements::{check_wheels, wheel_references, WheelReference, REQUIREMENTS_FILE};

@@ -2,6 +2,7 @@
 //! visibility and delete. The rules are in [`crate::catalog`]; this module reads requests and
 //! shapes answers.
 
+use crate::app_files;
 use crate::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
@@ -74,14 +75,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query)
     Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
-/// `GET /apps/{id}`.
+/// `GET /apps/{id}`: with its description rendered (`long_description_html`).
 #[utoipa::path(
     get, path = "/apps/{id}", tag = "apps", operation_id = "get_app",
     params(("id" = i64, Path, description = "The app version's id.")),
     responses((status = 200, description = "The app.", body = AppDetail)),
 )]
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
-    Ok(ApiJson(catalog::load_detail(&state.db, Viewer::from(&caller), id).await?))
+    let mut app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
+    app.long_description_html = app_files::description_html(&state, &app).await?;
+    Ok(ApiJson(app))
 }
 
 /// `PATCH /apps/{id}` `{visibility}`: owner or admin.
@@ -160,6 +163,31 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// `GET /apps/{id}/files/{path}`: one file of the version's bundle, for its description's links and
+/// pictures.
+#[utoipa::path(
+    get, path = "/apps/{id}/files/{path}", tag = "apps", operation_id = "get_app_file",
+    params(
+        ("id" = i64, Path, description = "The app version's id."),
+        ("path" = String, Path, description = "The file's path inside the bundle, `/`-separated (`static/screenshot-1.png`)."),
+    ),
+    responses(
+        (status = 200, description = "The file. Pictures (PNG, JPEG, GIF, WebP, AVIF, SVG) are served inline; \
+            every other file is a download (`Content-Disposition: attachment`), never a page.",
+            content(("image/png"), ("application/octet-stream")),
+            headers(("content-disposition" = String), ("cache-control" = String), ("content-security-policy" = String))),
+        (status = 404, description = "No such app version for the caller, or its bundle has no such file."),
+        (status = 413, description = "The file is larger than is served one at a time; the bundle download has it."),
+    ),
+)]
+pub async fn file(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, path)): ApiPath<(i64, String)>,
+) -> ApiResult<Response> {
+    app_files::serve(&state, Viewer::from(&caller), id, &path).await
 }
 
 /// `GET /apps/{id}/bundle`: the `.wave` itself, streamed from the blob store.

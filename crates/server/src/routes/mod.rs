@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{id}/icon", get(apps::icon))
         .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
         .route("/apps/{id}/bundle", get(apps::bundle))
+        .route("/apps/{id}/files/{*path}", get(apps::file))
         .route("/apps/{id}/instances", post(instances::launch))
         .route("/instances", get(instances::list))
         .route("/instances/{id}", get(instances::get).patch(instances::update))
