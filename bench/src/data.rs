@@ -449,14 +449,68 @@ fn markdown_chunk(rng: &mut Rng, out: &mut String) {
 
 /// A PNG's signature and IHDR (1280×800, RGB), then an IDAT of bytes deflate cannot shrink, then
 /// IEND: what the structural pass sniffs is real, the rest is as incompressible as real pixels.
+/// A real PNG of exactly `len` bytes whose pixels are random, so it does not compress, like a real
+/// screenshot: 1280 pixels wide, random rows in stored (uncompressed) deflate blocks, and a private
+/// ancillary chunk (which decoders skip) filling the rest. Checks decode screenshots, so its data
+/// must be a real image, not random bytes.
 fn fake_png(rng: &mut Rng, len: usize) -> Vec<u8> {
-    let payload = len.saturating_sub(8 + 25 + 12 + 12);
-    let mut out = Vec::with_capacity(len);
-    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
-    png_chunk(&mut out, b"IHDR", &ihdr(1280, 800));
-    png_chunk(&mut out, b"IDAT", &rng.bytes(payload));
-    png_chunk(&mut out, b"IEND", &[]);
+    const WIDTH: usize = 1280;
+    const ROW: usize = 1 + WIDTH * 3;
+    // Signature, IHDR, IDAT's and IEND's chunk framing, zlib's header and checksum, padding chunk.
+    const FIXED: usize = 8 + 25 + 12 + 12 + 6 + 12;
+    let mut height = len.saturating_sub(FIXED) / (ROW + 1).max(1);
+    loop {
+        let raw_len = height * ROW;
+        let idat_len = 2 + raw_len + 5 * raw_len.div_ceil(65_535).max(1) + 4;
+        let without_padding = 8 + 25 + 12 + idat_len + 12;
+        if height <= 1 || without_padding + 12 <= len {
+            let mut raw = Vec::with_capacity(raw_len);
+            for _ in 0..height {
+                raw.push(0); // filter: none
+                raw.extend(rng.bytes(WIDTH * 3));
+            }
+            let mut out = Vec::with_capacity(len);
+            out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+            png_chunk(&mut out, b"IHDR", &ihdr(WIDTH as u32, height.max(1) as u32));
+            png_chunk(&mut out, b"IDAT", &stored_zlib(&raw));
+            let padding = len.saturating_sub(out.len() + 12 + 12);
+            png_chunk(&mut out, b"waVe", &vec![0; padding]);
+            png_chunk(&mut out, b"IEND", &[]);
+            return out;
+        }
+        height -= 1;
+    }
+}
+
+/// `data` as a zlib stream of stored deflate blocks: valid, and exactly as large as the data.
+fn stored_zlib(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let mut blocks = data.chunks(65_535).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xFF, 0xFF]);
+    }
+    while let Some(block) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let size = block.len() as u16;
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&(!size).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
     out
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5_552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
+    }
+    (b << 16) | a
 }
 
 fn ihdr(width: u32, height: u32) -> Vec<u8> {

@@ -376,7 +376,10 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 /// prerelease identifiers (numbers zero-padded after `0`, words after `1`, joined by `!`, which
 /// sorts below every character an identifier may hold). Not semver: `!` and the text (lowest).
 pub fn version_sort_key(version: &str) -> String {
-    let Ok(parsed) = semver::Version::parse(version) else {
+    let parsed = semver::Version::parse(version)
+        .ok()
+        .or_else(|| pad_short_version(version).and_then(|padded| semver::Version::parse(&padded).ok()));
+    let Some(parsed) = parsed else {
         return format!("!{version}");
     };
     let mut key = format!("{:020}.{:020}.{:020}", parsed.major, parsed.minor, parsed.patch);
@@ -396,6 +399,29 @@ pub fn version_sort_key(version: &str) -> String {
         key.push_str(&identifiers.join("!"));
     }
     key
+}
+
+
+/// `1` → `1.0.0`, `1.0` → `1.0.0`, `1.2-beta` → `1.2.0-beta`: short versions padded with zeros,
+/// when padding makes them valid semver. The platform accepts short versions (`0.5` was seen in
+/// production), so they are ordered as their padded form.
+pub fn pad_short_version(version: &str) -> Option<String> {
+    let (core, pre) = match version.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (version, None),
+    };
+    let parts = core.split('.').count();
+    if parts >= 3 {
+        return None;
+    }
+    let mut padded = core.to_owned();
+    for _ in parts..3 {
+        padded.push_str(".0");
+    }
+    if let Some(pre) = pre {
+        padded = format!("{padded}-{pre}");
+    }
+    semver::Version::parse(&padded).is_ok().then_some(padded)
 }
 
 #[cfg(test)]

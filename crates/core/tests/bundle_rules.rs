@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::noise;
+use support::{jpeg, noise};
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions, BundleReport, StructuralCheck};
 use wavehub_core::package::package_files;
 
@@ -17,15 +17,10 @@ LongDescription = "about.md"
 Module = "src.app"
 "#;
 
-/// The smallest PNG header the sniffer accepts: signature and a 512×512 IHDR.
+/// A real 512×512 PNG.
 fn png() -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    bytes.extend_from_slice(&512u32.to_be_bytes());
-    bytes.extend_from_slice(&512u32.to_be_bytes());
-    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    bytes
+    support::png(512, 512)
 }
-
 
 fn good_files() -> Vec<(String, Vec<u8>)> {
     vec![
@@ -97,7 +92,7 @@ fn a_bundle_without_app_toml_is_refused() {
 
 #[test]
 fn manifest_findings_carry_the_file_line_and_column() {
-    let text = APP_TOML.replace("Version = \"1.0.0\"", "Version = \"1.0\"");
+    let text = APP_TOML.replace("Version = \"1.0.0\"", "Version = \"v1.0\"");
     let report = check(with(good_files(), "app.toml", text.as_bytes()));
     assert!(!report.valid);
     let finding = report.errors.iter().find(|f| f.path == "App.Version").expect("a Version finding");
@@ -110,9 +105,28 @@ fn an_icon_must_really_be_an_image() {
     let report = check(with(good_files(), "static/icon.png", b"<html>not an image</html>"));
     assert_eq!(error_codes(&report), ["bundle.icon.not_image"]);
     assert_eq!(report.errors[0].file.as_deref(), Some("static/icon.png"));
-    let jpeg = [0xFF, 0xD8, 0xFF, 0xDB, 0, 4, 0, 0];
-    let report = check(with(without(good_files(), "static/icon.png"), "static/icon.jpg", &jpeg));
+    let report = check(with(without(good_files(), "static/icon.png"), "static/icon.jpg", &jpeg(512, 512)));
     assert!(report.valid, "a JPEG icon is fine: {:?}", report.errors);
+}
+
+/// Decoding is the server's (feature `decode-images`; `cargo test --workspace` turns it on): the web
+/// app reads only headers.
+#[cfg(feature = "decode-images")]
+#[test]
+fn an_image_must_decode_not_just_start_right() {
+    // Cut short: the header and the start are right, the rest is missing.
+    let cut = &png()[..60];
+    let report = check(with(good_files(), "static/icon.png", cut));
+    assert_eq!(error_codes(&report), ["bundle.icon.undecodable"]);
+    assert_eq!(report.errors[0].file.as_deref(), Some("static/icon.png"));
+    assert!(report.errors[0].message.contains("starts like a PNG image but does not decode"), "{}", report.errors[0].message);
+    // A damaged JPEG screenshot: its first bytes sniff right, its scan is garbage.
+    let mut damaged = jpeg(640, 400);
+    let middle = damaged.len() / 2;
+    damaged.truncate(middle);
+    let report = check(with(good_files(), "static/screenshot-1.png", &damaged));
+    assert_eq!(error_codes(&report), ["bundle.screenshot.undecodable"]);
+    assert!(report.errors[0].message.contains("static/screenshot-1.png starts like a JPEG image"), "{}", report.errors[0].message);
 }
 
 #[test]
@@ -128,8 +142,7 @@ fn no_icon_is_a_warning_and_several_icons_warn_which_wins() {
 
 #[test]
 fn icon_size_and_shape_guidelines_warn() {
-    let mut wide = png();
-    wide[16..20].copy_from_slice(&2000u32.to_be_bytes());
+    let wide = support::png(2000, 512);
     let report = check(with(good_files(), "static/icon.png", &wide));
     assert!(report.valid);
     assert!(warning_codes(&report).contains(&"bundle.icon.dimensions"));

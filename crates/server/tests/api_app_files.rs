@@ -5,15 +5,13 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::TestApp;
+use common::{png, TestApp};
 use serde_json::json;
 use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
 
 const APPS: &str = "/api/v1/apps";
 
-/// A PNG header is all the import's check reads.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x01\x90\0\0\x01\x90\x08\x02\0\0\0\0\0\0\0";
 
 const ABOUT: &str = "# Guide\n\n![The flow](img/flow.png)\n\n[Manual](../manual.pdf) · [Page](page.html) · [Gone](gone.txt)\n\n\
     <details><summary>Internals</summary>\n\nH<sub>2</sub>O\n\n</details>\n\n\
@@ -26,7 +24,7 @@ fn bundle(extra: Vec<(String, Vec<u8>)>) -> Vec<u8> {
         ("app.toml".to_owned(), toml.as_bytes().to_vec()),
         ("app.py".to_owned(), b"print('hi')\n".to_vec()),
         ("docs/about.md".to_owned(), ABOUT.as_bytes().to_vec()),
-        ("docs/img/flow.png".to_owned(), PNG.to_vec()),
+        ("docs/img/flow.png".to_owned(), png(640, 400)),
         ("manual.pdf".to_owned(), b"%PDF-1.4 a manual".to_vec()),
         ("docs/page.html".to_owned(), b"<script>alert(document.cookie)</script>".to_vec()),
         ("logo.svg".to_owned(), b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec()),
@@ -79,7 +77,7 @@ async fn pictures_are_served_inline_and_other_files_only_as_downloads() {
 
     let picture = get("docs/img/flow.png").await;
     assert_eq!(picture.status, StatusCode::OK, "{}", picture.text);
-    assert_eq!(picture.bytes, PNG);
+    assert_eq!(picture.bytes, png(640, 400));
     assert_eq!(picture.headers["content-type"], "image/png");
     assert_eq!(picture.headers["content-disposition"], "inline");
     assert_eq!(picture.headers["cache-control"], "private, max-age=3600");

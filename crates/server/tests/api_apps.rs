@@ -4,21 +4,12 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, ADMIN_PASSWORD};
+use common::{png, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
 
 const APPS: &str = "/api/v1/apps";
-
-/// Bytes that sniff as a `width`×`height` PNG (the signature and IHDR are all the check reads).
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    bytes.extend(width.to_be_bytes());
-    bytes.extend(height.to_be_bytes());
-    bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
-    bytes
-}
 
 struct Bundle {
     name: &'static str,
@@ -175,7 +166,7 @@ async fn importing_needs_an_author_or_admin() {
 async fn an_invalid_bundle_is_refused_with_its_findings_and_leaves_nothing() {
     let app = store().await;
     let author = app.sign_in("author", "author-password").await;
-    let bad = Bundle { version: "1.0", ..Bundle::default() };
+    let bad = Bundle { version: "v1.0", ..Bundle::default() };
     let reply = app.call_bytes(Method::POST, APPS, bad.bytes(), Some(&author)).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
     assert_eq!(reply.headers["content-type"], "application/problem+json");

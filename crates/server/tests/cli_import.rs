@@ -113,7 +113,7 @@ fn demo_data_loads_once_and_the_cli_imports_checked_bundles() {
     assert!(text(&refused.stderr).contains("(403)"), "{}", text(&refused.stderr));
 
     // An invalid bundle is never sent.
-    std::fs::write(app.path().join("app.toml"), "[App]\nName = \"ai.wavehub.cli-import\"\nVersion = \"1.0\"\n\n[Runtime]\nModule = \"app\"\n").unwrap();
+    std::fs::write(app.path().join("app.toml"), "[App]\nName = \"ai.wavehub.cli-import\"\nVersion = \"v1.0\"\n\n[Runtime]\nModule = \"app\"\n").unwrap();
     let invalid = import(&url, Some(&alice), app.path());
     assert_eq!(invalid.status.code(), Some(1));
     assert!(text(&invalid.stdout).contains("app.toml:3:"), "{}", text(&invalid.stdout));

@@ -126,3 +126,59 @@ pub(crate) mod tests {
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0xFF]).map(|i| i.dimensions), Some(None));
     }
 }
+
+/// Why an image that sniffs as `kind` does not decode, when it does not: the first bytes can be
+/// right while the rest is cut short or damaged, and browsers then show a broken picture.
+///
+/// Decoding needs the `decode-images` feature (the server's); without it (the web app, which reads
+/// only headers) every image passes here, and the server's check on import has the last word.
+#[cfg(feature = "decode-images")]
+pub fn decode_problem(bytes: &[u8], kind: ImageKind) -> Option<String> {
+    /// Above this many pixels an image is refused before it is decoded (a 10000×10000 screenshot
+    /// would take 400 MB to hold).
+    const MAX_PIXELS: u64 = 50_000_000;
+    let too_large = |width: u64, height: u64| {
+        (width * height > MAX_PIXELS).then(|| format!("it is {width}×{height} pixels, more than {MAX_PIXELS} in all"))
+    };
+    match kind {
+        ImageKind::Png => {
+            let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+            let mut reader = match decoder.read_info() {
+                Ok(reader) => reader,
+                Err(error) => return Some(error.to_string()),
+            };
+            let info = reader.info();
+            if let Some(problem) = too_large(u64::from(info.width), u64::from(info.height)) {
+                return Some(problem);
+            }
+            // Row by row: the whole image is never held in memory.
+            loop {
+                match reader.next_row() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return reader.finish().err().map(|error| error.to_string()),
+                    Err(error) => return Some(error.to_string()),
+                }
+            }
+        }
+        ImageKind::Jpeg => {
+            use zune_jpeg::zune_core::bytestream::ZCursor;
+            use zune_jpeg::zune_core::options::DecoderOptions;
+            // Strict: a JPEG cut short is damaged, even where a browser would show its top part.
+            let options = DecoderOptions::default().set_strict_mode(true);
+            let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+            if let Err(error) = decoder.decode_headers() {
+                return Some(error.to_string());
+            }
+            let (width, height) = decoder.dimensions().unwrap_or_default();
+            if let Some(problem) = too_large(width as u64, height as u64) {
+                return Some(problem);
+            }
+            decoder.decode().err().map(|error| error.to_string())
+        }
+    }
+}
+
+#[cfg(not(feature = "decode-images"))]
+pub fn decode_problem(_bytes: &[u8], _kind: ImageKind) -> Option<String> {
+    None
+}

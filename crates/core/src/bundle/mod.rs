@@ -14,7 +14,7 @@ mod images;
 pub mod requirements;
 pub mod served;
 
-pub use images::{sniff, ImageInfo, ImageKind};
+pub use images::{decode_problem, sniff, ImageInfo, ImageKind};
 pub use requirements::{check_wheels, wheel_references, WheelReference, REQUIREMENTS_FILE};
 
 use crate::api::{Finding, Severity};
@@ -403,6 +403,10 @@ impl StructuralCheck {
             self.findings.push(not_an_image("bundle.icon.not_image", path));
             return;
         };
+        if let Some(problem) = decode_problem(&bytes, info.kind) {
+            self.findings.push(does_not_decode("bundle.icon.undecodable", path, info.kind, &problem));
+            return;
+        }
         if let Some((width, height)) = info.dimensions {
             if width != height || !(400..=1000).contains(&width) {
                 self.findings.push(
@@ -434,13 +438,16 @@ impl StructuralCheck {
     }
 
     fn read_screenshot(&mut self, path: &str, bytes: Vec<u8>) {
-        match sniff(&bytes) {
-            Some(info) => {
-                self.screenshots.push(path.to_owned());
-                self.images.push(BundleImage { path: path.to_owned(), kind: info.kind, bytes });
-            }
-            None => self.findings.push(not_an_image("bundle.screenshot.not_image", path)),
+        let Some(info) = sniff(&bytes) else {
+            self.findings.push(not_an_image("bundle.screenshot.not_image", path));
+            return;
+        };
+        if let Some(problem) = decode_problem(&bytes, info.kind) {
+            self.findings.push(does_not_decode("bundle.screenshot.undecodable", path, info.kind, &problem));
+            return;
         }
+        self.screenshots.push(path.to_owned());
+        self.images.push(BundleImage { path: path.to_owned(), kind: info.kind, bytes });
     }
 }
 
@@ -607,6 +614,19 @@ fn too_large(path: &str, entry: &Entry, limit: u64) -> Finding {
 fn not_an_image(code: &str, path: &str) -> Finding {
     Finding::error(code, path, format!("{path} is not a PNG or JPEG image (whatever its name says); save it as PNG or JPEG"))
         .in_file(path)
+}
+
+fn does_not_decode(code: &str, path: &str, kind: ImageKind, problem: &str) -> Finding {
+    let format = match kind {
+        ImageKind::Png => "PNG",
+        ImageKind::Jpeg => "JPEG",
+    };
+    Finding::error(
+        code,
+        path,
+        format!("{path} starts like a {format} image but does not decode ({problem}); export it again from an image editor"),
+    )
+    .in_file(path)
 }
 
 /// UTF-8 text of a file the rules read, without a byte-order mark.

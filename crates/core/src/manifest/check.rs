@@ -248,8 +248,19 @@ fn check_version(r: &mut Reader<'_>, version: &str, span: &Span) -> bool {
         return false;
     }
     if let Some(VersionProblem::NotSemver { hint }) = values::version_semver_problem(version) {
-        let message = format!("Version `{version}` is not a semantic version MAJOR.MINOR.PATCH; {hint}");
-        r.error(codes::VERSION_SEMVER, PATH, Some(span), message);
+        // The platform's own check is lenient: it accepts `1.0` (spec §3.2), so Wavehub only warns.
+        match crate::apps::pad_short_version(version) {
+            Some(padded) => {
+                let message = format!(
+                    "Version `{version}` is short of MAJOR.MINOR.PATCH; it is accepted and ordered as {padded}: write {padded}"
+                );
+                r.warning(codes::VERSION_SHORT, PATH, Some(span), message);
+            }
+            None => {
+                let message = format!("Version `{version}` is not a semantic version MAJOR.MINOR.PATCH; {hint}");
+                r.error(codes::VERSION_SEMVER, PATH, Some(span), message);
+            }
+        }
     }
     ok
 }
@@ -425,9 +436,10 @@ fn read_env(r: &mut Reader<'_>, sections: &[Section<'_, '_>], options: &Manifest
             let path = format!("{}.Name", s.path);
             check_env_name(r, name, &path, span, options);
             match first_of.get(name) {
+                // The platform accepts it (the app gets the later value), so Wavehub only warns.
                 Some(first) => {
-                    let message = format!("{name} is already set by {first}; set each variable once: remove one of them");
-                    r.error(codes::ENV_NAME_DUPLICATE, &path, Some(span), message);
+                    let message = format!("{name} is already set by {first}; the app gets only this later value: remove one of them");
+                    r.warning(codes::ENV_NAME_DUPLICATE, &path, Some(span), message);
                 }
                 None => {
                     first_of.insert(name.clone(), s.path.clone());

@@ -34,8 +34,10 @@ pub const VERSION_INVALID: &str = "manifest.version.invalid";
 pub const VERSION_PLACEHOLDER: &str = "manifest.version.placeholder";
 /// Version carries semver build metadata (`+build`), which a label cannot hold.
 pub const VERSION_BUILD_METADATA: &str = "manifest.version.build_metadata";
-/// Version is not strict semver (`1.0`, `v1.2.3`).
+/// Version is not semver (`v1.2.3`, `01.2.3`).
 pub const VERSION_SEMVER: &str = "manifest.version.semver";
+/// Warning: Version is `MAJOR.MINOR` or `MAJOR` (`1.0`): the platform accepts it, ordered as `1.0.0`.
+pub const VERSION_SHORT: &str = "manifest.version.short";
 /// `Name-Version` is longer than a label value may be.
 pub const NAME_VERSION_TOO_LONG: &str = "manifest.name_version.too_long";
 /// (warning) Category is not one of the legacy categories.
@@ -140,6 +142,7 @@ pub const ALL: &[&str] = &[
     VERSION_PLACEHOLDER,
     VERSION_BUILD_METADATA,
     VERSION_SEMVER,
+    VERSION_SHORT,
     NAME_VERSION_TOO_LONG,
     CATEGORY_UNKNOWN,
     INSTANCE_TIMEOUT_INVALID,

@@ -96,12 +96,14 @@ pub(super) fn resolve<'a, 'i>(reader: &mut Reader<'_>, table: &'a DeTable<'i>, k
         }
         for (other, _) in spellings.iter().filter(|(key, _)| key.span() != chosen.span()) {
             let message = format!(
-                "`{}` and `{}` are the same key, since keys match ignoring case, and the platform keeps only `{}`; remove one",
+                "`{}` and `{}` are the same key, since keys match ignoring case; the platform keeps only `{}` and ignores `{}`: remove one",
                 other.get_ref(),
                 chosen.get_ref(),
-                chosen.get_ref()
+                chosen.get_ref(),
+                other.get_ref()
             );
-            reader.error(codes::KEY_DUPLICATE, &canonical_path, Some(&other.span()), message);
+            // The platform accepts it (and drops one), so Wavehub warns rather than refuses.
+            reader.warning(codes::KEY_DUPLICATE, &canonical_path, Some(&other.span()), message);
         }
         reader.remember(&canonical_path, &value.span());
         found.push((canonical, value));

@@ -79,7 +79,8 @@ fn bad_cases() -> Vec<(String, &'static str, &'static str)> {
         (name_version("a", "1.0.0 beta"), codes::VERSION_INVALID, "App.Version"),
         (name_version("a", "{{VERSION}}"), codes::VERSION_PLACEHOLDER, "App.Version"),
         (name_version("a", "1.0.0+build.5"), codes::VERSION_BUILD_METADATA, "App.Version"),
-        (name_version("a", "1.0"), codes::VERSION_SEMVER, "App.Version"),
+        (name_version("a", "1.0"), codes::VERSION_SHORT, "App.Version"),
+        (name_version("a", "v1.0"), codes::VERSION_SEMVER, "App.Version"),
         (name_version("a", "v1.2.3"), codes::VERSION_SEMVER, "App.Version"),
         (name_version("a", "01.2.3"), codes::VERSION_SEMVER, "App.Version"),
         (name_version(&"n".repeat(50), "0.1.2-20201013062803"), codes::NAME_VERSION_TOO_LONG, "App.Version"),
@@ -159,6 +160,10 @@ fn each_bad_manifest_gets_its_code_at_its_path() {
                 | codes::PORT_UNUSED
                 | codes::CONTAINER_ONLY
                 | codes::LINK_UNUSED
+                // Stricter than the platform, which accepts these: warnings, never refusals.
+                | codes::VERSION_SHORT
+                | codes::KEY_DUPLICATE
+                | codes::ENV_NAME_DUPLICATE
         ) {
             Severity::Warning
         } else {
@@ -285,11 +290,11 @@ Value = "2"
 
 #[test]
 fn positions_point_at_the_value_or_the_header() {
-    let text = "[App]\nName = \"a\"\nVersion = \"1.0\"\n\n[Runtime]\nGPUCount = \"1\"\n";
+    let text = "[App]\nName = \"a\"\nVersion = \"v1.0\"\n\n[Runtime]\nGPUCount = \"1\"\n";
     let result = check(text);
     let version = finding(&result, codes::VERSION_SEMVER);
     assert_eq!((version.line, version.column), (Some(3), Some(11)));
-    assert!(version.message.contains("write 1.0.0"), "{}", version.message);
+    assert!(version.message.contains("drop the v and write 1.0.0"), "{}", version.message);
     let gpu = finding(&result, codes::VALUE_TYPE);
     assert_eq!((gpu.line, gpu.column), (Some(6), Some(12)));
     assert!(gpu.message.contains("`GPUCount = 1`"), "{}", gpu.message);
@@ -348,7 +353,7 @@ fn a_large_manifest_is_checked_quickly() {
 fn bom_and_crlf_are_handled() {
     let text = "\u{feff}[App]\r\nName = \"a\"\r\nVersion = \"1.0\"\r\n[Runtime]\r\nModule = \"app\"\r\n";
     let result = check(text);
-    assert_eq!(codes_of(&result), [codes::VERSION_SEMVER]);
+    assert_eq!(codes_of(&result), [codes::VERSION_SHORT]);
     assert_eq!((result.findings[0].line, result.findings[0].column), (Some(3), Some(11)));
     // On line 1, columns count from the first real character, not the byte order mark.
     let result = check("\u{feff}Colour = 1\n[App]\nName = \"a\"\nVersion = \"1.0.0\"\n[Runtime]\nModule = \"app\"\n");
@@ -364,6 +369,8 @@ fn case_insensitive_keys_prefer_the_exact_spelling() {
     assert_eq!(manifest.runtime.module.as_deref(), Some("app"));
     let duplicate = finding(&result, codes::KEY_DUPLICATE);
     assert_eq!((duplicate.line, duplicate.column), (Some(2), Some(1)), "reported at the dropped spelling");
+    assert_eq!(duplicate.severity, Severity::Warning, "the platform accepts it");
+    assert!(!result.has_errors());
     let case = finding(&result, codes::KEY_CASE);
     assert!(case.message.contains("`Module`"), "{}", case.message);
 
@@ -392,7 +399,8 @@ fn version_hints_say_how_to_fix() {
         assert_eq!(codes_of(&result), [code], "{version}");
         result.findings[0].message.clone()
     };
-    assert!(message("1.0", codes::VERSION_SEMVER).contains("write 1.0.0"));
+    assert!(message("1.0", codes::VERSION_SHORT).contains("ordered as 1.0.0: write 1.0.0"));
+    assert!(message("v1", codes::VERSION_SEMVER).contains("drop the v and write 1.0.0"));
     assert!(message("v1.2.3", codes::VERSION_SEMVER).contains("drop the v"));
     assert!(message("1.0.0+build", codes::VERSION_BUILD_METADATA).contains("+ cannot appear in a Kubernetes label"));
     assert!(message("{{VERSION}}", codes::VERSION_PLACEHOLDER).contains("the {{VERSION}} placeholder must be substituted before import"));

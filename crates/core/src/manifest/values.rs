@@ -57,37 +57,16 @@ pub(super) fn version_semver_problem(version: &str) -> Option<VersionProblem> {
     let without_v = version.strip_prefix(['v', 'V']);
     let hint = match without_v {
         Some(rest) if semver::Version::parse(rest).is_ok() => format!("drop the v: write {rest}"),
-        Some(rest) => match pad_to_three_parts(rest) {
+        Some(rest) => match crate::apps::pad_short_version(rest) {
             Some(padded) => format!("drop the v and write {padded}"),
             None => format!("write MAJOR.MINOR.PATCH, e.g. 1.0.0 ({error})"),
         },
-        None => match pad_to_three_parts(version) {
+        None => match crate::apps::pad_short_version(version) {
             Some(padded) => format!("write {padded}"),
             None => format!("write MAJOR.MINOR.PATCH, e.g. 1.0.0 ({error})"),
         },
     };
     Some(VersionProblem::NotSemver { hint })
-}
-
-/// `1` → `1.0.0`, `1.0` → `1.0.0`, `1.2-beta` → `1.2.0-beta`: short versions padded with zeros,
-/// when padding makes them valid semver.
-fn pad_to_three_parts(version: &str) -> Option<String> {
-    let (core, pre) = match version.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (version, None),
-    };
-    let parts = core.split('.').count();
-    if parts >= 3 {
-        return None;
-    }
-    let mut padded = core.to_owned();
-    for _ in parts..3 {
-        padded.push_str(".0");
-    }
-    if let Some(pre) = pre {
-        padded = format!("{padded}-{pre}");
-    }
-    semver::Version::parse(&padded).is_ok().then_some(padded)
 }
 
 /// Whether `text` is a dotted Python module path (`app`, `src.app`): each part a Python identifier.

@@ -5,7 +5,9 @@
 
 pub mod bombs;
 pub mod data;
+pub mod images;
 pub mod zip_builder;
 
 pub use data::noise;
+pub use images::{jpeg, png};
 pub use zip_builder::{crc32, deflate, LocalAt, ZipBuilder, DEFLATED, STORED};
