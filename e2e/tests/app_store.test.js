@@ -84,7 +84,7 @@ describe('app store journey', () => {
 
     // A folder with a broken Version, dragged from disk onto the page: the page finds the error
     // before anything is sent, with its line.
-    const broken = makeAppFolder('1.0');
+    const broken = makeAppFolder('v1.0');
     folders.push(broken);
     await dragFromDisk(author, author.getByTestId('drop-zone'), [broken.dir]);
     const findings = author.getByRole('list', { name: 'Findings' });
@@ -96,6 +96,8 @@ describe('app store journey', () => {
     // .appignore leaves the log out, and the tree says so.
     await author.getByRole('list', { name: 'Files' }).getByText('notes.log').waitFor();
     await screenshot(author, 'upload-invalid');
+    // Not offered as a .wave either: `wavehub bundle` writes none for an invalid folder.
+    assert.equal(await author.getByRole('link', { name: 'Download .wave' }).count(), 0);
 
     // Fixed on disk and picked again with the folder picker: valid, previewed, uploaded PRIVATE.
     const fixed = makeAppFolder('1.0.0');
@@ -105,10 +107,27 @@ describe('app store journey', () => {
     await author.getByRole('heading', { name: 'Catalog card preview' }).waitFor();
     await author.getByRole('heading', { name: 'App page preview' }).waitFor();
     assert.equal(await author.getByLabel('Visibility').inputValue(), 'PRIVATE');
+    await author.getByRole('link', { name: 'Download .wave' }).waitFor();
     await screenshot(author, 'upload-valid-preview');
+
+    // Cancel stops an upload in flight (the link is slowed so it is still sending), and the server
+    // keeps nothing of it: the same version then uploads without a conflict.
+    const sendRegion = author.getByRole('region', { name: 'Upload', exact: true });
+    const cdp = await author.context().newCDPSession(author);
+    const throttle = (bytesPerSecond) =>
+      cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+    await throttle(4 * 1024);
     await author.getByRole('button', { name: 'Upload' }).click();
-    await author.getByRole('status').filter({ hasText: `Uploaded ${NAME} 1.0.0` }).waitFor();
-    await author.getByRole('link', { name: 'Open the app page' }).click();
+    await sendRegion.getByRole('button', { name: 'Cancel upload' }).click();
+    await sendRegion.getByRole('status').filter({ hasText: 'Upload cancelled' }).waitFor();
+    await throttle(-1);
+
+    // The outcome shows beside the button, not only in the status line at the top of the page.
+    await author.getByRole('button', { name: 'Upload' }).click();
+    const uploaded = sendRegion.getByRole('status').filter({ hasText: `Uploaded ${NAME} 1.0.0 as Private` });
+    await uploaded.waitFor();
+    await screenshot(author, 'upload-done');
+    await uploaded.getByRole('link', { name: 'Open the app page' }).click();
     await author.getByRole('heading', { name: 'E2E Journey', level: 1 }).waitFor();
     const appPath = new URL(author.url()).pathname;
     const appId = Number(appPath.split('/').pop());

@@ -31,6 +31,8 @@
 //! (any directory holding `pyvenv.cfg`). `!` cannot bring these back: they are never needed at run
 //! time (the platform installs `requirements.txt` itself), are often huge, and VCS and editor folders
 //! can hold credentials. `.appignore` itself is bundled, as the platform does, unless it lists itself.
+//! Files that usually hold credentials ([`SECRET_FILES`], `.env` first) are left out too, but there
+//! a `!` line of `.appignore` keeps one.
 
 use crate::api::Finding;
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,26 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
     ("/*.wave", "a bundle built earlier (a .wave at the top of the folder)"),
 ];
 
+/// Files that usually hold credentials (pattern, what a person calls it). They are left out by
+/// default, unlike the platform's `h2o bundle`: whoever may see a version may download its bundle
+/// and open its files. A `!` line in `.appignore` keeps one that is meant to ship
+/// (`!.env.example`).
+pub const SECRET_FILES: &[(&str, &str)] = &[
+    (".env", "an environment file, which often holds credentials"),
+    (".env.*", "an environment file, which often holds credentials"),
+    ("*.pem", "a private key or certificate"),
+    ("*.key", "a private key"),
+    ("*.p12", "a certificate bundle with its private key"),
+    ("*.pfx", "a certificate bundle with its private key"),
+    ("id_rsa", "an SSH private key"),
+    ("id_ecdsa", "an SSH private key"),
+    ("id_ed25519", "an SSH private key"),
+    (".netrc", "login credentials"),
+    (".pypirc", "package index credentials"),
+    (".aws/", "AWS credentials"),
+    (".ssh/", "SSH keys"),
+];
+
 /// Why an entry stays out of the bundle. `Display` gives the sentence to show a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IgnoreReason {
@@ -78,6 +100,8 @@ pub enum IgnoreReason {
     Default { pattern: &'static str, what: &'static str },
     /// A directory holding `pyvenv.cfg`.
     VirtualEnv,
+    /// One of [`SECRET_FILES`] matched, and no `!` line of `.appignore` keeps it.
+    Secret { pattern: &'static str, what: &'static str },
 }
 
 impl fmt::Display for IgnoreReason {
@@ -86,6 +110,10 @@ impl fmt::Display for IgnoreReason {
             IgnoreReason::AppIgnore { line, pattern } => write!(f, "ignored by .appignore line {line}: `{pattern}`"),
             IgnoreReason::Default { pattern, what } => write!(f, "{what}, always left out (`{pattern}`)"),
             IgnoreReason::VirtualEnv => write!(f, "virtual environment (contains {VENV_MARKER}), always left out"),
+            IgnoreReason::Secret { pattern, what } => write!(
+                f,
+                "{what}, left out so it is not shared with the app (`{pattern}`); to ship it, add a `!` line for it to .appignore"
+            ),
         }
     }
 }
@@ -141,6 +169,12 @@ impl AppIgnore {
         appignore
     }
 
+    /// Whether a `!` line keeps this one entry.
+    pub fn keeps(&self, path: &str, is_dir: bool) -> bool {
+        let components = components(path);
+        self.accept.iter().any(|rule| rule.pattern.matches(&components, is_dir))
+    }
+
     /// Why `.appignore` leaves out this one entry (`/`-separated path relative to the app folder),
     /// or `None` when it does not. Only the entry itself is judged, as go-gitignore's `Match` does;
     /// [`plan`] also applies the verdicts of the entry's directories.
@@ -169,6 +203,15 @@ pub fn default_ignore(path: &str, is_dir: bool) -> Option<IgnoreReason> {
         .map(|rule| IgnoreReason::Default { pattern: rule.text, what: rule.what })
 }
 
+/// Why [`SECRET_FILES`] would leave out this one entry, or `None`.
+pub fn secret_file(path: &str, is_dir: bool) -> Option<IgnoreReason> {
+    let components = components(path);
+    secret_rules()
+        .iter()
+        .find(|rule| rule.pattern.matches(&components, is_dir))
+        .map(|rule| IgnoreReason::Secret { pattern: rule.text, what: rule.what })
+}
+
 struct DefaultRule {
     text: &'static str,
     what: &'static str,
@@ -177,12 +220,18 @@ struct DefaultRule {
 
 fn default_rules() -> &'static [DefaultRule] {
     static RULES: OnceLock<Vec<DefaultRule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        DEFAULT_IGNORES
-            .iter()
-            .filter_map(|&(text, what)| Some(DefaultRule { text, what, pattern: Pattern::compile(text).ok()? }))
-            .collect()
-    })
+    RULES.get_or_init(|| compile_rules(DEFAULT_IGNORES))
+}
+
+fn secret_rules() -> &'static [DefaultRule] {
+    static RULES: OnceLock<Vec<DefaultRule>> = OnceLock::new();
+    RULES.get_or_init(|| compile_rules(SECRET_FILES))
+}
+
+fn compile_rules(list: &'static [(&'static str, &'static str)]) -> Vec<DefaultRule> {
+    list.iter()
+        .filter_map(|&(text, what)| Some(DefaultRule { text, what, pattern: Pattern::compile(text).ok()? }))
+        .collect()
 }
 
 /// A path's non-empty `/`-separated components.
@@ -523,13 +572,34 @@ impl<'a> Judge<'a> {
         if is_dir && self.virtual_envs.contains(path) {
             return Some(IgnoreReason::VirtualEnv);
         }
-        default_ignore(path, is_dir).or_else(|| self.appignore.matches(path, is_dir))
+        default_ignore(path, is_dir)
+            .or_else(|| secret_file(path, is_dir).filter(|_| !self.appignore.keeps(path, is_dir)))
+            .or_else(|| self.appignore.matches(path, is_dir))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_files_stay_out_unless_appignore_keeps_them() {
+        let files: Vec<FileMeta> = [".env", ".env.example", "config/prod.env", "certs/server.pem", "app.py", ".ssh/id_rsa"]
+            .iter()
+            .map(|path| FileMeta { path: (*path).to_owned(), size: 10 })
+            .collect();
+        let plan = plan(&files, None);
+        let kept: Vec<&str> = plan.included.iter().map(|file| file.path.as_str()).collect();
+        assert_eq!(kept, ["app.py", "config/prod.env"]);
+        let left_out: Vec<&str> = plan.excluded.iter().map(|entry| entry.path.as_str()).collect();
+        assert_eq!(left_out, [".env", ".env.example", ".ssh/", "certs/server.pem"]);
+        assert!(plan.excluded[0].reason.contains("an environment file, which often holds credentials"), "{}", plan.excluded[0].reason);
+        assert!(plan.excluded[0].reason.contains("add a `!` line for it to .appignore"), "{}", plan.excluded[0].reason);
+
+        let plan = super::plan(&files, Some("!.env.example\n!*.pem\n"));
+        let kept: Vec<&str> = plan.included.iter().map(|file| file.path.as_str()).collect();
+        assert_eq!(kept, [".env.example", "app.py", "certs/server.pem", "config/prod.env"]);
+    }
 
     fn ignored(appignore: &str, path: &str, is_dir: bool) -> bool {
         AppIgnore::parse(appignore).matches(path, is_dir).is_some()

@@ -322,6 +322,14 @@ fn UploadControls(ctx: Ctx) -> impl IntoView {
         let ctx = ctx.clone();
         move |_| ctx.start_over()
     };
+    let cancel = {
+        let ctx = ctx.clone();
+        move |_| ctx.cancel_upload()
+    };
+    // A bundle the checks refuse is not offered for download either (the CLI writes none).
+    let download = move || {
+        checked.with(|c| c.as_ref().filter(|c| c.report.valid).and_then(|c| Some((c.download_url.clone()?, c.download_name.clone()))))
+    };
     // The server's sentence; its findings are listed with the others above.
     let server_error = Signal::derive(move || match upload.get() {
         UploadState::Failed(ApiError::Invalid(problem)) => Some(ApiError::Invalid(Problem { errors: Vec::new(), ..problem })),
@@ -348,10 +356,23 @@ fn UploadControls(ctx: Ctx) -> impl IntoView {
             </div>
             <div class="upload-actions">
                 <button type="button" class="button" disabled=move || !can_upload() on:click=send>"Upload"</button>
-                {move || checked.with(|c| c.as_ref().and_then(|c| Some((c.download_url.clone()?, c.download_name.clone()))))
-                    .map(|(href, name)| view! { <a class="button-quiet" href=href download=name>"Download .wave"</a> })}
+                {move || sending.get().then(|| view! { <button type="button" class="button-quiet" on:click=cancel.clone()>"Cancel upload"</button> })}
+                {move || download().map(|(href, name)| view! { <a class="button-quiet" href=href download=name>"Download .wave"</a> })}
                 <button type="button" class="button-quiet" on:click=start_over>"Start over"</button>
             </div>
+            // The outcome beside the button that caused it (the page's status line is far above).
+            {move || match upload.get() {
+                UploadState::Done(app) => Some(view! {
+                    <p class="alert alert-ok" role="status">
+                        {format!("Uploaded {} {} as {}. ", app.summary.name, app.summary.version, model::visibility_label(app.summary.visibility))}
+                        <A href=format!("/apps/{}", app.summary.id)>"Open the app page"</A>
+                    </p>
+                }.into_any()),
+                UploadState::Cancelled => Some(view! {
+                    <p class="alert" role="status">"Upload cancelled: nothing was kept on the server. Upload again when you are ready."</p>
+                }.into_any()),
+                _ => None,
+            }}
             {move || sending.get().then(|| {
                 let numbers = move || match upload.get() {
                     UploadState::Sending { loaded, total } => (loaded, total),

@@ -89,6 +89,8 @@ pub enum UploadState {
     Sending { loaded: f64, total: f64 },
     Done(Box<AppDetail>),
     Failed(ApiError),
+    /// The author pressed Cancel; the server keeps nothing of an upload that stops.
+    Cancelled,
 }
 
 /// One run of the pipeline; stale once a newer one starts.
@@ -151,8 +153,16 @@ impl Ctx {
     pub fn can_upload(&self) -> bool {
         let valid = self.checked.with(|c| c.as_ref().is_some_and(|c| c.report.valid && c.report.manifest.is_some()));
         let free = matches!(self.existing.get(), Existing::Free | Existing::Unknown(_));
-        let idle = matches!(self.upload.get(), UploadState::Idle | UploadState::Failed(_));
+        let idle = matches!(self.upload.get(), UploadState::Idle | UploadState::Failed(_) | UploadState::Cancelled);
         valid && free && idle
+    }
+
+    /// Stops the upload in flight; the bundle stays checked, ready to send again.
+    pub fn cancel_upload(&self) {
+        if let Some(request) = self.request.try_update_value(Option::take).flatten() {
+            self.upload.set(UploadState::Cancelled);
+            let _ = request.abort();
+        }
     }
 
     /// Forgets everything ("Start over").
@@ -512,7 +522,8 @@ impl Ctx {
                 request.set_value(Some(xhr));
             })
             .await;
-            if !run.current() {
+            // A newer run, or Cancel, has the last word.
+            if !run.current() || matches!(upload.get_untracked(), UploadState::Cancelled) {
                 return;
             }
             request.set_value(None);
