@@ -157,6 +157,30 @@ describe('server', () => {
     await page.getByRole('button', { name: 'Switch to light theme' }).waitFor();
     assert.equal(await theme(), 'dark');
     await screenshot(page, 'sign-in-dark');
+    // Picking the system's own theme again goes back to following the system, as it changes.
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    assert.equal(await page.evaluate(() => localStorage.getItem('wavehub-theme')), null);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+    await browser.close();
+  });
+
+  test('the skip link moves keyboard focus to the page content', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    // The next Tab goes on from the content, not from the top bar.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-username');
+    // Nobody is told how the admin's first password is made: that is for the server's operator.
+    assert.equal(await page.getByText('WAVEHUB_ADMIN_PASSWORD').count(), 0);
     await browser.close();
   });
 });

@@ -16,7 +16,7 @@ pub fn TopBar() -> impl IntoView {
     let is_admin = move || session.me.get().is_some_and(|me| me.is_admin());
     view! {
         <header class="topbar">
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main" on:click=skip_to_content>"Skip to content"</a>
             <A href="/" attr:class="brand">
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
                 " Wavehub"
@@ -50,6 +50,18 @@ pub fn TopBar() -> impl IntoView {
                 <AccountMenu session/>
             </div>
         </header>
+    }
+}
+
+/// Moves focus to the page's content, not only the view: the router would otherwise take the click,
+/// and a keyboard user's next Tab would start from the top bar again.
+fn skip_to_content(event: leptos::ev::MouseEvent) {
+    let main = web_sys::window().and_then(|window| window.document()).and_then(|document| document.get_element_by_id("main"));
+    if let Some(main) = main.and_then(|main| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(main).ok()) {
+        event.prevent_default();
+        // Focusable by script only, so Tab order stays as it is.
+        let _ = main.set_attribute("tabindex", "-1");
+        let _ = main.focus();
     }
 }
 

@@ -85,8 +85,6 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-            <p class="muted">"The first start of the server creates the account " <code>"admin"</code>
-                " and prints its password, unless " <code>"WAVEHUB_ADMIN_PASSWORD"</code> " chose it."</p>
         </section>
     }
 }
