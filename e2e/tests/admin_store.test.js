@@ -133,7 +133,7 @@ describe('tags, secrets and the audit log', () => {
 
     // The catalog filters by it, and the card's chip has its color.
     await alice.goto(url);
-    await alice.getByRole('list', { name: 'Filter by tags' }).getByRole('link', { name: new RegExp(TAG) }).click();
+    await alice.getByRole('list', { name: 'Filter by tags' }).getByRole('link', { name: new RegExp(TAG_TITLE) }).click();
     await alice.waitForURL(new RegExp(`tag=${TAG}`));
     await alice.getByTestId('result-count').filter({ hasText: /^1 app$/ }).waitFor();
     const cardChip = alice.getByRole('list', { name: 'Apps' }).locator(`article[data-app-name="${HELLO}"] li[data-tag="${TAG}"]`);

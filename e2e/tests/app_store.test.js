@@ -238,6 +238,20 @@ describe('app store journey', () => {
     await page.waitForURL(/sort=newest/);
     await screenshot(page, 'catalog-filtered');
 
+    // On a phone the filters fold into one line that says what is chosen, so the first app is in
+    // sight without scrolling.
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${url}/?tag=FORECASTING`);
+    const fold = phone.locator('details.facets-fold');
+    await fold.locator('summary').filter({ hasText: 'Filters: FORECASTING' }).waitFor();
+    assert.equal(await fold.getAttribute('open'), null);
+    const firstCard = await phone.getByRole('list', { name: 'Apps' }).locator('article').first().boundingBox();
+    assert.ok(firstCard.y + 40 < 844, `the first card starts at ${firstCard.y} px`);
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
+    await screenshot(phone, 'catalog-phone');
+    await phone.close();
+
     // The version picker on the app page reaches the older version, which says a newer one exists.
     await forecast.getByRole('link').click();
     await page.getByRole('heading', { level: 1 }).waitFor();

@@ -103,6 +103,20 @@ pub fn TagChip(#[prop(into)] name: String, #[prop(optional)] children: Option<Ch
     }
 }
 
+/// A tag's title after a dot in its color, for lists that are not chips (the catalog's filter); the
+/// tooltip gives its name and description, as a chip's does.
+#[component]
+pub fn TagName(#[prop(into)] name: String) -> impl IntoView {
+    let known = known_tags();
+    let face = Memo::new(move |_| known.with(|tags| chip_face(tags.as_deref(), &name)));
+    view! {
+        <span class="tag-name" title=move || face.with(|(_, _, tooltip)| tooltip.clone())>
+            <span class="tag-dot" aria-hidden="true" style:--chip-color=move || face.with(|(_, color, _)| color.clone())></span>
+            {move || face.with(|(title, _, _)| title.clone())}
+        </span>
+    }
+}
+
 /// The app page's tag editor: the version's tags, an × on those the viewer may remove, and a
 /// select of the tags the viewer may assign. Shown only to someone who may assign at least one
 /// tag (per tag, `can_assign`); the server checks again.

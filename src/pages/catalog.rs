@@ -7,6 +7,7 @@ use crate::components::app_view::AppCard;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::pager::Pager;
+use crate::components::tags::TagName;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -174,10 +175,14 @@ fn Catalog() -> impl IntoView {
                         view! {
                             <div class="catalog-layout">
                                 <aside class="facets" aria-label="Filters">
+                                  // Folded on a phone, so the first apps are in sight; open on wider screens.
+                                  <details class="facets-fold" prop:open=wide_screen()>
+                                    <summary>{filters_summary(&current)}</summary>
                                     <Facet title="Category" values=page.categories.clone() selected=current.category.clone()
                                         href={move |value: Option<String>| view_state.get_untracked().with(|v| v.category = value.unwrap_or_default()).href()}/>
-                                    <Facet title="Tags" values=page.tags.clone() selected=current.tag.clone()
+                                    <Facet title="Tags" values=page.tags.clone() selected=current.tag.clone() tags=true
                                         href={move |value: Option<String>| view_state.get_untracked().with(|v| v.tag = value.unwrap_or_default()).href()}/>
+                                  </details>
                                 </aside>
                                 <div class="catalog-results">
                                     <p class="muted" role="status" data-testid="result-count">{count}</p>
@@ -207,6 +212,20 @@ fn Catalog() -> impl IntoView {
     }
 }
 
+/// Whether the screen is wide enough to show the filters beside the apps (style/catalog.css's
+/// breakpoint).
+fn wide_screen() -> bool {
+    web_sys::window()
+        .and_then(|window| window.match_media("(min-width: 48rem)").ok().flatten())
+        .is_none_or(|query| query.matches())
+}
+
+/// The folded filters' summary: what is chosen, so a phone shows it without opening them.
+fn filters_summary(view: &CatalogView) -> String {
+    let chosen: Vec<&str> = [view.category.as_str(), view.tag.as_str()].into_iter().filter(|value| !value.is_empty()).collect();
+    if chosen.is_empty() { "Filters".to_owned() } else { format!("Filters: {}", chosen.join(", ")) }
+}
+
 /// One filter: "Any" and each value with its count; the chosen one is marked.
 #[component]
 fn Facet(
@@ -214,6 +233,9 @@ fn Facet(
     values: Vec<FacetCount>,
     selected: String,
     href: impl Fn(Option<String>) -> String + Send + Sync + 'static,
+    /// The values are tag names: show each tag's title and color.
+    #[prop(optional)]
+    tags: bool,
 ) -> impl IntoView {
     let any_href = href(None);
     let any_current = selected.is_empty();
@@ -228,7 +250,7 @@ fn Facet(
                     view! {
                         <li>
                             <A href=link attr:aria-current=current.then_some("true")>
-                                {facet.value.clone()}
+                                {if tags { view! { <TagName name=facet.value.clone()/> }.into_any() } else { facet.value.clone().into_any() }}
                                 <span class="facet-count">{facet.count}</span>
                             </A>
                         </li>
