@@ -43,7 +43,7 @@ impl BundleLinks<'_> {
     /// (never above the top). `None` when the bundle has no such file.
     fn find(&self, relative: &str) -> Option<String> {
         let path = relative.split(['?', '#']).next().unwrap_or_default().replace('\\', "/");
-        let path = percent_decode(&path)?;
+        let path = crate::text::percent_decode(&path)?;
         let mut parts: Vec<&str> = self.folder.split('/').filter(|part| !part.is_empty()).collect();
         for part in path.split('/') {
             match part {
@@ -441,30 +441,6 @@ fn target(url: &str) -> Target {
         None if bare.is_empty() => Target::Refused,
         None => Target::Relative,
     }
-}
-
-/// `%XX` sequences decoded; `None` when they do not make UTF-8 (no file is named that way).
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = (bytes[at] == b'%')
-            .then(|| text.get(at + 1..at + 3))
-            .flatten()
-            .filter(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()));
-        match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
-            Some(byte) => {
-                decoded.push(byte);
-                at += 3;
-            }
-            None => {
-                decoded.push(bytes[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).ok()
 }
 
 /// `text` fit for a double-quoted attribute value (and safe in single quotes or body text too).
