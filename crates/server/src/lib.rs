@@ -1,5 +1,6 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
+pub mod app_history;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
