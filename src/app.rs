@@ -6,6 +6,7 @@ use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::secrets::SecretsPage;
 use crate::pages::admin::tags::TagsPage;
 use crate::pages::admin::users::UsersPage;
+use crate::pages::app_history::AppHistoryPage;
 use crate::pages::app_page::AppPage;
 use crate::pages::catalog::CatalogPage;
 use crate::pages::instances::InstancesPage;
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=CatalogPage/>
                     <Route path=path!("/apps/by-name/:name/rollout") view=RolloutPage/>
+                    <Route path=path!("/apps/by-name/:name/history") view=AppHistoryPage/>
                     <Route path=path!("/apps/:id") view=AppPage/>
                     <Route path=path!("/upload") view=UploadPage/>
                     <Route path=path!("/instances") view=InstancesPage/>
