@@ -280,7 +280,7 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
                     <div class="confirm" role="alertdialog" aria-label=if step == Step::Delete { "Confirm delete" } else { "Confirm the change" }>
                         <p>{question}</p>
                         <ReasonField value=reason required findings purpose/>
-                        <button type="button" class=if step == Step::Delete { "button-danger" } else { "button-primary" }
+                        <button type="button" class=if step == Step::Delete { "button-danger" } else { "button" }
                             on:click=move |_| { change.dispatch_local((step, reason.get_untracked())); }
                             disabled=move || pending.get() || !findings.with(Vec::is_empty)>{confirm_label}</button>
                         <button type="button" class="button-quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>

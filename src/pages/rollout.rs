@@ -378,7 +378,7 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
                 <div class="confirm" role="alertdialog" aria-label="Confirm the change">
                     <p>{effect_text.clone()}" Go ahead?"</p>
                     <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
-                    <button type="button" class="button-primary" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
+                    <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
                         disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, make it {}", to.as_str())}</button>
                     <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>

@@ -147,9 +147,12 @@ pub async fn import(
         return Err(ApiError::Invalid { detail, findings: refused_tags });
     }
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO apps (name, version, version_key, title, sort_title, description, category, keywords,
+        // A new id, never a deleted version's (SQLite would reuse the highest one): an old link
+        // must keep meaning the version it was made for (its page names its successor).
+        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords,
                            owner_id, visibility, sha256, bundle_size, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1,
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&name)
     .bind(&version)
@@ -616,8 +619,7 @@ pub async fn detail_or_successor(db: &SqlitePool, viewer: Viewer, id: i64) -> Ap
 /// version of the name the viewer may see.
 async fn successor(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<Option<(String, AppRef)>> {
     let gone: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT name, version, version_key FROM (SELECT 0 AS o, name, version, version_key FROM apps WHERE id = ?1 \
-         UNION ALL SELECT 1, name, version, version_key FROM deleted_apps WHERE id = ?1) ORDER BY o LIMIT 1",
+        "SELECT name, version, version_key FROM apps WHERE id = ?1 UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = ?1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -700,12 +702,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
         )));
     }
     sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    // SQLite may give a deleted id to the next import (the highest one); the newest delete wins.
-    sqlx::query(
-        "INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version, \
-         version_key = excluded.version_key, deleted_at = excluded.deleted_at",
-    )
+    // Ids are never reused (see `import`), so a tombstone is written once.
+    sqlx::query("INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES (?, ?, ?, ?, ?)")
     .bind(id)
     .bind(&app.summary.name)
     .bind(&app.summary.version)

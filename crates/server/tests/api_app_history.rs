@@ -247,8 +247,15 @@ async fn a_retired_or_deleted_version_names_its_successor_to_those_who_may_see_i
     assert_eq!(s.get(v1, &s.user).await.body["successor"]["id"], v2);
     assert_eq!(s.get(v1, &s.admin).await.body["successor"]["version"], "3.0.0-beta.1");
     assert_eq!(s.get(v1, &s.other).await.body["successor"]["id"], v2);
+    // A deleted id is never given to another version (SQLite would reuse the highest): its links
+    // keep meaning the deleted one.
+    assert_eq!(s.call(Method::DELETE, &format!("/api/v1/apps/{v3}"), None, &s.author).await.status, StatusCode::NO_CONTENT);
+    let v4 = s.import("4.0.0", "PRIVATE").await;
+    assert!(v4 > v3, "{v4} reuses a deleted id");
+    assert_eq!(s.get(v3, &s.user).await.body.get("successor"), None, "3.0.0-beta.1 has no newer version user may see");
+    assert_eq!(s.get(v3, &s.author).await.body["successor"]["id"], v4);
     // Ids that never were an app: plain.
-    let unknown = s.get(v3 + 100, &s.user).await;
+    let unknown = s.get(v4 + 100, &s.user).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.body.get("successor").is_none());
 }
