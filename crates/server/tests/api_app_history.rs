@@ -6,40 +6,15 @@
 mod common;
 
 use axum::http::{header, Method, StatusCode};
-use common::{Reply, TestApp, ADMIN_PASSWORD};
+use common::{store, Reply, Store, TestApp};
 use serde_json::{json, Value};
-use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
 
 const NAME: &str = "ai.wavehub.history";
 const HISTORY: &str = "/api/v1/app-names/ai.wavehub.history/history";
 
-/// admin, `author` (owns the versions), `other` (an author of nothing here), `user`, signed in.
-struct Store {
-    app: TestApp,
-    admin: String,
-    author: String,
-    other: String,
-    user: String,
-}
-
-async fn store() -> Store {
-    let app = TestApp::new().await;
-    app.add_user("author", "author-password", &[Role::Author]).await;
-    app.add_user("other", "other-password", &[Role::Author]).await;
-    app.add_user("user", "user-password", &[Role::User]).await;
-    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
-    let author = app.sign_in("author", "author-password").await;
-    let other = app.sign_in("other", "other-password").await;
-    let user = app.sign_in("user", "user-password").await;
-    Store { app, admin, author, other, user }
-}
-
+/// The people of [`Store`]: `author` owns the versions, `other` is an author of nothing here.
 impl Store {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>, who: &str) -> Reply {
-        self.app.call(method, path, body, Some(who)).await
-    }
-
     /// Imports `version` of [`NAME`] as `author`; its id.
     async fn import(&self, version: &str, visibility: &str) -> i64 {
         let toml = format!("[App]\nName = \"{NAME}\"\nVersion = \"{version}\"\nTitle = \"History {version}\"\n\n[Runtime]\nModule = \"app\"\n");
