@@ -252,3 +252,46 @@ async fn instances_a_restart_ended_are_in_the_history_as_failed_by_the_system() 
         ["instance_failed 1.0.0 system Wavehub restarted while it ran; start it again.", "instance_started 1.0.0 user -"]
     );
 }
+
+#[tokio::test]
+async fn the_migration_names_the_apps_of_entries_written_before_it() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+    // A database as the previous release left it: every migration before 0008, then its data.
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("earlier-migrations");
+    std::fs::create_dir(&earlier).unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for entry in std::fs::read_dir(&migrations).unwrap().map(Result::unwrap) {
+        if entry.file_name().to_string_lossy().as_ref() < "0008" {
+            std::fs::copy(entry.path(), earlier.join(entry.file_name())).unwrap();
+        }
+    }
+    let options = SqliteConnectOptions::new().filename(dir.path().join(wavehub_server::db::DB_FILE)).create_if_missing(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path()).await.unwrap().run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, keywords, visibility, sha256, bundle_size, created_at, updated_at) \
+         VALUES (1, 'ai.kept', '1.0.0', 'k', 'Kept', 'kept', '', '[]', 'ALL_USERS', 'x', 1, 't', 't')",
+        "INSERT INTO instances (id, app_id, visibility, status, created_at, updated_at) VALUES (5, 1, 'PRIVATE', 'terminated', 't', 't')",
+        "INSERT INTO audit_log (time, actor, action, resource, detail) VALUES \
+         ('t', 'alice', 'import', 'apps/1', '{\"name\":\"ai.kept\",\"version\":\"1.0.0\"}'), \
+         ('t', 'alice', 'assign', 'apps/1/tags/FINSERV', '{}'), \
+         ('t', 'bob', 'start', 'instances/5', '{}'), \
+         ('t', 'alice', 'delete', 'apps/2', '{\"name\":\"ai.gone\",\"version\":\"0.1.0\"}'), \
+         ('t', 'admin', 'create', 'workspaces/default', '{}')",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let db = wavehub_server::db::open(dir.path()).await.unwrap();
+    let named: Vec<(String, Option<String>)> = sqlx::query_as("SELECT resource, app_name FROM audit_log ORDER BY id").fetch_all(&db).await.unwrap();
+    let expected = [
+        ("apps/1", Some("ai.kept")),
+        ("apps/1/tags/FINSERV", Some("ai.kept")),
+        ("instances/5", Some("ai.kept")),
+        ("apps/2", Some("ai.gone")),
+        ("workspaces/default", None),
+    ];
+    assert_eq!(named, expected.map(|(r, n)| (r.to_owned(), n.map(str::to_owned))));
+}
