@@ -246,8 +246,10 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
         Some(Ok(Step::Delete)) => navigate("/?mine=1", Default::default()),
         _ => {}
     });
+    // Each question starts afresh: no reason and no refusal from the last one.
     let ask = move |step: Step| {
         reason.set(String::new());
+        answer.set(None);
         confirming.set(Some(step));
     };
     view! {

@@ -5,11 +5,11 @@
 
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
-use crate::components::title::PageTitle;
-use crate::pages::app_history::{history_href, may_read_history};
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
 use crate::components::time::{age, now_ms};
+use crate::components::title::PageTitle;
+use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
 use leptos::prelude::*;
