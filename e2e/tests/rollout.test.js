@@ -230,6 +230,23 @@ describe('rolling out a new version', () => {
     await user.getByRole('button', { name: 'Terminate the instance' }).click();
     await user.locator('tr[data-status="terminated"]').first().waitFor();
     assert.equal((await answer(user, v1Address)).status, 410);
+
+    // Now alice deletes v1, saying why (optional for a delete). bob's old link still points to
+    // 2.0.0, and the history keeps the delete with its reason.
+    await author.goto(`${url}/apps/${v1Id}`);
+    await author.getByRole('button', { name: 'Delete…' }).click();
+    const confirmDelete = author.getByRole('alertdialog', { name: 'Confirm delete' });
+    await confirmDelete.getByLabel('Reason (optional)').fill('superseded by 2.0.0');
+    await screenshot(author, 'app-delete-reason');
+    await confirmDelete.getByRole('button', { name: 'Delete this version' }).click();
+    await author.waitForURL(`${url}/?mine=1`);
+    await user.goto(`${url}/apps/${v1Id}`);
+    await user.getByRole('heading', { name: 'This version is no longer available' }).waitFor();
+    assert.equal(await user.getByTestId('successor').getAttribute('href'), successorPath);
+    await author.goto(`${url}/apps/by-name/${NAME}/history`);
+    const deletedLine = author.locator('li.history-event[data-kind="deleted"][data-version="1.0.0"]');
+    assert.match(await deletedLine.innerText(), /1\.0\.0 was deleted\.[\s\S]*alice[\s\S]*“superseded by 2\.0\.0”/);
+    assert.match(await author.locator('li.history-event[data-kind="instance_terminated"]').first().innerText(), /was terminated/);
   });
 
   test('a demo Wave app launched from its page opens through Wavehub, and the visit shows in its live log', async () => {
