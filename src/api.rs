@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wavehub_core::accounts::{CreatedToken, LoginRequest, Me, NewToken, NewUser, TokenInfo, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
-use wavehub_core::apps::{percent_encode, AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::apps::{percent_encode, AppDetail, AppEvent, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage, RuntimeImagePatch,
@@ -183,9 +183,18 @@ pub async fn update_app(id: i64, patch: &AppPatch) -> Result<AppDetail, ApiError
     send(Request::patch(&url(&format!("/apps/{id}"))), patch).await
 }
 
-/// `DELETE /apps/{id}`.
-pub async fn delete_app(id: i64) -> Result<(), ApiError> {
-    send_empty(Request::delete(&url(&format!("/apps/{id}")))).await
+/// `DELETE /apps/{id}`, with the reason when one is given.
+pub async fn delete_app(id: i64, reason: &Reason) -> Result<(), ApiError> {
+    let request = Request::delete(&url(&format!("/apps/{id}")));
+    match reason.text() {
+        Some(_) => call(request.json(reason)).await.map(drop),
+        None => send_empty(request).await,
+    }
+}
+
+/// `GET /app-names/{name}/history?page=`: newest first (the name's authors and admins).
+pub async fn app_history(name: &str, page: u32) -> Result<Page<AppEvent>, ApiError> {
+    get(&format!("/app-names/{}/history?page={page}", percent_encode(name))).await
 }
 
 /// Where the browser loads an app's icon, screenshots and bundle from.
@@ -378,7 +387,7 @@ pub fn import_url(visibility: Visibility) -> String {
 
 // ---- Tags, secrets, audit (API.md, "App store") ---------------------------------------------
 
-use wavehub_core::audit::{AuditEntry, AuditQuery};
+use wavehub_core::audit::{AuditEntry, AuditQuery, Reason};
 use wavehub_core::secrets::{NewSecret, SecretSummary};
 use wavehub_core::tags::{NewTag, Tag, TagPatch};
 

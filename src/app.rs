@@ -1,11 +1,13 @@
 //! The application: session, top bar and every route of the web app (DESIGN.md, "Browser app").
 
 use crate::components::layout::TopBar;
+use crate::components::title::RouteTitle;
 use crate::pages::account::TokensPage;
 use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::secrets::SecretsPage;
 use crate::pages::admin::tags::TagsPage;
 use crate::pages::admin::users::UsersPage;
+use crate::pages::app_history::AppHistoryPage;
 use crate::pages::app_page::AppPage;
 use crate::pages::catalog::CatalogPage;
 use crate::pages::instances::InstancesPage;
@@ -24,11 +26,13 @@ pub fn App() -> impl IntoView {
     Session::provide_and_load();
     view! {
         <Router>
+            <RouteTitle/>
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=CatalogPage/>
                     <Route path=path!("/apps/by-name/:name/rollout") view=RolloutPage/>
+                    <Route path=path!("/apps/by-name/:name/history") view=AppHistoryPage/>
                     <Route path=path!("/apps/:id") view=AppPage/>
                     <Route path=path!("/upload") view=UploadPage/>
                     <Route path=path!("/instances") view=InstancesPage/>

@@ -158,6 +158,7 @@ describe('app store journey', () => {
     // The author shares it.
     await author.goto(`${url}${appPath}`);
     await author.getByRole('button', { name: 'Share with all users' }).click();
+    await author.getByRole('alertdialog', { name: 'Confirm the change' }).getByRole('button', { name: 'Yes, make it ALL_USERS' }).click();
     await author.getByText('Visibility: ALL_USERS').waitFor();
 
     // The user finds it by searching as he types, and opens its page and screenshots.

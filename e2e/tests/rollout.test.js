@@ -166,11 +166,52 @@ describe('rolling out a new version', () => {
     await user.goto(`${url}/?q=rollout`);
     await user.getByRole('list', { name: 'Apps' }).locator(`article[data-app-name="${NAME}"]`).filter({ hasText: 'v2.0.0' }).waitFor();
 
-    // Step 4: retire v1 (PRIVATE). bob's v1 instance is untouched: still running, still answering.
+    // Step 4: retire v1 (PRIVATE), which needs a reason: Confirm stays disabled, with the rule's
+    // sentence under the field, until one is typed. bob's v1 instance is untouched: still
+    // running, still answering.
     await author.getByRole('button', { name: 'Make 1.0.0 private…' }).click();
-    await author.getByRole('alertdialog', { name: 'Confirm the change' }).getByRole('button', { name: 'Yes, make it PRIVATE' }).click();
+    const retire = author.getByRole('alertdialog', { name: 'Confirm the change' });
+    const retireButton = retire.getByRole('button', { name: 'Yes, make it PRIVATE' });
+    const reason = retire.getByLabel('Reason (required)');
+    assert.equal(await retireButton.isDisabled(), true);
+    assert.match(await reason.getAttribute('aria-describedby').then((id) => retire.locator(`#${id}`).innerText()), /Say why you make this version PRIVATE/);
+    await reason.fill('   ');
+    assert.equal(await retireButton.isDisabled(), true, 'a blank reason is no reason');
+    await reason.fill('fixes login');
+    assert.equal(await retireButton.isDisabled(), false);
+    await screenshot(author, 'rollout-retire-reason');
+    await retireButton.click();
     await versions.locator('tr[data-version="1.0.0"]').filter({ hasText: 'PRIVATE' }).waitFor();
     await screenshot(author, 'rollout-done');
+
+    // The reason is in the app's history, linked from the rollout page, with which version the
+    // catalog showed when.
+    await author.getByRole('link', { name: 'History of this app' }).click();
+    await author.waitForURL(`${url}/apps/by-name/${NAME}/history`);
+    await author.waitForFunction((title) => document.title === title, `History of ${NAME} · Wavehub`);
+    const retiredLine = author.locator('li.history-event[data-kind="made_private"][data-version="1.0.0"]');
+    await retiredLine.waitFor();
+    assert.match(await retiredLine.innerText(), /1\.0\.0 was made private\.[\s\S]*alice[\s\S]*“fixes login”/);
+    const promotedLine = author.locator('li.history-event.catalog-change[data-kind="shared"][data-version="2.0.0"]');
+    assert.match(await promotedLine.innerText(), /2\.0\.0 replaced 1\.0\.0 in the catalog[\s\S]*alice/);
+    assert.match(await author.locator('li.history-event[data-kind="instance_started"]').first().innerText(), /Instance \d+ of \d\.0\.0 was started/);
+    await screenshot(author, 'app-history');
+
+    // bob's old link to v1 now says which version replaced it, and takes him there.
+    await user.goto(`${url}/apps/${v1Id}`);
+    await user.getByRole('heading', { name: 'This version is no longer available' }).waitFor();
+    const successor = user.getByTestId('successor');
+    assert.match(await successor.innerText(), /Rollout Demo 2\.0\.0/);
+    await screenshot(user, 'retired-version-successor');
+    const successorPath = await successor.getAttribute('href');
+    assert.notEqual(successorPath, `/apps/${v1Id}`);
+    await successor.click();
+    await user.waitForURL(`${url}${successorPath}`);
+    await user.getByRole('heading', { name: 'Rollout Demo', level: 1 }).waitFor();
+    assert.equal(await user.locator('article.app-page').getAttribute('data-app-id'), successorPath.split('/').pop());
+    // bob is no author of the app: no history link, and the history itself refuses him.
+    assert.equal(await user.getByRole('link', { name: 'History of this app' }).count(), 0);
+    assert.equal(await user.evaluate(async (name) => (await fetch(`/api/v1/app-names/${name}/history`)).status, NAME), 403);
     await user.goto(`${url}/instances`);
     await user.locator('tr[data-status="running"]').filter({ hasText: 'v1.0.0' }).waitFor();
     assert.deepEqual(await answer(user, v1Address), { status: 200, text: 'rollout app version 1.0.0' });
@@ -189,6 +230,23 @@ describe('rolling out a new version', () => {
     await user.getByRole('button', { name: 'Terminate the instance' }).click();
     await user.locator('tr[data-status="terminated"]').first().waitFor();
     assert.equal((await answer(user, v1Address)).status, 410);
+
+    // Now alice deletes v1, saying why (optional for a delete). bob's old link still points to
+    // 2.0.0, and the history keeps the delete with its reason.
+    await author.goto(`${url}/apps/${v1Id}`);
+    await author.getByRole('button', { name: 'Delete…' }).click();
+    const confirmDelete = author.getByRole('alertdialog', { name: 'Confirm delete' });
+    await confirmDelete.getByLabel('Reason (optional)').fill('superseded by 2.0.0');
+    await screenshot(author, 'app-delete-reason');
+    await confirmDelete.getByRole('button', { name: 'Delete this version' }).click();
+    await author.waitForURL(`${url}/?mine=1`);
+    await user.goto(`${url}/apps/${v1Id}`);
+    await user.getByRole('heading', { name: 'This version is no longer available' }).waitFor();
+    assert.equal(await user.getByTestId('successor').getAttribute('href'), successorPath);
+    await author.goto(`${url}/apps/by-name/${NAME}/history`);
+    const deletedLine = author.locator('li.history-event[data-kind="deleted"][data-version="1.0.0"]');
+    assert.match(await deletedLine.innerText(), /1\.0\.0 was deleted\.[\s\S]*alice[\s\S]*“superseded by 2\.0\.0”/);
+    assert.match(await author.locator('li.history-event[data-kind="instance_terminated"]').first().innerText(), /was terminated/);
   });
 
   test('a demo Wave app launched from its page opens through Wavehub, and the visit shows in its live log', async () => {

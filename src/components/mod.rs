@@ -3,5 +3,7 @@ pub mod clipboard;
 pub mod layout;
 pub mod messages;
 pub mod pager;
+pub mod reason;
 pub mod tags;
 pub mod time;
+pub mod title;

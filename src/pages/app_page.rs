@@ -6,11 +6,16 @@ use crate::api::{self, ApiError};
 use crate::components::app_view::AppOverview;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::reason::ReasonField;
 use crate::components::tags::TagEditor;
+use crate::components::title::PageTitle;
+use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, REFRESH};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use wavehub_core::apps::{AppDetail, AppPatch, AppVersion, Visibility};
+use wavehub_core::api::Problem;
+use wavehub_core::apps::{check_visibility_change, visibility_change_needs_reason, AppDetail, AppPatch, AppRef, AppVersion, Visibility};
+use wavehub_core::audit::Reason;
 use wavehub_core::instances::{Instance, InstanceStatus};
 
 #[component]
@@ -39,8 +44,10 @@ fn AppLoader() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the app…"</p> }>
             {move || app.get().map(|result| match result {
                 Ok(detail) => view! { <AppView detail on_changed=move |_| app.refetch()/> }.into_any(),
+                Err(ApiError::NotFound(Problem { successor: Some(successor), .. })) => view! { <Replaced successor/> }.into_any(),
                 Err(error) => view! {
                     <section class="card">
+                        <PageTitle text="App not available".to_owned()/>
                         <h1>"App not available"</h1>
                         <ErrorAlert error=Signal::stored(Some(error))/>
                         <p><a href="/">"Back to the catalog"</a></p>
@@ -48,6 +55,23 @@ fn AppLoader() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A retired or deleted version's page: which version replaced it (the server names one only when
+/// the person may see it).
+#[component]
+fn Replaced(successor: AppRef) -> impl IntoView {
+    view! {
+        <section class="card replaced">
+            <PageTitle text="Version no longer available".to_owned()/>
+            <h1>"This version is no longer available"</h1>
+            <p class="notice" role="note">
+                {format!("Version {} of {} replaced it: ", successor.version, successor.title)}
+                <a href=format!("/apps/{}", successor.id) data-testid="successor">{format!("open {} {} →", successor.title, successor.version)}</a>
+            </p>
+            <p><a href="/">"Back to the catalog"</a></p>
+        </section>
     }
 }
 
@@ -73,12 +97,24 @@ fn AppView(detail: AppDetail, #[prop(into)] on_changed: Callback<()>) -> impl In
     }
     .into_any();
     let manage = detail.can_manage.then(|| view! { <ManagePanel app=detail.clone() on_changed/> });
+    let session = crate::session::use_session();
+    let history = history_href(&detail.summary.name);
+    // The name's authors and admins; the versions list says who owns which.
+    let show_history = move || {
+        let listed = versions.get().and_then(Result::ok).unwrap_or_default();
+        session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed)))
+    };
     view! {
+        <PageTitle text=format!("{} {}", detail.summary.title, detail.summary.version)/>
         <article class="card app-page" data-app-id=id>
             <AppOverview app=detail.clone() icon_src=icon screenshot_srcs=screenshots header_extra=Some(picker)/>
             <LaunchPanel app=detail.clone()/>
             <TagEditor app_id=id assigned=detail.summary.tags.clone() on_changed/>
             {manage}
+            <Show when=show_history>
+                <p class="history-link"><a href=history.clone()>"History of this app"</a>
+                    <span class="muted">" Which version was in the catalog when, who changed it and why."</span></p>
+            </Show>
         </article>
     }
 }
@@ -166,15 +202,16 @@ fn LaunchPanel(app: AppDetail) -> impl IntoView {
     }
 }
 
-/// What the owner and admins may change: visibility, with what it does, and delete, confirmed.
+/// What the owner and admins may change: visibility, with what it does, and delete; each asks
+/// first, with a reason for the app's history (required to make a shared version PRIVATE: the
+/// rule of `check_visibility_change`, which the server runs again).
 #[component]
 fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
     let id = app.summary.id;
     let visibility = app.summary.visibility;
     let label = format!("{} {}", app.summary.name, app.summary.version);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let confirming_delete = RwSignal::new(false);
+    let confirming = RwSignal::new(None::<Step>);
+    let reason = RwSignal::new(String::new());
     let navigate = use_navigate();
 
     let target = match visibility {
@@ -185,31 +222,36 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
         Visibility::AllUsers => ("Share with all users", "Everyone signed in will find this version in the catalog."),
         Visibility::Private => ("Make private", "Only you and admins will see this version; it leaves the catalog."),
     };
-    let switch = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::update_app(id, &AppPatch { visibility: target }).await {
-                Ok(_) => on_changed.run(()),
-                Err(e) => error.set(Some(e)),
+    let findings = Signal::derive(move || {
+        let text = reason.get();
+        match confirming.get() {
+            Some(Step::Switch) => check_visibility_change(visibility, target, Some(&text)),
+            _ => Reason { reason: Some(text) }.check(),
+        }
+    });
+    let change = Action::new_local(move |(step, text): &(Step, String)| {
+        let reason = Some(text.trim().to_owned()).filter(|r| !r.is_empty());
+        let step = *step;
+        async move {
+            match step {
+                Step::Switch => api::update_app(id, &AppPatch { visibility: target, reason }).await.map(|_| step),
+                Step::Delete => api::delete_app(id, &Reason { reason }).await.map(|()| step),
             }
-            busy.set(false);
-        });
+        }
+    });
+    let (answer, pending) = (change.value(), change.pending());
+    let error = Signal::derive(move || answer.get().and_then(Result::err));
+    Effect::new(move |_| match answer.get() {
+        Some(Ok(Step::Switch)) => on_changed.run(()),
+        Some(Ok(Step::Delete)) => navigate("/?mine=1", Default::default()),
+        _ => {}
+    });
+    // Each question starts afresh: no reason and no refusal from the last one.
+    let ask = move |step: Step| {
+        reason.set(String::new());
+        answer.set(None);
+        confirming.set(Some(step));
     };
-    let delete = move |_| {
-        busy.set(true);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::delete_app(id).await {
-                Ok(()) => navigate("/?mine=1", Default::default()),
-                Err(e) => {
-                    error.set(Some(e));
-                    confirming_delete.set(false);
-                }
-            }
-            busy.set(false);
-        });
-    };
-    let delete_question = format!("Delete {label}? Its bundle, icon and screenshots are removed; this cannot be undone.");
     view! {
         <section class="manage" aria-label="Manage this version">
             <h2>"Manage"</h2>
@@ -220,19 +262,40 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
             </p>
             <p><a href=format!("/apps/by-name/{}/rollout", wavehub_core::apps::percent_encode(&app.summary.name))>"Roll out a new version…"</a>
                 <span class="muted">" Import it privately, test it, then promote it."</span></p>
-            <div class="actions">
-                <button type="button" on:click=switch disabled=move || busy.get()>{switch_label}</button>
-                <Show when=move || !confirming_delete.get()>
-                    <button type="button" class="button-danger" on:click=move |_| confirming_delete.set(true)>"Delete…"</button>
-                </Show>
-            </div>
-            <Show when=move || confirming_delete.get()>
-                <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                    <p>{delete_question.clone()}</p>
-                    <button type="button" class="button-danger" on:click=delete.clone() disabled=move || busy.get()>"Delete this version"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirming_delete.set(false)>"Cancel"</button>
+            <Show when=move || confirming.get().is_none()>
+                <div class="actions">
+                    <button type="button" on:click=move |_| ask(Step::Switch)>{switch_label}"…"</button>
+                    <button type="button" class="button-danger" on:click=move |_| ask(Step::Delete)>"Delete…"</button>
                 </div>
             </Show>
+            {move || confirming.get().map(|step| {
+                let required = step == Step::Switch && visibility_change_needs_reason(visibility, target);
+                let (question, confirm_label) = match step {
+                    Step::Switch => (format!("{switch_label} {label}? {switch_effect}"), format!("Yes, make it {}", target.as_str())),
+                    Step::Delete => (
+                        format!("Delete {label}? Its bundle, icon and screenshots are removed; this cannot be undone."),
+                        "Delete this version".to_owned(),
+                    ),
+                };
+                let purpose = "Kept in the app's history, where its authors and admins read why.";
+                view! {
+                    <div class="confirm" role="alertdialog" aria-label=if step == Step::Delete { "Confirm delete" } else { "Confirm the change" }>
+                        <p>{question}</p>
+                        <ReasonField value=reason required findings purpose/>
+                        <button type="button" class=if step == Step::Delete { "button-danger" } else { "button" }
+                            on:click=move |_| { change.dispatch_local((step, reason.get_untracked())); }
+                            disabled=move || pending.get() || !findings.with(Vec::is_empty)>{confirm_label}</button>
+                        <button type="button" class="button-quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                    </div>
+                }
+            })}
         </section>
     }
+}
+
+/// The change the manage panel is asking about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Switch,
+    Delete,
 }

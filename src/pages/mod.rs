@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod app_history;
 pub mod app_page;
 pub mod catalog;
 pub mod coming_soon;

@@ -6,12 +6,15 @@
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::reason::ReasonField;
 use crate::components::time::{age, now_ms};
+use crate::components::title::PageTitle;
+use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use wavehub_core::apps::{AppPatch, AppVersion, Visibility};
+use wavehub_core::apps::{check_visibility_change, visibility_change_needs_reason, AppPatch, AppVersion, Visibility};
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions};
 use wavehub_core::instances::{Instance, InstanceStatus};
 
@@ -59,6 +62,7 @@ fn RolloutView() -> impl IntoView {
     view! {
         <section class="card rollout-page">
             <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
+            <PageTitle text=Signal::derive(move || format!("Roll out {}", name.get()))/>
             <p class="muted">
                 "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
                 "The catalog shows the newest version shared with all users."
@@ -82,7 +86,15 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
         None => versions.iter().skip(1).filter(|v| v.visibility == Visibility::AllUsers).cloned().collect(),
     };
     let now = now_ms();
+    let session = crate::session::use_session();
+    let history = history_href(&name);
+    let listed = versions.clone();
+    let show_history = move || session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed)));
     view! {
+        <Show when=show_history>
+            <p><a href=history.clone()>"History of this app"</a>
+                <span class="muted">" Which version was in the catalog when, who changed it and why."</span></p>
+        </Show>
         <h2>"Versions"</h2>
         <table class="table rollout-versions">
             <thead><tr><th>"Version"</th><th>"Visibility"</th><th>"Running instances"</th><th>"Imported"</th><th>"Owner"</th></tr></thead>
@@ -305,7 +317,7 @@ fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh
         {if already {
             view! { <p class="muted">{format!("{} is shared with all users already.", candidate.version)}</p> }.into_any()
         } else {
-            view! { <VisibilityChange id=candidate.id to=Visibility::AllUsers button=format!("Promote {}…", candidate.version) effect refresh/> }.into_any()
+            view! { <VisibilityChange id=candidate.id from=candidate.visibility to=Visibility::AllUsers button=format!("Promote {}…", candidate.version) effect refresh/> }.into_any()
         }}
     }
     .into_any()
@@ -324,28 +336,36 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
                     "Users can no longer find or start {}; its {} running instance(s) keep running, and their owners keep using them until they terminate them.",
                     v.version, v.instances
                 );
-                view! { <VisibilityChange id=v.id to=Visibility::Private button=format!("Make {} private…", v.version) effect refresh/> }
+                view! { <VisibilityChange id=v.id from=v.visibility to=Visibility::Private button=format!("Make {} private…", v.version) effect refresh/> }
             }).collect_view().into_any()
         }}
     }
 }
 
-/// A visibility change that states its effect and asks before it happens.
+/// A visibility change that states its effect and asks before it happens, with a reason kept in
+/// the app's history: required to make a shared version PRIVATE (retire it), optional otherwise.
+/// The rule is `wavehub-core`'s, which the server runs again: Confirm stays disabled, with the
+/// rule's sentence under the field, until the reason passes.
 #[component]
-fn VisibilityChange(id: i64, to: Visibility, button: String, effect: String, refresh: Callback<()>) -> impl IntoView {
+fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, effect: String, refresh: Callback<()>) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let confirm = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::update_app(id, &AppPatch { visibility: to }).await {
-                Ok(_) => refresh.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
+    let reason = RwSignal::new(String::new());
+    let findings = Signal::derive(move || reason.with(|r| check_visibility_change(from, to, Some(r))));
+    let change = Action::new_local(move |reason: &String| {
+        let patch = AppPatch { visibility: to, reason: Some(reason.trim().to_owned()).filter(|r| !r.is_empty()) };
+        async move { api::update_app(id, &patch).await }
+    });
+    let pending = change.pending();
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if change.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             confirming.set(false);
-        });
+            refresh.run(());
+        }
+    });
+    let purpose = match to {
+        Visibility::AllUsers => "Kept in the app's history, e.g. what is new in this version.",
+        Visibility::Private => "Kept in the app's history, where its authors and admins read why.",
     };
     let effect_text = effect.clone();
     view! {
@@ -357,7 +377,9 @@ fn VisibilityChange(id: i64, to: Visibility, button: String, effect: String, ref
             <Show when=move || confirming.get()>
                 <div class="confirm" role="alertdialog" aria-label="Confirm the change">
                     <p>{effect_text.clone()}" Go ahead?"</p>
-                    <button type="button" class="button-primary" on:click=confirm disabled=move || busy.get()>{format!("Yes, make it {}", to.as_str())}</button>
+                    <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
+                    <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
+                        disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, make it {}", to.as_str())}</button>
                     <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>
             </Show>

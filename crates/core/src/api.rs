@@ -22,6 +22,10 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Finding>,
+    /// On the 404 of an app version that was retired or deleted: the newer version that replaced
+    /// it, when the caller may see that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<crate::apps::AppRef>,
 }
 
 fn about_blank() -> String {
@@ -37,6 +41,7 @@ impl Problem {
             status,
             detail: Some(detail.into()),
             errors: Vec::new(),
+            successor: None,
         }
     }
 

@@ -169,6 +169,133 @@ pub struct AppDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppPatch {
     pub visibility: Visibility,
+    /// Why, kept in the audit log and shown in the name's history. Required when a version everyone
+    /// sees is made PRIVATE (see [`check_visibility_change`]); at most
+    /// [`crate::audit::REASON_MAX_LEN`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl AppPatch {
+    /// The findings that refuse this change of a version that is `from` now; empty when it is fine.
+    pub fn check(&self, from: Visibility) -> Vec<Finding> {
+        check_visibility_change(from, self.visibility, self.reason.as_deref())
+    }
+}
+
+/// Whether a visibility change needs a reason: taking a version away from everyone (ALL_USERS to
+/// PRIVATE, which retires it when a newer one is in the catalog) does, since the people who used it
+/// will want to know why; sharing or keeping a visibility takes one optionally.
+pub fn visibility_change_needs_reason(from: Visibility, to: Visibility) -> bool {
+    from == Visibility::AllUsers && to == Visibility::Private
+}
+
+/// The rule for a visibility change's reason, for the server and the rollout page alike: required
+/// when [`visibility_change_needs_reason`], never longer than [`crate::audit::REASON_MAX_LEN`].
+pub fn check_visibility_change(from: Visibility, to: Visibility, reason: Option<&str>) -> Vec<Finding> {
+    if visibility_change_needs_reason(from, to) && reason.is_none_or(|r| r.trim().is_empty()) {
+        return vec![Finding::field_error(
+            "reason.required",
+            "reason",
+            "Say why you make this version PRIVATE: everyone sees it now, and the reason is kept in the app's history for its authors and admins.",
+        )];
+    }
+    reason.map(crate::audit::check_reason_length).unwrap_or_default()
+}
+
+/// Another version of an app, named where its own cannot be shown: the one that replaced a
+/// retired or deleted version (`successor` in the 404 of `GET /apps/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppRef {
+    pub id: i64,
+    pub version: String,
+    pub title: String,
+}
+
+/// What happened to a version of an app, in its name's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AppEventKind {
+    Imported,
+    /// Made ALL_USERS.
+    Shared,
+    /// Made PRIVATE.
+    MadePrivate,
+    Deleted,
+    TagAdded,
+    TagRemoved,
+    InstanceStarted,
+    InstanceTerminated,
+    /// The instance stopped by itself, or could not start.
+    InstanceFailed,
+}
+
+/// One entry of `GET /app-names/{name}/history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppEvent {
+    /// The audit log entry it comes from.
+    pub id: i64,
+    pub time: String,
+    /// A username, or `system` for what the server did itself; `None` for someone's private
+    /// instance that the caller may not see.
+    pub actor: Option<String>,
+    pub kind: AppEventKind,
+    /// The version it is about (it may be deleted since).
+    pub app_id: i64,
+    pub version: String,
+    pub reason: Option<String>,
+    /// For tag changes: the tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// For instance events: the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<i64>,
+    /// Set when this event changed which version the catalog shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogChange>,
+}
+
+/// The version the catalog showed for a name before and after a change (`None`: no version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogChange {
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// A change to the set of versions of a name and their visibility, in the order they happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionChange {
+    /// Imported or given this visibility.
+    Visibility { version: String, visibility: Visibility },
+    Deleted { version: String },
+}
+
+/// Replays `changes` (oldest first) and says, for each, how it moved the version the catalog shows
+/// (the newest ALL_USERS one, by semver): `Some` where it changed, `None` where it did not. The one
+/// place "which version was in the catalog when" is worked out.
+pub fn catalog_changes(changes: &[VersionChange]) -> Vec<Option<CatalogChange>> {
+    let mut shared: Vec<String> = Vec::new();
+    let newest = |shared: &[String]| shared.iter().max_by(|a, b| compare_versions(a, b)).cloned();
+    changes
+        .iter()
+        .map(|change| {
+            let before = newest(&shared);
+            match change {
+                VersionChange::Visibility { version, visibility: Visibility::AllUsers } => {
+                    if !shared.contains(version) {
+                        shared.push(version.clone());
+                    }
+                }
+                VersionChange::Visibility { version, .. } | VersionChange::Deleted { version } => shared.retain(|v| v != version),
+            }
+            let after = newest(&shared);
+            (before != after).then_some(CatalogChange { before, after })
+        })
+        .collect()
 }
 
 /// One version in `GET /app-names/{name}/versions`.
@@ -496,5 +623,54 @@ mod tests {
         let bad = AppQuery { owner: Some("alice".into()), page: Some(0), q: Some("x".repeat(201)), ..AppQuery::default() };
         let codes: Vec<String> = bad.check().into_iter().map(|f| f.code).collect();
         assert_eq!(codes, ["page.invalid", "owner.invalid", "q.too_long"]);
+    }
+
+    #[test]
+    fn making_a_shared_version_private_needs_a_reason() {
+        use Visibility::*;
+        let codes = |from, to, reason| check_visibility_change(from, to, reason).into_iter().map(|f| f.code).collect::<Vec<_>>();
+        assert_eq!(codes(AllUsers, Private, None), ["reason.required"]);
+        assert_eq!(codes(AllUsers, Private, Some("  \n ")), ["reason.required"]);
+        assert!(codes(AllUsers, Private, Some("fixes login")).is_empty());
+        assert!(codes(Private, AllUsers, None).is_empty(), "sharing takes a reason optionally");
+        assert!(codes(Private, Private, None).is_empty());
+        assert!(codes(AllUsers, AllUsers, None).is_empty());
+        let long = "x".repeat(crate::audit::REASON_MAX_LEN + 1);
+        assert_eq!(codes(Private, AllUsers, Some(&long)), ["reason.too_long"]);
+        let patch = AppPatch { visibility: Private, reason: None };
+        assert_eq!(patch.check(AllUsers)[0].path, "reason");
+        assert_eq!(serde_json::from_str::<AppPatch>(r#"{"visibility":"PRIVATE"}"#).unwrap(), patch, "reason is optional in JSON");
+    }
+
+    #[test]
+    fn the_catalog_shows_the_newest_shared_version_through_every_change() {
+        use Visibility::*;
+        let set = |version: &str, visibility| VersionChange::Visibility { version: version.into(), visibility };
+        let change = |before: Option<&str>, after: Option<&str>| {
+            Some(CatalogChange { before: before.map(Into::into), after: after.map(Into::into) })
+        };
+        let changes = [
+            set("1.0.0", Private),  // imported PRIVATE: nothing in the catalog yet
+            set("1.0.0", AllUsers), // shared: the catalog shows it
+            set("2.0.0", Private),
+            set("1.10.0", AllUsers), // promoted: 1.10.0 replaces 1.0.0 (semver, not text order)
+            set("1.0.0", Private),   // retiring an older one changes nothing
+            set("2.0.0", AllUsers),
+            VersionChange::Deleted { version: "2.0.0".into() }, // back to 1.10.0
+            set("1.10.0", Private), // nothing left
+        ];
+        assert_eq!(
+            catalog_changes(&changes),
+            [
+                None,
+                change(None, Some("1.0.0")),
+                None,
+                change(Some("1.0.0"), Some("1.10.0")),
+                None,
+                change(Some("1.10.0"), Some("2.0.0")),
+                change(Some("2.0.0"), Some("1.10.0")),
+                change(Some("1.10.0"), None),
+            ]
+        );
     }
 }

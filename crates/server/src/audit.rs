@@ -24,16 +24,35 @@ pub struct Entry<'a> {
 }
 
 pub async fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO audit_log (time, actor, action, resource, reason, detail) VALUES (?, ?, ?, ?, ?, ?)")
+    let app_name = app_name_of(conn, entry.resource).await?;
+    sqlx::query("INSERT INTO audit_log (time, actor, action, resource, reason, detail, app_name) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(crate::db::now())
         .bind(entry.actor)
         .bind(entry.action)
         .bind(entry.resource)
         .bind(entry.reason.map(str::trim).filter(|r| !r.is_empty()))
         .bind(entry.detail.to_string())
+        .bind(app_name)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The app name an entry about `apps/{id}`, `apps/{id}/...` or `instances/{id}` belongs to, kept
+/// with the entry so that an app name's history is one indexed read, whatever happens to the
+/// version or instance later. A version deleted in the same transaction is found in its
+/// tombstone. Entries about anything else have none.
+async fn app_name_of(conn: &mut SqliteConnection, resource: &str) -> sqlx::Result<Option<String>> {
+    let mut parts = resource.split('/');
+    let (kind, id) = (parts.next(), parts.next().and_then(|id| id.parse::<i64>().ok()));
+    let query = match (kind, id) {
+        (Some("apps"), Some(_)) => {
+            "SELECT coalesce((SELECT name FROM apps WHERE id = ?1), (SELECT name FROM deleted_apps WHERE id = ?1))"
+        }
+        (Some("instances"), Some(_)) => "SELECT a.name FROM instances i JOIN apps a ON a.id = i.app_id WHERE i.id = ?1",
+        _ => return Ok(None),
+    };
+    Ok(sqlx::query_scalar::<_, Option<String>>(query).bind(id).fetch_optional(conn).await?.flatten())
 }
 
 /// A recorded entry.

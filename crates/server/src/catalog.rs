@@ -9,8 +9,9 @@ use crate::uploads::Upload;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
+use wavehub_core::audit::Reason;
 use wavehub_core::apps::{
-    version_sort_key, AppDetail, AppPage, CatalogText, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
+    version_sort_key, AppDetail, AppPage, AppPatch, AppRef, CatalogText, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
 };
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::manifest::Manifest;
@@ -146,9 +147,12 @@ pub async fn import(
         return Err(ApiError::Invalid { detail, findings: refused_tags });
     }
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO apps (name, version, version_key, title, sort_title, description, category, keywords,
+        // A new id, never a deleted version's (SQLite would reuse the highest one): an old link
+        // must keep meaning the version it was made for (its page names its successor).
+        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords,
                            owner_id, visibility, sha256, bundle_size, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1,
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&name)
     .bind(&version)
@@ -251,12 +255,7 @@ async fn check_name_owner(db: &SqlitePool, caller: &Caller, name: &str) -> ApiRe
     if caller.is_admin() {
         return Ok(());
     }
-    let owners: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ? GROUP BY a.owner_id, u.username",
-    )
-    .bind(name)
-    .fetch_all(db)
-    .await?;
+    let owners = name_owners(db, name).await?;
     if owners.is_empty() || owners.iter().any(|(id, _)| *id == Some(caller.user_id)) {
         return Ok(());
     }
@@ -264,6 +263,17 @@ async fn check_name_owner(db: &SqlitePool, caller: &Caller, name: &str) -> ApiRe
     Err(ApiError::Forbidden(format!(
         "The app name {name} belongs to {holder}; only they and admins may import versions of it. Choose another Name in app.toml, or ask an admin."
     )))
+}
+
+/// Who the versions of `name` belong to: `(user id, username)`, `None`s for deleted accounts.
+/// Whoever owns one is an author of the name.
+pub(crate) async fn name_owners(db: &SqlitePool, name: &str) -> ApiResult<Vec<(Option<i64>, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ? GROUP BY a.owner_id, u.username",
+    )
+    .bind(name)
+    .fetch_all(db)
+    .await?)
 }
 
 async fn insert_images(tx: &mut sqlx::Transaction<'_, Sqlite>, app_id: i64, report: &BundleReport) -> ApiResult<()> {
@@ -589,6 +599,42 @@ pub fn app_not_found(id: i64) -> ApiError {
     ApiError::NotFound(format!("There is no app {id}, or it is private to its owner."))
 }
 
+/// `GET /apps/{id}`: the app, or its 404. When the version was retired (made PRIVATE) or deleted
+/// and a newer version of its name is one the viewer may see, the 404 names that one, the version
+/// that replaced it. Otherwise it is the plain 404: nothing about the name is said to someone who
+/// may see none of its newer versions.
+pub async fn detail_or_successor(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
+    match load_detail(db, viewer, id).await {
+        Err(ApiError::NotFound(plain)) => Err(match successor(db, viewer, id).await? {
+            Some((gone, successor)) => ApiError::Replaced {
+                detail: format!("{gone} is no longer available to you; version {} replaced it.", successor.version),
+                successor,
+            },
+            None => ApiError::NotFound(plain),
+        }),
+        other => other,
+    }
+}
+
+/// For app `id` (an existing row, else its tombstone): its name and version, and the newest newer
+/// version of the name the viewer may see.
+async fn successor(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<Option<(String, AppRef)>> {
+    let gone: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT name, version, version_key FROM apps WHERE id = ?1 UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some((name, version, version_key)) = gone else { return Ok(None) };
+    let mut builder = QueryBuilder::<Sqlite>::new("SELECT a.id, a.version, a.title FROM apps a WHERE a.name = ");
+    builder.push_bind(name.clone()).push(" AND a.version_key > ").push_bind(version_key).push(" AND ");
+    push_visible(&mut builder, "a", viewer);
+    builder.push(" ORDER BY a.version_key DESC LIMIT 1");
+    let newer: Option<(i64, String, String)> = builder.build_query_as().fetch_optional(db).await?;
+    let gone = format!("{name} {version}");
+    Ok(newer.map(|(id, version, title)| (gone, AppRef { id, version, title })))
+}
+
 /// 404 unless the viewer sees the app, 403 unless they may change it (owner or admin).
 pub async fn require_manager(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
     let app = load_detail(db, viewer, id).await?;
@@ -602,12 +648,22 @@ pub async fn require_manager(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiRes
     }
 }
 
-/// `PATCH /apps/{id}`: the new visibility.
-pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<AppDetail> {
+/// `PATCH /apps/{id}`: the new visibility, and why (required to make a shared version PRIVATE:
+/// [`AppPatch::check`]).
+pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &AppPatch) -> ApiResult<AppDetail> {
     let db = &state.db;
     let viewer = Viewer::from(caller);
     let app = require_manager(db, viewer, id).await?;
+    let visibility = patch.visibility;
     let mut tx = db::begin_write(db).await?;
+    // The rule is about the visibility it has now, read under the write lock.
+    let from: String = sqlx::query_scalar("SELECT visibility FROM apps WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| app_not_found(id))?;
+    let from: Visibility = from.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+    ApiError::check(patch.check(from))?;
     sqlx::query("UPDATE apps SET visibility = ?, updated_at = ? WHERE id = ?")
         .bind(visibility.as_str())
         .bind(db::now())
@@ -616,8 +672,9 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibili
         .await?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
     let resource = format!("apps/{id}");
-    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str()});
-    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail }).await?;
+    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str(), "from": from.as_str()});
+    let entry = crate::audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: patch.reason.as_deref(), detail };
+    crate::audit::record(&mut tx, entry).await?;
     tx.commit().await?;
     state.catalog_cache.invalidate();
     tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, %visibility, "app visibility changed");
@@ -625,8 +682,10 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibili
 }
 
 /// `DELETE /apps/{id}`: the row, its images and tags, and the blob when no other app shares it.
-pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ApiResult<()> {
+/// A tombstone keeps its name and version, so its links can still point to its successor.
+pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason) -> ApiResult<()> {
     let app = require_manager(&state.db, Viewer::from(caller), id).await?;
+    ApiError::check(reason.check())?;
     let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
     let mut tx = db::begin_write(&state.db).await?;
     let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE app_id = ? AND status IN ('starting', 'running')")
@@ -644,10 +703,20 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ApiResult<()>
         )));
     }
     sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    // Ids are never reused (see `import`), so a tombstone is written once.
+    sqlx::query("INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(id)
+    .bind(&app.summary.name)
+    .bind(&app.summary.version)
+    .bind(version_sort_key(&app.summary.version))
+    .bind(db::now())
+    .execute(&mut *tx)
+    .await?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
     let resource = format!("apps/{id}");
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
-    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail }).await?;
+    let entry = crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: reason.text(), detail };
+    crate::audit::record(&mut tx, entry).await?;
     let still_used: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
     tx.commit().await?;

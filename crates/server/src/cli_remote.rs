@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::ExitCode;
 use wavehub_core::api::{Page, Problem, API_PREFIX};
-use wavehub_core::apps::{AppPage, Visibility};
+use wavehub_core::apps::{AppPage, AppPatch, Visibility};
 use wavehub_core::instances::{Instance, NewInstance};
 
 const REFUSED: u8 = 1;
@@ -114,11 +114,11 @@ pub fn apps_run(remote: &Remote, app_id: i64, visibility: &str) -> ExitCode {
     })())
 }
 
-/// `wavehub apps update ID -v VISIBILITY`.
-pub fn apps_update(remote: &Remote, app_id: i64, visibility: &str) -> ExitCode {
+/// `wavehub apps update ID -v VISIBILITY [-r REASON]`.
+pub fn apps_update(remote: &Remote, app_id: i64, visibility: &str, reason: Option<String>) -> ExitCode {
     done((|| {
         let visibility: Visibility = visibility.parse().map_err(Failure::Trouble)?;
-        let body = serde_json::json!({"visibility": visibility});
+        let body = serde_json::to_value(AppPatch { visibility, reason }).unwrap_or_default();
         remote.answer(remote.request("PATCH", &format!("/apps/{app_id}"))?.send_json(body))?;
         println!("app {app_id} is now {}", visibility.as_str());
         Ok(())

@@ -17,6 +17,10 @@ pub enum ApiError {
     /// 404: does not exist, or the caller may not see it.
     #[error("{0}")]
     NotFound(String),
+    /// 404 for an app version that was retired or deleted, naming the newer version that replaced
+    /// it (which the caller may see).
+    #[error("{detail}")]
+    Replaced { detail: String, successor: wavehub_core::apps::AppRef },
     /// 409: conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -65,7 +69,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::Replaced { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -81,6 +85,7 @@ impl ApiError {
         match self {
             ApiError::Internal(_) => Problem::new(status, "Something went wrong on the server; the details are in its log."),
             ApiError::Invalid { detail, findings } => Problem { errors: findings.clone(), ..Problem::new(status, detail.clone()) },
+            ApiError::Replaced { detail, successor } => Problem { successor: Some(successor.clone()), ..Problem::new(status, detail.clone()) },
             other => Problem::new(status, other.to_string()),
         }
     }

@@ -268,14 +268,22 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
     get(state, caller, id).await
 }
 
-/// At start: instances a previous server process ran ended with it.
+/// At start: instances a previous server process ran ended with it. Each is recorded as failed
+/// in the audit log (its app's history shows when it stopped), in the same transaction.
 pub async fn mark_orphans(db: &SqlitePool) -> anyhow::Result<u64> {
-    let updated = sqlx::query(
-        "UPDATE instances SET status = 'failed', status_reason = 'Wavehub restarted while it ran; start it again.', updated_at = ? \
-         WHERE status IN ('starting', 'running')",
-    )
-    .bind(db::now())
-    .execute(db)
-    .await?;
-    Ok(updated.rows_affected())
+    const REASON: &str = "Wavehub restarted while it ran; start it again.";
+    let mut tx = db::begin_write(db).await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE status IN ('starting', 'running')").fetch_all(&mut *tx).await?;
+    sqlx::query("UPDATE instances SET status = 'failed', status_reason = ?, updated_at = ? WHERE status IN ('starting', 'running')")
+        .bind(REASON)
+        .bind(db::now())
+        .execute(&mut *tx)
+        .await?;
+    for id in &ids {
+        let resource = format!("instances/{id}");
+        let entry = audit::Entry { actor: audit::SYSTEM_ACTOR, action: "fail", resource: &resource, reason: Some(REASON), detail: serde_json::json!({}) };
+        audit::record(&mut tx, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len() as u64)
 }

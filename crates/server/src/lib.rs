@@ -1,6 +1,7 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
 pub mod app_files;
+pub mod app_history;
 pub mod audit;
 pub mod auth;
 pub mod blobs;

@@ -118,6 +118,9 @@ enum AppsAction {
         id: i64,
         #[arg(short = 'v', long)]
         visibility: String,
+        /// Why: kept in the app's history; required to make an ALL_USERS version PRIVATE.
+        #[arg(short = 'r', long)]
+        reason: Option<String>,
     },
 }
 
@@ -210,7 +213,7 @@ fn main() -> ExitCode {
             return match action {
                 AppsAction::List => cli_remote::apps_list(&remote),
                 AppsAction::Run { id, visibility } => cli_remote::apps_run(&remote, id, &visibility),
-                AppsAction::Update { id, visibility } => cli_remote::apps_update(&remote, id, &visibility),
+                AppsAction::Update { id, visibility, reason } => cli_remote::apps_update(&remote, id, &visibility, reason),
             };
         }
         Command::Instances { action, server } => {

@@ -35,7 +35,7 @@ use wavehub_core::runtime_images::ImageSort;
         crate::routes::health, serve,
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
         bundles::validate,
-        apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::file, apps::versions,
+        apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::file, apps::versions, apps::history,
         instances::launch, instances::list, instances::get, instances::update, instances::terminate, instances::logs, instances::open,
         tags::assign, tags::unassign, tags::list, tags::create, tags::update, tags::remove,
         tags::list_secrets, tags::put_secret, tags::delete_secret, tags::audit_log,

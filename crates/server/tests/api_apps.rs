@@ -285,7 +285,7 @@ async fn a_private_app_is_a_404_to_everyone_but_its_owner_and_admins() {
     assert_eq!(delete.status, StatusCode::FORBIDDEN);
     let bad = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PUBLIC"})), Some(&author)).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let admin_patch = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PRIVATE"})), Some(&admin)).await;
+    let admin_patch = app.call(Method::PATCH, &format!("{APPS}/{id}"), Some(json!({"visibility": "PRIVATE", "reason": "under review"})), Some(&admin)).await;
     assert_eq!(admin_patch.status, StatusCode::OK);
     assert_eq!(app.call(Method::GET, &format!("{APPS}/{id}"), None, Some(&user)).await.status, StatusCode::NOT_FOUND);
 }
@@ -352,7 +352,8 @@ async fn versions_are_listed_newest_semver_first() {
     let patch = |visibility: &str| Some(json!({ "visibility": visibility }));
     assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), patch("ALL_USERS"), Some(&author)).await.status, StatusCode::OK);
     assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 2.0.0"]);
-    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), patch("PRIVATE"), Some(&author)).await.status, StatusCode::OK);
+    let retire = Some(json!({"visibility": "PRIVATE", "reason": "not ready"}));
+    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), retire, Some(&author)).await.status, StatusCode::OK);
     assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 1.10.0"]);
     assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{}", id_of("1.10.0")), None, Some(&author)).await.status, StatusCode::NO_CONTENT);
     assert_eq!(shared_catalog(&app, &user).await, ["ai.wavehub.credit 1.10.0-rc.1"]);

@@ -5,10 +5,9 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Reply, TestApp, ADMIN_PASSWORD};
+use common::{store, Reply, Store};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
 
 /// The secret value the tests store; no API answer may ever contain it.
@@ -38,32 +37,7 @@ fn bundle(name: &str, version: &str, with_secret: bool) -> Vec<u8> {
     package_files(&files).unwrap()
 }
 
-/// admin, `author` and `other` (authors), `user` (plain user), signed in.
-struct Store {
-    app: TestApp,
-    admin: String,
-    author: String,
-    other: String,
-    user: String,
-}
-
-async fn store() -> Store {
-    let app = TestApp::new().await;
-    app.add_user("author", "author-password", &[Role::Author]).await;
-    app.add_user("other", "other-password", &[Role::Author]).await;
-    app.add_user("user", "user-password", &[Role::User]).await;
-    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
-    let author = app.sign_in("author", "author-password").await;
-    let other = app.sign_in("other", "other-password").await;
-    let user = app.sign_in("user", "user-password").await;
-    Store { app, admin, author, other, user }
-}
-
 impl Store {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>, who: &str) -> Reply {
-        self.app.call(method, path, body, Some(who)).await
-    }
-
     async fn import(&self, bytes: Vec<u8>, visibility: &str) -> Reply {
         self.app.call_bytes(Method::POST, &format!("/api/v1/apps?visibility={visibility}"), bytes, Some(&self.author)).await
     }

@@ -123,6 +123,14 @@ fn demo_data_loads_once_and_the_cli_imports_checked_bundles() {
     let no_token = import(&url, None, app.path());
     assert_eq!(no_token.status.code(), Some(2));
     assert!(text(&no_token.stderr).contains("WAVEHUB_TOKEN"));
+
+    // Making a shared version PRIVATE from the terminal takes a reason, as in the browser.
+    let id = forecast["id"].to_string();
+    let unexplained = wavehub(&url, &alice, &["apps", "update", &id, "-v", "PRIVATE"]);
+    assert_eq!(unexplained.status.code(), Some(1));
+    assert!(text(&unexplained.stderr).contains("Say why you make this version PRIVATE"), "{}", text(&unexplained.stderr));
+    let retired = wavehub(&url, &alice, &["apps", "update", &id, "-v", "PRIVATE", "--reason", "moved to 3.0"]);
+    assert!(retired.status.success(), "{}", text(&retired.stderr));
     stop(server);
 
     // A second start finds the demo data there and adds nothing.

@@ -6,7 +6,7 @@ use crate::app_files;
 use crate::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
 use crate::uploads::{self, UploadError};
 use axum::body::Body;
@@ -14,8 +14,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use wavehub_core::api::Page;
-use wavehub_core::apps::{AppDetail, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::api::{Page, PageRequest, Problem};
+use wavehub_core::apps::{AppDetail, AppEvent, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::audit::Reason;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -75,24 +76,33 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query)
     Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
-/// `GET /apps/{id}`: with its description rendered (`long_description_html`).
+/// `GET /apps/{id}`: the app with its description rendered (`long_description_html`), or a 404
+/// that names the version that replaced it (see [`catalog::detail_or_successor`]).
 #[utoipa::path(
     get, path = "/apps/{id}", tag = "apps", operation_id = "get_app",
     params(("id" = i64, Path, description = "The app version's id.")),
-    responses((status = 200, description = "The app.", body = AppDetail)),
+    responses(
+        (status = 200, description = "The app.", body = AppDetail),
+        (status = 404, description = "No such app, or not visible to the caller. When it was retired or deleted and the caller \
+            may see a newer version of its name, `successor` names that version.", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
-    let mut app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
+    let mut app = catalog::detail_or_successor(&state.db, Viewer::from(&caller), id).await?;
     app.long_description_html = app_files::description_html(&state, &app).await?;
     Ok(ApiJson(app))
 }
 
-/// `PATCH /apps/{id}` `{visibility}`: owner or admin.
+/// `PATCH /apps/{id}` `{visibility, reason}`: owner or admin.
 #[utoipa::path(
     patch, path = "/apps/{id}", tag = "apps", operation_id = "update_app",
     params(("id" = i64, Path, description = "The app version's id.")),
     request_body = AppPatch,
-    responses((status = 200, description = "The app with its new visibility.", body = AppDetail)),
+    responses(
+        (status = 200, description = "The app with its new visibility.", body = AppDetail),
+        (status = 403, description = "Only its owner and admins may change it."),
+        (status = 422, description = "The body breaks the rules: `reason` is required to make an ALL_USERS version PRIVATE and is at most 500 characters."),
+    ),
 )]
 pub async fn update(
     State(state): State<AppState>,
@@ -100,20 +110,28 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<AppPatch>,
 ) -> ApiResult<ApiJson<AppDetail>> {
-    Ok(ApiJson(catalog::set_visibility(&state, &caller, id, patch.visibility).await?))
+    Ok(ApiJson(catalog::set_visibility(&state, &caller, id, &patch).await?))
 }
 
-/// `DELETE /apps/{id}`: owner or admin; 204.
+/// `DELETE /apps/{id}` with an optional `{reason}`: owner or admin; 204.
 #[utoipa::path(
     delete, path = "/apps/{id}", tag = "apps", operation_id = "delete_app",
     params(("id" = i64, Path, description = "The app version's id.")),
+    request_body(content = Option<Reason>, description = "Optional: why, kept in the audit log and the name's history."),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 403, description = "Only its owner and admins may delete it."),
         (status = 409, description = "It still has instances that are not terminated."),
+        (status = 422, description = "The reason is longer than 500 characters, or the body is not `{reason}`."),
     ),
 )]
-pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
-    catalog::delete(&state, &caller, id).await?;
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
+    catalog::delete(&state, &caller, id, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -234,4 +252,25 @@ pub async fn versions(
     let items = catalog::versions(&state.db, Viewer::from(&caller), &name).await?;
     let count = items.len() as u32;
     Ok(ApiJson(Page { total: u64::from(count), page: 1, page_size: count.max(1), items }))
+}
+
+/// `GET /app-names/{name}/history?page=&page_size=`: the name's authors and admins.
+#[utoipa::path(
+    get, path = "/app-names/{name}/history", tag = "apps", operation_id = "app_name_history",
+    params(("name" = String, Path, description = "The app's name."), PageRequest),
+    responses(
+        (status = 200, description = "What happened to the name's versions, newest first: imports, visibility changes (with the \
+            version the catalog showed before and after, where it changed), deletes, tag changes, instances started and \
+            stopped; each with who, when and why.", body = Page<AppEvent>),
+        (status = 403, description = "The caller sees a version of the name but is neither one of its authors nor an admin."),
+        (status = 404, description = "The caller sees no version of this name."),
+    ),
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(paging): ApiQuery<PageRequest>,
+) -> ApiResult<ApiJson<Page<AppEvent>>> {
+    Ok(ApiJson(crate::app_history::history(&state.db, &caller, &name, paging).await?))
 }

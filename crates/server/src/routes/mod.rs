@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/instances/{id}/open", get(instances::open))
         .route("/apps/{id}/tags/{tag}", put(tags::assign).delete(tags::unassign))
         .route("/app-names/{name}/versions", get(apps::versions))
+        .route("/app-names/{name}/history", get(apps::history))
         .route("/tags", get(tags::list).post(tags::create))
         .route("/tags/{name}", axum::routing::patch(tags::update).delete(tags::remove))
         .route("/secrets", get(tags::list_secrets).post(tags::put_secret))

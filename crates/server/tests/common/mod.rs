@@ -128,6 +128,35 @@ impl TestApp {
     }
 }
 
+/// A store's people, signed in: admin, `author` and `other` (authors), `user` (a plain user).
+pub struct Store {
+    pub app: TestApp,
+    pub admin: String,
+    pub author: String,
+    pub other: String,
+    pub user: String,
+}
+
+/// A fresh server with the people of [`Store`].
+pub async fn store() -> Store {
+    let app = TestApp::new().await;
+    app.add_user("author", "author-password", &[Role::Author]).await;
+    app.add_user("other", "other-password", &[Role::Author]).await;
+    app.add_user("user", "user-password", &[Role::User]).await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let author = app.sign_in("author", "author-password").await;
+    let other = app.sign_in("other", "other-password").await;
+    let user = app.sign_in("user", "user-password").await;
+    Store { app, admin, author, other, user }
+}
+
+impl Store {
+    /// A JSON call as `who` (a cookie).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>, who: &str) -> Reply {
+        self.app.call(method, path, body, Some(who)).await
+    }
+}
+
 impl TestApp {
     /// A request to `path` carrying `auth` as [`TestApp::call`] sends it, for tests that choose the
     /// headers and body themselves.
