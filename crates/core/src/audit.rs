@@ -1,7 +1,39 @@
 //! The audit log as the API shows it: who did what to which resource, when, and why.
 
-use crate::api::PageRequest;
+use crate::api::{Finding, PageRequest};
 use serde::{Deserialize, Serialize};
+
+/// A reason is a short text people read later in the history and the audit log.
+pub const REASON_MAX_LEN: usize = 500;
+
+/// The findings for a reason that is too long (whether one is required is the action's rule).
+pub fn check_reason_length(reason: &str) -> Vec<Finding> {
+    if reason.trim().chars().count() > REASON_MAX_LEN {
+        vec![Finding::field_error("reason.too_long", "reason", format!("A reason is at most {REASON_MAX_LEN} characters."))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Body of a change that records why, in the audit log (deletes): `{reason}`; an empty body
+/// gives none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reason {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl Reason {
+    pub fn check(&self) -> Vec<Finding> {
+        self.reason.as_deref().map(check_reason_length).unwrap_or_default()
+    }
+
+    /// The reason as recorded: trimmed, none when blank.
+    pub fn text(&self) -> Option<&str> {
+        self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

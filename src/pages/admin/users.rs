@@ -173,7 +173,7 @@ fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
         event.prevent_default();
         let password = Some(new_password.get_untracked()).filter(|p| !p.is_empty());
         let changed_roles = Some(roles.get_untracked()).filter(|r| *r != saved_roles.get_value());
-        apply(UserPatch { password, roles: changed_roles });
+        apply(UserPatch { password, roles: changed_roles, ..Default::default() });
     };
     let delete = move |_| {
         let name = username.get_value();
