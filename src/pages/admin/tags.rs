@@ -271,7 +271,7 @@ fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> i
     let delete = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = api::delete_tag(&name.get_value()).await;
+            let result = api::delete_tag(&name.get_value(), &Default::default()).await;
             busy.set(false);
             match result {
                 Ok(()) => on_changed.run(()),

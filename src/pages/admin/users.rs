@@ -184,7 +184,7 @@ fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::delete_user(&name).await {
+            match api::delete_user(&name, &Default::default()).await {
                 Ok(()) => on_changed(),
                 Err(failure) => error.set(Some(failure)),
             }

@@ -6,7 +6,7 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
 use super::runtimes::ResolutionView;
-use super::{list_href, runtimes_href, PlatformBadge, StateBadge};
+use super::{capitalized, list_href, runtimes_href, PlatformBadge, StateBadge};
 use crate::components::time::Timestamp;
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
@@ -76,12 +76,6 @@ pub fn delete_blocker(image: &RuntimeImage, runtimes: &[Runtime]) -> Option<Stri
 /// The state actions offered for something in `state`: those that change it.
 fn actions_for(state: State) -> Vec<StateAction> {
     [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != state).collect()
-}
-
-fn capitalized(verb: &str) -> String {
-    let mut text = verb[..1].to_uppercase();
-    text.push_str(&verb[1..]);
-    text
 }
 
 #[component]
