@@ -238,9 +238,13 @@ pub fn BulkBar(
     actions: Vec<BulkAction>,
     noun: (&'static str, &'static str),
     #[prop(into)] on_done: Callback<()>,
+    /// Which action's dialog is open (the index in `actions`); a page sets it to run an action on
+    /// one row it has selected, from that row's own button.
+    #[prop(optional)]
+    open: Option<RwSignal<Option<usize>>>,
 ) -> impl IntoView {
     let actions = StoredValue::new(actions);
-    let open = RwSignal::new(None::<usize>);
+    let open = open.unwrap_or_else(|| RwSignal::new(None));
     let summary = RwSignal::new(None::<(String, BulkOutcome)>);
     let label = format!("Bulk actions on {}", noun.1);
     let finished = Callback::new(move |(action, outcome): (usize, BulkOutcome)| {
