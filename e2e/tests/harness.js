@@ -170,6 +170,18 @@ export async function screenshot(page, name) {
   return path;
 }
 
+/** Calls the API from inside the page, with its session: `{status, body}` (the body as text). */
+export async function api(page, method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.text() };
+  }, [method, path, body]);
+}
+
 /** Signs in through the real form. */
 export async function signIn(page, url, username, password) {
   await page.goto(`${url}/login`);

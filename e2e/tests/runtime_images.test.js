@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, ARTIFACTS, screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { ADMIN_PASSWORD, ARTIFACTS, api, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
 const BOOTSTRAP = `# The platform's images, as administrators keep them in their Helm values.
 config:
@@ -33,18 +33,6 @@ writeFileSync(bootstrapFile, BOOTSTRAP);
 /** A screenshot of what is on screen (a modal dialog covers the viewport, not the whole page). */
 async function screenshotView(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-}
-
-/** Calls the API from inside the page, with its session. */
-async function api(page, method, path, body) {
-  return page.evaluate(async ([method, path, body]) => {
-    const response = await fetch(`/api/v1${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.text() };
-  }, [method, path, body]);
 }
 
 describe('runtime images', () => {

@@ -338,7 +338,7 @@ fn BulkDialog(
             // One after the other: each row's own request, authorization and audit entry, and
             // the database sees one writer at a time.
             for (index, row) in rows.into_iter().enumerate() {
-                progress.set(Some(index));
+                progress.try_set(Some(index));
                 match (action.apply)(row.key.clone(), why.clone()).await {
                     Ok(()) => outcome.done.push(row),
                     Err(failure) => {
