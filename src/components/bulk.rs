@@ -50,12 +50,18 @@ pub fn header_state(rows: &[BulkRow], selected: &HashSet<String>) -> HeaderState
     }
 }
 
-/// Which rows of a table are selected. The page says which rows it shows (and may select) each
-/// time its data loads; a key that is no longer shown is dropped from the selection.
+/// Which rows of a table are selected, and the bulk bar's state. The page says which rows it
+/// shows (and may select) each time its data loads; a key that is no longer shown is dropped from
+/// the selection. The page makes it once, outside what reloads, so the last run's summary and an
+/// open dialog outlive the table's refresh.
 #[derive(Debug, Clone, Copy)]
 pub struct Selection {
     rows: RwSignal<Vec<BulkRow>>,
     selected: RwSignal<HashSet<String>>,
+    /// Which action's dialog is open (its index in the bar's actions).
+    open: RwSignal<Option<usize>>,
+    /// The last run: the action's word for what it did, and how it went.
+    summary: RwSignal<Option<(String, BulkOutcome)>>,
 }
 
 impl Default for Selection {
@@ -66,7 +72,19 @@ impl Default for Selection {
 
 impl Selection {
     pub fn new() -> Self {
-        Selection { rows: RwSignal::new(Vec::new()), selected: RwSignal::new(HashSet::new()) }
+        Selection {
+            rows: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(HashSet::new()),
+            open: RwSignal::new(None),
+            summary: RwSignal::new(None),
+        }
+    }
+
+    /// Opens the dialog of the bar's action number `index` for the selected rows (a row's own
+    /// button selects just that row first).
+    pub fn open_action(&self, index: usize) {
+        self.summary.set(None);
+        self.open.set(Some(index));
     }
 
     /// The rows the table shows now that the caller may select.
@@ -238,14 +256,9 @@ pub fn BulkBar(
     actions: Vec<BulkAction>,
     noun: (&'static str, &'static str),
     #[prop(into)] on_done: Callback<()>,
-    /// Which action's dialog is open (the index in `actions`); a page sets it to run an action on
-    /// one row it has selected, from that row's own button.
-    #[prop(optional)]
-    open: Option<RwSignal<Option<usize>>>,
 ) -> impl IntoView {
     let actions = StoredValue::new(actions);
-    let open = open.unwrap_or_else(|| RwSignal::new(None));
-    let summary = RwSignal::new(None::<(String, BulkOutcome)>);
+    let Selection { open, summary, .. } = selection;
     let label = format!("Bulk actions on {}", noun.1);
     let finished = Callback::new(move |(action, outcome): (usize, BulkOutcome)| {
         let done_word = actions.with_value(|a| a[action].done.clone());
@@ -261,7 +274,7 @@ pub fn BulkBar(
                 {actions.with_value(|list| list.iter().enumerate().map(|(index, action)| {
                     let class = if action.danger { "button-quiet danger" } else { "button-quiet" };
                     view! {
-                        <button type="button" class=class on:click=move |_| { summary.set(None); open.set(Some(index)); }>
+                        <button type="button" class=class on:click=move |_| selection.open_action(index)>
                             {action.label.clone()}
                         </button>
                     }

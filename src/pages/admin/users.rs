@@ -91,17 +91,16 @@ fn UsersAdmin() -> impl IntoView {
         roles.set(items.iter().map(|u| (u.username.clone(), u.roles.clone())).collect());
         selection.set_rows(items.iter().map(|u| BulkRow::new(u.username.clone(), u.username.clone())).collect());
     });
-    let bulk_open = RwSignal::new(None::<usize>);
     let delete_one = Callback::new(move |username: String| {
         selection.keep([username]);
-        bulk_open.set(Some(DELETE_ACTION));
+        selection.open_action(DELETE_ACTION);
     });
 
     view! {
         <section class="card">
             <h1>"Users"</h1>
             <NewUserForm on_created=reload/>
-            <BulkBar selection actions=user_actions(roles) noun=("account", "accounts") on_done=reload open=bulk_open/>
+            <BulkBar selection actions=user_actions(roles) noun=("account", "accounts") on_done=reload/>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),

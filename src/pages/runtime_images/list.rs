@@ -104,9 +104,11 @@ pub fn opened_in<'a>(image: &'a RuntimeImage, through: Option<&'a str>) -> Optio
     }
 }
 
-/// A row's key for bulk actions: the workspace it is changed through, and its uid (ids have no `/`).
-fn bulk_key(ws: &str, uid: &str) -> String {
-    format!("{ws}/{uid}")
+/// The image as a row the caller may select for bulk changes (the server says whether they
+/// manage it), keyed by the workspace it is changed through and its uid (ids have no `/`).
+fn bulk_row(image: &RuntimeImage, through: Option<&str>) -> Option<BulkRow> {
+    let ws = opened_in(image, through).filter(|_| image.can_manage)?;
+    Some(BulkRow::new(format!("{ws}/{}", image.uid), image.name.clone()))
 }
 
 #[component]
@@ -212,13 +214,7 @@ fn ImageList(
     Effect::new(move |_| {
         let Some(Ok(page)) = images.get() else { return };
         let through = through.get();
-        selection.set_rows(
-            page.items
-                .iter()
-                .filter(|image| image.can_manage)
-                .filter_map(|image| opened_in(image, through.as_deref()).map(|ws| BulkRow::new(bulk_key(ws, &image.uid), image.name.clone())))
-                .collect(),
-        );
+        selection.set_rows(page.items.iter().filter_map(|image| bulk_row(image, through.as_deref())).collect());
     });
     let bulk_actions: Vec<_> = [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
         .into_iter()
@@ -343,7 +339,7 @@ fn ImageList(
 
 #[component]
 fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace: bool, selection: Selection) -> impl IntoView {
-    let selectable = selection.has_rows();
+    let selectable = images.iter().any(|image| bulk_row(image, through.as_deref()).is_some());
     view! {
         <table class="table images-table">
             <caption class="visually-hidden">"Runtime images"</caption>
@@ -359,7 +355,7 @@ fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace
             <tbody>
                 {images.into_iter().map(|image| {
                     let opened = opened_in(&image, through.as_deref()).map(str::to_owned);
-                    let row_box = opened.as_deref().filter(|_| image.can_manage).map(|ws| BulkRow::new(bulk_key(ws, &image.uid), image.name.clone()));
+                    let row_box = bulk_row(&image, through.as_deref());
                     let name = match &opened {
                         Some(ws) => view! { <A href=image_href(ws, &image.uid)>{image.name.clone()}</A> }.into_any(),
                         None => view! { <span>{image.name.clone()}</span> }.into_any(),
