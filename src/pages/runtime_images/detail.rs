@@ -6,8 +6,8 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
 use super::runtimes::ResolutionView;
-use super::{capitalized, list_href, runtimes_href, state_bulk_action, PlatformBadge, StateBadge};
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use super::{capitalized, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
+use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::time::Timestamp;
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
@@ -133,14 +133,9 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
         };
         selection.set_rows(rows);
     });
-    let version_actions: Vec<BulkAction> = [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
-        .into_iter()
-        .map(|action| {
-            state_bulk_action(action, true, move |version, change| async move {
-                api::change_version_state(&ws.get_value(), &uid.get_value(), &version, action, &change).await.map(drop)
-            })
-        })
-        .collect();
+    let version_actions = state_bulk_actions(true, move |version, action, change| async move {
+        api::change_version_state(&ws.get_value(), &uid.get_value(), &version, action, &change).await.map(drop)
+    });
     let version_actions = StoredValue::new(version_actions);
     let state_dialog = RwSignal::new(None::<StateRequest>);
     let deleting = RwSignal::new(false);

@@ -7,7 +7,7 @@
 use super::dialogs::Modal;
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_action, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
+use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
@@ -21,7 +21,7 @@ use leptos_router::NavigateOptions;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
 use wavehub_core::runtime_images::{
-    ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, StateAction, Workspace, PLATFORM_WORKSPACE,
+    ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace, PLATFORM_WORKSPACE,
 };
 
 /// How long typing in the name filter must pause before the list reloads.
@@ -216,15 +216,10 @@ fn ImageList(
         let through = through.get();
         selection.set_rows(page.items.iter().filter_map(|image| bulk_row(image, through.as_deref())).collect());
     });
-    let bulk_actions: Vec<_> = [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
-        .into_iter()
-        .map(|action| {
-            state_bulk_action(action, false, move |key, change| async move {
-                let (ws, uid) = key.split_once('/').unwrap_or_default();
-                api::change_image_state(ws, uid, action, &change).await.map(drop)
-            })
-        })
-        .collect();
+    let bulk_actions = state_bulk_actions(false, |key, action, change| async move {
+        let (ws, uid) = key.split_once('/').unwrap_or_default();
+        api::change_image_state(ws, uid, action, &change).await.map(drop)
+    });
     let navigate = use_navigate();
     let go = move |next: ImageListView, replace: bool| {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });

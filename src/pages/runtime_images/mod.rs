@@ -54,27 +54,33 @@ pub fn capitalized(verb: &str) -> String {
     text
 }
 
-/// A state change of the selected images, versions or runtimes: the verb's words, the reason
-/// rule the server applies (required to deprecate or disable), and what the new state means.
-/// `apply` changes one row, named by its key.
-pub fn state_bulk_action<F, Fut>(action: StateAction, is_version: bool, apply: F) -> BulkAction
+/// The state changes of the selected images, versions or runtimes (deprecate, disable, and enable
+/// or activate): the verbs' words, the reason rule the server applies (required to deprecate or
+/// disable), and what each new state means. `apply` changes one row, named by its key.
+pub fn state_bulk_actions<F, Fut>(is_version: bool, apply: F) -> Vec<BulkAction>
 where
-    F: Fn(String, StateChange) -> Fut + Send + Sync + 'static,
+    F: Fn(String, StateAction, StateChange) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), ApiError>> + 'static,
 {
-    let verb = action.verb(is_version);
-    let state = action.target();
-    // Every state verb (deprecate, disable, enable, activate) ends in `e`.
-    let done = format!("{verb}d");
-    let bulk = BulkAction::new(capitalized(verb), done, format!("Each becomes {state}: {}.", state.meaning()), move |key, reason| {
-        apply(key, StateChange { reason })
-    })
-    .with_reason_rule(action.needs_reason(), move |text| check_reason(action, Some(text)));
-    if action == StateAction::Enable {
-        bulk
-    } else {
-        bulk.danger()
-    }
+    [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
+        .into_iter()
+        .map(|action| {
+            let apply = apply.clone();
+            let verb = action.verb(is_version);
+            let state = action.target();
+            // Every state verb (deprecate, disable, enable, activate) ends in `e`.
+            let done = format!("{verb}d");
+            let bulk = BulkAction::new(capitalized(verb), done, format!("Each becomes {state}: {}.", state.meaning()), move |key, reason| {
+                apply(key, action, StateChange { reason })
+            })
+            .with_reason_rule(action.needs_reason(), move |text| check_reason(action, Some(text)));
+            if action == StateAction::Enable {
+                bulk
+            } else {
+                bulk.danger()
+            }
+        })
+        .collect()
 }
 
 /// The CSS class of a state's badge.

@@ -5,7 +5,7 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, Modal, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_action, StateBadge, RUNTIMES_PATH};
+use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use wavehub_core::audit::Reason;
 use crate::api::{self, ApiError};
@@ -97,14 +97,9 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
         };
         selection.set_rows(rows);
     });
-    let mut bulk_actions: Vec<BulkAction> = [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
-        .into_iter()
-        .map(|action| {
-            state_bulk_action(action, false, move |uid, change| async move {
-                api::change_runtime_state(&ws.get_value(), &uid, action, &change).await.map(drop)
-            })
-        })
-        .collect();
+    let mut bulk_actions = state_bulk_actions(false, move |uid, action, change| async move {
+        api::change_runtime_state(&ws.get_value(), &uid, action, &change).await.map(drop)
+    });
     bulk_actions.push(
         BulkAction::new(
             "Delete",
