@@ -799,7 +799,8 @@ async fn bulk_actions_select_rows_ask_one_reason_and_keep_the_refused_rows_selec
     use std::sync::{Arc, Mutex};
     use wavehub_web::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
     // What the action was asked to do, row by row: (key, reason).
-    let applied: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::default();
+    type Applied = Vec<(String, Option<String>)>;
+    let applied: Arc<Mutex<Applied>> = Arc::default();
     let seen = applied.clone();
     let parent = container();
     let _mounted = leptos::mount::mount_to(parent.clone(), move || {
