@@ -5,6 +5,7 @@
 // bootstrap file disabled does one and shows the server's refusal of the other, which stays
 // selected. The admin opens "All workspaces", sees images of two workspaces with their workspace,
 // filters, and opens one image of each kind; a workspace member gets neither the choice nor the API.
+// Runtimes and tags are disabled and deleted in bulk with a reason that each row's audit entry keeps.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,6 +128,58 @@ describe('bulk actions and every workspace', () => {
     await screenshot(page, 'bulk-images-refused');
     await imagesBar.getByRole('button', { name: 'Clear' }).click();
     await imagesBar.getByText('selected').waitFor({ state: 'hidden' });
+    await context.close();
+  });
+
+  test('an admin disables and deletes runtimes, and deletes tags, in bulk with a reason each row keeps', async () => {
+    const { url } = live.server;
+    const { context, page } = await adminPage(live);
+    await create(page, '/workspaces/default/runtime-images', { uid: 'mojo-scorer', name: 'MOJO Scorer', docker_image: 'docker.io/myorg/mojo:1.0.0' });
+    for (const [uid, name] of [['dai-mojo', 'DAI MOJO'], ['h2o3-mojo', 'H2O-3 MOJO']]) {
+      await create(page, '/workspaces/default/runtimes', { uid, name, runtime_image_uid: 'mojo-scorer', model_type: uid.replace('-', '_') });
+    }
+    await page.goto(`${url}/admin/runtimes?ws=default`);
+    const runtimes = page.getByRole('table', { name: 'Runtimes' });
+    await runtimes.getByRole('checkbox', { name: 'Select all on this page' }).check();
+    const bar = page.getByRole('region', { name: 'Bulk actions on runtimes' });
+    await bar.getByText('2 selected').waitFor();
+    await bar.getByRole('button', { name: 'Disable' }).click();
+    const disable = page.getByRole('dialog', { name: 'Disable 2 runtimes?' });
+    await disable.getByLabel('Reason (required)').fill('Scorer moves to the GPU pool');
+    await disable.getByRole('button', { name: 'Disable 2 runtimes' }).click();
+    await page.getByTestId('bulk-summary').filter({ hasText: '2 disabled.' }).waitFor();
+    await runtimes.locator('tr[data-runtime="dai-mojo"]', { hasText: 'DISABLED' }).waitFor();
+    await runtimes.getByRole('checkbox', { name: 'Select DAI MOJO' }).check();
+    await bar.getByRole('button', { name: 'Delete' }).click();
+    const remove = page.getByRole('dialog', { name: 'Delete 1 runtime?' });
+    await remove.getByLabel('Reason (optional)').fill('Nobody deploys DAI models here any more');
+    await remove.getByRole('button', { name: 'Delete 1 runtime' }).click();
+    await page.getByTestId('bulk-summary').filter({ hasText: '1 deleted.' }).waitFor();
+    await runtimes.locator('tr[data-runtime="dai-mojo"]').waitFor({ state: 'detached' });
+    await screenshot(page, 'bulk-runtimes');
+    const runtimeAudit = JSON.parse((await api(page, 'GET', '/audit?resource=workspaces/default/runtimes')).body).items;
+    const reasons = runtimeAudit.filter((e) => e.action !== 'create').map((e) => `${e.action} ${e.resource.split('/').pop()}: ${e.reason}`).sort();
+    assert.deepEqual(reasons, [
+      'delete dai-mojo: Nobody deploys DAI models here any more',
+      'disable dai-mojo: Scorer moves to the GPU pool',
+      'disable h2o3-mojo: Scorer moves to the GPU pool',
+    ]);
+
+    for (const name of ['OLD_FORECASTS', 'OLD_SALES']) {
+      await create(page, '/tags', { name });
+    }
+    await page.goto(`${url}/admin/tags`);
+    const tags = page.getByRole('table', { name: 'Tags' });
+    await tags.getByRole('checkbox', { name: 'Select OLD_FORECASTS' }).check();
+    await tags.getByRole('checkbox', { name: 'Select OLD_SALES' }).check();
+    await page.getByRole('region', { name: 'Bulk actions on tags' }).getByRole('button', { name: 'Delete' }).click();
+    const deleteTags = page.getByRole('dialog', { name: 'Delete 2 tags?' });
+    await deleteTags.getByLabel('Reason (optional)').fill('Merged into FORECASTING');
+    await deleteTags.getByRole('button', { name: 'Delete 2 tags' }).click();
+    await page.getByTestId('bulk-summary').filter({ hasText: '2 deleted.' }).waitFor();
+    await tags.locator('tr[data-tag="OLD_SALES"]').waitFor({ state: 'detached' });
+    const tagAudit = JSON.parse((await api(page, 'GET', '/audit?resource=tags&action=delete')).body).items;
+    assert.deepEqual(tagAudit.map((e) => `${e.resource}: ${e.reason}`).sort(), ['tags/OLD_FORECASTS: Merged into FORECASTING', 'tags/OLD_SALES: Merged into FORECASTING']);
     await context.close();
   });
 
