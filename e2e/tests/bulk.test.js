@@ -8,28 +8,11 @@
 // Runtimes and tags are disabled and deleted in bulk with a reason that each row's audit entry keeps.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, ARTIFACTS, api, screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { ADMIN_PASSWORD, ARTIFACTS, api, platformBootstrap, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
-const BOOTSTRAP = `config:
-  deployer:
-    composition:
-      runtimeImages:
-        h2oai-h2o3mojo-scorer:
-          displayName: "H2O-3 MOJO Scorer"
-          state: DISABLED
-          stateReason: "Retired: use the REST scorer"
-          versions:
-            - image: {registry: "", repository: "h2oai-h2o3mojo-scorer", tag: "v1.5.4"}
-              state: ACTIVE
-`;
-
-const bootstrapDir = mkdtempSync(join(tmpdir(), 'wavehub-e2e-bulk-'));
-const bootstrapFile = join(bootstrapDir, 'values.yaml');
-writeFileSync(bootstrapFile, BOOTSTRAP);
+const bootstrap = platformBootstrap();
 
 /** Creates what a test needs through the API, failing loudly when the server refuses. */
 async function create(page, path, body) {
@@ -47,8 +30,8 @@ async function adminPage(live) {
 }
 
 describe('bulk actions and every workspace', () => {
-  const live = useServerAndBrowser({ extraArgs: ['--bootstrap', bootstrapFile] });
-  after(() => rmSync(bootstrapDir, { recursive: true, force: true }));
+  const live = useServerAndBrowser({ extraArgs: ['--bootstrap', bootstrap.path] });
+  after(bootstrap.remove);
 
   test('an admin deprecates three versions with one reason, and a bulk change reports the row the server refused', async () => {
     const { url } = live.server;

@@ -248,8 +248,9 @@ pub fn SelectRowBox(selection: Selection, row: BulkRow) -> impl IntoView {
 }
 
 /// The bar over a table: how many rows are selected, the actions and Clear while some are; the
-/// summary of the last run, announced. `noun` names the rows (`("image", "images")`); `on_done`
-/// reloads the table after a run.
+/// summary of the last run, announced. Nothing shows while the page has no row the caller may
+/// select and there is no summary (after a run that deleted every row, the summary stays).
+/// `noun` names the rows (`("image", "images")`); `on_done` reloads the table after a run.
 #[component]
 pub fn BulkBar(
     selection: Selection,
@@ -267,35 +268,38 @@ pub fn BulkBar(
         open.set(None);
         on_done.run(());
     });
+    let shown = move || selection.has_rows() || summary.with(Option::is_some);
     view! {
-        <div class="bulk" role="region" aria-label=label>
-            <div class="bulk-bar" hidden=move || selection.is_empty()>
-                <span class="bulk-count" data-testid="bulk-count">{move || format!("{} selected", selection.len())}</span>
-                {actions.with_value(|list| list.iter().enumerate().map(|(index, action)| {
-                    let class = if action.danger { "button-quiet danger" } else { "button-quiet" };
-                    view! {
-                        <button type="button" class=class on:click=move |_| selection.open_action(index)>
-                            {action.label.clone()}
-                        </button>
-                    }
-                }).collect_view())}
-                <button type="button" class="button-quiet" on:click=move |_| selection.clear()>"Clear"</button>
+        <Show when=shown>
+            <div class="bulk" role="region" aria-label=label.clone()>
+                <div class="bulk-bar" hidden=move || selection.is_empty()>
+                    <span class="bulk-count" data-testid="bulk-count">{move || format!("{} selected", selection.len())}</span>
+                    {actions.with_value(|list| list.iter().enumerate().map(|(index, action)| {
+                        let class = if action.danger { "button-quiet danger" } else { "button-quiet" };
+                        view! {
+                            <button type="button" class=class on:click=move |_| selection.open_action(index)>
+                                {action.label.clone()}
+                            </button>
+                        }
+                    }).collect_view())}
+                    <button type="button" class="button-quiet" on:click=move |_| selection.clear()>"Clear"</button>
+                </div>
+                <div class="bulk-summary" role="status" aria-live="polite" data-testid="bulk-summary">
+                    {move || summary.get().map(|(done_word, outcome)| view! {
+                        <div class=if outcome.refused.is_empty() { "alert alert-ok" } else { "alert alert-warning" }>
+                            <p>{outcome.headline(&done_word)}</p>
+                            {(!outcome.refused.is_empty()).then(|| view! {
+                                <ul class="bulk-refusals">
+                                    {outcome.refused.iter().map(|(row, why)| view! {
+                                        <li><strong>{row.name.clone()}</strong>" — "{why.clone()}</li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        </div>
+                    })}
+                </div>
             </div>
-            <div class="bulk-summary" role="status" aria-live="polite" data-testid="bulk-summary">
-                {move || summary.get().map(|(done_word, outcome)| view! {
-                    <div class=if outcome.refused.is_empty() { "alert alert-ok" } else { "alert alert-warning" }>
-                        <p>{outcome.headline(&done_word)}</p>
-                        {(!outcome.refused.is_empty()).then(|| view! {
-                            <ul class="bulk-refusals">
-                                {outcome.refused.iter().map(|(row, why)| view! {
-                                    <li><strong>{row.name.clone()}</strong>" — "{why.clone()}</li>
-                                }).collect_view()}
-                            </ul>
-                        })}
-                    </div>
-                })}
-            </div>
-        </div>
+        </Show>
         {move || open.get().map(|index| view! {
             <BulkDialog action=actions.with_value(|a| a[index].clone()) rows=selection.chosen() noun
                 on_close=move || open.set(None) on_finished=move |outcome| finished.run((index, outcome))/>

@@ -84,9 +84,7 @@ fn TagsAdmin() -> impl IntoView {
             <Show when=move || is_admin.get()>
                 <NewTagForm on_created=move |_| reload()/>
             </Show>
-            <Show when=move || selection.has_rows()>
-                <BulkBar selection actions=vec![delete.clone()] noun=("tag", "tags") on_done=move || reload()/>
-            </Show>
+            <BulkBar selection actions=vec![delete] noun=("tag", "tags") on_done=move || reload()/>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading tags…"</p> }>
                 {move || tags.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),

@@ -200,12 +200,10 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                             <StateSection image=image.get_value() ask/>
                             <section class="image-section" aria-labelledby="versions-heading">
                                 <h2 id="versions-heading">"Versions"</h2>
-                                <Show when=move || selection.has_rows()>
-                                    <BulkBar selection actions=version_actions.get_value() noun=("version", "versions") on_done=move || {
-                                        notice.set(None);
-                                        refresh.run(());
-                                    }/>
-                                </Show>
+                                <BulkBar selection actions=version_actions.get_value() noun=("version", "versions") on_done=move || {
+                                    notice.set(None);
+                                    refresh.run(());
+                                }/>
                                 {move || shown_versions.get().map(|result| match result {
                                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                                     Ok(list) => view! {

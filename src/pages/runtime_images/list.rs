@@ -298,9 +298,7 @@ fn ImageList(
         <Show when=move || manages.get() == Some(false)>
             <p class="read-only-note">"You can see this workspace's images. Its admins add images and change their states."</p>
         </Show>
-        <Show when=move || selection.has_rows()>
-            <BulkBar selection actions=bulk_actions.clone() noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
-        </Show>
+        <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
             {move || images.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),

@@ -109,7 +109,6 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
         )
         .danger(),
     );
-    let bulk_actions = StoredValue::new(bulk_actions);
 
     view! {
         <div class="list-toolbar">
@@ -124,12 +123,10 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
             <p class="read-only-note">"You can see this workspace's runtimes. Its admins create and change them."</p>
         </Show>
         {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
-        <Show when=move || selection.has_rows()>
-            <BulkBar selection actions=bulk_actions.get_value() noun=("runtime", "runtimes") on_done=move || {
-                notice.set(None);
-                refresh();
-            }/>
-        </Show>
+        <BulkBar selection actions=bulk_actions noun=("runtime", "runtimes") on_done=move || {
+            notice.set(None);
+            refresh();
+        }/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtimes…"</p> }>
             {move || runtimes.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
