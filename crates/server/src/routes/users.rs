@@ -141,7 +141,7 @@ pub async fn update(
     }
     sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
     let resource = format!("users/{username}");
-    let reason = patch.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let reason = wavehub_core::audit::recorded_reason(patch.reason.as_deref());
     // Whether the password changed, never the password.
     let mut detail = serde_json::json!({"roles": patch.roles, "password_changed": patch.password.is_some()});
     if !revoked.is_null() {
