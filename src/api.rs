@@ -103,6 +103,11 @@ async fn send_empty(builder: RequestBuilder) -> Result<(), ApiError> {
     call(builder.build()).await.map(drop)
 }
 
+/// Sends a body to an endpoint that answers with none (a delete with its reason).
+async fn send_no_answer<B: Serialize>(builder: RequestBuilder, body: &B) -> Result<(), ApiError> {
+    call(builder.json(body)).await.map(drop)
+}
+
 /// `POST /auth/login`: starts a session (the server sets an HttpOnly cookie).
 pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
     send(Request::post(&url("/auth/login")), request).await
@@ -157,9 +162,9 @@ pub async fn update_user(username: &str, patch: &UserPatch) -> Result<User, ApiE
     send(Request::patch(&url(&format!("/users/{username}"))), patch).await
 }
 
-/// `DELETE /users/{username}`.
-pub async fn delete_user(username: &str) -> Result<(), ApiError> {
-    send_empty(Request::delete(&url(&format!("/users/{username}")))).await
+/// `DELETE /users/{username}` `{reason}`.
+pub async fn delete_user(username: &str, why: &Reason) -> Result<(), ApiError> {
+    send_no_answer(Request::delete(&url(&format!("/users/{}", percent_encode(username)))), why).await
 }
 
 /// `GET /apps?...`: a page of the catalog.
@@ -260,6 +265,13 @@ pub async fn list_runtime_images(ws: &str, query: &RuntimeImageQuery) -> Result<
     get(&format!("{}/runtime-images{separator}{query}", workspace_path(ws))).await
 }
 
+/// `GET /runtime-images?...`: a page of every workspace's images (platform admins).
+pub async fn list_all_runtime_images(query: &RuntimeImageQuery) -> Result<Page<RuntimeImage>, ApiError> {
+    let query = query.to_query_string();
+    let separator = if query.is_empty() { "" } else { "?" };
+    get(&format!("/runtime-images{separator}{query}")).await
+}
+
 /// `POST /workspaces/{ws}/runtime-images`.
 pub async fn create_runtime_image(ws: &str, request: &NewRuntimeImage) -> Result<RuntimeImage, ApiError> {
     send(Request::post(&url(&format!("{}/runtime-images", workspace_path(ws)))), request).await
@@ -326,9 +338,9 @@ pub async fn create_runtime(ws: &str, request: &NewRuntime) -> Result<Runtime, A
     send(Request::post(&url(&format!("{}/runtimes", workspace_path(ws)))), request).await
 }
 
-/// `DELETE /workspaces/{ws}/runtimes/{uid}`.
-pub async fn delete_runtime(ws: &str, uid: &str) -> Result<(), ApiError> {
-    send_empty(Request::delete(&url(&runtime_path(ws, uid)))).await
+/// `DELETE /workspaces/{ws}/runtimes/{uid}` `{reason}`.
+pub async fn delete_runtime(ws: &str, uid: &str, why: &Reason) -> Result<(), ApiError> {
+    send_no_answer(Request::delete(&url(&runtime_path(ws, uid))), why).await
 }
 
 /// `POST /workspaces/{ws}/runtimes/{uid}/deprecate|disable|enable`.
@@ -412,9 +424,9 @@ pub async fn update_tag(name: &str, patch: &TagPatch) -> Result<Tag, ApiError> {
     send(Request::patch(&url(&tag_path(name))), patch).await
 }
 
-/// `DELETE /tags/{name}` (admins): its assignments go with it.
-pub async fn delete_tag(name: &str) -> Result<(), ApiError> {
-    send_empty(Request::delete(&url(&tag_path(name)))).await
+/// `DELETE /tags/{name}` `{reason}` (admins): its assignments go with it.
+pub async fn delete_tag(name: &str, why: &Reason) -> Result<(), ApiError> {
+    send_no_answer(Request::delete(&url(&tag_path(name))), why).await
 }
 
 /// `PUT /apps/{id}/tags/{tag}`.

@@ -14,7 +14,7 @@ use crate::pages::instances::InstancesPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::rollout::RolloutPage;
-use crate::pages::runtime_images::{RuntimeImagePage, RuntimeImagesPage, RuntimesPage};
+use crate::pages::runtime_images::{AllRuntimeImagesPage, RuntimeImagePage, RuntimeImagesPage, RuntimesPage};
 use crate::pages::upload::UploadPage;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/upload") view=UploadPage/>
                     <Route path=path!("/instances") view=InstancesPage/>
                     <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
+                    <Route path=path!("/admin/runtime-images/all") view=AllRuntimeImagesPage/>
                     <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
                     <Route path=path!("/admin/runtimes") view=RuntimesPage/>
                     <Route path=path!("/admin/tags") view=TagsPage/>

@@ -783,3 +783,97 @@ async fn a_starting_instance_is_read_again_every_2_s_until_it_runs_and_the_open_
     assert_eq!(reads(&calls, "owner=me"), 2, "{calls:?}");
     assert_eq!(reads(&calls, "/instances/6/logs"), 1, "{calls:?}");
 }
+
+// ---- Bulk actions: the selection, the bar, one reason for every row, the summary ----
+
+fn checkbox(parent: &web_sys::HtmlElement, label: &str) -> web_sys::HtmlInputElement {
+    parent
+        .query_selector(&format!("input[type=checkbox][aria-label='{label}']"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no box {label}"))
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn bulk_actions_select_rows_ask_one_reason_and_keep_the_refused_rows_selected() {
+    use std::sync::{Arc, Mutex};
+    use wavehub_web::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+    // What the action was asked to do, row by row: (key, reason).
+    type Applied = Vec<(String, Option<String>)>;
+    let applied: Arc<Mutex<Applied>> = Arc::default();
+    let seen = applied.clone();
+    let parent = container();
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        let selection = Selection::new();
+        let rows: Vec<BulkRow> = ["alpha", "beta", "gamma"].into_iter().map(|k| BulkRow::new(k, format!("Image {k}"))).collect();
+        selection.set_rows(rows.clone());
+        let seen = seen.clone();
+        let archive = BulkAction::new("Archive", "archived", "Each image is archived.", move |key: String, reason| {
+            seen.lock().unwrap().push((key.clone(), reason));
+            async move {
+                if key == "gamma" {
+                    Err(ApiError::Conflict(Problem::new(409, "A runtime still uses gamma.")))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .with_reason_rule(true, |text: &str| {
+            if text.trim().is_empty() { vec![Finding::field_error("reason.required", "reason", "Say why.")] } else { Vec::new() }
+        });
+        view! {
+            <BulkBar selection actions=vec![archive] noun=("image", "images") on_done=|| ()/>
+            <table>
+                <thead><tr><th><SelectAllBox selection/></th></tr></thead>
+                <tbody>{rows.into_iter().map(|row| view! { <tr><td><SelectRowBox selection row/></td></tr> }).collect_view()}</tbody>
+            </table>
+        }
+    });
+    leptos::task::tick().await;
+    let all = checkbox(&parent, "Select all on this page");
+    let bar = parent.query_selector(".bulk-bar").unwrap().unwrap();
+    assert!(bar.has_attribute("hidden"), "no bar while nothing is selected");
+    assert!(!all.checked() && !all.indeterminate());
+
+    checkbox(&parent, "Select Image beta").click();
+    leptos::task::tick().await;
+    assert!(all.indeterminate() && !all.checked(), "some rows: indeterminate");
+    assert!(!bar.has_attribute("hidden"));
+    assert_eq!(text_of(&parent, "[data-testid=bulk-count]"), "1 selected");
+    all.click();
+    leptos::task::tick().await;
+    assert!(all.checked() && !all.indeterminate());
+    assert_eq!(text_of(&parent, "[data-testid=bulk-count]"), "3 selected");
+
+    click(&parent, ".bulk-bar button:first-of-type");
+    let dialog = wait_for(&parent, "dialog").await;
+    assert_eq!(dialog.query_selector("h2").unwrap().unwrap().text_content().unwrap(), "Archive 3 images?");
+    let names: Vec<String> = {
+        let items = dialog.query_selector_all(".bulk-targets li").unwrap();
+        (0..items.length()).map(|i| items.item(i).unwrap().text_content().unwrap()).collect()
+    };
+    assert_eq!(names, ["Image alpha", "Image beta", "Image gamma"]);
+    // The rule refuses a blank reason before anything is sent.
+    click(&parent, "dialog button[type=submit]");
+    leptos::task::tick().await;
+    assert!(text_of(&parent, "dialog [role=alert]").contains("Say why."));
+    assert!(applied.lock().unwrap().is_empty());
+
+    type_into(&parent, "dialog textarea", "  Old base image ");
+    click(&parent, "dialog button[type=submit]");
+    let summary = wait_for(&parent, "[data-testid=bulk-summary] .alert").await;
+    assert_eq!(summary.query_selector("p").unwrap().unwrap().text_content().unwrap(), "2 archived; 1 refused:");
+    assert_eq!(text_of(&parent, ".bulk-refusals li"), "Image gamma — A runtime still uses gamma.");
+    assert!(parent.query_selector("dialog").unwrap().is_none(), "the dialog closes when the run ends");
+    let reason = Some("Old base image".to_owned());
+    assert_eq!(
+        *applied.lock().unwrap(),
+        [("alpha".to_owned(), reason.clone()), ("beta".to_owned(), reason.clone()), ("gamma".to_owned(), reason)],
+        "every row, in the table's order, with the one trimmed reason"
+    );
+    // Only the refused row stays selected, for a retry.
+    assert!(checkbox(&parent, "Select Image gamma").checked());
+    assert!(!checkbox(&parent, "Select Image alpha").checked());
+    assert_eq!(text_of(&parent, "[data-testid=bulk-count]"), "1 selected");
+    assert!(all.indeterminate());
+}

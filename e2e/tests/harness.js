@@ -6,7 +6,7 @@
 
 import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +168,42 @@ export async function screenshot(page, name) {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * A bootstrap file (the platform's images, as administrators keep them in their Helm values) with
+ * one platform image the platform DISABLED: `--bootstrap` gets `path`; `remove()` cleans up.
+ */
+export function platformBootstrap() {
+  const yaml = `config:
+  deployer:
+    composition:
+      runtimeImages:
+        h2oai-h2o3mojo-scorer:
+          displayName: "H2O-3 MOJO Scorer"
+          description: "Scoring using H2O-3 MOJO models"
+          state: DISABLED
+          stateReason: "Retired: use the REST scorer"
+          versions:
+            - image: {registry: "", repository: "h2oai-h2o3mojo-scorer", tag: "v1.5.4"}
+              state: ACTIVE
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'wavehub-e2e-bootstrap-'));
+  const path = join(dir, 'values.yaml');
+  writeFileSync(path, yaml);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Calls the API from inside the page, with its session: `{status, body}` (the body as text). */
+export async function api(page, method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.text() };
+  }, [method, path, body]);
 }
 
 /** Signs in through the real form. */

@@ -5,51 +5,20 @@
 // everything and can change nothing; someone in no workspace gets a friendly empty page.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, ARTIFACTS, screenshot, signIn, useServerAndBrowser } from './harness.js';
+import { ADMIN_PASSWORD, ARTIFACTS, api, platformBootstrap, screenshot, signIn, useServerAndBrowser } from './harness.js';
 
-const BOOTSTRAP = `# The platform's images, as administrators keep them in their Helm values.
-config:
-  deployer:
-    composition:
-      runtimeImages:
-        h2oai-h2o3mojo-scorer:
-          displayName: "H2O-3 MOJO Scorer"
-          description: "Scoring using H2O-3 MOJO models"
-          state: DISABLED
-          stateReason: "Retired: use the REST scorer"
-          versions:
-            - image: {registry: "", repository: "h2oai-h2o3mojo-scorer", tag: "v1.5.4"}
-              state: ACTIVE
-`;
-
-const bootstrapDir = mkdtempSync(join(tmpdir(), 'wavehub-e2e-bootstrap-'));
-const bootstrapFile = join(bootstrapDir, 'values.yaml');
-writeFileSync(bootstrapFile, BOOTSTRAP);
+const bootstrap = platformBootstrap();
 
 /** A screenshot of what is on screen (a modal dialog covers the viewport, not the whole page). */
 async function screenshotView(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
-/** Calls the API from inside the page, with its session. */
-async function api(page, method, path, body) {
-  return page.evaluate(async ([method, path, body]) => {
-    const response = await fetch(`/api/v1${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.text() };
-  }, [method, path, body]);
-}
-
 describe('runtime images', () => {
-  const live = useServerAndBrowser({ extraArgs: ['--bootstrap', bootstrapFile] });
-  after(() => rmSync(bootstrapDir, { recursive: true, force: true }));
+  const live = useServerAndBrowser({ extraArgs: ['--bootstrap', bootstrap.path] });
+  after(bootstrap.remove);
 
   test('an admin creates an image from a tag, adds versions, disables one with a reason, meets the ceiling and deletes', async () => {
     const { url } = live.server;

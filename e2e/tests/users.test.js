@@ -69,10 +69,14 @@ describe('users admin', () => {
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByRole('alert').filter({ hasText: 'needs at least one admin' }).waitFor();
 
-    // Deleting asks first, then ends uma's session at once.
-    admin.once('dialog', (dialog) => dialog.accept());
-    await row.getByRole('button', { name: 'Delete' }).click();
+    // Deleting asks first (in the page's own dialog, with an optional reason), then ends uma's
+    // session at once.
+    await row.getByRole('button', { name: 'Delete uma', exact: true }).click();
+    const confirm = admin.getByRole('dialog', { name: 'Delete 1 account?' });
+    await confirm.getByLabel('Reason (optional)').fill('Left the company');
+    await confirm.getByRole('button', { name: 'Delete 1 account' }).click();
     await row.waitFor({ state: 'detached' });
+    await admin.getByTestId('bulk-summary').filter({ hasText: '1 deleted.' }).waitFor();
     assert.equal(await uma.evaluate(async () => (await fetch('/api/v1/me')).status), 401);
 
     await umaContext.close();

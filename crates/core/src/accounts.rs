@@ -200,12 +200,16 @@ pub struct UserPatch {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Role>>,
+    /// Why, for the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl UserPatch {
     pub fn check(&self) -> Vec<Finding> {
         let mut findings = self.password.as_deref().map(check_password).unwrap_or_default();
         findings.extend(self.roles.as_deref().map(check_roles).unwrap_or_default());
+        findings.extend(self.reason.as_deref().map(crate::audit::check_reason_length).unwrap_or_default());
         findings
     }
 }
@@ -298,7 +302,7 @@ mod tests {
     #[test]
     fn user_patch_checks_only_what_is_given() {
         assert!(UserPatch::default().check().is_empty());
-        let patch = UserPatch { password: Some("short".into()), roles: Some(vec![]) };
+        let patch = UserPatch { password: Some("short".into()), roles: Some(vec![]), ..Default::default() };
         assert_eq!(codes(patch.check()), ["password.too_short", "roles.required"]);
     }
 

@@ -15,6 +15,11 @@ pub fn check_reason_length(reason: &str) -> Vec<Finding> {
     }
 }
 
+/// A reason as the audit log keeps it: trimmed, none when blank.
+pub fn recorded_reason(reason: Option<&str>) -> Option<&str> {
+    reason.map(str::trim).filter(|r| !r.is_empty())
+}
+
 /// Body of a change that records why, in the audit log (deletes): `{reason}`; an empty body
 /// gives none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,9 +34,9 @@ impl Reason {
         self.reason.as_deref().map(check_reason_length).unwrap_or_default()
     }
 
-    /// The reason as recorded: trimmed, none when blank.
+    /// The reason as recorded: see [`recorded_reason`].
     pub fn text(&self) -> Option<&str> {
-        self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty())
+        recorded_reason(self.reason.as_deref())
     }
 }
 

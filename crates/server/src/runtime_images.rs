@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::workspaces::Access;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use wavehub_core::api::{Page, PageRequest};
+use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, current_version, effective_with_reason, explain_current, resolve_runtime,
     version_id_sort_key, ImageFacts, ImageSort, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, Runtime,
@@ -63,13 +64,16 @@ fn generate_uid(prefix: &str) -> String {
     format!("{prefix}-{}", &crate::auth::random_secret()[..10])
 }
 
-const IMAGE_COLUMNS: &str = "workspace_id, uid, name, description, managed_by_bootstrap, platform_state, \
+// The workspace's name rides along for lists over every workspace (`workspace_id` is the
+// row's: `workspaces` has no such column).
+const IMAGE_COLUMNS: &str = "workspace_id, (SELECT w.name FROM workspaces w WHERE w.id = workspace_id) AS workspace_name, uid, name, description, managed_by_bootstrap, platform_state, \
     platform_state_reason, console_state, console_state_reason, state, state_reason, state_update_time, \
     current_version, current_docker_image, versions_count, created_time, updated_time";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct ImageRow {
     pub workspace_id: String,
+    workspace_name: String,
     pub uid: String,
     name: String,
     description: String,
@@ -98,6 +102,7 @@ impl ImageRow {
             platform_state: self.platform_state(),
             uid: self.uid,
             workspace: self.workspace_id,
+            workspace_name: self.workspace_name,
             name: self.name,
             description: self.description,
             docker_image: self.current_docker_image,
@@ -835,8 +840,9 @@ pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRunti
     Ok(runtime)
 }
 
-pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()> {
+pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str, why: &Reason) -> ApiResult<()> {
     access.require_manage()?;
+    ApiError::check(why.check())?;
     let mut tx = db::begin_write(db).await?;
     let removed = sqlx::query("DELETE FROM runtimes WHERE workspace_id = ? AND uid = ?")
         .bind(&access.workspace)
@@ -847,7 +853,7 @@ pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiR
         return Err(runtime_not_found(&access.workspace, uid));
     }
     let resource = runtime_resource(&access.workspace, uid);
-    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: why.text(), detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use wavehub_core::accounts::Role;
 use wavehub_core::api::Finding;
+use wavehub_core::audit::Reason;
 use wavehub_core::manifest::Manifest;
 use wavehub_core::tags::{may_assign, NewTag, Tag, TagPatch, DEFAULT_COLOR};
 
@@ -170,15 +171,16 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
 }
 
 /// `DELETE /tags/{name}`: admins. Its assignments go with it.
-pub async fn delete(state: &AppState, caller: &Caller, name: &str) -> ApiResult<()> {
+pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason) -> ApiResult<()> {
     caller.require_admin()?;
+    ApiError::check(why.check())?;
     let mut tx = db::begin_write(&state.db).await?;
     find(&mut tx, name).await?;
     let removed = sqlx::query("DELETE FROM app_tags WHERE tag = ?").bind(name).execute(&mut *tx).await?.rows_affected();
     sqlx::query("DELETE FROM tags WHERE name = ?").bind(name).execute(&mut *tx).await?;
     let resource = format!("tags/{name}");
     let detail = serde_json::json!({"assignments_removed": removed});
-    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail }).await?;
+    audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: why.text(), detail }).await?;
     tx.commit().await?;
     state.catalog_cache.invalidate();
     Ok(())

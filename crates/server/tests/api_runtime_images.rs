@@ -264,9 +264,35 @@ async fn image_lists_filter_sort_and_page() {
     w.call(Method::POST, "/api/v1/workspaces", Some(json!({"id": "other", "name": "Other"})), &w.admin).await;
     let other = w.call(Method::GET, "/api/v1/workspaces/other/runtime-images", None, &w.admin).await;
     assert_eq!(uids(other), ["platform-one"]);
-    // Platform admins list across workspaces.
+    // Platform admins list across workspaces: each row names its workspace, the platform's image
+    // comes once, and the filters and paging are the per-workspace list's.
+    let body = json!({"uid": "delta", "name": "Delta", "docker_image": "h2oai/delta:1.0.0"});
+    assert_eq!(w.call(Method::POST, "/api/v1/workspaces/other/runtime-images", Some(body), &w.admin).await.status, StatusCode::CREATED);
     let everything = w.call(Method::GET, "/api/v1/runtime-images?page_size=10", None, &w.admin).await;
-    assert_eq!(everything.body["total"], 4);
+    assert_eq!(everything.body["total"], 5);
+    let rows: Vec<(String, String, String)> = everything.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["uid"].as_str().unwrap().into(), i["workspace"].as_str().unwrap().into(), i["workspace_name"].as_str().unwrap().into()))
+        .collect();
+    let row = |uid: &str, ws: &str, name: &str| (uid.to_owned(), ws.to_owned(), name.to_owned());
+    assert_eq!(
+        rows,
+        [
+            row("delta", "other", "Other"),
+            row("alpha", "default", "Default"),
+            row("beta", "default", "Default"),
+            row("gamma_ray", "default", "Default"),
+            row("platform-one", "global", "Platform"),
+        ]
+    );
+    let everywhere = async |query: &str| w.call(Method::GET, &format!("/api/v1/runtime-images?{query}"), None, &w.admin).await;
+    assert_eq!(uids(everywhere("name=delt").await), ["delta"]);
+    assert_eq!(uids(everywhere("state=DEPRECATED").await), ["beta"]);
+    assert_eq!(uids(everywhere("page=2&page_size=2").await), ["beta", "gamma_ray"]);
+    // One workspace's list and one image name their workspace too.
+    assert_eq!(w.image("alpha").await["workspace_name"], "Default");
 }
 
 /// The ceiling rule through the API: for each platform state, each action on a platform image and

@@ -369,3 +369,46 @@ async fn rotating_the_key_reseals_every_value_and_keeps_the_old_key_beside() {
     assert_eq!(rotated.open("api-credentials", "token", &sealed).unwrap(), SECRET_VALUE);
     assert!(s.app.state.sealer.open("api-credentials", "token", &sealed).is_err(), "the old key no longer opens it");
 }
+
+/// Deletes and role changes take an optional `{reason}` (what the console's bulk actions send for
+/// every selected row); each lands in the row's audit entry, a blank one is none, a long one is
+/// refused before anything changes, and a plain DELETE still works.
+#[tokio::test]
+async fn deletes_and_role_changes_record_their_reason() {
+    let s = store().await;
+    let reason_of = async |resource: &str, action: &str| {
+        let audit = s.call(Method::GET, &format!("/api/v1/audit?resource={resource}&action={action}"), None, &s.admin).await;
+        assert_eq!(audit.body["total"], 1, "{}", audit.text);
+        audit.body["items"][0]["reason"].clone()
+    };
+    for name in ["OLD", "STALE", "PLAIN"] {
+        let reply = s.call(Method::POST, "/api/v1/tags", Some(json!({"name": name})), &s.admin).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    let long = json!({"reason": "x".repeat(501)});
+    let reply = s.call(Method::DELETE, "/api/v1/tags/OLD", Some(long.clone()), &s.admin).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(reply.body["errors"][0]["path"], "reason");
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/OLD", Some(json!({"reason": "Merged into FORECASTING"})), &s.author).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/OLD", Some(json!({"reason": " Merged into FORECASTING "})), &s.admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(reason_of("tags/OLD", "delete").await, "Merged into FORECASTING");
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/STALE", Some(json!({"reason": "  "})), &s.admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(reason_of("tags/STALE", "delete").await, Value::Null);
+    assert_eq!(s.call(Method::DELETE, "/api/v1/tags/PLAIN", None, &s.admin).await.status, StatusCode::NO_CONTENT);
+
+    let reply = s.call(Method::PATCH, "/api/v1/users/other", Some(json!({"roles": ["user"], "reason": "Left the team"})), &s.admin).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reason_of("users/other", "update").await, "Left the team");
+    assert_eq!(s.call(Method::DELETE, "/api/v1/users/other", Some(long), &s.admin).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.call(Method::DELETE, "/api/v1/users/other", Some(json!({"reason": "Account closed"})), &s.admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(reason_of("users/other", "delete").await, "Account closed");
+
+    let ws = "/api/v1/workspaces/default";
+    let image = json!({"uid": "scorer", "name": "Scorer", "docker_image": "h2oai/scorer:1.0.0"});
+    assert_eq!(s.call(Method::POST, &format!("{ws}/runtime-images"), Some(image), &s.admin).await.status, StatusCode::CREATED);
+    let runtime = json!({"uid": "mojo", "name": "MOJO", "runtime_image_uid": "scorer", "model_type": "dai_mojo"});
+    assert_eq!(s.call(Method::POST, &format!("{ws}/runtimes"), Some(runtime), &s.admin).await.status, StatusCode::CREATED);
+    let reply = s.call(Method::DELETE, &format!("{ws}/runtimes/mojo"), Some(json!({"reason": "Replaced by the REST runtime"})), &s.admin).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    assert_eq!(reason_of("workspaces/default/runtimes/mojo", "delete").await, "Replaced by the REST runtime");
+}

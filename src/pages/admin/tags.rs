@@ -4,6 +4,7 @@
 //! here before anything is sent; the server checks them again and its findings land at the fields.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::tags::{chip_color, chip_colors, load_tags};
@@ -12,6 +13,7 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use wavehub_core::accounts::Role;
 use wavehub_core::apps::percent_encode;
+use wavehub_core::audit::Reason;
 use wavehub_core::tags::{check_color, NewTag, Tag, TagPatch, DEFAULT_COLOR, DESCRIPTION_MAX_LEN, TITLE_MAX_LEN};
 
 /// The fields a tag form shows, for findings that belong to none of them.
@@ -56,6 +58,22 @@ fn TagsAdmin() -> impl IntoView {
         load_tags()
     });
     let reload = move || version.update(|v| *v += 1);
+    // Admins delete tags in bulk.
+    let selection = Selection::new();
+    Effect::new(move |_| {
+        let rows = match tags.get() {
+            Some(Ok(list)) if is_admin.get() => list.iter().map(|t| BulkRow::new(t.name.clone(), t.name.clone())).collect(),
+            _ => Vec::new(),
+        };
+        selection.set_rows(rows);
+    });
+    let delete = BulkAction::new(
+        "Delete",
+        "deleted",
+        "Each tag is removed from every app version that carries it, and the catalog no longer filters by it. This can't be undone.",
+        |name, reason| async move { api::delete_tag(&name, &Reason { reason }).await },
+    )
+    .danger();
     view! {
         <section class="card tags-admin">
             <h1>"Tags"</h1>
@@ -66,6 +84,7 @@ fn TagsAdmin() -> impl IntoView {
             <Show when=move || is_admin.get()>
                 <NewTagForm on_created=move |_| reload()/>
             </Show>
+            <BulkBar selection actions=vec![delete] noun=("tag", "tags") on_done=move || reload()/>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading tags…"</p> }>
                 {move || tags.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
@@ -78,12 +97,14 @@ fn TagsAdmin() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => {
                         let admin = is_admin.get_untracked();
+                        let row_selection = admin.then_some(selection);
                         let count = match list.len() { 1 => "1 tag".to_owned(), n => format!("{n} tags") };
                         view! {
                             <p class="muted">{count}</p>
                             <table class="table tags-table">
                                 <caption class="visually-hidden">"Tags"</caption>
                                 <thead><tr>
+                                    {admin.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
                                     <th scope="col">"Tag"</th>
                                     <th scope="col">"Description"</th>
                                     <th scope="col">"Who may assign"</th>
@@ -91,7 +112,7 @@ fn TagsAdmin() -> impl IntoView {
                                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|tag| view! { <TagRow tag is_admin=admin on_changed=move |_| reload()/> }).collect_view()}
+                                    {list.into_iter().map(|tag| view! { <TagRow tag is_admin=admin selection=row_selection on_changed=move |_| reload()/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any()
@@ -260,7 +281,17 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
 /// One tag: its chip, what it means, who may assign it, how many versions carry it; Edit for those
 /// who may, Delete (confirmed) for admins.
 #[component]
-fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> impl IntoView {
+fn TagRow(
+    tag: Tag,
+    is_admin: bool,
+    /// Where the row's box goes (admins only).
+    selection: Option<Selection>,
+    #[prop(into)] on_changed: Callback<()>,
+) -> impl IntoView {
+    let row_box = selection.map(|selection| view! {
+        <td class="select-col"><SelectRowBox selection row=BulkRow::new(tag.name.clone(), tag.name.clone())/></td>
+    });
+    let columns = if selection.is_some() { "6" } else { "5" };
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -271,7 +302,7 @@ fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> i
     let delete = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = api::delete_tag(&name.get_value()).await;
+            let result = api::delete_tag(&name.get_value(), &Default::default()).await;
             busy.set(false);
             match result {
                 Ok(()) => on_changed.run(()),
@@ -291,6 +322,7 @@ fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> i
     let (chip_color, chip_text) = chip_colors(&tag.color);
     view! {
         <tr data-tag=tag.name.clone()>
+            {row_box}
             <th scope="row">
                 <ul class="chips"><li class="chip tag-chip" style:--chip-color=chip_color style:--chip-text=chip_text>{tag.title.clone()}</li></ul>
                 <code class="tag-name">{tag.name.clone()}</code>
@@ -314,7 +346,7 @@ fn TagRow(tag: Tag, is_admin: bool, #[prop(into)] on_changed: Callback<()>) -> i
         </tr>
         <Show when=move || editing.get() || confirming.get() || error.read().is_some()>
             <tr class="row-detail">
-                <td colspan="5">
+                <td colspan=columns>
                     <Show when=move || !editing.get()>
                         <ErrorAlert error/>
                     </Show>

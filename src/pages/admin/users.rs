@@ -2,6 +2,7 @@
 //! page only spares them a useless screen.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::time::Timestamp;
@@ -9,8 +10,46 @@ use crate::components::pager::Pager;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use std::collections::HashMap;
 use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
 use wavehub_core::api::PageRequest;
+use wavehub_core::audit::Reason;
+
+/// The bulk actions' places in the bar (a row's own Delete opens the same dialog for that row).
+const DELETE_ACTION: usize = 2;
+
+/// `roles` with `role` added or taken away.
+fn with_role(roles: &[Role], role: Role, granted: bool) -> Vec<Role> {
+    let mut roles: Vec<Role> = roles.iter().copied().filter(|r| *r != role).collect();
+    if granted {
+        roles.push(role);
+        roles.sort();
+    }
+    roles
+}
+
+/// Grant or revoke the author role of the selected accounts (their other roles stay), or delete
+/// them. `roles` holds each shown account's roles, which a role change starts from.
+fn user_actions(roles: RwSignal<HashMap<String, Vec<Role>>>) -> Vec<BulkAction> {
+    let role_change = move |granted: bool| {
+        move |username: String, reason: Option<String>| async move {
+            let current = roles.with_untracked(|roles| roles.get(&username).cloned()).unwrap_or_default();
+            let patch = UserPatch { roles: Some(with_role(&current, Role::Author, granted)), reason, ..Default::default() };
+            api::update_user(&username, &patch).await.map(drop)
+        }
+    };
+    vec![
+        BulkAction::new("Grant author", "made authors", "Each account gets the author role: it may upload apps. Its other roles stay.", role_change(true)),
+        BulkAction::new("Revoke author", "no longer authors", "Each account loses the author role: it can no longer upload apps. Its other roles stay.", role_change(false)),
+        BulkAction::new(
+            "Delete",
+            "deleted",
+            "Each account goes, and its sessions and API tokens end at once. Its apps stay.",
+            |username, reason| async move { api::delete_user(&username, &Reason { reason }).await },
+        )
+        .danger(),
+    ]
+}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -42,11 +81,26 @@ fn UsersAdmin() -> impl IntoView {
         async move { api::list_users(page, PageRequest::DEFAULT_SIZE).await }
     });
     let reload = move || version.update(|v| *v += 1);
+    let selection = Selection::new();
+    let roles = RwSignal::new(HashMap::<String, Vec<Role>>::new());
+    Effect::new(move |_| {
+        let items = match users.get() {
+            Some(Ok(listing)) => listing.items,
+            _ => Vec::new(),
+        };
+        roles.set(items.iter().map(|u| (u.username.clone(), u.roles.clone())).collect());
+        selection.set_rows(items.iter().map(|u| BulkRow::new(u.username.clone(), u.username.clone())).collect());
+    });
+    let delete_one = Callback::new(move |username: String| {
+        selection.keep([username]);
+        selection.open_action(DELETE_ACTION);
+    });
 
     view! {
         <section class="card">
             <h1>"Users"</h1>
             <NewUserForm on_created=reload/>
+            <BulkBar selection actions=user_actions(roles) noun=("account", "accounts") on_done=reload/>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
@@ -57,13 +111,14 @@ fn UsersAdmin() -> impl IntoView {
                             <table class="table">
                                 <caption class="visually-hidden">"Accounts"</caption>
                                 <thead><tr>
+                                    <th scope="col" class="select-col"><SelectAllBox selection/></th>
                                     <th scope="col">"Username"</th>
                                     <th scope="col">"Roles"</th>
                                     <th scope="col">"Created"</th>
                                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
-                                    {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload/> }).collect_view()}
+                                    {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload selection on_delete=delete_one/> }).collect_view()}
                                 </tbody>
                             </table>
                             <Pager page=current total page_size label="Pages of users" href=|n| format!("?page={n}")/>
@@ -148,7 +203,13 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
 }
 
 #[component]
-fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn UserRow(
+    user: User,
+    on_changed: impl Fn() + Copy + Send + Sync + 'static,
+    selection: Selection,
+    /// Asks to delete this account (the bulk dialog, for this row).
+    on_delete: Callback<String>,
+) -> impl IntoView {
     let username = StoredValue::new(user.username.clone());
     let roles = RwSignal::new(user.roles.clone());
     let saved_roles = StoredValue::new(user.roles.clone());
@@ -173,38 +234,25 @@ fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
         event.prevent_default();
         let password = Some(new_password.get_untracked()).filter(|p| !p.is_empty());
         let changed_roles = Some(roles.get_untracked()).filter(|r| *r != saved_roles.get_value());
-        apply(UserPatch { password, roles: changed_roles });
-    };
-    let delete = move |_| {
-        let name = username.get_value();
-        let confirmed = window()
-            .confirm_with_message(&format!("Delete the account {name}? Their sessions and API tokens end at once."))
-            .unwrap_or(false);
-        if !confirmed {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            match api::delete_user(&name).await {
-                Ok(()) => on_changed(),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        apply(UserPatch { password, roles: changed_roles, ..Default::default() });
     };
     let roles_text = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     view! {
         <tr data-username=user.username.clone()>
+            <td class="select-col"><SelectRowBox selection row=BulkRow::new(user.username.clone(), user.username.clone())/></td>
             <th scope="row">{user.username.clone()}</th>
             <td>{roles_text}</td>
             <td><Timestamp time=user.created_at.clone()/></td>
             <td class="actions">
                 <button type="button" class="button-quiet" on:click=move |_| editing.update(|e| *e = !*e)
                     aria-expanded=move || editing.get().to_string()>"Edit"</button>
-                <button type="button" class="button-quiet danger" on:click=delete>"Delete"</button>
+                <button type="button" class="button-quiet danger" aria-label=format!("Delete {}", user.username)
+                    on:click=move |_| on_delete.run(username.get_value())>"Delete"</button>
             </td>
         </tr>
         <Show when=move || editing.get() || error.read().is_some()>
             <tr class="row-detail">
-                <td colspan="4">
+                <td colspan="5">
                     <ErrorAlert error=error/>
                     <Show when=move || editing.get()>
                         <form class="form inline" on:submit=save>
@@ -217,5 +265,17 @@ fn UserRow(user: User, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
                 </td>
             </tr>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_change_keeps_the_other_roles() {
+        assert_eq!(with_role(&[Role::User], Role::Author, true), [Role::Author, Role::User]);
+        assert_eq!(with_role(&[Role::Author, Role::User], Role::Author, true), [Role::Author, Role::User]);
+        assert_eq!(with_role(&[Role::Admin, Role::Author], Role::Author, false), [Role::Admin]);
     }
 }

@@ -6,7 +6,8 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
 use super::runtimes::ResolutionView;
-use super::{list_href, runtimes_href, PlatformBadge, StateBadge};
+use super::{capitalized, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
+use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::time::Timestamp;
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
@@ -78,12 +79,6 @@ fn actions_for(state: State) -> Vec<StateAction> {
     [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != state).collect()
 }
 
-fn capitalized(verb: &str) -> String {
-    let mut text = verb[..1].to_uppercase();
-    text.push_str(&verb[1..]);
-    text
-}
-
 #[component]
 pub fn RuntimeImagePage() -> impl IntoView {
     let params = use_params_map();
@@ -128,6 +123,20 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
         async move { api::list_runtimes(&ws.get_value(), Some(&uid.get_value()), 1, 500).await }
     });
     let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
+    // The versions an admin may select: those shown, when the caller manages the image.
+    let selection = Selection::new();
+    Effect::new(move |_| {
+        let manages = matches!(image.get(), Some(Ok(image)) if image.can_manage);
+        let rows = match shown_versions.get() {
+            Some(Ok(list)) if manages => list.items.iter().map(|v| BulkRow::new(v.version.clone(), v.version.clone())).collect(),
+            _ => Vec::new(),
+        };
+        selection.set_rows(rows);
+    });
+    let version_actions = state_bulk_actions(true, move |version, action, change| async move {
+        api::change_version_state(&ws.get_value(), &uid.get_value(), &version, action, &change).await.map(drop)
+    });
+    let version_actions = StoredValue::new(version_actions);
     let state_dialog = RwSignal::new(None::<StateRequest>);
     let deleting = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
@@ -191,10 +200,14 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                             <StateSection image=image.get_value() ask/>
                             <section class="image-section" aria-labelledby="versions-heading">
                                 <h2 id="versions-heading">"Versions"</h2>
+                                <BulkBar selection actions=version_actions.get_value() noun=("version", "versions") on_done=move || {
+                                    notice.set(None);
+                                    refresh.run(());
+                                }/>
                                 {move || shown_versions.get().map(|result| match result {
                                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                                     Ok(list) => view! {
-                                        <VersionsTable list image=image.get_value() ask filter=version_filter.get() on_filter/>
+                                        <VersionsTable list image=image.get_value() ask filter=version_filter.get() on_filter selection/>
                                     }.into_any(),
                                 })}
                                 <AddVersionForm image=image.get_value() on_added=Callback::new(move |version: RuntimeImageVersion| {
@@ -330,6 +343,7 @@ fn VersionsTable(
     ask: Callback<(Option<String>, StateAction)>,
     filter: Option<State>,
     on_filter: Callback<String>,
+    selection: Selection,
 ) -> impl IntoView {
     let filter_id = unique_id("version-filter");
     let manage = image.can_manage;
@@ -350,6 +364,7 @@ fn VersionsTable(
             <table class="table versions-table">
                 <caption class="visually-hidden">"Versions, newest first"</caption>
                 <thead><tr>
+                    {manage.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
                     <th scope="col">"Version"</th>
                     <th scope="col">"Docker image"</th>
                     <th scope="col">"State"</th>
@@ -363,6 +378,9 @@ fn VersionsTable(
                         view! {
                             <tr data-version=v.version.clone() class=if v.is_current { "current" } else { "" }
                                 aria-current=v.is_current.then_some("true")>
+                                {manage.then(|| view! {
+                                    <td class="select-col"><SelectRowBox selection row=BulkRow::new(v.version.clone(), v.version.clone())/></td>
+                                })}
                                 <th scope="row"><code>{v.version.clone()}</code>
                                     {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}</th>
                                 <td><code class="wrap">{v.docker_image.clone()}</code></td>

@@ -1,77 +1,11 @@
-//! Dialogs: a modal (the browser's own `<dialog>`, so the rest of the page is inert while it is
-//! open), and the two confirmations every destructive or state action goes through: a state
-//! change with its reason, and a delete.
+//! The two confirmations every destructive or state action on one runtime image, version or
+//! runtime goes through: a state change with its reason, and a delete.
 
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
+pub use crate::components::modal::{unique_id, Modal};
 use leptos::prelude::*;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicU32, Ordering};
 use wavehub_core::runtime_images::{check_reason, console_state_for, State, StateAction, StateChange};
-
-/// An id no other element of the page has (for labels and `aria-*` references).
-pub fn unique_id(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-thread_local! {
-    /// What had focus when each open dialog opened, so closing gives it back.
-    static OPENERS: RefCell<Vec<Option<web_sys::Element>>> = const { RefCell::new(Vec::new()) };
-}
-
-fn give_focus_back() {
-    let opener = OPENERS.with(|openers| openers.borrow_mut().pop()).flatten();
-    if let Some(opener) = opener {
-        // After the dialog has left the page: an element outside an open modal can't take focus.
-        set_timeout(
-            move || {
-                if opener.is_connected() {
-                    if let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&opener) {
-                        let _ = element.focus();
-                    }
-                }
-            },
-            std::time::Duration::from_millis(0),
-        );
-    }
-}
-
-/// A modal dialog titled `title`. It opens when shown; focus moves into it (to its first field or
-/// button) and returns to what had it when the dialog goes; Escape calls `on_close`.
-#[component]
-pub fn Modal(
-    #[prop(into)] title: String,
-    #[prop(into)] on_close: Callback<()>,
-    #[prop(optional)] wide: bool,
-    children: Children,
-) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let title_id = unique_id("dialog-title");
-    OPENERS.with(|openers| openers.borrow_mut().push(document().active_element()));
-    on_cleanup(give_focus_back);
-    Effect::new(move |_| {
-        if let Some(dialog) = dialog.get() {
-            if !dialog.open() {
-                let _ = dialog.show_modal();
-            }
-        }
-    });
-    let on_key = move |event: leptos::ev::KeyboardEvent| {
-        if event.key() == "Escape" {
-            event.prevent_default();
-            on_close.run(());
-        }
-    };
-    let labelled_by = title_id.clone();
-    view! {
-        <dialog node_ref=dialog class=if wide { "modal modal-wide" } else { "modal" } aria-labelledby=labelled_by
-            on:keydown=on_key>
-            <h2 id=title_id class="modal-title">{title}</h2>
-            {children()}
-        </dialog>
-    }
-}
 
 /// What a state change is about; it knows which endpoint to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +163,7 @@ impl DeleteTarget {
     async fn apply(&self) -> Result<(), ApiError> {
         match self {
             DeleteTarget::Image { ws, uid } => api::delete_runtime_image(ws, uid).await,
-            DeleteTarget::Runtime { ws, uid } => api::delete_runtime(ws, uid).await,
+            DeleteTarget::Runtime { ws, uid } => api::delete_runtime(ws, uid, &Default::default()).await,
         }
     }
 }

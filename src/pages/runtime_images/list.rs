@@ -1,39 +1,45 @@
 //! `/admin/runtime-images?ws=&state=&name=&sort=&page=&page_size=`: a workspace's runtime images
-//! (the platform's included). Every filter is in the URL, so every view is a link; the list
-//! reloads when the URL changes and only the newest answer is shown.
+//! (the platform's included), and `/admin/runtime-images/all?…`: every workspace's, for platform
+//! admins. Every filter is in the URL, so every view is a link; the list reloads when the URL
+//! changes and only the newest answer is shown. Those who manage images select rows and change
+//! their states in bulk.
 
 use super::dialogs::Modal;
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
-use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{count, image_href, runtimes_href, PlatformBadge, StateBadge, LIST_PATH};
+use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
+use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::pager::Pager;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
-use wavehub_core::runtime_images::{ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace, PLATFORM_WORKSPACE};
+use wavehub_core::runtime_images::{
+    ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace, PLATFORM_WORKSPACE,
+};
 
 /// How long typing in the name filter must pause before the list reloads.
 const FILTER_PAUSE_MS: u64 = 300;
 /// The page sizes offered (the API's default, 50, among them).
 pub const PAGE_SIZES: [u32; 5] = [10, 25, 50, 100, 200];
 
-/// What the page URL says.
+/// What the page URL says. `ws` is none on the list over every workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageListView {
-    pub ws: String,
+    pub ws: Option<String>,
     pub query: RuntimeImageQuery,
 }
 
 impl ImageListView {
     pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
         ImageListView {
-            ws: get("ws").unwrap_or_default(),
+            ws: get("ws").filter(|ws| !ws.is_empty()),
             query: RuntimeImageQuery {
                 state: get("state").and_then(|s| s.parse::<State>().ok()),
                 name: get("name").filter(|n| !n.is_empty()),
@@ -49,11 +55,11 @@ impl ImageListView {
     /// The page URL (defaults left out).
     pub fn href(&self) -> String {
         let rest = self.query.to_query_string();
-        let ws = percent_encode(&self.ws);
-        if rest.is_empty() {
-            format!("{LIST_PATH}?ws={ws}")
-        } else {
-            format!("{LIST_PATH}?ws={ws}&{rest}")
+        match (&self.ws, rest.is_empty()) {
+            (Some(ws), true) => format!("{LIST_PATH}?ws={}", percent_encode(ws)),
+            (Some(ws), false) => format!("{LIST_PATH}?ws={}&{rest}", percent_encode(ws)),
+            (None, true) => ALL_PATH.to_owned(),
+            (None, false) => format!("{ALL_PATH}?{rest}"),
         }
     }
 
@@ -88,6 +94,23 @@ impl ImageListView {
     }
 }
 
+/// Where an image's page is reached: its own workspace, or for the platform's images (whose own
+/// workspace, `global`, nobody belongs to) the workspace `through` which they are viewed.
+pub fn opened_in<'a>(image: &'a RuntimeImage, through: Option<&'a str>) -> Option<&'a str> {
+    if image.workspace == PLATFORM_WORKSPACE {
+        through
+    } else {
+        Some(&image.workspace)
+    }
+}
+
+/// The image as a row the caller may select for bulk changes (the server says whether they
+/// manage it), keyed by the workspace it is changed through and its uid (ids have no `/`).
+fn bulk_row(image: &RuntimeImage, through: Option<&str>) -> Option<BulkRow> {
+    let ws = opened_in(image, through).filter(|_| image.can_manage)?;
+    Some(BulkRow::new(format!("{ws}/{}", image.uid), image.name.clone()))
+}
+
 #[component]
 pub fn RuntimeImagesPage() -> impl IntoView {
     view! {
@@ -97,24 +120,106 @@ pub fn RuntimeImagesPage() -> impl IntoView {
                     <h1>"Runtime images"</h1>
                     <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
                 </div>
-                <WorkspaceScope path=LIST_PATH content=|ws, workspace| view! { <ImageList ws workspace/> }.into_any()/>
+                <WorkspaceScope path=LIST_PATH all_href=ALL_PATH content=|ws, workspace| {
+                    let through = Signal::stored(Some(ws.clone()));
+                    view! { <ImageList ws=Some(ws) workspace through/> }.into_any()
+                }/>
+            </section>
+        </RequireSignIn>
+    }
+}
+
+/// `/admin/runtime-images/all`: every workspace's images in one list. The server answers only
+/// platform admins; others are told so and pointed to their workspaces.
+#[component]
+pub fn AllRuntimeImagesPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <RequireSignIn>
+            <section class="card runtime-area">
+                <div class="area-head">
+                    <h1>"Runtime images"</h1>
+                    <p class="muted">"Every workspace's runtime images in one list, with the workspace each belongs to."</p>
+                </div>
+                {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+                    view! { <AllImages/> }.into_any()
+                } else {
+                    view! {
+                        <p class="read-only-note">"Only platform admins see every workspace's images at once. "
+                            <A href=LIST_PATH>"See your workspaces' images"</A></p>
+                    }.into_any()
+                }}
             </section>
         </RequireSignIn>
     }
 }
 
 #[component]
-fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView {
+fn AllImages() -> impl IntoView {
+    let workspaces = LocalResource::new(api::list_workspaces);
+    let listed = Memo::new(move |_| workspaces.get().and_then(Result::ok).map(|page| page.items).unwrap_or_default());
+    // The platform's images open through the workspace this browser last used (or `default`).
+    let through = Signal::derive(move || listed.with(|list| choose_workspace(list, remembered_workspace().as_deref())));
+    let navigate = use_navigate();
+    let on_pick = Callback::new(move |choice: Option<String>| {
+        if let Some(id) = choice {
+            navigate(&list_href(&id), Default::default());
+        }
+    });
+    view! {
+        <div class="workspace-bar">
+            <WorkspacePicker workspaces=listed current=Signal::stored(None::<String>) offer_all=true on_pick/>
+        </div>
+        <ImageList ws=None workspace=Signal::stored(None) through/>
+    }
+}
+
+#[component]
+fn ImageList(
+    /// The workspace listed; none for every workspace.
+    ws: Option<String>,
+    workspace: Signal<Option<Workspace>>,
+    /// The workspace the platform's images open through.
+    through: Signal<Option<String>>,
+) -> impl IntoView {
+    let everywhere = ws.is_none();
     let query = use_query_map();
-    let view_state = Memo::new(move |_| query.with(|q| ImageListView::from_pairs(|key| q.get(key))));
+    let view_state = Memo::new(move |_| {
+        query.with(|q| {
+            let mut view = ImageListView::from_pairs(|key| q.get(key));
+            if everywhere {
+                view.ws = None;
+            }
+            view
+        })
+    });
+    // Bumped after a bulk change, so the list reloads.
+    let reload = RwSignal::new(0u32);
     let images = LocalResource::new(move || {
+        reload.get();
         let current = view_state.get();
-        async move { api::list_runtime_images(&current.ws, &current.api_query()).await }
+        async move {
+            match &current.ws {
+                Some(ws) => api::list_runtime_images(ws, &current.api_query()).await,
+                None => api::list_all_runtime_images(&current.api_query()).await,
+            }
+        }
     });
     // Known once the workspaces have loaded; until then nothing is offered.
     let manages = Memo::new(move |_| workspace.get().as_ref().map(is_workspace_admin));
-    let runtimes_link = runtimes_href(&ws);
+    let runtimes_link = ws.as_deref().map(runtimes_href);
     let ws = StoredValue::new(ws);
+    let selection = Selection::new();
+    // The rows the caller may change (the server says which, per image).
+    Effect::new(move |_| {
+        let Some(Ok(page)) = images.get() else { return };
+        let through = through.get();
+        selection.set_rows(page.items.iter().filter_map(|image| bulk_row(image, through.as_deref())).collect());
+    });
+    let bulk_actions = state_bulk_actions(false, |key, action, change| async move {
+        let (ws, uid) = key.split_once('/').unwrap_or_default();
+        api::change_image_state(ws, uid, action, &change).await.map(drop)
+    });
     let navigate = use_navigate();
     let go = move |next: ImageListView, replace: bool| {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
@@ -181,16 +286,19 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
                     </select>
                 </div>
             </div>
-            <div class="toolbar-actions">
-                <A href=runtimes_link>"Runtimes of this workspace"</A>
-                <Show when=move || manages.get() == Some(true)>
-                    <button type="button" class="button" on:click=move |_| creating.set(true)>"New runtime image"</button>
-                </Show>
-            </div>
+            {runtimes_link.map(|runtimes_link| view! {
+                <div class="toolbar-actions">
+                    <A href=runtimes_link>"Runtimes of this workspace"</A>
+                    <Show when=move || manages.get() == Some(true)>
+                        <button type="button" class="button" on:click=move |_| creating.set(true)>"New runtime image"</button>
+                    </Show>
+                </div>
+            })}
         </div>
         <Show when=move || manages.get() == Some(false)>
             <p class="read-only-note">"You can see this workspace's images. Its admins add images and change their states."</p>
         </Show>
+        <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
             {move || images.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
@@ -201,32 +309,37 @@ fn ImageList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView 
                     view! {
                         <p class="muted" role="status" data-testid="image-count">{count(page.total, "image", "images")}</p>
                         {empty.then(|| view! {
-                            <p class="empty">{if filtered {
-                                "No images match. Clear a filter or try other words."
-                            } else {
-                                "This workspace has no runtime images yet."
+                            <p class="empty">{match (filtered, everywhere) {
+                                (true, _) => "No images match. Clear a filter or try other words.",
+                                (false, false) => "This workspace has no runtime images yet.",
+                                (false, true) => "No workspace has runtime images yet.",
                             }}</p>
                         })}
-                        {(!empty).then(|| view! { <ImageTable images=page.items.clone() ws=ws.get_value()/> })}
+                        {(!empty).then(|| view! {
+                            <ImageTable images=page.items.clone() through=through.get() show_workspace=everywhere selection/>
+                        })}
                         <Pager page=current.page() total=page.total page_size=page.page_size label="Pages of runtime images"
                             href=move |n| current.on_page(n).href()/>
                     }.into_any()
                 }
             })}
         </Transition>
-        {move || creating.get().then(|| view! {
-            <CreateImageDialog ws=ws.get_value() on_close=move || creating.set(false)/>
-        })}
+        {move || creating.get().then(|| ws.get_value().map(|ws| view! {
+            <CreateImageDialog ws on_close=move || creating.set(false)/>
+        }))}
     }
 }
 
 #[component]
-fn ImageTable(images: Vec<RuntimeImage>, ws: String) -> impl IntoView {
+fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace: bool, selection: Selection) -> impl IntoView {
+    let selectable = images.iter().any(|image| bulk_row(image, through.as_deref()).is_some());
     view! {
         <table class="table images-table">
             <caption class="visually-hidden">"Runtime images"</caption>
             <thead><tr>
+                {selectable.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
                 <th scope="col">"Name"</th>
+                {show_workspace.then(|| view! { <th scope="col">"Workspace"</th> })}
                 <th scope="col">"Current version"</th>
                 <th scope="col">"State"</th>
                 <th scope="col">"Managed by"</th>
@@ -234,17 +347,33 @@ fn ImageTable(images: Vec<RuntimeImage>, ws: String) -> impl IntoView {
             </tr></thead>
             <tbody>
                 {images.into_iter().map(|image| {
-                    // The platform's images show in every workspace and open there: their own
-                    // workspace (`global`) is not one anybody belongs to.
-                    let through = if image.workspace == PLATFORM_WORKSPACE { &ws } else { &image.workspace };
-                    let href = image_href(through, &image.uid);
+                    let opened = opened_in(&image, through.as_deref()).map(str::to_owned);
+                    let row_box = bulk_row(&image, through.as_deref());
+                    let name = match &opened {
+                        Some(ws) => view! { <A href=image_href(ws, &image.uid)>{image.name.clone()}</A> }.into_any(),
+                        None => view! { <span>{image.name.clone()}</span> }.into_any(),
+                    };
+                    let workspace = show_workspace.then(|| {
+                        let label = if image.workspace_name.is_empty() { image.workspace.clone() } else { image.workspace_name.clone() };
+                        view! {
+                            <td data-testid="image-workspace">{if image.workspace == PLATFORM_WORKSPACE {
+                                view! { <span class="muted">{label}</span> }.into_any()
+                            } else {
+                                view! { <A href=list_href(&image.workspace)>{label}</A> }.into_any()
+                            }}</td>
+                        }
+                    });
                     view! {
-                        <tr data-uid=image.uid.clone()>
+                        <tr data-uid=image.uid.clone() data-workspace=image.workspace.clone()>
+                            {selectable.then(|| view! {
+                                <td class="select-col">{row_box.map(|row| view! { <SelectRowBox selection row/> })}</td>
+                            })}
                             <th scope="row">
-                                <A href=href>{image.name.clone()}</A>
+                                {name}
                                 <div class="sub"><code>{image.uid.clone()}</code>
                                     {image.docker_image.clone().map(|d| view! { " · " <code>{d}</code> })}</div>
                             </th>
+                            {workspace}
                             <td>{image.current_version.clone().map(|v| view! { <code>{v}</code> }.into_any())
                                 .unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
                             <td>
@@ -373,6 +502,8 @@ mod tests {
     #[test]
     fn the_url_round_trips_and_leaves_defaults_out() {
         assert_eq!(parse("ws=default").href(), "/admin/runtime-images?ws=default");
+        assert_eq!(parse("").href(), "/admin/runtime-images/all");
+        assert_eq!(parse("state=DISABLED&page=2").href(), "/admin/runtime-images/all?state=DISABLED&page=2");
         let view = parse("ws=team&state=DEPRECATED&name=scorer&sort=-created&page=3&page_size=100");
         assert_eq!(view.href(), "/admin/runtime-images?ws=team&state=DEPRECATED&name=scorer&sort=-created&page=3&page_size=100");
         let defaults = parse("ws=team&state=bogus&sort=bogus&page=0&page_size=50");
@@ -384,7 +515,7 @@ mod tests {
     fn a_new_filter_starts_at_page_one_and_the_name_is_trimmed_for_the_api() {
         let view = parse("ws=team&page=4&name=%20x");
         assert_eq!(view.with(|v| v.query.state = Some(State::Disabled)).page(), 1);
-        let view = ImageListView { ws: "team".into(), query: RuntimeImageQuery { name: Some("  rest ".into()), ..Default::default() } };
+        let view = ImageListView { ws: Some("team".into()), query: RuntimeImageQuery { name: Some("  rest ".into()), ..Default::default() } };
         assert_eq!(view.api_query().name.as_deref(), Some("rest"));
         assert_eq!(view.on_page(2).href(), "/admin/runtime-images?ws=team&name=%20%20rest%20&page=2");
     }

@@ -13,15 +13,20 @@ pub mod runtimes;
 pub mod workspace;
 
 pub use detail::RuntimeImagePage;
-pub use list::RuntimeImagesPage;
+pub use list::{AllRuntimeImagesPage, RuntimeImagesPage};
 pub use runtimes::RuntimesPage;
 
+use crate::api::ApiError;
+use crate::components::bulk::BulkAction;
 use leptos::prelude::*;
+use std::future::Future;
 use wavehub_core::apps::percent_encode;
-use wavehub_core::runtime_images::State;
+use wavehub_core::runtime_images::{check_reason, State, StateAction, StateChange};
 
 /// The image list's path.
 pub const LIST_PATH: &str = "/admin/runtime-images";
+/// Every workspace's images, for platform admins.
+pub const ALL_PATH: &str = "/admin/runtime-images/all";
 /// The runtimes page's path.
 pub const RUNTIMES_PATH: &str = "/admin/runtimes";
 
@@ -40,13 +45,42 @@ pub fn runtimes_href(ws: &str) -> String {
     format!("{RUNTIMES_PATH}?ws={}", percent_encode(ws))
 }
 
-/// `1 image`, `3 images`.
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+pub use crate::components::count;
+
+/// `Deprecate` from `deprecate`.
+pub fn capitalized(verb: &str) -> String {
+    let mut text = verb[..1].to_uppercase();
+    text.push_str(&verb[1..]);
+    text
+}
+
+/// The state changes of the selected images, versions or runtimes (deprecate, disable, and enable
+/// or activate): the verbs' words, the reason rule the server applies (required to deprecate or
+/// disable), and what each new state means. `apply` changes one row, named by its key.
+pub fn state_bulk_actions<F, Fut>(is_version: bool, apply: F) -> Vec<BulkAction>
+where
+    F: Fn(String, StateAction, StateChange) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + 'static,
+{
+    [StateAction::Deprecate, StateAction::Disable, StateAction::Enable]
+        .into_iter()
+        .map(|action| {
+            let apply = apply.clone();
+            let verb = action.verb(is_version);
+            let state = action.target();
+            // Every state verb (deprecate, disable, enable, activate) ends in `e`.
+            let done = format!("{verb}d");
+            let bulk = BulkAction::new(capitalized(verb), done, format!("Each becomes {state}: {}.", state.meaning()), move |key, reason| {
+                apply(key, action, StateChange { reason })
+            })
+            .with_reason_rule(action.needs_reason(), move |text| check_reason(action, Some(text)));
+            if action == StateAction::Enable {
+                bulk
+            } else {
+                bulk.danger()
+            }
+        })
+        .collect()
 }
 
 /// The CSS class of a state's badge.
@@ -88,5 +122,6 @@ mod tests {
         assert_eq!(runtimes_href("team a"), "/admin/runtimes?ws=team%20a");
         assert_eq!(count(1, "image", "images"), "1 image");
         assert_eq!(count(0, "image", "images"), "0 images");
+        assert_eq!(capitalized("activate"), "Activate");
     }
 }

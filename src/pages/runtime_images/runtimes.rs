@@ -5,7 +5,9 @@
 use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, Modal, StateDialog, StateRequest, StateTarget};
 use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, StateBadge, RUNTIMES_PATH};
+use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use wavehub_core::audit::Reason;
 use crate::api::{self, ApiError};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
@@ -87,6 +89,26 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
         }));
     });
     let delete = Callback::new(move |runtime: Runtime| deleting.set(Some(runtime)));
+    let selection = Selection::new();
+    Effect::new(move |_| {
+        let rows = match runtimes.get() {
+            Some(Ok(listing)) if manages.get() == Some(true) => listing.items.iter().map(|r| BulkRow::new(r.uid.clone(), r.name.clone())).collect(),
+            _ => Vec::new(),
+        };
+        selection.set_rows(rows);
+    });
+    let mut bulk_actions = state_bulk_actions(false, move |uid, action, change| async move {
+        api::change_runtime_state(&ws.get_value(), &uid, action, &change).await.map(drop)
+    });
+    bulk_actions.push(
+        BulkAction::new(
+            "Delete",
+            "deleted",
+            "Each runtime goes: new deployments of its model type can no longer choose it. Deployments that already run are not stopped.",
+            move |uid, reason| async move { api::delete_runtime(&ws.get_value(), &uid, &Reason { reason }).await },
+        )
+        .danger(),
+    );
 
     view! {
         <div class="list-toolbar">
@@ -101,6 +123,10 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
             <p class="read-only-note">"You can see this workspace's runtimes. Its admins create and change them."</p>
         </Show>
         {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
+        <BulkBar selection actions=bulk_actions noun=("runtime", "runtimes") on_done=move || {
+            notice.set(None);
+            refresh();
+        }/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtimes…"</p> }>
             {move || runtimes.get().map(|result| match result {
                 Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
@@ -113,7 +139,7 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
                             <p class="empty">"This workspace has no runtimes yet."</p>
                         })}
                         {(!listing.items.is_empty()).then(|| view! {
-                            <RuntimeTable runtimes=listing.items.clone() manages=manages.get() == Some(true) ask delete/>
+                            <RuntimeTable runtimes=listing.items.clone() manages=manages.get() == Some(true) ask delete selection/>
                         })}
                         <Pager page=current total page_size label="Pages of runtimes" href=move |n| format!("{base}&page={n}")/>
                     }.into_any()
@@ -152,11 +178,18 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
 }
 
 #[component]
-fn RuntimeTable(runtimes: Vec<Runtime>, manages: bool, ask: Callback<(Runtime, StateAction)>, delete: Callback<Runtime>) -> impl IntoView {
+fn RuntimeTable(
+    runtimes: Vec<Runtime>,
+    manages: bool,
+    ask: Callback<(Runtime, StateAction)>,
+    delete: Callback<Runtime>,
+    selection: Selection,
+) -> impl IntoView {
     view! {
         <table class="table runtimes-table">
             <caption class="visually-hidden">"Runtimes"</caption>
             <thead><tr>
+                {manages.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
                 <th scope="col">"Runtime"</th>
                 <th scope="col">"Image and version"</th>
                 <th scope="col">"Model type"</th>
@@ -176,6 +209,9 @@ fn RuntimeTable(runtimes: Vec<Runtime>, manages: bool, ask: Callback<(Runtime, S
                     let name = r.name.clone();
                     view! {
                         <tr data-runtime=r.uid.clone()>
+                            {manages.then(|| view! {
+                                <td class="select-col"><SelectRowBox selection row=BulkRow::new(r.uid.clone(), r.name.clone())/></td>
+                            })}
                             <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div>
                                 {(!env.is_empty()).then(|| view! { <div class="sub">"env: "{env.join(", ")}</div> })}
                                 {r.read_only_data_volume.then(|| view! { <div class="sub">"read-only data volume"</div> })}

@@ -46,12 +46,48 @@ pub fn is_workspace_admin(workspace: &Workspace) -> bool {
     workspace.my_role == Some(WorkspaceRole::Admin)
 }
 
-/// Loads the caller's workspaces and shows `content` for the one in the URL, under a bar to
-/// switch. `path` is the page's own path (`/admin/runtime-images`). `content` gets the workspace id
-/// at once, so its own list loads alongside the workspaces, and the workspace (with the caller's
-/// role) once they have loaded.
+/// The picker's value for "All workspaces" (no workspace id has a `*`).
+const ALL_CHOICE: &str = "*";
+
+/// The workspace picker: the caller's workspaces, and for platform admins where the page has one,
+/// "All workspaces". `current` is the workspace shown (none: all of them); an id the caller does
+/// not have shows, disabled, so the picker never claims another one is open.
 #[component]
-pub fn WorkspaceScope<F>(path: &'static str, content: F) -> impl IntoView
+pub fn WorkspacePicker(
+    #[prop(into)] workspaces: Signal<Vec<Workspace>>,
+    #[prop(into)] current: Signal<Option<String>>,
+    #[prop(into)] offer_all: Signal<bool>,
+    /// Gets the id chosen, or `None` for all workspaces.
+    #[prop(into)]
+    on_pick: Callback<Option<String>>,
+) -> impl IntoView {
+    let picker_id = unique_id("workspace");
+    view! {
+        <label for=picker_id.clone()>"Workspace"</label>
+        <select id=picker_id prop:value=move || current.get().unwrap_or_else(|| ALL_CHOICE.to_owned())
+            on:change=move |event| {
+                let value = event_target_value(&event);
+                on_pick.run((value != ALL_CHOICE).then_some(value));
+            }>
+            {move || offer_all.get().then(|| view! { <option value=ALL_CHOICE>"All workspaces"</option> })}
+            {move || current.get().filter(|id| workspaces.with(|list| !list.iter().any(|w| &w.id == id))).map(|id| view! {
+                <option value=id.clone() disabled=true>{id.clone()}</option>
+            })}
+            {move || workspaces.get().into_iter().map(|w| {
+                let label = if w.name == w.id { w.id.clone() } else { format!("{} ({})", w.name, w.id) };
+                view! { <option value=w.id.clone()>{label}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// Loads the caller's workspaces and shows `content` for the one in the URL, under a bar to
+/// switch. `path` is the page's own path (`/admin/runtime-images`); `all_href`, where the page has
+/// one, the view over every workspace that platform admins may pick. `content` gets the workspace
+/// id at once, so its own list loads alongside the workspaces, and the workspace (with the
+/// caller's role) once they have loaded.
+#[component]
+pub fn WorkspaceScope<F>(path: &'static str, #[prop(optional)] all_href: Option<&'static str>, content: F) -> impl IntoView
 where
     F: Fn(String, Signal<Option<Workspace>>) -> AnyView + Send + Sync + 'static,
 {
@@ -106,8 +142,13 @@ where
         open_created(&workspace.id, false);
     });
     let open_picked = open.clone();
-    let on_pick = move |event: leptos::ev::Event| open_picked(&event_target_value(&event), false);
-    let picker_id = unique_id("workspace");
+    let navigate_all = use_navigate();
+    let on_pick = Callback::new(move |choice: Option<String>| match (choice, all_href) {
+        (Some(id), _) => open_picked(&id, false),
+        (None, Some(all)) => navigate_all(all, Default::default()),
+        (None, None) => {}
+    });
+    let offer_all = Signal::derive(move || all_href.is_some() && is_platform_admin.get());
     let content = StoredValue::new(content);
     let workspace = Memo::new(move |_| selected.get().and_then(Result::ok));
     // What the content area shows: the workspace id from the URL at once (so the content's own
@@ -135,21 +176,9 @@ where
                 </div>
             }.into_any(),
             Some(Ok(page)) => {
-                let items = page.items.clone();
-                let picker_id = picker_id.clone();
-                let on_pick = on_pick.clone();
                 view! {
                     <div class="workspace-bar">
-                        <label for=picker_id.clone()>"Workspace"</label>
-                        <select id=picker_id on:change=on_pick prop:value=move || ws_param.get().unwrap_or_default()>
-                            {move || ws_param.get().filter(|id| !items.iter().any(|w| &w.id == id)).map(|id| view! {
-                                <option value=id.clone() disabled=true>{id.clone()}</option>
-                            })}
-                            {page.items.iter().map(|w| {
-                                let label = if w.name == w.id { w.id.clone() } else { format!("{} ({})", w.name, w.id) };
-                                view! { <option value=w.id.clone()>{label}</option> }
-                            }).collect_view()}
-                        </select>
+                        <WorkspacePicker workspaces=Signal::stored(page.items) current=ws_param offer_all on_pick/>
                         {move || selected.get().and_then(Result::ok).map(|w| view! {
                             <span class="muted">{match w.my_role {
                                 Some(WorkspaceRole::Admin) => "You manage this workspace.",

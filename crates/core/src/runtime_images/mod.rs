@@ -48,7 +48,7 @@ pub fn check_id(field: &str, id: &str) -> Vec<Finding> {
 pub const NAME_MAX_LEN: usize = 200;
 /// Descriptions and reasons are short texts.
 pub const DESCRIPTION_MAX_LEN: usize = 2000;
-pub const REASON_MAX_LEN: usize = 500;
+pub use crate::audit::REASON_MAX_LEN;
 
 fn check_name(field: &str, name: &str) -> Vec<Finding> {
     let length = name.trim().chars().count();
@@ -86,10 +86,8 @@ pub fn check_reason(action: StateAction, reason: Option<&str>) -> Vec<Finding> {
             "reason",
             format!("Say why you {} it; the reason is kept with the state and shown to everyone who uses it.", action.verb(false)),
         )]
-    } else if reason.chars().count() > REASON_MAX_LEN {
-        vec![Finding::field_error("reason.too_long", "reason", format!("A reason is at most {REASON_MAX_LEN} characters."))]
     } else {
-        Vec::new()
+        crate::audit::check_reason_length(reason)
     }
 }
 
@@ -155,6 +153,9 @@ pub struct RuntimeImage {
     pub uid: String,
     /// The workspace it belongs to; [`PLATFORM_WORKSPACE`] for bootstrap-managed images.
     pub workspace: String,
+    /// That workspace's name, as people read it (`Platform` for bootstrap-managed images).
+    #[serde(default)]
+    pub workspace_name: String,
     pub name: String,
     pub description: String,
     /// The current version's image (none when every version is disabled).

@@ -359,6 +359,7 @@ mod tests {
         let image = RuntimeImage {
             uid: "scorer".into(),
             workspace: "global".into(),
+            workspace_name: "Platform".into(),
             name: "Scorer".into(),
             description: String::new(),
             docker_image: None,

@@ -13,6 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use wavehub_core::api::{Page, PageRequest, API_PREFIX};
+use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage,
     RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateChange, StateEvent,
@@ -446,13 +447,19 @@ pub async fn get_runtime(AxumState(state): AxumState<AppState>, caller: Caller, 
 #[utoipa::path(
     delete, path = "/workspaces/{ws}/runtimes/{uid}", tag = "runtimes", operation_id = "delete_runtime",
     params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses(
         (status = 204, description = "Deleted."),
     ),
 )]
-pub async fn delete_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_runtime(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiPath((ws, uid)): ApiPath<(String, String)>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    images::delete_runtime(&state.db, &access, &uid).await?;
+    images::delete_runtime(&state.db, &access, &uid, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,14 +3,14 @@
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
 use crate::{audit, secrets, tags};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use wavehub_core::api::{Page, API_PREFIX};
-use wavehub_core::audit::{AuditEntry, AuditQuery};
+use wavehub_core::audit::{AuditEntry, AuditQuery, Reason};
 use wavehub_core::secrets::{NewSecret, SecretSummary};
 use wavehub_core::tags::{NewTag, Tag, TagPatch};
 
@@ -54,10 +54,16 @@ pub async fn update(
 #[utoipa::path(
     delete, path = "/tags/{name}", tag = "tags", operation_id = "delete_tag",
     params(("name" = String, Path, description = "The tag's name.")),
+    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses((status = 204, description = "Deleted, and removed from every app.")),
 )]
-pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(name): ApiPath<String>) -> ApiResult<StatusCode> {
-    tags::delete(&state, &caller, &name).await?;
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
+    tags::delete(&state, &caller, &name, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

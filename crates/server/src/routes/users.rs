@@ -4,7 +4,7 @@
 use crate::auth::{self, Caller, Credential};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use wavehub_core::accounts::{distinct_roles, NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
+use wavehub_core::audit::Reason;
 
 /// `GET /users?page=&page_size=`: every account, by username.
 #[utoipa::path(
@@ -140,12 +141,13 @@ pub async fn update(
     }
     sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
     let resource = format!("users/{username}");
+    let reason = wavehub_core::audit::recorded_reason(patch.reason.as_deref());
     // Whether the password changed, never the password.
     let mut detail = serde_json::json!({"roles": patch.roles, "password_changed": patch.password.is_some()});
     if !revoked.is_null() {
         detail["revoked"] = revoked;
     }
-    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason, detail }).await?;
     tx.commit().await?;
     if patch.roles.is_some() {
         // What an account sees follows its roles; cached catalog totals must not outlive a change.
@@ -159,13 +161,20 @@ pub async fn update(
 #[utoipa::path(
     delete, path = "/users/{username}", tag = "users", operation_id = "delete_user",
     params(("username" = String, Path, description = "The account's username.")),
+    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses(
         (status = 204, description = "Deleted, with its sessions and tokens."),
         (status = 409, description = "Admins cannot delete their own account, and one admin must remain."),
     ),
 )]
-pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(username): ApiPath<String>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
     caller.require_admin()?;
+    ApiError::check(body.check())?;
     let (id, _) = load_user(&state.db, &username).await?;
     if id == caller.user_id {
         return Err(ApiError::Conflict("You cannot delete your own account; ask another admin.".into()));
@@ -174,7 +183,7 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(usern
     sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?;
     ensure_an_admin_remains(&mut tx).await?;
     let resource = format!("users/{username}");
-    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
+    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: body.text(), detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
     // SQLite reuses the ids of deleted rows: the next account could get this one, and must not be
     // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
