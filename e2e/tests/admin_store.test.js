@@ -267,7 +267,10 @@ describe('tags, secrets and the audit log', () => {
     await question.getByText('Its assignments on 1 app version are removed').waitFor();
     await question.getByRole('button', { name: 'Delete tag' }).click();
     await admin.locator(`tr[data-tag="${TAG}"]`).waitFor({ state: 'detached' });
-    await admin.getByText('No tags yet').waitFor();
+    await admin.getByText('No tag has been created yet').waitFor();
+    // The tags apps name in their app.toml are still listed, with how many versions carry them.
+    const uncreated = admin.getByRole('region', { name: 'Named by apps, not created yet' });
+    await uncreated.getByText('DEMO', { exact: true }).waitFor();
     await admin.goto(`${url}/admin/audit?resource=tags/${TAG}`);
     await table.locator('tr[data-action="delete"]').waitFor();
     const tagHistory = await table.locator('tr').evaluateAll((rows) => rows.slice(1).map((row) => `${row.dataset.actor} ${row.dataset.action}`));

@@ -158,8 +158,8 @@ describe('app store journey', () => {
     // The author shares it.
     await author.goto(`${url}${appPath}`);
     await author.getByRole('button', { name: 'Share with all users' }).click();
-    await author.getByRole('alertdialog', { name: 'Confirm the change' }).getByRole('button', { name: 'Yes, make it ALL_USERS' }).click();
-    await author.getByText('Visibility: ALL_USERS').waitFor();
+    await author.getByRole('alertdialog', { name: 'Confirm the change' }).getByRole('button', { name: 'Yes, share it with all users' }).click();
+    await author.getByText('Visibility: All users').waitFor();
 
     // The user finds it by searching as he types, and opens its page and screenshots.
     await user.goto(url);

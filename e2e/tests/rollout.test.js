@@ -112,7 +112,7 @@ describe('rolling out a new version', () => {
     const v1Row = versions.locator('tr[data-version="1.0.0"]');
     await v1Row.waitFor();
     assert.match(await v1Row.innerText(), /in the catalog/);
-    assert.match(await v1Row.innerText(), /ALL_USERS\s+1\s/);
+    assert.match(await v1Row.innerText(), /All users\s+1\s/);
 
     // Step 1: drag v2's .wave from disk onto the page; it is imported PRIVATE, so the catalog still
     // shows v1.
@@ -159,7 +159,7 @@ describe('rolling out a new version', () => {
     const confirm = author.getByRole('alertdialog', { name: 'Confirm the change' });
     assert.match(await confirm.innerText(), /catalog will show 2\.0\.0 instead of 1\.0\.0/);
     assert.match(await confirm.innerText(), /1 running instance\(s\) of 1\.0\.0 keep running untouched/);
-    await confirm.getByRole('button', { name: 'Yes, make it ALL_USERS' }).click();
+    await confirm.getByRole('button', { name: 'Yes, share it with all users' }).click();
     await versions.locator('tr[data-version="2.0.0"]').filter({ hasText: 'in the catalog' }).waitFor();
     assert.equal(await catalogVersion(user), '2.0.0');
     // The user's catalog page shows v2 now.
@@ -171,7 +171,7 @@ describe('rolling out a new version', () => {
     // running, still answering.
     await author.getByRole('button', { name: 'Make 1.0.0 private…' }).click();
     const retire = author.getByRole('alertdialog', { name: 'Confirm the change' });
-    const retireButton = retire.getByRole('button', { name: 'Yes, make it PRIVATE' });
+    const retireButton = retire.getByRole('button', { name: 'Yes, make it private' });
     const reason = retire.getByLabel('Reason (required)');
     assert.equal(await retireButton.isDisabled(), true);
     assert.match(await reason.getAttribute('aria-describedby').then((id) => retire.locator(`#${id}`).innerText()), /Say why you make this version PRIVATE/);

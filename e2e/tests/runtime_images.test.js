@@ -51,7 +51,8 @@ describe('runtime images', () => {
     await screenshotView(page, 'runtime-image-create-latest');
     await dockerField.fill('docker.io/myorg/scorer:2.0.0');
     await preview.filter({ hasText: 'Version v2.0.0 (from the tag)' }).waitFor();
-    await create.getByLabel('ID (optional)').fill('rest-scorer');
+    // Left empty, the ID is made from the name, and the field says which.
+    assert.equal(await create.getByLabel('ID (optional)').getAttribute('placeholder'), 'rest-scorer (from the name)');
     await screenshotView(page, 'runtime-image-create-preview');
     await create.getByRole('button', { name: 'Create image' }).click();
     await page.waitForURL(/\/admin\/runtime-images\/default\/rest-scorer$/);

@@ -24,8 +24,17 @@ describe('users admin', () => {
     await admin.getByRole('button', { name: 'Create user' }).click();
     const alert = admin.getByRole('alert');
     await alert.waitFor();
-    assert.match(await alert.innerText(), /username: Use lowercase letters/);
-    assert.match(await alert.innerText(), /password: A password needs at least 8 characters/);
+    assert.match(await alert.innerText(), /Fix the fields marked below/);
+    // Each field says what is wrong with it, where it is, and is marked invalid.
+    const username = admin.getByLabel('Username');
+    const password = admin.getByLabel('Password');
+    assert.equal(await username.getAttribute('aria-invalid'), 'true');
+    assert.equal(await password.getAttribute('aria-invalid'), 'true');
+    assert.match(await admin.locator('#new-username-findings').innerText(), /Use lowercase letters/);
+    assert.match(await admin.locator('#new-password-findings').innerText(), /A password needs at least 8 characters; this one has 5/);
+    // The length rule is said before anyone breaks it.
+    await admin.getByText('At least 8 characters.').waitFor();
+    await screenshot(admin, 'users-form-findings');
 
     await admin.getByLabel('Username').fill('uma');
     await admin.getByLabel('Password').fill('uma-password');

@@ -104,7 +104,7 @@ pub fn AppOverview(
         ("Name", Some(summary.name.clone())),
         ("Owner", Some(summary.owner.clone().unwrap_or_else(|| "(deleted account)".into()))),
         ("Created", Some(crate::components::time::timestamp(&summary.created_at))),
-        ("Visibility", Some(format!("{} ({})", summary.visibility, summary.visibility.explanation()))),
+        ("Visibility", Some(format!("{} ({})", summary.visibility.label(), summary.visibility.explanation()))),
         ("Category", summary.category.clone()),
         ("Keywords", (!summary.keywords.is_empty()).then(|| summary.keywords.join(", "))),
         ("Module", runtime.module.clone()),

@@ -186,7 +186,7 @@ fn LaunchPanel(app: AppDetail) -> impl IntoView {
             <h2>"Run it"</h2>
             <ErrorAlert error/>
             <div class="actions">
-                <button type="button" class="button-primary" on:click=move |_| { launch.dispatch_local(visibility.get_untracked()); }
+                <button type="button" class="button" on:click=move |_| { launch.dispatch_local(visibility.get_untracked()); }
                     disabled=move || pending.get()>
                     {move || if pending.get() { "Launching…" } else { "Launch an instance" }}
                 </button>
@@ -257,7 +257,7 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
             <h2>"Manage"</h2>
             <ErrorAlert error=error/>
             <p>
-                {format!("Visibility: {visibility} — {}. ", visibility.explanation())}
+                {format!("Visibility: {} — {}. ", visibility.label(), visibility.explanation())}
                 <span class="muted">{switch_effect}</span>
             </p>
             <p><a href=format!("/apps/by-name/{}/rollout", wavehub_core::apps::percent_encode(&app.summary.name))>"Roll out a new version…"</a>
@@ -271,7 +271,7 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
             {move || confirming.get().map(|step| {
                 let required = step == Step::Switch && visibility_change_needs_reason(visibility, target);
                 let (question, confirm_label) = match step {
-                    Step::Switch => (format!("{switch_label} {label}? {switch_effect}"), format!("Yes, make it {}", target.as_str())),
+                    Step::Switch => (format!("{switch_label} {label}? {switch_effect}"), format!("Yes, {}", target.change_words())),
                     Step::Delete => (
                         format!("Delete {label}? Its bundle, icon and screenshots are removed; this cannot be undone."),
                         "Delete this version".to_owned(),

@@ -107,7 +107,7 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
                                 <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
                                 {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
                             </td>
-                            <td>{v.visibility.as_str()}</td>
+                            <td>{v.visibility.label()}</td>
                             <td>{v.instances}</td>
                             <td>{age(&v.created_at, now)}</td>
                             <td>{v.owner.clone().unwrap_or_else(|| "(deleted account)".into())}</td>
@@ -304,16 +304,16 @@ fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh
     };
     let effect = match &shown {
         Some(old) => format!(
-            "Everyone signed in will see {new} and the catalog will show {new} instead of {old}. The {n} running instance(s) of {old} keep running untouched; people can still open {old} until you make it private.",
+            "Everyone signed in will see {new} and the catalog will show {new} instead of {old}. {running} of {old} keep running untouched; people can still open {old} until you make it private.",
             new = candidate.version,
             old = old.version,
-            n = old.instances
+            running = running_instances(old.instances)
         ),
         None => format!("Everyone signed in will see {} in the catalog and may launch it.", candidate.version),
     };
     let already = candidate.visibility == Visibility::AllUsers;
     view! {
-        <h3>{format!("Promote {} to ALL_USERS", candidate.version)}</h3>
+        <h3>{format!("Promote {}: share it with all users", candidate.version)}</h3>
         {if already {
             view! { <p class="muted">{format!("{} is shared with all users already.", candidate.version)}</p> }.into_any()
         } else {
@@ -321,6 +321,14 @@ fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh
         }}
     }
     .into_any()
+}
+
+/// "The 2 running instances", "The 1 running instance", "No running instance".
+fn running_instances(n: u64) -> String {
+    match n {
+        0 => "No running instance".to_owned(),
+        n => format!("The {}", crate::components::count(n, "running instance", "running instances")),
+    }
 }
 
 /// Step 4 (optional): older shared versions made PRIVATE.
@@ -333,8 +341,9 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
         } else {
             older.into_iter().map(|v| {
                 let effect = format!(
-                    "Users can no longer find or start {}; its {} running instance(s) keep running, and their owners keep using them until they terminate them.",
-                    v.version, v.instances
+                    "Users can no longer find or start {}; {} keep running, and their owners keep using them until they terminate them.",
+                    v.version,
+                    running_instances(v.instances)
                 );
                 view! { <VisibilityChange id=v.id from=v.visibility to=Visibility::Private button=format!("Make {} private…", v.version) effect refresh/> }
             }).collect_view().into_any()
@@ -379,7 +388,7 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
                     <p>{effect_text.clone()}" Go ahead?"</p>
                     <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
                     <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
-                        disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, make it {}", to.as_str())}</button>
+                        disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, {}", to.change_words())}</button>
                     <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>
             </Show>

@@ -28,6 +28,22 @@ impl Visibility {
         }
     }
 
+    /// Its name on a page (the API's words are `PRIVATE` and `ALL_USERS`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Private => "Private",
+            Visibility::AllUsers => "All users",
+        }
+    }
+
+    /// What changing to it does, as a button says it: "Yes, make it private".
+    pub fn change_words(self) -> &'static str {
+        match self {
+            Visibility::Private => "make it private",
+            Visibility::AllUsers => "share it with all users",
+        }
+    }
+
     /// What it means, in words for the page that offers the choice.
     pub fn explanation(self) -> &'static str {
         match self {

@@ -695,11 +695,16 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
     if live > 0 {
         return Err(ApiError::Conflict(format!(
             "{} {} has {live} running instance{}; terminate {} first. Its data may still be needed, so a version with \
-             running instances can't be deleted (make it PRIVATE to stop new launches).",
+             running instances can't be deleted{}",
             app.summary.name,
             app.summary.version,
             if live == 1 { "" } else { "s" },
-            if live == 1 { "it" } else { "them" }
+            if live == 1 { "it" } else { "them" },
+            // Only a shared version can be kept from new launches by making it private.
+            match app.summary.visibility {
+                Visibility::AllUsers => " (make it private to stop new launches).",
+                Visibility::Private => ".",
+            }
         )));
     }
     sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;

@@ -12,7 +12,7 @@ use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, 
 use crate::session::use_session;
 use leptos::prelude::*;
 use wavehub_core::accounts::Role;
-use wavehub_core::apps::percent_encode;
+use wavehub_core::apps::{percent_encode, AppQuery, FacetCount};
 use wavehub_core::audit::Reason;
 use wavehub_core::tags::{check_color, NewTag, Tag, TagPatch, DEFAULT_COLOR, DESCRIPTION_MAX_LEN, TITLE_MAX_LEN};
 
@@ -90,9 +90,9 @@ fn TagsAdmin() -> impl IntoView {
                     Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
                         <p class="empty">{if is_admin.get_untracked() {
-                            "No tags yet. Create the first one above; apps whose app.toml names it get it at once."
+                            "No tag has been created yet. Create one above; apps whose app.toml names it get its title and color at once."
                         } else {
-                            "No tags yet. Admins create them."
+                            "No tag has been created yet. Admins create them."
                         }}</p>
                     }.into_any(),
                     Ok(list) => {
@@ -119,7 +119,32 @@ fn TagsAdmin() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <UncreatedTags created=Signal::derive(move || tags.get().and_then(Result::ok).map(|list| list.into_iter().map(|t| t.name).collect()))/>
         </section>
+    }
+}
+
+/// Tags that app versions carry from their app.toml but no admin has created: they filter the
+/// catalog all the same, so the page says they exist instead of "no tags".
+#[component]
+fn UncreatedTags(created: Signal<Option<Vec<String>>>) -> impl IntoView {
+    // The catalog's tag counts, over every version the viewer sees.
+    let in_use = LocalResource::new(|| api::list_apps(&AppQuery { page_size: Some(1), ..AppQuery::default() }));
+    move || {
+        let created = created.get()?;
+        let page = in_use.get()?.ok()?;
+        let uncreated: Vec<FacetCount> = page.tags.into_iter().filter(|tag| tag.count > 0 && !created.contains(&tag.value)).collect();
+        (!uncreated.is_empty()).then(|| view! {
+            <section class="uncreated-tags" aria-labelledby="uncreated-tags-heading">
+                <h2 id="uncreated-tags-heading">"Named by apps, not created yet"</h2>
+                <p class="muted">"These come from the apps' app.toml. They filter the catalog as they are; creating a tag of the same name gives it a title, a color and rules for who may assign it."</p>
+                <ul class="chips">
+                    {uncreated.into_iter().map(|tag| view! {
+                        <li class="chip"><span>{tag.value.clone()}</span>" "<span class="facet-count">{versions_text(tag.count)}</span></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })
     }
 }
 
@@ -219,6 +244,7 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
             description: filled(&description.get_untracked()),
             admin_roles: roles.get_untracked(),
         };
+        notice.set(None);
         let findings = request.check();
         if !findings.is_empty() {
             error.set(Some(invalid(findings)));

@@ -11,7 +11,8 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
-use wavehub_core::accounts::{NewUser, Role, User, UserPatch};
+use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
+use wavehub_core::accounts::{NewUser, Role, User, UserPatch, PASSWORD_MIN_LEN, USERNAME_MAX_LEN};
 use wavehub_core::api::PageRequest;
 use wavehub_core::audit::Reason;
 
@@ -163,13 +164,13 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     let notice = RwSignal::new(None::<String>);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        // A new attempt: the last one's success line would stand beside this one's error.
+        notice.set(None);
         let request = NewUser { username: username.get_untracked().trim().to_owned(), password: password.get_untracked(), roles: roles.get_untracked() };
         // The same rules the server applies, checked here first for instant feedback.
         let findings = request.check();
         if !findings.is_empty() {
-            let mut problem = wavehub_core::api::Problem::new(422, "Fix the fields below.");
-            problem.errors = findings;
-            error.set(Some(ApiError::Invalid(problem)));
+            error.set(Some(invalid(findings)));
             return;
         }
         error.set(None);
@@ -189,11 +190,17 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         <details class="add-user">
             <summary>"Add a user"</summary>
             <form class="form" on:submit=submit novalidate>
-                <ErrorAlert error=error/>
+                <FormAlert error fields=&["username", "password"]/>
                 <label for="new-username">"Username"</label>
-                <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=username/>
+                <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=username
+                    aria-invalid=invalid_attr(error, "username") aria-describedby="new-username-hint new-username-findings"/>
+                <span class="hint" id="new-username-hint">{format!("Up to {USERNAME_MAX_LEN} lower-case letters, digits, '.', '_' and '-', e.g. jane.doe.")}</span>
+                <FieldFindings error path="username" id="new-username-findings"/>
                 <label for="new-password">"Password"</label>
-                <input id="new-password" type="password" autocomplete="new-password" bind:value=password/>
+                <input id="new-password" type="password" autocomplete="new-password" bind:value=password
+                    aria-invalid=invalid_attr(error, "password") aria-describedby="new-password-hint new-password-findings"/>
+                <span class="hint" id="new-password-hint">{format!("At least {PASSWORD_MIN_LEN} characters.")}</span>
+                <FieldFindings error path="password" id="new-password-findings"/>
                 <RolePicker roles legend="Roles"/>
                 <button type="submit" class="button">"Create user"</button>
             </form>

@@ -400,6 +400,8 @@ fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace
 pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let uid = RwSignal::new(String::new());
+    // Left empty, the id is made from the name (and shown as the field's placeholder).
+    let id_from_name = Memo::new(move |_| wavehub_core::runtime_images::id_from_name(&name.get()));
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -415,7 +417,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
         }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
         let request = NewRuntimeImage {
-            uid: text(uid),
+            uid: text(uid).or_else(|| id_from_name.get_untracked()),
             name: name.get_untracked().trim().to_owned(),
             docker_image: docker_image.get_untracked().trim().to_owned(),
             version: text(version),
@@ -466,7 +468,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
 
                 <label for="image-uid">"ID (optional)"</label>
                 <input id="image-uid" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
-                    placeholder="made from the name when empty" bind:value=uid
+                    placeholder=move || id_from_name.get().map(|id| format!("{id} (from the name)")).unwrap_or_else(|| "picked by the server when empty".to_owned()) bind:value=uid
                     aria-invalid=invalid_attr(error, "uid") aria-describedby="image-uid-findings"/>
                 <FieldFindings error path="uid" id="image-uid-findings"/>
 

@@ -262,6 +262,8 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
     let ws = StoredValue::new(ws);
     let name = RwSignal::new(String::new());
     let uid = RwSignal::new(String::new());
+    // Left empty, the id is made from the name (and shown as the field's placeholder).
+    let id_from_name = Memo::new(move |_| wavehub_core::runtime_images::id_from_name(&name.get()));
     let image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
     let model_type = RwSignal::new(String::new());
@@ -303,7 +305,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
             .map(|row| (row.name.get_untracked().trim().to_owned(), row.value.get_untracked()))
             .collect();
         let request = NewRuntime {
-            uid: text(uid),
+            uid: text(uid).or_else(|| id_from_name.get_untracked()),
             name: name.get_untracked().trim().to_owned(),
             runtime_image_uid: image.get_untracked(),
             version: text(version),
@@ -380,7 +382,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                 <FieldFindings error path="model_type" id="runtime-model-type-findings"/>
 
                 <label for="runtime-uid">"ID (optional)"</label>
-                <input id="runtime-uid" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="made from the name when empty"
+                <input id="runtime-uid" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder=move || id_from_name.get().map(|id| format!("{id} (from the name)")).unwrap_or_else(|| "picked by the server when empty".to_owned())
                     bind:value=uid aria-invalid=invalid_attr(error, "uid") aria-describedby="runtime-uid-findings"/>
                 <FieldFindings error path="uid" id="runtime-uid-findings"/>
 

@@ -21,6 +21,25 @@ use std::collections::BTreeMap;
 /// The workspace platform (bootstrap-managed) images belong to. They show in every workspace.
 pub const PLATFORM_WORKSPACE: &str = "global";
 
+/// An id made from a display name, for forms that leave the id to the user: `REST Scorer 2` →
+/// `rest-scorer-2`. Lower-cased, every run of other characters one `-`, cut to 63, trimmed to start
+/// with a letter and end with a letter or digit. `None` when nothing of the name can make an id
+/// (the server then picks one).
+pub fn id_from_name(name: &str) -> Option<String> {
+    let mut id = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id = id.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    let id: String = id.chars().take(63).collect();
+    let id = id.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned();
+    check_id("id", &id).is_empty().then_some(id)
+}
+
 /// Ids of workspaces, images and runtimes: 1 to 63 characters, lower-case letters, digits, `-` and
 /// `_`, starting with a letter and ending with a letter or digit (a DNS-label-like id that is safe
 /// in a URL).
@@ -568,6 +587,16 @@ pub fn resolve_runtime(pinned_version: Option<&str>, facts: ImageFacts<'_>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_made_from_names() {
+        assert_eq!(id_from_name("REST Scorer 2").as_deref(), Some("rest-scorer-2"));
+        assert_eq!(id_from_name("  H2O-3 MOJO (Scorer) ").as_deref(), Some("h2o-3-mojo-scorer"));
+        assert_eq!(id_from_name("2024 scorer").as_deref(), Some("scorer"));
+        assert_eq!(id_from_name(&"a".repeat(70)).map(|id| id.len()), Some(63));
+        assert_eq!(id_from_name("Évaluation").as_deref(), Some("valuation"));
+        assert_eq!(id_from_name("123 !!"), None);
+    }
 
     #[test]
     fn ids_follow_the_platform_rule() {
