@@ -269,6 +269,19 @@ mod tests {
     }
 
     #[test]
+    fn a_bundle_file_is_served_only_in_a_documented_media_type() {
+        let json = document_json();
+        let documented = json["paths"]["/api/v1/apps/{id}/files/{path}"]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .expect("the file route documents its content");
+        for name in ["a.png", "a.JPG", "a.jpeg", "a.gif", "a.webp", "a.avif", "a.svg", "a.pdf", "a.csv", "a.md", "a.html", "LICENSE"] {
+            let media_type = wavehub_core::bundle::served::served_as(name).media_type();
+            let essence = media_type.split(';').next().unwrap_or_default();
+            assert!(documented.contains_key(essence), "{name} is served as {media_type}, which the document does not list");
+        }
+    }
+
+    #[test]
     fn operation_ids_are_unique_and_every_reference_resolves() {
         let json = document_json();
         assert_eq!(json["openapi"], "3.1.0");

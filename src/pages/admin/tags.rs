@@ -129,7 +129,10 @@ fn TagsAdmin() -> impl IntoView {
 #[component]
 fn UncreatedTags(created: Signal<Option<Vec<String>>>) -> impl IntoView {
     // The catalog's tag counts, over every version the viewer sees.
-    let in_use = LocalResource::new(|| api::list_apps(&AppQuery { page_size: Some(1), ..AppQuery::default() }));
+    let in_use = LocalResource::new(|| async {
+        let query = AppQuery { page_size: Some(1), ..AppQuery::default() };
+        api::list_apps(&query).await
+    });
     move || {
         let created = created.get()?;
         let page = in_use.get()?.ok()?;

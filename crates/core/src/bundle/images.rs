@@ -78,55 +78,6 @@ fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A tiny but complete PNG header of the given size (signature + IHDR), for tests.
-    pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
-        let mut bytes = PNG_SIGNATURE.to_vec();
-        bytes.extend_from_slice(&13u32.to_be_bytes());
-        bytes.extend_from_slice(b"IHDR");
-        bytes.extend_from_slice(&width.to_be_bytes());
-        bytes.extend_from_slice(&height.to_be_bytes());
-        bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-        bytes
-    }
-
-    /// A JPEG start: SOI, an APP0 segment, then a baseline SOF0 with the given size.
-    pub(crate) fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
-        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
-        bytes.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-        bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
-        bytes.extend_from_slice(&height.to_be_bytes());
-        bytes.extend_from_slice(&width.to_be_bytes());
-        bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
-        bytes
-    }
-
-    #[test]
-    fn png_and_jpeg_are_recognised_with_their_size() {
-        assert_eq!(sniff(&png_header(512, 256)), Some(ImageInfo { kind: ImageKind::Png, dimensions: Some((512, 256)) }));
-        assert_eq!(sniff(&jpeg_header(640, 480)), Some(ImageInfo { kind: ImageKind::Jpeg, dimensions: Some((640, 480)) }));
-    }
-
-    #[test]
-    fn other_bytes_are_not_images() {
-        assert_eq!(sniff(b"GIF89a...."), None);
-        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), None);
-        assert_eq!(sniff(b""), None);
-        assert_eq!(sniff(b"\x89PNG"), None, "a cut-off signature is not a PNG");
-    }
-
-    #[test]
-    fn truncated_headers_give_the_kind_without_a_size() {
-        assert_eq!(sniff(PNG_SIGNATURE).map(|i| i.dimensions), Some(None));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|i| i.dimensions), Some(None));
-        // A segment length below 2 would loop forever if it were trusted.
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0xFF]).map(|i| i.dimensions), Some(None));
-    }
-}
-
 /// Why an image that sniffs as `kind` does not decode, when it does not: the first bytes can be
 /// right while the rest is cut short or damaged, and browsers then show a broken picture.
 ///
@@ -181,4 +132,53 @@ pub fn decode_problem(bytes: &[u8], kind: ImageKind) -> Option<String> {
 #[cfg(not(feature = "decode-images"))]
 pub fn decode_problem(_bytes: &[u8], _kind: ImageKind) -> Option<String> {
     None
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A tiny but complete PNG header of the given size (signature + IHDR), for tests.
+    pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = PNG_SIGNATURE.to_vec();
+        bytes.extend_from_slice(&13u32.to_be_bytes());
+        bytes.extend_from_slice(b"IHDR");
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        bytes
+    }
+
+    /// A JPEG start: SOI, an APP0 segment, then a baseline SOF0 with the given size.
+    pub(crate) fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+        bytes.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+        bytes
+    }
+
+    #[test]
+    fn png_and_jpeg_are_recognised_with_their_size() {
+        assert_eq!(sniff(&png_header(512, 256)), Some(ImageInfo { kind: ImageKind::Png, dimensions: Some((512, 256)) }));
+        assert_eq!(sniff(&jpeg_header(640, 480)), Some(ImageInfo { kind: ImageKind::Jpeg, dimensions: Some((640, 480)) }));
+    }
+
+    #[test]
+    fn other_bytes_are_not_images() {
+        assert_eq!(sniff(b"GIF89a...."), None);
+        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), None);
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"\x89PNG"), None, "a cut-off signature is not a PNG");
+    }
+
+    #[test]
+    fn truncated_headers_give_the_kind_without_a_size() {
+        assert_eq!(sniff(PNG_SIGNATURE).map(|i| i.dimensions), Some(None));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|i| i.dimensions), Some(None));
+        // A segment length below 2 would loop forever if it were trusted.
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0xFF]).map(|i| i.dimensions), Some(None));
+    }
 }

@@ -194,7 +194,9 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
     responses(
         (status = 200, description = "The file. Pictures (PNG, JPEG, GIF, WebP, AVIF, SVG) are served inline; \
             every other file is a download (`Content-Disposition: attachment`), never a page.",
-            content(("image/png"), ("application/octet-stream")),
+            // Every media type `wavehub_core::bundle::served::served_as` gives.
+            content(("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"), ("image/avif"), ("image/svg+xml"),
+                ("application/pdf"), ("text/csv"), ("text/plain"), ("application/octet-stream")),
             headers(("content-disposition" = String), ("cache-control" = String), ("content-security-policy" = String))),
         (status = 404, description = "No such app version for the caller, or its bundle has no such file."),
         (status = 413, description = "The file is larger than is served one at a time; the bundle download has it."),
