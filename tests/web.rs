@@ -663,7 +663,7 @@ async fn the_launch_panel_follows_the_new_instance_until_it_runs() {
     });
     wait_for(&parent, "section.launch").await;
     assert!(parent.query_selector(".launch-progress").unwrap().is_none(), "nothing before a launch");
-    click(&parent, "section.launch button.button-primary");
+    click(&parent, "section.launch button.button");
     let progress = wait_for(&parent, ".launch-progress[data-status=running]").await;
     assert!(progress.query_selector("ol.launch-steps").unwrap().is_some());
     let open = progress.query_selector("a.instance-open").unwrap().expect("Open once running");

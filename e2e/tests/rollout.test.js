@@ -121,7 +121,7 @@ describe('rolling out a new version', () => {
       .catch(async (error) => { await screenshot(author, 'rollout-import-failed'); throw new Error(`${error.message}\n${await author.locator('.rollout-steps').innerText()}`); });
     const v2Row = versions.locator('tr[data-version="2.0.0"]');
     await v2Row.waitFor();
-    assert.match(await v2Row.innerText(), /PRIVATE/);
+    assert.match(await v2Row.innerText(), /Private/);
     assert.equal(await catalogVersion(user), '1.0.0');
 
     // Step 2: a private test instance of v2. While it starts the page reads it again (every 2 s)
@@ -158,7 +158,7 @@ describe('rolling out a new version', () => {
     await author.getByRole('button', { name: 'Promote 2.0.0…' }).click();
     const confirm = author.getByRole('alertdialog', { name: 'Confirm the change' });
     assert.match(await confirm.innerText(), /catalog will show 2\.0\.0 instead of 1\.0\.0/);
-    assert.match(await confirm.innerText(), /1 running instance\(s\) of 1\.0\.0 keep running untouched/);
+    assert.match(await confirm.innerText(), /The running instance of 1\.0\.0 keeps running untouched/);
     await confirm.getByRole('button', { name: 'Yes, share it with all users' }).click();
     await versions.locator('tr[data-version="2.0.0"]').filter({ hasText: 'in the catalog' }).waitFor();
     assert.equal(await catalogVersion(user), '2.0.0');

@@ -304,10 +304,14 @@ fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh
     };
     let effect = match &shown {
         Some(old) => format!(
-            "Everyone signed in will see {new} and the catalog will show {new} instead of {old}. {running} of {old} keep running untouched; people can still open {old} until you make it private.",
+            "Everyone signed in will see {new} and the catalog will show {new} instead of {old}. {running}People can still open {old} until you make it private.",
             new = candidate.version,
             old = old.version,
-            running = running_instances(old.instances)
+            running = match old.instances {
+                0 => String::new(),
+                1 => format!("The running instance of {} keeps running untouched. ", old.version),
+                n => format!("The {n} running instances of {} keep running untouched. ", old.version),
+            }
         ),
         None => format!("Everyone signed in will see {} in the catalog and may launch it.", candidate.version),
     };
@@ -323,14 +327,6 @@ fn PromoteStep(candidate: Option<AppVersion>, shown: Option<AppVersion>, refresh
     .into_any()
 }
 
-/// "The 2 running instances", "The 1 running instance", "No running instance".
-fn running_instances(n: u64) -> String {
-    match n {
-        0 => "No running instance".to_owned(),
-        n => format!("The {}", crate::components::count(n, "running instance", "running instances")),
-    }
-}
-
 /// Step 4 (optional): older shared versions made PRIVATE.
 #[component]
 fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
@@ -340,11 +336,11 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
             view! { <p class="muted">"No older version is shared with all users."</p> }.into_any()
         } else {
             older.into_iter().map(|v| {
-                let effect = format!(
-                    "Users can no longer find or start {}; {} keep running, and their owners keep using them until they terminate them.",
-                    v.version,
-                    running_instances(v.instances)
-                );
+                let effect = match v.instances {
+                    0 => format!("Users can no longer find or start {}.", v.version),
+                    1 => format!("Users can no longer find or start {}; its running instance keeps running, and its owner keeps using it until they terminate it.", v.version),
+                    n => format!("Users can no longer find or start {}; its {n} running instances keep running, and their owners keep using them until they terminate them.", v.version),
+                };
                 view! { <VisibilityChange id=v.id from=v.visibility to=Visibility::Private button=format!("Make {} private…", v.version) effect refresh/> }
             }).collect_view().into_any()
         }}
