@@ -112,7 +112,7 @@ impl fmt::Display for IgnoreReason {
             IgnoreReason::VirtualEnv => write!(f, "virtual environment (contains {VENV_MARKER}), always left out"),
             IgnoreReason::Secret { pattern, what } => write!(
                 f,
-                "{what}, left out so it is not shared with the app (`{pattern}`); to ship it, add a `!` line for it to .appignore"
+                "{what} (`{pattern}`), left out because anyone who may see the app could download it; to ship it, add a `!` line for it to .appignore"
             ),
         }
     }
