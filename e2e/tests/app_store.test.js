@@ -178,8 +178,20 @@ describe('app store journey', () => {
     const shown = await dialog.locator('img').evaluate((img) => img.complete && img.naturalWidth);
     assert.ok(shown > 0, 'the full-size screenshot loaded');
     await screenshot(user, 'app-page-screenshot');
+    // A modal: the page behind is inert, so Tab never reaches it (past the last button, focus may
+    // go to the browser's own controls, where the document has none).
+    for (let i = 0; i < 4; i++) {
+      await user.keyboard.press('Tab');
+      const where = await dialog.evaluate((element) => {
+        const active = document.activeElement;
+        return !active || active === document.body || element.contains(active) ? 'ok' : active.outerHTML.slice(0, 80);
+      });
+      assert.equal(where, 'ok', 'focus went behind the viewer');
+    }
     await user.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    // Focus is back on the thumbnail that opened it.
+    assert.equal(await user.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Screenshot 1 of 1: open full size');
 
     // The hostile LongDescription: shown as text, nothing ran, no handler or javascript: link.
     const about = user.getByRole('region', { name: 'About this app' });

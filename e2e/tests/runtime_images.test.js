@@ -167,6 +167,15 @@ describe('runtime images', () => {
     assert.match(await runtimeRow.innerText(), /SCORER_THREADS/);
     await screenshot(page, 'runtimes');
 
+    // On a phone the image list's wide table scrolls on its own; the page does not scroll sideways.
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${url}/admin/runtime-images?ws=default`);
+    await phone.locator('table.images-table').waitFor();
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
+    await screenshot(phone, 'runtime-images-phone');
+    await phone.close();
+
     await page.goto(`${url}/admin/runtime-images/default/rest-scorer`);
     await page.getByTestId('delete-blocker').filter({ hasText: 'DAI MOJO (dai-mojo)' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Delete image' }).isDisabled(), true);

@@ -194,17 +194,36 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
     });
     on_cleanup(move || keys.remove());
     let close_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if open.get().is_some() {
+    let lightbox = NodeRef::<leptos::html::Dialog>::new();
+    let gallery = NodeRef::<leptos::html::Section>::new();
+    // Open: a modal <dialog>, so the page behind is inert and Tab stays inside it. Closed: focus
+    // goes back to the thumbnail of the screenshot last shown.
+    let last_shown = StoredValue::new(None::<usize>);
+    Effect::new(move |_| match open.get() {
+        Some(index) => {
+            last_shown.set_value(Some(index));
+            if let Some(dialog) = lightbox.get() {
+                if !dialog.open() {
+                    let _ = dialog.show_modal();
+                }
+            }
             if let Some(button) = close_button.get() {
                 let _ = button.focus();
+            }
+        }
+        None => {
+            let thumb = last_shown.get_value().zip(gallery.get()).and_then(|(index, gallery)| {
+                gallery.query_selector_all(".gallery-thumb").ok()?.item(index as u32)
+            });
+            if let Some(thumb) = thumb.and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(node).ok()) {
+                let _ = thumb.focus();
             }
         }
     });
     (count > 0).then(move || {
         let title = title.clone();
         view! {
-            <section class="gallery" aria-label="Screenshots">
+            <section class="gallery" aria-label="Screenshots" node_ref=gallery>
                 <h2>"Screenshots"</h2>
                 <ul class="gallery-thumbs">
                     {srcs.get_value().into_iter().enumerate().map(|(index, src)| {
@@ -222,8 +241,10 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
                     let src = srcs.with_value(|s| s[index].clone());
                     let label = format!("{title}: screenshot {} of {count}", index + 1);
                     view! {
-                        <div class="lightbox" role="dialog" aria-modal="true" aria-label=label.clone() tabindex="-1"
-                            on:click=move |_| open.set(None)>
+                        <dialog class="lightbox" role="dialog" aria-modal="true" aria-label=label.clone() node_ref=lightbox
+                            on:click=move |_| open.set(None)
+                            // The browser's own Escape closes the dialog; the view follows.
+                            on:cancel=move |event: leptos::ev::Event| { event.prevent_default(); open.set(None); }>
                             <figure on:click=|event| event.stop_propagation()>
                                 <img src=src alt=label.clone() class="lightbox-image"/>
                                 <figcaption>{format!("Screenshot {} of {count}", index + 1)}</figcaption>
@@ -235,7 +256,7 @@ fn ScreenshotGallery(srcs: Vec<String>, title: String) -> impl IntoView {
                                     <button type="button" class="lightbox-close" node_ref=close_button on:click=move |_| open.set(None)>"Close"</button>
                                 </div>
                             </figure>
-                        </div>
+                        </dialog>
                     }
                 })}
             </section>
