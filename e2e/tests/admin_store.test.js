@@ -243,6 +243,8 @@ describe('tags, secrets and the audit log', () => {
     await table.locator(`tr[data-action="create"]`).filter({ hasText: `secrets/${SECRET}` }).waitFor();
     assert.match(await table.innerText(), /"keys":\["token"\]/);
     assert.equal(await table.locator('tr[data-actor]:not([data-actor="admin"])').count(), 0);
+    // A link's spoken name starts with the words it shows.
+    await table.getByRole('link', { name: `only this: changes to tags/${TAG}`, exact: true }).first().waitFor();
     assert.ok(!(await admin.content()).includes(SECRET_VALUE));
     await screenshot(admin, 'audit-by-admin');
 

@@ -233,7 +233,7 @@ fn AuditRow(entry: AuditEntry, current: AuditQuery) -> impl IntoView {
             <td class="resource">
                 {resource}
                 " "
-                <A href=resource_filter attr:class="filter-link" attr:aria-label=format!("Only changes to {}", entry.resource)>"only this"</A>
+                <A href=resource_filter attr:class="filter-link" attr:aria-label=format!("only this: changes to {}", entry.resource)>"only this"</A>
             </td>
             <td>{match entry.reason.clone().filter(|r| !r.is_empty()) {
                 Some(reason) => view! { <span class="reason">{reason}</span> }.into_any(),

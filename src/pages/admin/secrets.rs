@@ -349,8 +349,9 @@ fn SecretKeyRow(id: u32, rows: RwSignal<Vec<KeyRow>>, error: RwSignal<Option<Api
             <label for=value_id.clone() class="visually-hidden">{move || format!("Value of key {}", position())}</label>
             <input id=value_id.clone() class="secret-value" type="password" autocomplete="new-password" placeholder="value (hidden)"
                 prop:value=value on:input=move |e| { let v = event_target_value(&e); set(&|row| row.value = v.clone()); }/>
-            <button type="button" class="icon-button" aria-label=move || format!("Remove key {}", position())
-                on:click=move |_| rows.update(|rows| rows.retain(|r| r.id != id))>"×"</button>
+            // The visible word starts the spoken name (speech users say what they see).
+            <button type="button" class="button-quiet" aria-label=move || format!("Remove key {}", position())
+                on:click=move |_| rows.update(|rows| rows.retain(|r| r.id != id))>"Remove"</button>
             <span class="field-findings" id=findings_id>
                 {move || messages().into_iter().map(|m| view! { <span class="field-error">{m}</span> }).collect_view()}
             </span>
