@@ -241,7 +241,7 @@ describe('tags, secrets and the audit log', () => {
     const table = admin.getByRole('table', { name: 'Audit log entries' });
     await table.locator(`tr[data-action="create"]`).filter({ hasText: `tags/${TAG}` }).waitFor();
     await table.locator(`tr[data-action="create"]`).filter({ hasText: `secrets/${SECRET}` }).waitFor();
-    assert.match(await table.innerText(), /"keys":\["token"\]/);
+    assert.match(await table.innerText(), /keys\s+token/);
     assert.equal(await table.locator('tr[data-actor]:not([data-actor="admin"])').count(), 0);
     // A link's spoken name starts with the words it shows.
     await table.getByRole('link', { name: `only this: changes to tags/${TAG}`, exact: true }).first().waitFor();
@@ -277,7 +277,7 @@ describe('tags, secrets and the audit log', () => {
     await table.locator('tr[data-action="delete"]').waitFor();
     const tagHistory = await table.locator('tr').evaluateAll((rows) => rows.slice(1).map((row) => `${row.dataset.actor} ${row.dataset.action}`));
     assert.deepEqual(tagHistory, ['admin delete', 'alice update', 'admin create']);
-    assert.match(await table.innerText(), /"assignments_removed":1/);
+    assert.match(await table.innerText(), /assignments removed\s+1/);
 
     // No API answer to anyone carried the value.
     for (const { url: answerUrl, text } of [...(await adminAnswers())]) {

@@ -85,12 +85,27 @@ pub fn resource_href(resource: &str) -> Option<String> {
     }
 }
 
-/// An entry's detail as one line of JSON; empty objects and nulls are nothing to show.
-pub fn compact_detail(detail: &serde_json::Value) -> Option<String> {
+/// An entry's detail as people read it: one `(what, value)` pair per field, `assignments_removed`
+/// as "assignments removed", lists joined by commas ("none" when empty), a field's own fields as
+/// "what: value; …". Empty objects and nulls are nothing to show.
+pub fn detail_pairs(detail: &serde_json::Value) -> Vec<(String, String)> {
     match detail {
-        serde_json::Value::Null => None,
-        serde_json::Value::Object(map) if map.is_empty() => None,
-        other => serde_json::to_string(other).ok(),
+        serde_json::Value::Null => Vec::new(),
+        serde_json::Value::Object(map) => map.iter().map(|(key, value)| (key.replace('_', " "), detail_text(value))).collect(),
+        other => vec![(String::new(), detail_text(other))],
+    }
+}
+
+fn detail_text(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) if items.is_empty() => "none".to_owned(),
+        Value::Array(items) => items.iter().map(detail_text).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => {
+            map.iter().map(|(key, value)| format!("{}: {}", key.replace('_', " "), detail_text(value))).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
     }
 }
 
@@ -239,9 +254,13 @@ fn AuditRow(entry: AuditEntry, current: AuditQuery) -> impl IntoView {
                 Some(reason) => view! { <span class="reason">{reason}</span> }.into_any(),
                 None => view! { <span class="muted">"—"</span> }.into_any(),
             }}</td>
-            <td>{match compact_detail(&entry.detail) {
-                Some(json) => view! { <code class="detail-json">{json}</code> }.into_any(),
-                None => view! { <span class="muted">"—"</span> }.into_any(),
+            <td>{match detail_pairs(&entry.detail) {
+                pairs if pairs.is_empty() => view! { <span class="muted">"—"</span> }.into_any(),
+                pairs => view! {
+                    <dl class="detail-list">
+                        {pairs.into_iter().map(|(what, value)| view! { <dt>{what}</dt><dd>{value}</dd> }).collect_view()}
+                    </dl>
+                }.into_any(),
             }}</td>
         </tr>
     }
@@ -277,8 +296,17 @@ mod tests {
     }
 
     #[test]
-    fn details_are_one_line_and_empty_ones_are_nothing() {
-        assert_eq!(compact_detail(&serde_json::json!({"keys": ["token"]})).as_deref(), Some(r#"{"keys":["token"]}"#));
-        assert_eq!(compact_detail(&serde_json::json!({})), None);
+    fn details_read_as_words_and_empty_ones_are_nothing() {
+        let pairs = |json| detail_pairs(&json);
+        assert_eq!(pairs(serde_json::json!({"keys": ["token", "url"], "assignments_removed": 1})), [
+            ("assignments removed".to_owned(), "1".to_owned()),
+            ("keys".to_owned(), "token, url".to_owned()),
+        ]);
+        assert_eq!(
+            pairs(serde_json::json!({"grants": {"roles": [], "users": ["alice"]}})),
+            [("grants".to_owned(), "roles: none; users: alice".to_owned())]
+        );
+        assert!(pairs(serde_json::json!({})).is_empty());
+        assert!(pairs(serde_json::Value::Null).is_empty());
     }
 }
