@@ -60,15 +60,8 @@ impl BundleLinks<'_> {
 
     /// The address the server serves the bundle's file `name` at.
     fn url_of(&self, name: &str) -> String {
-        let mut url = String::from(self.files_url);
-        for byte in name.bytes() {
-            if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-                url.push(char::from(byte));
-            } else {
-                url.push_str(&format!("%{byte:02X}"));
-            }
-        }
-        url
+        let path: Vec<String> = name.split('/').map(crate::apps::percent_encode).collect();
+        format!("{}{}", self.files_url, path.join("/"))
     }
 }
 
