@@ -496,21 +496,8 @@ fn stored_zlib(data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&(!size).to_le_bytes());
         out.extend_from_slice(block);
     }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out.extend_from_slice(&adler2::adler32_slice(data).to_be_bytes());
     out
-}
-
-fn adler32(data: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5_552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= 65_521;
-        b %= 65_521;
-    }
-    (b << 16) | a
 }
 
 fn ihdr(width: u32, height: u32) -> Vec<u8> {
