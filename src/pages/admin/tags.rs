@@ -4,6 +4,7 @@
 //! here before anything is sent; the server checks them again and its findings land at the fields.
 
 use crate::api::{self, ApiError};
+use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
@@ -98,9 +99,9 @@ fn TagsAdmin() -> impl IntoView {
                     Ok(list) => {
                         let admin = is_admin.get_untracked();
                         let row_selection = admin.then_some(selection);
-                        let count = match list.len() { 1 => "1 tag".to_owned(), n => format!("{n} tags") };
+                        let how_many = count(list.len() as u64, "tag", "tags");
                         view! {
-                            <p class="muted">{count}</p>
+                            <p class="muted">{how_many}</p>
                             <table class="table tags-table">
                                 <caption class="visually-hidden">"Tags"</caption>
                                 <thead><tr>

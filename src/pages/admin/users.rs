@@ -2,6 +2,7 @@
 //! page only spares them a useless screen.
 
 use crate::api::{self, ApiError};
+use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
@@ -108,7 +109,7 @@ fn UsersAdmin() -> impl IntoView {
                     Ok(listing) => {
                         let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                         view! {
-                            <p class="muted">{match listing.total { 1 => "1 account".to_owned(), n => format!("{n} accounts") }}</p>
+                            <p class="muted">{count(listing.total, "account", "accounts")}</p>
                             <table class="table">
                                 <caption class="visually-hidden">"Accounts"</caption>
                                 <thead><tr>
