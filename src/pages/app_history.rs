@@ -8,7 +8,6 @@ use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::pager::Pager;
 use crate::components::time::{age, now_ms, Timestamp};
-use crate::components::title::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use wavehub_core::accounts::Me;
@@ -46,7 +45,6 @@ fn HistoryView() -> impl IntoView {
     });
     view! {
         <section class="card app-history">
-            <PageTitle text=Signal::derive(move || format!("History of {}", name.get()))/>
             <h1>"History of "<code>{move || name.get()}</code></h1>
             <p class="muted">
                 "Every import, visibility change and delete of its versions, tag changes, and instances started and stopped; newest first. "

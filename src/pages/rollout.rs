@@ -8,7 +8,6 @@ use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
 use crate::components::time::{age, now_ms};
-use crate::components::title::PageTitle;
 use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
@@ -62,7 +61,6 @@ fn RolloutView() -> impl IntoView {
     view! {
         <section class="card rollout-page">
             <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
-            <PageTitle text=Signal::derive(move || format!("Roll out {}", name.get()))/>
             <p class="muted">
                 "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
                 "The catalog shows the newest version shared with all users."
