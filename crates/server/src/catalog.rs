@@ -16,53 +16,16 @@ use wavehub_core::apps::{
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::manifest::Manifest;
 
-/// The count and filter counts of recent catalog queries. They cost a pass over every matching
-/// app (about 0.5 s at 100,000 apps), while the page itself is an index range; paging, sorting and
-/// everyone loading the front page reuse them. Any change to an app empties the cache.
-#[derive(Default)]
-pub struct CatalogCache {
-    inner: std::sync::Mutex<CacheInner>,
-}
+mod cache;
 
-#[derive(Default)]
-struct CacheInner {
-    /// Bumped by every change, so an answer computed before a change is never stored after it.
-    generation: u64,
-    entries: HashMap<String, CatalogTotals>,
-}
+pub use cache::CatalogCache;
+use cache::{AppChange, AppFacts};
 
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 struct CatalogTotals {
     total: u64,
     categories: Vec<FacetCount>,
     tags: Vec<FacetCount>,
-}
-
-impl CatalogCache {
-    /// Entries kept at most; past it the cache starts over.
-    const CAPACITY: usize = 1000;
-
-    fn lookup(&self, key: &str) -> (u64, Option<CatalogTotals>) {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        (inner.generation, inner.entries.get(key).cloned())
-    }
-
-    fn store(&self, generation: u64, key: String, totals: CatalogTotals) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.generation == generation {
-            if inner.entries.len() >= Self::CAPACITY {
-                inner.entries.clear();
-            }
-            inner.entries.insert(key, totals);
-        }
-    }
-
-    /// Forgets every entry: an app was imported, changed or deleted.
-    pub fn invalidate(&self) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.generation += 1;
-        inner.entries.clear();
-    }
 }
 
 /// How many values each catalog filter lists at most.
@@ -128,6 +91,7 @@ pub async fn import(
     // hold one while waiting for the other.
     let blob_guard = state.blob_lock.lock().await;
     let mut tx = db::begin_write(&state.db).await?;
+    let change = begin_change(&mut tx, &name).await?;
     // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
     let missing_secrets = crate::secrets::unusable_references(&mut tx, &manifest, caller).await?;
     if !missing_secrets.is_empty() {
@@ -196,16 +160,15 @@ pub async fn import(
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
-    if let Err(error) = tx.commit().await {
+    if let Err(error) = commit_change(state, tx, &name, change).await {
         if created_blob {
             if let Err(remove_error) = state.blobs.remove(&upload.sha256) {
                 tracing::error!(sha256 = %upload.sha256, error = %remove_error, "cannot remove the blob of a failed import");
             }
         }
-        return Err(error.into());
+        return Err(error);
     }
     drop(blob_guard);
-    state.catalog_cache.invalidate();
     tracing::info!(actor = %caller.username, app = %name, version = %version, id, "app imported");
     load_detail(&state.db, Viewer::from(caller), id).await
 }
@@ -485,12 +448,14 @@ fn push_relevance_order(builder: &mut QueryBuilder<'_, Sqlite>, text: &str) {
 }
 
 /// The number of matching apps and the filter counts, from the cache when this query (paging and
-/// order aside) was answered since the last change.
+/// order aside) was answered since the last change that could move them (see [`CatalogCache`]).
 async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
-    let who = if is_shared_catalog(query) { "shared".to_owned() } else { format!("{}:{}", viewer.user_id, viewer.is_admin) };
+    let shared = is_shared_catalog(query);
+    let who = if shared { "shared".to_owned() } else { format!("{}:{}", viewer.user_id, viewer.is_admin) };
     let filters = AppQuery { page: None, page_size: None, sort: None, ..query.clone() };
-    let key = format!("{who}|{}", filters.to_query_string());
-    let (generation, cached) = state.catalog_cache.lookup(&key);
+    // Debug, not the query string: that one drops blank values the SQL still filters on.
+    let key = format!("{who}|{filters:?}");
+    let (generation, cached) = state.catalog_cache.lookup(&key).await;
     if let Some(totals) = cached {
         return Ok(totals);
     }
@@ -501,8 +466,59 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let categories = facet(db, viewer, query, search, Filters::AllButCategory).await?;
     let tags = facet(db, viewer, query, search, Filters::AllButTag).await?;
     let totals = CatalogTotals { total: total as u64, categories, tags };
-    state.catalog_cache.store(generation, key, totals.clone());
+    let viewer = (!shared).then_some(viewer);
+    state.catalog_cache.store(generation, key, filters, viewer, totals.clone()).await;
     Ok(totals)
+}
+
+/// The rows of app name `name` with their tags, as the catalog cache weighs them.
+async fn app_facts(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<Vec<AppFacts>> {
+    type Row = (i64, String, String, String, Option<i64>, bool, Option<String>, Option<String>, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, a.name, a.version_key, a.visibility, a.owner_id, a.latest_shared, a.category, \
+         (SELECT group_concat(t.tag, char(31)) FROM app_tags t WHERE t.app_id = a.id), \
+         lower(a.name || ' ' || a.title || ' ' || a.description || ' ' || a.keywords) \
+         FROM apps a WHERE a.name = ?",
+    )
+    .bind(name)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name, version_key, visibility, owner_id, latest_shared, category, tags, text)| {
+            let mut tags: Vec<String> = tags.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
+            tags.sort();
+            Ok(AppFacts {
+                id,
+                name,
+                version_key,
+                visibility: visibility.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?,
+                owner_id,
+                latest_shared,
+                category,
+                tags,
+                // SQLite's lower() folds ASCII only; the cache's search check needs no more.
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Starts the change of a write to the versions of app name `name`, in its transaction before it
+/// writes: the rows as they were. [`commit_change`] ends it.
+pub(crate) async fn begin_change(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<AppChange> {
+    Ok(AppChange { before: app_facts(tx, name).await?, after: Vec::new() })
+}
+
+/// Commits a write to the versions of app name `name` begun with [`begin_change`], and updates
+/// the catalog cache with the rows as they are now: only the entries they change.
+pub(crate) async fn commit_change(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, Sqlite>,
+    name: &str,
+    mut change: AppChange,
+) -> ApiResult<()> {
+    change.after = app_facts(&mut tx, name).await?;
+    Ok(state.catalog_cache.commit(tx, &change).await?)
 }
 
 /// The cards of `ids`, in the order given.
@@ -656,6 +672,7 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
     let app = require_manager(db, viewer, id).await?;
     let visibility = patch.visibility;
     let mut tx = db::begin_write(db).await?;
+    let change = begin_change(&mut tx, &app.summary.name).await?;
     // The rule is about the visibility it has now, read under the write lock.
     let from: String = sqlx::query_scalar("SELECT visibility FROM apps WHERE id = ?")
         .bind(id)
@@ -675,8 +692,7 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str(), "from": from.as_str()});
     let entry = crate::audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: patch.reason.as_deref(), detail };
     crate::audit::record(&mut tx, entry).await?;
-    tx.commit().await?;
-    state.catalog_cache.invalidate();
+    commit_change(state, tx, &app.summary.name, change).await?;
     tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, %visibility, "app visibility changed");
     load_detail(db, viewer, id).await
 }
@@ -688,6 +704,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
     ApiError::check(reason.check())?;
     let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
     let mut tx = db::begin_write(&state.db).await?;
+    let change = begin_change(&mut tx, &app.summary.name).await?;
     let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE app_id = ? AND status IN ('starting', 'running')")
         .bind(id)
         .fetch_one(&mut *tx)
@@ -724,8 +741,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
     crate::audit::record(&mut tx, entry).await?;
     let still_used: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
-    tx.commit().await?;
-    state.catalog_cache.invalidate();
+    commit_change(state, tx, &app.summary.name, change).await?;
     if still_used == 0 {
         if let Err(error) = state.blobs.remove(&app.sha256) {
             // The row is gone; a leftover blob wastes space but breaks nothing.

@@ -131,8 +131,8 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
     let detail = serde_json::json!({"title": title, "color": color, "admin_roles": request.admin_roles});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail }).await?;
     let row = find(&mut tx, &request.name).await?;
+    // No app carries a new tag yet, and its title or colour is in no catalog count: the cache stays.
     tx.commit().await?;
-    state.catalog_cache.invalidate();
     Ok(tag_from_row(row, 0, caller))
 }
 
@@ -166,7 +166,6 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
     let row = find(&mut tx, name).await?;
     tx.commit().await?;
-    state.catalog_cache.invalidate();
     Ok(tag_from_row(row, 0, caller))
 }
 
@@ -182,7 +181,8 @@ pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason)
     let detail = serde_json::json!({"assignments_removed": removed});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: why.text(), detail }).await?;
     tx.commit().await?;
-    state.catalog_cache.invalidate();
+    // Every app that had it changed: the whole cache goes.
+    state.catalog_cache.invalidate().await;
     Ok(())
 }
 
@@ -191,6 +191,7 @@ pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason)
 pub async fn set_assignment(state: &AppState, caller: &Caller, app_id: i64, tag: &str, assign: bool) -> ApiResult<()> {
     let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
     let mut tx = db::begin_write(&state.db).await?;
+    let change = catalog::begin_change(&mut tx, &app.summary.name).await?;
     let (_, _, _, _, roles) = find(&mut tx, tag).await?;
     require_assigner(caller, tag, &roles_from_db(&roles))?;
     let changed = if assign {
@@ -209,7 +210,5 @@ pub async fn set_assignment(state: &AppState, caller: &Caller, app_id: i64, tag:
         let action = if assign { "assign" } else { "remove" };
         audit::record(&mut tx, audit::Entry { actor: &caller.username, action, resource: &resource, reason: None, detail }).await?;
     }
-    tx.commit().await?;
-    state.catalog_cache.invalidate();
-    Ok(())
+    catalog::commit_change(state, tx, &app.summary.name, change).await
 }

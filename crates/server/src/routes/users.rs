@@ -71,7 +71,7 @@ pub async fn create(
     ApiError::check(request.check())?;
     let user = insert_user_as(&state.db, &request, &caller.username).await?;
     // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
-    state.catalog_cache.invalidate();
+    state.catalog_cache.invalidate().await;
     tracing::info!(actor = %caller.username, username = %user.username, "user created");
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
@@ -151,7 +151,7 @@ pub async fn update(
     tx.commit().await?;
     if patch.roles.is_some() {
         // What an account sees follows its roles; cached catalog totals must not outlive a change.
-        state.catalog_cache.invalidate();
+        state.catalog_cache.invalidate().await;
     }
     tracing::info!(actor = %caller.username, %username, "user updated");
     Ok(ApiJson(load_user(&state.db, &username).await?.1))
@@ -187,7 +187,7 @@ pub async fn remove(
     tx.commit().await?;
     // SQLite reuses the ids of deleted rows: the next account could get this one, and must not be
     // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
-    state.catalog_cache.invalidate();
+    state.catalog_cache.invalidate().await;
     tracing::info!(actor = %caller.username, %username, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }
