@@ -482,6 +482,103 @@ async fn the_catalog_searches_filters_sorts_and_pages() {
     assert_eq!(names(&private.body), ["ai.wavehub.secret 1.0.0"]);
 }
 
+/// Each caller's answer to each catalog query.
+async fn catalog_answers(app: &TestApp, who: &[&str], queries: &[&'static str]) -> Vec<(&'static str, Value)> {
+    let mut all = Vec::new();
+    for caller in who {
+        for query in queries {
+            let reply = app.call(Method::GET, &format!("{APPS}?{query}"), None, Some(caller)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+            all.push((*query, reply.body));
+        }
+    }
+    all
+}
+
+/// The answers (counts from the cache) are those of a recount (an empty cache).
+async fn check_against_recount(app: &TestApp, who: &[&str], queries: &[&'static str], after: &str) {
+    let cached = catalog_answers(app, who, queries).await;
+    app.state.catalog_cache.invalidate().await;
+    let fresh = catalog_answers(app, who, queries).await;
+    for ((query, cached), (_, fresh)) in cached.iter().zip(&fresh) {
+        assert_eq!(cached, fresh, "after {after}: {query}");
+    }
+}
+
+/// Writes keep the catalog's cached counts: an answer after each write is the one a recount gives,
+/// and entries the write cannot change stay cached.
+#[tokio::test]
+async fn cached_catalog_counts_follow_each_write_and_only_the_ones_it_changes_go() {
+    let app = store().await;
+    let author = app.sign_in("author", "author-password").await;
+    let other = app.sign_in("other", "other-password").await;
+    let user = app.sign_in("user", "user-password").await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let churn = |version: &'static str| Bundle {
+        name: "ai.wavehub.churn",
+        version,
+        title: "Churn Explorer",
+        description: "Finds customers about to leave.",
+        category: "Marketing",
+        tags: &["MARKETING"],
+        keywords: &["retention"],
+        screenshots: 0,
+    };
+    let v1 = import(&app, &author, &churn("1.0.0"), "ALL_USERS").await["id"].as_i64().unwrap();
+    let v2 = import(&app, &author, &churn("1.1.0"), "ALL_USERS").await["id"].as_i64().unwrap();
+    import(&app, &author, &Bundle { screenshots: 0, ..Bundle::default() }, "ALL_USERS").await;
+    let forecast = Bundle {
+        name: "ai.wavehub.forecast",
+        title: "Sales Forecast",
+        description: "Forecasts weekly sales.",
+        category: "Forecasting",
+        tags: &["DATA_SCIENCE"],
+        screenshots: 0,
+        ..Bundle::default()
+    };
+    import(&app, &other, &forecast, "PRIVATE").await;
+
+    let queries = [
+        "latest=true&visibility=ALL_USERS",
+        "latest=true&visibility=ALL_USERS&category=Marketing",
+        "latest=true&visibility=ALL_USERS&tag=DATA_SCIENCE",
+        "latest=true",
+        "owner=me",
+        "visibility=PRIVATE",
+        "name=ai.wavehub.churn",
+        "q=churn",
+        "q=loans&latest=true&visibility=ALL_USERS",
+        "q=weekly",
+    ];
+    let who = [author.as_str(), &other, &user, &admin];
+    catalog_answers(&app, &who, &queries).await;
+    let warm = app.state.catalog_cache.len().await;
+    assert_eq!(warm, 4 + 6 * 4, "the shared catalog's queries are one entry for everyone");
+
+    let retire = Some(json!({"visibility": "PRIVATE", "reason": "not ready"}));
+    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), retire, Some(&author)).await.status, StatusCode::OK);
+    // The churn search's entries (one per caller) may change; the others stay, their counts updated.
+    assert_eq!(app.state.catalog_cache.len().await, warm - 4);
+    check_against_recount(&app, &who, &queries, "retiring a version").await;
+
+    let share = Some(json!({"visibility": "ALL_USERS"}));
+    assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), share, Some(&author)).await.status, StatusCode::OK);
+    check_against_recount(&app, &who, &queries, "sharing it again").await;
+    for tag in ["DATA_SCIENCE", "MARKETING"] {
+        let created = app.call(Method::POST, "/api/v1/tags", Some(json!({"name": tag})), Some(&admin)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    }
+    assert_eq!(app.state.catalog_cache.len().await, warm, "creating tags changes no count");
+    assert_eq!(app.call(Method::PUT, &format!("{APPS}/{v1}/tags/DATA_SCIENCE"), None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
+    check_against_recount(&app, &who, &queries, "assigning a tag").await;
+    assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{v2}/tags/MARKETING"), None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
+    check_against_recount(&app, &who, &queries, "removing a tag").await;
+    import(&app, &other, &Bundle { name: "ai.wavehub.weekly", title: "Weekly", screenshots: 0, ..Bundle::default() }, "ALL_USERS").await;
+    check_against_recount(&app, &who, &queries, "an import").await;
+    assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{v2}"), None, Some(&author)).await.status, StatusCode::NO_CONTENT);
+    check_against_recount(&app, &who, &queries, "a delete").await;
+}
+
 #[tokio::test]
 async fn an_interrupted_upload_leaves_no_row_and_no_file() {
     use tower::ServiceExt;

@@ -82,6 +82,11 @@ impl CatalogCache {
         }
     }
 
+    /// How many queries' counts are held.
+    pub async fn len(&self) -> usize {
+        self.inner.read().await.entries.len()
+    }
+
     /// Forgets every entry: a write changed apps of more than one name (or who may see them).
     pub async fn invalidate(&self) {
         let mut inner = self.inner.write().await;
