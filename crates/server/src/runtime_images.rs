@@ -183,7 +183,10 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         .as_deref()
         .map(str::trim)
         .filter(|name| !name.is_empty())
-        .map(|name| format!("%{}%", escape_like(&name.to_lowercase())));
+        .map(str::to_lowercase);
+    // The trigram index finds a text of 3 characters or more (as one quoted phrase: a substring).
+    let trigram_phrase = pattern.as_deref().filter(|name| name.chars().count() >= 3).map(|name| format!("\"{}\"", name.replace('"', "\"\"")));
+    let pattern = pattern.map(|name| format!("%{}%", escape_like(&name)));
     // Rows of one workspace (or of all), with the filters.
     let filter = |builder: &mut QueryBuilder<'_, Sqlite>, workspaces: &[&str]| {
         builder.push(" FROM runtime_images WHERE 1 = 1");
@@ -202,14 +205,23 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
             builder.push(" AND name = ").push_bind(name.trim().to_owned());
         }
         if let Some(pattern) = &pattern {
+            // The texts of runtime_image_texts (migration 0009) are these three, so the rows are
+            // the same; with 3 characters or more the trigram index picks the candidates.
+            builder.push(" AND (workspace_id, uid) IN (SELECT t.workspace_id, t.uid FROM runtime_image_texts t WHERE ");
+            if let Some(phrase) = &trigram_phrase {
+                builder
+                    .push("t.id IN (SELECT rowid FROM runtime_images_search WHERE runtime_images_search MATCH ")
+                    .push_bind(phrase.clone())
+                    .push(") AND ");
+            }
             builder
-                .push(" AND (name_key LIKE ")
+                .push("(t.name_key LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR uid LIKE ")
+                .push(" ESCAPE '\\' OR t.uid_key LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR lower(coalesce(current_docker_image, '')) LIKE ")
+                .push(" ESCAPE '\\' OR t.docker_key LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\')");
+                .push(" ESCAPE '\\'))");
         }
     };
     // Each order has an index per workspace (migration 0005), so a page reads only its rows.
@@ -229,11 +241,15 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
     filter(&mut count, &workspaces);
     let total: i64 = count.build_query_scalar().fetch_one(db).await?;
 
+    // Ids first: the page's keys from the order's index (covering: no image row is read for the
+    // rows before the page), then the rows of just those keys.
     let (limit, offset) = (i64::from(paging.page_size), paging.offset() as i64);
-    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS}"));
+    let keys = "workspace_id, uid, name_key, created_time, updated_time, state_rank";
+    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE (workspace_id, uid) IN (SELECT workspace_id, uid"));
     if workspaces.len() < 2 {
+        select.push(format!(" FROM (SELECT {keys}"));
         filter(&mut select, &workspaces);
-        select.push(order);
+        select.push(")");
     } else {
         // A workspace's page merges two ordered index scans (its own images, the platform's), each
         // cut at the page's end, instead of sorting every row of both: `IN` over two workspaces
@@ -243,14 +259,13 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
             if i > 0 {
                 select.push(" UNION ALL ");
             }
-            // Every column: the outer ORDER BY reads name_key and state_rank too.
-            select.push("SELECT * FROM (SELECT *");
+            select.push(format!("SELECT * FROM (SELECT {keys}"));
             filter(&mut select, &[workspace]);
             select.push(order).push(" LIMIT ").push_bind(limit + offset).push(")");
         }
-        select.push(")").push(order);
+        select.push(")");
     }
-    select.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+    select.push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset).push(")").push(order);
     let rows: Vec<ImageRow> = select.build_query_as().fetch_all(db).await?;
     let items = rows
         .into_iter()

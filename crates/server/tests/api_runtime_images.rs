@@ -295,6 +295,49 @@ async fn image_lists_filter_sort_and_page() {
     assert_eq!(w.image("alpha").await["workspace_name"], "Default");
 }
 
+/// The name filter (answered through the trigram index from 3 characters) finds exactly the images
+/// whose name, uid or docker image holds the text, in any case, also after a new version moves the
+/// docker image; and pages read by keys add up to the one long page, in every order.
+#[tokio::test]
+async fn the_name_filter_index_and_paging_by_keys_give_the_rows_a_scan_gives() {
+    let w = world().await;
+    for n in 0..14 {
+        let uid = format!("{}-{n}", ["alpha", "beta", "gamma_ray", "Delta"][n % 4].to_lowercase());
+        let reply = w.create_image(&uid, &format!("h2oai/{}:1.{n}.0", ["scorer", "trainer"][n % 2])).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    w.add_version("beta-1", "quay.io/other/zebra:2.0.0", None).await;
+    w.bootstrap(&platform_file("        platform-one:\n          displayName: \"Zulu Scorer\"\n          versions:\n            - image: {repository: \"p/one\", tag: \"1.0.0\"}\n")).await;
+    let list = async |query: &str| {
+        let reply = w.call(Method::GET, &format!("{WS}/runtime-images?{query}"), None, &w.reader).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+        reply.body
+    };
+    let all = list("page_size=500").await;
+    let images: Vec<Value> = all["items"].as_array().unwrap().clone();
+    assert_eq!(images.len(), 15);
+    for text in ["al", "alp", "ALPHA-1", "h2oai/", "a_r", "image ", "%", "1.1", "zebra", "SCORER", "zzz", "eta-1"] {
+        let holds = |value: &Value| value.as_str().unwrap_or_default().to_lowercase().contains(&text.to_lowercase());
+        let expected: Vec<&str> = images
+            .iter()
+            .filter(|i| holds(&i["name"]) || holds(&i["uid"]) || holds(&i["docker_image"]))
+            .map(|i| i["uid"].as_str().unwrap())
+            .collect();
+        let found = list(&format!("name={}&page_size=500", text.replace('%', "%25").replace(' ', "%20").replace('/', "%2F"))).await;
+        let found: Vec<&str> = found["items"].as_array().unwrap().iter().map(|i| i["uid"].as_str().unwrap()).collect();
+        assert_eq!(found, expected, "name={text}");
+    }
+    assert_eq!(list("name=zebra").await["items"][0]["uid"], "beta-1", "the new version's docker image is found");
+    for sort in ["name", "-name", "-created", "created", "-updated", "state"] {
+        let long = list(&format!("sort={sort}&page_size=500")).await["items"].clone();
+        let mut paged = Vec::new();
+        for page in 1..=6 {
+            paged.extend(list(&format!("sort={sort}&page_size=3&page={page}")).await["items"].as_array().unwrap().clone());
+        }
+        assert_eq!(Value::Array(paged), long, "sort={sort}");
+    }
+}
+
 /// The ceiling rule through the API: for each platform state, each action on a platform image and
 /// on a platform version, what the console may do (spec §17.3).
 #[tokio::test]
