@@ -20,14 +20,15 @@
 //! The server, HTTP client, load runs and report are shared with `bench runtime-images` (`bench_http.rs`).
 
 use crate::bench_http::{
-    build_server, code_version, ensure_seeded, inputs_digest, json_number, load_runs, machine, now_utc, page_timing,
+    build_server, code_version, ensure_seeded, inputs_digest, json_number, load_run_during, load_runs, machine, now_utc, page_timing,
     prepare_static_dir, shown, tools_line, Api, HttpResponse, Report, ReportKind, ServerSpec, Target,
     SETUP_TIMEOUT, WRK_ARGS,
 };
 use crate::process::command;
 use crate::tools;
 use std::path::Path;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub const USAGE: &str = "bench catalog [--api-only]";
 const COMMAND: &str = "cargo xtask bench catalog";
@@ -51,6 +52,11 @@ const USER_PASSWORD: &str = "bench-user-password";
 /// `POPULAR_CATEGORY`).
 const DEFAULT_QUERY: &str = "latest=true&visibility=ALL_USERS&page_size=24";
 const SEARCH_PREFIX: &str = "forec";
+/// The search typed one letter at a time: each prefix is a new query, measured on a fresh server
+/// (a cold cache) like every row.
+const TYPED_PREFIXES: &[&str] = &["f", "fo", "for", "fore", "forec"];
+/// How often the "reads under writes" row changes an app (`PATCH /apps/{id}`) while wrk reads.
+const WRITE_EVERY: Duration = Duration::from_secs(1);
 const CATEGORY: &str = "Finance";
 const DEEP_PAGE: u64 = 2000;
 const PAGE_SIZE: u64 = 24;
@@ -180,14 +186,37 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
     ];
     for (caller, token) in [("admin", &admin_token), ("user", &user_token)] {
         targets.push(Target::new("catalog: default page", caller, &default_path, Some(token)));
-        targets.push(Target::new(&format!("catalog: search \"{SEARCH_PREFIX}\""), caller, &search_path, Some(token)));
+        if caller == "admin" {
+            targets.push(Target::new(&format!("catalog: search \"{SEARCH_PREFIX}\""), caller, &search_path, Some(token)));
+        } else {
+            for prefix in TYPED_PREFIXES {
+                let path = format!("/api/v1/apps?q={prefix}&{DEFAULT_QUERY}");
+                targets.push(Target::new(&format!("catalog: search \"{prefix}\" (typed)"), caller, &path, Some(token)));
+            }
+        }
         targets.push(Target::new(&format!("catalog: category {CATEGORY}"), caller, &category_path, Some(token)));
         targets.push(Target::new(&format!("catalog: deep page {deep_page}"), caller, &deep_path, Some(token)));
         targets.push(Target::new("app detail", caller, &detail_path, Some(token)));
     }
 
-    step(&format!("load runs: {} URLs, each on a fresh server: one request, then wrk {}", targets.len(), WRK_ARGS.join(" ")));
-    let (rows, load) = load_runs(root, &spec, &targets, &check_answer)?;
+    step(&format!("load runs: {} URLs, each on a fresh server: one request, then wrk {}", targets.len() + 1, WRK_ARGS.join(" ")));
+    let (mut rows, load) = load_runs(root, &spec, &targets, &check_answer)?;
+
+    // Reads under writes: the user's default page again, while admin changes the visibility of
+    // the page's first app once a second (each change moves the shared catalog's counts).
+    let writes = |addr: &str, stop: &AtomicBool| write_loop(addr, &admin_token, first_id, stop);
+    let under_writes = Target::new("catalog: default page, one PATCH a second", "user", &default_path, Some(&user_token));
+    let mut row = load_run_during(root, &spec, &under_writes, &check_answer, Some(&writes))?;
+    let read_only = rows.iter().position(|r| r.what == "catalog: default page" && r.caller == "user").ok_or("no read-only row")?;
+    if let (Some(ours), Some(alone)) = (&row.result, &rows[read_only].result) {
+        let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
+        row.note = format!("{}; {share:.0}% of the read-only row's req/s", row.note);
+        facts.push(format!(
+            "reads under one write a second: {:.1} req/s beside {:.1} req/s read-only ({share:.0}%; the issue's bar is 80%)",
+            ours.requests_per_sec, alone.requests_per_sec
+        ));
+    }
+    rows.insert(read_only + 1, row);
 
     let page = match page_ready {
         Err(message) => Err(message),
@@ -215,6 +244,38 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
     };
     report.finish(root, "docs/bench-catalog.md", started)?;
     page.map(drop)
+}
+
+/// Until `stop`: `PATCH /api/v1/apps/{id}` every [`WRITE_EVERY`], PRIVATE and back to ALL_USERS,
+/// ending on ALL_USERS (the data dir is reused by later runs). Its note is how many writes ran.
+fn write_loop(addr: &str, token: &str, id: u64, stop: &AtomicBool) -> Result<String, String> {
+    let api = Api { addr: addr.to_owned(), timeout: SETUP_TIMEOUT };
+    let path = format!("/api/v1/apps/{id}");
+    let patch = |private: bool| -> Result<(), String> {
+        let body = if private { r#"{"visibility":"PRIVATE","reason":"bench: reads under writes"}"# } else { r#"{"visibility":"ALL_USERS"}"# };
+        let answer = api.call("PATCH", &path, Some(token), None, Some(body))?;
+        if answer.status != 200 {
+            return Err(format!("PATCH {path} answered {}: {}", answer.status, answer.text()));
+        }
+        Ok(())
+    };
+    let (mut writes, mut slowest) = (0u32, Duration::ZERO);
+    let mut next = Instant::now() + WRITE_EVERY;
+    while !stop.load(Ordering::SeqCst) {
+        if Instant::now() < next {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        next += WRITE_EVERY;
+        let started = Instant::now();
+        patch(writes % 2 == 0)?;
+        slowest = slowest.max(started.elapsed());
+        writes += 1;
+    }
+    if writes % 2 == 1 {
+        patch(false)?;
+    }
+    Ok(format!("{writes} PATCHes, slowest {:.0} ms", slowest.as_secs_f64() * 1000.0))
 }
 
 /// A catalog answer must hold apps (else the seeded data does not fit the query); its note is the

@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -496,6 +497,21 @@ pub fn load_run(
     target: &Target,
     check: &dyn Fn(&Target, &HttpResponse) -> Result<String, String>,
 ) -> Result<LoadRow, String> {
+    load_run_during(root, spec, target, check, None)
+}
+
+/// Other work on the server while wrk runs: called with the server's address and a flag that is
+/// set when wrk is done; its text joins the row's note.
+pub type Background<'a> = dyn Fn(&str, &AtomicBool) -> Result<String, String> + Sync + 'a;
+
+/// [`load_run`], with `background` running beside wrk (e.g. writes, to measure reads under them).
+pub fn load_run_during(
+    root: &Path,
+    spec: &ServerSpec,
+    target: &Target,
+    check: &dyn Fn(&Target, &HttpResponse) -> Result<String, String>,
+    background: Option<&Background<'_>>,
+) -> Result<LoadRow, String> {
     let server = spec.start()?;
     let api = Api { addr: server.addr.clone(), timeout: PROBE_TIMEOUT };
     let mut row = LoadRow {
@@ -531,8 +547,19 @@ pub fn load_run(
         wrk.arg("-H").arg(format!("Authorization: Bearer {token}"));
     }
     wrk.arg(&url);
-    let output = wrk.stderr(Stdio::inherit()).output().map_err(|e| format!("cannot start wrk: {e}"))?;
+    let stop = AtomicBool::new(false);
+    let (output, during) = std::thread::scope(|scope| {
+        let during = background.map(|work| scope.spawn(|| work(&server.addr, &stop)));
+        let output = wrk.stderr(Stdio::inherit()).output();
+        stop.store(true, Ordering::SeqCst);
+        (output, during.map(|handle| handle.join().unwrap_or_else(|_| Err("the background work panicked".into()))))
+    });
+    let output = output.map_err(|e| format!("cannot start wrk: {e}"))?;
     server.kill();
+    if let Some(during) = during {
+        let during = during?;
+        row.note = if row.note.is_empty() { during } else { format!("{}; {during}", row.note) };
+    }
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!("wrk {url} failed ({}):\n{text}", output.status));

@@ -20,6 +20,10 @@ CREATE TRIGGER apps_fts_delete AFTER DELETE ON apps BEGIN
     VALUES ('delete', old.id, old.name, old.title, old.description, old.keywords);
 END;
 
+-- A search's head (catalog::ranked_ids: names and titles that start with it) as index ranges.
+CREATE INDEX apps_by_sort_title ON apps (sort_title);
+CREATE INDEX apps_by_lower_name ON apps (lower(name));
+
 -- The runtime image list's name filter (a part of the name, uid or docker image, any case): a
 -- trigram index of the three texts it looks in, so a filter of 3 or more characters reads the
 -- images that hold it instead of every image. The texts live in runtime_image_texts, keyed by

@@ -312,21 +312,16 @@ enum Filters {
 
 /// `FROM ... WHERE ...` of a catalog query.
 fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer, query: &AppQuery, search: Option<&str>, filters: Filters) {
-    match search {
-        // The full-text match drives the query (CROSS JOIN keeps it the outer loop): asked per app
-        // row instead, it would run the text search once for every app.
-        Some(search) => {
-            builder.push(
-                " FROM (SELECT rowid AS id, bm25(apps_fts, 10.0, 5.0, 1.0, 2.0) AS rank FROM apps_fts WHERE apps_fts MATCH ",
-            );
-            builder.push_bind(search.to_owned());
-            builder.push(") f CROSS JOIN apps a ON a.id = f.id");
-        }
-        None => {
-            builder.push(" FROM apps a");
-        }
-    }
+    // The full-text match drives the query (CROSS JOIN keeps it the outer loop): asked per app
+    // row instead, it would run the text search once for every app. Its rank ([`RANK`]) is only
+    // computed where a query orders by it, so counts never pay for it.
+    builder.push(if search.is_some() { " FROM apps_fts CROSS JOIN apps a ON a.id = apps_fts.rowid" } else { " FROM apps a" });
     builder.push(" LEFT JOIN users u ON u.id = a.owner_id WHERE ");
+    if let Some(search) = search {
+        builder.push("apps_fts MATCH ");
+        builder.push_bind(search.to_owned());
+        builder.push(" AND ");
+    }
     if is_shared_catalog(query) {
         // The shared catalog, kept as a flag (see refresh_latest_shared). The flag is only ever on
         // an ALL_USERS row, which every signed-in caller sees, so it stands for the visibility
@@ -398,24 +393,19 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
 
     // First the page's ids, in order, from the narrowest query (an index range for the shared
     // catalog, however deep the page); then the cards of just those apps.
-    let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
-    push_from_where(&mut select, viewer, query, search, Filters::All);
-    match (query.sort.unwrap_or_default(), search.is_some()) {
-        (AppSort::Relevance, true) => push_relevance_order(&mut select, query.q.as_deref().unwrap_or_default()),
-        (sort, _) => {
-            select.push(match sort {
-                AppSort::Relevance | AppSort::Title => " ORDER BY a.sort_title, a.name, a.version_key DESC",
-                AppSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
-                AppSort::Oldest => " ORDER BY a.created_at, a.id",
-                AppSort::Name => " ORDER BY a.name, a.version_key DESC",
-            });
+    let ids = match search {
+        Some(search) => search_page(state, viewer, query, search).await?,
+        None => {
+            let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
+            push_from_where(&mut select, viewer, query, None, Filters::All);
+            push_sort(&mut select, query.sort.unwrap_or_default());
+            select.push(" LIMIT ");
+            select.push_bind(i64::from(paging.page_size));
+            select.push(" OFFSET ");
+            select.push_bind(paging.offset() as i64);
+            select.build_query_scalar().fetch_all(db).await?
         }
-    }
-    select.push(" LIMIT ");
-    select.push_bind(i64::from(paging.page_size));
-    select.push(" OFFSET ");
-    select.push_bind(paging.offset() as i64);
-    let ids: Vec<i64> = select.build_query_scalar().fetch_all(db).await?;
+    };
     let items = load_summaries(db, &ids).await?;
 
     Ok(AppPage {
@@ -428,33 +418,129 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     })
 }
 
-/// `ORDER BY` for a search by relevance, continued by the text rank: an app whose name is the
-/// search comes first, then names (or a part of a dotted name) and titles that start with it, then
-/// the rest. (Someone who
-/// types an app's name wants that app, not the one that repeats the word most.)
-fn push_relevance_order(builder: &mut QueryBuilder<'_, Sqlite>, text: &str) {
-    let text = text.trim().to_lowercase();
-    let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    builder.push(" ORDER BY CASE WHEN lower(a.name) = ");
-    builder.push_bind(text);
-    builder.push(" THEN 0 WHEN a.name LIKE ");
-    builder.push_bind(prefix.clone());
-    // A segment of a dotted name (`ai.h2o.forecast`) starts with it.
-    builder.push(" ESCAPE '\\' OR a.name LIKE ");
-    builder.push_bind(format!("%.{prefix}"));
-    builder.push(" ESCAPE '\\' OR a.title LIKE ");
-    builder.push_bind(prefix);
-    builder.push(" ESCAPE '\\' THEN 1 ELSE 2 END, f.rank, a.id");
+/// The full-text rank of a match (SQLite's bm25, with name, title, description and keywords
+/// weighted 10, 5, 1 and 2); lower is better.
+const RANK: &str = "bm25(apps_fts, 10.0, 5.0, 1.0, 2.0)";
+
+/// `ORDER BY` for the orders other than relevance.
+fn push_sort(builder: &mut QueryBuilder<'_, Sqlite>, sort: AppSort) {
+    builder.push(match sort {
+        AppSort::Relevance | AppSort::Title => " ORDER BY a.sort_title, a.name, a.version_key DESC",
+        AppSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
+        AppSort::Oldest => " ORDER BY a.created_at, a.id",
+        AppSort::Name => " ORDER BY a.name, a.version_key DESC",
+    });
 }
 
-/// The number of matching apps and the filter counts, from the cache when this query (paging and
-/// order aside) was answered since the last change that could move them (see [`CatalogCache`]).
-async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
+/// The ids of a search's page, from the cache when this page was answered since the last change
+/// that could move it (see [`CatalogCache`]).
+async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search: &str) -> ApiResult<Vec<i64>> {
+    let (key, filters, who) = cache_key(viewer, query);
+    let key = format!("{key}|{:?}|{:?}|{:?}", query.sort, query.page, query.page_size);
+    let (generation, cached) = state.catalog_cache.lookup_page(&key).await;
+    if let Some(ids) = cached {
+        return Ok(ids);
+    }
+    let paging = query.paging();
+    let (offset, limit) = (paging.offset() as usize, paging.page_size as usize);
+    let ids = match query.sort.unwrap_or_default() {
+        AppSort::Relevance => {
+            let ranked = ranked_ids(&state.db, viewer, query, search, offset + limit).await?;
+            ranked.into_iter().skip(offset).take(limit).collect()
+        }
+        sort => {
+            let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
+            push_from_where(&mut select, viewer, query, Some(search), Filters::All);
+            push_sort(&mut select, sort);
+            select.push(" LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
+            select.build_query_scalar().fetch_all(&state.db).await?
+        }
+    };
+    state.catalog_cache.store_page(generation, key, filters, who, ids.clone()).await;
+    Ok(ids)
+}
+
+/// The first `count` matches of a search by relevance: an app whose name is the search comes first,
+/// then names (or a part of a dotted name) and titles that start with it (the head), then the rest
+/// (the tail), each by text rank, then id. (Someone who types an app's name wants that app, not the
+/// one that repeats the word most.)
+///
+/// The head is asked for first, and the tail only when the head is shorter than `count`: ranking
+/// every match costs a read of each one's column sizes, while the head of a typed prefix is
+/// usually a page by itself. The head's candidates come from indexes (`sort_title`, `lower(name)`
+/// and the name column of the text index), so the rows outside it are not read at all.
+async fn ranked_ids(db: &SqlitePool, viewer: Viewer, query: &AppQuery, search: &str, count: usize) -> ApiResult<Vec<i64>> {
+    let text = query.q.as_deref().unwrap_or_default().trim().to_lowercase();
+    let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let in_head = |builder: &mut QueryBuilder<'_, Sqlite>| {
+        builder.push("(a.name LIKE ");
+        builder.push_bind(prefix.clone());
+        // A segment of a dotted name (`ai.h2o.forecast`) starts with it.
+        builder.push(" ESCAPE '\\' OR a.name LIKE ");
+        builder.push_bind(format!("%.{prefix}"));
+        builder.push(" ESCAPE '\\' OR a.title LIKE ");
+        builder.push_bind(prefix.clone());
+        builder.push(" ESCAPE '\\')");
+    };
+
+    let mut head = QueryBuilder::<Sqlite>::new("SELECT a.id");
+    push_from_where(&mut head, viewer, query, Some(search), Filters::All);
+    head.push(" AND ");
+    in_head(&mut head);
+    if let Some(after) = text.is_ascii().then(|| next_string(&text)).flatten() {
+        // Every head row is among these (LIKE folds ASCII case only, as lower() does, and such a
+        // name or title holds the search's words as the text index splits them); as a set checked
+        // on the text index's rowid (`+` keeps it from being used as the index's constraint), rows
+        // outside it are passed over before their app row is read.
+        head.push(" AND +apps_fts.rowid IN (SELECT id FROM apps WHERE sort_title >= ");
+        head.push_bind(text.clone()).push(" AND sort_title < ").push_bind(after.clone());
+        head.push(" UNION ALL SELECT id FROM apps WHERE lower(name) >= ");
+        head.push_bind(text.clone()).push(" AND lower(name) < ").push_bind(after);
+        head.push(" UNION ALL SELECT rowid FROM apps_fts WHERE apps_fts MATCH ");
+        head.push_bind(format!("name : \"{}\"*", text.replace('"', "\"\"")));
+        head.push(")");
+    }
+    head.push(" ORDER BY CASE WHEN lower(a.name) = ");
+    head.push_bind(text.clone());
+    head.push(format!(" THEN 0 ELSE 1 END, {RANK}, a.id LIMIT "));
+    head.push_bind(count as i64);
+    let mut ids: Vec<i64> = head.build_query_scalar().fetch_all(db).await?;
+    if ids.len() < count {
+        let mut tail = QueryBuilder::<Sqlite>::new("SELECT a.id");
+        push_from_where(&mut tail, viewer, query, Some(search), Filters::All);
+        tail.push(" AND NOT ");
+        in_head(&mut tail);
+        tail.push(format!(" ORDER BY {RANK}, a.id LIMIT "));
+        tail.push_bind((count - ids.len()) as i64);
+        ids.extend(tail.build_query_scalar::<i64>().fetch_all(db).await?);
+    }
+    Ok(ids)
+}
+
+/// The smallest string above every string that starts with `text` (its last character raised by
+/// one), for an index range; `None` when there is no such character.
+fn next_string(text: &str) -> Option<String> {
+    let mut chars: Vec<char> = text.chars().collect();
+    let last = chars.pop()?;
+    chars.push(char::from_u32(u32::from(last) + 1)?);
+    Some(chars.into_iter().collect())
+}
+
+/// The cache key of a query's counts, its filters (paging and order left out), and who asked
+/// (`None` for the shared catalog, the same for everyone).
+fn cache_key(viewer: Viewer, query: &AppQuery) -> (String, AppQuery, Option<Viewer>) {
     let shared = is_shared_catalog(query);
     let who = if shared { "shared".to_owned() } else { format!("{}:{}", viewer.user_id, viewer.is_admin) };
     let filters = AppQuery { page: None, page_size: None, sort: None, ..query.clone() };
     // Debug, not the query string: that one drops blank values the SQL still filters on.
     let key = format!("{who}|{filters:?}");
+    (key, filters, (!shared).then_some(viewer))
+}
+
+/// The number of matching apps and the filter counts, from the cache when this query (paging and
+/// order aside) was answered since the last change that could move them (see [`CatalogCache`]).
+async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
+    let (key, filters, who) = cache_key(viewer, query);
     let (generation, cached) = state.catalog_cache.lookup(&key).await;
     if let Some(totals) = cached {
         return Ok(totals);
@@ -466,8 +552,7 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let categories = facet(db, viewer, query, search, Filters::AllButCategory).await?;
     let tags = facet(db, viewer, query, search, Filters::AllButTag).await?;
     let totals = CatalogTotals { total: total as u64, categories, tags };
-    let viewer = (!shared).then_some(viewer);
-    state.catalog_cache.store(generation, key, filters, viewer, totals.clone()).await;
+    state.catalog_cache.store(generation, key, filters, who, totals.clone()).await;
     Ok(totals)
 }
 
@@ -821,6 +906,56 @@ pub fn visibility_finding(message: String) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order the search had as one query: every match ranked, then sorted.
+    async fn ranked_in_one_query(db: &SqlitePool, filter: &str, q: &str, count: usize) -> Vec<i64> {
+        let text = q.trim().to_lowercase();
+        let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let sql = format!(
+            "SELECT a.id FROM (SELECT rowid AS id, {RANK} AS rank FROM apps_fts WHERE apps_fts MATCH ?) f \
+             CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = ? THEN 0 \
+             WHEN a.name LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, \
+             f.rank, a.id LIMIT ?"
+        );
+        sqlx::query_scalar(&sql)
+            .bind(fts_query(q).unwrap())
+            .bind(&text)
+            .bind(&prefix)
+            .bind(format!("%.{prefix}"))
+            .bind(&prefix)
+            .bind(count as i64)
+            .fetch_all(db)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_search_ranks_head_first_and_the_same_as_ranking_every_match() {
+        let data = tempfile::tempdir().unwrap();
+        crate::seed::seed_catalog(data.path(), 1500, 11, Some("admin-password-1".into())).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let shared = AppQuery { latest: true, visibility: Some(Visibility::AllUsers), ..AppQuery::default() };
+        let admin = Viewer { user_id: 1, is_admin: true };
+        let user = Viewer { user_id: 99, is_admin: false };
+        let cases = [(shared.clone(), admin, "a.latest_shared = 1"), (AppQuery::default(), admin, "1 = 1"), (AppQuery::default(), user, "(a.visibility = 'ALL_USERS' OR a.owner_id = 99)")];
+        // Each prefix of the common word typed one letter at a time, a name exactly, a part of the
+        // dotted names, several words, text beyond ASCII, and words found nowhere.
+        let searches = ["f", "fo", "for", "fore", "forec", "forecast", "ai.bench.app-12", "AI.Bench.App-7", "app-1", "bench", "sales risk", "é", "zzz"];
+        for (query, viewer, filter) in &cases {
+            for q in searches {
+                let Some(search) = fts_query(q) else { continue };
+                let query = AppQuery { q: Some(q.into()), ..query.clone() };
+                for count in [1, 24, 300, 2000] {
+                    let ranked = ranked_ids(&db, *viewer, &query, &search, count).await.unwrap();
+                    assert_eq!(ranked, ranked_in_one_query(&db, filter, q, count).await, "{q:?} {filter} {count}");
+                }
+            }
+        }
+        let exact = AppQuery { q: Some("ai.bench.app-12".into()), ..AppQuery::default() };
+        let ranked = ranked_ids(&db, admin, &exact, &fts_query("ai.bench.app-12").unwrap(), 3).await.unwrap();
+        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&db).await.unwrap();
+        assert_eq!(name, "ai.bench.app-12", "the exact name first");
+    }
 
     #[test]
     fn search_words_become_quoted_prefixes() {

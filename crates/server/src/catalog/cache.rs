@@ -19,6 +19,10 @@ use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 ///   leave it alone.
 ///
 /// Entries no changed row touches stay, so a write to one app does not make every reader recount.
+///
+/// The ids of searches' pages are kept too (ranking every match of a short prefix is the slow part
+/// of a search), by the search rule above; and since the text rank weighs every app's words, an
+/// import or a delete drops every search's pages.
 /// Writes that change more than one name (deleting a tag, users) empty the cache
 /// ([`CatalogCache::invalidate`]). The update happens under the cache's lock taken before the
 /// commit ([`CatalogCache::commit`]), so no reader is given counts from before a committed write;
@@ -33,6 +37,15 @@ struct CacheInner {
     /// Bumped by every change, so an answer computed before a change is never stored after it.
     generation: u64,
     entries: HashMap<String, Entry>,
+    /// The ids of searches' pages, by query with paging and order.
+    pages: HashMap<String, Page>,
+}
+
+/// A search's page: its ids, in order.
+struct Page {
+    query: AppQuery,
+    viewer: Option<Viewer>,
+    ids: Vec<i64>,
 }
 
 struct Entry {
@@ -82,6 +95,21 @@ impl CatalogCache {
         }
     }
 
+    pub(super) async fn lookup_page(&self, key: &str) -> (u64, Option<Vec<i64>>) {
+        let inner = self.inner.read().await;
+        (inner.generation, inner.pages.get(key).map(|page| page.ids.clone()))
+    }
+
+    pub(super) async fn store_page(&self, generation: u64, key: String, query: AppQuery, viewer: Option<Viewer>, ids: Vec<i64>) {
+        let mut inner = self.inner.write().await;
+        if inner.generation == generation {
+            if inner.pages.len() >= Self::CAPACITY {
+                inner.pages.clear();
+            }
+            inner.pages.insert(key, Page { query, viewer, ids });
+        }
+    }
+
     /// How many queries' counts are held.
     pub async fn len(&self) -> usize {
         self.inner.read().await.entries.len()
@@ -92,6 +120,7 @@ impl CatalogCache {
         let mut inner = self.inner.write().await;
         inner.generation += 1;
         inner.entries.clear();
+        inner.pages.clear();
     }
 
     /// Commits `tx` and brings the cache in step with `change`, holding the cache's lock across
@@ -110,6 +139,13 @@ impl CatalogCache {
 impl CacheInner {
     fn apply(&mut self, change: &AppChange) {
         self.entries.retain(|_, entry| entry.update(change));
+        // A search's order is by text rank, which weighs every app's words: an import or a delete
+        // moves all of them. Otherwise a page goes when a changed row might be on it.
+        let ids = |rows: &[AppFacts]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        if ids(&change.before) != ids(&change.after) {
+            self.pages.clear();
+        }
+        self.pages.retain(|_, page| !search_touched(&page.query, page.viewer, change));
     }
 }
 
@@ -117,15 +153,10 @@ impl Entry {
     /// Updates the counts for `change`; false when the entry must go instead.
     fn update(&mut self, change: &AppChange) -> bool {
         let (query, viewer) = (&self.query, self.viewer);
-        let (before, after) = (places(query, viewer, &change.before), places(query, viewer, &change.after));
         if query.q.as_deref().and_then(super::fts_query).is_some() {
-            // Whether the search finds a row is SQLite's to say: any row that counts differently
-            // now and might match it makes the entry go.
-            let words = search_words(query.q.as_deref().unwrap_or_default());
-            let changed = before.keys().chain(after.keys()).filter(|id| before.get(id) != after.get(id));
-            let touched = changed.flat_map(|id| [before.get(id), after.get(id)]).flatten();
-            return !touched.into_iter().any(|(_, row)| might_match(&words, &row.text));
+            return !search_touched(query, viewer, change);
         }
+        let (before, after) = (places(query, viewer, &change.before), places(query, viewer, &change.after));
         let mut total: i64 = 0;
         let mut categories: BTreeMap<&str, i64> = BTreeMap::new();
         let mut tags: BTreeMap<&str, i64> = BTreeMap::new();
@@ -150,6 +181,16 @@ impl Entry {
         self.totals = CatalogTotals { total: new_total, categories: new_categories, tags: new_tags };
         true
     }
+}
+
+/// Whether `change` might change what a query with a search finds. Whether the search finds a row
+/// is SQLite's to say: any row that counts differently now and might match the search says yes.
+fn search_touched(query: &AppQuery, viewer: Option<Viewer>, change: &AppChange) -> bool {
+    let (before, after) = (places(query, viewer, &change.before), places(query, viewer, &change.after));
+    let words = search_words(query.q.as_deref().unwrap_or_default());
+    let changed = before.keys().chain(after.keys()).filter(|id| before.get(id) != after.get(id));
+    let mut touched = changed.flat_map(|id| [before.get(id), after.get(id)]).flatten();
+    touched.any(|(_, row)| might_match(&words, &row.text))
 }
 
 /// Where each of `rows` (all the rows of one name) counts, by id: in the total, in the category
