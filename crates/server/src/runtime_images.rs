@@ -225,13 +225,14 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         }
     };
     // Each order has an index per workspace (migration 0005), so a page reads only its rows.
-    let order = match query.sort {
-        ImageSort::Name => " ORDER BY name_key, uid",
-        ImageSort::NameDesc => " ORDER BY name_key DESC, uid DESC",
-        ImageSort::Newest => " ORDER BY created_time DESC, uid",
-        ImageSort::Oldest => " ORDER BY created_time, uid",
-        ImageSort::RecentlyUpdated => " ORDER BY updated_time DESC, uid",
-        ImageSort::State => " ORDER BY state_rank DESC, name_key, uid",
+    // With the columns each order reads, all in its index: the keys of a page.
+    let (order, keys) = match query.sort {
+        ImageSort::Name => (" ORDER BY name_key, uid", "workspace_id, uid, name_key"),
+        ImageSort::NameDesc => (" ORDER BY name_key DESC, uid DESC", "workspace_id, uid, name_key"),
+        ImageSort::Newest => (" ORDER BY created_time DESC, uid", "workspace_id, uid, created_time"),
+        ImageSort::Oldest => (" ORDER BY created_time, uid", "workspace_id, uid, created_time"),
+        ImageSort::RecentlyUpdated => (" ORDER BY updated_time DESC, uid", "workspace_id, uid, updated_time"),
+        ImageSort::State => (" ORDER BY state_rank DESC, name_key, uid", "workspace_id, uid, state_rank, name_key"),
     };
     let workspaces: Vec<&str> = match &scope {
         Scope::Workspace(access) => vec![access.workspace.as_str(), PLATFORM_WORKSPACE],
@@ -244,7 +245,6 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
     // Ids first: the page's keys from the order's index (covering: no image row is read for the
     // rows before the page), then the rows of just those keys.
     let (limit, offset) = (i64::from(paging.page_size), paging.offset() as i64);
-    let keys = "workspace_id, uid, name_key, created_time, updated_time, state_rank";
     let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE (workspace_id, uid) IN (SELECT workspace_id, uid"));
     if workspaces.len() < 2 {
         select.push(format!(" FROM (SELECT {keys}"));
