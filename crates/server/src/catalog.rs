@@ -389,23 +389,24 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     let paging = query.paging();
     let search = query.q.as_deref().and_then(fts_query);
     let search = search.as_deref();
-    let totals = totals(state, viewer, query, search).await?;
-
-    // First the page's ids, in order, from the narrowest query (an index range for the shared
-    // catalog, however deep the page); then the cards of just those apps.
-    let ids = match search {
-        Some(search) => search_page(state, viewer, query, search).await?,
-        None => {
-            let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
-            push_from_where(&mut select, viewer, query, None, Filters::All);
-            push_sort(&mut select, query.sort.unwrap_or_default());
-            select.push(" LIMIT ");
-            select.push_bind(i64::from(paging.page_size));
-            select.push(" OFFSET ");
-            select.push_bind(paging.offset() as i64);
-            select.build_query_scalar().fetch_all(db).await?
+    // The page's ids, in order, from the narrowest query (an index range for the shared catalog,
+    // however deep the page), beside the counts; then the cards of just those apps.
+    let page_ids = async {
+        match search {
+            Some(search) => search_page(state, viewer, query, search).await,
+            None => {
+                let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
+                push_from_where(&mut select, viewer, query, None, Filters::All);
+                push_sort(&mut select, query.sort.unwrap_or_default());
+                select.push(" LIMIT ");
+                select.push_bind(i64::from(paging.page_size));
+                select.push(" OFFSET ");
+                select.push_bind(paging.offset() as i64);
+                Ok(select.build_query_scalar().fetch_all(db).await?)
+            }
         }
     };
+    let (totals, ids) = tokio::try_join!(totals(state, viewer, query, search), page_ids)?;
     let items = load_summaries(db, &ids).await?;
 
     Ok(AppPage {
@@ -548,9 +549,13 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let db = &state.db;
     let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
     push_from_where(&mut count, viewer, query, search, Filters::All);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let categories = facet(db, viewer, query, search, Filters::AllButCategory).await?;
-    let tags = facet(db, viewer, query, search, Filters::AllButTag).await?;
+    // Three passes over the matches, on three of the pool's connections at once: a first search
+    // for a prefix waits for the slowest, not for the sum.
+    let (total, categories, tags) = tokio::try_join!(
+        async { Ok::<i64, ApiError>(count.build_query_scalar().fetch_one(db).await?) },
+        facet(db, viewer, query, search, Filters::AllButCategory),
+        facet(db, viewer, query, search, Filters::AllButTag),
+    )?;
     let totals = CatalogTotals { total: total as u64, categories, tags };
     state.catalog_cache.store(generation, key, filters, who, totals.clone()).await;
     Ok(totals)
