@@ -74,3 +74,17 @@ CREATE TRIGGER runtime_images_search_update AFTER UPDATE ON runtime_image_texts 
     INSERT INTO runtime_images_search (rowid, name_key, uid_key, docker_key)
     VALUES (new.id, new.name_key, new.uid_key, new.docker_key);
 END;
+
+-- A mark every change to runtime_images raises: the list keeps the count of a filter until the
+-- next change (runtime_images::list_total), and no write path can forget to say so.
+CREATE TABLE runtime_images_changes (n INTEGER NOT NULL);
+INSERT INTO runtime_images_changes (n) VALUES (0);
+CREATE TRIGGER runtime_images_changes_insert AFTER INSERT ON runtime_images BEGIN
+    UPDATE runtime_images_changes SET n = n + 1;
+END;
+CREATE TRIGGER runtime_images_changes_update AFTER UPDATE ON runtime_images BEGIN
+    UPDATE runtime_images_changes SET n = n + 1;
+END;
+CREATE TRIGGER runtime_images_changes_delete AFTER DELETE ON runtime_images BEGIN
+    UPDATE runtime_images_changes SET n = n + 1;
+END;

@@ -9,6 +9,7 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::workspaces::Access;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
@@ -187,8 +188,11 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
     // The trigram index finds a text of 3 characters or more (as one quoted phrase: a substring).
     let trigram_phrase = pattern.as_deref().filter(|name| name.chars().count() >= 3).map(|name| format!("\"{}\"", name.replace('"', "\"\"")));
     let pattern = pattern.map(|name| format!("%{}%", escape_like(&name)));
-    // Rows of one workspace (or of all), with the filters.
-    let filter = |builder: &mut QueryBuilder<'_, Sqlite>, workspaces: &[&str]| {
+    // Rows of one workspace (or of all), with the filters. `per_row`: the name filter is checked
+    // on each row the order's index gives (the page fills within a few rows when the filter
+    // matches many images) instead of as the set of the images the trigram index finds (the
+    // cheaper one when it matches few).
+    let filter = |builder: &mut QueryBuilder<'_, Sqlite>, workspaces: &[&str], per_row: bool| {
         builder.push(" FROM runtime_images WHERE 1 = 1");
         if !workspaces.is_empty() {
             builder.push(" AND workspace_id IN (");
@@ -207,8 +211,12 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         if let Some(pattern) = &pattern {
             // The texts of runtime_image_texts (migration 0009) are these three, so the rows are
             // the same; with 3 characters or more the trigram index picks the candidates.
-            builder.push(" AND (workspace_id, uid) IN (SELECT t.workspace_id, t.uid FROM runtime_image_texts t WHERE ");
-            if let Some(phrase) = &trigram_phrase {
+            if per_row {
+                builder.push(" AND EXISTS (SELECT 1 FROM runtime_image_texts t WHERE t.workspace_id = runtime_images.workspace_id AND t.uid = runtime_images.uid AND ");
+            } else {
+                builder.push(" AND (workspace_id, uid) IN (SELECT t.workspace_id, t.uid FROM runtime_image_texts t WHERE ");
+            }
+            if let Some(phrase) = trigram_phrase.as_ref().filter(|_| !per_row) {
                 builder
                     .push("t.id IN (SELECT rowid FROM runtime_images_search WHERE runtime_images_search MATCH ")
                     .push_bind(phrase.clone())
@@ -238,9 +246,13 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         Scope::Workspace(access) => vec![access.workspace.as_str(), PLATFORM_WORKSPACE],
         Scope::All => Vec::new(),
     };
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    filter(&mut count, &workspaces);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let total = list_total(db, &format!("{:?}|{:?}|{exact_name:?}|{pattern:?}", workspaces, query.state), || {
+        let mut count = QueryBuilder::new("SELECT count(*)");
+        filter(&mut count, &workspaces, false);
+        count
+    })
+    .await?;
+    let per_row = total >= PER_ROW_FILTER_FROM;
 
     // Ids first: the page's keys from the order's index (covering: no image row is read for the
     // rows before the page), then the rows of just those keys.
@@ -248,7 +260,7 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
     let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE (workspace_id, uid) IN (SELECT workspace_id, uid"));
     if workspaces.len() < 2 {
         select.push(format!(" FROM (SELECT {keys}"));
-        filter(&mut select, &workspaces);
+        filter(&mut select, &workspaces, per_row);
         select.push(")");
     } else {
         // A workspace's page merges two ordered index scans (its own images, the platform's), each
@@ -260,7 +272,7 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
                 select.push(" UNION ALL ");
             }
             select.push(format!("SELECT * FROM (SELECT {keys}"));
-            filter(&mut select, &[workspace]);
+            filter(&mut select, &[workspace], per_row);
             select.push(order).push(" LIMIT ").push_bind(limit + offset).push(")");
         }
         select.push(")");
@@ -275,6 +287,32 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         })
         .collect();
     Ok(Page { items, total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+/// From how many matching images a name filter is checked row by row for a page (see `filter`).
+const PER_ROW_FILTER_FROM: i64 = 1000;
+
+/// The count of a list's filter (`key`, the filter in words), from the counts kept since the last
+/// change to `runtime_images`: every insert, update and delete raises `runtime_images_changes.n`
+/// (triggers, migration 0009), so no write path can leave a stale count behind. Reading the mark
+/// before counting means a count is never kept under a mark older than the rows it saw.
+async fn list_total<'a>(db: &SqlitePool, key: &str, count: impl FnOnce() -> QueryBuilder<'a, Sqlite>) -> ApiResult<i64> {
+    static TOTALS: std::sync::LazyLock<std::sync::Mutex<HashMap<String, (i64, i64)>>> = std::sync::LazyLock::new(Default::default);
+    let mark: i64 = sqlx::query_scalar("SELECT n FROM runtime_images_changes").fetch_one(db).await?;
+    // One map for the process: the database file is part of the key (tests run many).
+    let key = format!("{}|{key}", db.connect_options().get_filename().display());
+    if let Some((seen, total)) = TOTALS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if *seen == mark {
+            return Ok(*total);
+        }
+    }
+    let total: i64 = count().build_query_scalar().fetch_one(db).await?;
+    let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    if totals.len() >= 1000 {
+        totals.clear();
+    }
+    totals.insert(key, (mark, total));
+    Ok(total)
 }
 
 /// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters.
@@ -898,4 +936,47 @@ pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, a
     let runtime = load_runtime(&mut tx, &access.workspace, uid).await?;
     tx.commit().await?;
     Ok(runtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::runtime_images::{seed, MEMBER, WORKSPACE};
+    use wavehub_core::runtime_images::WorkspaceRole;
+
+    /// The name filter, checked row by row (a filter that matches many images) or as the trigram
+    /// index's set (one that matches few), and pages read by keys give the rows of one plain scan
+    /// with `LIMIT ... OFFSET`.
+    #[tokio::test]
+    async fn filtered_pages_are_the_rows_of_a_plain_scan() {
+        let data = tempfile::tempdir().unwrap();
+        seed(data.path(), 3000, 2, 5, Some("bench-admin-password".into()), Some("bench-user-password".into())).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let member = Access { workspace: WORKSPACE.into(), role: WorkspaceRole::Member, platform_admin: false, actor: MEMBER.into() };
+        let broad = RuntimeImageQuery { name: Some("scorer".into()), ..RuntimeImageQuery::default() };
+        let broad = list(&db, Scope::Workspace(&member), &broad).await.unwrap().total;
+        assert!(broad >= PER_ROW_FILTER_FROM as u64, "{broad}: the row-by-row check is tested too");
+        for name in ["scorer", "SCORER", "sc", "py31", "zzz", "5000/"] {
+            let like = format!("%{}%", escape_like(&name.to_lowercase()));
+            for (sort, order) in [(ImageSort::Name, "name_key, uid"), (ImageSort::Newest, "created_time DESC, uid"), (ImageSort::State, "state_rank DESC, name_key, uid")] {
+                for page in [1, 3, 30] {
+                    let query = RuntimeImageQuery { name: Some(name.into()), sort, page: Some(page), page_size: Some(50), ..RuntimeImageQuery::default() };
+                    let listed = list(&db, Scope::Workspace(&member), &query).await.unwrap();
+                    let sql = format!(
+                        "SELECT uid FROM runtime_images WHERE workspace_id IN ('bench', 'global') AND (name_key LIKE ?1 ESCAPE '\\' \
+                         OR uid LIKE ?1 ESCAPE '\\' OR lower(coalesce(current_docker_image, '')) LIKE ?1 ESCAPE '\\') ORDER BY {order} LIMIT 50 OFFSET ?2"
+                    );
+                    let expected: Vec<String> = sqlx::query_scalar(&sql).bind(&like).bind((page - 1) * 50).fetch_all(&db).await.unwrap();
+                    let found: Vec<String> = listed.items.iter().map(|i| i.uid.clone()).collect();
+                    assert_eq!(found, expected, "name={name} sort={sort:?} page={page}");
+                    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM ({})", sql.replace(" LIMIT 50 OFFSET ?2", "")))
+                        .bind(&like)
+                        .fetch_one(&db)
+                        .await
+                        .unwrap();
+                    assert_eq!(listed.total, total as u64, "name={name}");
+                }
+            }
+        }
+    }
 }

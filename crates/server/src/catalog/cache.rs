@@ -23,6 +23,7 @@ use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 /// The ids of searches' pages are kept too (ranking every match of a short prefix is the slow part
 /// of a search), by the search rule above; and since the text rank weighs every app's words, an
 /// import or a delete drops every search's pages.
+///
 /// Writes that change more than one name (deleting a tag, users) empty the cache
 /// ([`CatalogCache::invalidate`]). The update happens under the cache's lock taken before the
 /// commit ([`CatalogCache::commit`]), so no reader is given counts from before a committed write;
