@@ -84,7 +84,7 @@ static KIND: ReportKind = ReportKind {
     callers: &[(MEMBER, "member")],
     notes: &[
         "\"admin\" is the platform admin (acts as admin of every workspace, no membership row); \"member\" is a plain user with a `member` row for `bench`; both list `bench`'s images and the platform's (`workspace_id IN ('bench', 'global')`); only `can_manage` differs in their answers",
-        "every list request runs two queries over that filter: `SELECT count(*)` for the total, then the page's rows with `ORDER BY ... LIMIT ? OFFSET ?`; before them the workspace access check (one joined lookup)",
+        "every list request reads the change mark of `runtime_images` and reuses the filter's count while the mark has not moved (`SELECT count(*)` otherwise; the trigram index finds a name filter of 3 characters or more), then the page's keys from the order's index (`LIMIT ? OFFSET ?`), then those rows; before them the workspace access check (one joined lookup). Each row runs on a fresh server, so its first request counts",
         "every token-authenticated request also writes `api_tokens.last_used_at` at most once a minute (compare the `GET /api/v1/me` row with health)",
         "wrk sends no Accept-Encoding, so answers are not compressed; the browser's are (gzip)",
         "the static file is served by tower-http's ServeDir, which opens and reads it on tokio's blocking thread pool for every request: small API answers can be faster than it",

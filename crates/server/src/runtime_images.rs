@@ -257,27 +257,20 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
     // Ids first: the page's keys from the order's index (covering: no image row is read for the
     // rows before the page), then the rows of just those keys.
     let (limit, offset) = (i64::from(paging.page_size), paging.offset() as i64);
-    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE (workspace_id, uid) IN (SELECT workspace_id, uid"));
-    if workspaces.len() < 2 {
-        select.push(format!(" FROM (SELECT {keys}"));
-        filter(&mut select, &workspaces, per_row);
-        select.push(")");
-    } else {
-        // A workspace's page merges two ordered index scans (its own images, the platform's), each
-        // cut at the page's end, instead of sorting every row of both: `IN` over two workspaces
-        // would make SQLite read and sort all of them for every page.
-        select.push(" FROM (");
-        for (i, workspace) in workspaces.iter().enumerate() {
-            if i > 0 {
-                select.push(" UNION ALL ");
-            }
-            select.push(format!("SELECT * FROM (SELECT {keys}"));
-            filter(&mut select, &[workspace], per_row);
-            select.push(order).push(" LIMIT ").push_bind(limit + offset).push(")");
+    let mut select = QueryBuilder::new(format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE (workspace_id, uid) IN (SELECT workspace_id, uid FROM ("));
+    // A workspace's page merges two ordered index scans (its own images, the platform's): a
+    // compound SELECT with its own ORDER BY is merged as it streams, while `IN` over two
+    // workspaces (or an ORDER BY around the compound) would make SQLite read and sort every key
+    // before the page.
+    let arms: Vec<&[&str]> = if workspaces.is_empty() { vec![&[]] } else { workspaces.chunks(1).collect() };
+    for (i, workspace) in arms.into_iter().enumerate() {
+        if i > 0 {
+            select.push(" UNION ALL ");
         }
-        select.push(")");
+        select.push(format!("SELECT {keys}"));
+        filter(&mut select, workspace, per_row);
     }
-    select.push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset).push(")").push(order);
+    select.push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset).push("))").push(order);
     let rows: Vec<ImageRow> = select.build_query_as().fetch_all(db).await?;
     let items = rows
         .into_iter()
