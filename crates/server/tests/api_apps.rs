@@ -552,13 +552,13 @@ async fn cached_catalog_counts_follow_each_write_and_only_the_ones_it_changes_go
     ];
     let who = [author.as_str(), &other, &user, &admin];
     catalog_answers(&app, &who, &queries).await;
-    let warm = app.state.catalog_cache.len().await;
+    let warm = app.state.catalog_cache.held().await;
     assert_eq!(warm, 4 + 6 * 4, "the shared catalog's queries are one entry for everyone");
 
     let retire = Some(json!({"visibility": "PRIVATE", "reason": "not ready"}));
     assert_eq!(app.call(Method::PATCH, &format!("{APPS}/{v2}"), retire, Some(&author)).await.status, StatusCode::OK);
     // The churn search's entries (one per caller) may change; the others stay, their counts updated.
-    assert_eq!(app.state.catalog_cache.len().await, warm - 4);
+    assert_eq!(app.state.catalog_cache.held().await, warm - 4);
     check_against_recount(&app, &who, &queries, "retiring a version").await;
 
     let share = Some(json!({"visibility": "ALL_USERS"}));
@@ -568,7 +568,7 @@ async fn cached_catalog_counts_follow_each_write_and_only_the_ones_it_changes_go
         let created = app.call(Method::POST, "/api/v1/tags", Some(json!({"name": tag})), Some(&admin)).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     }
-    assert_eq!(app.state.catalog_cache.len().await, warm, "creating tags changes no count");
+    assert_eq!(app.state.catalog_cache.held().await, warm, "creating tags changes no count");
     assert_eq!(app.call(Method::PUT, &format!("{APPS}/{v1}/tags/DATA_SCIENCE"), None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
     check_against_recount(&app, &who, &queries, "assigning a tag").await;
     assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{v2}/tags/MARKETING"), None, Some(&admin)).await.status, StatusCode::NO_CONTENT);

@@ -112,7 +112,7 @@ impl CatalogCache {
     }
 
     /// How many queries' counts are held.
-    pub async fn len(&self) -> usize {
+    pub async fn held(&self) -> usize {
         self.inner.read().await.entries.len()
     }
 
