@@ -4,6 +4,7 @@
 //! users and to running instances before it is confirmed. Running instances are never touched.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
@@ -14,6 +15,7 @@ use crate::pages::upload::browser::{self, Sent};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use wavehub_core::apps::{check_visibility_change, visibility_change_needs_reason, AppPatch, AppVersion, Visibility};
+use wavehub_core::audit::Reason;
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions};
 use wavehub_core::instances::{Instance, InstanceStatus};
 
@@ -46,11 +48,47 @@ pub fn candidate(versions: &[AppVersion]) -> Option<&AppVersion> {
 struct Progress {
     import_message: RwSignal<Option<String>>,
     test_instance: RwSignal<Option<Instance>>,
+    /// The versions chosen for a bulk action, and the last run's summary.
+    selection: Selection,
+}
+
+/// What the versions table offers for several versions at once; each row goes through the same
+/// endpoint, rule and audit entry as the steps below. Rows are keyed by app id.
+fn version_actions() -> Vec<BulkAction> {
+    let visibility = |to: Visibility| {
+        move |id: String, reason: Option<String>| async move {
+            let id: i64 = id.parse().unwrap_or_default();
+            api::update_app(id, &AppPatch { visibility: to, reason }).await.map(drop)
+        }
+    };
+    vec![
+        BulkAction::new(
+            "Share with all users",
+            "shared with all users",
+            "Everyone signed in can find and launch each version; the catalog shows the newest shared one.",
+            visibility(Visibility::AllUsers),
+        ),
+        BulkAction::new(
+            "Make private",
+            "made private",
+            "Users can no longer find or start each version; running instances keep running until their owners stop them.",
+            visibility(Visibility::Private),
+        )
+        .with_reason_rule(true, |text| check_visibility_change(Visibility::AllUsers, Visibility::Private, Some(text)))
+        .danger(),
+        BulkAction::new(
+            "Delete",
+            "deleted",
+            "Each version and its bundle go for good; a version with running instances is refused until they are stopped.",
+            |id: String, reason| async move { api::delete_app(id.parse().unwrap_or_default(), &Reason { reason }).await },
+        )
+        .danger(),
+    ]
 }
 
 #[component]
 fn RolloutView() -> impl IntoView {
-    let progress = Progress { import_message: RwSignal::new(None), test_instance: RwSignal::new(None) };
+    let progress = Progress { import_message: RwSignal::new(None), test_instance: RwSignal::new(None), selection: Selection::new() };
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let versions = LocalResource::new(move || {
@@ -87,20 +125,34 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
     let session = crate::session::use_session();
     let history = history_href(&name);
     let listed = versions.clone();
-    let show_history = move || session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed)));
+    // Authors and admins change versions (the server checks each row again).
+    let manages = Memo::new(move |_| session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed))));
+    let selection = progress.selection;
+    let rows: Vec<BulkRow> = versions.iter().map(|v| BulkRow::new(v.id.to_string(), v.version.clone())).collect();
+    Effect::new(move |_| selection.set_rows(if manages.get() { rows.clone() } else { Vec::new() }));
     view! {
-        <Show when=show_history>
+        <Show when=move || manages.get()>
             <p><a href=history.clone()>"History of this app"</a>
                 <span class="muted">" Which version was in the catalog when, who changed it and why."</span></p>
         </Show>
         <h2>"Versions"</h2>
+        <BulkBar selection actions=version_actions() noun=("version", "versions") on_done=move || refresh.run(())/>
         <table class="table rollout-versions">
-            <thead><tr><th>"Version"</th><th>"Visibility"</th><th>"Running instances"</th><th>"Imported"</th><th>"Owner"</th></tr></thead>
+            <caption class="visually-hidden">"Versions, newest first"</caption>
+            <thead><tr>
+                <Show when=move || manages.get()><th scope="col" class="select-col"><SelectAllBox selection/></th></Show>
+                <th scope="col">"Version"</th><th scope="col">"Visibility"</th><th scope="col">"Running instances"</th>
+                <th scope="col">"Imported"</th><th scope="col">"Owner"</th>
+            </tr></thead>
             <tbody>
                 {versions.iter().map(|v| {
                     let in_catalog = shown.as_ref().is_some_and(|s| s.id == v.id);
+                    let row = BulkRow::new(v.id.to_string(), v.version.clone());
                     view! {
                         <tr data-version=v.version.clone()>
+                            <Show when=move || manages.get()>
+                                <td class="select-col"><SelectRowBox selection row=row.clone()/></td>
+                            </Show>
                             <td>
                                 <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
                                 {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
