@@ -17,8 +17,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use wavehub_core::runtime_images::{
-    compare_version_ids, current_version, effective_state, is_prerelease, version_for, Prereleases, NewRuntimeImageVersion, Runtime, RuntimeImage, RuntimeImagePatch,
-    RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
+    compare_version_ids, current_version, effective_state, is_prerelease, version_for, NewRuntimeImageVersion, Prereleases,
+    Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
 };
 
 /// What changing one version's state does to the image's current version (and to runtimes
