@@ -230,7 +230,7 @@ describe('bulk actions and every workspace', () => {
     await wendyContext.close();
     await context.close();
   });
-  test('an author retires two versions on the rollout page with one reason, and deletes one', async () => {
+  test('an admin retires two versions on the rollout page with one reason, and deletes one', async () => {
     const { url } = live.server;
     const { context, page } = await adminPage(live);
     const name = 'ai.wavehub.e2e.bulk-rollout';
@@ -259,13 +259,13 @@ describe('bulk actions and every workspace', () => {
     await table.getByRole('checkbox', { name: 'Select 1.1.0' }).check();
     const bar = page.getByRole('region', { name: 'Bulk actions on versions' });
     await bar.getByTestId('bulk-count').filter({ hasText: '2 selected' }).waitFor();
-    await bar.getByRole('button', { name: 'Make private' }).click();
+    await bar.getByRole('button', { name: 'Retire' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     await dialog.getByLabel(/Reason/).fill('Superseded by 2.0.0');
     await screenshot(page, 'rollout-bulk-make-private');
-    await dialog.getByRole('button', { name: /Make private/ }).click();
-    await bar.getByTestId('bulk-summary').filter({ hasText: '2 made private.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Retire 2 versions' }).click();
+    await bar.getByTestId('bulk-summary').filter({ hasText: '2 retired (made private).' }).waitFor();
     await table.locator('tr[data-version="1.0.0"]').filter({ hasText: 'Private' }).waitFor();
     assert.match(await table.locator('tr[data-version="2.0.0"]').innerText(), /All users/);
     // One history entry per version, each with the one reason.
@@ -276,7 +276,7 @@ describe('bulk actions and every workspace', () => {
     await table.getByRole('checkbox', { name: 'Select 1.0.0' }).check();
     await bar.getByRole('button', { name: 'Delete' }).click();
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: /Delete/ }).click();
+    await dialog.getByRole('button', { name: 'Delete 1 version' }).click();
     await bar.getByTestId('bulk-summary').filter({ hasText: '1 deleted.' }).waitFor();
     await table.locator('tr[data-version="1.0.0"]').waitFor({ state: 'detached' });
     await context.close();

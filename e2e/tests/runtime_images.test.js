@@ -123,6 +123,7 @@ describe('runtime images', () => {
     await addForm.getByLabel('Docker image of the new version').fill('docker.io/myorg/scorer:3.1.0-rc.1');
     await addForm.getByTestId('version-impact')
       .filter({ hasText: 'v3.1.0-rc.1 is a pre-release, and it becomes the current version' }).waitFor();
+    await addForm.getByTestId('version-impact').scrollIntoViewIfNeeded();
     await screenshotView(page, 'rough-edge-prerelease-before-adding');
     await addForm.getByRole('button', { name: 'Add version' }).click();
     await page.getByRole('status').filter({ hasText: 'v3.1.0-rc.1 is a pre-release, and it is now the current version.' }).waitFor();

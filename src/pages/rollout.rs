@@ -63,15 +63,15 @@ fn version_actions() -> Vec<BulkAction> {
     };
     vec![
         BulkAction::new(
-            "Share with all users",
+            "Share",
             "shared with all users",
-            "Everyone signed in can find and launch each version; the catalog shows the newest shared one.",
+            "Each version is shared with all users: everyone signed in can find and launch it; the catalog shows the newest shared one.",
             visibility(Visibility::AllUsers),
         ),
         BulkAction::new(
-            "Make private",
-            "made private",
-            "Users can no longer find or start each version; running instances keep running until their owners stop them.",
+            "Retire",
+            "retired (made private)",
+            "Each version becomes private: users can no longer find or start it; running instances keep running until their owners stop them.",
             visibility(Visibility::Private),
         )
         .with_reason_rule(true, |text| check_visibility_change(Visibility::AllUsers, Visibility::Private, Some(text)))
@@ -427,7 +427,8 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
         <div class="visibility-change">
             <p>{effect}</p>
             <Show when=move || !confirming.get()>
-                <button type="button" on:click=move |_| confirming.set(true)>{button.clone()}</button>
+                <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" }
+                    on:click=move |_| confirming.set(true)>{button.clone()}</button>
             </Show>
             <Show when=move || confirming.get()>
                 <div class="confirm" role="alertdialog" aria-label="Confirm the change">
