@@ -65,25 +65,36 @@ pub fn version_impact(
     (!sentences.is_empty()).then(|| sentences.join(" "))
 }
 
-/// What adding `new` does to the current version, said before the admin adds it: above all when
-/// a pre-release is about to become current (the rule is wavehub-core's `current_version`).
-pub fn added_version_impact(current: Option<&str>, new: &str, prereleases: Prereleases) -> String {
+/// What adding a version does to the current version, said before the admin adds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedVersionImpact {
+    pub text: String,
+    /// A pre-release becomes current: the one outcome the form shows as a warning.
+    pub prerelease_becomes_current: bool,
+}
+
+/// What adding `new` does to the current version (the rule is wavehub-core's `current_version`).
+pub fn added_version_impact(current: Option<&str>, new: &str, prereleases: Prereleases) -> AddedVersionImpact {
+    let said = |text: String| AddedVersionImpact { text, prerelease_becomes_current: false };
     let prerelease = is_prerelease(new);
     if prerelease && !prereleases.may_be_current() {
-        return format!(
+        return said(format!(
             "{new} is a pre-release, so it won't become current: this image lets only releases be current. Runtimes can pin it."
-        );
+        ));
     }
     if let Some(stays) = current.filter(|current| compare_version_ids(new, current) != std::cmp::Ordering::Greater) {
-        return format!("The current version stays {stays}.");
+        return said(format!("The current version stays {stays}."));
     }
     match current {
-        _ if prerelease => format!(
-            "{new} is a pre-release, and it becomes the current version: runtimes that follow the current version get it. \
-             To keep pre-releases from becoming current, choose releases only under Details first."
-        ),
-        Some(current) => format!("{new} becomes the current version (above {current})."),
-        None => format!("{new} becomes the current version."),
+        _ if prerelease => AddedVersionImpact {
+            text: format!(
+                "{new} is a pre-release, and it becomes the current version: runtimes that follow the current version get it. \
+                 To keep pre-releases from becoming current, choose releases only under Details first."
+            ),
+            prerelease_becomes_current: true,
+        },
+        Some(current) => said(format!("{new} becomes the current version (above {current}).")),
+        None => said(format!("{new} becomes the current version.")),
     }
 }
 
@@ -466,10 +477,11 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
     let pending = RwSignal::new(false);
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let current = StoredValue::new(image.current_version.clone());
-    let impact = move || match preview.get() {
+    let impact = Memo::new(move |_| match preview.get() {
         VersionPreview::Version { version, .. } => Some(added_version_impact(current.get_value().as_deref(), &version, image.prereleases)),
         _ => None,
-    };
+    });
+    let warns = move || impact.with(|impact| impact.as_ref().is_some_and(|i| i.prerelease_becomes_current));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
@@ -513,7 +525,7 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
                     bind:value=version aria-invalid=invalid_attr(error, "version") aria-describedby="version-preview version-id-findings"/>
                 <div id="version-preview">
                     <VersionPreviewLine preview/>
-                    <p class="muted version-impact" data-testid="version-impact" aria-live="polite">{impact}</p>
+                    <p class="muted version-impact" class:warning=warns data-testid="version-impact" aria-live="polite">{move || impact.get().map(|i| i.text)}</p>
                 </div>
                 <FieldFindings error path="version" id="version-id-findings"/>
                 <button type="submit" class="button" disabled=move || pending.get()>"Add version"</button>
@@ -720,13 +732,16 @@ mod tests {
     #[test]
     fn adding_a_version_says_whether_it_becomes_current_and_names_prereleases() {
         let may = Prereleases::MayBeCurrent;
-        let text = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", may);
-        assert!(text.starts_with("v3.0.0-rc.1 is a pre-release, and it becomes the current version"), "{text}");
-        assert_eq!(added_version_impact(Some("v2.0.0"), "v2.1.0", may), "v2.1.0 becomes the current version (above v2.0.0).");
-        assert_eq!(added_version_impact(Some("v2.0.0"), "v1.9.0-rc.1", may), "The current version stays v2.0.0.");
-        assert_eq!(added_version_impact(None, "v1.0.0", may), "v1.0.0 becomes the current version.");
-        let text = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", Prereleases::NeverCurrent);
-        assert!(text.contains("won't become current: this image lets only releases be current"), "{text}");
+        let impact = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", may);
+        assert!(impact.prerelease_becomes_current);
+        assert!(impact.text.starts_with("v3.0.0-rc.1 is a pre-release, and it becomes the current version"), "{}", impact.text);
+        let text = |current, new, policy| added_version_impact(current, new, policy).text;
+        assert_eq!(text(Some("v2.0.0"), "v2.1.0", may), "v2.1.0 becomes the current version (above v2.0.0).");
+        assert_eq!(text(Some("v2.0.0"), "v1.9.0-rc.1", may), "The current version stays v2.0.0.");
+        assert_eq!(text(None, "v1.0.0", may), "v1.0.0 becomes the current version.");
+        let impact = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", Prereleases::NeverCurrent);
+        assert!(!impact.prerelease_becomes_current);
+        assert!(impact.text.contains("won't become current: this image lets only releases be current"), "{}", impact.text);
     }
 
     #[test]
