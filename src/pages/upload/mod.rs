@@ -152,7 +152,9 @@ fn FileList(tree: FileTree) -> impl IntoView {
         <section class="upload-files" aria-labelledby="upload-files-heading">
             <h2 id="upload-files-heading">"Files"</h2>
             <p class="muted file-count">{count_line}</p>
-            <ul class="file-tree" aria-label="Files">
+            // A long list scrolls inside its box; focusable, so the keyboard scrolls it too.
+            <div class="file-tree" role="region" aria-label="Files in the bundle" tabindex="0">
+            <ul aria-label="Files">
                 {rows.into_iter().map(|row| {
                     let (folder, name) = row.split();
                     let (folder, name) = (folder.to_owned(), name.to_owned());
@@ -173,6 +175,7 @@ fn FileList(tree: FileTree) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            </div>
             {(hidden > 0).then(|| view! {
                 <p class="muted">{format!("…and {hidden} more not listed here.")}</p>
             })}
