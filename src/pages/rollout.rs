@@ -371,19 +371,39 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
         Visibility::Private => "Kept in the app's history, where its authors and admins read why.",
     };
     let effect_text = effect.clone();
+    // Focus moves into the confirmation when it opens, and back to its button when it closes
+    // (Cancel or Escape), so a keyboard user never starts again from the top of the page.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let confirm = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(field) = confirm.get().and_then(|c| c.query_selector("textarea, button").ok().flatten()) {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(field).focus();
+        }
+    });
+    let close = move || {
+        confirming.set(false);
+        if let Some(button) = opener.get_untracked() {
+            // Once the button shows again.
+            set_timeout(
+                move || {
+                    let _ = button.focus();
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    };
     view! {
         <div class="visibility-change">
             <p>{effect}</p>
-            <Show when=move || !confirming.get()>
-                <button type="button" on:click=move |_| confirming.set(true)>{button.clone()}</button>
-            </Show>
+            <button type="button" node_ref=opener hidden=move || confirming.get() on:click=move |_| confirming.set(true)>{button.clone()}</button>
             <Show when=move || confirming.get()>
-                <div class="confirm" role="alertdialog" aria-label="Confirm the change">
+                <div class="confirm" role="alertdialog" aria-label="Confirm the change" node_ref=confirm
+                    on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
                     <p>{effect_text.clone()}" Go ahead?"</p>
                     <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
                     <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
                         disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, {}", to.change_words())}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| close()>"Cancel"</button>
                 </div>
             </Show>
             <ErrorAlert error=error/>
