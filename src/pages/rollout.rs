@@ -60,7 +60,7 @@ fn RolloutView() -> impl IntoView {
     let refresh = Callback::new(move |()| versions.refetch());
     view! {
         <section class="card rollout-page">
-            <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
+            <h1 id="rollout-heading" tabindex="-1">"Roll out a version of "<code>{move || name.get()}</code></h1>
             <p class="muted">
                 "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
                 "The catalog shows the newest version shared with all users."
@@ -345,6 +345,13 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Moves focus to the page's heading, which stays while the steps below it are drawn again.
+fn focus_heading() {
+    if let Some(heading) = document().get_element_by_id("rollout-heading") {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(heading).focus();
+    }
+}
+
 /// A visibility change that states its effect and asks before it happens, with a reason kept in
 /// the app's history: required to make a shared version PRIVATE (retire it), optional otherwise.
 /// The rule is `wavehub-core`'s, which the server runs again: Confirm stays disabled, with the
@@ -363,6 +370,8 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
     Effect::new(move |_| {
         if change.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             confirming.set(false);
+            // The steps are drawn again with the new list: focus waits on the page's heading.
+            focus_heading();
             refresh.run(());
         }
     });

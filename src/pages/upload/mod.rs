@@ -317,6 +317,20 @@ fn UploadControls(ctx: Ctx) -> impl IntoView {
         move || ctx.can_upload()
     };
     let sending = Memo::new(move |_| matches!(upload.get(), UploadState::Sending { .. }));
+    // Upload is disabled while sending, which drops its focus: the outcome's link takes it.
+    Effect::new(move |_| {
+        if matches!(upload.get(), UploadState::Done(_)) {
+            // Once the outcome is drawn.
+            set_timeout(
+                || {
+                    if let Some(link) = document().query_selector(".upload-send [role=status] a").ok().flatten() {
+                        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(link).focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    });
     let send = {
         let ctx = ctx.clone();
         move |_| ctx.send()
