@@ -228,7 +228,7 @@ describe('tags, secrets and the audit log', () => {
     await screenshot(admin, 'secrets-refusal');
 
     // "Replace keys…" fills the form with the key names only and says what saving does.
-    await admin.getByRole('button', { name: `Replace the keys of ${SECRET}` }).click();
+    await admin.getByRole('button', { name: `Replace keys of ${SECRET}` }).click();
     await admin.getByRole('note').filter({ hasText: 'Saving replaces ALL its keys' }).waitFor();
     assert.equal(await admin.getByLabel('Name of key 1').inputValue(), 'token');
     assert.equal(await admin.getByLabel('Value of key 1').inputValue(), '');

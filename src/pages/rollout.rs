@@ -98,7 +98,7 @@ fn RolloutView() -> impl IntoView {
     let refresh = Callback::new(move |()| versions.refetch());
     view! {
         <section class="card rollout-page">
-            <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
+            <h1 id="rollout-heading" tabindex="-1">"Roll out a version of "<code>{move || name.get()}</code></h1>
             <p class="muted">
                 "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
                 "The catalog shows the newest version shared with all users."
@@ -397,6 +397,13 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Moves focus to the page's heading, which stays while the steps below it are drawn again.
+fn focus_heading() {
+    if let Some(heading) = document().get_element_by_id("rollout-heading") {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(heading).focus();
+    }
+}
+
 /// A visibility change that states its effect and asks before it happens, with a reason kept in
 /// the app's history: required to make a shared version PRIVATE (retire it), optional otherwise.
 /// The rule is `wavehub-core`'s, which the server runs again: Confirm stays disabled, with the
@@ -415,6 +422,8 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
     Effect::new(move |_| {
         if change.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             confirming.set(false);
+            // The steps are drawn again with the new list: focus waits on the page's heading.
+            focus_heading();
             refresh.run(());
         }
     });
@@ -423,20 +432,40 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
         Visibility::Private => "Kept in the app's history, where its authors and admins read why.",
     };
     let effect_text = effect.clone();
+    // Focus moves into the confirmation when it opens, and back to its button when it closes
+    // (Cancel or Escape), so a keyboard user never starts again from the top of the page.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let confirm = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(field) = confirm.get().and_then(|c| c.query_selector("textarea, button").ok().flatten()) {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(field).focus();
+        }
+    });
+    let close = move || {
+        confirming.set(false);
+        if let Some(button) = opener.get_untracked() {
+            // Once the button shows again.
+            set_timeout(
+                move || {
+                    let _ = button.focus();
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    };
     view! {
         <div class="visibility-change">
             <p>{effect}</p>
-            <Show when=move || !confirming.get()>
-                <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" }
-                    on:click=move |_| confirming.set(true)>{button.clone()}</button>
-            </Show>
+            <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" } node_ref=opener
+                hidden=move || confirming.get() on:click=move |_| confirming.set(true)>{button.clone()}</button>
             <Show when=move || confirming.get()>
-                <div class="confirm" role="alertdialog" aria-label="Confirm the change">
+                <div class="confirm" role="alertdialog" aria-label="Confirm the change" node_ref=confirm
+                    on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
                     <p>{effect_text.clone()}" Go ahead?"</p>
                     <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
                     <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
                         disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, {}", to.change_words())}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| close()>"Cancel"</button>
                 </div>
             </Show>
             <ErrorAlert error=error/>
