@@ -8,6 +8,7 @@ use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::roles::RoleCheckboxes;
 use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::session::use_session;
@@ -209,22 +210,7 @@ fn AdminRolesField(roles: RwSignal<Vec<Role>>, #[prop(into)] id: String, error: 
                     on:change=move |_| if roles.read_untracked().is_empty() { roles.set(vec![Role::Admin]) }/>
                 "Only users with these roles:"
             </label>
-            <span class="role-choices">
-                {Role::ALL.into_iter().map(|role| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" value=role.as_str()
-                            prop:checked=move || roles.read().contains(&role)
-                            on:change=move |event| {
-                                let checked = event_target_checked(&event);
-                                roles.update(|list| {
-                                    list.retain(|r| *r != role);
-                                    if checked { list.push(role); list.sort(); }
-                                });
-                            }/>
-                        {role.as_str()}
-                    </label>
-                }).collect_view()}
-            </span>
+            <span class="role-choices"><RoleCheckboxes roles/></span>
         </fieldset>
         <span class="hint">{move || if roles.read().is_empty() {
             "Anyone signed in may assign it, remove it and edit it. Admins always may.".to_owned()
