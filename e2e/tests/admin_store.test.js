@@ -95,10 +95,16 @@ describe('tags, secrets and the audit log', () => {
     await admin.getByLabel('Color', { exact: true }).fill(TAG_COLOR.toUpperCase());
     assert.equal(await admin.getByLabel('Pick a color').inputValue(), TAG_COLOR, 'the picker follows the hex text');
     await admin.getByLabel('Description (optional)').fill('Apps the editors recommend.');
-    const roles = admin.getByRole('group', { name: 'Admin roles: who may assign it' });
-    await admin.getByText('None checked: anyone signed in may assign it').waitFor();
+    // Who may assign it is a choice the form shows made: anyone signed in, until the admin picks roles.
+    const roles = admin.getByRole('group', { name: 'Who may assign it' });
+    assert.ok(await roles.getByRole('radio', { name: 'Anyone signed in' }).isChecked(), 'the default is shown chosen');
+    await admin.getByText('Anyone signed in may assign it').waitFor();
+    await roles.getByRole('radio', { name: 'Only users with these roles:' }).check();
+    assert.ok(await roles.getByRole('checkbox', { name: 'admin' }).isChecked(), 'choosing roles starts from admins');
     await roles.getByRole('checkbox', { name: 'author' }).check();
+    await roles.getByRole('checkbox', { name: 'admin' }).uncheck();
     await admin.getByText('Users with the role author may assign it').waitFor();
+    await screenshot(admin, 'rough-edge-tag-who-may-assign');
     await admin.getByRole('button', { name: 'Create tag' }).click();
     await admin.getByRole('status').filter({ hasText: `Created tag ${TAG}` }).waitFor();
     assert.equal(tagPosts.length, 1);
@@ -222,7 +228,7 @@ describe('tags, secrets and the audit log', () => {
     await screenshot(admin, 'secrets-refusal');
 
     // "Replace keys…" fills the form with the key names only and says what saving does.
-    await admin.getByRole('button', { name: `Replace the keys of ${SECRET}` }).click();
+    await admin.getByRole('button', { name: `Replace keys of ${SECRET}` }).click();
     await admin.getByRole('note').filter({ hasText: 'Saving replaces ALL its keys' }).waitFor();
     assert.equal(await admin.getByLabel('Name of key 1').inputValue(), 'token');
     assert.equal(await admin.getByLabel('Value of key 1').inputValue(), '');

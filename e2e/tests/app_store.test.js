@@ -4,6 +4,7 @@
 // screenshots. The app's LongDescription is hostile and must render inert.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +64,12 @@ function makeAppFolder(version) {
   mkdirSync(join(dir, 'docs'));
   writeFileSync(join(dir, 'docs', 'notes.txt'), 'Notes that ship with the app.\n');
   writeFileSync(join(dir, '.appignore'), '*.log\n');
+  // Left out by default: Git metadata (never walked into), bytecode, and a secret file.
+  mkdirSync(join(dir, '.git'));
+  writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  mkdirSync(join(dir, '__pycache__'));
+  writeFileSync(join(dir, '__pycache__', 'app.cpython-312.pyc'), 'bytecode');
+  writeFileSync(join(dir, '.env'), 'API_KEY=not-for-the-bundle\n');
   copyFileSync(join(DEMO, 'hello-wave', 'static', 'icon.png'), join(dir, 'static', 'icon.png'));
   copyFileSync(join(DEMO, 'hello-wave', 'static', 'screenshot-1.png'), join(dir, 'static', 'screenshot-1.png'));
   return { root, dir };
@@ -95,6 +102,7 @@ describe('app store journey', () => {
     assert.equal(await author.getByRole('button', { name: 'Upload' }).isDisabled(), true);
     // .appignore leaves the log out, and the tree says so.
     await author.getByRole('list', { name: 'Files' }).getByText('notes.log').waitFor();
+    const draggedCount = await author.locator('.file-count').innerText();
     await screenshot(author, 'upload-invalid');
     // Not offered as a .wave either: `wavehub bundle` writes none for an invalid folder.
     assert.equal(await author.getByRole('link', { name: 'Download .wave' }).count(), 0);
@@ -109,6 +117,14 @@ describe('app store journey', () => {
     assert.equal(await author.getByLabel('Visibility').inputValue(), 'PRIVATE');
     await author.getByRole('link', { name: 'Download .wave' }).waitFor();
     await screenshot(author, 'upload-valid-preview');
+    // The page and `wavehub bundle` count the same folder alike, dragged (the browser never walks
+    // into .git) or picked (the browser lists every file in it).
+    const pickedCount = await author.locator('.file-count').innerText();
+    const cli = execFileSync(process.env.WAVEHUB_BIN, ['bundle', fixed.dir, '-o', join(fixed.root, 'journey.wave')], { encoding: 'utf8' });
+    const [, cliFiles, cliLeftOut] = cli.match(/\((\d+) files, (\d+) left out, \d+ bytes\)/);
+    assert.equal(pickedCount, `${cliFiles} files, ${cliLeftOut} left out`, `the CLI said: ${cli}`);
+    assert.equal(draggedCount, pickedCount);
+    assert.equal(cliLeftOut, '4', '.appignore\'s log, .git/, __pycache__/ and .env');
 
     // Cancel stops an upload in flight (the link is slowed so it is still sending), and the server
     // keeps nothing of it: the same version then uploads without a conflict.

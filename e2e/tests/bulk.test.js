@@ -8,6 +8,9 @@
 // Runtimes and tags are disabled and deleted in bulk with a reason that each row's audit entry keeps.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, ARTIFACTS, api, platformBootstrap, screenshot, signIn, useServerAndBrowser } from './harness.js';
@@ -225,6 +228,57 @@ describe('bulk actions and every workspace', () => {
     assert.equal(await wendy.getByRole('table').count(), 0);
     assert.equal((await api(wendy, 'GET', '/runtime-images')).status, 403);
     await wendyContext.close();
+    await context.close();
+  });
+  test('an admin retires two versions on the rollout page with one reason, and deletes one', async () => {
+    const { url } = live.server;
+    const { context, page } = await adminPage(live);
+    const name = 'ai.wavehub.e2e.bulk-rollout';
+    const root = mkdtempSync(join(tmpdir(), 'wavehub-e2e-bulk-'));
+    try {
+      for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
+        const dir = join(root, version);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'app.toml'), `[App]\nName = "${name}"\nVersion = "${version}"\nTitle = "Bulk Rollout"\nDescription = "Three versions."\n\n[Runtime]\nModule = "app"\n`);
+        writeFileSync(join(dir, 'app.py'), 'print("hi")\n');
+        const wave = join(root, `${version}.wave`);
+        execFileSync(process.env.WAVEHUB_BIN, ['bundle', dir, '-o', wave]);
+        const bytes = [...readFileSync(wave)];
+        const status = await page.evaluate(async (body) => (await fetch('/api/v1/apps?visibility=ALL_USERS', {
+          method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(body),
+        })).status, bytes);
+        assert.equal(status, 201, `import ${version}`);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    await page.goto(`${url}/apps/by-name/${name}/rollout`);
+    const table = page.getByRole('table', { name: 'Versions, newest first' });
+    await table.locator('tr[data-version="1.0.0"]').waitFor();
+    await table.getByRole('checkbox', { name: 'Select 1.0.0' }).check();
+    await table.getByRole('checkbox', { name: 'Select 1.1.0' }).check();
+    const bar = page.getByRole('region', { name: 'Bulk actions on versions' });
+    await bar.getByTestId('bulk-count').filter({ hasText: '2 selected' }).waitFor();
+    await bar.getByRole('button', { name: 'Retire' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByLabel(/Reason/).fill('Superseded by 2.0.0');
+    await screenshot(page, 'rollout-bulk-make-private');
+    await dialog.getByRole('button', { name: 'Retire 2 versions' }).click();
+    await bar.getByTestId('bulk-summary').filter({ hasText: '2 retired (made private).' }).waitFor();
+    await table.locator('tr[data-version="1.0.0"]').filter({ hasText: 'Private' }).waitFor();
+    assert.match(await table.locator('tr[data-version="2.0.0"]').innerText(), /All users/);
+    // One history entry per version, each with the one reason.
+    const history = JSON.parse((await api(page, 'GET', `/app-names/${name}/history`)).body);
+    const retired = history.items.filter((item) => item.reason === 'Superseded by 2.0.0').map((item) => item.version).sort();
+    assert.deepEqual(retired, ['1.0.0', '1.1.0']);
+    // Delete the oldest, from the same bar.
+    await table.getByRole('checkbox', { name: 'Select 1.0.0' }).check();
+    await bar.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete 1 version' }).click();
+    await bar.getByTestId('bulk-summary').filter({ hasText: '1 deleted.' }).waitFor();
+    await table.locator('tr[data-version="1.0.0"]').waitFor({ state: 'detached' });
     await context.close();
   });
 });

@@ -118,6 +118,29 @@ describe('runtime images', () => {
     await history.getByText('CVE-2026-1234 in the base image').waitFor();
     await screenshot(page, 'runtime-image-page');
 
+    // A pre-release above the current version: the form says before adding that it becomes current,
+    // the page says so after, and the admin chooses releases only under Details.
+    await addForm.getByLabel('Docker image of the new version').fill('docker.io/myorg/scorer:3.1.0-rc.1');
+    await addForm.getByTestId('version-impact')
+      .filter({ hasText: 'v3.1.0-rc.1 is a pre-release, and it becomes the current version' }).waitFor();
+    await addForm.getByTestId('version-impact').scrollIntoViewIfNeeded();
+    await screenshotView(page, 'rough-edge-prerelease-before-adding');
+    await addForm.getByRole('button', { name: 'Add version' }).click();
+    await page.getByRole('status').filter({ hasText: 'v3.1.0-rc.1 is a pre-release, and it is now the current version.' }).waitFor();
+    await explanation.filter({ hasText: 'v3.1.0-rc.1 is a pre-release: runtimes that follow the current version get it.' }).waitFor();
+    assert.match(await versions.locator('tr[data-version="v3.1.0-rc.1"]').innerText(), /Current[\s\S]*Pre-release/);
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.getByRole('radio', { name: /^Releases only/ }).check();
+    const save = details.getByRole('button', { name: 'Save details' });
+    const [saveBox, formBox] = [await save.boundingBox(), await details.locator('form').boundingBox()];
+    assert.ok(saveBox.width < formBox.width / 2, `"Save details" keeps its own width (${saveBox.width} of ${formBox.width} px)`);
+    await save.click();
+    await page.getByRole('status').filter({ hasText: 'Saved the details.' }).waitFor();
+    await explanation.filter({ hasText: 'v2.1.0 is current: it is the highest release that is not disabled' }).waitFor();
+    assert.match(await explanation.innerText(), /v3\.1\.0-rc\.1 is a pre-release, and is passed over/);
+    await history.getByText('let only releases be the current version').waitFor();
+    await screenshot(page, 'rough-edge-prerelease-releases-only');
+
     // The platform disabled its scorer: the console can't enable it, and the page says why in words.
     await page.goto(`${url}/admin/runtime-images/default/h2oai-h2o3mojo-scorer`);
     await page.getByRole('heading', { name: 'H2O-3 MOJO Scorer', level: 1 }).waitFor();
@@ -131,15 +154,15 @@ describe('runtime images', () => {
     await page.getByRole('button', { name: 'Enable image' }).click();
     const enable = page.getByRole('dialog', { name: 'Enable image H2O-3 MOJO Scorer?' });
     await enable.waitFor();
-    await enable.getByLabel('Reason (optional)').fill('We still need it');
-    await enable.getByRole('button', { name: 'Enable image' }).click();
+    // The page knows the server would refuse: it says why and offers no change to confirm.
     const refusal = enable.getByRole('alert');
-    await refusal.waitFor();
     const refusalText = await refusal.innerText();
     assert.match(refusalText, /DISABLED/);
-    assert.match(refusalText, /bootstrap/);
+    assert.match(refusalText, /bootstrap file/);
+    assert.equal(await enable.getByRole('button', { name: 'Enable image' }).count(), 0, 'no button for a refused change');
+    assert.equal(await enable.getByLabel('Reason (optional)').count(), 0);
     await screenshotView(page, 'runtime-image-ceiling-refusal');
-    await enable.getByRole('button', { name: 'Cancel' }).click();
+    await enable.getByRole('button', { name: 'Close' }).click();
     await enable.waitFor({ state: 'detached' });
 
     // A runtime follows REST Scorer's current version; now the image can't be deleted, and its page names why.

@@ -6,6 +6,7 @@ pub mod messages;
 pub mod modal;
 pub mod pager;
 pub mod reason;
+pub mod roles;
 pub mod tags;
 pub mod time;
 pub mod title;

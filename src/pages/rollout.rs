@@ -4,6 +4,7 @@
 //! users and to running instances before it is confirmed. Running instances are never touched.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
@@ -14,6 +15,7 @@ use crate::pages::upload::browser::{self, Sent};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use wavehub_core::apps::{check_visibility_change, visibility_change_needs_reason, AppPatch, AppVersion, Visibility};
+use wavehub_core::audit::Reason;
 use wavehub_core::bundle::{check_bundle_bytes, BundleOptions};
 use wavehub_core::instances::{Instance, InstanceStatus};
 
@@ -46,11 +48,47 @@ pub fn candidate(versions: &[AppVersion]) -> Option<&AppVersion> {
 struct Progress {
     import_message: RwSignal<Option<String>>,
     test_instance: RwSignal<Option<Instance>>,
+    /// The versions chosen for a bulk action, and the last run's summary.
+    selection: Selection,
+}
+
+/// What the versions table offers for several versions at once; each row goes through the same
+/// endpoint, rule and audit entry as the steps below. Rows are keyed by app id.
+fn version_actions() -> Vec<BulkAction> {
+    let visibility = |to: Visibility| {
+        move |id: String, reason: Option<String>| async move {
+            let id: i64 = id.parse().unwrap_or_default();
+            api::update_app(id, &AppPatch { visibility: to, reason }).await.map(drop)
+        }
+    };
+    vec![
+        BulkAction::new(
+            "Share",
+            "shared with all users",
+            "Each version is shared with all users: everyone signed in can find and launch it; the catalog shows the newest shared one.",
+            visibility(Visibility::AllUsers),
+        ),
+        BulkAction::new(
+            "Retire",
+            "retired (made private)",
+            "Each version becomes private: users can no longer find or start it; running instances keep running until their owners stop them.",
+            visibility(Visibility::Private),
+        )
+        .with_reason_rule(true, |text| check_visibility_change(Visibility::AllUsers, Visibility::Private, Some(text)))
+        .danger(),
+        BulkAction::new(
+            "Delete",
+            "deleted",
+            "Each version and its bundle go for good; a version with running instances is refused until they are stopped.",
+            |id: String, reason| async move { api::delete_app(id.parse().unwrap_or_default(), &Reason { reason }).await },
+        )
+        .danger(),
+    ]
 }
 
 #[component]
 fn RolloutView() -> impl IntoView {
-    let progress = Progress { import_message: RwSignal::new(None), test_instance: RwSignal::new(None) };
+    let progress = Progress { import_message: RwSignal::new(None), test_instance: RwSignal::new(None), selection: Selection::new() };
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let versions = LocalResource::new(move || {
@@ -60,7 +98,7 @@ fn RolloutView() -> impl IntoView {
     let refresh = Callback::new(move |()| versions.refetch());
     view! {
         <section class="card rollout-page">
-            <h1>"Roll out a version of "<code>{move || name.get()}</code></h1>
+            <h1 id="rollout-heading" tabindex="-1">"Roll out a version of "<code>{move || name.get()}</code></h1>
             <p class="muted">
                 "Each version is its own app: importing, promoting or retiring one never touches the instances of another. "
                 "The catalog shows the newest version shared with all users."
@@ -87,20 +125,34 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
     let session = crate::session::use_session();
     let history = history_href(&name);
     let listed = versions.clone();
-    let show_history = move || session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed)));
+    // Authors and admins change versions (the server checks each row again).
+    let manages = Memo::new(move |_| session.me.with(|me| me.as_ref().is_some_and(|me| may_read_history(me, &listed))));
+    let selection = progress.selection;
+    let rows: Vec<BulkRow> = versions.iter().map(|v| BulkRow::new(v.id.to_string(), v.version.clone())).collect();
+    Effect::new(move |_| selection.set_rows(if manages.get() { rows.clone() } else { Vec::new() }));
     view! {
-        <Show when=show_history>
+        <Show when=move || manages.get()>
             <p><a href=history.clone()>"History of this app"</a>
                 <span class="muted">" Which version was in the catalog when, who changed it and why."</span></p>
         </Show>
         <h2>"Versions"</h2>
+        <BulkBar selection actions=version_actions() noun=("version", "versions") on_done=move || refresh.run(())/>
         <table class="table rollout-versions">
-            <thead><tr><th>"Version"</th><th>"Visibility"</th><th>"Running instances"</th><th>"Imported"</th><th>"Owner"</th></tr></thead>
+            <caption class="visually-hidden">"Versions, newest first"</caption>
+            <thead><tr>
+                <Show when=move || manages.get()><th scope="col" class="select-col"><SelectAllBox selection/></th></Show>
+                <th scope="col">"Version"</th><th scope="col">"Visibility"</th><th scope="col">"Running instances"</th>
+                <th scope="col">"Imported"</th><th scope="col">"Owner"</th>
+            </tr></thead>
             <tbody>
                 {versions.iter().map(|v| {
                     let in_catalog = shown.as_ref().is_some_and(|s| s.id == v.id);
+                    let row = BulkRow::new(v.id.to_string(), v.version.clone());
                     view! {
                         <tr data-version=v.version.clone()>
+                            <Show when=move || manages.get()>
+                                <td class="select-col"><SelectRowBox selection row=row.clone()/></td>
+                            </Show>
                             <td>
                                 <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
                                 {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
@@ -345,6 +397,13 @@ fn RetireStep(older: Vec<AppVersion>, refresh: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Moves focus to the page's heading, which stays while the steps below it are drawn again.
+fn focus_heading() {
+    if let Some(heading) = document().get_element_by_id("rollout-heading") {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(heading).focus();
+    }
+}
+
 /// A visibility change that states its effect and asks before it happens, with a reason kept in
 /// the app's history: required to make a shared version PRIVATE (retire it), optional otherwise.
 /// The rule is `wavehub-core`'s, which the server runs again: Confirm stays disabled, with the
@@ -363,6 +422,8 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
     Effect::new(move |_| {
         if change.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             confirming.set(false);
+            // The steps are drawn again with the new list: focus waits on the page's heading.
+            focus_heading();
             refresh.run(());
         }
     });
@@ -371,19 +432,40 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
         Visibility::Private => "Kept in the app's history, where its authors and admins read why.",
     };
     let effect_text = effect.clone();
+    // Focus moves into the confirmation when it opens, and back to its button when it closes
+    // (Cancel or Escape), so a keyboard user never starts again from the top of the page.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let confirm = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(field) = confirm.get().and_then(|c| c.query_selector("textarea, button").ok().flatten()) {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(field).focus();
+        }
+    });
+    let close = move || {
+        confirming.set(false);
+        if let Some(button) = opener.get_untracked() {
+            // Once the button shows again.
+            set_timeout(
+                move || {
+                    let _ = button.focus();
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    };
     view! {
         <div class="visibility-change">
             <p>{effect}</p>
-            <Show when=move || !confirming.get()>
-                <button type="button" on:click=move |_| confirming.set(true)>{button.clone()}</button>
-            </Show>
+            <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" } node_ref=opener
+                hidden=move || confirming.get() on:click=move |_| confirming.set(true)>{button.clone()}</button>
             <Show when=move || confirming.get()>
-                <div class="confirm" role="alertdialog" aria-label="Confirm the change">
+                <div class="confirm" role="alertdialog" aria-label="Confirm the change" node_ref=confirm
+                    on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
                     <p>{effect_text.clone()}" Go ahead?"</p>
                     <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
                     <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
                         disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, {}", to.change_words())}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| close()>"Cancel"</button>
                 </div>
             </Show>
             <ErrorAlert error=error/>

@@ -509,6 +509,19 @@ pub struct Plan {
     pub total_bytes: u64,
 }
 
+impl Plan {
+    /// Records a folder the walker did not enter because it is always left out (`.git/`, `venv/`:
+    /// `default_ignore` says so before anything inside is listed). The CLI and the browser both
+    /// call it, so the two list and count what was left out the same way. Its files are unknown
+    /// (never read), so it counts as one entry with 0 files and 0 bytes.
+    pub fn add_unwalked_folder(&mut self, folder: &str, reason: String) {
+        let path = format!("{}/", folder.trim_end_matches('/'));
+        if let Err(at) = self.excluded.binary_search_by(|entry| entry.path.cmp(&path)) {
+            self.excluded.insert(at, Excluded { path, reason, files: 0, bytes: 0 });
+        }
+    }
+}
+
 /// Applies the default ignores, virtual-environment detection and `.appignore` (its text, when the
 /// folder has one) to the folder's files. Directories are derived from the paths; a file is left
 /// out when it or any of its directories is, and the topmost left-out directory is reported once.

@@ -75,12 +75,21 @@ fn read_range(file: &mut File, start: u64, end: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// What [`list_folder`] found.
+#[derive(Debug, Default)]
+pub struct ListedFolder {
+    /// Each file's meta and the absolute path to read it from.
+    pub files: Vec<(FileMeta, PathBuf)>,
+    /// Folders not walked into, with why (for `Plan::add_unwalked_folder`).
+    pub unwalked: Vec<(String, String)>,
+}
+
 /// A folder's files as the packager sees them: relative `/`-separated paths, sizes, and the
 /// absolute path to read each from. Symbolic links are not followed (a bundle holds regular files),
 /// and folders that are always left out (`.git`, `venv`, caches) are not walked into: they can
 /// hold more files than the whole app.
-pub fn list_folder(root: &Path) -> io::Result<Vec<(FileMeta, PathBuf)>> {
-    let mut files = Vec::new();
+pub fn list_folder(root: &Path) -> io::Result<ListedFolder> {
+    let mut listed = ListedFolder::default();
     let mut folders = vec![root.to_path_buf()];
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(&folder)? {
@@ -88,14 +97,17 @@ pub fn list_folder(root: &Path) -> io::Result<Vec<(FileMeta, PathBuf)>> {
             let kind = entry.file_type()?;
             let absolute = entry.path();
             let relative = relative_path(root, &absolute)?;
-            if kind.is_dir() && default_ignore(&relative, true).is_none() {
-                folders.push(absolute);
+            if kind.is_dir() {
+                match default_ignore(&relative, true) {
+                    Some(reason) => listed.unwalked.push((relative, reason.to_string())),
+                    None => folders.push(absolute),
+                }
             } else if kind.is_file() {
-                files.push((FileMeta { path: relative, size: entry.metadata()?.len() }, absolute));
+                listed.files.push((FileMeta { path: relative, size: entry.metadata()?.len() }, absolute));
             }
         }
     }
-    Ok(files)
+    Ok(listed)
 }
 
 /// `absolute` relative to `root`, with `/` separators as archives write them.
@@ -113,14 +125,17 @@ fn relative_path(root: &Path, absolute: &Path) -> io::Result<String> {
 /// Packages a folder the way `wavehub bundle` does: default ignores and `.appignore` applied,
 /// names sorted, the same bytes for the same files.
 pub fn package_folder(root: &Path) -> io::Result<(Plan, Vec<u8>)> {
-    let listed = list_folder(root)?;
+    let ListedFolder { files: listed, unwalked } = list_folder(root)?;
     let metas: Vec<FileMeta> = listed.iter().map(|(meta, _)| meta.clone()).collect();
     let appignore = match std::fs::read_to_string(root.join(".appignore")) {
         Ok(text) => Some(text),
         Err(error) if error.kind() == io::ErrorKind::NotFound => None,
         Err(error) => return Err(error),
     };
-    let plan = package::plan(&metas, appignore.as_deref());
+    let mut plan = package::plan(&metas, appignore.as_deref());
+    for (folder, reason) in unwalked {
+        plan.add_unwalked_folder(&folder, reason);
+    }
     let absolute_paths: HashMap<&str, &PathBuf> =
         listed.iter().map(|(meta, absolute)| (meta.path.as_str(), absolute)).collect();
     let mut packager = Packager::new(plan.total_bytes);

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
-    check_reason, console_state_for, current_version, effective_with_reason, explain_current, resolve_runtime,
+    check_reason, console_state_for, current_version, effective_with_reason, explain_current, resolve_runtime, Prereleases,
     version_id_sort_key, ImageFacts, ImageSort, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, Runtime,
     RuntimeImage, RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateEvent,
     VersionList, PLATFORM_WORKSPACE,
@@ -69,7 +69,7 @@ fn generate_uid(prefix: &str) -> String {
 // row's: `workspaces` has no such column).
 const IMAGE_COLUMNS: &str = "workspace_id, (SELECT w.name FROM workspaces w WHERE w.id = workspace_id) AS workspace_name, uid, name, description, managed_by_bootstrap, platform_state, \
     platform_state_reason, console_state, console_state_reason, state, state_reason, state_update_time, \
-    current_version, current_docker_image, versions_count, created_time, updated_time";
+    current_version, current_docker_image, prereleases_can_be_current, versions_count, created_time, updated_time";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct ImageRow {
@@ -88,12 +88,17 @@ pub struct ImageRow {
     state_update_time: String,
     current_version: Option<String>,
     current_docker_image: Option<String>,
+    prereleases_can_be_current: bool,
     versions_count: i64,
     created_time: String,
     updated_time: String,
 }
 
 impl ImageRow {
+    pub fn prereleases(&self) -> Prereleases {
+        Prereleases::from_flag(self.prereleases_can_be_current)
+    }
+
     fn platform_state(&self) -> Option<State> {
         self.platform_state.as_deref().map(db_state)
     }
@@ -114,6 +119,7 @@ impl ImageRow {
             platform_state_reason: self.platform_state_reason,
             console_state: db_state(&self.console_state),
             console_state_reason: self.console_state_reason,
+            prereleases: Prereleases::from_flag(self.prereleases_can_be_current),
             current_version: self.current_version,
             versions_count: self.versions_count.try_into().unwrap_or(u32::MAX),
             created_time: self.created_time,
@@ -339,7 +345,8 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     }
     let inserted = sqlx::query(
         "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
-         state, state_rank, state_update_time, created_time, updated_time) VALUES (?, ?, ?, ?, ?, 0, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?)",
+         state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
+         VALUES (?, ?, ?, ?, ?, 0, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?, ?)",
     )
     .bind(&access.workspace)
     .bind(&uid)
@@ -347,6 +354,7 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     .bind(request.name.trim().to_lowercase())
     .bind(request.description.as_deref().unwrap_or("").trim())
     .bind(&now)
+    .bind(request.prereleases.unwrap_or_default().may_be_current())
     .bind(&now)
     .bind(&now)
     .execute(&mut *tx)
@@ -395,14 +403,25 @@ pub async fn update(db: &SqlitePool, access: &Access, uid: &str, patch: &Runtime
             .execute(&mut *tx)
             .await?;
     }
+    if let Some(prereleases) = patch.prereleases {
+        sqlx::query("UPDATE runtime_images SET prereleases_can_be_current = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
+            .bind(prereleases.may_be_current())
+            .bind(&now)
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let (Some(choice), Some(docker_image)) = (&choice, &patch.docker_image) {
         insert_version(&mut tx, &row.workspace_id, uid, &choice.version, docker_image.trim(), None, &now).await?;
+    }
+    if patch.docker_image.is_some() || patch.prereleases.is_some() {
         refresh_image(&mut tx, &row.workspace_id, uid, &now).await?;
     }
     let resource = image_resource(&row.workspace_id, uid);
     let detail = serde_json::json!({
         "name": patch.name, "description": patch.description, "docker_image": patch.docker_image,
-        "version": choice.as_ref().map(|c| c.version.clone()),
+        "version": choice.as_ref().map(|c| c.version.clone()), "prereleases": patch.prereleases,
     });
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "update", resource: &resource, reason: None, detail }).await?;
     let row = load_image(&mut tx, &row.workspace_id, uid).await?;
@@ -568,7 +587,14 @@ pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &s
             .bind(uid)
             .fetch_all(&mut *conn)
             .await?;
-    let current = current_version(versions.iter().map(|(version, state, _)| (version.as_str(), db_state(state))));
+    let may_be_current: bool =
+        sqlx::query_scalar("SELECT prereleases_can_be_current FROM runtime_images WHERE workspace_id = ? AND uid = ?")
+            .bind(workspace)
+            .bind(uid)
+            .fetch_one(&mut *conn)
+            .await?;
+    let prereleases = Prereleases::from_flag(may_be_current);
+    let current = current_version(versions.iter().map(|(version, state, _)| (version.as_str(), db_state(state))), prereleases);
     let docker_image = current.and_then(|c| versions.iter().find(|(v, _, _)| v == c)).map(|(_, _, image)| image.as_str());
     sqlx::query(
         "UPDATE runtime_images SET current_version = ?, current_docker_image = ?, versions_count = ?, updated_time = ? \
@@ -593,7 +619,7 @@ pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option
         "SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? ORDER BY version_key DESC"
     );
     let rows: Vec<VersionRow> = sqlx::query_as(&sql).bind(&image.workspace_id).bind(uid).fetch_all(&mut *conn).await?;
-    let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), db_state(&row.state))));
+    let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), db_state(&row.state))), image.prereleases());
     let current = image.current_version.as_deref();
     let items: Vec<RuntimeImageVersion> = rows
         .into_iter()
@@ -716,6 +742,7 @@ pub async fn history(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<V
             StateEvent {
                 subject: entry.resource.strip_prefix(&versions_prefix).unwrap_or("image").to_owned(),
                 state: detail.get("state").and_then(|s| s.as_str()).map(db_state),
+                summary: (entry.action == "update").then(|| update_summary(&detail)),
                 time: entry.time,
                 actor: entry.actor,
                 action: entry.action,
@@ -723,6 +750,34 @@ pub async fn history(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<V
             }
         })
         .collect())
+}
+
+/// What an image `update` changed, from its audit detail (the fields the PATCH carried), in words
+/// for the history: "renamed it to “Scorer”; added version v2.1.0 (docker.io/org/scorer:2.1.0)".
+fn update_summary(detail: &serde_json::Value) -> String {
+    let text = |key: &str| detail.get(key).and_then(|v| v.as_str());
+    let mut changes = Vec::new();
+    if let Some(name) = text("name") {
+        changes.push(format!("renamed it to “{name}”"));
+    }
+    if let Some(description) = text("description") {
+        changes.push(if description.trim().is_empty() { "cleared the description".to_owned() } else { "changed the description".to_owned() });
+    }
+    match (text("version"), text("docker_image")) {
+        (Some(version), Some(docker_image)) => changes.push(format!("added version {version} ({docker_image})")),
+        (None, Some(docker_image)) => changes.push(format!("added a version ({docker_image})")),
+        _ => {}
+    }
+    match detail.get("prereleases").and_then(|v| v.as_str()) {
+        Some("may_be_current") => changes.push("let pre-releases be the current version".to_owned()),
+        Some("never_current") => changes.push("let only releases be the current version".to_owned()),
+        _ => {}
+    }
+    if changes.is_empty() {
+        "updated the image".to_owned()
+    } else {
+        changes.join("; ")
+    }
 }
 
 // ---- runtimes -------------------------------------------------------------------------------

@@ -235,6 +235,50 @@ async fn the_current_version_moves_when_versions_are_disabled() {
 }
 
 #[tokio::test]
+async fn an_admin_chooses_whether_prereleases_can_be_current() {
+    let w = world().await;
+    w.create_image("scorer", "h2oai/scorer:2.0.0").await;
+    assert_eq!(w.image("scorer").await["prereleases"], "may_be_current", "the platform's rule is the default");
+    assert_eq!(w.add_version("scorer", "h2oai/scorer:3.0.0-rc.1", None).await.status, StatusCode::CREATED);
+    let versions_path = format!("{WS}/runtime-images/scorer/versions");
+    let list = w.call(Method::GET, &versions_path, None, &w.reader).await;
+    assert_eq!(list.body["current_version"], "v3.0.0-rc.1");
+    let why = list.body["current_explanation"].as_str().unwrap();
+    assert!(why.contains("v3.0.0-rc.1 is a pre-release: runtimes that follow the current version get it"), "{why}");
+
+    // Releases only: the current version moves back to the release at once.
+    let patch = async |body: Value, who: &str| w.call(Method::PATCH, &format!("{WS}/runtime-images/scorer"), Some(body), who).await;
+    assert_eq!(patch(json!({"prereleases": "never_current"}), &w.reader).await.status, StatusCode::FORBIDDEN);
+    let reply = patch(json!({"prereleases": "never_current"}), &w.owner).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!((reply.body["prereleases"].as_str(), reply.body["current_version"].as_str()), (Some("never_current"), Some("v2.0.0")));
+    assert_eq!(reply.body["docker_image"], "h2oai/scorer:2.0.0");
+    let list = w.call(Method::GET, &versions_path, None, &w.reader).await;
+    assert_eq!(
+        list.body["current_explanation"],
+        "v2.0.0 is current: it is the highest release that is not disabled (v3.0.0-rc.1 is a pre-release, and is passed over: \
+         this image lets only releases be current)."
+    );
+    // A later pre-release stays out; a release goes in.
+    assert_eq!(w.add_version("scorer", "h2oai/scorer:3.0.0-rc.2", None).await.status, StatusCode::CREATED);
+    assert_eq!(w.image("scorer").await["current_version"], "v2.0.0");
+    assert_eq!(w.add_version("scorer", "h2oai/scorer:3.0.0", None).await.status, StatusCode::CREATED);
+    assert_eq!(w.image("scorer").await["current_version"], "v3.0.0");
+    // An image created releases-only with a pre-release has no current version, and says why.
+    let body = json!({"uid": "nightly", "name": "Nightly", "docker_image": "h2oai/n:1.0.0-nightly", "prereleases": "never_current"});
+    let reply = w.call(Method::POST, &format!("{WS}/runtime-images"), Some(body), &w.owner).await;
+    assert_eq!((reply.status, &reply.body["current_version"]), (StatusCode::CREATED, &Value::Null), "{}", reply.text);
+    let list = w.call(Method::GET, &format!("{WS}/runtime-images/nightly/versions"), None, &w.reader).await;
+    assert!(list.body["current_explanation"].as_str().unwrap().starts_with("No release is enabled"), "{}", list.text);
+
+    // The history says what each update changed, in words.
+    assert_eq!(patch(json!({"name": "REST scorer", "description": "Scores"}), &w.owner).await.status, StatusCode::OK);
+    let history = w.call(Method::GET, &format!("{WS}/runtime-images/scorer/history"), None, &w.reader).await.body;
+    let summaries: Vec<&str> = history.as_array().unwrap().iter().filter_map(|e| e["summary"].as_str()).collect();
+    assert_eq!(summaries, ["renamed it to “REST scorer”; changed the description", "let only releases be the current version"]);
+}
+
+#[tokio::test]
 async fn image_lists_filter_sort_and_page() {
     let w = world().await;
     for (uid, tag) in [("alpha", "1.0.0"), ("beta", "2.0.0"), ("gamma_ray", "3.0.0")] {

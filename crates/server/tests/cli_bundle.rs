@@ -49,6 +49,8 @@ fn bundle_writes_a_valid_deterministic_wave_that_check_accepts() {
     assert!(first.status.success(), "{}{}", stdout(&first), String::from_utf8_lossy(&first.stderr));
     let wave = out.path().join("ai.wavehub.cli-test.0.1.0.wave");
     assert!(stdout(&first).contains("ai.wavehub.cli-test.0.1.0.wave"), "prints the path: {}", stdout(&first));
+    // notes.log, __pycache__/, venv/, and .git/ (never walked into, counted as the upload page counts it).
+    assert!(stdout(&first).contains("(4 files, 4 left out,"), "{}", stdout(&first));
     let bytes = std::fs::read(&wave).unwrap();
 
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();

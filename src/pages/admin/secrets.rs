@@ -416,7 +416,7 @@ fn SecretRow(
             </td>
             <td class="secret-grantees">{secret.grants.describe()}</td>
             <td class="actions">
-                <button type="button" class="button-quiet" aria-label=format!("Replace the keys of {}", secret.name)
+                <button type="button" class="button-quiet" aria-label=format!("Replace keys of {}", secret.name)
                     on:click=move |_| on_replace.run((name.get_value(), keys.get_value(), grants.get_value()))>"Replace keys…"</button>
                 <button type="button" class="button-quiet danger" aria-label=format!("Delete secret {}", secret.name)
                     on:click=move |_| { error.set(None); confirming.set(true); }>"Delete"</button>

@@ -8,6 +8,7 @@ use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
+use crate::components::roles::RoleCheckboxes;
 use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::session::use_session;
@@ -189,30 +190,30 @@ fn ColorField(
     }
 }
 
-/// Checkboxes for a tag's admin roles, with what none means.
+/// Who may assign a tag, chosen in so many words: anyone signed in (an empty role list, the
+/// platform's rule for none) or only some roles. The choice follows the list, so the two never
+/// disagree: choosing "only" starts from admins, and unchecking the last role means anyone again.
 #[component]
 fn AdminRolesField(roles: RwSignal<Vec<Role>>, #[prop(into)] id: String, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let findings_id = format!("{id}-findings");
+    let anyone = move || roles.read().is_empty();
     view! {
         <fieldset class="roles" aria-describedby=findings_id.clone()>
-            <legend>"Admin roles: who may assign it"</legend>
-            {Role::ALL.into_iter().map(|role| view! {
-                <label class="checkbox">
-                    <input type="checkbox" value=role.as_str()
-                        prop:checked=move || roles.read().contains(&role)
-                        on:change=move |event| {
-                            let checked = event_target_checked(&event);
-                            roles.update(|list| {
-                                list.retain(|r| *r != role);
-                                if checked { list.push(role); list.sort(); }
-                            });
-                        }/>
-                    {role.as_str()}
-                </label>
-            }).collect_view()}
+            <legend>"Who may assign it"</legend>
+            <label class="checkbox">
+                <input type="radio" name=format!("{id}-who") data-testid="tag-anyone-assigns" prop:checked=anyone
+                    on:change=move |_| roles.set(Vec::new())/>
+                "Anyone signed in"
+            </label>
+            <label class="checkbox">
+                <input type="radio" name=format!("{id}-who") data-testid="tag-roles-assign" prop:checked=move || !anyone()
+                    on:change=move |_| if roles.read_untracked().is_empty() { roles.set(vec![Role::Admin]) }/>
+                "Only users with these roles:"
+            </label>
+            <span class="role-choices"><RoleCheckboxes roles/></span>
         </fieldset>
         <span class="hint">{move || if roles.read().is_empty() {
-            "None checked: anyone signed in may assign it, remove it and edit it. Admins always may.".to_owned()
+            "Anyone signed in may assign it, remove it and edit it. Admins always may.".to_owned()
         } else {
             format!("Users with the role {} may assign it, remove it and edit it; admins always may.",
                 roles.read().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "))

@@ -8,6 +8,7 @@ use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::time::Timestamp;
 use crate::components::pager::Pager;
+use crate::components::roles::RoleCheckboxes;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -138,20 +139,7 @@ fn RolePicker(roles: RwSignal<Vec<Role>>, #[prop(into)] legend: String) -> impl 
     view! {
         <fieldset class="roles">
             <legend>{legend}</legend>
-            {Role::ALL.into_iter().map(|role| view! {
-                <label class="checkbox">
-                    <input type="checkbox" value=role.as_str()
-                        prop:checked=move || roles.read().contains(&role)
-                        on:change=move |event| {
-                            let checked = event_target_checked(&event);
-                            roles.update(|list| {
-                                list.retain(|r| *r != role);
-                                if checked { list.push(role); list.sort(); }
-                            });
-                        }/>
-                    {role.as_str()}
-                </label>
-            }).collect_view()}
+            <RoleCheckboxes roles/>
         </fieldset>
     }
 }

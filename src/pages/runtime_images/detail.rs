@@ -17,18 +17,27 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use wavehub_core::runtime_images::{
-    current_version, effective_state, version_for, NewRuntimeImageVersion, Runtime, RuntimeImage, RuntimeImagePatch,
-    RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
+    compare_version_ids, current_version, effective_state, is_prerelease, version_for, NewRuntimeImageVersion, Prereleases,
+    Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
 };
 
 /// What changing one version's state does to the image's current version (and to runtimes
 /// pinned to it), in sentences; the rule is wavehub-core's `current_version`.
-pub fn version_impact(all: &[RuntimeImageVersion], version: &str, action: StateAction, pinned_runtimes: &[String]) -> Option<String> {
-    let before = current_version(all.iter().map(|v| (v.version.as_str(), v.state)));
-    let after = current_version(all.iter().map(|v| {
-        let state = if v.version == version { effective_state(v.platform_state, action.target()) } else { v.state };
-        (v.version.as_str(), state)
-    }));
+pub fn version_impact(
+    all: &[RuntimeImageVersion],
+    version: &str,
+    action: StateAction,
+    pinned_runtimes: &[String],
+    prereleases: Prereleases,
+) -> Option<String> {
+    let before = current_version(all.iter().map(|v| (v.version.as_str(), v.state)), prereleases);
+    let after = current_version(
+        all.iter().map(|v| {
+            let state = if v.version == version { effective_state(v.platform_state, action.target()) } else { v.state };
+            (v.version.as_str(), state)
+        }),
+        prereleases,
+    );
     let mut sentences = Vec::new();
     match (before, after) {
         (Some(b), Some(a)) if b != a => sentences.push(format!(
@@ -54,6 +63,39 @@ pub fn version_impact(all: &[RuntimeImageVersion], version: &str, action: StateA
         });
     }
     (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+/// What adding a version does to the current version, said before the admin adds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedVersionImpact {
+    pub text: String,
+    /// A pre-release becomes current: the one outcome the form shows as a warning.
+    pub prerelease_becomes_current: bool,
+}
+
+/// What adding `new` does to the current version (the rule is wavehub-core's `current_version`).
+pub fn added_version_impact(current: Option<&str>, new: &str, prereleases: Prereleases) -> AddedVersionImpact {
+    let said = |text: String| AddedVersionImpact { text, prerelease_becomes_current: false };
+    let prerelease = is_prerelease(new);
+    if prerelease && !prereleases.may_be_current() {
+        return said(format!(
+            "{new} is a pre-release, so it won't become current: this image lets only releases be current. Runtimes can pin it."
+        ));
+    }
+    if let Some(stays) = current.filter(|current| compare_version_ids(new, current) != std::cmp::Ordering::Greater) {
+        return said(format!("The current version stays {stays}."));
+    }
+    match current {
+        _ if prerelease => AddedVersionImpact {
+            text: format!(
+                "{new} is a pre-release, and it becomes the current version: runtimes that follow the current version get it. \
+                 To keep pre-releases from becoming current, choose releases only under Details first."
+            ),
+            prerelease_becomes_current: true,
+        },
+        Some(current) => said(format!("{new} becomes the current version (above {current}).")),
+        None => said(format!("{new} becomes the current version.")),
+    }
 }
 
 /// Why the image can't be deleted, if it can't: the platform manages it, or runtimes use it.
@@ -157,7 +199,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                     action,
                     subject: format!("version {version} of {}", image.name),
                     platform_state: found.and_then(|v| v.platform_state),
-                    impact: version_impact(&all, &version, action, &pinned),
+                    impact: version_impact(&all, &version, action, &pinned, image.prereleases),
                 }
             }
             None => {
@@ -211,7 +253,11 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                                     }.into_any(),
                                 })}
                                 <AddVersionForm image=image.get_value() on_added=Callback::new(move |version: RuntimeImageVersion| {
-                                    notice.set(Some(format!("Added {} ({}).", version.version, version.docker_image)));
+                                    let mut text = format!("Added {} ({}).", version.version, version.docker_image);
+                                    if version.is_current && is_prerelease(&version.version) {
+                                        text.push_str(&format!(" {} is a pre-release, and it is now the current version.", version.version));
+                                    }
+                                    notice.set(Some(text));
                                     refresh.run(());
                                 })/>
                             </section>
@@ -382,7 +428,8 @@ fn VersionsTable(
                                     <td class="select-col"><SelectRowBox selection row=BulkRow::new(v.version.clone(), v.version.clone())/></td>
                                 })}
                                 <th scope="row"><code>{v.version.clone()}</code>
-                                    {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}</th>
+                                    {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}
+                                    {is_prerelease(&v.version).then(|| view! { " " <span class="badge badge-prerelease">"Pre-release"</span> })}</th>
                                 <td><code class="wrap">{v.docker_image.clone()}</code></td>
                                 <td>
                                     <StateBadge state=v.state reason=v.state_reason.clone()/>
@@ -429,6 +476,12 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
+    let current = StoredValue::new(image.current_version.clone());
+    let impact = Memo::new(move |_| match preview.get() {
+        VersionPreview::Version { version, .. } => Some(added_version_impact(current.get_value().as_deref(), &version, image.prereleases)),
+        _ => None,
+    });
+    let warns = move || impact.with(|impact| impact.as_ref().is_some_and(|i| i.prerelease_becomes_current));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
@@ -470,7 +523,10 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
                 <label for="version-id">"Version (optional when the tag is a version)"</label>
                 <input id="version-id" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="v2.1.0"
                     bind:value=version aria-invalid=invalid_attr(error, "version") aria-describedby="version-preview version-id-findings"/>
-                <div id="version-preview"><VersionPreviewLine preview/></div>
+                <div id="version-preview">
+                    <VersionPreviewLine preview/>
+                    <p class="muted version-impact" class:warning=warns data-testid="version-impact" aria-live="polite">{move || impact.get().map(|i| i.text)}</p>
+                </div>
                 <FieldFindings error path="version" id="version-id-findings"/>
                 <button type="submit" class="button" disabled=move || pending.get()>"Add version"</button>
             </form>
@@ -491,22 +547,25 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
     };
     let name = RwSignal::new(image.name.clone());
     let description = RwSignal::new(image.description.clone());
-    let saved = StoredValue::new((image.name.clone(), image.description.clone()));
+    let prereleases = RwSignal::new(image.prereleases);
+    let saved = StoredValue::new((image.name.clone(), image.description.clone(), image.prereleases));
     let ws = StoredValue::new(image.workspace.clone());
     let uid = StoredValue::new(image.uid.clone());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let (old_name, old_description) = saved.get_value();
+        let (old_name, old_description, old_prereleases) = saved.get_value();
         let new_name = name.get_untracked().trim().to_owned();
         let new_description = description.get_untracked().trim().to_owned();
+        let new_prereleases = prereleases.get_untracked();
         let patch = RuntimeImagePatch {
             name: (new_name != old_name).then_some(new_name),
             description: (new_description != old_description).then_some(new_description),
+            prereleases: (new_prereleases != old_prereleases).then_some(new_prereleases),
             ..Default::default()
         };
-        if patch.name.is_none() && patch.description.is_none() {
+        if patch == RuntimeImagePatch::default() {
             return;
         }
         if let Err(findings) = patch.check() {
@@ -540,6 +599,21 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
                     <textarea id="details-description" rows="3" bind:value=description
                         aria-invalid=invalid_attr(error, "description") aria-describedby="details-description-findings"></textarea>
                     <FieldFindings error path="description" id="details-description-findings"/>
+                    <fieldset class="choice-group">
+                        <legend>"Which versions can be current"</legend>
+                        <label class="choice">
+                            <input type="radio" name="details-prereleases" data-testid="prereleases-may-be-current"
+                                prop:checked=move || prereleases.get() == Prereleases::MayBeCurrent
+                                on:change=move |_| prereleases.set(Prereleases::MayBeCurrent)/>
+                            " The highest version that is not disabled, pre-releases too (the platform's rule)"
+                        </label>
+                        <label class="choice">
+                            <input type="radio" name="details-prereleases" data-testid="prereleases-never-current"
+                                prop:checked=move || prereleases.get() == Prereleases::NeverCurrent
+                                on:change=move |_| prereleases.set(Prereleases::NeverCurrent)/>
+                            " Releases only: a pre-release such as v3.0.0-rc.1 or v1.2.3-gpu is never current, though runtimes can pin it"
+                        </label>
+                    </fieldset>
                     {(!disabled).then(|| view! {
                         <button type="submit" class="button" disabled=move || pending.get()>"Save details"</button>
                     })}
@@ -587,7 +661,8 @@ fn History(events: Vec<StateEvent>) -> impl IntoView {
                 view! {
                     <li>
                         <Timestamp time=e.time.clone()/>
-                        " "<strong>{e.actor.clone()}</strong>" "{e.action.clone()}" "{subject}
+                        " "<strong>{e.actor.clone()}</strong>" "
+                        {e.summary.clone().unwrap_or_else(|| format!("{} {subject}", e.action))}
                         {e.state.map(|s| view! { " → " <StateBadge state=s/> })}
                         {e.reason.clone().map(|r| view! { <div class="reason">"“"{r}"”"</div> })}
                     </li>
@@ -644,14 +719,38 @@ mod tests {
     #[test]
     fn disabling_the_current_version_says_where_current_moves() {
         let all = [version("v3.0.0", State::Active), version("v2.0.0", State::Active), version("v1.0.0", State::Disabled)];
-        let text = version_impact(&all, "v3.0.0", StateAction::Disable, &["dai".into()]).unwrap();
+        let text = version_impact(&all, "v3.0.0", StateAction::Disable, &["dai".into()], Prereleases::MayBeCurrent).unwrap();
         assert!(text.starts_with("The current version moves from v3.0.0 to v2.0.0"), "{text}");
         assert!(text.ends_with("Runtimes pinned to v3.0.0 can't start new deployments: dai."), "{text}");
-        assert_eq!(version_impact(&all, "v1.0.0", StateAction::Enable, &[]).unwrap(), "The current version stays v3.0.0.");
-        let text = version_impact(&all[..1], "v3.0.0", StateAction::Disable, &[]).unwrap();
+        assert_eq!(version_impact(&all, "v1.0.0", StateAction::Enable, &[], Prereleases::MayBeCurrent).unwrap(), "The current version stays v3.0.0.");
+        let text = version_impact(&all[..1], "v3.0.0", StateAction::Disable, &[], Prereleases::MayBeCurrent).unwrap();
         assert!(text.contains("no current version"), "{text}");
-        let text = version_impact(&all, "v3.0.0", StateAction::Deprecate, &[]).unwrap();
+        let text = version_impact(&all, "v3.0.0", StateAction::Deprecate, &[], Prereleases::MayBeCurrent).unwrap();
         assert!(text.contains("stays the current version"), "{text}");
+    }
+
+    #[test]
+    fn adding_a_version_says_whether_it_becomes_current_and_names_prereleases() {
+        let may = Prereleases::MayBeCurrent;
+        let impact = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", may);
+        assert!(impact.prerelease_becomes_current);
+        assert!(impact.text.starts_with("v3.0.0-rc.1 is a pre-release, and it becomes the current version"), "{}", impact.text);
+        let text = |current, new, policy| added_version_impact(current, new, policy).text;
+        assert_eq!(text(Some("v2.0.0"), "v2.1.0", may), "v2.1.0 becomes the current version (above v2.0.0).");
+        assert_eq!(text(Some("v2.0.0"), "v1.9.0-rc.1", may), "The current version stays v2.0.0.");
+        assert_eq!(text(None, "v1.0.0", may), "v1.0.0 becomes the current version.");
+        let impact = added_version_impact(Some("v2.0.0"), "v3.0.0-rc.1", Prereleases::NeverCurrent);
+        assert!(!impact.prerelease_becomes_current);
+        assert!(impact.text.contains("won't become current: this image lets only releases be current"), "{}", impact.text);
+    }
+
+    #[test]
+    fn enabling_a_prerelease_follows_the_images_choice() {
+        let all = [version("v3.0.0-rc.1", State::Disabled), version("v2.0.0", State::Active)];
+        let text = version_impact(&all, "v3.0.0-rc.1", StateAction::Enable, &[], Prereleases::MayBeCurrent).unwrap();
+        assert!(text.starts_with("The current version moves from v2.0.0 to v3.0.0-rc.1"), "{text}");
+        let text = version_impact(&all, "v3.0.0-rc.1", StateAction::Enable, &[], Prereleases::NeverCurrent).unwrap();
+        assert_eq!(text, "The current version stays v2.0.0.");
     }
 
     #[test]

@@ -79,8 +79,8 @@ impl StateRequest {
     pub fn ceiling_note(&self) -> Option<String> {
         console_state_for(self.platform_state, self.action).err().map(|refusal| {
             format!(
-                "The platform sets this {} to {}, and the console can only restrict it further; an operator lifts \
-                 that in the bootstrap file. The server will refuse this change.",
+                "The platform sets this {} to {}, and the console can only restrict it further, so this change can't \
+                 be made here: an operator lifts it in the platform's bootstrap file.",
                 self.target.kind(),
                 refusal.platform
             )
@@ -127,14 +127,25 @@ pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, 
         (format!("{} {}?", r.confirm_label().split(' ').next().unwrap_or(""), r.subject), r.consequence(), r.impact.clone(), r.ceiling_note(), r.confirm_label())
     });
     let danger = request.with_value(|r| r.action != StateAction::Enable);
+    // A change the ceiling rule forbids is not offered: the dialog says why and how to get there.
+    if let Some(note) = note {
+        return view! {
+            <Modal title on_close>
+                <p class="ceiling-note" role="alert">{note}</p>
+                {impact.map(|text| view! { <p class="impact muted">{format!("Were it allowed: {text}")}</p> })}
+                <div class="modal-actions">
+                    <button type="button" class="button" on:click=move |_| on_close.run(())>"Close"</button>
+                </div>
+            </Modal>
+        }
+        .into_any();
+    }
     view! {
         <Modal title on_close>
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&["reason"]/>
                 <p class="consequence">{consequence}</p>
                 {impact.map(|text| view! { <p class="impact">{text}</p> })}
-                // Once the server has answered, its sentence says it; the note would repeat it.
-                {note.map(|text| view! { <Show when=move || error.read().is_none()><p class="ceiling-note">{text.clone()}</p></Show> })}
                 <label for=reason_id.clone()>{if needs_reason { "Reason (required)" } else { "Reason (optional)" }}</label>
                 <textarea id=reason_id rows="3" required=needs_reason aria-invalid=invalid_attr(error, "reason")
                     aria-describedby=format!("{reason_help} {reason_help}-findings")
@@ -150,6 +161,7 @@ pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, 
             </form>
         </Modal>
     }
+    .into_any()
 }
 
 /// What a delete is about.

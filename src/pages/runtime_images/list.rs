@@ -422,6 +422,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
             docker_image: docker_image.get_untracked().trim().to_owned(),
             version: text(version),
             description: text(description),
+            prereleases: None,
         };
         if let Err(findings) = request.check() {
             error.set(Some(invalid(findings)));

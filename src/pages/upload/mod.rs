@@ -152,7 +152,9 @@ fn FileList(tree: FileTree) -> impl IntoView {
         <section class="upload-files" aria-labelledby="upload-files-heading">
             <h2 id="upload-files-heading">"Files"</h2>
             <p class="muted file-count">{count_line}</p>
-            <ul class="file-tree" aria-label="Files">
+            // A long list scrolls inside its box; focusable, so the keyboard scrolls it too.
+            <div class="file-tree" role="region" aria-label="Files in the bundle" tabindex="0">
+            <ul aria-label="Files">
                 {rows.into_iter().map(|row| {
                     let (folder, name) = row.split();
                     let (folder, name) = (folder.to_owned(), name.to_owned());
@@ -173,6 +175,7 @@ fn FileList(tree: FileTree) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            </div>
             {(hidden > 0).then(|| view! {
                 <p class="muted">{format!("…and {hidden} more not listed here.")}</p>
             })}
@@ -314,6 +317,20 @@ fn UploadControls(ctx: Ctx) -> impl IntoView {
         move || ctx.can_upload()
     };
     let sending = Memo::new(move |_| matches!(upload.get(), UploadState::Sending { .. }));
+    // Upload is disabled while sending, which drops its focus: the outcome's link takes it.
+    Effect::new(move |_| {
+        if matches!(upload.get(), UploadState::Done(_)) {
+            // Once the outcome is drawn.
+            set_timeout(
+                || {
+                    if let Some(link) = document().query_selector(".upload-send [role=status] a").ok().flatten() {
+                        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(link).focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    });
     let send = {
         let ctx = ctx.clone();
         move |_| ctx.send()

@@ -75,9 +75,9 @@ pub struct FileTree {
 }
 
 impl FileTree {
-    /// From a folder's packaging plan, plus folders that were not even listed because they are
-    /// always left out (`.git/`, `venv/`): (path ending with `/`, reason).
-    pub fn from_plan(plan: &Plan, unlisted: &[(String, String)]) -> FileTree {
+    /// From a folder's packaging plan (with the folders never walked into already added to it, as
+    /// the CLI adds them, so both count the same).
+    pub fn from_plan(plan: &Plan) -> FileTree {
         let mut rows: Vec<TreeRow> = plan
             .included
             .iter()
@@ -87,16 +87,11 @@ impl FileTree {
             path: excluded.path.clone(),
             size: excluded.bytes,
             excluded: Some(exclusion_text(&excluded.reason)),
-            files: excluded.path.ends_with('/').then_some(excluded.files),
-        }));
-        rows.extend(unlisted.iter().map(|(path, reason)| TreeRow {
-            path: path.clone(),
-            size: 0,
-            excluded: Some(exclusion_text(reason)),
-            files: None,
+            // A folder never walked into has no count to show.
+            files: (excluded.path.ends_with('/') && excluded.files > 0).then_some(excluded.files),
         }));
         rows.sort_by(|a, b| a.path.cmp(&b.path));
-        let left_out = plan.excluded.len() + unlisted.len();
+        let left_out = plan.excluded.len();
         FileTree { rows, included: plan.included.len(), left_out, from_bundle: false }
     }
 
@@ -307,9 +302,9 @@ mod tests {
             meta("__pycache__/x.cpython-312.pyc", 10),
             meta(".appignore", 6),
         ];
-        let plan = plan(&files, Some("*.log\n"));
-        let unlisted = [(".git/".to_owned(), "Git metadata, always left out (`.git/`)".to_owned())];
-        let tree = FileTree::from_plan(&plan, &unlisted);
+        let mut plan = plan(&files, Some("*.log\n"));
+        plan.add_unwalked_folder(".git", "Git metadata, always left out (`.git/`)".to_owned());
+        let tree = FileTree::from_plan(&plan);
         let paths: Vec<&str> = tree.rows.iter().map(|r| r.path.as_str()).collect();
         assert_eq!(paths, [".appignore", ".git/", "__pycache__/", "app.toml", "notes.log", "src/app.py"]);
         assert_eq!(tree.count_line(), "3 files, 3 left out");

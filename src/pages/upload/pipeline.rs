@@ -305,8 +305,11 @@ impl Ctx {
         if let Some(text) = &appignore {
             findings.extend(AppIgnore::parse(text).problems().iter().cloned());
         }
-        let plan = package::plan(&metas, appignore.as_deref());
-        self.tree.set(Some(FileTree::from_plan(&plan, &unlisted)));
+        let mut plan = package::plan(&metas, appignore.as_deref());
+        for (folder, reason) in unlisted {
+            plan.add_unwalked_folder(&folder, reason);
+        }
+        self.tree.set(Some(FileTree::from_plan(&plan)));
 
         let by_path: HashMap<&str, &File> = files.iter().map(|f| (f.path.as_str(), &f.file)).collect();
         let count = plan.included.len();

@@ -10,8 +10,8 @@ pub mod version;
 pub use reference::{ImageReference, ReferenceError};
 pub use state::{console_state_for, effective_state, effective_with_reason, CeilingRefusal, State, StateAction};
 pub use version::{
-    compare_version_ids, current_version, explain_current, normalize_version, version_for, version_id_sort_key,
-    VersionChoice, VersionSource,
+    compare_version_ids, current_version, explain_current, is_prerelease, normalize_version, version_for, version_id_sort_key,
+    Prereleases, VersionChoice, VersionSource,
 };
 
 use crate::api::{Finding, PageRequest};
@@ -192,6 +192,9 @@ pub struct RuntimeImage {
     pub console_state_reason: Option<String>,
     /// `v1.2.3`; none when every version is disabled.
     pub current_version: Option<String>,
+    /// Whether a pre-release can be the current version.
+    #[serde(default)]
+    pub prereleases: Prereleases,
     pub versions_count: u32,
     pub created_time: String,
     pub updated_time: String,
@@ -212,6 +215,9 @@ pub struct NewRuntimeImage {
     pub version: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Whether a pre-release can be current; the platform's rule (it can) when absent.
+    #[serde(default)]
+    pub prereleases: Option<Prereleases>,
 }
 
 impl NewRuntimeImage {
@@ -244,6 +250,9 @@ pub struct RuntimeImagePatch {
     pub docker_image: Option<String>,
     #[serde(default)]
     pub version: Option<String>,
+    /// Whether a pre-release can be current from now on; the current version is worked out again.
+    #[serde(default)]
+    pub prereleases: Option<Prereleases>,
 }
 
 impl RuntimeImagePatch {
@@ -333,6 +342,9 @@ pub struct StateEvent {
     pub subject: String,
     pub state: Option<State>,
     pub reason: Option<String>,
+    /// What an `update` changed, in words ("renamed it to “Scorer”; added version v2.1.0").
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// How the image list is sorted.

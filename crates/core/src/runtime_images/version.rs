@@ -89,46 +89,111 @@ pub fn version_id_sort_key(id: &str) -> String {
     crate::apps::version_sort_key(id.strip_prefix('v').unwrap_or(id))
 }
 
+/// Whether an image's pre-release versions (`v3.0.0-rc.1`, and variant tags like `v1.2.3-gpu`) may
+/// be its current version. The platform's rule lets them (the default); an admin can choose
+/// releases only, so a release candidate never reaches runtimes that follow the current version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Prereleases {
+    /// The highest version that is not disabled is current, pre-release or not.
+    #[default]
+    MayBeCurrent,
+    /// Only releases can be current; pre-releases stay available to runtimes that pin them.
+    NeverCurrent,
+}
+
+impl Prereleases {
+    /// The stored flag (`runtime_images.prereleases_can_be_current`) as the policy.
+    pub fn from_flag(may_be_current: bool) -> Self {
+        if may_be_current {
+            Prereleases::MayBeCurrent
+        } else {
+            Prereleases::NeverCurrent
+        }
+    }
+
+    pub fn may_be_current(self) -> bool {
+        self == Prereleases::MayBeCurrent
+    }
+}
+
+/// Whether a version id has a pre-release part (`v3.0.0-rc.1`, `v1.2.3-alpine`).
+pub fn is_prerelease(id: &str) -> bool {
+    semver::Version::parse(id.strip_prefix('v').unwrap_or(id)).is_ok_and(|version| !version.pre.is_empty())
+}
+
 /// An image's current version: the highest semantic version that is not DISABLED (ACTIVE and
-/// DEPRECATED both count; a pre-release is lower than its release); none when all are disabled.
+/// DEPRECATED both count; a pre-release is lower than its release), leaving pre-releases out when
+/// the image's policy says so; none when no version qualifies.
 /// This is the documented rule (spec §15); the platform's API text ("latest ACTIVE, else
 /// DEPRECATED") differs, and this is the one place to switch it.
-pub fn current_version<'a>(versions: impl IntoIterator<Item = (&'a str, State)>) -> Option<&'a str> {
+pub fn current_version<'a>(versions: impl IntoIterator<Item = (&'a str, State)>, prereleases: Prereleases) -> Option<&'a str> {
     versions
         .into_iter()
-        .filter(|(_, state)| *state != State::Disabled)
+        .filter(|(id, state)| *state != State::Disabled && (prereleases.may_be_current() || !is_prerelease(id)))
         .map(|(id, _)| id)
         .max_by(|a, b| compare_version_ids(a, b))
 }
 
 /// Why `current` is the current version (or why there is none), in a sentence for the image page.
-pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> + Clone) -> String {
+/// It says so when the current version is a pre-release, and which pre-releases a releases-only
+/// image passed over.
+pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> + Clone, prereleases: Prereleases) -> String {
     let all: Vec<(&str, State)> = versions.into_iter().collect();
     if all.is_empty() {
         return "This image has no versions yet, so it has no current version.".to_owned();
     }
-    let Some(current) = current_version(all.iter().copied()) else {
-        return "Every version is disabled, so there is no current version: runtimes that follow the current \
-                version can't start new deployments until a version is activated."
-            .to_owned();
-    };
-    let higher_disabled: Vec<&str> = {
+    let higher_than = |current: Option<&str>, wanted: &dyn Fn(&str, State) -> bool| -> Vec<&str> {
         let mut higher: Vec<&str> = all
             .iter()
-            .filter(|(id, _)| compare_version_ids(id, current) == Ordering::Greater)
+            .filter(|(id, state)| wanted(id, *state) && current.is_none_or(|c| compare_version_ids(id, c) == Ordering::Greater))
             .map(|(id, _)| *id)
             .collect();
         higher.sort_by(|a, b| compare_version_ids(b, a));
         higher
     };
-    let mut sentence = format!("{current} is current: it is the highest version that is not disabled");
-    if higher_disabled.is_empty() {
+    let Some(current) = current_version(all.iter().copied(), prereleases) else {
+        let passed_over = higher_than(None, &|id, state| state != State::Disabled && is_prerelease(id));
+        if !passed_over.is_empty() {
+            return format!(
+                "No release is enabled, and this image lets only releases be current, so it has no current version                  ({} {} a pre-release): runtimes that follow the current version can't start new deployments until a                  release is added or enabled, or pre-releases are allowed under Details.",
+                join_ids(&passed_over),
+                if passed_over.len() == 1 { "is" } else { "are each" }
+            );
+        }
+        return "Every version is disabled, so there is no current version: runtimes that follow the current \
+                version can't start new deployments until a version is activated."
+            .to_owned();
+    };
+    let kind = if prereleases.may_be_current() { "version" } else { "release" };
+    let mut sentence = format!("{current} is current: it is the highest {kind} that is not disabled");
+    let higher_disabled = higher_than(Some(current), &|_, state| state == State::Disabled);
+    let higher_prereleases = if prereleases.may_be_current() {
+        Vec::new()
+    } else {
+        higher_than(Some(current), &|id, state| state != State::Disabled && is_prerelease(id))
+    };
+    let mut asides = Vec::new();
+    if !higher_disabled.is_empty() {
+        asides.push(format!("{} {} disabled", join_ids(&higher_disabled), if higher_disabled.len() == 1 { "is" } else { "are" }));
+    }
+    if !higher_prereleases.is_empty() {
+        asides.push(format!(
+            "{} {} passed over: this image lets only releases be current",
+            join_ids(&higher_prereleases),
+            if higher_prereleases.len() == 1 { "is a pre-release, and is" } else { "are pre-releases, and are" }
+        ));
+    }
+    if asides.is_empty() {
         sentence.push('.');
     } else {
+        sentence.push_str(&format!(" ({}).", asides.join("; ")));
+    }
+    if is_prerelease(current) {
         sentence.push_str(&format!(
-            " ({} {} disabled).",
-            join_ids(&higher_disabled),
-            if higher_disabled.len() == 1 { "is" } else { "are" }
+            " {current} is a pre-release: runtimes that follow the current version get it. To keep pre-releases from \
+             becoming current, choose releases only under Details."
         ));
     }
     if all.iter().any(|(id, state)| *id == current && *state == State::Deprecated) {
@@ -246,7 +311,7 @@ mod tests {
             (states(&[("v1.0.0-beta", Active), ("v1.0.0-alpha.1", Active)]), Some("v1.0.0-beta")),
         ];
         for (versions, expected) in table {
-            assert_eq!(current_version(versions.iter().copied()), expected, "{versions:?}");
+            assert_eq!(current_version(versions.iter().copied(), Prereleases::MayBeCurrent), expected, "{versions:?}");
         }
     }
 
@@ -255,14 +320,45 @@ mod tests {
         use State::*;
         let v = states(&[("v1.0.0", Active), ("v2.0.0", Disabled), ("v3.0.0", Disabled), ("v0.9.0", Active)]);
         assert_eq!(
-            explain_current(v.iter().copied()),
+            explain_current(v.iter().copied(), Prereleases::MayBeCurrent),
             "v1.0.0 is current: it is the highest version that is not disabled (v3.0.0 and v2.0.0 are disabled)."
         );
         let v = states(&[("v1.0.0", Deprecated)]);
-        assert!(explain_current(v.iter().copied()).ends_with("new deployments get a warning."));
+        assert!(explain_current(v.iter().copied(), Prereleases::MayBeCurrent).ends_with("new deployments get a warning."));
         let v = states(&[("v1.0.0", Disabled)]);
-        assert!(explain_current(v.iter().copied()).starts_with("Every version is disabled"));
-        assert!(explain_current(std::iter::empty()).contains("no versions yet"));
+        assert!(explain_current(v.iter().copied(), Prereleases::MayBeCurrent).starts_with("Every version is disabled"));
+        assert!(explain_current(std::iter::empty(), Prereleases::MayBeCurrent).contains("no versions yet"));
+    }
+
+    #[test]
+    fn releases_only_images_pass_over_prereleases() {
+        use State::*;
+        let never = Prereleases::NeverCurrent;
+        let v = states(&[("v2.0.0", Active), ("v3.0.0-rc.1", Active), ("v3.0.0-rc.2", Disabled)]);
+        assert_eq!(current_version(v.iter().copied(), Prereleases::MayBeCurrent), Some("v3.0.0-rc.1"));
+        assert_eq!(current_version(v.iter().copied(), never), Some("v2.0.0"));
+        assert_eq!(
+            explain_current(v.iter().copied(), never),
+            "v2.0.0 is current: it is the highest release that is not disabled (v3.0.0-rc.2 is disabled; \
+             v3.0.0-rc.1 is a pre-release, and is passed over: this image lets only releases be current)."
+        );
+        // Variant tags are pre-releases too.
+        let only_prereleases = states(&[("v1.2.3-gpu", Active), ("v1.2.3-cpu", Deprecated)]);
+        assert_eq!(current_version(only_prereleases.iter().copied(), never), None);
+        let text = explain_current(only_prereleases.iter().copied(), never);
+        assert!(text.starts_with("No release is enabled, and this image lets only releases be current"), "{text}");
+        assert!(text.contains("v1.2.3-gpu and v1.2.3-cpu are each a pre-release"), "{text}");
+    }
+
+    #[test]
+    fn a_prerelease_that_becomes_current_is_named_as_one() {
+        use State::*;
+        let v = states(&[("v2.0.0", Active), ("v3.0.0-rc.1", Active)]);
+        let text = explain_current(v.iter().copied(), Prereleases::MayBeCurrent);
+        assert!(text.starts_with("v3.0.0-rc.1 is current: it is the highest version that is not disabled."), "{text}");
+        assert!(text.contains("v3.0.0-rc.1 is a pre-release: runtimes that follow the current version get it"), "{text}");
+        assert!(is_prerelease("v1.2.3-alpine") && is_prerelease("1.0.0-rc.1"));
+        assert!(!is_prerelease("v1.2.3") && !is_prerelease("latest"));
     }
 
     #[test]

@@ -121,6 +121,7 @@ pub async fn create_image(
         docker_image: body.docker_image.unwrap_or_default(),
         version: body.runtime_image_version_id,
         description: body.description,
+        prereleases: None,
     };
     let image = images::create(&state.db, &access, &request).await?;
     Ok(Json(One::RuntimeImage(wire::image(&ws, &image))))

@@ -368,6 +368,7 @@ mod tests {
             state_update_time: "2026-01-01T00:00:00Z".into(),
             managed_by_bootstrap: true,
             platform_state: Some(State::Disabled),
+            prereleases: Default::default(),
             platform_state_reason: Some("CVE".into()),
             console_state: State::Active,
             console_state_reason: None,
