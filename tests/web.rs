@@ -348,7 +348,10 @@ async fn a_platform_ceiling_is_explained_in_the_dialog() {
     leptos::task::tick().await;
     assert_eq!(text_of(&parent, "dialog h2"), "Enable image H2O Scorer?");
     assert!(text_of(&parent, ".ceiling-note").contains("The platform sets this image to DISABLED"));
-    assert_eq!(text_of(&parent, "dialog label"), "Reason (optional)");
+    // The change would be refused, so it is not offered: no reason to type, no button to confirm.
+    assert!(parent.query_selector("dialog textarea").unwrap().is_none());
+    assert!(parent.query_selector("dialog button[type=submit]").unwrap().is_none());
+    assert_eq!(text_of(&parent, "dialog .modal-actions button"), "Close");
 }
 
 // ---- Tags, secrets, audit ----
@@ -421,8 +424,11 @@ async fn the_new_tag_form_refuses_a_bad_color_at_its_field_before_sending() {
     assert_eq!(color.get_attribute("aria-invalid").as_deref(), Some("true"));
     assert_eq!(text_of(&parent, "[role=alert] p"), "Fix the fields marked below.");
     assert!(!created.get_untracked(), "nothing was sent");
-    // Roles: none checked says anyone signed in may assign it.
-    assert!(text_of(&parent, ".tag-form").contains("None checked: anyone signed in may assign it"));
+    // Who may assign it is shown chosen: anyone signed in, until roles are picked.
+    assert!(text_of(&parent, ".tag-form").contains("Anyone signed in may assign it"));
+    let anyone: web_sys::HtmlInputElement =
+        parent.query_selector("[data-testid=tag-anyone-assigns]").unwrap().unwrap().dyn_into().unwrap();
+    assert!(anyone.checked());
 }
 
 #[wasm_bindgen_test]
