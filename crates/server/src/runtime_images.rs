@@ -215,7 +215,7 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
             builder.push(" AND name = ").push_bind(name.trim().to_owned());
         }
         if let Some(pattern) = &pattern {
-            // The texts of runtime_image_texts (migration 0009) are these three, so the rows are
+            // The texts of runtime_image_texts (migration 0010) are these three, so the rows are
             // the same; with 3 characters or more the trigram index picks the candidates.
             if per_row {
                 builder.push(" AND EXISTS (SELECT 1 FROM runtime_image_texts t WHERE t.workspace_id = runtime_images.workspace_id AND t.uid = runtime_images.uid AND ");
@@ -293,7 +293,7 @@ const PER_ROW_FILTER_FROM: i64 = 1000;
 
 /// The count of a list's filter (`key`, the filter in words), from the counts kept since the last
 /// change to `runtime_images`: every insert, update and delete raises `runtime_images_changes.n`
-/// (triggers, migration 0009), so no write path can leave a stale count behind. Reading the mark
+/// (triggers, migration 0010), so no write path can leave a stale count behind. Reading the mark
 /// before counting means a count is never kept under a mark older than the rows it saw.
 async fn list_total<'a>(db: &SqlitePool, key: &str, count: impl FnOnce() -> QueryBuilder<'a, Sqlite>) -> ApiResult<i64> {
     static TOTALS: std::sync::LazyLock<std::sync::Mutex<HashMap<String, (i64, i64)>>> = std::sync::LazyLock::new(Default::default);
