@@ -472,7 +472,7 @@ async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search:
 /// and the name column of the text index), so the rows outside it are not read at all.
 async fn ranked_ids(db: &SqlitePool, viewer: Viewer, query: &AppQuery, search: &str, count: usize) -> ApiResult<Vec<i64>> {
     let text = query.q.as_deref().unwrap_or_default().trim().to_lowercase();
-    let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let prefix = format!("{}%", db::escape_like(&text));
     let in_head = |builder: &mut QueryBuilder<'_, Sqlite>| {
         builder.push("(a.name LIKE ");
         builder.push_bind(prefix.clone());
@@ -915,7 +915,7 @@ mod tests {
     /// The order the search had as one query: every match ranked, then sorted.
     async fn ranked_in_one_query(db: &SqlitePool, filter: &str, q: &str, count: usize) -> Vec<i64> {
         let text = q.trim().to_lowercase();
-        let prefix = format!("{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let prefix = format!("{}%", db::escape_like(&text));
         let sql = format!(
             "SELECT a.id FROM (SELECT rowid AS id, {RANK} AS rank FROM apps_fts WHERE apps_fts MATCH ?) f \
              CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = ? THEN 0 \

@@ -63,3 +63,9 @@ pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() ->
 pub async fn begin_write(db: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     db.begin_with("BEGIN IMMEDIATE").await
 }
+
+/// `text` for a `LIKE ... ESCAPE '\'` pattern: `LIKE` treats `%` and `_` as wildcards, and a
+/// search for them means the characters.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

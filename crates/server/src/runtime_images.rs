@@ -193,7 +193,7 @@ pub async fn list_named(db: &SqlitePool, scope: Scope<'_>, query: &RuntimeImageQ
         .map(str::to_lowercase);
     // The trigram index finds a text of 3 characters or more (as one quoted phrase: a substring).
     let trigram_phrase = pattern.as_deref().filter(|name| name.chars().count() >= 3).map(|name| format!("\"{}\"", name.replace('"', "\"\"")));
-    let pattern = pattern.map(|name| format!("%{}%", escape_like(&name)));
+    let pattern = pattern.map(|name| format!("%{}%", db::escape_like(&name)));
     // Rows of one workspace (or of all), with the filters. `per_row`: the name filter is checked
     // on each row the order's index gives (the page fills within a few rows when the filter
     // matches many images) instead of as the set of the images the trigram index finds (the
@@ -312,11 +312,6 @@ async fn list_total<'a>(db: &SqlitePool, key: &str, count: impl FnOnce() -> Quer
     }
     totals.insert(key, (mark, total));
     Ok(total)
-}
-
-/// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 pub async fn get(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<RuntimeImage> {
@@ -1005,7 +1000,7 @@ mod tests {
         let broad = list(&db, Scope::Workspace(&member), &broad).await.unwrap().total;
         assert!(broad >= PER_ROW_FILTER_FROM as u64, "{broad}: the row-by-row check is tested too");
         for name in ["scorer", "SCORER", "sc", "py31", "zzz", "5000/"] {
-            let like = format!("%{}%", escape_like(&name.to_lowercase()));
+            let like = format!("%{}%", db::escape_like(&name.to_lowercase()));
             for (sort, order) in [(ImageSort::Name, "name_key, uid"), (ImageSort::Newest, "created_time DESC, uid"), (ImageSort::State, "state_rank DESC, name_key, uid")] {
                 for page in [1, 3, 30] {
                     let query = RuntimeImageQuery { name: Some(name.into()), sort, page: Some(page), page_size: Some(50), ..RuntimeImageQuery::default() };
