@@ -1,4 +1,5 @@
-//! Wavehub's web app: Leptos, rendered in the browser, talking to the server's `/api/v1`.
+//! Wavehub's web app: Leptos, rendered in the browser, talking to the server's `/api/v1`. Built
+//! into two pages ([`app::CatalogApp`], [`app::ConsoleApp`]), one binary each.
 
 pub mod api;
 pub mod app;
@@ -7,9 +8,9 @@ pub mod pages;
 pub mod session;
 pub mod theme;
 
-/// Starts the app in the page's `<body>`.
-pub fn start() {
+/// Starts `app` in the page's `<body>`.
+pub fn start<V: leptos::IntoView + 'static>(app: fn() -> V) {
     console_error_panic_hook::set_once();
     theme::apply_theme(theme::initial_theme());
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(app);
 }

@@ -1,3 +1,4 @@
+//! The catalog page (`index.html`).
 fn main() {
-    wavehub_web::start();
+    wavehub_web::start(wavehub_web::app::CatalogApp);
 }

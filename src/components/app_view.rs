@@ -93,13 +93,10 @@ pub fn AppOverview(
 ) -> impl IntoView {
     let summary = app.summary.clone();
     let runtime = app.runtime.clone();
-    // Untrusted Markdown, rendered by the core's sanitizing renderer: by the server for an imported
-    // version (its relative links and pictures then point at the bundle's own files), here for the
-    // upload preview (where they go nowhere yet).
-    let long_description = app
-        .long_description_html
-        .clone()
-        .or_else(|| app.long_description.as_deref().map(|markdown| wavehub_core::markdown::to_safe_html(markdown, None)));
+    // Untrusted Markdown, already rendered by the core's sanitizing renderer: by the server for an
+    // imported version, by the upload page for its preview. Not rendered here, so the catalog page
+    // does not carry the Markdown parser.
+    let long_description = app.long_description_html.clone();
     let facts: Vec<(&'static str, String)> = [
         ("Name", Some(summary.name.clone())),
         ("Owner", Some(summary.owner.clone().unwrap_or_else(|| "(deleted account)".into()))),

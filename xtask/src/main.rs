@@ -98,20 +98,41 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Builds the web app into `dist/` with trunk, unless `dist/` is newer than every input, and
-/// precompresses what changed.
+/// Builds the web app's two pages into `dist/` with trunk, unless `dist/` is newer than every
+/// input, and precompresses what changed. trunk builds one page per run and empties its output
+/// folder first, so the console page is built into its own folder and copied in beside the catalog's.
 fn build_web(root: &Path) -> Result<(), String> {
-    let inputs = ["src", "style", "public", "index.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
+    let inputs = ["src", "style", "public", "index.html", "console.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
     let newest_input = inputs.iter().filter_map(|p| process::newest_mtime(&root.join(p))).max();
-    let built = std::fs::metadata(root.join("dist/index.html")).and_then(|m| m.modified()).ok();
+    let built = ["dist/index.html", "dist/console.html"]
+        .iter()
+        .map(|page| std::fs::metadata(root.join(page)).and_then(|m| m.modified()).ok())
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().min());
     if let (Some(built), Some(newest)) = (built, newest_input) {
         if built > newest {
             println!("xtask: the web app in dist/ is up to date");
             return precompress::precompress(&root.join("dist"));
         }
     }
-    println!("xtask: building the web app (trunk build --release --offline)");
+    let console_dist = root.join("target/web-console");
+    println!("xtask: building the web app's console page (trunk build console.html)");
+    process::run(
+        process::command(root, "trunk")
+            .args(["build", "console.html", "--html-output", "console.html", "--release", "--offline", "--dist"])
+            .arg(&console_dist),
+        "trunk build console.html",
+    )?;
+    println!("xtask: building the web app's catalog page (trunk build --release --offline)");
     process::run(process::command(root, "trunk").args(["build", "--release", "--offline"]), "trunk build")?;
+    // Content-hashed names: a file both pages use (a stylesheet) is the same file.
+    for entry in std::fs::read_dir(&console_dist).map_err(|e| format!("cannot read {}: {e}", console_dist.display()))? {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", console_dist.display()))?;
+        let target = root.join("dist").join(entry.file_name());
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) && !target.exists() {
+            std::fs::copy(entry.path(), &target).map_err(|e| format!("cannot copy {} into dist/: {e}", entry.path().display()))?;
+        }
+    }
     precompress::precompress(&root.join("dist"))
 }
 

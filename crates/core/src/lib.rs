@@ -19,3 +19,4 @@ pub mod runtime_images;
 pub mod secrets;
 pub mod tags;
 pub mod text;
+pub mod web_entry;

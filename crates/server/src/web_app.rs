@@ -1,12 +1,14 @@
 //! Serves the built web app (trunk's `dist/`) the way a CDN would. Paths that are not files get
-//! `index.html`, so a link such as `/apps/42` opens the app, whose router shows the page.
+//! one of the app's two pages, `index.html` (the catalog) or `console.html` (the tools), chosen by
+//! core's [`WebEntry::for_path`], so a link such as `/apps/42` opens the app, whose router shows
+//! the page.
 //!
 //! - Files trunk names by their content hash (`main-9a3969bd50c17ab.css`) never change: they are
 //!   cached for a year, `immutable`. Everything else is revalidated (`no-cache`).
 //! - `cargo xtask` writes a brotli and a gzip copy beside each asset (`x.wasm.br`, `x.wasm.gz`);
 //!   the one the browser's `Accept-Encoding` prefers is sent as is.
-//! - `index.html` is read once at start and served with an ETag and the Content-Security-Policy,
-//!   which allows its inline loader script by hash and nothing else inline.
+//! - The two pages are read once at start and served with an ETag and the Content-Security-Policy,
+//!   which allows their inline loader script by hash and nothing else inline.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -18,29 +20,56 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use wavehub_core::web_entry::WebEntry;
 
 /// How long a browser keeps a content-hashed file: a year, the longest caches honour.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The service for every non-API path.
 pub fn service(static_dir: &Path) -> MethodRouter<crate::state::AppState> {
-    let index = match std::fs::read_to_string(static_dir.join("index.html")) {
-        Ok(html) => Arc::new(IndexPage::new(html)),
-        Err(_) => {
-            tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
-            return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
-        }
+    let Some(pages) = EntryPages::read(static_dir) else {
+        tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
+        return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
     };
+    let pages = Arc::new(pages);
     let files = ServeDir::new(static_dir)
         // `/` is the web app's page like any other path, with its policy: not ServeDir's plain copy.
         .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(tower::service_fn(move |request: Request| {
-            let index = index.clone();
-            async move { Ok::<_, std::convert::Infallible>(index.respond(&request)) }
+            let pages = pages.clone();
+            async move { Ok::<_, std::convert::Infallible>(pages.for_path(request.uri().path()).respond(&request)) }
         }));
     get_service(files).layer(middleware::from_fn(cache_policy))
+}
+
+/// The web app's two pages as built.
+struct EntryPages {
+    catalog: IndexPage,
+    /// Missing from a `dist/` built before the split: the catalog page then answers for every path
+    /// (its router says "not found" for the console's, rather than loading itself again).
+    console: Option<IndexPage>,
+}
+
+impl EntryPages {
+    /// `None` when the web app is not built (no `index.html`).
+    fn read(static_dir: &Path) -> Option<Self> {
+        let read = |entry: WebEntry| std::fs::read_to_string(static_dir.join(entry.html_file())).ok().map(IndexPage::new);
+        let catalog = read(WebEntry::Catalog)?;
+        let console = read(WebEntry::Console);
+        if console.is_none() {
+            tracing::warn!(dir = %static_dir.display(), "the web app has no console.html; rebuild it with `cargo xtask build`");
+        }
+        Some(EntryPages { catalog, console })
+    }
+
+    fn for_path(&self, path: &str) -> &IndexPage {
+        match WebEntry::for_path(path) {
+            WebEntry::Console => self.console.as_ref().unwrap_or(&self.catalog),
+            WebEntry::Catalog => &self.catalog,
+        }
+    }
 }
 
 /// Sets `Cache-Control` on the files: a year for content-hashed names, revalidation for the rest.
@@ -68,7 +97,7 @@ fn is_content_hashed(path: &str) -> bool {
     (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// `index.html` as built, with what its answers carry.
+/// One of the pages as built (`index.html`, `console.html`), with what its answers carry.
 struct IndexPage {
     html: axum::body::Bytes,
     etag: HeaderValue,

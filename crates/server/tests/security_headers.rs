@@ -143,3 +143,26 @@ async fn bodies_that_do_not_say_they_are_json_get_415() {
     assert_eq!(send(launch, Some("application/json; charset=utf-8"), r#"{}"#).await.status, StatusCode::NOT_FOUND);
     assert_eq!(send(launch, Some("text/plain"), "").await.status, StatusCode::NOT_FOUND, "an empty body is no body");
 }
+
+#[tokio::test]
+async fn each_path_gets_the_page_that_holds_it_with_that_pages_own_policy() {
+    let (mut app, dist) = server_with_built_web_app().await;
+    let console_loader = "\nimport init from '/wavehub-console-0123456789abcdef.js';\nawait init();\n";
+    let console = format!("<!DOCTYPE html><html><head><title>Wavehub</title>\n<script type=\"module\">{console_loader}</script></head><body></body></html>");
+    std::fs::write(dist.path().join("console.html"), &console).unwrap();
+    // The pages are read when the router is made, as when the server starts.
+    app.router = wavehub_server::routes::router(app.state.clone());
+    use base64::Engine as _;
+    let console_hash = format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(console_loader)));
+    for path in ["/upload", "/instances", "/admin/secrets", "/admin/runtime-images/default/x", "/apps/by-name/demo/rollout", "/account/tokens"] {
+        let page = get(&app, path, &[]).await;
+        assert_eq!((page.status, page.text.as_str()), (StatusCode::OK, console.as_str()), "{path}");
+        let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.contains(&console_hash), "{path}: {policy}");
+    }
+    for path in ["/", "/apps/42", "/login", "/no/such/page"] {
+        let page = get(&app, path, &[]).await;
+        assert_eq!((page.status, page.text.as_str()), (StatusCode::OK, INDEX), "{path}");
+        assert!(!page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains(&console_hash), "{path}");
+    }
+}

@@ -1,0 +1,4 @@
+//! The console page (`console.html`).
+fn main() {
+    wavehub_web::start(wavehub_web::app::ConsoleApp);
+}
