@@ -13,7 +13,12 @@
 //   app sent it, and how long it took from start to the last byte);
 // - after-api: first-card minus the API request's responseEnd (decoding the answer and rendering);
 // then, on the loaded page, `loads` times:
-// - raw-fetch: fetch() of the same URL the page requested, body read to the end (the peer).
+// - raw-fetch: fetch() of the same URL the page requested, body read to the end (the peer);
+// then `loads` first visits, each in a fresh browser context (empty HTTP and code caches) over a
+// link emulated by DevTools at 20 Mbit/s with 40 ms latency:
+// - cold-first-card: as first-card;
+// - first-visit-kb: what the page downloaded before its first API request (index.html, scripts,
+//   wasm, styles, icon), compressed as sent (Resource Timing's encodedBodySize), in KB.
 //
 // Prints one line per measure on stdout, `result<TAB>USER<TAB>MEASURE<TAB>ms,ms,...`, plus
 // `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The xtask computes the statistics.
@@ -115,7 +120,47 @@ async function measureUser(browser, url, user, loads, warmup) {
   }, { target: apiUrl, count: loads });
   measures['raw-fetch'] = fetches;
   await context.close();
+
+  measures['cold-first-card'] = [];
+  measures['first-visit-kb'] = [];
+  for (let i = 0; i < loads; i += 1) {
+    const visit = await firstVisit(browser, url, user);
+    measures['cold-first-card'].push(visit.firstCard);
+    measures['first-visit-kb'].push(visit.bytes / 1024);
+    log(`${user.username}: first visit ${i + 1}/${loads}: first card at ${visit.firstCard.toFixed(1)} ms, ${(visit.bytes / 1024).toFixed(1)} KB before the first API request`);
+  }
   return { measures, apiUrl };
+}
+
+/** The link a first visit is measured over: DevTools network emulation, bytes per second. */
+const FIRST_VISIT_LINK = { offline: false, latency: 40, downloadThroughput: 20e6 / 8, uploadThroughput: 20e6 / 8 };
+
+/** One visit with nothing cached: a fresh context (its own HTTP cache), signed in, throttled. */
+async function firstVisit(browser, url, user) {
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript(watchForFirstCard);
+    const login = await context.request.post(`${url}/api/v1/auth/login`, {
+      data: { username: user.username, password: user.password },
+    });
+    if (!login.ok()) throw new Error(`sign-in as ${user.username} failed: ${login.status()}`);
+    const page = await context.newPage();
+    const devtools = await context.newCDPSession(page);
+    await devtools.send('Network.enable');
+    await devtools.send('Network.emulateNetworkConditions', FIRST_VISIT_LINK);
+    await page.goto(`${url}/`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => window.__firstCard !== undefined, null, { timeout: 120_000, polling: 50 });
+    return await page.evaluate(() => {
+      const [navigation] = performance.getEntriesByType('navigation');
+      const resources = performance.getEntriesByType('resource');
+      const firstApi = Math.min(...resources.filter((r) => new URL(r.name).pathname.startsWith('/api/')).map((r) => r.startTime));
+      const before = resources.filter((r) => r.startTime < firstApi && !new URL(r.name).pathname.startsWith('/api/'));
+      const bytes = navigation.encodedBodySize + before.reduce((sum, r) => sum + r.encodedBodySize, 0);
+      return { firstCard: window.__firstCard, bytes };
+    });
+  } finally {
+    await context.close();
+  }
 }
 
 async function main() {

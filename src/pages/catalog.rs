@@ -96,21 +96,24 @@ impl CatalogView {
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
+    let query = use_query_map();
+    let view_state = Memo::new(move |_| query.with(|q| CatalogView::from_pairs(|key| q.get(key))));
+    // Asked for at once, beside the session check rather than after it: the catalog is the first
+    // page most visits open, and one round trip less is its first card sooner. A visitor who is
+    // not signed in gets the sign-in prompt; the list's 401 is not shown.
+    let apps = LocalResource::new(move || {
+        let api_query = view_state.get().api_query();
+        async move { api::list_apps(&api_query).await }
+    });
     view! {
         <RequireSignIn>
-            <Catalog/>
+            <Catalog view_state apps/>
         </RequireSignIn>
     }
 }
 
 #[component]
-fn Catalog() -> impl IntoView {
-    let query = use_query_map();
-    let view_state = Memo::new(move |_| query.with(|q| CatalogView::from_pairs(|key| q.get(key))));
-    let apps = LocalResource::new(move || {
-        let api_query = view_state.get().api_query();
-        async move { api::list_apps(&api_query).await }
-    });
+fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_core::apps::AppPage, api::ApiError>>) -> impl IntoView {
     let navigate = use_navigate();
     let go = move |next: CatalogView, replace: bool| {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });

@@ -77,6 +77,8 @@ static KIND: ReportKind = ReportKind {
         ("api-duration", "  that request, start to last byte (Resource Timing)"),
         ("after-api", "  last byte to first card (decode and render)"),
         ("raw-fetch", "raw fetch() of the same URL from the page (peer)"),
+        ("cold-first-card", "first visit: first card, nothing cached, 20 Mbit/s, 40 ms latency"),
+        ("first-visit-kb", "first visit: KB downloaded before the first API request (compressed)"),
     ],
     page_compared: &["first-card", "api-duration"],
     callers: &[(USER, "user")],
@@ -225,8 +227,9 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
             spec.start().and_then(|server| page_timing(root, "bench/catalog", &server.url, &["--user".into(), format!("{USER}:{USER_PASSWORD}")]))
         }
     };
-    if let Err(message) = &page {
-        println!("xtask: the page timing did not run: {message}; reporting the API numbers only");
+    match &page {
+        Err(message) => println!("xtask: the page timing did not run: {message}; reporting the API numbers only"),
+        Ok(page) => facts.extend(first_load_facts(page)),
     }
 
     let report = Report {
@@ -244,6 +247,25 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
     };
     report.finish(root, "docs/bench-catalog.md", started)?;
     page.map(drop)
+}
+
+/// The page's numbers beside the issue's bars (issue 16): what a first visit downloads, and when
+/// its first card appears, cold and warm.
+fn first_load_facts(page: &crate::bench_http::PageTiming) -> Vec<String> {
+    let median_of = |measure: &str| {
+        page.results.iter().find(|(user, m, _)| user == USER && m == measure).map(|(_, _, values)| crate::bench_http::median(values))
+    };
+    let mut facts = Vec::new();
+    if let Some(kb) = median_of("first-visit-kb") {
+        facts.push(format!("first visit to the catalog: {kb:.1} KB compressed before the app's first API request (the bar is 300 KB)"));
+    }
+    if let (Some(cold), Some(warm)) = (median_of("cold-first-card"), median_of("first-card")) {
+        facts.push(format!(
+            "first card, median of {}: {cold:.0} ms on a first visit over 20 Mbit/s with 40 ms latency (the bar is 500 ms), {warm:.0} ms warm (the bar is 80 ms)",
+            crate::bench_http::PAGE_LOADS
+        ));
+    }
+    facts
 }
 
 /// Until `stop`: `PATCH /api/v1/apps/{id}` every [`WRITE_EVERY`], PRIVATE and back to ALL_USERS,
@@ -336,7 +358,7 @@ mod tests {
         assert!(first.contains("1000.0") && first.contains("4.00") && first.contains("user"), "{first}");
         assert!(text.starts_with("Wavehub catalog benchmark\ndate:    2026-11-23 04:02 UTC\n"));
         assert!(text.contains("\nCatalog API under load: wrk -t2 -c32 -d10s --latency --timeout 30s on loopback"));
-        assert!(text.contains("\nCatalog page in headless Chromium: `/` signed in as the plain user, warm HTTP cache (one load first), 10 loads; ms\n"));
+        assert!(text.contains("\nCatalog page in headless Chromium: `/` signed in as the plain user, warm HTTP cache (one load first) except first visits, 10 loads each; ms unless a row says KB\n"));
         assert!(text.contains("- a fact\n- \"admin\" sees every row"));
         let markdown = report.markdown(&text);
         assert!(markdown.starts_with("# Catalog benchmark\n\nMeasured by `cargo xtask bench catalog` on 2026-11-23 04:02 UTC (2 CPUs)."));

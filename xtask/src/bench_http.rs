@@ -874,7 +874,7 @@ impl Report {
         let kind = self.kind;
         let _ = writeln!(
             out,
-            "{} in headless Chromium: {}, warm HTTP cache (one load first), {PAGE_LOADS} loads; ms",
+            "{} in headless Chromium: {}, warm HTTP cache (one load first) except first visits, {PAGE_LOADS} loads each; ms unless a row says KB",
             kind.page, kind.page_scope
         );
         let mut table = Table::new(&[
