@@ -110,6 +110,42 @@ describe('server', () => {
     await browser.close();
   });
 
+  test('browsing loads only the catalog page; the tools load the console page, and Back returns', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    const wasm = [];
+    page.on('request', (request) => {
+      const file = new URL(request.url()).pathname;
+      if (file.endsWith('.wasm')) wasm.push(file.replace(/-[0-9a-f]{12,16}_bg\.wasm$/, ''));
+    });
+    await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    assert.deepEqual(wasm, ['/wavehub-web'], 'signing in and the catalog need only the catalog page');
+
+    // A link from the catalog page to a tool is a full navigation to the console page.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tags' }).click();
+    await page.getByRole('heading', { name: 'Tags' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/admin/tags');
+    assert.deepEqual(wasm, ['/wavehub-web', '/wavehub-console']);
+    // Between the console's own pages the router stays in the page: nothing more loads.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    assert.deepEqual(wasm, ['/wavehub-web', '/wavehub-console']);
+
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Tags' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
+    // And back to the catalog page by its own link, from the console page.
+    await page.goForward();
+    await page.getByRole('heading', { name: 'Tags' }).waitFor();
+    await page.getByRole('link', { name: 'Wavehub' }).first().click();
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
+    await browser.close();
+  });
+
   test('the page runs its own code but no script slipped into it', async () => {
     const browser = await launchBrowser();
     const page = await browser.newPage();
