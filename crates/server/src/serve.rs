@@ -81,6 +81,8 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     };
     let state = AppState::with_sealer(db, config, sealer);
     let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
+    // Before the first request, so the first search anyone types is not the one that waits for it.
+    crate::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
     let app = routes::router(state.clone());
     let apps = crate::proxy::router(state.clone());
 

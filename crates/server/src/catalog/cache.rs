@@ -40,6 +40,72 @@ struct CacheInner {
     entries: HashMap<String, Entry>,
     /// The ids of searches' pages, by query with paging and order.
     pages: HashMap<String, Page>,
+    /// The shared catalog's rows, once loaded ([`SharedRows`]); a write to one name updates them,
+    /// a wider one drops them until they are loaded again.
+    shared: Option<SharedRows>,
+}
+
+/// The shared catalog's rows (each name's newest ALL_USERS version, `latest_shared`) with their
+/// category and tags, by id. A search's counts in the shared catalog, which everyone types into,
+/// are then SQLite's list of the matching ids (the text index alone) walked against these, instead
+/// of three passes joining every match's app row: the first answer to each typed prefix stays fast.
+#[derive(Default)]
+pub(crate) struct SharedRows {
+    rows: HashMap<i64, SharedRow>,
+}
+
+struct SharedRow {
+    category: Option<String>,
+    /// Sorted, each once.
+    tags: Vec<String>,
+}
+
+impl SharedRows {
+    /// From `(id, category, tags)` rows.
+    pub(crate) fn new(rows: impl IntoIterator<Item = (i64, Option<String>, Vec<String>)>) -> Self {
+        SharedRows { rows: rows.into_iter().map(|(id, category, tags)| (id, SharedRow { category, tags })).collect() }
+    }
+
+    /// The counts of a shared-catalog query (its category and tag filters; the search already
+    /// applied: `matches` are the ids the text index found, of any row), by the rules of
+    /// `push_from_where` and `facet`.
+    fn totals(&self, matches: &[i64], query: &AppQuery) -> CatalogTotals {
+        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
+        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
+        let mut total = 0;
+        let mut categories: HashMap<&str, u64> = HashMap::new();
+        let mut tags: HashMap<&str, u64> = HashMap::new();
+        for row in matches.iter().filter_map(|id| self.rows.get(id)) {
+            let in_category = chosen_category.is_none_or(|chosen| row.category.as_deref() == Some(chosen));
+            let has_tag = chosen_tag.is_none_or(|chosen| row.tags.iter().any(|tag| tag == chosen));
+            if in_category && has_tag {
+                total += 1;
+            }
+            if let Some(category) = row.category.as_deref().filter(|_| has_tag) {
+                *categories.entry(category).or_default() += 1;
+            }
+            for tag in row.tags.iter().filter(|_| in_category) {
+                *tags.entry(tag).or_default() += 1;
+            }
+        }
+        let listed = |counts: HashMap<&str, u64>, chosen| {
+            let mut list: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value: value.to_owned(), count }).collect();
+            list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            list.truncate(FACET_LIMIT as usize);
+            super::with_chosen(list, chosen)
+        };
+        CatalogTotals { total, categories: listed(categories, chosen_category), tags: listed(tags, chosen_tag) }
+    }
+
+    /// The rows of one name after a write: its rows before go, its shared row now (if any) comes.
+    fn apply(&mut self, change: &AppChange) {
+        for row in &change.before {
+            self.rows.remove(&row.id);
+        }
+        for row in change.after.iter().filter(|row| row.latest_shared) {
+            self.rows.insert(row.id, SharedRow { category: row.category.clone(), tags: row.tags.clone() });
+        }
+    }
 }
 
 /// A search's page: its ids, in order.
@@ -111,6 +177,29 @@ impl CatalogCache {
         }
     }
 
+    /// A shared-catalog search's counts from the held shared rows, `None` until they are loaded.
+    pub(super) async fn shared_totals(&self, matches: &[i64], query: &AppQuery) -> Option<CatalogTotals> {
+        self.inner.read().await.shared.as_ref().map(|shared| shared.totals(matches, query))
+    }
+
+    /// Whether the shared catalog's rows are held.
+    pub(super) async fn holds_shared_rows(&self) -> bool {
+        self.inner.read().await.shared.is_some()
+    }
+
+    /// Holds the shared catalog's rows, read at `generation` (not when a write came since).
+    pub(crate) async fn store_shared(&self, generation: u64, shared: SharedRows) {
+        let mut inner = self.inner.write().await;
+        if inner.generation == generation {
+            inner.shared = Some(shared);
+        }
+    }
+
+    /// The generation now: read it before reading rows to store.
+    pub(crate) async fn generation(&self) -> u64 {
+        self.inner.read().await.generation
+    }
+
     /// How many queries' counts are held.
     pub async fn held(&self) -> usize {
         self.inner.read().await.entries.len()
@@ -122,6 +211,7 @@ impl CatalogCache {
         inner.generation += 1;
         inner.entries.clear();
         inner.pages.clear();
+        inner.shared = None;
     }
 
     /// Commits `tx` and brings the cache in step with `change`, holding the cache's lock across
@@ -139,6 +229,9 @@ impl CatalogCache {
 
 impl CacheInner {
     fn apply(&mut self, change: &AppChange) {
+        if let Some(shared) = &mut self.shared {
+            shared.apply(change);
+        }
         self.entries.retain(|_, entry| entry.update(change));
         // A search's order is by text rank, which weighs every app's words: an import or a delete
         // moves all of them. Otherwise a page goes when a changed row might be on it.
