@@ -25,6 +25,29 @@ pub fn plan_order(paths: &str, sizes: &[f64]) -> Vec<u32> {
     plan(&metas, None).included.iter().map(|meta| index[meta.path.as_str()]).collect()
 }
 
+/// Packages the files as the upload page does: a [`wavehub_engine::Pool`] of `workers` workers
+/// started from `script` (the start is part of the time, as it is on the page), the files given
+/// as `Blob`s in `blobs` (paths one per line in `paths`), in the plan's order.
+#[wasm_bindgen]
+pub async fn pool_package(script: String, workers: u32, paths: String, blobs: js_sys::Array) -> Result<web_sys::Blob, JsError> {
+    use wasm_bindgen::JsCast;
+    let paths: Vec<&str> = paths.split('\n').collect();
+    let blobs: Vec<web_sys::Blob> = blobs.iter().map(|blob| blob.unchecked_into()).collect();
+    let sizes: Vec<f64> = blobs.iter().map(web_sys::Blob::size).collect();
+    let files: Vec<wavehub_engine::PackFile> = plan_order(&paths.join("\n"), &sizes)
+        .into_iter()
+        .map(|i| i as usize)
+        .map(|i| wavehub_engine::PackFile { path: paths[i].to_owned(), size: sizes[i] as u64, file: blobs[i].clone() })
+        .collect();
+    let mut pool = wavehub_engine::Pool::start(&script, workers as usize).await.map_err(|e| JsError::new(&e))?;
+    let packaged = pool.package(&files, |_| true).await.map_err(|e| JsError::new(&e))?;
+    let packaged = packaged.ok_or_else(|| JsError::new("stopped"))?;
+    if let Some(finding) = packaged.findings.first() {
+        return Err(JsError::new(&format!("{}: {}", finding.code, finding.message)));
+    }
+    Ok(packaged.bundle)
+}
+
 /// [`Packager`], one whole file per call.
 #[wasm_bindgen]
 pub struct BenchPackager(Option<Packager>);
