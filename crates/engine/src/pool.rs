@@ -46,6 +46,9 @@ pub struct Packaged {
 pub struct Checked {
     pub report: BundleReport,
     pub images: Vec<(String, Blob)>,
+    /// The LongDescription as the app page shows it (`markdown::to_safe_html` without links to
+    /// the bundle's files), rendered in the worker.
+    pub description_html: Option<String>,
 }
 
 /// How far packaging has got: file bytes done (compressed, or being compressed), and the file the
@@ -238,7 +241,8 @@ impl Pool {
                             (pair.get(0).as_string().unwrap_or_default(), pair.get(1).unchecked_into::<Blob>())
                         })
                         .collect();
-                    return Ok(Some(Checked { report, images }));
+                    let description_html = message.get("description_html").as_string();
+                    return Ok(Some(Checked { report, images, description_html }));
                 }
                 protocol::UNREADABLE => return Err(message.text("error")),
                 _ => return Err(format!("the engine failed: {}", message.text("error"))),

@@ -153,9 +153,13 @@ impl State {
             let Ok(blob) = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&bytes), &options) else { continue };
             images.push(&Array::of2(&image.path.into(), &blob));
         }
+        // The preview's description, rendered here: up to 1 MiB of Markdown.
+        let description_html =
+            report.long_description.as_deref().map(|markdown| wavehub_core::markdown::to_safe_html(markdown, None));
         let message = Message::new(protocol::CHECKED, job)
             .set("report", &serde_json::to_string(&report).unwrap_or_default().into())
-            .set("images", &images);
+            .set("images", &images)
+            .set("description_html", &description_html.map_or(JsValue::NULL, JsValue::from));
         Ok((message, Array::new()))
     }
 }

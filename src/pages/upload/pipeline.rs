@@ -62,6 +62,9 @@ pub struct Checked {
     pub icon_url: Option<String>,
     pub screenshot_urls: Vec<String>,
     pub bundle_size: u64,
+    /// The LongDescription rendered (sanitized) by the engine's worker: up to 1 MiB of Markdown
+    /// would hold the page's thread too long.
+    pub description_html: Option<String>,
 }
 
 impl Checked {
@@ -386,7 +389,7 @@ impl Ctx {
         if !run.current() {
             return;
         }
-        let EngineChecked { mut report, images } = match checked {
+        let EngineChecked { mut report, images, description_html } = match checked {
             Ok(Some(checked)) => checked,
             Ok(None) => return,
             Err(message) => return self.fail(&run, format!("Could not read {file_name}: {message}")),
@@ -395,12 +398,20 @@ impl Ctx {
             self.tree.set(Some(FileTree::from_bundle(&report.files)));
         }
         report.add(findings);
-        self.show(&run, blob, file_name, report, images);
+        self.show(&run, blob, file_name, report, images, description_html);
         self.look_up_version(run).await;
     }
 
     /// Turns the report into what the page shows: object URLs for the download and the images.
-    fn show(&self, run: &Run, blob: Blob, file_name: String, report: BundleReport, images: Vec<(String, Blob)>) {
+    fn show(
+        &self,
+        run: &Run,
+        blob: Blob,
+        file_name: String,
+        report: BundleReport,
+        images: Vec<(String, Blob)>,
+        description_html: Option<String>,
+    ) {
         if !run.current() {
             return;
         }
@@ -426,6 +437,7 @@ impl Ctx {
             icon_url,
             screenshot_urls,
             bundle_size: browser::blob_len(&blob),
+            description_html,
         };
         self.bundle.set_value(Some(blob));
         self.progress.set(None);

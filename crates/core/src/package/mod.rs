@@ -721,12 +721,13 @@ mod tests {
 
     #[test]
     fn the_same_files_give_the_same_bytes_whatever_the_chunking() {
-        // Larger than the deflate window (32 KiB) and the stored fallback (64 KiB).
+        // Larger than the deflate window (32 KiB), the stored fallback (64 KiB) and two of the
+        // blocks the deflater is fed (256 KiB).
         let text: Vec<u8> =
-            (0..12_000u32).flat_map(|i| format!("line {} of {}\n", i % 977, i % 13).into_bytes()).collect();
-        assert!(text.len() > 100_000);
+            (0..60_000u32).flat_map(|i| format!("line {} of {}\n", i % 977, i % 13).into_bytes()).collect();
+        assert!(text.len() > 600_000);
         let whole = package_files(&[("big.txt".into(), text.clone()), ("small.txt".into(), b"abc".to_vec())]).unwrap();
-        for chunk_len in [1, 7, 258, 4096, 65_536, 1 << 20] {
+        for chunk_len in [1, 7, 258, 4096, 65_536, 300_000, 1 << 20] {
             let mut packager = Packager::new(0);
             packager.start_file("big.txt", text.len() as u64).unwrap();
             for chunk in text.chunks(chunk_len) {
