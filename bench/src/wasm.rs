@@ -25,21 +25,40 @@ pub fn plan_order(paths: &str, sizes: &[f64]) -> Vec<u32> {
     plan(&metas, None).included.iter().map(|meta| index[meta.path.as_str()]).collect()
 }
 
-/// Packages the files as the upload page does: a [`wavehub_engine::Pool`] of `workers` workers
-/// started from `script` (the start is part of the time, as it is on the page), the files given
-/// as `Blob`s in `blobs` (paths one per line in `paths`), in the plan's order.
+/// Packages the files as the upload page does: a [`wavehub_engine::Pool`] started from `script`
+/// with the page's number of workers (the start is part of the time, as it is on the page), in the
+/// plan's order. `sources` holds one `Blob` (what the page reads, as it reads `File`s) or one
+/// `Uint8Array` (bytes in memory, as the peers get them) per path of `paths` (one per line).
 #[wasm_bindgen]
-pub async fn pool_package(script: String, workers: u32, paths: String, blobs: js_sys::Array) -> Result<web_sys::Blob, JsError> {
+pub async fn pool_package(script: String, paths: String, sources: js_sys::Array) -> Result<web_sys::Blob, JsError> {
     use wasm_bindgen::JsCast;
+    use wavehub_engine::{PackFile, Pool, Source};
     let paths: Vec<&str> = paths.split('\n').collect();
-    let blobs: Vec<web_sys::Blob> = blobs.iter().map(|blob| blob.unchecked_into()).collect();
-    let sizes: Vec<f64> = blobs.iter().map(web_sys::Blob::size).collect();
-    let files: Vec<wavehub_engine::PackFile> = plan_order(&paths.join("\n"), &sizes)
-        .into_iter()
-        .map(|i| i as usize)
-        .map(|i| wavehub_engine::PackFile { path: paths[i].to_owned(), size: sizes[i] as u64, file: blobs[i].clone() })
+    let sources: Vec<Source> = sources
+        .iter()
+        .map(|source| match source.dyn_into::<js_sys::Uint8Array>() {
+            Ok(bytes) => Source::Bytes(bytes),
+            Err(blob) => Source::Blob(blob.unchecked_into()),
+        })
         .collect();
-    let mut pool = wavehub_engine::Pool::start(&script, workers as usize).await.map_err(|e| JsError::new(&e))?;
+    let sizes: Vec<f64> = sources
+        .iter()
+        .map(|source| match source {
+            Source::Bytes(bytes) => f64::from(bytes.length()),
+            Source::Blob(blob) => blob.size(),
+        })
+        .collect();
+    let mut files: Vec<PackFile> = Vec::new();
+    for i in plan_order(&paths.join("\n"), &sizes) {
+        let i = i as usize;
+        let source = match &sources[i] {
+            Source::Bytes(bytes) => Source::Bytes(bytes.clone()),
+            Source::Blob(blob) => Source::Blob(blob.clone()),
+        };
+        files.push(PackFile { path: paths[i].to_owned(), size: sizes[i] as u64, source });
+    }
+    let workers = wavehub_engine::pool::workers_for(files.len());
+    let mut pool = Pool::start(&script, workers).await.map_err(|e| JsError::new(&e))?;
     let packaged = pool.package(&files, |_| true).await.map_err(|e| JsError::new(&e))?;
     let packaged = packaged.ok_or_else(|| JsError::new("stopped"))?;
     if let Some(finding) = packaged.findings.first() {

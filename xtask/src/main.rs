@@ -101,7 +101,7 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
 /// Builds the web app into `dist/` with trunk, unless `dist/` is newer than every input, and
 /// precompresses what changed.
 fn build_web(root: &Path) -> Result<(), String> {
-    let inputs = ["src", "style", "public", "index.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
+    let inputs = ["src", "style", "public", "index.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core", "crates/engine"];
     let newest_input = inputs.iter().filter_map(|p| process::newest_mtime(&root.join(p))).max();
     let built = std::fs::metadata(root.join("dist/index.html")).and_then(|m| m.modified()).ok();
     if let (Some(built), Some(newest)) = (built, newest_input) {

@@ -15,7 +15,7 @@ pub mod pool;
 mod protocol;
 pub mod worker;
 
-pub use pool::{Checked, Packaged, PackFile, Pool};
+pub use pool::{Checked, PackFile, Packaged, Pool, Source};
 
 /// Where the worker's script is: the loader trunk writes for `data-loader-shim` (the worker's
 /// files are not content-hashed: trunk names them after the binary).

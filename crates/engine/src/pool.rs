@@ -33,7 +33,15 @@ pub struct PackFile {
     /// The size the plan was made with; the worker reads this many bytes (a file that changed size
     /// since is reported, as the packager does).
     pub size: u64,
-    pub file: Blob,
+    pub source: Source,
+}
+
+/// Where a file's bytes are.
+pub enum Source {
+    /// A `File` (the upload page's case): the worker reads it.
+    Blob(Blob),
+    /// Bytes the page holds already: copied to the worker with the message.
+    Bytes(Uint8Array),
 }
 
 /// What packaging made: the bundle, and the findings about files that could not go in.
@@ -172,7 +180,10 @@ impl Pool {
                 let message = Message::new(protocol::COMPRESS, 0)
                     .set("path", &file.path.as_str().into())
                     .set("size", &(file.size as f64).into())
-                    .set("blob", &file.file);
+                    .set("source", match &file.source {
+                        Source::Blob(blob) => blob.as_ref(),
+                        Source::Bytes(bytes) => bytes.as_ref(),
+                    });
                 let job = self.post(worker, message)?;
                 jobs.insert(job, (next_out, worker));
                 load[worker] += 1;
@@ -219,7 +230,7 @@ impl Pool {
     /// returns false to stop (`Ok(None)`). `Err` is a message: the bundle could not be read, or the
     /// workers failed.
     pub async fn check(&mut self, bundle: &Blob, mut progress: impl FnMut(u64) -> bool) -> Result<Option<Checked>, String> {
-        let job = self.post(0, Message::new(protocol::CHECK, 0).set("blob", bundle))?;
+        let job = self.post(0, Message::new(protocol::CHECK, 0).set("source", bundle))?;
         loop {
             let (_, message) = self.next_event().await?;
             if message.job() != job {

@@ -56,10 +56,10 @@ pub fn run() {
 impl State {
     fn handle(&mut self, message: Message) {
         let job = message.job();
-        let blob: Blob = message.get("blob").unchecked_into();
+        let source = message.get("source");
         let answer = match message.kind().as_str() {
-            protocol::COMPRESS => self.compress(job, &message.text("path"), message.number("size") as u64, &blob),
-            protocol::CHECK => self.check(job, &blob),
+            protocol::COMPRESS => self.compress(job, &message.text("path"), message.number("size") as u64, &source),
+            protocol::CHECK => self.check(job, source.unchecked_ref()),
             other => Err(Message::new(protocol::FAILED, job).set("error", &format!("unknown message {other:?}").into())),
         };
         let (message, transfer) = match answer {
@@ -69,11 +69,21 @@ impl State {
         let _ = self.scope.post_message_with_transfer(&message.0, &transfer);
     }
 
-    /// Bytes `[start, end)` of the blob, into `self.chunk`.
-    fn read(&mut self, blob: &Blob, start: u64, end: u64) -> Result<(), String> {
-        let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_message(&e))?;
-        let buffer = self.reader.read_as_array_buffer(&slice).map_err(|e| js_message(&e))?;
-        let view = Uint8Array::new(&buffer);
+    /// Bytes `[start, end)` of a `Blob` (read) or a `Uint8Array` (sent with the message), into
+    /// `self.chunk`; fewer when the source is shorter.
+    fn read(&mut self, source: &JsValue, start: u64, end: u64) -> Result<(), String> {
+        let view = match source.dyn_ref::<Uint8Array>() {
+            Some(bytes) => {
+                let len = u64::from(bytes.length());
+                bytes.subarray(start.min(len) as u32, end.min(len) as u32)
+            }
+            None => {
+                let blob: &Blob = source.unchecked_ref();
+                let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_message(&e))?;
+                let buffer = self.reader.read_as_array_buffer(&slice).map_err(|e| js_message(&e))?;
+                Uint8Array::new(&buffer)
+            }
+        };
         self.chunk.resize(view.length() as usize, 0);
         view.copy_to(&mut self.chunk);
         Ok(())
@@ -85,7 +95,7 @@ impl State {
 
     /// One file's entry data: `compressed` with the entry (JSON) and the data (transferred), or
     /// `unreadable`, or `failed` with the finding (JSON).
-    fn compress(&mut self, job: u32, path: &str, size: u64, blob: &Blob) -> Result<(Message, Array), Message> {
+    fn compress(&mut self, job: u32, path: &str, size: u64, source: &JsValue) -> Result<(Message, Array), Message> {
         let failed = |finding: wavehub_core::api::Finding| {
             Message::new(protocol::FAILED, job).set("finding", &serde_json::to_string(&finding).unwrap_or_default().into())
         };
@@ -94,7 +104,7 @@ impl State {
         let mut offset = 0;
         while offset < size {
             let end = (offset + CHUNK).min(size);
-            if let Err(message) = self.read(blob, offset, end) {
+            if let Err(message) = self.read(source, offset, end) {
                 return Err(Message::new(protocol::UNREADABLE, job).set("error", &message.into()));
             }
             self.compressor.write(&self.chunk, &mut self.out).map_err(failed)?;
@@ -119,7 +129,7 @@ impl State {
         let len = blob.size().max(0.0) as u64;
         let mut structural = StructuralCheck::new(len, BundleOptions::default());
         while let Some((start, end)) = structural.next_read() {
-            self.read(blob, start, end.min(len)).map_err(unreadable)?;
+            self.read(blob.as_ref(), start, end.min(len)).map_err(unreadable)?;
             structural.provide(&self.chunk);
         }
         let StructuralOutcome { mut report, directory } = structural.finish();
@@ -130,7 +140,7 @@ impl State {
             let mut reported = 0;
             while offset < len {
                 let end = (offset + CHUNK).min(len);
-                self.read(blob, offset, end).map_err(unreadable)?;
+                self.read(blob.as_ref(), offset, end).map_err(unreadable)?;
                 if let Err(finding) = integrity.feed(&self.chunk) {
                     failure = Some(finding);
                     break;

@@ -320,7 +320,7 @@ impl Ctx {
             .iter()
             .filter_map(|meta| {
                 let file = by_path.get(meta.path.as_str())?;
-                Some(PackFile { path: meta.path.clone(), size: meta.size, file: (*file).clone().unchecked_into() })
+                Some(PackFile { path: meta.path.clone(), size: meta.size, source: wavehub_engine::Source::Blob((*file).clone().unchecked_into()) })
             })
             .collect();
         let count = pack_files.len();
