@@ -161,6 +161,11 @@ describe('app store journey', () => {
     await author.getByLabel('Choose a folder').setInputFiles(fixed.dir);
     await author.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
     assert.equal(await author.getByRole('button', { name: 'Upload' }).isDisabled(), true);
+    // So is the CLI's .wave of it, checked as it is (in the engine's worker), with its file list.
+    await author.getByRole('button', { name: 'Start over' }).click();
+    await author.getByLabel('Choose files').setInputFiles(join(fixed.root, 'journey.wave'));
+    await author.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    assert.match(await author.locator('.file-count').innerText(), /^\d+ files in the bundle$/);
 
     // A plain user cannot see the PRIVATE app: not in search, a 404 page, a 404 from the API.
     const userContext = await live.browser.newContext();
