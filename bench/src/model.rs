@@ -65,6 +65,19 @@ pub struct Measurement {
     /// Set when the tool failed or the result was wrong; the row shows it instead of a number.
     #[serde(default)]
     pub error: Option<String>,
+    /// Browser packaging: the page's tasks over 50 ms while it ran (the worst run's).
+    #[serde(default)]
+    pub long_tasks: Option<LongTasks>,
+    /// SHA-256 of the bundle made, when the row checks it.
+    #[serde(default)]
+    pub sha256: Option<String>,
+}
+
+/// Main-thread tasks over 50 ms (PerformanceObserver `longtask`) during one run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct LongTasks {
+    pub count: u32,
+    pub max_ms: f64,
 }
 
 impl Measurement {
@@ -94,6 +107,15 @@ pub struct BrowserRun {
     /// Whether the bundle our wasm packager made in the page is byte for byte the native one.
     #[serde(default)]
     pub identical_to_native: Option<bool>,
+    /// SHA-256 of the app folder as `wavehub bundle` packaged it.
+    #[serde(default)]
+    pub cli_sha256: Option<String>,
+    /// Whether every worker-pool run made exactly those bytes.
+    #[serde(default)]
+    pub pool_identical_to_cli: Option<bool>,
+    /// How many workers the pool ran (navigator.hardwareConcurrency).
+    #[serde(default)]
+    pub workers: Option<u32>,
     #[serde(default)]
     pub notes: Vec<String>,
 }

@@ -137,6 +137,8 @@ fn measurement(task: &str, subject: &str, tool: &str, ours: bool, bytes: u64) ->
         output_bytes: None,
         note: None,
         error: None,
+        long_tasks: None,
+        sha256: None,
     }
 }
 

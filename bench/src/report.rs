@@ -170,6 +170,8 @@ pub fn render(ctx: &Context) -> String {
         ("MB/s", true),
         ("bundle MB", true),
         ("ours ÷ peer", true),
+        ("long tasks", true),
+        ("note", false),
     ]);
     for env in ["native", "browser"] {
         let rows: Vec<&&Measurement> = list.iter().filter(|m| m.env == env && m.task == "package").collect();
@@ -183,11 +185,13 @@ pub fn render(ctx: &Context) -> String {
                 speed(m),
                 m.output_bytes.map(mb).unwrap_or_default(),
                 ratio(reference, m),
+                m.long_tasks.map(|t| format!("{} ≤ {:.0} ms", t.count, t.max_ms)).unwrap_or_default(),
+                remark(m),
             ]);
         }
     }
     table.render(&mut out);
-    let _ = writeln!(out, "(each ratio compares with the first \"ours\" row of the same env)");
+    let _ = writeln!(out, "(each ratio compares with the first \"ours\" row of the same env; \"long tasks\": the page's tasks over 50 ms during the worst run, how many and the longest)");
 
     // Structural pass.
     let _ = writeln!(out);
@@ -302,8 +306,44 @@ fn verdict(met: bool) -> &'static str {
 
 fn targets(ctx: &Context, list: &[&Measurement]) -> Vec<String> {
     let mut lines = Vec::new();
-    // Packaging vs fflate, in the browser where both run.
-    let ours = find(list, "browser", "package", None, "ours");
+    // The upload page's packaging: workers, at least twice fflate like for like, the page never
+    // blocked, the CLI's bytes.
+    let workers = ctx.browser.and_then(|b| b.workers).map_or_else(|| "?".to_owned(), |w| w.to_string());
+    let pairs = [
+        ("files in memory", "ours: upload page worker pool, files in memory", "fflate zipSync level 6, level 0"),
+        ("reading Blobs", "ours: upload page worker pool, reading Blobs", "fflate zipSync as above, reading the Blobs"),
+    ];
+    for (what, ours, peer) in pairs {
+        let pool = find(list, "browser", "package", None, ours);
+        let fflate = find(list, "browser", "package", None, peer);
+        match (pool.and_then(Measurement::mb_per_s), fflate.and_then(Measurement::mb_per_s)) {
+            (Some(o), Some(f)) => lines.push(format!(
+                "packaging in the upload page's workers at least 2× fflate zipSync like for like ({what}, the same files stored): ours {o:.1} MB/s with {workers} workers, fflate {f:.1} MB/s, {:.2}× — {}",
+                o / f,
+                verdict(o >= 2.0 * f)
+            )),
+            _ => lines.push(format!("packaging in the upload page's workers vs fflate ({what}): not measured (no browser run or a failure)")),
+        }
+        if let Some(tasks) = pool.and_then(|p| p.long_tasks) {
+            lines.push(format!(
+                "no main-thread task over 50 ms while the workers package ({what}): {} long tasks, the longest {:.0} ms — {}",
+                tasks.count,
+                tasks.max_ms,
+                verdict(tasks.count == 0)
+            ));
+        }
+    }
+    if let Some(b) = ctx.browser {
+        match (b.pool_identical_to_cli, &b.cli_sha256) {
+            (Some(same), Some(sha)) => lines.push(format!(
+                "the workers' bundle is byte for byte `wavehub bundle`'s (sha256 {sha}){}",
+                if same { " — met" } else { ": it differs — NOT met" }
+            )),
+            _ => lines.push("the workers' bundle vs `wavehub bundle`: not compared".into()),
+        }
+    }
+    // Packaging vs fflate, in the browser where both run: our packager on the page's thread.
+    let ours = find(list, "browser", "package", None, "ours: wasm Packager");
     let fflate = find(list, "browser", "package", None, "fflate zipSync level 6");
     match (ours.and_then(Measurement::mb_per_s), fflate.and_then(Measurement::mb_per_s)) {
         (Some(o), Some(f)) => lines.push(format!(

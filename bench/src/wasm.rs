@@ -25,6 +25,48 @@ pub fn plan_order(paths: &str, sizes: &[f64]) -> Vec<u32> {
     plan(&metas, None).included.iter().map(|meta| index[meta.path.as_str()]).collect()
 }
 
+/// Packages the files as the upload page does: a [`wavehub_engine::Pool`] started from `script`
+/// with the page's number of workers (the start is part of the time, as it is on the page), in the
+/// plan's order. `sources` holds one `Blob` (what the page reads, as it reads `File`s) or one
+/// `Uint8Array` (bytes in memory, as the peers get them) per path of `paths` (one per line).
+#[wasm_bindgen]
+pub async fn pool_package(script: String, paths: String, sources: js_sys::Array) -> Result<web_sys::Blob, JsError> {
+    use wasm_bindgen::JsCast;
+    use wavehub_engine::{PackFile, Pool, Source};
+    let paths: Vec<&str> = paths.split('\n').collect();
+    let sources: Vec<Source> = sources
+        .iter()
+        .map(|source| match source.dyn_into::<js_sys::Uint8Array>() {
+            Ok(bytes) => Source::Bytes(bytes),
+            Err(blob) => Source::Blob(blob.unchecked_into()),
+        })
+        .collect();
+    let sizes: Vec<f64> = sources
+        .iter()
+        .map(|source| match source {
+            Source::Bytes(bytes) => f64::from(bytes.length()),
+            Source::Blob(blob) => blob.size(),
+        })
+        .collect();
+    let mut files: Vec<PackFile> = Vec::new();
+    for i in plan_order(&paths.join("\n"), &sizes) {
+        let i = i as usize;
+        let source = match &sources[i] {
+            Source::Bytes(bytes) => Source::Bytes(bytes.clone()),
+            Source::Blob(blob) => Source::Blob(blob.clone()),
+        };
+        files.push(PackFile { path: paths[i].to_owned(), size: sizes[i] as u64, source });
+    }
+    let workers = wavehub_engine::pool::workers_for(files.len());
+    let mut pool = Pool::start(&script, workers).await.map_err(|e| JsError::new(&e))?;
+    let packaged = pool.package(&files, |_| true).await.map_err(|e| JsError::new(&e))?;
+    let packaged = packaged.ok_or_else(|| JsError::new("stopped"))?;
+    if let Some(finding) = packaged.findings.first() {
+        return Err(JsError::new(&format!("{}: {}", finding.code, finding.message)));
+    }
+    Ok(packaged.bundle)
+}
+
 /// [`Packager`], one whole file per call.
 #[wasm_bindgen]
 pub struct BenchPackager(Option<Packager>);

@@ -9,7 +9,45 @@ import * as fflate from '/node_modules/fflate/esm/browser.js';
 
 const STORED = /\.(png|jpe?g|gif|webp|avif|heic|zip|whl|egg|jar|wave|npz|docx|xlsx|pptx|gz|tgz|bz2|xz|zst|7z|rar|lz4|br|mp3|mp4|m4a|aac|ogg|opus|flac|mov|mkv|webm|woff2?|parquet)$/i;
 
-const state = { engines: {}, paths: [], datas: [], blob: null, bytes: null, validators: [] };
+const state = { engines: {}, paths: [], datas: [], blobs: [], blob: null, bytes: null, validators: [] };
+
+/** The engine worker's loader (run.mjs serves the build under /engine/, as trunk's dist has it). */
+const ENGINE_WORKER = '/engine/wavehub-engine_loader.js';
+
+/** Main-thread tasks over 50 ms (PerformanceObserver 'longtask') while `f` runs. */
+async function withLongTasks(f) {
+  const tasks = [];
+  const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
+  observer.observe({ type: 'longtask' });
+  // Start from a task of the page's own: work run straight from the driver's evaluate() is not
+  // counted as a task, so a long synchronous call would go unseen.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const start = performance.now();
+  let out;
+  try {
+    out = await new Promise((resolve, reject) => setTimeout(() => f().then(resolve, reject), 0));
+  } finally {
+    // Entries arrive after their task ends: give the event loop a turn, then take what is left.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    tasks.push(...observer.takeRecords());
+    observer.disconnect();
+  }
+  const during = tasks.filter((t) => t.startTime + t.duration >= start);
+  const longTasks = {
+    count: during.length,
+    max_ms: Math.max(0, ...during.map((t) => t.duration)),
+    // When each began (ms from the start of the run) and how long it took, for finding them.
+    at: during.map((t) => [Math.round(t.startTime - start), Math.round(t.duration)]),
+    run_ms: Math.round(performance.now() - start),
+  };
+  return { out, longTasks };
+}
+
+async function sha256(blobOrBytes) {
+  const bytes = blobOrBytes instanceof Blob ? await blobOrBytes.arrayBuffer() : blobOrBytes;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** Loads our wasm builds (name → URL of the wasm-bindgen glue). */
 async function init(builds) {
@@ -36,12 +74,15 @@ async function loadApp(base, files) {
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+  // The worker pool takes Blobs, as the upload page hands it the Files a folder holds.
+  state.blobs = state.datas.map((d) => new Blob([d]));
   return state.datas.reduce((sum, d) => sum + d.length, 0);
 }
 
 function unloadApp() {
   state.paths = [];
   state.datas = [];
+  state.blobs = [];
 }
 
 const timed = async (f) => {
@@ -50,11 +91,26 @@ const timed = async (f) => {
   return { secs: (performance.now() - start) / 1000, out };
 };
 
-/** One packaging run; returns {secs, outputBytes, crc32?}. */
+/** One packaging run; returns {secs, outputBytes, crc32?, sha256?, longTasks}. */
 async function pack(tool) {
   const { paths, datas } = state;
   let crc;
-  const { secs, out } = await timed(async () => {
+  // Each run starts from a collected heap (run.mjs exposes gc()), so one packager's garbage is not
+  // collected during the next one's run and counted against it (time, long tasks).
+  if (window.gc) window.gc();
+  const { out: { secs, out }, longTasks } = await withLongTasks(() => timed(async () => {
+    // The upload page's pool, given the Blobs (as the page reads Files) or the bytes in memory.
+    if (tool.startsWith('pool-blobs:') || tool.startsWith('pool-memory:')) {
+      const [kind, name] = tool.split(':');
+      return state.engines[name].pool_package(ENGINE_WORKER, paths.join('\n'), kind === 'pool-blobs' ? state.blobs : datas);
+    }
+    if (tool === 'fflate-sync-stored-blobs') {
+      // Like the pool given Blobs: every file read first, as a page holding Files would.
+      const bytes = await Promise.all(state.blobs.map(async (b) => new Uint8Array(await b.arrayBuffer())));
+      const input = {};
+      paths.forEach((p, i) => { input[p] = STORED.test(p) ? [bytes[i], { level: 0 }] : bytes[i]; });
+      return fflate.zipSync(input, { level: 6 });
+    }
     if (tool.startsWith('ours:')) {
       const engine = state.engines[tool.slice(5)];
       const sizes = Float64Array.from(datas, (d) => d.length);
@@ -86,9 +142,11 @@ async function pack(tool) {
       return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE', compressionOptions: { level: 6 } });
     }
     throw new Error(`unknown packager ${tool}`);
-  });
+  }));
   if (tool.startsWith('ours:')) crc = state.engines[tool.slice(5)].crc32(out);
-  return { secs, outputBytes: out.length, crc32: crc };
+  const hash = tool.startsWith('ours:') || tool.startsWith('pool') ? await sha256(out) : undefined;
+  const outputBytes = out instanceof Blob ? out.size : out.length;
+  return { secs, outputBytes, crc32: crc, sha256: hash, longTasks, workers: navigator.hardwareConcurrency };
 }
 
 /** Fetches a bundle as a Blob (what a File from a file input is), not timed. */

@@ -2,11 +2,17 @@
 // generated data on a free loopback port, drives headless Chromium (Debian's, through playwright-core,
 // with the e2e suite's flags) and writes the measurements as JSON for `wavehub-bench report`.
 //
-//   node run.mjs --data DIR --wasm NAME=DIR=LABEL [--wasm ...] --native NATIVE.json --out BROWSER.json
+//   node run.mjs --data DIR --wasm NAME=DIR=LABEL [--wasm ...] --engine DIR --cli WAVEHUB_BIN
+//                --native NATIVE.json --out BROWSER.json
 //
+// --engine is the engine worker's build (what trunk puts in dist/: wavehub-engine_loader.js,
+// wavehub-engine.js, wavehub-engine_bg.wasm); --cli the `wavehub` binary, whose `wavehub bundle` of the
+// app folder the pool's bundle must equal byte for byte.
 // The first --wasm build is the one compared with the peers; others add rows of their own (e.g. the
 // web app's size-optimized profile).
 
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -34,7 +40,7 @@ function parseArgs(argv) {
       args[flag.replace(/^--/, '')] = resolve(value);
     }
   }
-  for (const required of ['data', 'native', 'out']) {
+  for (const required of ['data', 'native', 'out', 'engine', 'cli']) {
     if (!args[required]) throw new Error(`--${required} is required`);
   }
   if (args.wasm.length === 0) throw new Error('at least one --wasm NAME=DIR=LABEL is required');
@@ -45,7 +51,7 @@ const log = (message) => process.stderr.write(`bench (browser): ${message}\n`);
 
 /** Serves `/` from this folder, `/wasm/NAME/` from the wasm builds and `/data/` from the data folder. */
 function serve(args) {
-  const mounts = [['/data/', args.data], ...args.wasm.map((w) => [`/wasm/${w.name}/`, w.dir]), ['/', HERE]];
+  const mounts = [['/data/', args.data], ['/engine/', args.engine], ...args.wasm.map((w) => [`/wasm/${w.name}/`, w.dir]), ['/', HERE]];
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
     const [prefix, root] = mounts.find(([p]) => path.startsWith(p));
@@ -72,17 +78,20 @@ function serve(args) {
   });
 }
 
-/** Headless Chromium with the flags of e2e/tests/harness.js. */
+/** Headless Chromium with the flags of e2e/tests/harness.js, and gc() for bench.js. */
 function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync',
+      // bench.js collects the heap before each packaging run.
+      '--js-flags=--expose-gc'],
   });
 }
 
 const measurement = (task, subject, tool, ours, bytes) => ({
   env: 'browser', task, subject, tool, ours, runs: [], bytes, output_bytes: null, note: null, error: null,
+  long_tasks: null, sha256: null,
 });
 
 /** Runs `once` `runs` times into `m.runs`; the first error stops it and is kept on the row. */
@@ -107,7 +116,14 @@ async function main() {
   const native = JSON.parse(readFileSync(args.native, 'utf8'));
   const { server, url } = await serve(args);
   const browser = await launchBrowser();
-  const result = { browser: `Chromium ${browser.version()}`, node: process.version, measurements: [], identical_to_native: null, notes: [] };
+  const cliPath = join(args.data, 'app-cli.wave');
+  execFileSync(args.cli, ['bundle', join(args.data, data.app.dir), '-o', cliPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const cliBundle = readFileSync(cliPath);
+  const cli = { sha256: createHash('sha256').update(cliBundle).digest('hex'), bytes: cliBundle.length };
+  const result = {
+    browser: `Chromium ${browser.version()}`, node: process.version, measurements: [], identical_to_native: null, notes: [],
+    cli_sha256: cli.sha256, pool_identical_to_cli: null, workers: null,
+  };
   try {
     const page = await browser.newPage();
     page.on('pageerror', (error) => log(`page error: ${error.message}`));
@@ -124,10 +140,14 @@ async function main() {
     await page.evaluate(([base, files]) => window.bench.loadApp(base, files), [`/data/${app.dir}`, app.files]);
     // The rows the targets compare get five runs; fflate's async zip is slow here (a worker per file
     // of 160 KB or more), so two.
+    // The worker pool comes first: the ratios compare the peers with it.
     const packagers = [
+      { tool: `pool-memory:${args.wasm[0].name}`, label: 'ours: upload page worker pool, files in memory', ours: true, runs: 5 },
+      { tool: `pool-blobs:${args.wasm[0].name}`, label: 'ours: upload page worker pool, reading Blobs (as the page reads Files)', ours: true, runs: 5 },
       ...args.wasm.map((w, i) => ({ tool: `ours:${w.name}`, label: `ours: wasm Packager (${w.short}), files in memory`, ours: true, runs: i === 0 ? 5 : 3 })),
       { tool: 'fflate-sync', label: 'fflate zipSync level 6', runs: 5 },
       { tool: 'fflate-sync-stored', label: 'fflate zipSync level 6, level 0 for the extensions ours stores', runs: 5 },
+      { tool: 'fflate-sync-stored-blobs', label: 'fflate zipSync as above, reading the Blobs first', runs: 3 },
       { tool: 'fflate-async', label: 'fflate zip (async, workers) level 6', runs: 2 },
       { tool: 'jszip', label: 'JSZip generateAsync DEFLATE level 6', runs: 3 },
     ];
@@ -141,6 +161,15 @@ async function main() {
         const last = await repeat(p.m, 1, () => page.evaluate((tool) => window.bench.pack(tool), p.tool));
         if (!last) continue;
         p.m.output_bytes = last.outputBytes;
+        // The worst run's long tasks are the ones that count.
+        if (!p.m.long_tasks || last.longTasks.max_ms > p.m.long_tasks.max_ms) p.m.long_tasks = last.longTasks;
+        if (last.sha256) p.m.sha256 = last.sha256;
+        if (p.tool.startsWith('pool')) {
+          result.workers = last.workers;
+          const same = last.sha256 === cli.sha256 && last.outputBytes === cli.bytes;
+          result.pool_identical_to_cli = result.pool_identical_to_cli !== false && same;
+          p.m.note = `${last.workers} workers (navigator.hardwareConcurrency)${same ? '' : '; differs from wavehub bundle'}`;
+        }
         if (last.crc32 !== undefined) {
           const same = last.crc32 === native.bundle_crc32 && last.outputBytes === native.bundle_len;
           if (p.tool === `ours:${args.wasm[0].name}`) result.identical_to_native = same;

@@ -125,6 +125,13 @@ describe('app store journey', () => {
     assert.equal(pickedCount, `${cliFiles} files, ${cliLeftOut} left out`, `the CLI said: ${cli}`);
     assert.equal(draggedCount, pickedCount);
     assert.equal(cliLeftOut, '4', '.appignore\'s log, .git/, __pycache__/ and .env');
+    // The page's workers packaged the folder into exactly the CLI's bytes.
+    const [pageBundle] = await Promise.all([
+      author.waitForEvent('download'),
+      author.getByRole('link', { name: 'Download .wave' }).click(),
+    ]);
+    assert.ok(readFileSync(await pageBundle.path()).equals(readFileSync(join(fixed.root, 'journey.wave'))),
+      'the .wave the page made is byte for byte the one `wavehub bundle` wrote');
 
     // Cancel stops an upload in flight (the link is slowed so it is still sending), and the server
     // keeps nothing of it: the same version then uploads without a conflict.
@@ -154,6 +161,11 @@ describe('app store journey', () => {
     await author.getByLabel('Choose a folder').setInputFiles(fixed.dir);
     await author.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
     assert.equal(await author.getByRole('button', { name: 'Upload' }).isDisabled(), true);
+    // So is the CLI's .wave of it, checked as it is (in the engine's worker), with its file list.
+    await author.getByRole('button', { name: 'Start over' }).click();
+    await author.getByLabel('Choose files').setInputFiles(join(fixed.root, 'journey.wave'));
+    await author.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    assert.match(await author.locator('.file-count').innerText(), /^\d+ files in the bundle$/);
 
     // A plain user cannot see the PRIVATE app: not in search, a 404 page, a 404 from the API.
     const userContext = await live.browser.newContext();

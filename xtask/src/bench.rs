@@ -5,6 +5,10 @@
 //! 2. builds `wavehub-bench` natively (release) and for wasm32 twice: `release` (the one compared with
 //!    the peers) and `web-release` + `wasm-opt -Oz` (how the web app ships), each through
 //!    `wasm-bindgen --target web` into `target/bench-wasm/`;
+//!    It also builds the engine worker (`wavehub-engine`) the way `console.html` has trunk build it
+//!    (profile `web-release`, `wasm-bindgen --target no-modules`, `wasm-opt -Oz`, trunk's loader
+//!    shim) into `target/bench-wasm/engine/`, and the `wavehub` CLI, whose `wavehub bundle` the
+//!    workers' bundle must equal;
 //! 3. `wavehub-bench native`: generates the data into `target/bench-data/` (reused when present) and
 //!    times ours beside `zip -6` and `unzip -t`;
 //! 4. `bench/web/run.mjs`: the same in Chromium beside fflate and JSZip;
@@ -56,6 +60,23 @@ const WASM_BUILDS: &[WasmBuild] = &[
     },
 ];
 
+/// The engine worker as `console.html` builds it: `data-cargo-profile-release` and `data-wasm-opt`
+/// of its `<link data-type="worker">`.
+const ENGINE_PROFILE: &str = "web-release";
+const ENGINE_WASM_OPT: &str = "-Oz";
+/// What trunk 0.21 writes for `data-loader-shim` with `--target no-modules`: the worker's script.
+const ENGINE_LOADER: &str = r#"importScripts("./wavehub-engine.js");wasm_bindgen("./wavehub-engine_bg.wasm");"#;
+
+/// What rustc's wasm32 target emits by default, for wasm-opt.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
 fn bundle(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let step = |what: &str| println!("xtask: {what} ({:.0} s)", started.elapsed().as_secs_f64());
@@ -97,19 +118,14 @@ fn bundle(root: &Path) -> Result<(), String> {
         run(command(root, "wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&out).arg(&wasm), "wasm-bindgen")?;
         if let Some(level) = build.wasm_opt {
             let file = out.join("wavehub_bench_bg.wasm");
-            run(
-                command(root, "wasm-opt")
-                    .arg(level)
-                    // What rustc's wasm32 target emits by default.
-                    .args(["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext"])
-                    .args(["--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
-                    .arg(&file)
-                    .arg("-o")
-                    .arg(&file),
-                "wasm-opt",
-            )?;
+            run(command(root, "wasm-opt").arg(level).args(WASM_FEATURES).arg(&file).arg("-o").arg(&file), "wasm-opt")?;
         }
     }
+    step("building the engine worker (as console.html has trunk build it)");
+    let engine_dir = wasm_out.join("engine");
+    build_engine_worker(root, &target, &engine_dir)?;
+    step("building the wavehub CLI (its `wavehub bundle` is the reference)");
+    run(command(root, "cargo").args(["build", "--package", "wavehub-server", "--bin", "wavehub"]), "cargo build")?;
 
     let bench_bin = target.join("release/wavehub-bench");
     let data = root.join("target/bench-data");
@@ -127,6 +143,7 @@ fn bundle(root: &Path) -> Result<(), String> {
         spec.push(format!("={}", build.label));
         node.arg("--wasm").arg(spec);
     }
+    node.arg("--engine").arg(&engine_dir).arg("--cli").arg(target.join("debug/wavehub"));
     node.arg("--native").arg(&native_json).arg("--out").arg(&browser_json).env("CHROMIUM_PATH", tools::chromium_path());
     // A failed browser run still leaves the native table; the command then fails at the end.
     let browser = run(&mut node, "the browser benchmark (bench/web/run.mjs)");
@@ -150,4 +167,35 @@ fn bundle(root: &Path) -> Result<(), String> {
     println!();
     println!("xtask: wrote docs/bench-bundle.md; the benchmark took {:.0} s", started.elapsed().as_secs_f64());
     browser
+}
+
+/// The engine worker into `out`: the files trunk puts in `dist/` for it.
+fn build_engine_worker(root: &Path, target: &Path, out: &Path) -> Result<(), String> {
+    run(
+        command(root, "cargo").args([
+            "build",
+            "--profile",
+            ENGINE_PROFILE,
+            "--package",
+            "wavehub-engine",
+            "--bin",
+            "wavehub-engine",
+            "--target",
+            WASM_TARGET,
+        ]),
+        "cargo build (engine worker)",
+    )?;
+    let _ = std::fs::remove_dir_all(out);
+    let wasm = target.join(WASM_TARGET).join(ENGINE_PROFILE).join("wavehub-engine.wasm");
+    run(
+        command(root, "wasm-bindgen")
+            .args(["--target", "no-modules", "--no-typescript", "--out-name", "wavehub-engine", "--out-dir"])
+            .arg(out)
+            .arg(&wasm),
+        "wasm-bindgen (engine worker)",
+    )?;
+    let file = out.join("wavehub-engine_bg.wasm");
+    run(command(root, "wasm-opt").arg(ENGINE_WASM_OPT).args(WASM_FEATURES).arg(&file).arg("-o").arg(&file), "wasm-opt")?;
+    std::fs::write(out.join("wavehub-engine_loader.js"), ENGINE_LOADER)
+        .map_err(|e| format!("cannot write the engine loader: {e}"))
 }

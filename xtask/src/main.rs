@@ -102,7 +102,7 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
 /// input, and precompresses what changed. trunk builds one page per run and empties its output
 /// folder first, so the console page is built into its own folder and copied in beside the catalog's.
 fn build_web(root: &Path) -> Result<(), String> {
-    let inputs = ["src", "style", "public", "index.html", "console.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core"];
+    let inputs = ["src", "style", "public", "index.html", "console.html", "Trunk.toml", "Cargo.toml", "Cargo.lock", "crates/core", "crates/engine"];
     let newest_input = inputs.iter().filter_map(|p| process::newest_mtime(&root.join(p))).max();
     let built = ["dist/index.html", "dist/console.html"]
         .iter()
@@ -125,11 +125,11 @@ fn build_web(root: &Path) -> Result<(), String> {
     )?;
     println!("xtask: building the web app's catalog page (trunk build --release --offline)");
     process::run(process::command(root, "trunk").args(["build", "--release", "--offline"]), "trunk build")?;
-    // Content-hashed names: a file both pages use (a stylesheet) is the same file.
+    // A file both pages use (a stylesheet) has one content-hashed name and the same bytes.
     for entry in std::fs::read_dir(&console_dist).map_err(|e| format!("cannot read {}: {e}", console_dist.display()))? {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", console_dist.display()))?;
         let target = root.join("dist").join(entry.file_name());
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) && !target.exists() {
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
             std::fs::copy(entry.path(), &target).map_err(|e| format!("cannot copy {} into dist/: {e}", entry.path().display()))?;
         }
     }

@@ -12,17 +12,8 @@ use web_sys::{
     ProgressEvent, XmlHttpRequest,
 };
 
-/// The sentence a JavaScript error carries (`Error`, `DOMException`), or its text.
-pub fn js_message(error: &JsValue) -> String {
-    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    js_sys::Reflect::get(error, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|message| message.as_string())
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
-}
+/// The sentence a JavaScript error carries (one helper with the engine's pool).
+pub use wavehub_engine::js_message;
 
 /// Resolves on the next task (`setTimeout(0)`): the browser paints and handles input in between.
 pub async fn next_task() {

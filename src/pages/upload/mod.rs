@@ -227,7 +227,8 @@ fn Results(ctx: Ctx) -> impl IntoView {
             checked.with(|c| {
                 let c = c.as_ref()?;
                 let manifest = c.report.manifest.as_ref()?;
-                let detail = model::preview_detail(manifest, &c.report, owner(), visibility, c.bundle_size);
+                let mut detail = model::preview_detail(manifest, &c.report, owner(), visibility, c.bundle_size);
+                detail.long_description_html = c.description_html.clone();
                 Some((detail, c.icon_url.clone(), c.screenshot_urls.clone()))
             })
             .map(|(detail, icon, screenshots)| {

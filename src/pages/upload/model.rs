@@ -224,10 +224,8 @@ pub fn preview_detail(
     AppDetail {
         summary,
         long_description: report.long_description.clone(),
-        // Rendered here, by the core's sanitizing renderer, as the server renders an imported
-        // version's (where relative links and pictures point at the bundle's files; here they go
-        // nowhere yet).
-        long_description_html: report.long_description.as_deref().map(|markdown| wavehub_core::markdown::to_safe_html(markdown, None)),
+        // The engine's worker renders it (the page sets it from the check's `description_html`).
+        long_description_html: None,
         runtime: AppRuntime::from_manifest(manifest),
         screenshots: report.screenshots.len() as u32,
         bundle_size,
@@ -438,7 +436,6 @@ mod tests {
         assert_eq!(detail.summary.created_at, NOT_YET_IMPORTED);
         assert!(!detail.summary.has_icon);
         assert_eq!(detail.long_description.as_deref(), Some("# About\n"));
-        assert!(detail.long_description_html.as_deref().is_some_and(|html| html.contains("About</h")), "{:?}", detail.long_description_html);
         assert_eq!(detail.runtime.module.as_deref(), Some("app"));
         assert_eq!(detail.bundle_size, bundle.len() as u64);
 

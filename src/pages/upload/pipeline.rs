@@ -1,9 +1,10 @@
 //! What happens after a drop: find the files, package them, check the bundle, look the version up,
-//! upload. Each step awaits the browser (file reads, a turn of the event loop) often enough that
-//! the page stays responsive, updates the progress bar, and stops as soon as a newer drop (or
-//! "Start over", or leaving the page) has made it stale.
+//! upload. Packaging and checking run in the bundle engine's Web Workers (`wavehub-engine`), one
+//! pool per run, so the page only routes their messages: it updates the progress bar, and stops as
+//! soon as a newer drop (or "Start over", or leaving the page) has made the run stale, which drops
+//! the pool and so terminates its workers.
 
-use super::browser::{self, DroppedItem, Pacer, PickedFile, Sent};
+use super::browser::{self, DroppedItem, PickedFile, Sent};
 use super::model::{self, FileTree};
 use crate::api::{self, ApiError};
 use leptos::prelude::*;
@@ -13,14 +14,12 @@ use std::sync::{Arc, Mutex};
 use wasm_bindgen::JsCast;
 use wavehub_core::api::Finding;
 use wavehub_core::appignore::{AppIgnore, APPIGNORE_FILE};
-use wavehub_core::archive::IntegrityCheck;
 use wavehub_core::apps::{AppDetail, Visibility};
-use wavehub_core::bundle::{BundleOptions, BundleReport, StructuralCheck, StructuralOutcome};
-use wavehub_core::package::{self, FileMeta, Packager};
+use wavehub_core::bundle::BundleReport;
+use wavehub_core::package::{self, FileMeta};
+use wavehub_engine::pool::{self, Checked as EngineChecked, PackProgress};
+use wavehub_engine::{read_failed, PackFile, Pool};
 use web_sys::{Blob, File, FileSystemEntry, XmlHttpRequest};
-
-/// How much of a file is read (and packaged or checked) between progress updates.
-const CHUNK: u64 = 1 << 20;
 
 /// What the person chose.
 pub enum Input {
@@ -63,6 +62,9 @@ pub struct Checked {
     pub icon_url: Option<String>,
     pub screenshot_urls: Vec<String>,
     pub bundle_size: u64,
+    /// The LongDescription rendered (sanitized) by the engine's worker: up to 1 MiB of Markdown
+    /// would hold the page's thread too long.
+    pub description_html: Option<String>,
 }
 
 impl Checked {
@@ -215,7 +217,8 @@ impl Ctx {
         match source {
             Source::Bundle(file) => {
                 let name = file.name();
-                self.check(run, file.unchecked_into(), name, Vec::new(), true).await;
+                let Some(mut pool) = self.start_engine(&run, 1).await else { return };
+                self.check(run, &mut pool, file.unchecked_into(), name, Vec::new(), true).await;
             }
             Source::Files { files, unlisted } => self.package(run, files, unlisted).await,
         }
@@ -312,152 +315,109 @@ impl Ctx {
         self.tree.set(Some(FileTree::from_plan(&plan)));
 
         let by_path: HashMap<&str, &File> = files.iter().map(|f| (f.path.as_str(), &f.file)).collect();
-        let count = plan.included.len();
-        let mut packager = Packager::new(plan.total_bytes);
-        let mut pacer = Pacer::new();
-        'files: for (index, meta) in plan.included.iter().enumerate() {
-            let label = format!("Packaging file {} of {count}: {}", index + 1, meta.path);
-            self.progress.set(Some(Step::new(label, packager.progress().bytes_done, plan.total_bytes)));
-            let Some(file) = by_path.get(meta.path.as_str()) else { continue };
-            if let Err(finding) = packager.start_file(&meta.path, meta.size) {
-                let stop = ends_packaging(&finding);
-                findings.push(finding);
-                if stop {
-                    break;
+        let pack_files: Vec<PackFile> = plan
+            .included
+            .iter()
+            .filter_map(|meta| {
+                let file = by_path.get(meta.path.as_str())?;
+                Some(PackFile { path: meta.path.clone(), size: meta.size, source: wavehub_engine::Source::Blob((*file).clone().unchecked_into()) })
+            })
+            .collect();
+        let count = pack_files.len();
+        let total_bytes = plan.total_bytes;
+        self.progress.set(Some(Step::new("Starting the bundle engine…", 0, total_bytes)));
+        let Some(mut pool) = self.start_engine(&run, pool::workers_for(count)).await else { return };
+        let progress = self.progress;
+        let packaging = run.clone();
+        let packaged = pool
+            .package(&pack_files, move |done: PackProgress| {
+                if !packaging.current() {
+                    return false;
                 }
-                continue;
-            }
-            let mut offset = 0;
-            while offset < meta.size {
-                let end = (offset + CHUNK).min(meta.size);
-                let chunk = browser::read_range(file, offset, end).await;
-                if !run.current() {
-                    return;
-                }
-                let written = match chunk {
-                    Ok(bytes) => packager.write(&bytes),
-                    Err(message) => {
-                        // Closing the short file drops it from the archive; the read failure is the news.
-                        let _ = packager.finish_file();
-                        findings.push(read_failed(&meta.path, &message));
-                        continue 'files;
-                    }
+                let label = match done.next_path {
+                    Some(path) => format!("Packaging file {} of {count}: {path}", done.files_done + 1),
+                    None => "Finishing the bundle…".to_owned(),
                 };
-                if let Err(finding) = written {
-                    let stop = ends_packaging(&finding);
-                    findings.push(finding);
-                    if stop {
-                        break 'files;
-                    }
-                    continue 'files;
-                }
-                offset = end;
-                let progress = packager.progress();
-                if let Some(step) = self.progress.write().as_mut() {
-                    step.done = progress.bytes_done as f64;
-                }
-                pacer.breathe().await;
-                if !run.current() {
-                    return;
-                }
-            }
-            if let Err(finding) = packager.finish_file() {
-                let stop = ends_packaging(&finding);
-                findings.push(finding);
-                if stop {
-                    break;
-                }
-            }
-            pacer.breathe().await;
-            if !run.current() {
-                return;
-            }
-        }
-        self.progress.set(Some(Step::new("Finishing the bundle…", plan.total_bytes, plan.total_bytes)));
-        browser::next_task().await;
+                progress.set(Some(Step::new(label, done.bytes_done, total_bytes)));
+                true
+            })
+            .await;
+        let packaged = match packaged {
+            Ok(Some(packaged)) => packaged,
+            Ok(None) => return,
+            Err(message) => return self.fail(&run, format!("Packaging failed: {message}")),
+        };
+        findings.extend(packaged.findings);
         if !run.current() {
             return;
         }
-        let bytes = packager.finish();
-        let blob = match browser::blob_from_bytes(&bytes, "application/zip") {
-            Ok(blob) => blob,
-            Err(message) => return self.fail(&run, format!("The browser could not hold the bundle: {message}")),
-        };
-        drop(bytes);
-        self.check(run, blob, "app.wave".to_owned(), findings, false).await;
+        self.check(run, &mut pool, packaged.bundle, "app.wave".to_owned(), findings, false).await;
     }
 
-    /// Both passes of the bundle check over the blob, read in slices, then the previews and the
-    /// version look-up. `findings` (from packaging) join the report's.
-    async fn check(&self, run: Run, blob: Blob, file_name: String, findings: Vec<Finding>, is_bundle: bool) {
-        let len = browser::blob_len(&blob);
-        self.progress.set(Some(Step::new("Checking the bundle…", 0, len)));
-        let mut structural = StructuralCheck::new(len, BundleOptions::default());
-        while let Some((start, end)) = structural.next_read() {
-            let bytes = browser::read_range(&blob, start, end.min(len)).await;
-            if !run.current() {
-                return;
-            }
-            match bytes {
-                Ok(bytes) => structural.provide(&bytes),
-                Err(message) => return self.fail(&run, format!("Could not read {file_name}: {message}")),
+    /// Starts the workers that package and check; `None` (with the problem shown) when they cannot start.
+    async fn start_engine(&self, run: &Run, workers: usize) -> Option<Pool> {
+        let started = Pool::start(wavehub_engine::WORKER_SCRIPT, workers).await;
+        if !run.current() {
+            return None;
+        }
+        match started {
+            Ok(pool) => Some(pool),
+            Err(message) => {
+                self.fail(run, format!("The bundle engine could not start ({message}); reload the page and try again."));
+                None
             }
         }
-        let StructuralOutcome { mut report, directory } = structural.finish();
+    }
+
+    /// Both passes of the bundle check (in a worker, reading the blob in slices), then the
+    /// previews and the version look-up. `findings` (from packaging) join the report's.
+    async fn check(&self, run: Run, pool: &mut Pool, blob: Blob, file_name: String, findings: Vec<Finding>, is_bundle: bool) {
+        let len = browser::blob_len(&blob);
+        self.progress.set(Some(Step::new("Checking the bundle…", 0, len)));
+        let progress = self.progress;
+        let checking = run.clone();
+        let checked = pool
+            .check(&blob, move |done| {
+                if checking.current() {
+                    if let Some(step) = progress.write().as_mut() {
+                        step.done = done as f64;
+                    }
+                }
+                checking.current()
+            })
+            .await;
+        if !run.current() {
+            return;
+        }
+        let EngineChecked { mut report, images, description_html } = match checked {
+            Ok(Some(checked)) => checked,
+            Ok(None) => return,
+            Err(message) => return self.fail(&run, format!("Could not read {file_name}: {message}")),
+        };
         if is_bundle {
             self.tree.set(Some(FileTree::from_bundle(&report.files)));
         }
-        if let Some(directory) = &directory {
-            let mut integrity = IntegrityCheck::new(directory, len);
-            let mut pacer = Pacer::new();
-            let mut offset = 0;
-            let mut failure = None;
-            while offset < len {
-                let end = (offset + CHUNK).min(len);
-                let bytes = browser::read_range(&blob, offset, end).await;
-                if !run.current() {
-                    return;
-                }
-                let bytes = match bytes {
-                    Ok(bytes) => bytes,
-                    Err(message) => return self.fail(&run, format!("Could not read {file_name}: {message}")),
-                };
-                if let Err(finding) = integrity.feed(&bytes) {
-                    failure = Some(finding);
-                    break;
-                }
-                offset = end;
-                if let Some(step) = self.progress.write().as_mut() {
-                    step.done = offset as f64;
-                }
-                pacer.breathe().await;
-                if !run.current() {
-                    return;
-                }
-            }
-            let verdict = match failure {
-                Some(finding) => Err(finding),
-                None => integrity.finish(),
-            };
-            if let Err(finding) = verdict {
-                report.add([finding]);
-            }
-        }
         report.add(findings);
-        self.show(&run, blob, file_name, report);
+        self.show(&run, blob, file_name, report, images, description_html);
         self.look_up_version(run).await;
     }
 
     /// Turns the report into what the page shows: object URLs for the download and the images.
-    fn show(&self, run: &Run, blob: Blob, file_name: String, mut report: BundleReport) {
+    fn show(
+        &self,
+        run: &Run,
+        blob: Blob,
+        file_name: String,
+        report: BundleReport,
+        images: Vec<(String, Blob)>,
+        description_html: Option<String>,
+    ) {
         if !run.current() {
             return;
         }
-        let images = std::mem::take(&mut report.images);
         let image_url = |path: &str| {
-            let image = images.iter().find(|image| image.path == path)?;
-            let blob = browser::blob_from_bytes(&image.bytes, image.kind.media_type()).ok()?;
-            browser::object_url(&blob)
+            let (_, image) = images.iter().find(|(image_path, _)| image_path == path)?;
+            browser::object_url(image)
         };
         let icon_url = report.icon.as_deref().and_then(image_url);
         let screenshot_urls: Vec<String> = report.screenshots.iter().filter_map(|path| image_url(path)).collect();
@@ -477,6 +437,7 @@ impl Ctx {
             icon_url,
             screenshot_urls,
             bundle_size: browser::blob_len(&blob),
+            description_html,
         };
         self.bundle.set_value(Some(blob));
         self.progress.set(None);
@@ -545,19 +506,6 @@ impl Ctx {
     }
 }
 
-/// Packaging cannot go on after these: every later file would fail the same way.
-fn ends_packaging(finding: &Finding) -> bool {
-    matches!(finding.code.as_str(), "package.too_many_files" | "package.too_large")
-}
-
-fn read_failed(path: &str, message: &str) -> Finding {
-    Finding::error(
-        "package.read_failed",
-        path,
-        format!("{path} could not be read ({message}); check that it still exists and is readable, then choose the folder again"),
-    )
-    .in_file(path)
-}
 
 async fn file_of(entry: &web_sys::FileSystemFileEntry) -> Result<File, String> {
     browser::entry_file(entry).await.map_err(|message| format!("{}: {message}", entry.name()))

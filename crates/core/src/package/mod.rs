@@ -5,21 +5,28 @@
 //! attributes (see `zip_records.rs`), no extra fields, no data descriptors, no directory entries, one
 //! fixed deflate level, and the stored-or-deflated choice made from the path and the bytes alone.
 //!
-//! [`Packager`] works in steps, a file at a time and a chunk at a time, so the browser can yield
-//! between calls and show [`Progress`]. [`package_files`] does everything at once for tests and small
-//! callers. [`plan`] decides which files of a folder go in.
+//! Packaging has two halves, so the browser can run the first in parallel (one Web Worker per
+//! file) and the second on its page:
+//! - [`FileCompressor`] turns one file's bytes into its entry's data (stored or deflated, CRC-32),
+//!   a chunk at a time; it needs nothing from the other files;
+//! - [`Assembler`] admits the files in order (paths, collisions, limits) and lays the zip out around
+//!   their data: each entry's local header, then the central directory.
+//!
+//! [`Packager`] joins them in one place, a file at a time and a chunk at a time, so a caller can
+//! yield between calls and show [`Progress`]. [`package_files`] does everything at once for tests
+//! and small callers. [`plan`] decides which files of a folder go in.
 
+mod deflate;
 mod zip_records;
 
 pub use crate::appignore::{plan, Excluded, FileMeta, Plan};
+pub use zip_records::Method;
 
 use crate::api::Finding;
-use miniz_oxide::deflate::core::{
-    compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-};
+use deflate::Deflater;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use zip_records::{EntryRecord, Method};
+use zip_records::EntryRecord;
 
 /// The most files a bundle may hold.
 pub const MAX_FILES: usize = 10_000;
@@ -50,13 +57,9 @@ pub const STORED_EXTENSIONS: &[&str] = &[
     "parquet",
 ];
 
-/// zlib's default level, the usual balance of size and speed (fflate's level 6 is the benchmark).
-const DEFLATE_LEVEL: i32 = 6;
-/// A negative window-bits value asks for raw deflate, without the zlib wrapper zip does not want.
-const RAW_DEFLATE_WINDOW_BITS: i32 = -15;
 /// Deflated files up to this size are also kept as they come in, so one that deflate does not
-/// shrink is stored instead. Above it the file stays deflated: miniz already writes incompressible
-/// blocks as stored blocks, so the stream is at most a few bytes per 64 KiB larger.
+/// shrink is stored instead. Above it the file stays deflated: the deflater already writes
+/// incompressible blocks as stored blocks, so the stream is at most a few bytes per 64 KiB larger.
 const STORED_FALLBACK_MAX_BYTES: u64 = 64 * 1024;
 
 /// How far packaging has got, for a progress bar.
@@ -69,67 +72,176 @@ pub struct Progress {
     pub files_done: u64,
 }
 
-/// Builds a `.wave` in memory, one file at a time.
-///
-/// Files must come in byte order of their paths (the order of [`Plan::included`]); a file out of
-/// order or twice is an error rather than silently reordered. When a call fails, the file being
-/// written is dropped from the archive, so what [`Packager::finish`] returns is always a valid zip
-/// of the files that were finished.
-pub struct Packager {
-    /// The archive so far. Kept under [`MAX_BUNDLE_BYTES`] together with the central directory
-    /// still to be written, so every offset and size fits its 32-bit field.
-    out: Vec<u8>,
-    entries: Vec<EntryRecord>,
-    /// The central directory's length once written.
-    directory_len: usize,
-    /// Lower-cased paths of the files added, and of the folders above them: two paths that differ
-    /// only in case collide on case-insensitive file systems, and a name cannot be both a file and
-    /// a folder, so such bundles cannot be unpacked.
-    folded_files: HashSet<String>,
-    folded_folders: HashSet<String>,
-    /// One compressor for all files, reset between them (it holds a few hundred KiB of tables).
-    compressor: Box<CompressorOxide>,
-    open: Option<OpenFile>,
-    total_bytes: u64,
-    bytes_done: u64,
+/// One file's entry as [`FileCompressor`] made it: everything its headers say about its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub method: Method,
+    pub crc32: u32,
+    /// The file's bytes.
+    pub size: u64,
+    /// The entry data's bytes (the file's, when stored).
+    pub compressed_size: u64,
 }
 
-/// The file between [`Packager::start_file`] and [`Packager::finish_file`].
+/// Turns one file at a time into its entry's data: the stored-or-deflated choice, the deflate
+/// stream and the CRC-32. Its output depends only on the path and the bytes, so files can be
+/// compressed anywhere, in any order and in parallel, and assembled later by [`Assembler`].
+pub struct FileCompressor {
+    deflater: Deflater,
+    open: Option<OpenFile>,
+}
+
+/// The file between [`FileCompressor::start`] and [`FileCompressor::finish`].
 struct OpenFile {
     path: String,
     size: u64,
     written: u64,
     method: Method,
     crc: crc32fast::Hasher,
-    header_offset: usize,
-    data_offset: usize,
+    /// Where this file's data starts in the caller's buffer.
+    data_start: usize,
     /// The bytes as they came in, for a small deflated file that may end up stored.
     raw: Option<Vec<u8>>,
 }
 
-impl Packager {
-    /// A packager for files totalling `total_bytes` (used for [`Progress`] only).
-    pub fn new(total_bytes: u64) -> Self {
-        let flags = create_comp_flags_from_zip_params(DEFLATE_LEVEL, RAW_DEFLATE_WINDOW_BITS, 0);
-        Packager {
-            out: Vec::new(),
-            entries: Vec::new(),
-            directory_len: 0,
-            folded_files: HashSet::new(),
-            folded_folders: HashSet::new(),
-            compressor: Box::new(CompressorOxide::new(flags)),
-            open: None,
-            total_bytes,
-            bytes_done: 0,
-        }
+impl Default for FileCompressor {
+    fn default() -> Self {
+        FileCompressor::new()
+    }
+}
+
+impl FileCompressor {
+    pub fn new() -> Self {
+        FileCompressor { deflater: Deflater::new(), open: None }
     }
 
-    /// Starts the file at `path` (relative, `/`-separated), which will have exactly `size` bytes.
-    pub fn start_file(&mut self, path: &str, size: u64) -> Result<(), Finding> {
-        if let Some(open) = &self.open {
-            let message = format!("finish {:?} before starting the next file", open.path);
-            return Err(error("package.file_still_open", path, message));
+    /// Starts the file at `path`, which will have exactly `size` bytes; its data will be appended
+    /// to `out` from its current end. A file still open is dropped.
+    pub fn start(&mut self, path: &str, size: u64, out: &[u8]) {
+        // An empty file is stored: deflate would only add its 2-byte end marker.
+        let method = if size == 0 || should_store(path) { Method::Stored } else { Method::Deflated };
+        if method == Method::Deflated {
+            self.deflater.reset();
         }
+        let keeps_raw = method == Method::Deflated && size <= STORED_FALLBACK_MAX_BYTES;
+        self.open = Some(OpenFile {
+            path: path.to_owned(),
+            size,
+            written: 0,
+            method,
+            crc: crc32fast::Hasher::new(),
+            data_start: out.len(),
+            // `size` is at most 64 KiB here.
+            raw: keeps_raw.then(|| Vec::with_capacity(size as usize)),
+        });
+    }
+
+    /// Appends the data of the next bytes of the open file to `out`. Any chunk size works, and the
+    /// output does not depend on how the file is chunked. On an error the file is closed, and
+    /// `out` may hold part of its data.
+    pub fn write(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Finding> {
+        let Some(open) = self.open.as_mut() else {
+            return Err(error("package.no_open_file", "", "start a file before writing to it"));
+        };
+        let chunk_len = chunk.len() as u64;
+        if open.written + chunk_len > open.size {
+            let message = format!("{:?} has more bytes than the {} announced; did it change?", open.path, open.size);
+            let path = self.open.take().map(|open| open.path).unwrap_or_default();
+            return Err(error("package.size_mismatch", &path, message));
+        }
+        open.crc.update(chunk);
+        if let Some(raw) = open.raw.as_mut() {
+            raw.extend_from_slice(chunk);
+        }
+        let compressed = match open.method {
+            Method::Stored => {
+                out.extend_from_slice(chunk);
+                true
+            }
+            Method::Deflated => chunk.is_empty() || self.deflater.deflate(chunk, false, out),
+        };
+        open.written += chunk_len;
+        let data_len = out.len().saturating_sub(open.data_start) as u64;
+        if !compressed {
+            let path = self.open.take().map(|open| open.path).unwrap_or_default();
+            return Err(deflate_failed(&path));
+        }
+        if data_len > MAX_BUNDLE_BYTES {
+            let path = self.open.take().map(|open| open.path).unwrap_or_default();
+            return Err(too_large(&path));
+        }
+        Ok(())
+    }
+
+    /// Ends the open file: its data in `out` is complete (a small file deflate did not shrink is
+    /// swapped for its bytes). Fails when fewer bytes were written than announced.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<FileEntry, Finding> {
+        let Some(open) = self.open.take() else {
+            return Err(error("package.no_open_file", "", "there is no file to finish"));
+        };
+        let path = open.path;
+        if open.written != open.size {
+            let message =
+                format!("{path:?} has {} bytes, not the {} announced; did it change?", open.written, open.size);
+            return Err(error("package.size_mismatch", &path, message));
+        }
+        let mut method = open.method;
+        if method == Method::Deflated {
+            if !self.deflater.deflate(&[], true, out) {
+                return Err(deflate_failed(&path));
+            }
+            if let Some(raw) = &open.raw {
+                if out.len() - open.data_start >= raw.len() {
+                    out.truncate(open.data_start);
+                    out.extend_from_slice(raw);
+                    method = Method::Stored;
+                }
+            }
+        }
+        Ok(FileEntry {
+            method,
+            crc32: open.crc.finalize(),
+            size: open.size,
+            compressed_size: (out.len() - open.data_start) as u64,
+        })
+    }
+
+    /// A whole file's entry and data.
+    pub fn compress(&mut self, path: &str, bytes: &[u8]) -> Result<(FileEntry, Vec<u8>), Finding> {
+        let mut out = Vec::new();
+        self.start(path, bytes.len() as u64, &out);
+        self.write(bytes, &mut out)?;
+        let entry = self.finish(&mut out)?;
+        Ok((entry, out))
+    }
+}
+
+/// Lays a bundle out around its entries' data, which the caller writes (or joins) in the order
+/// given: for each file, the local header [`Assembler::add`] returns then the data; at the end, what
+/// [`Assembler::finish`] returns. Files must come in byte order of their paths (the order of
+/// [`Plan::included`]); a file out of order or twice is an error rather than silently reordered.
+#[derive(Default)]
+pub struct Assembler {
+    entries: Vec<EntryRecord>,
+    /// The bundle's bytes so far (local headers and data). Kept under [`MAX_BUNDLE_BYTES`] together
+    /// with the central directory still to be written, so every offset and size fits its field.
+    len: u64,
+    /// The central directory's length once written.
+    directory_len: u64,
+    /// Lower-cased paths of the files added, and of the folders above them: two paths that differ
+    /// only in case collide on case-insensitive file systems, and a name cannot be both a file and
+    /// a folder, so such bundles cannot be unpacked.
+    folded_files: HashSet<String>,
+    folded_folders: HashSet<String>,
+}
+
+impl Assembler {
+    pub fn new() -> Self {
+        Assembler::default()
+    }
+
+    /// Whether a file of `size` bytes at `path` may come next; callers ask before reading it.
+    pub fn check_next(&self, path: &str, size: u64) -> Result<(), Finding> {
         check_entry_path(path)?;
         if let Some(previous) = self.entries.last() {
             if path == previous.name {
@@ -151,147 +263,67 @@ impl Packager {
         if size > MAX_BUNDLE_BYTES {
             return Err(too_large(path));
         }
-
-        // An empty file is stored: deflate would only add its 2-byte end marker.
-        let method = if size == 0 || should_store(path) { Method::Stored } else { Method::Deflated };
-        if method == Method::Deflated {
-            self.compressor.reset();
-        }
-        let header_offset = self.out.len();
-        zip_records::write_local_header(&mut self.out, path, method);
-        let keeps_raw = method == Method::Deflated && size <= STORED_FALLBACK_MAX_BYTES;
-        self.open = Some(OpenFile {
-            path: path.to_owned(),
-            size,
-            written: 0,
-            method,
-            crc: crc32fast::Hasher::new(),
-            header_offset,
-            data_offset: self.out.len(),
-            // `size` is at most 64 KiB here.
-            raw: keeps_raw.then(|| Vec::with_capacity(size as usize)),
-        });
         Ok(())
     }
 
-    /// Adds the next bytes of the open file. Any chunk size works, and the output does not depend
-    /// on how the file is chunked.
-    pub fn write(&mut self, chunk: &[u8]) -> Result<(), Finding> {
-        let Some(open) = self.open.as_mut() else {
-            return Err(error("package.no_open_file", "", "start a file before writing to it"));
-        };
-        let chunk_len = chunk.len() as u64;
-        if open.written + chunk_len > open.size {
-            let message = format!("{:?} has more bytes than the {} announced; did it change?", open.path, open.size);
-            let path = open.path.clone();
-            self.discard_open_file();
-            return Err(error("package.size_mismatch", &path, message));
+    /// Adds the next file (checked as [`Assembler::check_next`] does, and against the bundle's
+    /// size limit) and returns its local header, which goes right before its data.
+    pub fn add(&mut self, path: &str, entry: &FileEntry) -> Result<Vec<u8>, Finding> {
+        self.check_next(path, entry.size)?;
+        let header_len = zip_records::local_header_len(path.len()) as u64;
+        let directory_len = self.directory_len + zip_records::central_header_len(path.len()) as u64;
+        let bundle_len = self.len
+            + header_len
+            + entry.compressed_size
+            + directory_len
+            + zip_records::END_OF_CENTRAL_DIRECTORY_LEN as u64;
+        if bundle_len > MAX_BUNDLE_BYTES {
+            return Err(too_large(path));
         }
-        open.crc.update(chunk);
-        if let Some(raw) = open.raw.as_mut() {
-            raw.extend_from_slice(chunk);
-        }
-        let deflated = match open.method {
-            Method::Stored => {
-                self.out.extend_from_slice(chunk);
-                true
-            }
-            Method::Deflated => {
-                chunk.is_empty() || deflate_into(&mut self.compressor, chunk, TDEFLFlush::None, &mut self.out)
-            }
-        };
-        open.written += chunk_len;
-        self.bytes_done += chunk_len;
-        if !deflated {
-            let path = open.path.clone();
-            self.discard_open_file();
-            return Err(deflate_failed(&path));
-        }
-        if self.out.len() as u64 > MAX_BUNDLE_BYTES {
-            let path = open.path.clone();
-            self.discard_open_file();
-            return Err(too_large(&path));
-        }
-        Ok(())
-    }
-
-    /// Ends the open file. Fails when fewer bytes were written than announced.
-    pub fn finish_file(&mut self) -> Result<(), Finding> {
-        let Some(open) = self.open.take() else {
-            return Err(error("package.no_open_file", "", "there is no file to finish"));
-        };
-        let path = open.path.clone();
-        if open.written != open.size {
-            let message =
-                format!("{path:?} has {} bytes, not the {} announced; did it change?", open.written, open.size);
-            self.discard(open);
-            return Err(error("package.size_mismatch", &path, message));
-        }
-        let mut method = open.method;
-        if method == Method::Deflated {
-            if !deflate_into(&mut self.compressor, &[], TDEFLFlush::Finish, &mut self.out) {
-                self.discard(open);
-                return Err(deflate_failed(&path));
-            }
-            if let Some(raw) = &open.raw {
-                if self.out.len() - open.data_offset >= raw.len() {
-                    self.out.truncate(open.data_offset);
-                    self.out.extend_from_slice(raw);
-                    method = Method::Stored;
-                }
-            }
-        }
-        let directory_len = self.directory_len + zip_records::central_header_len(path.len());
-        let bundle_len = self.out.len() + directory_len + zip_records::END_OF_CENTRAL_DIRECTORY_LEN;
-        if bundle_len as u64 > MAX_BUNDLE_BYTES {
-            self.discard(open);
-            return Err(too_large(&path));
-        }
-        // Every value below fits in 32 bits: sizes and offsets are under MAX_BUNDLE_BYTES.
+        // Every value below fits in 32 bits: the bundle stays under MAX_BUNDLE_BYTES.
         let record = EntryRecord {
-            name: path,
-            method,
-            crc32: open.crc.finalize(),
-            compressed_size: (self.out.len() - open.data_offset) as u32,
-            size: open.size as u32,
-            local_header_offset: open.header_offset as u32,
+            name: path.to_owned(),
+            method: entry.method,
+            crc32: entry.crc32,
+            compressed_size: entry.compressed_size as u32,
+            size: entry.size as u32,
+            local_header_offset: self.len as u32,
         };
-        zip_records::patch_local_header(&mut self.out, &record);
-        let folded = record.name.to_lowercase();
+        let mut header = Vec::with_capacity(header_len as usize);
+        zip_records::write_local_header(&mut header, &record);
+        let folded = path.to_lowercase();
         self.folded_folders.extend(folders_above(&folded).map(str::to_owned));
         self.folded_files.insert(folded);
         self.entries.push(record);
+        self.len += header_len + entry.compressed_size;
         self.directory_len = directory_len;
-        Ok(())
+        Ok(header)
     }
 
-    /// Adds a whole file: [`Packager::start_file`], [`Packager::write`], [`Packager::finish_file`].
-    pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), Finding> {
-        self.start_file(path, bytes.len() as u64)?;
-        self.write(bytes)?;
-        self.finish_file()
+    /// The files added so far.
+    pub fn files(&self) -> usize {
+        self.entries.len()
     }
 
-    pub fn progress(&self) -> Progress {
-        Progress { bytes_done: self.bytes_done, total_bytes: self.total_bytes, files_done: self.entries.len() as u64 }
+    /// The bundle's bytes so far: every local header and its data.
+    pub fn len(&self) -> u64 {
+        self.len
     }
 
-    /// Writes the central directory and returns the bundle. A file still open is left out.
-    pub fn finish(mut self) -> Vec<u8> {
-        self.discard_open_file();
-        let directory_offset = self.out.len();
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The end of the bundle: the central directory and its end record.
+    pub fn finish(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.directory_len as usize + zip_records::END_OF_CENTRAL_DIRECTORY_LEN);
         for entry in &self.entries {
-            zip_records::write_central_header(&mut self.out, entry);
+            zip_records::write_central_header(&mut out, entry);
         }
-        // Both fit in 32 bits: finish_file kept the whole bundle under MAX_BUNDLE_BYTES.
-        let directory_len = (self.out.len() - directory_offset) as u32;
-        zip_records::write_end_of_central_directory(
-            &mut self.out,
-            self.entries.len(),
-            directory_offset as u32,
-            directory_len,
-        );
-        self.out
+        // Both fit in 32 bits: `add` kept the whole bundle under MAX_BUNDLE_BYTES.
+        let directory_len = out.len() as u32;
+        zip_records::write_end_of_central_directory(&mut out, self.entries.len(), self.len as u32, directory_len);
+        out
     }
 
     /// Refuses a path that collides with a file already added: the same path in another case, or a
@@ -312,6 +344,118 @@ impl Packager {
         }
         Ok(())
     }
+}
+
+/// Builds a `.wave` in memory, one file at a time: [`FileCompressor`] and [`Assembler`] in one
+/// buffer.
+///
+/// When a call fails, the file being written is dropped from the archive, so what
+/// [`Packager::finish`] returns is always a valid zip of the files that were finished.
+pub struct Packager {
+    /// The archive so far; each file's local header is written as a placeholder of the right
+    /// length when it starts, and filled in when it ends.
+    out: Vec<u8>,
+    assembler: Assembler,
+    compressor: FileCompressor,
+    open: Option<OpenEntry>,
+    total_bytes: u64,
+    bytes_done: u64,
+}
+
+/// The file between [`Packager::start_file`] and [`Packager::finish_file`].
+struct OpenEntry {
+    path: String,
+    header_offset: usize,
+    written: u64,
+}
+
+impl Packager {
+    /// A packager for files totalling `total_bytes` (used for [`Progress`] only).
+    pub fn new(total_bytes: u64) -> Self {
+        Packager {
+            out: Vec::new(),
+            assembler: Assembler::new(),
+            compressor: FileCompressor::new(),
+            open: None,
+            total_bytes,
+            bytes_done: 0,
+        }
+    }
+
+    /// Starts the file at `path` (relative, `/`-separated), which will have exactly `size` bytes.
+    pub fn start_file(&mut self, path: &str, size: u64) -> Result<(), Finding> {
+        if let Some(open) = &self.open {
+            let message = format!("finish {:?} before starting the next file", open.path);
+            return Err(error("package.file_still_open", path, message));
+        }
+        self.assembler.check_next(path, size)?;
+        let header_offset = self.out.len();
+        self.out.resize(header_offset + zip_records::local_header_len(path.len()), 0);
+        self.compressor.start(path, size, &self.out);
+        self.open = Some(OpenEntry { path: path.to_owned(), header_offset, written: 0 });
+        Ok(())
+    }
+
+    /// Adds the next bytes of the open file. Any chunk size works, and the output does not depend
+    /// on how the file is chunked.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), Finding> {
+        let Some(open) = self.open.as_mut() else {
+            return Err(error("package.no_open_file", "", "start a file before writing to it"));
+        };
+        let written = self.compressor.write(chunk, &mut self.out);
+        open.written += chunk.len() as u64;
+        self.bytes_done += chunk.len() as u64;
+        let failure = match written {
+            Err(finding) => Some(finding),
+            Ok(()) if self.out.len() as u64 > MAX_BUNDLE_BYTES => Some(too_large(&open.path)),
+            Ok(()) => None,
+        };
+        match failure {
+            Some(finding) => {
+                self.discard_open_file();
+                Err(finding)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the open file. Fails when fewer bytes were written than announced.
+    pub fn finish_file(&mut self) -> Result<(), Finding> {
+        let Some(open) = self.open.take() else {
+            return Err(error("package.no_open_file", "", "there is no file to finish"));
+        };
+        let added =
+            self.compressor.finish(&mut self.out).and_then(|entry| self.assembler.add(&open.path, &entry));
+        match added {
+            Ok(header) => {
+                self.out[open.header_offset..open.header_offset + header.len()].copy_from_slice(&header);
+                Ok(())
+            }
+            Err(finding) => {
+                self.discard(open);
+                Err(finding)
+            }
+        }
+    }
+
+    /// Adds a whole file: [`Packager::start_file`], [`Packager::write`], [`Packager::finish_file`].
+    pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), Finding> {
+        self.start_file(path, bytes.len() as u64)?;
+        self.write(bytes)?;
+        self.finish_file()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress { bytes_done: self.bytes_done, total_bytes: self.total_bytes, files_done: self.assembler.files() as u64 }
+    }
+
+    /// Writes the central directory and returns the bundle. A file still open is left out.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.discard_open_file();
+        let end = self.assembler.finish();
+        self.out.extend_from_slice(&end);
+        self.out
+    }
 
     fn discard_open_file(&mut self) {
         if let Some(open) = self.open.take() {
@@ -320,7 +464,7 @@ impl Packager {
     }
 
     /// Removes a file's bytes from the archive, as if it had never been started.
-    fn discard(&mut self, open: OpenFile) {
+    fn discard(&mut self, open: OpenEntry) {
         self.out.truncate(open.header_offset);
         self.bytes_done -= open.written;
     }
@@ -329,17 +473,6 @@ impl Packager {
 /// The folders above `path`: `a/b/c.py` gives `a`, `a/b`.
 fn folders_above(path: &str) -> impl Iterator<Item = &str> {
     path.match_indices('/').map(move |(slash, _)| &path[..slash])
-}
-
-/// Deflates `input` into `out`. With an output callback miniz takes all the input in one call
-/// (flushing into `out` whenever its buffer fills), so anything else is reported, not retried.
-fn deflate_into(compressor: &mut CompressorOxide, input: &[u8], flush: TDEFLFlush, out: &mut Vec<u8>) -> bool {
-    let (status, consumed) = compress_to_output(compressor, input, flush, |bytes| {
-        out.extend_from_slice(bytes);
-        true
-    });
-    let expected = if flush == TDEFLFlush::Finish { TDEFLStatus::Done } else { TDEFLStatus::Okay };
-    status == expected && consumed == input.len()
 }
 
 /// Packages whole files: sorts them by path, then adds them in that order. For tests and small
@@ -588,12 +721,13 @@ mod tests {
 
     #[test]
     fn the_same_files_give_the_same_bytes_whatever_the_chunking() {
-        // Larger than the deflate window (32 KiB) and the stored fallback (64 KiB).
+        // Larger than the deflate window (32 KiB), the stored fallback (64 KiB) and two of the
+        // blocks the deflater is fed (256 KiB).
         let text: Vec<u8> =
-            (0..12_000u32).flat_map(|i| format!("line {} of {}\n", i % 977, i % 13).into_bytes()).collect();
-        assert!(text.len() > 100_000);
+            (0..60_000u32).flat_map(|i| format!("line {} of {}\n", i % 977, i % 13).into_bytes()).collect();
+        assert!(text.len() > 600_000);
         let whole = package_files(&[("big.txt".into(), text.clone()), ("small.txt".into(), b"abc".to_vec())]).unwrap();
-        for chunk_len in [1, 7, 258, 4096, 65_536, 1 << 20] {
+        for chunk_len in [1, 7, 258, 4096, 65_536, 300_000, 1 << 20] {
             let mut packager = Packager::new(0);
             packager.start_file("big.txt", text.len() as u64).unwrap();
             for chunk in text.chunks(chunk_len) {
@@ -603,6 +737,49 @@ mod tests {
             packager.add_file("small.txt", b"abc").unwrap();
             assert_eq!(packager.finish(), whole, "chunks of {chunk_len}");
         }
+    }
+
+    #[test]
+    fn files_compressed_apart_and_assembled_give_the_packagers_bytes() {
+        // What the browser does: each file compressed on its own (in any order, by any worker),
+        // then the zip laid out around the data in path order.
+        let text: Vec<u8> = (0..9_000u32).flat_map(|i| format!("row {},{}\n", i % 311, i % 7).into_bytes()).collect();
+        let files = vec![
+            ("a.py".to_owned(), b"print('hi')\n".to_vec()),
+            ("data/big.csv".to_owned(), text),
+            ("data/noise.bin".to_owned(), noise(70_000)),
+            ("empty.txt".to_owned(), Vec::new()),
+            ("static/icon.png".to_owned(), noise(300)),
+            ("é.md".to_owned(), "# café\n".as_bytes().to_vec()),
+        ];
+        let expected = package_files(&files).unwrap();
+        let mut compressed: Vec<(FileEntry, Vec<u8>)> = Vec::new();
+        let mut compressor = FileCompressor::new();
+        for (path, bytes) in files.iter().rev() {
+            compressed.insert(0, compressor.compress(path, bytes).unwrap());
+        }
+        let mut assembler = Assembler::new();
+        let mut bundle = Vec::new();
+        for ((path, _), (entry, data)) in files.iter().zip(&compressed) {
+            bundle.extend(assembler.add(path, entry).unwrap());
+            bundle.extend_from_slice(data);
+        }
+        assert_eq!(assembler.len(), bundle.len() as u64);
+        bundle.extend(assembler.finish());
+        assert_eq!(bundle, expected);
+    }
+
+    #[test]
+    fn the_assembler_refuses_what_the_packager_refuses() {
+        let mut assembler = Assembler::new();
+        let entry = |size| FileEntry { method: Method::Stored, crc32: 0, size, compressed_size: size };
+        assembler.add("b.py", &entry(1)).unwrap();
+        assert_eq!(codes(assembler.check_next("a.py", 1)), "package.path_out_of_order");
+        assert_eq!(codes(assembler.add("b.py/x", &entry(1)).map(drop)), "package.path_conflict");
+        assert_eq!(codes(assembler.add("c.py", &entry(MAX_BUNDLE_BYTES - 100)).map(drop)), "package.too_large");
+        assert_eq!(assembler.files(), 1, "a refused file is not added");
+        assembler.add("c.py", &entry(3)).unwrap();
+        assert_eq!(assembler.len(), (30 + 4 + 1) + (30 + 4 + 3));
     }
 
     // --- The protocol -----------------------------------------------------------------------------

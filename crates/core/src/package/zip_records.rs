@@ -2,8 +2,8 @@
 //! that could vary between runs fixed.
 
 /// How an entry's bytes are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Method {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Method {
     Stored = 0,
     Deflated = 8,
 }
@@ -35,13 +35,14 @@ const FLAG_UTF8_NAME: u16 = 1 << 11;
 const DOS_TIME: u16 = 0;
 const DOS_DATE: u16 = (1 << 5) | 1;
 
-pub(super) const LOCAL_HEADER_LEN: usize = 30;
+const LOCAL_HEADER_LEN: usize = 30;
 const CENTRAL_HEADER_LEN: usize = 46;
 pub(super) const END_OF_CENTRAL_DIRECTORY_LEN: usize = 22;
 
-// Where the fields patched after the data is written sit in a local header.
-const LOCAL_METHOD_AT: usize = 8;
-const LOCAL_CRC32_AT: usize = 14;
+/// The local header's length for a name of `name_len` bytes.
+pub(super) const fn local_header_len(name_len: usize) -> usize {
+    LOCAL_HEADER_LEN + name_len
+}
 
 /// The central directory record's length for a name of `name_len` bytes.
 pub(super) const fn central_header_len(name_len: usize) -> usize {
@@ -56,34 +57,21 @@ fn flags_for(name: &str) -> u16 {
     }
 }
 
-/// Appends a local header whose CRC and sizes are zero; [`patch_local_header`] fills them once the
-/// data is written, so no data descriptor is needed. The caller has checked that the name's length
-/// fits in 16 bits.
-pub(super) fn write_local_header(out: &mut Vec<u8>, name: &str, method: Method) {
+/// Appends an entry's local header: the same fields as its central directory record, so no data
+/// descriptor is needed. The caller has checked that the name's length fits in 16 bits.
+pub(super) fn write_local_header(out: &mut Vec<u8>, entry: &EntryRecord) {
     put_u32(out, LOCAL_HEADER_SIGNATURE);
     put_u16(out, VERSION_NEEDED);
-    put_u16(out, flags_for(name));
-    put_u16(out, method as u16);
+    put_u16(out, flags_for(&entry.name));
+    put_u16(out, entry.method as u16);
     put_u16(out, DOS_TIME);
     put_u16(out, DOS_DATE);
-    put_u32(out, 0); // CRC-32
-    put_u32(out, 0); // compressed size
-    put_u32(out, 0); // uncompressed size
-    put_u16(out, name.len() as u16);
+    put_u32(out, entry.crc32);
+    put_u32(out, entry.compressed_size);
+    put_u32(out, entry.size);
+    put_u16(out, entry.name.len() as u16);
     put_u16(out, 0); // no extra field
-    out.extend_from_slice(name.as_bytes());
-}
-
-/// Writes the method, CRC and sizes into the local header written at `entry.local_header_offset`.
-pub(super) fn patch_local_header(out: &mut [u8], entry: &EntryRecord) {
-    let at = entry.local_header_offset as usize;
-    let Some(header) = out.get_mut(at..at + LOCAL_HEADER_LEN) else { return };
-    header[LOCAL_METHOD_AT..LOCAL_METHOD_AT + 2].copy_from_slice(&(entry.method as u16).to_le_bytes());
-    let mut fields = [0u8; 12];
-    fields[0..4].copy_from_slice(&entry.crc32.to_le_bytes());
-    fields[4..8].copy_from_slice(&entry.compressed_size.to_le_bytes());
-    fields[8..12].copy_from_slice(&entry.size.to_le_bytes());
-    header[LOCAL_CRC32_AT..LOCAL_CRC32_AT + 12].copy_from_slice(&fields);
+    out.extend_from_slice(entry.name.as_bytes());
 }
 
 pub(super) fn write_central_header(out: &mut Vec<u8>, entry: &EntryRecord) {
