@@ -182,7 +182,9 @@ fn sample_app(long_description: &str) -> wavehub_core::apps::AppDetail {
             has_icon: false,
         },
         long_description: Some(long_description.into()),
-        long_description_html: None,
+        // As the server (an imported version) and the engine's worker (the upload preview) render
+        // it; the page inserts that HTML as is.
+        long_description_html: Some(wavehub_core::markdown::to_safe_html(long_description, None)),
         runtime: AppRuntime { memory_limit: Some("2Gi".into()), volume_mount: Some("/data".into()), volume_size: Some("1Gi".into()), ..AppRuntime::default() },
         screenshots: 2,
         bundle_size: 1_400_000,

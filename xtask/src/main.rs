@@ -116,6 +116,7 @@ fn build_web(root: &Path) -> Result<(), String> {
         }
     }
     let console_dist = root.join("target/web-console");
+    std::fs::create_dir_all(&console_dist).map_err(|e| format!("cannot create {}: {e}", console_dist.display()))?;
     println!("xtask: building the web app's console page (trunk build console.html)");
     process::run(
         process::command(root, "trunk")
