@@ -581,38 +581,37 @@ async fn counted_totals(db: &SqlitePool, viewer: Viewer, query: &AppQuery, searc
 /// 100,000 apps): when the server starts, and again after a write to more than one name.
 pub async fn load_shared_rows(state: &AppState) -> ApiResult<()> {
     let generation = state.catalog_cache.generation().await;
-    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT a.id, a.category, (SELECT group_concat(t.tag, char(31)) FROM app_tags t WHERE t.app_id = a.id) \
-         FROM apps a WHERE a.latest_shared = 1",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let rows = rows.into_iter().map(|(id, category, tags)| {
-        let mut tags: Vec<String> = tags.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
-        tags.sort();
-        tags.dedup();
-        (id, category, tags)
-    });
+    let rows: Vec<(i64, Option<String>, Option<String>)> =
+        sqlx::query_as(&format!("SELECT a.id, a.category, {TAGS_OF_A} FROM apps a WHERE a.latest_shared = 1")).fetch_all(&state.db).await?;
+    let rows = rows.into_iter().map(|(id, category, tags)| (id, category, split_tags(tags)));
     state.catalog_cache.store_shared(generation, SharedRows::new(rows)).await;
     Ok(())
+}
+
+/// App row `a`'s tags in one column, joined by [`split_tags`]'s separator.
+const TAGS_OF_A: &str = "(SELECT group_concat(t.tag, char(31)) FROM app_tags t WHERE t.app_id = a.id)";
+
+/// The tags [`TAGS_OF_A`] joined, sorted (each once: `app_tags` is keyed by app and tag).
+fn split_tags(joined: Option<String>) -> Vec<String> {
+    let mut tags: Vec<String> = joined.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
+    tags.sort();
+    tags
 }
 
 /// The rows of app name `name` with their tags, as the catalog cache weighs them.
 async fn app_facts(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<Vec<AppFacts>> {
     type Row = (i64, String, String, String, Option<i64>, bool, Option<String>, Option<String>, String);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT a.id, a.name, a.version_key, a.visibility, a.owner_id, a.latest_shared, a.category, \
-         (SELECT group_concat(t.tag, char(31)) FROM app_tags t WHERE t.app_id = a.id), \
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT a.id, a.name, a.version_key, a.visibility, a.owner_id, a.latest_shared, a.category, {TAGS_OF_A}, \
          lower(a.name || ' ' || a.title || ' ' || a.description || ' ' || a.keywords) \
-         FROM apps a WHERE a.name = ?",
-    )
+         FROM apps a WHERE a.name = ?"
+    ))
     .bind(name)
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter()
         .map(|(id, name, version_key, visibility, owner_id, latest_shared, category, tags, text)| {
-            let mut tags: Vec<String> = tags.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
-            tags.sort();
+            let tags = split_tags(tags);
             Ok(AppFacts {
                 id,
                 name,

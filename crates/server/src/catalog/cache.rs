@@ -88,12 +88,7 @@ impl SharedRows {
                 *tags.entry(tag).or_default() += 1;
             }
         }
-        let listed = |counts: HashMap<&str, u64>, chosen| {
-            let mut list: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value: value.to_owned(), count }).collect();
-            list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            list.truncate(FACET_LIMIT as usize);
-            super::with_chosen(list, chosen)
-        };
+        let listed = |counts: HashMap<&str, u64>, chosen| facet_list(counts.into_iter().map(|(value, count)| (value.to_owned(), count)), chosen);
         CatalogTotals { total, categories: listed(categories, chosen_category), tags: listed(tags, chosen_tag) }
     }
 
@@ -317,14 +312,16 @@ fn updated_facet(old: &[FacetCount], deltas: &BTreeMap<&str, i64>, chosen: Optio
     if counts.values().any(|c| *c < 0) {
         return None;
     }
-    let mut list: Vec<FacetCount> =
-        counts.into_iter().filter(|(_, c)| *c > 0).map(|(value, count)| FacetCount { value, count: count as u64 }).collect();
+    Some(facet_list(counts.into_iter().map(|(value, count)| (value, count as u64)), chosen))
+}
+
+/// A filter's list as the SQL gives it: values some app has, most apps first, then by value, cut
+/// at [`FACET_LIMIT`], the chosen value last with 0 when no app has it.
+fn facet_list(counts: impl IntoIterator<Item = (String, u64)>, chosen: Option<&str>) -> Vec<FacetCount> {
+    let mut list: Vec<FacetCount> = counts.into_iter().filter(|(_, count)| *count > 0).map(|(value, count)| FacetCount { value, count }).collect();
     list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     list.truncate(FACET_LIMIT as usize);
-    if let Some(chosen) = chosen.filter(|c| !list.iter().any(|f| f.value == *c)) {
-        list.push(FacetCount { value: chosen.to_owned(), count: 0 });
-    }
-    Some(list)
+    super::with_chosen(list, chosen)
 }
 
 /// Whether the catalog query counts `row` (one of `rows`, all the rows of its name) with `filters`:
