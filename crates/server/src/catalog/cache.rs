@@ -45,39 +45,67 @@ struct CacheInner {
     shared: Option<SharedRows>,
 }
 
-/// The shared catalog's rows (each name's newest ALL_USERS version, `latest_shared`) with their
-/// category and tags, by id. A search's counts in the shared catalog, which everyone types into,
-/// are then SQLite's list of the matching ids (the text index alone) walked against these, instead
-/// of three passes joining every match's app row: the first answer to each typed prefix stays fast.
+/// The shared catalog's rows (each name's newest ALL_USERS version, `latest_shared`) with what a
+/// search of it needs besides the text index, by id. Everyone types into the shared catalog, so
+/// the first answer to each typed prefix comes from these rather than from joining app rows:
+/// - its counts: SQLite's list of the matching ids (the text index alone), walked against each
+///   row's category and tags;
+/// - its head (the names and titles that start with the search, see `ranked_ids`): found here, so
+///   SQLite only ranks them.
 #[derive(Default)]
 pub(crate) struct SharedRows {
     rows: HashMap<i64, SharedRow>,
 }
 
-struct SharedRow {
+/// One row of the shared catalog, as [`SharedRows`] holds it.
+pub(crate) struct SharedRow {
+    /// The name and title with ASCII letters lowercased: what SQLite's `LIKE` and `lower()` compare.
+    name_key: String,
+    title_key: String,
     category: Option<String>,
     /// Sorted, each once.
     tags: Vec<String>,
 }
 
+impl SharedRow {
+    pub(crate) fn new(name: &str, title: &str, category: Option<String>, tags: Vec<String>) -> Self {
+        SharedRow { name_key: name.to_ascii_lowercase(), title_key: title.to_ascii_lowercase(), category, tags }
+    }
+
+    /// Whether the row is in the query's chosen category, and whether it has its chosen tag.
+    fn in_filters(&self, query: &AppQuery) -> (bool, bool) {
+        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
+        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
+        (
+            chosen_category.is_none_or(|chosen| self.category.as_deref() == Some(chosen)),
+            chosen_tag.is_none_or(|chosen| self.tags.iter().any(|tag| tag == chosen)),
+        )
+    }
+}
+
+/// The head of a shared-catalog search (see `ranked_ids`), from the held rows.
+#[derive(Debug, Default)]
+pub(crate) struct SharedHead {
+    /// The rows whose name is the search.
+    pub exact: Vec<i64>,
+    /// Every row of the head, the exact ones included.
+    pub all: Vec<i64>,
+}
+
 impl SharedRows {
-    /// From `(id, category, tags)` rows.
-    pub(crate) fn new(rows: impl IntoIterator<Item = (i64, Option<String>, Vec<String>)>) -> Self {
-        SharedRows { rows: rows.into_iter().map(|(id, category, tags)| (id, SharedRow { category, tags })).collect() }
+    pub(crate) fn new(rows: impl IntoIterator<Item = (i64, SharedRow)>) -> Self {
+        SharedRows { rows: rows.into_iter().collect() }
     }
 
     /// The counts of a shared-catalog query (its category and tag filters; the search already
     /// applied: `matches` are the ids the text index found, of any row), by the rules of
     /// `push_from_where` and `facet`.
     fn totals(&self, matches: &[i64], query: &AppQuery) -> CatalogTotals {
-        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
-        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
         let mut total = 0;
         let mut categories: HashMap<&str, u64> = HashMap::new();
         let mut tags: HashMap<&str, u64> = HashMap::new();
         for row in matches.iter().filter_map(|id| self.rows.get(id)) {
-            let in_category = chosen_category.is_none_or(|chosen| row.category.as_deref() == Some(chosen));
-            let has_tag = chosen_tag.is_none_or(|chosen| row.tags.iter().any(|tag| tag == chosen));
+            let (in_category, has_tag) = row.in_filters(query);
             if in_category && has_tag {
                 total += 1;
             }
@@ -88,8 +116,27 @@ impl SharedRows {
                 *tags.entry(tag).or_default() += 1;
             }
         }
+        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
+        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
         let listed = |counts: HashMap<&str, u64>, chosen| facet_list(counts.into_iter().map(|(value, count)| (value.to_owned(), count)), chosen);
         CatalogTotals { total, categories: listed(categories, chosen_category), tags: listed(tags, chosen_tag) }
+    }
+
+    /// The rows in the query's category and tag whose name, a dotted part of it, or title starts
+    /// with `text` (the search, lowercased): `ranked_ids`'s head rule, as its `LIKE`s say it.
+    fn head(&self, text: &str, query: &AppQuery) -> SharedHead {
+        let segment = format!(".{text}");
+        let mut head = SharedHead::default();
+        for (id, row) in &self.rows {
+            let starts = row.name_key.starts_with(text) || row.name_key.contains(&segment) || row.title_key.starts_with(text);
+            if starts && row.in_filters(query) == (true, true) {
+                head.all.push(*id);
+                if row.name_key == text {
+                    head.exact.push(*id);
+                }
+            }
+        }
+        head
     }
 
     /// The rows of one name after a write: its rows before go, its shared row now (if any) comes.
@@ -98,7 +145,7 @@ impl SharedRows {
             self.rows.remove(&row.id);
         }
         for row in change.after.iter().filter(|row| row.latest_shared) {
-            self.rows.insert(row.id, SharedRow { category: row.category.clone(), tags: row.tags.clone() });
+            self.rows.insert(row.id, SharedRow::new(&row.name, &row.title, row.category.clone(), row.tags.clone()));
         }
     }
 }
@@ -122,6 +169,7 @@ struct Entry {
 pub(crate) struct AppFacts {
     pub id: i64,
     pub name: String,
+    pub title: String,
     pub version_key: String,
     pub visibility: Visibility,
     pub owner_id: Option<i64>,
@@ -175,6 +223,11 @@ impl CatalogCache {
     /// A shared-catalog search's counts from the held shared rows, `None` until they are loaded.
     pub(super) async fn shared_totals(&self, matches: &[i64], query: &AppQuery) -> Option<CatalogTotals> {
         self.inner.read().await.shared.as_ref().map(|shared| shared.totals(matches, query))
+    }
+
+    /// A shared-catalog search's head from the held shared rows, `None` until they are loaded.
+    pub(super) async fn shared_head(&self, text: &str, query: &AppQuery) -> Option<SharedHead> {
+        self.inner.read().await.shared.as_ref().map(|shared| shared.head(text, query))
     }
 
     /// Whether the shared catalog's rows are held.
@@ -368,6 +421,7 @@ mod tests {
         AppFacts {
             id,
             name: name.into(),
+            title: format!("{name} title"),
             version_key: version_key.into(),
             visibility,
             owner_id: Some(7),
