@@ -92,7 +92,11 @@ fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    decode(&call(Request::get(&url(path)).build()).await?)
+    // From the URL as it is: gloo's builder adds a `&` to a URL with a query, and the catalog's
+    // first request must be the very URL the server has the browser preload (core's
+    // `WebEntry::first_requests`) to be answered from it.
+    let request = web_sys::Request::new_with_str(&url(path)).map(Request::from).map_err(|e| ApiError::Network(format!("{e:?}")))?;
+    decode(&call(Ok(request)).await?)
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(builder: RequestBuilder, body: &B) -> Result<T, ApiError> {

@@ -146,6 +146,33 @@ describe('server', () => {
     await browser.close();
   });
 
+  test('opening the catalog, the session check and its first page are asked for once, before the code starts', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    for (const visit of ['a first load', 'a load from the cache']) {
+      // The catalog is empty here; what matters is that its list came back and was shown.
+      await page.goto(`${server.url}/`, { waitUntil: 'networkidle' });
+      await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+      const timing = await page.evaluate(() => {
+        const entries = performance.getEntriesByType('resource');
+        const api = (prefix) => entries.filter((entry) => new URL(entry.name).pathname + new URL(entry.name).search === prefix || entry.name.includes(`${prefix}?`));
+        const wasm = entries.find((entry) => entry.name.endsWith('.wasm'));
+        return {
+          me: api('/api/v1/me').map((entry) => entry.startTime),
+          apps: api('/api/v1/apps').map((entry) => entry.startTime),
+          wasmEnd: wasm.responseEnd,
+        };
+      });
+      // One request each (the page's fetch took the preloaded answer), sent while the wasm loaded.
+      assert.equal(timing.me.length, 1, `${visit}: ${JSON.stringify(timing)}`);
+      assert.equal(timing.apps.length, 1, `${visit}: ${JSON.stringify(timing)}`);
+      assert.ok(timing.apps[0] < timing.wasmEnd && timing.me[0] < timing.wasmEnd, `${visit}: ${JSON.stringify(timing)}`);
+    }
+    await browser.close();
+  });
+
   test('the page runs its own code but no script slipped into it', async () => {
     const browser = await launchBrowser();
     const page = await browser.newPage();

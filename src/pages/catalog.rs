@@ -12,10 +12,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility};
+use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility, CATALOG_PAGE_SIZE};
 
-/// Catalog pages show this many cards.
-const PAGE_SIZE: u32 = 24;
 /// How long typing must pause before the search runs.
 const SEARCH_PAUSE_MS: u64 = 200;
 
@@ -56,7 +54,7 @@ impl CatalogView {
             latest: !self.mine,
             sort: self.sort,
             page: Some(self.page),
-            page_size: Some(PAGE_SIZE),
+            page_size: Some(CATALOG_PAGE_SIZE),
             name: None,
         }
     }
@@ -301,5 +299,10 @@ mod tests {
         assert!(!mine.latest);
         assert_eq!(mine.owner.as_deref(), Some("me"));
         assert_eq!(mine.visibility, None);
+    }
+
+    #[test]
+    fn the_catalog_opens_on_the_page_the_server_preloads() {
+        assert_eq!(CatalogView::from_pairs(|_| None).api_query(), AppQuery::catalog_front_page());
     }
 }

@@ -402,7 +402,22 @@ pub struct AppQuery {
     pub page_size: Option<u32>,
 }
 
+/// How many apps a page of the web app's catalog shows.
+pub const CATALOG_PAGE_SIZE: u32 = 24;
+
 impl AppQuery {
+    /// The web app's catalog as it opens: the shared catalog (each name's newest version shared
+    /// with all users), first page, default order.
+    pub fn catalog_front_page() -> Self {
+        AppQuery {
+            visibility: Some(Visibility::AllUsers),
+            latest: true,
+            page: Some(1),
+            page_size: Some(CATALOG_PAGE_SIZE),
+            ..AppQuery::default()
+        }
+    }
+
     /// The paging part, with the API's defaults.
     pub fn paging(&self) -> crate::api::PageRequest {
         let default = crate::api::PageRequest::default();

@@ -7,6 +7,9 @@
 //! first opened. The server picks the HTML by this rule, and each page's router hands a path that
 //! belongs to the other page to the browser (a full navigation) by the same rule.
 
+use crate::api::API_PREFIX;
+use crate::apps::AppQuery;
+
 /// One of the two HTML pages the web app is built into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WebEntry {
@@ -25,6 +28,18 @@ impl WebEntry {
             ["apps", "by-name", ..] => WebEntry::Console,
             _ => WebEntry::Catalog,
         }
+    }
+
+    /// The API requests the page at `path` (with its `query`, without `?`) sends first, in full:
+    /// every page checks the session, and the catalog's front page asks for its first page of
+    /// apps at once. The server tells the browser to fetch them beside the page's own files
+    /// (`Link: rel=preload`), so they are there when the page's code starts and asks.
+    pub fn first_requests(path: &str, query: &str) -> Vec<String> {
+        let mut requests = vec![format!("{API_PREFIX}/me")];
+        if path.trim_end_matches('/').is_empty() && query.is_empty() {
+            requests.push(format!("{API_PREFIX}/apps?{}", AppQuery::catalog_front_page().to_query_string()));
+        }
+        requests
     }
 
     /// The built HTML file in `dist/`.
@@ -62,6 +77,12 @@ mod tests {
             assert_eq!(WebEntry::for_path(path), entry, "{path}");
         }
         assert_eq!(Catalog.html_file(), "index.html");
+        assert_eq!(
+            WebEntry::first_requests("/", ""),
+            ["/api/v1/me", "/api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24"]
+        );
+        assert_eq!(WebEntry::first_requests("/", "q=churn"), ["/api/v1/me"], "a search's own page is asked for by the page");
+        assert_eq!(WebEntry::first_requests("/apps/42", ""), ["/api/v1/me"]);
         assert_eq!(Console.html_file(), "console.html");
     }
 }

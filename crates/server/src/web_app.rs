@@ -9,6 +9,8 @@
 //!   the one the browser's `Accept-Encoding` prefers is sent as is.
 //! - The two pages are read once at start and served with an ETag and the Content-Security-Policy,
 //!   which allows their inline loader script by hash and nothing else inline.
+//! - A page's answer names the API requests its code sends first (`Link: rel=preload`, from core's
+//!   [`WebEntry::first_requests`]), so the browser fetches them while it loads the code.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -39,7 +41,15 @@ pub fn service(static_dir: &Path) -> MethodRouter<crate::state::AppState> {
         .precompressed_gzip()
         .fallback(tower::service_fn(move |request: Request| {
             let pages = pages.clone();
-            async move { Ok::<_, std::convert::Infallible>(pages.for_path(request.uri().path()).respond(&request)) }
+            async move {
+                let uri = request.uri();
+                let mut response = pages.for_path(uri.path()).respond(&request);
+                if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+                    let preload = preload_links(&WebEntry::first_requests(uri.path(), uri.query().unwrap_or_default()));
+                    response.headers_mut().insert(header::LINK, preload);
+                }
+                Ok::<_, std::convert::Infallible>(response)
+            }
         }));
     get_service(files).layer(middleware::from_fn(cache_policy))
 }
@@ -165,6 +175,13 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
         let (text, _) = rest.split_once("</script>")?;
         (!attributes.contains("src=")).then_some(text)
     })
+}
+
+/// `Link` preloading same-origin API requests, made as the web app's `fetch` makes them (CORS
+/// mode, cookies sent to the same origin) so that the browser hands it the preloaded answers.
+fn preload_links(paths: &[String]) -> HeaderValue {
+    let links: Vec<String> = paths.iter().map(|path| format!("<{path}>; rel=preload; as=fetch; crossorigin=anonymous")).collect();
+    HeaderValue::from_str(&links.join(", ")).expect("API paths are ASCII")
 }
 
 fn not_built() -> impl IntoResponse {

@@ -166,3 +166,25 @@ async fn each_path_gets_the_page_that_holds_it_with_that_pages_own_policy() {
         assert!(!page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains(&console_hash), "{path}");
     }
 }
+
+#[tokio::test]
+async fn pages_have_the_browser_preload_what_their_code_asks_for_first() {
+    let (app, _dist) = server_with_built_web_app().await;
+    let me = "</api/v1/me>; rel=preload; as=fetch; crossorigin=anonymous";
+    let front_page = "</api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24>; rel=preload; as=fetch; crossorigin=anonymous";
+    let front = get(&app, "/", &[]).await;
+    assert_eq!(front.headers[header::LINK], format!("{me}, {front_page}").as_str());
+    // The preloaded answers are the API's own: the session check and the catalog's first page.
+    let session = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let apps = app.call(Method::GET, "/api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24", None, Some(&session)).await;
+    assert_eq!(apps.status, StatusCode::OK, "{}", apps.text);
+    let etag = front.headers[header::ETAG].to_str().unwrap().to_owned();
+    let revalidated = get(&app, "/", &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(revalidated.headers[header::LINK], format!("{me}, {front_page}").as_str(), "a warm visit preloads too");
+    for path in ["/?q=churn", "/apps/42", "/login", "/upload"] {
+        assert_eq!(get(&app, path, &[]).await.headers[header::LINK], me, "{path}");
+    }
+    let asset = get(&app, WASM_JS, &[]).await;
+    assert!(!asset.headers.contains_key(header::LINK), "files preload nothing");
+}
