@@ -4,7 +4,7 @@
 //! 1. tools: `wrk` (Debian's package), and unless `--api-only` the web app's build tools, Chromium
 //!    and `npm ci` in `bench/catalog/` (playwright-core);
 //! 2. builds the server (release) and, unless `--api-only`, the web app into `dist/`;
-//! 3. seeds `target/bench-data/catalog-100k/` with `wavehub seed-catalog` when it is missing (kept
+//! 3. seeds `target/bench-data/catalog-100k/` with `wavehub-seed catalog` when it is missing (kept
 //!    for later runs while a marker file matches the seeder and the migrations);
 //! 4. starts `wavehub serve` on a free loopback port with that data dir and a static dir holding a
 //!    copy of `dist/`, signs in as `admin`, creates a plain user, makes an API token for each, and
@@ -38,8 +38,8 @@ const APPS: usize = 100_000;
 /// The seeded data dir under `target/bench-data/`.
 const DATA_DIR: &str = "catalog-100k";
 /// What the seeded data depends on: when any of these files changes, the next run seeds again.
-const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/server/src/seed.rs"];
-/// The first admin's password, given to `seed-catalog` and `serve` (both create `admin` only when
+const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/seed/src/lib.rs", "crates/seed/src/catalog.rs", "bench/src/rng.rs"];
+/// The first admin's password, given to `wavehub-seed catalog` and `serve` (both create `admin` only when
 /// the database has no account yet).
 const ADMIN: &str = "admin";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
@@ -48,7 +48,7 @@ const USER: &str = "bench-user";
 const USER_PASSWORD: &str = "bench-user-password";
 
 /// The catalog page's query (the web app's default view) and the variants measured. The search
-/// prefix and category are ones the seeder makes common (`wavehub_server::seed::COMMON_WORD`,
+/// prefix and category are ones the seeder makes common (`wavehub_seed::catalog::COMMON_WORD`,
 /// `POPULAR_CATEGORY`).
 const DEFAULT_QUERY: &str = "latest=true&visibility=ALL_USERS&page_size=24";
 const SEARCH_PREFIX: &str = "forec";
@@ -129,11 +129,11 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
         &wanted_marker,
         ["catalog", &format!("{APPS} app rows")],
         &step,
-        command(root, &server_bin)
-            .args(["seed-catalog", "--apps", &APPS.to_string(), "--data-dir"])
+        command(root, crate::bench_http::target_dir(root).join("release/wavehub-seed"))
+            .args(["catalog", "--apps", &APPS.to_string(), "--data-dir"])
             .arg(&data)
             .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD),
-        "wavehub seed-catalog",
+        "wavehub-seed catalog",
     )?;
 
     let static_dir = bench_data.join("catalog-web");
@@ -238,7 +238,7 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
         machine: machine(),
         tools: tools_line(root, page.as_ref().ok()),
         load,
-        data: format!("{APPS} app rows in {}, {}", shown(root, &data), seeded.line("wavehub seed-catalog")),
+        data: format!("{APPS} app rows in {}, {}", shown(root, &data), seeded.line("wavehub-seed catalog")),
         code,
         elapsed_secs: started.elapsed().as_secs_f64(),
         rows,

@@ -31,9 +31,10 @@ const SEEDED_MARKER: &str = "seeded-by-xtask";
 // ---- the seeded data and the server ---------------------------------------------------------
 
 /// Where `target/bench-data/` is, and the server binary copied there: another build on the machine
-/// may relink `target/release/wavehub` during the runs. Builds the server (release) first.
+/// may relink `target/release/wavehub` during the runs. Builds the server and the benchmarks'
+/// seeder `wavehub-seed` (release) first.
 pub fn build_server(root: &Path, copy_name: &str) -> Result<(PathBuf, PathBuf), String> {
-    run(command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;
+    run(command(root, "cargo").args(["build", "--release", "--package", "wavehub-server", "--package", "wavehub-seed"]), "cargo build")?;
     let bench_data = root.join("target/bench-data");
     let server_bin = bench_data.join(copy_name);
     std::fs::create_dir_all(&bench_data).map_err(|e| format!("cannot create {}: {e}", bench_data.display()))?;
@@ -1154,7 +1155,7 @@ Transfer/sec:     11.99MB
         digest.update(b"a");
         assert_eq!(digest.0, 0xaf63_dc4c_8601_ec8c, "the published FNV-1a 64 value of \"a\"");
         let root = crate::repo_root();
-        let inputs = ["crates/server/migrations", "crates/server/src/seed.rs"];
+        let inputs = ["crates/server/migrations", "crates/seed/src"];
         let first = inputs_digest(&root, &inputs).unwrap();
         assert_eq!(first, inputs_digest(&root, &inputs).unwrap());
         assert_ne!(first, inputs_digest(&root, &["crates/server/migrations"]).unwrap());

@@ -4,7 +4,7 @@
 //! 1. tools: `wrk` (Debian's package), and unless `--api-only` the web app's build tools, Chromium
 //!    and `npm ci` in `bench/runtime-images/` (playwright-core);
 //! 2. builds the server (release) and, unless `--api-only`, the web app into `dist/`;
-//! 3. seeds `target/bench-data/runtime-images-10k/` with `wavehub seed-runtime-images` when it is
+//! 3. seeds `target/bench-data/runtime-images-10k/` with `wavehub-seed runtime-images` when it is
 //!    missing (kept for later runs while a marker file matches the seeder, the runtime images code
 //!    and the migrations): workspace `bench` with its admin and a member, 10,000 images of 20
 //!    versions each, 500 more in `default`, and a few platform images;
@@ -41,19 +41,20 @@ const DATA_DIR: &str = "runtime-images-10k";
 /// What the seeded data depends on: when any of these files changes, the next run seeds again.
 const SEED_INPUTS: &[&str] = &[
     "crates/server/migrations",
-    "crates/server/src/seed.rs",
-    "crates/server/src/seed_runtime_images.rs",
+    "crates/seed/src/lib.rs",
+    "crates/seed/src/runtime_images.rs",
+    "bench/src/rng.rs",
     "crates/server/src/runtime_images.rs",
     "crates/server/src/bootstrap.rs",
 ];
 /// The first admin (a platform admin), created by the seeder when the database has no account.
 const ADMIN: &str = "admin";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The workspace's member (`wavehub_server::seed::runtime_images::MEMBER`); the seeder gives it
+/// The workspace's member (`wavehub_seed::runtime_images::MEMBER`); the seeder gives it
 /// and the workspace's admin this password.
 const MEMBER: &str = "bench-member";
 const USER_PASSWORD: &str = "bench-user-password";
-/// The seeded workspace (`wavehub_server::seed::runtime_images::WORKSPACE`) and a name fragment many
+/// The seeded workspace (`wavehub_seed::runtime_images::WORKSPACE`) and a name fragment many
 /// of its images have (`COMMON_FRAGMENT`).
 const WORKSPACE: &str = "bench";
 const NAME_FRAGMENT: &str = "scorer";
@@ -131,12 +132,12 @@ pub fn runtime_images(root: &Path, args: &[String]) -> Result<(), String> {
         &wanted_marker,
         ["runtime images", &format!("{IMAGES} images × {VERSIONS} versions")],
         &step,
-        command(root, &server_bin)
-            .args(["seed-runtime-images", "--images", &IMAGES.to_string(), "--versions", &VERSIONS.to_string(), "--data-dir"])
+        command(root, crate::bench_http::target_dir(root).join("release/wavehub-seed"))
+            .args(["runtime-images", "--images", &IMAGES.to_string(), "--versions", &VERSIONS.to_string(), "--data-dir"])
             .arg(&data)
             .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("WAVEHUB_BENCH_PASSWORD", USER_PASSWORD),
-        "wavehub seed-runtime-images",
+        "wavehub-seed runtime-images",
     )?;
 
     let static_dir = bench_data.join("runtime-images-web");
@@ -225,7 +226,7 @@ pub fn runtime_images(root: &Path, args: &[String]) -> Result<(), String> {
             "{IMAGES} images × {VERSIONS} versions in workspace `{WORKSPACE}` (plus {} in `default` and 5 platform images) in {}, {}",
             IMAGES / 20,
             shown(root, &data),
-            seeded.line("wavehub seed-runtime-images")
+            seeded.line("wavehub-seed runtime-images")
         ),
         code,
         elapsed_secs: started.elapsed().as_secs_f64(),
