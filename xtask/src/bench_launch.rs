@@ -25,6 +25,7 @@ use wavehub_bench::host::{load_average, machine, now_utc};
 use wavehub_bench::http::client::{Api, SETUP_TIMEOUT};
 use wavehub_bench::http::page::{parse_page_output, PageTiming};
 use wavehub_bench::http::report::{median, number, ratio};
+use wavehub_bench::http::scenario::{ADMIN, ADMIN_PASSWORD};
 use wavehub_bench::http::seeded::{ensure_seeded, inputs_digest, prepare_static_dir, shown};
 use wavehub_bench::http::server::{Server, ServerSpec};
 use wavehub_bench::table::Table;
@@ -47,8 +48,6 @@ const WARM_RUNS: usize = 5;
 const WARM_TARGET_SECS: f64 = 3.0;
 /// The Python the server's runner uses (`runner::packages::python`); the peers use it too.
 const PYTHON: &str = "/usr/bin/python3";
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
 
 /// The table's rows: the key `run.mjs` reports under, and the label.
 const ROWS: &[(&str, &str)] = &[

@@ -12,7 +12,7 @@ use super::client::{items, json_u64, Api, HttpResponse, SETUP_TIMEOUT};
 use super::load::Target;
 use super::page::{PageTiming, PAGE_LOADS};
 use super::report::{median, ReportKind};
-use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, UnderWrites};
+use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, UnderWrites, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
 use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,12 +24,8 @@ const COMMAND: &str = "cargo xtask bench catalog";
 const APPS: usize = 100_000;
 /// What the seeded data depends on: when any of these files changes, the next run seeds again.
 pub const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/seed/src/lib.rs", "crates/seed/src/catalog.rs", "bench/src/rng.rs"];
-/// The first admin, and its password (see [`Scenario::admin_password`]).
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The plain user the benchmark creates (or finds) through the API.
+/// The plain user the benchmark creates (or finds) through the API, with [`USER_PASSWORD`].
 const USER: &str = "bench-user";
-const USER_PASSWORD: &str = "bench-user-password";
 
 /// The catalog page's query (the web app's default view) and the variants measured. The search
 /// prefix and category are ones the seeder makes common (`wavehub_seed::catalog::COMMON_WORD`,
@@ -91,7 +87,6 @@ pub fn scenario() -> Scenario {
             seeding: format!("{APPS} app rows"),
             data: format!("{APPS} app rows"),
         },
-        admin_password: ADMIN_PASSWORD,
         static_peer: STATIC_PEER,
         page_folder: "bench/catalog",
         page_what: "the catalog page",

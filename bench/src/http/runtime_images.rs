@@ -13,7 +13,7 @@ use super::client::{items, json_u64, Api, HttpResponse};
 use super::load::Target;
 use super::page::PageTiming;
 use super::report::ReportKind;
-use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed};
+use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
 use std::path::Path;
 
 const COMMAND: &str = "cargo xtask bench runtime-images";
@@ -30,13 +30,9 @@ pub const SEED_INPUTS: &[&str] = &[
     "crates/server/src/runtime_images.rs",
     "crates/server/src/bootstrap.rs",
 ];
-/// The first admin (a platform admin), created by the seeder when the database has no account.
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The workspace's member (`wavehub_seed::runtime_images::MEMBER`); the seeder gives it
-/// and the workspace's admin this password.
+/// The workspace's member (`wavehub_seed::runtime_images::MEMBER`); the seeder gives it and the
+/// workspace's admin [`USER_PASSWORD`]. The platform admin is [`ADMIN`].
 const MEMBER: &str = "bench-member";
-const USER_PASSWORD: &str = "bench-user-password";
 /// The seeded workspace (`wavehub_seed::runtime_images::WORKSPACE`) and a name fragment many
 /// of its images have (`COMMON_FRAGMENT`).
 const WORKSPACE: &str = "bench";
@@ -95,7 +91,6 @@ pub fn scenario() -> Scenario {
                 IMAGES / 20
             ),
         },
-        admin_password: ADMIN_PASSWORD,
         static_peer: STATIC_PEER,
         page_folder: "bench/runtime-images",
         page_what: "the runtime images page",

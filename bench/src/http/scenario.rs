@@ -13,6 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// The first admin, made by the seeder or `serve` when the database has no account yet (both take
+/// the password from `WAVEHUB_ADMIN_PASSWORD`), and the password of the users a scenario makes.
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "bench-admin-password";
+pub const USER_PASSWORD: &str = "bench-user-password";
+
 /// An HTTP benchmark.
 pub struct Scenario {
     /// `catalog` or `runtime-images`: the seeder's subcommand, and the name of the static dir
@@ -23,9 +29,6 @@ pub struct Scenario {
     /// Where the report goes, relative to the root (`docs/bench-catalog.md`).
     pub doc: &'static str,
     pub seed: Seed,
-    /// The first admin's password, given to the seeder and `serve` (both create `admin` only when
-    /// the database has no account yet).
-    pub admin_password: &'static str,
     /// The static peer's file name inside the static dir.
     pub static_peer: &'static str,
     /// The page script's folder (`bench/catalog`), and what it times, for the progress line.
@@ -113,7 +116,7 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
     let wanted_marker = format!("{}, seeder and schema {:016x}", seed.marker, inputs_digest(root, seed.inputs)?);
     let seeder = format!("wavehub-seed {}", scenario.name);
     let mut seeding = Command::new(&env.seeder_bin);
-    seeding.arg(scenario.name).args(&seed.args).arg("--data-dir").arg(&data).env("WAVEHUB_ADMIN_PASSWORD", scenario.admin_password).envs(seed.env.iter().copied());
+    seeding.arg(scenario.name).args(&seed.args).arg("--data-dir").arg(&data).env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD).envs(seed.env.iter().copied());
     let seeded = ensure_seeded(root, &data, &wanted_marker, [seed.reused, &seed.seeding], &|what| env.step(what), &mut seeding, &seeder)?;
 
     let name = scenario.name;
@@ -124,7 +127,7 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
         data: data.clone(),
         static_dir: static_dir.clone(),
         log: env.bench_data.join(format!("{name}-server.log")),
-        admin_password: scenario.admin_password,
+        admin_password: ADMIN_PASSWORD,
     };
     env.step("starting the server, signing in, making API tokens");
     let server = spec.start()?;
