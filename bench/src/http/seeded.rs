@@ -86,6 +86,12 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 pub struct Fnv1a(pub u64);
 
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Fnv1a {
     pub fn new() -> Self {
         Fnv1a(0xcbf2_9ce4_8422_2325)

@@ -124,10 +124,9 @@ impl SeedReport {
 /// A word for text: [`COMMON_WORD`] one time in 100, otherwise any word.
 fn word(rng: &mut Rng) -> &'static str {
     if rng.below(100) == 0 {
-        COMMON_WORD
-    } else {
-        *rng.pick(WORDS)
+        return COMMON_WORD;
     }
+    rng.pick::<&str>(WORDS)
 }
 
 /// One generated row of `apps`, with its tags and whether it has an icon.
