@@ -21,7 +21,7 @@
 //   wasm, styles, icon), compressed as sent (Resource Timing's encodedBodySize), in KB.
 //
 // Prints one line per measure on stdout, `result<TAB>USER<TAB>MEASURE<TAB>ms,ms,...`, plus
-// `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The xtask computes the statistics.
+// `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The bench crate (bench/src/http/page.rs) computes the statistics.
 
 import { chromium } from 'playwright-core';
 

@@ -19,7 +19,7 @@
 // - raw-fetch: fetch() of the same URL the page requested, body read to the end (the peer).
 //
 // Prints one line per measure on stdout, `result<TAB>USER<TAB>MEASURE<TAB>ms,ms,...`, plus
-// `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The xtask computes the statistics.
+// `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The bench crate (bench/src/http/page.rs) computes the statistics.
 
 import { chromium } from 'playwright-core';
 

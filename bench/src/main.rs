@@ -61,8 +61,8 @@ mod cli {
                     native: &native_run,
                     browser: browser.as_ref(),
                     command: &command,
-                    date: report::now_utc(),
-                    machine: report::machine(),
+                    date: wavehub_bench::host::now_utc(),
+                    machine: wavehub_bench::host::machine(),
                     elapsed: std::env::var("WAVEHUB_BENCH_ELAPSED_SECS").ok(),
                 };
                 let text = report::render(&ctx);

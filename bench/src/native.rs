@@ -145,7 +145,7 @@ fn measurement(task: &str, subject: &str, tool: &str, ours: bool, bytes: u64) ->
 /// Every native measurement.
 pub fn run(dir: &Path, set: &DataSet) -> NativeRun {
     let mut out = NativeRun::default();
-    out.load_average.push(load_average());
+    out.load_average.push(crate::host::load_average().unwrap_or_default());
     let app_dir = dir.join(&set.app.dir);
     let subject = format!("app {:.0} MB", mb(set.app.bytes));
     let input = set.app.bytes;
@@ -273,16 +273,8 @@ pub fn run(dir: &Path, set: &DataSet) -> NativeRun {
         m.error = result.err();
         out.measurements.push(m);
     }
-    out.load_average.push(load_average());
+    out.load_average.push(crate::host::load_average().unwrap_or_default());
     out
-}
-
-/// The 1-minute load average, from /proc/loadavg.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// "Info-ZIP Zip 3.0, UnZip 6.00", from `zip -v` and `unzip -v`.

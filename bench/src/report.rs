@@ -2,6 +2,7 @@
 //! Every number comes from the measurements of the run.
 
 use crate::model::{BrowserRun, DataSet, Measurement, NativeRun};
+use crate::table::Table;
 use std::fmt::Write as _;
 
 pub struct Context<'a> {
@@ -13,59 +14,6 @@ pub struct Context<'a> {
     pub machine: String,
     /// Seconds the command had run when the report was made, when the caller says.
     pub elapsed: Option<String>,
-}
-
-/// A table of left-aligned text columns and right-aligned number columns.
-struct Table {
-    header: Vec<&'static str>,
-    right: Vec<bool>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(columns: &[(&'static str, bool)]) -> Self {
-        Table {
-            header: columns.iter().map(|c| c.0).collect(),
-            right: columns.iter().map(|c| c.1).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    fn render(&self, out: &mut String) {
-        let widths: Vec<usize> = (0..self.header.len())
-            .map(|i| {
-                self.rows
-                    .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([self.header[i].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cells: Vec<&str>| {
-            let parts: Vec<String> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, cell)| {
-                    if self.right[i] {
-                        format!("{cell:>w$}", w = widths[i])
-                    } else {
-                        format!("{cell:<w$}", w = widths[i])
-                    }
-                })
-                .collect();
-            parts.join("  ").trim_end().to_owned()
-        };
-        let _ = writeln!(out, "{}", line(self.header.clone()));
-        let _ = writeln!(
-            out,
-            "{}",
-            line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect())
-        );
-        for row in &self.rows {
-            let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
-        }
-    }
 }
 
 fn all<'a>(ctx: &'a Context) -> Vec<&'a Measurement> {
@@ -426,61 +374,4 @@ pub fn markdown(ctx: &Context, text: &str) -> String {
          with the numbers of its run; nothing here is typed by hand.\n\n```text\n{}```\n",
         ctx.command, ctx.date, ctx.machine, text
     )
-}
-
-/// "2 CPUs, AMD EPYC" from the number of CPUs and /proc/cpuinfo.
-pub fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let line = info.lines().find(|l| l.starts_with("MemTotal:"))?.to_owned();
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!(", {:.0} GiB RAM", kib as f64 / (1024.0 * 1024.0)))
-        })
-        .unwrap_or_default();
-    format!("{cpus} CPUs (nproc), {model}{memory}, {} {}", std::env::consts::OS, std::env::consts::ARCH)
-}
-
-/// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
-pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
-}
-
-/// Days since 1970-01-01 to a date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_000), (2024, 10, 4));
-    }
 }

@@ -1,5 +1,6 @@
 //! A small seeded PRNG (SplitMix64): the benchmark data must be the same bytes on every machine,
-//! so nothing here may depend on a crate's version or the platform.
+//! so nothing here may depend on a crate's version or the platform. The bundle benchmark's data
+//! and the HTTP benchmarks' seeders (`wavehub-seed`) draw from it.
 
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -28,6 +29,16 @@ impl Rng {
             return low;
         }
         low + self.next_u64() % (high - low)
+    }
+
+    /// Uniform in `[0, n)` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.range(0, n)
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
     }
 
     /// One of `items`, uniformly.
@@ -61,5 +72,14 @@ mod tests {
         let mut rng = Rng::new(0);
         assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn below_and_chance_stay_in_range() {
+        let mut rng = Rng::new(3);
+        assert!((0..1000).all(|_| rng.below(7) < 7));
+        assert!((0..1000).all(|_| !rng.chance(0)) && (0..1000).all(|_| rng.chance(100)));
+        let hits = (0..10_000).filter(|_| rng.chance(30)).count();
+        assert!((2700..3300).contains(&hits), "{hits}");
     }
 }

@@ -27,8 +27,10 @@ const COMMAND: &str = "cargo xtask bench bundle";
 pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     match args {
         [what] if what == "bundle" => bundle(root),
-        [what, rest @ ..] if what == "catalog" => crate::bench_catalog::catalog(root, rest),
-        [what, rest @ ..] if what == "runtime-images" => crate::bench_runtime_images::runtime_images(root, rest),
+        [what, rest @ ..] if what == "catalog" => crate::bench_http::http(root, wavehub_bench::http::catalog::scenario(), rest),
+        [what, rest @ ..] if what == "runtime-images" => {
+            crate::bench_http::http(root, wavehub_bench::http::runtime_images::scenario(), rest)
+        }
         [what, rest @ ..] if what == "launch" => crate::bench_launch::launch(root, rest),
         _ => Err(format!("usage: cargo xtask {USAGE}")),
     }

@@ -20,10 +20,15 @@
 //! `wave run` runs in a process group of its own that Node kills and, once Node has exited, this
 //! kills again.
 
-use crate::bench_http::{
-    build_server, code_version, ensure_seeded, inputs_digest, load_average, machine, median, now_utc, number,
-    parse_page_output, prepare_static_dir, ratio, shown, Api, PageTiming, Server, ServerSpec, Table, SETUP_TIMEOUT,
-};
+use crate::bench_http::{build_server, code_version};
+use wavehub_bench::host::{load_average, machine, now_utc};
+use wavehub_bench::http::client::{Api, SETUP_TIMEOUT};
+use wavehub_bench::http::page::{parse_page_output, PageTiming};
+use wavehub_bench::http::report::{median, number, ratio};
+use wavehub_bench::http::scenario::{ADMIN, ADMIN_PASSWORD};
+use wavehub_bench::http::seeded::{ensure_seeded, inputs_digest, prepare_static_dir, shown};
+use wavehub_bench::http::server::{Server, ServerSpec};
+use wavehub_bench::table::Table;
 use crate::process::{command, output_line, succeeds};
 use crate::tools;
 use std::fmt::Write as _;
@@ -43,8 +48,6 @@ const WARM_RUNS: usize = 5;
 const WARM_TARGET_SECS: f64 = 3.0;
 /// The Python the server's runner uses (`runner::packages::python`); the peers use it too.
 const PYTHON: &str = "/usr/bin/python3";
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
 
 /// The table's rows: the key `run.mjs` reports under, and the label.
 const ROWS: &[(&str, &str)] = &[
@@ -215,7 +218,7 @@ fn ensure_runner_tools(root: &Path) -> Result<(), String> {
 
 /// Imports the app with `wavehub import` and an API token of the admin; returns its id.
 fn import(root: &Path, spec: &ServerSpec, server: &Server, app: &Path) -> Result<String, String> {
-    let token = Api { addr: server.addr.clone(), timeout: SETUP_TIMEOUT }.token(ADMIN, ADMIN_PASSWORD, "bench-launch")?;
+    let token = Api::new(&server.addr, SETUP_TIMEOUT).token(ADMIN, ADMIN_PASSWORD, "bench-launch")?;
     let output = command(root, &spec.bin)
         .arg("import")
         .arg(app)

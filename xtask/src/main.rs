@@ -8,17 +8,15 @@
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
-//! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps (see `bench_catalog.rs`).
-//! - `cargo xtask bench runtime-images`: the runtime images list API and page with 10,000 images ×
-//!   20 versions (see `bench_runtime_images.rs`; both share `bench_http.rs`).
+//! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps, and `cargo xtask bench
+//!   runtime-images`: the runtime images list API and page with 10,000 images × 20 versions (see
+//!   `bench_http.rs`; their scenarios are the bench crate's `wavehub_bench::http`).
 //! - `cargo xtask bench launch`: Launch → first render of a real Wave app, cold and warm, beside
 //!   `wave run` by hand (see `bench_launch.rs`).
 
 mod bench;
-mod bench_catalog;
 mod bench_http;
 mod bench_launch;
-mod bench_runtime_images;
 mod precompress;
 mod process;
 mod schemathesis;

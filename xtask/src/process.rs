@@ -10,12 +10,17 @@ use std::time::{Duration, Instant, SystemTime};
 /// A command run in `dir` with the project's tool folders first on PATH: `.tools/node_modules/.bin`
 /// (wasm-opt) and cargo's bin folder (trunk, wasm-bindgen).
 pub fn command(dir: impl AsRef<Path>, program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(dir).env("PATH", tool_path());
+    command
+}
+
+/// PATH with the project's tool folders first (see [`command`]).
+pub fn tool_path() -> std::ffi::OsString {
     let root = crate::repo_root();
     let mut paths = vec![root.join(".tools/node_modules/.bin"), crate::tools::cargo_bin_dir()];
     paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    let mut command = Command::new(program);
-    command.current_dir(dir).env("PATH", std::env::join_paths(paths).expect("PATH entries are valid"));
-    command
+    std::env::join_paths(paths).expect("PATH entries are valid")
 }
 
 /// Runs to completion; an error names what failed.

@@ -9,7 +9,8 @@
 //! admin signs in and makes an API token, as a person would (README: "Run it"), and schemathesis
 //! uses that token.
 
-use crate::bench_http::{Api, Server};
+use wavehub_bench::http::client::Api;
+use wavehub_bench::http::server::Server;
 use crate::process::{command, run, Counts};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ fn against_server(root: &Path, venv: &Path, work: &Path, counts: &mut Counts) ->
     }
     let log = work.join("server.log");
     let server = Server::spawn(serve, &log)?;
-    let api = Api { addr: server.addr.clone(), timeout: Duration::from_secs(30) };
+    let api = Api::new(&server.addr, Duration::from_secs(30));
     let token = api.token("admin", ADMIN_PASSWORD, "schemathesis")?;
     let document = format!("{}/api/v1/openapi.json", server.url);
 

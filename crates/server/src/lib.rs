@@ -24,7 +24,6 @@ pub mod runner;
 pub mod runtime_images;
 pub mod sealing;
 pub mod secrets;
-pub mod seed;
 pub mod serve;
 pub mod state;
 pub mod tags;

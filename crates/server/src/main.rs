@@ -71,35 +71,6 @@ enum Command {
         #[arg(long, env = "WAVEHUB_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
     },
-    /// Fill a data dir with generated app rows for `cargo xtask bench catalog` (not for real servers).
-    #[command(hide = true)]
-    SeedCatalog {
-        /// The data dir to fill; created when missing. It must not hold seeded apps yet.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// How many app rows (name+version) to insert.
-        #[arg(long, default_value_t = 100_000)]
-        apps: usize,
-        /// The generator's seed: the same seed and count give the same catalog.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-    /// Fill a data dir with generated runtime images for `cargo xtask bench runtime-images` (not for real servers).
-    #[command(hide = true)]
-    SeedRuntimeImages {
-        /// The data dir to fill; created when missing. Its workspace `bench` must have no images yet.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// How many images to put in workspace `bench` (and a twentieth as many in `default`).
-        #[arg(long, default_value_t = 10_000)]
-        images: usize,
-        /// How many versions each image gets.
-        #[arg(long, default_value_t = 20)]
-        versions: usize,
-        /// The generator's seed: the same arguments give the same images.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
 }
 
 #[derive(Subcommand)]
@@ -222,10 +193,6 @@ fn main() -> ExitCode {
                 InstancesAction::List => cli_remote::instances_list(&remote),
                 InstancesAction::Logs { id, follow } => cli_remote::instances_logs(&remote, id, follow),
             };
-        }
-        Command::SeedCatalog { data_dir, apps, seed } => return wavehub_server::seed::run_cli(&data_dir, apps, seed),
-        Command::SeedRuntimeImages { data_dir, images, versions, seed } => {
-            return wavehub_server::seed::runtime_images::run_cli(&data_dir, images, versions, seed)
         }
         Command::RotateSecretKey { data_dir, secret_key_file } => return rotate_secret_key(&data_dir, secret_key_file.as_deref()),
         Command::Serve(args) => args,

@@ -984,7 +984,7 @@ pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, a
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::runtime_images::{seed, MEMBER, WORKSPACE};
+    use wavehub_seed::runtime_images::{seed, MEMBER, WORKSPACE};
     use wavehub_core::runtime_images::WorkspaceRole;
 
     /// The name filter, checked row by row (a filter that matches many images) or as the trigram

@@ -109,3 +109,17 @@ fn check_of_a_missing_path_or_a_non_zip_exits_2_or_1() {
     assert_eq!(not_zip.status.code(), Some(1));
     assert!(stdout(&not_zip).contains("archive."), "{}", stdout(&not_zip));
 }
+
+#[test]
+fn help_lists_the_commands_and_no_seeder() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = wavehub(&["--help"], dir.path());
+    assert!(help.status.success());
+    let text = stdout(&help);
+    assert!(text.contains("serve") && text.contains("bundle"), "{text}");
+    // The benchmarks' seeders are `wavehub-seed` (crates/seed), not hidden commands of the product.
+    assert!(!text.to_lowercase().contains("seed"), "{text}");
+    for hidden in ["seed-catalog", "seed-runtime-images"] {
+        assert!(!wavehub(&[hidden, "--help"], dir.path()).status.success(), "`wavehub {hidden}` is gone");
+    }
+}

@@ -1,5 +1,5 @@
-//! `wavehub seed-runtime-images --data-dir DIR --images N --versions V [--seed S]` (hidden from
-//! `--help`): fills a data dir with generated runtime images for `cargo xtask bench runtime-images`.
+//! `wavehub-seed runtime-images --data-dir DIR --images N --versions V [--seed S]`: fills a data dir
+//! with generated runtime images for `cargo xtask bench runtime-images`.
 //! Not demo data: the rows are seeded-random, the same for the same arguments.
 //!
 //! What it makes:
@@ -14,7 +14,7 @@
 //!   docker images on several registries (some with ports), ids `<framework>-<kind>[-<variant>]-<n>`;
 //!   images and versions ACTIVE, DEPRECATED or DISABLED (older versions more often restricted, now
 //!   and then the newest version disabled so the current one is lower), created over two years;
-//! - a few platform images through [`crate::bootstrap::apply`], as a bootstrap file would.
+//! - a few platform images through [`wavehub_server::bootstrap::apply`], as a bootstrap file would.
 //!
 //! Rows go in through the server's own functions ([`insert_version`], [`refresh_image`]), so the
 //! derived columns (current version and its docker image, versions count, effective state, sort
@@ -22,16 +22,16 @@
 //! create makes one ACTIVE version at once). A thousand images per transaction keep 200,000 versions
 //! to seconds. No audit entries are written for the API-managed rows.
 
-use super::{ensure_first_admin, ensure_user, Rng};
-use crate::bootstrap::{PlatformImage, PlatformVersion};
-use crate::db;
-use crate::runtime_images::{insert_version, refresh_image, state_rank};
+use crate::{ensure_first_admin, ensure_user, semver_versions, Bumps, Rng};
 use anyhow::{bail, Context};
 use sqlx::SqliteConnection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
 use wavehub_core::runtime_images::{effective_with_reason, version_for, State};
+use wavehub_server::bootstrap::{PlatformImage, PlatformVersion};
+use wavehub_server::db;
+use wavehub_server::runtime_images::{insert_version, refresh_image, state_rank};
 
 /// The benchmark's workspace.
 pub const WORKSPACE: &str = "bench";
@@ -133,40 +133,35 @@ pub struct SeedReport {
     pub took: Duration,
 }
 
-fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> &'a T {
-    &items[rng.below(items.len() as u64) as usize]
+impl SeedReport {
+    /// The line the command prints: what it made, where, and how long it took.
+    pub fn summary(&self, data_dir: &Path) -> String {
+        let [active, deprecated, disabled] = self.image_states;
+        let [v_active, v_deprecated, v_disabled] = self.version_states;
+        format!(
+            "Seeded {} images in `{WORKSPACE}` ({active} ACTIVE, {deprecated} DEPRECATED, {disabled} DISABLED; versions \
+             {v_active} ACTIVE, {v_deprecated} DEPRECATED, {v_disabled} DISABLED), {} in `{OTHER_WORKSPACE}`, {} versions in \
+             all and {} platform images into {} in {:.1} s",
+            self.images,
+            self.other_images,
+            self.versions,
+            self.platform_images,
+            data_dir.display(),
+            self.took.as_secs_f64()
+        )
+    }
 }
 
 fn reason(rng: &mut Rng, state: State, reasons: (&[&str], &[&str])) -> Option<String> {
     match state {
         State::Active => None,
-        State::Deprecated => Some((*pick(rng, reasons.0)).to_owned()),
-        State::Disabled => Some((*pick(rng, reasons.1)).to_owned()),
+        State::Deprecated => Some((*rng.pick(reasons.0)).to_owned()),
+        State::Disabled => Some((*rng.pick(reasons.1)).to_owned()),
     }
 }
 
-/// Ascending semver tags: patch, minor or major bumps; now and then the newest is a release
-/// candidate of the next minor.
-fn tags(rng: &mut Rng, count: usize) -> Vec<String> {
-    let (mut major, mut minor, mut patch) = (rng.below(4), rng.below(10), rng.below(10));
-    let mut list = Vec::with_capacity(count);
-    for n in 0..count {
-        if n > 0 {
-            match rng.below(20) {
-                0 => (major, minor, patch) = (major + 1, 0, 0),
-                1..=5 => (minor, patch) = (minor + 1, 0),
-                _ => patch += 1,
-            }
-        }
-        list.push(format!("{major}.{minor}.{patch}"));
-    }
-    if count > 1 && rng.chance(10) {
-        if let Some(last) = list.last_mut() {
-            *last = format!("{major}.{}.0-rc.{}", minor + 1, 1 + rng.below(3));
-        }
-    }
-    list
-}
+/// How an image's tags grow: mostly patches, a minor in 5 of 20, a major in 1 of 20.
+const BUMPS: Bumps = Bumps { first_major_below: 4, out_of: 20, minor: 5 };
 
 /// A version's state by its place: the newest are active (the very newest disabled now and then:
 /// a bad release), the middle ones partly deprecated, the oldest deprecated or disabled.
@@ -199,10 +194,10 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
     workspaces
         .enumerate()
         .map(|(n, workspace)| {
-            let (framework, framework_id) = *pick(&mut rng, FRAMEWORKS);
+            let (framework, framework_id) = *rng.pick(FRAMEWORKS);
             // The two "Scorer" kinds are drawn 40% of the time, the others share the rest.
-            let (kind, kind_id) = if rng.chance(40) { *pick(&mut rng, &KINDS[..2]) } else { *pick(&mut rng, &KINDS[2..]) };
-            let variant = rng.chance(45).then(|| *pick(&mut rng, VARIANTS));
+            let (kind, kind_id) = if rng.chance(40) { *rng.pick(&KINDS[..2]) } else { *rng.pick(&KINDS[2..]) };
+            let variant = rng.chance(45).then(|| *rng.pick(VARIANTS));
             let mut name = format!("{framework} {kind}");
             let mut uid = format!("{framework_id}-{kind_id}");
             if let Some((label, id)) = variant {
@@ -210,11 +205,11 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
                 uid.push_str(&format!("-{id}"));
             }
             if rng.chance(25) {
-                name = format!("{} {name}", pick(&mut rng, TEAMS));
+                name = format!("{} {name}", rng.pick(TEAMS));
             }
             uid.push_str(&format!("-{}", n + 1));
-            let registry = *pick(&mut rng, REGISTRIES);
-            let repository = format!("{}/{framework_id}-{kind_id}", pick(&mut rng, ORGS));
+            let registry = *rng.pick(REGISTRIES);
+            let repository = format!("{}/{framework_id}-{kind_id}", rng.pick(ORGS));
             // Tags like `1.2.3`, `v1.2.3` or `1.2.3-gpu` (the variant as a pre-release: every tag of
             // the image has it, so their order is unchanged).
             let tag_prefix = if rng.chance(30) { "v" } else { "" };
@@ -222,11 +217,11 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
             let description = format!(
                 "{kind} for {framework} models{}. Built from {repository} by the {} team.",
                 variant.map(|(label, _)| format!(" ({label})")).unwrap_or_default(),
-                pick(&mut rng, TEAMS).to_lowercase()
+                rng.pick(TEAMS).to_lowercase()
             );
             let mut at = start + chrono::Duration::minutes(rng.below(60 * 24 * 730) as i64);
             let created_time = db::timestamp(at);
-            let tags = tags(&mut rng, versions);
+            let tags = semver_versions(&mut rng, versions, BUMPS);
             let count = tags.len();
             let mut seeded_versions = Vec::with_capacity(count);
             for (index, tag) in tags.into_iter().enumerate() {
@@ -343,7 +338,7 @@ pub async fn seed(
     let password = match user_password.filter(|p| !p.is_empty()) {
         Some(password) => password,
         None => {
-            let password = crate::auth::random_password();
+            let password = wavehub_server::auth::random_password();
             println!("Created `{WORKSPACE_ADMIN}` and `{MEMBER}`, password: {password}");
             password
         }
@@ -369,7 +364,7 @@ pub async fn seed(
     }
 
     let platform = platform_images();
-    crate::bootstrap::apply(&pool, &platform).await.context("cannot apply the platform images")?;
+    wavehub_server::bootstrap::apply(&pool, &platform).await.context("cannot apply the platform images")?;
 
     let generated = generate(images, versions, seed);
     let mut report = SeedReport {
@@ -459,47 +454,11 @@ async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow:
     Ok(())
 }
 
-/// The command line's entry: seeds, prints what it made and how long it took.
-pub fn run_cli(data_dir: &Path, images: usize, versions: usize, seed: u64) -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("wavehub: cannot start the async runtime: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let admin_password = std::env::var("WAVEHUB_ADMIN_PASSWORD").ok();
-    let user_password = std::env::var("WAVEHUB_BENCH_PASSWORD").ok();
-    match runtime.block_on(self::seed(data_dir, images, versions, seed, admin_password, user_password)) {
-        Ok(report) => {
-            let [active, deprecated, disabled] = report.image_states;
-            let [v_active, v_deprecated, v_disabled] = report.version_states;
-            println!(
-                "Seeded {} images in `{WORKSPACE}` ({active} ACTIVE, {deprecated} DEPRECATED, {disabled} DISABLED; versions \
-                 {v_active} ACTIVE, {v_deprecated} DEPRECATED, {v_disabled} DISABLED), {} in `{OTHER_WORKSPACE}`, {} versions in \
-                 all and {} platform images into {} in {:.1} s",
-                report.images,
-                report.other_images,
-                report.versions,
-                report.platform_images,
-                data_dir.display(),
-                report.took.as_secs_f64()
-            );
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("wavehub: {}", causes.join(": "));
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime_images::Scope;
-    use crate::workspaces::Access;
+    use wavehub_server::runtime_images::Scope;
+    use wavehub_server::workspaces::Access;
     use wavehub_core::runtime_images::{check_id, compare_version_ids, RuntimeImageQuery, WorkspaceRole};
 
     #[test]
@@ -533,6 +492,23 @@ mod tests {
         assert!(images.iter().any(|i| i.versions[0].docker_image.contains(":5000/")), "registries with ports");
     }
 
+    /// The benchmark's data must not drift: a change here changes every runtime images benchmark's
+    /// rows (this is the fingerprint of what `wavehub seed-runtime-images` made before the seeders moved).
+    #[test]
+    fn the_generated_images_are_the_benchmarks_images() {
+        let lines = generate(300, 20, 5).into_iter().map(|i| {
+            let mut line = format!(
+                "{}|{}|{}|{}|{}|{:?}|{}|{}\n",
+                i.workspace, i.uid, i.name, i.description, i.state.as_str(), i.reason, i.state_time, i.created_time
+            );
+            for v in &i.versions {
+                line.push_str(&format!("{}|{}|{}|{:?}|{}|{}\n", v.docker_image, v.version, v.state.as_str(), v.reason, v.created_time, v.state_time));
+            }
+            line
+        });
+        assert_eq!(crate::fingerprint(lines), 0xe8b6_ce1b_02ea_a408);
+    }
+
     #[tokio::test]
     async fn seeds_images_the_api_lists() {
         let data = tempfile::tempdir().unwrap();
@@ -542,11 +518,11 @@ mod tests {
         assert_eq!((report.images, report.other_images, report.versions), (60, 3, 63 * 20));
         let pool = db::open(data.path()).await.unwrap();
         let member = Access { workspace: WORKSPACE.into(), role: WorkspaceRole::Member, platform_admin: false, actor: MEMBER.into() };
-        let page = crate::runtime_images::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
+        let page = wavehub_server::runtime_images::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
         assert_eq!(page.total, 60 + report.platform_images, "bench's images and the platform's");
         let first = &page.items[0];
         assert!(!first.can_manage);
-        let listed = crate::runtime_images::versions(&pool, &member, &first.uid, None).await.unwrap();
+        let listed = wavehub_server::runtime_images::versions(&pool, &member, &first.uid, None).await.unwrap();
         let current = listed.items.iter().find(|v| v.is_current).map(|v| v.version.clone());
         assert_eq!(current, first.current_version, "the derived current version is the API's");
         let bench_image = page.items.iter().find(|i| !i.managed_by_bootstrap).unwrap();

@@ -1,5 +1,5 @@
-//! `wavehub seed-catalog --data-dir DIR --apps N` (hidden from `--help`): fills a data dir with N
-//! generated app rows for `cargo xtask bench catalog`. Not demo data: the rows are seeded-random,
+//! `wavehub-seed catalog --data-dir DIR --apps N`: fills a data dir with N generated app rows for
+//! `cargo xtask bench catalog`. Not demo data: the rows are seeded-random,
 //! the same for the same N, and are written straight into the tables (batched multi-row INSERTs in
 //! a few transactions) instead of through the import path, so 100,000 rows take seconds.
 //!
@@ -17,24 +17,19 @@
 //!   bundle stored once in the blob store, so every row's download works.
 //!
 //! The full-text index fills itself through the `apps_fts_insert` trigger.
-//!
-//! [`runtime_images`] is `wavehub seed-runtime-images`, the runtime images benchmark's seeder.
 
-#[path = "seed_runtime_images.rs"]
-pub mod runtime_images;
-
-use crate::blobs::{BlobStore, BLOB_DIR};
-use crate::db;
-use crate::routes::users::insert_user;
+use crate::{ensure_first_admin, ensure_user, semver_versions, Bumps, Rng};
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite};
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use wavehub_core::accounts::{check_password, NewUser, Role};
+use wavehub_core::accounts::Role;
 use wavehub_core::apps::version_sort_key;
 use wavehub_core::manifest::{AppSection, Manifest};
+use wavehub_server::blobs::{BlobStore, BLOB_DIR};
+use wavehub_server::db;
 
 /// The author who owns the seeded apps.
 pub const SEED_OWNER: &str = "bench-owner";
@@ -110,45 +105,28 @@ pub struct SeedReport {
     pub took: Duration,
 }
 
-/// splitmix64: small, fast and the same everywhere, so the same seed gives the same catalog.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
+impl SeedReport {
+    /// The line the command prints: what it made, where, and how long it took.
+    pub fn summary(&self, data_dir: &Path) -> String {
+        format!(
+            "Seeded {} apps ({} names, {} ALL_USERS, {} tags, {} icons) into {} in {:.1} s",
+            self.apps,
+            self.names,
+            self.all_users,
+            self.tags,
+            self.icons,
+            data_dir.display(),
+            self.took.as_secs_f64()
+        )
     }
+}
 
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+/// A word for text: [`COMMON_WORD`] one time in 100, otherwise any word.
+fn word(rng: &mut Rng) -> &'static str {
+    if rng.below(100) == 0 {
+        return COMMON_WORD;
     }
-
-    /// A number in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// A word for text: [`COMMON_WORD`] one time in 100, otherwise any word.
-    pub fn word(&mut self) -> &'static str {
-        if self.below(100) == 0 {
-            COMMON_WORD
-        } else {
-            self.pick(WORDS)
-        }
-    }
+    rng.pick::<&str>(WORDS)
 }
 
 /// One generated row of `apps`, with its tags and whether it has an icon.
@@ -182,28 +160,8 @@ fn version_count(rng: &mut Rng) -> usize {
     }
 }
 
-/// Ascending semver versions: patch, minor or major bumps; now and then the newest is a prerelease.
-fn versions(rng: &mut Rng, count: usize) -> Vec<String> {
-    let (mut major, mut minor, mut patch) = (rng.below(3), rng.below(10), rng.below(10));
-    let mut list = Vec::with_capacity(count);
-    for n in 0..count {
-        if n > 0 {
-            match rng.below(10) {
-                0 => (major, minor, patch) = (major + 1, 0, 0),
-                1..=3 => (minor, patch) = (minor + 1, 0),
-                _ => patch += 1,
-            }
-        }
-        list.push(format!("{major}.{minor}.{patch}"));
-    }
-    if count > 1 && rng.chance(10) {
-        // A prerelease of the next minor: the newest by semver, below a later release.
-        if let Some(last) = list.last_mut() {
-            *last = format!("{major}.{}.0-rc.{}", minor + 1, 1 + rng.below(3));
-        }
-    }
-    list
-}
+/// How the versions of a name grow: mostly patches, a minor in 3 of 10, a major in 1 of 10.
+const BUMPS: Bumps = Bumps { first_major_below: 3, out_of: 10, minor: 3 };
 
 /// The generated catalog: `apps` rows in name order, versions ascending within a name.
 pub fn generate(apps: usize, seed: u64) -> Vec<SeedApp> {
@@ -216,8 +174,8 @@ pub fn generate(apps: usize, seed: u64) -> Vec<SeedApp> {
         let name = format!("{NAME_PREFIX}{n}");
         let count = version_count(&mut rng).min(apps - rows.len());
         let title_words = 1 + rng.below(2);
-        let mut title: Vec<String> = (0..title_words).map(|_| capitalized(rng.word())).collect();
-        title.push(rng.pick(TITLE_ENDINGS).to_owned());
+        let mut title: Vec<String> = (0..title_words).map(|_| capitalized(word(&mut rng))).collect();
+        title.push((*rng.pick(TITLE_ENDINGS)).to_owned());
         let title = title.join(" ");
         // Categories drawn with weights 16..1: the first is the most popular.
         let weights: u64 = (1..=CATEGORIES.len() as u64).sum();
@@ -231,16 +189,16 @@ pub fn generate(apps: usize, seed: u64) -> Vec<SeedApp> {
             }
             draw -= weight;
         }
-        let mut keywords: Vec<String> = (0..2 + rng.below(4)).map(|_| capitalized(rng.word())).collect();
+        let mut keywords: Vec<String> = (0..2 + rng.below(4)).map(|_| capitalized(word(&mut rng))).collect();
         keywords.dedup();
-        let mut tags: Vec<String> = (0..1 + rng.below(4)).map(|_| rng.pick(TAGS).to_owned()).collect();
+        let mut tags: Vec<String> = (0..1 + rng.below(4)).map(|_| (*rng.pick(TAGS)).to_owned()).collect();
         tags.sort();
         tags.dedup();
         let has_icon = rng.chance(35);
         let mut at = start + chrono::Duration::minutes(rng.below(60 * 24 * 365) as i64);
-        for version in versions(&mut rng, count) {
+        for version in semver_versions(&mut rng, count, BUMPS) {
             let words = 8 + rng.below(13);
-            let text: Vec<&str> = (0..words).map(|_| rng.word()).collect();
+            let text: Vec<&str> = (0..words).map(|_| word(&mut rng)).collect();
             let description = format!("{} {}.", capitalized(text[0]), text[1..].join(" "));
             rows.push(SeedApp {
                 name: name.clone(),
@@ -304,42 +262,6 @@ fn store_bundle(data_dir: &Path) -> anyhow::Result<(String, i64)> {
     Ok((sha256, bytes.len() as i64))
 }
 
-/// The id of `username`, created with `roles` and `password` when missing.
-async fn ensure_user(db: &SqlitePool, username: &str, password: String, roles: Vec<Role>) -> anyhow::Result<i64> {
-    let find = || sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = ?").bind(username);
-    if let Some(id) = find().fetch_optional(db).await? {
-        return Ok(id);
-    }
-    let user = NewUser { username: username.into(), password, roles };
-    insert_user(db, &user).await.map_err(|e| anyhow::anyhow!("cannot create the user {username}: {e}"))?;
-    Ok(find().fetch_one(db).await?)
-}
-
-/// Creates the first admin `admin` when the database has no account yet, the way `wavehub serve`
-/// does on its first start (password from `admin_password`, else random and printed): seeding other
-/// accounts first would stop `serve` from making it.
-async fn ensure_first_admin(pool: &SqlitePool, admin_password: Option<String>) -> anyhow::Result<()> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
-    if users > 0 {
-        return Ok(());
-    }
-    let password = match admin_password.filter(|p| !p.is_empty()) {
-        Some(password) => {
-            if let Some(finding) = check_password(&password).first() {
-                bail!("WAVEHUB_ADMIN_PASSWORD is not acceptable: {}", finding.message);
-            }
-            password
-        }
-        None => {
-            let password = crate::auth::random_password();
-            println!("Created the first account: `{}`, password: {password}", crate::serve::FIRST_ADMIN);
-            password
-        }
-    };
-    ensure_user(pool, crate::serve::FIRST_ADMIN, password, vec![Role::Admin]).await?;
-    Ok(())
-}
-
 /// Seeds `apps` rows into the data dir. Refuses a database that already holds seeded rows.
 pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_password: Option<String>) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
@@ -356,7 +278,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     }
 
     ensure_first_admin(&pool, admin_password).await?;
-    let owner = ensure_user(&pool, SEED_OWNER, crate::auth::random_password(), vec![Role::Author]).await?;
+    let owner = ensure_user(&pool, SEED_OWNER, wavehub_server::auth::random_password(), vec![Role::Author]).await?;
     let (sha256, bundle_size) = store_bundle(data_dir)?;
 
     let rows = generate(apps, seed);
@@ -400,7 +322,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
         tx.commit().await?;
     }
     // Rows written in bulk skip import, which keeps the catalog's derived columns; compute them once.
-    crate::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    wavehub_server::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     report.all_users = rows.iter().filter(|app| app.all_users).count() as u64;
     report.names = rows.iter().map(|app| app.name.as_str()).collect::<std::collections::HashSet<_>>().len() as u64;
     // No ANALYZE / PRAGMA optimize: a database grown by imports has no statistics either, and the
@@ -454,37 +376,6 @@ async fn insert_apps(
     Ok(())
 }
 
-/// The command line's entry: seeds, prints what it made and how long it took.
-pub fn run_cli(data_dir: &Path, apps: usize, seed: u64) -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("wavehub: cannot start the async runtime: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(seed_catalog(data_dir, apps, seed, std::env::var("WAVEHUB_ADMIN_PASSWORD").ok())) {
-        Ok(report) => {
-            println!(
-                "Seeded {} apps ({} names, {} ALL_USERS, {} tags, {} icons) into {} in {:.1} s",
-                report.apps,
-                report.names,
-                report.all_users,
-                report.tags,
-                report.icons,
-                data_dir.display(),
-                report.took.as_secs_f64()
-            );
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("wavehub: {}", causes.join(": "));
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +401,19 @@ mod tests {
         let common = rows.iter().filter(|r| r.description.contains(COMMON_WORD)).count();
         assert!(common > rows.len() / 10, "{common} rows mention {COMMON_WORD}");
         assert!(rows.iter().filter(|r| r.category == POPULAR_CATEGORY).count() > rows.len() / 20);
+    }
+
+    /// The benchmark's data must not drift: a change here changes every catalog benchmark's rows
+    /// (this is the fingerprint of the rows `wavehub seed-catalog` made before the seeders moved).
+    #[test]
+    fn the_generated_rows_are_the_benchmarks_rows() {
+        let rows = generate(3000, 7).into_iter().map(|r| {
+            format!(
+                "{}|{}|{}|{}|{}|{:?}|{:?}|{}|{}|{}\n",
+                r.name, r.version, r.title, r.description, r.category, r.keywords, r.tags, r.all_users, r.has_icon, r.created_at
+            )
+        });
+        assert_eq!(crate::fingerprint(rows), 0x5b0d_4f38_d180_f1ad);
     }
 
     fn semver_ok(version: &str) -> bool {
@@ -541,13 +445,13 @@ mod tests {
         assert!(fts > 100, "{fts} rows found by the search index");
         let sha: String = sqlx::query_scalar("SELECT sha256 FROM apps LIMIT 1").fetch_one(&pool).await.unwrap();
         let blob = BlobStore::new(data.path()).path(&sha);
-        let checked = crate::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
+        let checked = wavehub_server::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
         // Valid; its 1×1 icon draws only a warning about the icon's size.
         assert!(checked.valid && checked.errors.is_empty(), "the stored bundle passes the upload rules: {checked:?}");
         let shared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE latest_shared = 1").fetch_one(&pool).await.unwrap();
         assert!(shared > 0 && shared < 1200, "{shared} names in the shared catalog");
-        let viewer = crate::catalog::Viewer { user_id: 1, is_admin: true };
-        let detail = crate::catalog::load_detail(&pool, viewer, 1).await.unwrap();
+        let viewer = wavehub_server::catalog::Viewer { user_id: 1, is_admin: true };
+        let detail = wavehub_server::catalog::load_detail(&pool, viewer, 1).await.unwrap();
         assert!(detail.summary.name.starts_with(NAME_PREFIX));
         let users: Vec<String> = sqlx::query_scalar("SELECT username FROM users ORDER BY username").fetch_all(&pool).await.unwrap();
         assert_eq!(users, ["admin", SEED_OWNER]);

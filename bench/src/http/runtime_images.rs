@@ -1,59 +1,39 @@
-//! `cargo xtask bench runtime-images [--api-only]`: a workspace's runtime images list with 10,000
-//! images × 20 versions, over HTTP under load and in headless Chromium.
+//! `cargo xtask bench runtime-images`: a workspace's runtime images list with 10,000 images × 20
+//! versions (`wavehub-seed runtime-images`: workspace `bench` with its admin and a member, 500 more
+//! images in `default`, a few platform images), over HTTP under load and in headless Chromium
+//! (`bench/runtime-images/run.mjs`).
 //!
-//! 1. tools: `wrk` (Debian's package), and unless `--api-only` the web app's build tools, Chromium
-//!    and `npm ci` in `bench/runtime-images/` (playwright-core);
-//! 2. builds the server (release) and, unless `--api-only`, the web app into `dist/`;
-//! 3. seeds `target/bench-data/runtime-images-10k/` with `wavehub seed-runtime-images` when it is
-//!    missing (kept for later runs while a marker file matches the seeder, the runtime images code
-//!    and the migrations): workspace `bench` with its admin and a member, 10,000 images of 20
-//!    versions each, 500 more in `default`, and a few platform images;
-//! 4. starts `wavehub serve` on a free loopback port with that data dir and a static dir holding a
-//!    copy of `dist/`, makes API tokens for the platform admin and the member, and writes a JSON file
-//!    of exactly the bytes of the default list page's answer into the static dir;
-//! 5. for each URL, on a freshly started server: one timed request, then `wrk -t2 -c32 -d10s
-//!    --latency` unless that request took more than 30 s: the list's default page as each caller,
-//!    then as the member a state filter, a name filter, newest first, a deep page, 500 per page, one
-//!    image and its 20 versions, beside the static file, `GET /api/v1/health` and `GET /api/v1/me`;
-//! 6. `bench/runtime-images/run.mjs`: `/admin/runtime-images?ws=bench`'s time to its first table
-//!    row, beside a raw fetch() of the same query from the page, as the member and the admin;
-//! 7. prints one report and writes it with the date and the machine to
-//!    `docs/bench-runtime-images.md`.
+//! The URLs, each on a freshly started server: the list's default page as each caller, then as the
+//! member a state filter, a name filter, newest first, a deep page, 500 per page, one image and its
+//! 20 versions, beside the static file, `GET /api/v1/health` and `GET /api/v1/me`. The page:
+//! `/admin/runtime-images?ws=bench`'s time to its first table row, beside a raw fetch() of the same
+//! query from the page, as the member and the admin.
 
-use crate::bench_http::{
-    build_server, code_version, ensure_seeded, inputs_digest, json_number, json_string, load_runs, machine, now_utc,
-    page_timing, prepare_static_dir, shown, tools_line, Api, HttpResponse, Report, ReportKind, ServerSpec, Target,
-    PAGE_LOADS, SETUP_TIMEOUT, WRK_ARGS,
-};
-use crate::process::command;
-use crate::tools;
+use super::client::{items, json_u64, Api, HttpResponse};
+use super::load::Target;
+use super::page::PageTiming;
+use super::report::ReportKind;
+use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
 use std::path::Path;
-use std::time::Instant;
 
-pub const USAGE: &str = "bench runtime-images [--api-only]";
 const COMMAND: &str = "cargo xtask bench runtime-images";
 
 /// Images in the benchmark's workspace, and versions per image.
 const IMAGES: usize = 10_000;
 const VERSIONS: usize = 20;
-/// The seeded data dir under `target/bench-data/`.
-const DATA_DIR: &str = "runtime-images-10k";
 /// What the seeded data depends on: when any of these files changes, the next run seeds again.
-const SEED_INPUTS: &[&str] = &[
+pub const SEED_INPUTS: &[&str] = &[
     "crates/server/migrations",
-    "crates/server/src/seed.rs",
-    "crates/server/src/seed_runtime_images.rs",
+    "crates/seed/src/lib.rs",
+    "crates/seed/src/runtime_images.rs",
+    "bench/src/rng.rs",
     "crates/server/src/runtime_images.rs",
     "crates/server/src/bootstrap.rs",
 ];
-/// The first admin (a platform admin), created by the seeder when the database has no account.
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The workspace's member (`wavehub_server::seed::runtime_images::MEMBER`); the seeder gives it
-/// and the workspace's admin this password.
+/// The workspace's member (`wavehub_seed::runtime_images::MEMBER`); the seeder gives it and the
+/// workspace's admin [`USER_PASSWORD`]. The platform admin is [`ADMIN`].
 const MEMBER: &str = "bench-member";
-const USER_PASSWORD: &str = "bench-user-password";
-/// The seeded workspace (`wavehub_server::seed::runtime_images::WORKSPACE`) and a name fragment many
+/// The seeded workspace (`wavehub_seed::runtime_images::WORKSPACE`) and a name fragment many
 /// of its images have (`COMMON_FRAGMENT`).
 const WORKSPACE: &str = "bench";
 const NAME_FRAGMENT: &str = "scorer";
@@ -65,7 +45,7 @@ const BIG_PAGE_SIZE: u64 = 500;
 const STATIC_PEER: &str = "bench-runtime-images-page.json";
 
 /// The report's words.
-static KIND: ReportKind = ReportKind {
+static WORDS: ReportKind = ReportKind {
     title: "Wavehub runtime images benchmark",
     doc_title: "Runtime images benchmark",
     command: COMMAND,
@@ -92,65 +72,40 @@ static KIND: ReportKind = ReportKind {
     ],
 };
 
-pub fn runtime_images(root: &Path, args: &[String]) -> Result<(), String> {
-    let api_only = match args {
-        [] => false,
-        [flag] if flag == "--api-only" => true,
-        _ => return Err(format!("usage: cargo xtask {USAGE}")),
-    };
-    let started = Instant::now();
-    let step = |what: &str| println!("xtask: {what} ({:.0} s)", started.elapsed().as_secs_f64());
-
-    step("checking the tools");
-    tools::ensure_wrk(root)?;
-    // The page half needs the web app, Chromium and playwright-core; without them the API half
-    // still runs and the command fails at the end.
-    let page_ready = if api_only {
-        Err("skipped (--api-only)".to_owned())
-    } else {
-        step("building the web app (for the page timing)");
-        tools::ensure_build_tools(root)
-            .and_then(|()| crate::build_web(root))
-            .and_then(|()| tools::ensure_chromium(root))
-            .and_then(|()| tools::ensure_npm_packages(&root.join("bench/runtime-images"), "bench/runtime-images"))
-    };
-    if let Err(message) = &page_ready {
-        println!("xtask: the page timing will not run: {message}");
+/// The runtime images benchmark.
+pub fn scenario() -> Scenario {
+    Scenario {
+        name: "runtime-images",
+        words: &WORDS,
+        doc: "docs/bench-runtime-images.md",
+        seed: Seed {
+            args: vec!["--images".into(), IMAGES.to_string(), "--versions".into(), VERSIONS.to_string()],
+            env: vec![("WAVEHUB_BENCH_PASSWORD", USER_PASSWORD)],
+            data_dir: "runtime-images-10k",
+            inputs: SEED_INPUTS,
+            marker: format!("{IMAGES} images × {VERSIONS} versions"),
+            reused: "runtime images",
+            seeding: format!("{IMAGES} images × {VERSIONS} versions"),
+            data: format!(
+                "{IMAGES} images × {VERSIONS} versions in workspace `{WORKSPACE}` (plus {} in `default` and 5 platform images)",
+                IMAGES / 20
+            ),
+        },
+        static_peer: STATIC_PEER,
+        page_folder: "bench/runtime-images",
+        page_what: "the runtime images page",
+        page_args: ["--ws", WORKSPACE, "--user", &format!("{MEMBER}:{USER_PASSWORD}"), "--user", &format!("{ADMIN}:{ADMIN_PASSWORD}")]
+            .map(str::to_owned)
+            .to_vec(),
+        plan,
+        check: check_answer,
+        page_facts,
     }
+}
 
-    let code = code_version(root);
-    step("building the server (release)");
-    let (bench_data, server_bin) = build_server(root, "runtime-images-wavehub")?;
-
-    let data = bench_data.join(DATA_DIR);
-    let wanted_marker =
-        format!("{IMAGES} images × {VERSIONS} versions, seeder and schema {:016x}", inputs_digest(root, SEED_INPUTS)?);
-    let seeded = ensure_seeded(
-        root,
-        &data,
-        &wanted_marker,
-        ["runtime images", &format!("{IMAGES} images × {VERSIONS} versions")],
-        &step,
-        command(root, &server_bin)
-            .args(["seed-runtime-images", "--images", &IMAGES.to_string(), "--versions", &VERSIONS.to_string(), "--data-dir"])
-            .arg(&data)
-            .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("WAVEHUB_BENCH_PASSWORD", USER_PASSWORD),
-        "wavehub seed-runtime-images",
-    )?;
-
-    let static_dir = bench_data.join("runtime-images-web");
-    prepare_static_dir(root, &static_dir)?;
-    let spec = ServerSpec {
-        bin: server_bin,
-        data: data.clone(),
-        static_dir: static_dir.clone(),
-        log: bench_data.join("runtime-images-server.log"),
-        admin_password: ADMIN_PASSWORD,
-    };
-    step("starting the server, signing in, making API tokens");
-    let server = spec.start()?;
-    let api = Api { addr: server.addr.clone(), timeout: SETUP_TIMEOUT };
+/// Tokens for the platform admin and the member, the static peer (the member's default page), and
+/// the URLs.
+fn plan(api: &Api, static_dir: &Path) -> Result<Plan, String> {
     let admin_token = api.token(ADMIN, ADMIN_PASSWORD, "bench-runtime-images")?;
     let member_token = api.token(MEMBER, USER_PASSWORD, "bench-runtime-images")?;
 
@@ -158,22 +113,15 @@ pub fn runtime_images(root: &Path, args: &[String]) -> Result<(), String> {
     // deep page; the oldest image is one of the workspace's own (platform images were made at
     // seeding time), with all its versions.
     let list = format!("/api/v1/workspaces/{WORKSPACE}/runtime-images");
-    let default_page = api.get_ok(&list, &member_token)?;
-    let total = json_number(&default_page.text(), "total").ok_or("the list's answer has no total")?;
-    std::fs::write(static_dir.join(STATIC_PEER), &default_page.body)
-        .map_err(|e| format!("cannot write the static peer file: {e}"))?;
-    let oldest = api.get_ok(&format!("{list}?sort=created&page_size=1"), &member_token)?;
-    let uid = json_string(&oldest.text(), "uid").ok_or("the workspace has no images")?;
-    server.kill();
+    let default_page = write_static_peer(api, static_dir, STATIC_PEER, &list, &member_token)?;
+    let total = json_u64(&default_page, "total").ok_or("the list's answer has no total")?;
+    let oldest = api.get_ok(&format!("{list}?sort=created&page_size=1"), &member_token)?.json()?;
+    let uid = oldest["items"][0]["uid"].as_str().ok_or("the workspace has no images")?.to_owned();
 
-    let last_page = total.div_ceil(PAGE_SIZE).max(1);
-    let deep_page = DEEP_PAGE.min(last_page);
     let mut facts = vec![format!(
         "the list's default page (sort by name, {PAGE_SIZE} per page) has {total} images: `{WORKSPACE}`'s and the platform's; the image rows use `{uid}`, the oldest"
     )];
-    if deep_page < DEEP_PAGE {
-        facts.push(format!("page {DEEP_PAGE} is past the end ({total} images, {last_page} pages): the deep page is the last one"));
-    }
+    let deep_page = deep_page(DEEP_PAGE, total, PAGE_SIZE, "images", &mut facts);
 
     let image = format!("{list}/{uid}");
     let mut targets: Vec<Target> = vec![
@@ -194,64 +142,29 @@ pub fn runtime_images(root: &Path, args: &[String]) -> Result<(), String> {
     ] {
         targets.push(Target::new(&what, "member", &path, Some(&member_token)));
     }
+    Ok(Plan { targets, facts, under_writes: None })
+}
 
-    step(&format!("load runs: {} URLs, each on a fresh server: one request, then wrk {}", targets.len(), WRK_ARGS.join(" ")));
-    let (rows, load) = load_runs(root, &spec, &targets, &check_answer)?;
-
-    let page = match page_ready {
-        Err(message) => Err(message),
-        Ok(()) => {
-            step(&format!("timing the runtime images page in headless Chromium ({PAGE_LOADS} loads per user)"));
-            let users = ["--ws".to_owned(), WORKSPACE.to_owned(), "--user".into(), format!("{MEMBER}:{USER_PASSWORD}"), "--user".into(), format!("{ADMIN}:{ADMIN_PASSWORD}")];
-            spec.start().and_then(|server| page_timing(root, "bench/runtime-images", &server.url, &users))
-        }
-    };
-    if let Err(message) = &page {
-        println!("xtask: the page timing did not run: {message}; reporting the API numbers only");
-    }
-    if let Ok(page) = &page {
-        for (key, rows) in page.info.iter().filter(|(k, _)| k.starts_with("rows-")) {
-            facts.push(format!("the page showed {rows} table rows to {}", &key["rows-".len()..]));
-        }
-    }
-
-    let report = Report {
-        kind: &KIND,
-        date: now_utc(),
-        machine: machine(),
-        tools: tools_line(root, page.as_ref().ok()),
-        load,
-        data: format!(
-            "{IMAGES} images × {VERSIONS} versions in workspace `{WORKSPACE}` (plus {} in `default` and 5 platform images) in {}, {}",
-            IMAGES / 20,
-            shown(root, &data),
-            seeded.line("wavehub seed-runtime-images")
-        ),
-        code,
-        elapsed_secs: started.elapsed().as_secs_f64(),
-        rows,
-        page: page.as_ref().ok().cloned(),
-        facts,
-    };
-    report.finish(root, "docs/bench-runtime-images.md", started)?;
-    page.map(drop)
+/// How many table rows the page showed to each user.
+fn page_facts(page: &PageTiming) -> Vec<String> {
+    let shown = page.info.iter().filter_map(|(key, rows)| Some((key.strip_prefix("rows-")?, rows)));
+    shown.map(|(user, rows)| format!("the page showed {rows} table rows to {user}")).collect()
 }
 
 /// A list must hold images and a version list versions (else the seeded data does not fit the
 /// query); the note says how many.
 fn check_answer(target: &Target, answer: &HttpResponse) -> Result<String, String> {
-    let text = answer.text();
     let path = target.path.split('?').next().unwrap_or_default();
     let empty = || Err(format!("{} as {} found nothing; the seeded data does not fit the query", target.what, target.caller));
     if path.ends_with("/runtime-images") {
-        let total = json_number(&text, "total").unwrap_or(0);
-        let items = text.matches("\"can_manage\"").count();
+        let list = answer.json()?;
+        let (total, items) = (json_u64(&list, "total").unwrap_or(0), items(&list));
         if items == 0 {
             return empty();
         }
         Ok(format!("total {total}, {items} items"))
     } else if path.ends_with("/versions") {
-        let items = text.matches("\"is_current\"").count();
+        let items = items(&answer.json()?);
         if items == 0 {
             return empty();
         }
@@ -264,8 +177,8 @@ fn check_answer(target: &Target, answer: &HttpResponse) -> Result<String, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench_http::tests::row;
-    use crate::bench_http::PageTiming;
+    use crate::http::page::PageTiming;
+    use crate::http::report::{tests::row, Report};
 
     #[test]
     fn answers_are_checked_by_what_they_list() {
@@ -279,12 +192,31 @@ mod tests {
         let versions = r#"{"items":[{"version":"v1.0.0","is_current":true}],"total":1,"current_version":"v1.0.0"}"#;
         assert_eq!(check_answer(&target("/api/v1/workspaces/bench/runtime-images/a/versions"), &answer(versions)).unwrap(), "1 versions");
         assert_eq!(check_answer(&target("/api/v1/workspaces/bench/runtime-images/a"), &answer("{}")).unwrap(), "");
+        assert!(check_answer(&target("/api/v1/workspaces/bench/runtime-images/a/versions"), &answer(r#"{"items":[]}"#)).is_err());
+    }
+
+    #[test]
+    fn the_scenario_seeds_the_workspace_and_times_the_page_as_member_and_admin() {
+        let scenario = scenario();
+        assert_eq!((scenario.name, scenario.doc, scenario.seed.data_dir), ("runtime-images", "docs/bench-runtime-images.md", "runtime-images-10k"));
+        assert_eq!(scenario.seed.args, ["--images", "10000", "--versions", "20"]);
+        assert_eq!(scenario.seed.env, [("WAVEHUB_BENCH_PASSWORD", USER_PASSWORD)]);
+        assert_eq!(scenario.seed.marker, "10000 images × 20 versions");
+        assert_eq!(
+            scenario.seed.data,
+            "10000 images × 20 versions in workspace `bench` (plus 500 in `default` and 5 platform images)"
+        );
+        assert_eq!(scenario.page_args, ["--ws", "bench", "--user", "bench-member:bench-user-password", "--user", "admin:bench-admin-password"]);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(SEED_INPUTS.iter().all(|input| root.join(input).exists()), "every seed input exists");
+        let page = PageTiming { results: Vec::new(), info: vec![("rows-member".into(), "50".into()), ("chromium".into(), "1".into())] };
+        assert_eq!((scenario.page_facts)(&page), ["the page showed 50 table rows to member"]);
     }
 
     #[test]
     fn the_report_names_the_member_and_compares_the_first_row_with_the_raw_fetch() {
         let report = Report {
-            kind: &KIND,
+            kind: &WORDS,
             date: "2026-12-02 01:00 UTC".into(),
             machine: "2 CPUs".into(),
             tools: "wrk 4.1.0".into(),

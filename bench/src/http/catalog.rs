@@ -1,54 +1,34 @@
-//! `cargo xtask bench catalog [--api-only]`: the app store's catalog with 100,000 app rows, over
-//! HTTP under load and in headless Chromium.
+//! `cargo xtask bench catalog`: the app store's catalog with 100,000 app rows (`wavehub-seed
+//! catalog`), over HTTP under load and in headless Chromium (`bench/catalog/run.mjs`).
 //!
-//! 1. tools: `wrk` (Debian's package), and unless `--api-only` the web app's build tools, Chromium
-//!    and `npm ci` in `bench/catalog/` (playwright-core);
-//! 2. builds the server (release) and, unless `--api-only`, the web app into `dist/`;
-//! 3. seeds `target/bench-data/catalog-100k/` with `wavehub seed-catalog` when it is missing (kept
-//!    for later runs while a marker file matches the seeder and the migrations);
-//! 4. starts `wavehub serve` on a free loopback port with that data dir and a static dir holding a
-//!    copy of `dist/`, signs in as `admin`, creates a plain user, makes an API token for each, and
-//!    writes a JSON file of exactly the bytes of the default catalog page's answer into the static dir;
-//! 5. for each URL, on a freshly started server (so requests left running by the previous run cannot
-//!    slow it): one timed request, then `wrk -t2 -c32 -d10s --latency` unless that request took more
-//!    than 30 s: the catalog queries as each caller, beside the static file (the floor for serving
-//!    those bytes), `GET /api/v1/health` and `GET /api/v1/me` (the token check alone);
-//! 6. `bench/catalog/run.mjs`: the catalog page's time to its first result card, beside a raw
-//!    fetch() of the same query from the page;
-//! 7. prints one report and writes it with the date and the machine to `docs/bench-catalog.md`.
-//!
-//! The server, HTTP client, load runs and report are shared with `bench runtime-images` (`bench_http.rs`).
+//! The URLs, each on a freshly started server: the catalog queries as the admin and as a plain user
+//! (the default page, a search and the same search typed one letter at a time, a category, a deep
+//! page, an app's detail), beside the static file (the floor for serving those bytes),
+//! `GET /api/v1/health` and `GET /api/v1/me` (the token check alone); then the user's default page
+//! again while the admin changes an app once a second. The page: `/`'s time to its first result
+//! card, warm and on a first visit, beside a raw fetch() of the same query from the page.
 
-use crate::bench_http::{
-    build_server, code_version, ensure_seeded, inputs_digest, json_number, load_run_during, load_runs, machine, now_utc, page_timing,
-    prepare_static_dir, shown, tools_line, Api, HttpResponse, Report, ReportKind, ServerSpec, Target,
-    SETUP_TIMEOUT, WRK_ARGS,
-};
-use crate::process::command;
-use crate::tools;
+use super::client::{items, json_u64, Api, HttpResponse, SETUP_TIMEOUT};
+use super::load::Target;
+use super::page::{PageTiming, PAGE_LOADS};
+use super::report::{median, ReportKind};
+use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, UnderWrites, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
+use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-pub const USAGE: &str = "bench catalog [--api-only]";
 const COMMAND: &str = "cargo xtask bench catalog";
 
 /// App rows (name+version) in the seeded catalog.
 const APPS: usize = 100_000;
-/// The seeded data dir under `target/bench-data/`.
-const DATA_DIR: &str = "catalog-100k";
 /// What the seeded data depends on: when any of these files changes, the next run seeds again.
-const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/server/src/seed.rs"];
-/// The first admin's password, given to `seed-catalog` and `serve` (both create `admin` only when
-/// the database has no account yet).
-const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "bench-admin-password";
-/// The plain user the benchmark creates (or finds) through the API.
+pub const SEED_INPUTS: &[&str] = &["crates/server/migrations", "crates/seed/src/lib.rs", "crates/seed/src/catalog.rs", "bench/src/rng.rs"];
+/// The plain user the benchmark creates (or finds) through the API, with [`USER_PASSWORD`].
 const USER: &str = "bench-user";
-const USER_PASSWORD: &str = "bench-user-password";
 
 /// The catalog page's query (the web app's default view) and the variants measured. The search
-/// prefix and category are ones the seeder makes common (`wavehub_server::seed::COMMON_WORD`,
+/// prefix and category are ones the seeder makes common (`wavehub_seed::catalog::COMMON_WORD`,
 /// `POPULAR_CATEGORY`).
 const DEFAULT_QUERY: &str = "latest=true&visibility=ALL_USERS&page_size=24";
 const SEARCH_PREFIX: &str = "forec";
@@ -64,7 +44,7 @@ const PAGE_SIZE: u64 = 24;
 const STATIC_PEER: &str = "bench-catalog-page.json";
 
 /// The report's words.
-static KIND: ReportKind = ReportKind {
+static WORDS: ReportKind = ReportKind {
     title: "Wavehub catalog benchmark",
     doc_title: "Catalog benchmark",
     command: COMMAND,
@@ -91,71 +71,38 @@ static KIND: ReportKind = ReportKind {
     ],
 };
 
-pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
-    let api_only = match args {
-        [] => false,
-        [flag] if flag == "--api-only" => true,
-        _ => return Err(format!("usage: cargo xtask {USAGE}")),
-    };
-    let started = Instant::now();
-    let step = |what: &str| println!("xtask: {what} ({:.0} s)", started.elapsed().as_secs_f64());
-
-    step("checking the tools");
-    tools::ensure_wrk(root)?;
-    // The page half needs the web app, Chromium and playwright-core; without them the API half
-    // still runs and the command fails at the end.
-    let page_ready = if api_only {
-        Err("skipped (--api-only)".to_owned())
-    } else {
-        step("building the web app (for the page timing)");
-        tools::ensure_build_tools(root)
-            .and_then(|()| crate::build_web(root))
-            .and_then(|()| tools::ensure_chromium(root))
-            .and_then(|()| tools::ensure_npm_packages(&root.join("bench/catalog"), "bench/catalog"))
-    };
-    if let Err(message) = &page_ready {
-        println!("xtask: the page timing will not run: {message}");
+/// The catalog benchmark.
+pub fn scenario() -> Scenario {
+    Scenario {
+        name: "catalog",
+        words: &WORDS,
+        doc: "docs/bench-catalog.md",
+        seed: Seed {
+            args: vec!["--apps".into(), APPS.to_string()],
+            env: Vec::new(),
+            data_dir: "catalog-100k",
+            inputs: SEED_INPUTS,
+            marker: format!("{APPS} apps"),
+            reused: "catalog",
+            seeding: format!("{APPS} app rows"),
+            data: format!("{APPS} app rows"),
+        },
+        static_peer: STATIC_PEER,
+        page_folder: "bench/catalog",
+        page_what: "the catalog page",
+        page_args: vec!["--user".into(), format!("{USER}:{USER_PASSWORD}")],
+        plan,
+        check: check_answer,
+        page_facts: first_load_facts,
     }
+}
 
-    let code = code_version(root);
-    step("building the server (release)");
-    let (bench_data, server_bin) = build_server(root, "catalog-wavehub")?;
-
-    let data = bench_data.join(DATA_DIR);
-    let wanted_marker = format!("{APPS} apps, seeder and schema {:016x}", inputs_digest(root, SEED_INPUTS)?);
-    let seeded = ensure_seeded(
-        root,
-        &data,
-        &wanted_marker,
-        ["catalog", &format!("{APPS} app rows")],
-        &step,
-        command(root, &server_bin)
-            .args(["seed-catalog", "--apps", &APPS.to_string(), "--data-dir"])
-            .arg(&data)
-            .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD),
-        "wavehub seed-catalog",
-    )?;
-
-    let static_dir = bench_data.join("catalog-web");
-    prepare_static_dir(root, &static_dir)?;
-    let spec = ServerSpec {
-        bin: server_bin,
-        data: data.clone(),
-        static_dir: static_dir.clone(),
-        log: bench_data.join("catalog-server.log"),
-        admin_password: ADMIN_PASSWORD,
-    };
-    step("starting the server, signing in, making API tokens");
-    let server = spec.start()?;
-    let api = Api { addr: server.addr.clone(), timeout: SETUP_TIMEOUT };
+/// Tokens for the admin and a plain user (created through the API), the static peer (the user's
+/// default page), and the URLs.
+fn plan(api: &Api, static_dir: &Path) -> Result<Plan, String> {
     let admin_token = api.token(ADMIN, ADMIN_PASSWORD, "bench-catalog")?;
-    let created = api.call(
-        "POST",
-        "/api/v1/users",
-        Some(&admin_token),
-        None,
-        Some(&format!(r#"{{"username":"{USER}","password":"{USER_PASSWORD}","roles":["user"]}}"#)),
-    )?;
+    let user = json!({ "username": USER, "password": USER_PASSWORD, "roles": ["user"] });
+    let created = api.call("POST", "/api/v1/users", Some(&admin_token), None, Some(&user))?;
     if created.status != 201 && created.status != 409 {
         return Err(format!("POST /api/v1/users answered {}: {}", created.status, created.text()));
     }
@@ -163,24 +110,16 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
 
     // The static peer is exactly the default page's answer; its total gives the deep page.
     let default_path = format!("/api/v1/apps?{DEFAULT_QUERY}");
-    let default_page = api.get_ok(&default_path, &user_token)?;
-    let total = json_number(&default_page.text(), "total").ok_or("the catalog answer has no total")?;
-    let first_id = json_number(&default_page.text(), "id").ok_or("the default catalog page is empty")?;
-    std::fs::write(static_dir.join(STATIC_PEER), &default_page.body)
-        .map_err(|e| format!("cannot write the static peer file: {e}"))?;
-    server.kill();
+    let default_page = write_static_peer(api, static_dir, STATIC_PEER, &default_path, &user_token)?;
+    let total = json_u64(&default_page, "total").ok_or("the catalog answer has no total")?;
+    let first_id = default_page["items"][0]["id"].as_u64().ok_or("the default catalog page is empty")?;
 
+    let mut facts = Vec::new();
+    let deep_page = deep_page(DEEP_PAGE, total, PAGE_SIZE, "results", &mut facts);
     let search_path = format!("/api/v1/apps?q={SEARCH_PREFIX}&{DEFAULT_QUERY}");
     let category_path = format!("/api/v1/apps?category={CATEGORY}&{DEFAULT_QUERY}");
-    let last_page = total.div_ceil(PAGE_SIZE).max(1);
-    let deep_page = DEEP_PAGE.min(last_page);
     let deep_path = format!("/api/v1/apps?{DEFAULT_QUERY}&page={deep_page}");
     let detail_path = format!("/api/v1/apps/{first_id}");
-    let mut facts = Vec::new();
-    if deep_page < DEEP_PAGE {
-        facts.push(format!("page {DEEP_PAGE} is past the end ({total} results, {last_page} pages): the deep page is the last one"));
-    }
-
     let mut targets: Vec<Target> = vec![
         Target::new("static JSON file, same bytes as the default page (peer)", "-", &format!("/{STATIC_PEER}"), None),
         Target::new("GET /api/v1/health (peer)", "-", "/api/v1/health", None),
@@ -201,59 +140,23 @@ pub fn catalog(root: &Path, args: &[String]) -> Result<(), String> {
         targets.push(Target::new("app detail", caller, &detail_path, Some(token)));
     }
 
-    step(&format!("load runs: {} URLs, each on a fresh server: one request, then wrk {}", targets.len() + 1, WRK_ARGS.join(" ")));
-    let (mut rows, load) = load_runs(root, &spec, &targets, &check_answer)?;
-
     // Reads under writes: the user's default page again, while admin changes the visibility of
     // the page's first app once a second (each change moves the shared catalog's counts).
-    let writes = |addr: &str, stop: &AtomicBool| write_loop(addr, &admin_token, first_id, stop);
-    let under_writes = Target::new("catalog: default page, one PATCH a second", "user", &default_path, Some(&user_token));
-    let mut row = load_run_during(root, &spec, &under_writes, &check_answer, Some(&writes))?;
-    let read_only = rows.iter().position(|r| r.what == "catalog: default page" && r.caller == "user").ok_or("no read-only row")?;
-    if let (Some(ours), Some(alone)) = (&row.result, &rows[read_only].result) {
-        let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
-        row.note = format!("{}; {share:.0}% of the read-only row's req/s", row.note);
-        facts.push(format!(
-            "reads under one write a second: {:.1} req/s beside {:.1} req/s read-only ({share:.0}%; the issue's bar is 80%)",
-            ours.requests_per_sec, alone.requests_per_sec
-        ));
-    }
-    rows.insert(read_only + 1, row);
-
-    let page = match page_ready {
-        Err(message) => Err(message),
-        Ok(()) => {
-            step(&format!("timing the catalog page in headless Chromium ({} loads)", crate::bench_http::PAGE_LOADS));
-            spec.start().and_then(|server| page_timing(root, "bench/catalog", &server.url, &["--user".into(), format!("{USER}:{USER_PASSWORD}")]))
-        }
+    let under_writes = UnderWrites {
+        target: Target::new("catalog: default page, one PATCH a second", "user", &default_path, Some(&user_token)),
+        read_only: ("catalog: default page".into(), "user"),
+        label: "one write a second",
+        bar_percent: 80,
+        writes: Box::new(move |addr: &str, stop: &AtomicBool| write_loop(addr, &admin_token, first_id, stop)),
     };
-    match &page {
-        Err(message) => println!("xtask: the page timing did not run: {message}; reporting the API numbers only"),
-        Ok(page) => facts.extend(first_load_facts(page)),
-    }
-
-    let report = Report {
-        kind: &KIND,
-        date: now_utc(),
-        machine: machine(),
-        tools: tools_line(root, page.as_ref().ok()),
-        load,
-        data: format!("{APPS} app rows in {}, {}", shown(root, &data), seeded.line("wavehub seed-catalog")),
-        code,
-        elapsed_secs: started.elapsed().as_secs_f64(),
-        rows,
-        page: page.as_ref().ok().cloned(),
-        facts,
-    };
-    report.finish(root, "docs/bench-catalog.md", started)?;
-    page.map(drop)
+    Ok(Plan { targets, facts, under_writes: Some(under_writes) })
 }
 
 /// The page's numbers beside the issue's bars (issue 16): what a first visit downloads, and when
 /// its first card appears, cold and warm.
-fn first_load_facts(page: &crate::bench_http::PageTiming) -> Vec<String> {
+fn first_load_facts(page: &PageTiming) -> Vec<String> {
     let median_of = |measure: &str| {
-        page.results.iter().find(|(user, m, _)| user == USER && m == measure).map(|(_, _, values)| crate::bench_http::median(values))
+        page.results.iter().find(|(user, m, _)| user == USER && m == measure).map(|(_, _, values)| median(values))
     };
     let mut facts = Vec::new();
     if let Some(kb) = median_of("first-visit-kb") {
@@ -262,7 +165,7 @@ fn first_load_facts(page: &crate::bench_http::PageTiming) -> Vec<String> {
     if let (Some(cold), Some(warm)) = (median_of("cold-first-card"), median_of("first-card")) {
         facts.push(format!(
             "first card, median of {}: {cold:.0} ms on a first visit over 20 Mbit/s with 40 ms latency (the bar is 500 ms), {warm:.0} ms warm (the bar is 80 ms)",
-            crate::bench_http::PAGE_LOADS
+            PAGE_LOADS
         ));
     }
     facts
@@ -271,11 +174,15 @@ fn first_load_facts(page: &crate::bench_http::PageTiming) -> Vec<String> {
 /// Until `stop`: `PATCH /api/v1/apps/{id}` every [`WRITE_EVERY`], PRIVATE and back to ALL_USERS,
 /// ending on ALL_USERS (the data dir is reused by later runs). Its note is how many writes ran.
 fn write_loop(addr: &str, token: &str, id: u64, stop: &AtomicBool) -> Result<String, String> {
-    let api = Api { addr: addr.to_owned(), timeout: SETUP_TIMEOUT };
+    let api = Api::new(addr, SETUP_TIMEOUT);
     let path = format!("/api/v1/apps/{id}");
     let patch = |private: bool| -> Result<(), String> {
-        let body = if private { r#"{"visibility":"PRIVATE","reason":"bench: reads under writes"}"# } else { r#"{"visibility":"ALL_USERS"}"# };
-        let answer = api.call("PATCH", &path, Some(token), None, Some(body))?;
+        let body = if private {
+            json!({ "visibility": "PRIVATE", "reason": "bench: reads under writes" })
+        } else {
+            json!({ "visibility": "ALL_USERS" })
+        };
+        let answer = api.call("PATCH", &path, Some(token), None, Some(&body))?;
         if answer.status != 200 {
             return Err(format!("PATCH {path} answered {}: {}", answer.status, answer.text()));
         }
@@ -306,9 +213,8 @@ fn check_answer(target: &Target, answer: &HttpResponse) -> Result<String, String
     if !target.path.starts_with("/api/v1/apps?") {
         return Ok(String::new());
     }
-    let text = answer.text();
-    let total = json_number(&text, "total").unwrap_or(0);
-    let items = text.matches("\"has_icon\"").count();
+    let page = answer.json()?;
+    let (total, items) = (json_u64(&page, "total").unwrap_or(0), items(&page));
     if items == 0 {
         return Err(format!("{} as {} found no apps; the seeded data does not fit the query", target.what, target.caller));
     }
@@ -318,8 +224,7 @@ fn check_answer(target: &Target, answer: &HttpResponse) -> Result<String, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench_http::tests::row;
-    use crate::bench_http::PageTiming;
+    use crate::http::report::{tests::row, Report};
 
     #[test]
     fn the_report_compares_each_row_with_the_static_file() {
@@ -328,7 +233,7 @@ mod tests {
         let mut too_slow = row("catalog: search", "user", 0.0, 0.0);
         (too_slow.result, too_slow.first_ms, too_slow.bytes, too_slow.note) = (None, f64::NAN, 0, "no answer within 30 s".into());
         let report = Report {
-            kind: &KIND,
+            kind: &WORDS,
             date: "2026-11-23 04:02 UTC".into(),
             machine: "2 CPUs".into(),
             tools: "wrk 4.1.0".into(),
@@ -373,5 +278,32 @@ mod tests {
         let page = r#"{"items":[{"id":1,"has_icon":true},{"id":2,"has_icon":false}],"total":7}"#;
         assert_eq!(check_answer(&target("/api/v1/apps?x"), &answer(page)).unwrap(), "total 7, 2 items");
         assert!(check_answer(&target("/api/v1/apps?x"), &answer(r#"{"items":[],"total":0}"#)).unwrap_err().contains("found no apps"));
+        assert!(check_answer(&target("/api/v1/apps?x"), &answer("<html>")).unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn the_scenario_seeds_100k_apps_and_times_the_page_as_the_plain_user() {
+        let scenario = scenario();
+        assert_eq!((scenario.name, scenario.doc, scenario.seed.data_dir), ("catalog", "docs/bench-catalog.md", "catalog-100k"));
+        assert_eq!(scenario.seed.args, ["--apps", "100000"]);
+        assert_eq!(scenario.seed.marker, "100000 apps");
+        assert_eq!(scenario.page_args, ["--user", "bench-user:bench-user-password"]);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(SEED_INPUTS.iter().all(|input| root.join(input).exists()), "every seed input exists");
+    }
+
+    #[test]
+    fn the_first_visit_facts_hold_the_bars() {
+        let page = PageTiming {
+            results: vec![
+                (USER.into(), "first-visit-kb".into(), vec![250.0, 260.0, 270.0]),
+                (USER.into(), "cold-first-card".into(), vec![400.0, 450.0, 500.0]),
+                (USER.into(), "first-card".into(), vec![60.0, 70.0, 80.0]),
+            ],
+            info: Vec::new(),
+        };
+        let facts = first_load_facts(&page);
+        assert_eq!(facts[0], "first visit to the catalog: 260.0 KB compressed before the app's first API request (the bar is 300 KB)");
+        assert!(facts[1].starts_with("first card, median of 10: 450 ms on a first visit") && facts[1].ends_with("70 ms warm (the bar is 80 ms)"), "{}", facts[1]);
     }
 }
