@@ -278,7 +278,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     }
 
     ensure_first_admin(&pool, admin_password).await?;
-    let owner = ensure_user(&pool, SEED_OWNER, wavehub_server::auth::random_password(), vec![Role::Author]).await?;
+    let owner = ensure_user(&pool, SEED_OWNER, wavehub_server::accounts::auth::random_password(), vec![Role::Author]).await?;
     let (sha256, bundle_size) = store_bundle(data_dir)?;
 
     let rows = generate(apps, seed);

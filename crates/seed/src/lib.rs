@@ -17,7 +17,7 @@ use sqlx::SqlitePool;
 use std::future::Future;
 use std::process::ExitCode;
 use wavehub_core::accounts::{check_password, NewUser, Role};
-use wavehub_server::routes::users::insert_user;
+use wavehub_server::accounts::users::insert_user;
 
 pub use wavehub_bench::rng::Rng;
 
@@ -48,7 +48,7 @@ pub async fn ensure_first_admin(pool: &SqlitePool, admin_password: Option<String
             password
         }
         None => {
-            let password = wavehub_server::auth::random_password();
+            let password = wavehub_server::accounts::auth::random_password();
             println!("Created the first account: `{}`, password: {password}", wavehub_server::serve::FIRST_ADMIN);
             password
         }

@@ -338,7 +338,7 @@ pub async fn seed(
     let password = match user_password.filter(|p| !p.is_empty()) {
         Some(password) => password,
         None => {
-            let password = wavehub_server::auth::random_password();
+            let password = wavehub_server::accounts::auth::random_password();
             println!("Created `{WORKSPACE_ADMIN}` and `{MEMBER}`, password: {password}");
             password
         }

@@ -7,7 +7,7 @@
 //! who sees a version of it gets a 403; someone who sees none a 404, as if the name did not exist.
 
 use crate::audit::Recorded;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use serde_json::Value;

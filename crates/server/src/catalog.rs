@@ -1,7 +1,7 @@
 //! The App Store's data: importing a checked bundle, and reading apps back. Who may see an app is
 //! decided by one SQL condition, [`push_visible`], that every query about apps goes through.
 
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -16,7 +16,7 @@
 //!
 //! - safe methods (GET, HEAD, OPTIONS): they change nothing;
 //! - requests with an `Authorization` header (the CLI, scripts): they are authenticated by the
-//!   token, never by the cookie (see [`crate::auth::Caller`]), and a page on another origin cannot
+//!   token, never by the cookie (see [`crate::accounts::auth::Caller`]), and a page on another origin cannot
 //!   add that header without a CORS preflight, which this server never grants;
 //! - requests with neither `Origin` nor `Sec-Fetch-Site`: they are not made by a browser page (curl,
 //!   the CLI, the tests), or by one too old to send either. This is the rule of Go's

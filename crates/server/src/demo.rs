@@ -2,10 +2,10 @@
 //! repository's `demo/apps/`, imported through the same code as an upload. Loading is idempotent:
 //! what is already there is left alone.
 
-use crate::auth::{Caller, Credential};
+use crate::accounts::auth::{Caller, Credential};
 use crate::catalog;
 use crate::error::ApiError;
-use crate::routes::users::insert_user;
+use crate::accounts::users::insert_user;
 use crate::state::AppState;
 use crate::uploads;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ async fn ensure_user(state: &AppState, username: &str, role: Role) -> anyhow::Re
         insert_user(&state.db, &user).await.map_err(|e| anyhow::anyhow!("cannot create the demo user {username}: {e}"))?;
     }
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&state.db).await?;
-    let roles = crate::auth::load_roles(&state.db, user_id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let roles = crate::accounts::auth::load_roles(&state.db, user_id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // Not a signed-in request: the server acts for the demo user while it starts.
     Ok(Caller { user_id, username: username.into(), roles, credential: Credential::Token(0) })
 }

@@ -115,7 +115,7 @@ impl IntoResponse for ApiError {
         }
         let mut response = problem_response(&self.to_problem());
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
-            let seconds = crate::throttle::whole_seconds(*retry_after).to_string();
+            let seconds = crate::accounts::throttle::whole_seconds(*retry_after).to_string();
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
         }
         if matches!(self, ApiError::Unauthorized(_)) {

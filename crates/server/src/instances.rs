@@ -4,7 +4,7 @@
 //! the [`crate::runner::Runner`]'s.
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -130,7 +130,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
     let author: Option<(i64, String)> =
         sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = ?").bind(app_id).fetch_optional(&state.db).await?;
     let (author_name, author_roles) = match author {
-        Some((id, name)) => (name, crate::auth::load_roles(&state.db, id).await?),
+        Some((id, name)) => (name, crate::accounts::auth::load_roles(&state.db, id).await?),
         None => (String::new(), Vec::new()),
     };
     let secrets = crate::secrets::values_for(&state.db, &state.sealer, &manifest, (&author_name, &author_roles)).await?;

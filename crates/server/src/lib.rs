@@ -1,9 +1,9 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
+pub mod accounts;
 pub mod app_files;
 pub mod app_history;
 pub mod audit;
-pub mod auth;
 pub mod blobs;
 pub mod bootstrap;
 pub mod bundle_files;
@@ -27,8 +27,6 @@ pub mod secrets;
 pub mod serve;
 pub mod state;
 pub mod tags;
-pub mod throttle;
-pub mod tokens;
 pub mod uploads;
 pub mod web_app;
 pub mod workspaces;

@@ -9,7 +9,8 @@
 //! names an operation no route serves; `cargo xtask test` runs schemathesis against the document
 //! served by a real server.
 
-use crate::routes::{accounts, apps, bundles, instances, runtime_images as ri, tags, users};
+use crate::accounts::{routes as accounts, users};
+use crate::routes::{apps, bundles, instances, runtime_images as ri, tags};
 use axum::http::header;
 use axum::response::IntoResponse;
 use std::sync::OnceLock;
@@ -101,7 +102,7 @@ impl Modify for Conventions {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::auth::SESSION_COOKIE,
+                crate::accounts::auth::SESSION_COOKIE,
                 "The browser session `POST /auth/login` sets (`__Host-wavehub_session` with `--secure-cookies`).",
             ))),
         );

@@ -11,7 +11,7 @@
 //! so a change of visibility or a terminate applies at once; an open websocket is checked every
 //! [`WEBSOCKET_RECHECK`].
 
-use crate::auth::{self, Caller, Credential, SESSION_COOKIE};
+use crate::accounts::auth::{self, Caller, Credential, SESSION_COOKIE};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::instances;

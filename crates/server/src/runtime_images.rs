@@ -62,7 +62,7 @@ pub fn state_rank(state: State) -> i64 {
 }
 
 fn generate_uid(prefix: &str) -> String {
-    format!("{prefix}-{}", &crate::auth::random_secret()[..10])
+    format!("{prefix}-{}", &crate::accounts::auth::random_secret()[..10])
 }
 
 // The workspace's name rides along for lists over every workspace (`workspace_id` is the

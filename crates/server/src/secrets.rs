@@ -4,7 +4,7 @@
 //! ([`SecretGrants`]; admins always): checked at import, and again at every launch.
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use sqlx::{SqliteConnection, SqlitePool};

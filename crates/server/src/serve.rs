@@ -1,7 +1,7 @@
 //! `wavehub serve`: bind, open the data dir, make sure an admin exists, serve until Ctrl-C/SIGTERM.
 
 use crate::routes;
-use crate::routes::users::insert_user;
+use crate::accounts::users::insert_user;
 use crate::state::{AppState, Config};
 use anyhow::{bail, Context};
 use sqlx::SqlitePool;
@@ -247,7 +247,7 @@ async fn ensure_first_admin(db: &SqlitePool, given_password: Option<String>) -> 
             (password, FirstAdmin::CreatedWithGivenPassword)
         }
         None => {
-            let password = crate::auth::random_password();
+            let password = crate::accounts::auth::random_password();
             (password.clone(), FirstAdmin::CreatedWithRandomPassword(password))
         }
     };

@@ -1,7 +1,7 @@
 //! What every handler can reach: the database and the server's configuration.
 
 use crate::blobs::BlobStore;
-use crate::throttle::LoginThrottle;
+use crate::accounts::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! Assignments live in `app_tags`, where app.toml's `Tags` also put them at import.
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::db;
 use crate::error::{ApiError, ApiResult};

@@ -3,7 +3,7 @@
 //! 404, the same as one that does not exist.
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use sqlx::SqlitePool;

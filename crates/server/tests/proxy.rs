@@ -550,7 +550,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
     let ticket_url = world.ticket_url(&console_cookie, id, None).await;
     let ticket = query_param(&ticket_url, "ticket").unwrap();
     let stored: Vec<String> = sqlx::query_scalar("SELECT ticket_hash FROM app_tickets").fetch_all(&world.app.state.db).await.unwrap();
-    assert_eq!(stored, [wavehub_server::auth::secret_hash(&ticket)], "tickets are stored hashed");
+    assert_eq!(stored, [wavehub_server::accounts::auth::secret_hash(&ticket)], "tickets are stored hashed");
     assert_eq!(call("GET", &ticket_url, &[], None).await.status, 303);
     let again = call("GET", &ticket_url, &[], None).await;
     assert_eq!(again.status, 403);

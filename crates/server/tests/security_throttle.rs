@@ -1,6 +1,6 @@
 //! Sign-in throttling without lockout (issue 13, item 3). Before: the 6th wrong password for a
 //! username locked that account for everyone, and one password tried across many usernames was
-//! never slowed. Now failures are counted per client address and per account (crate::throttle),
+//! never slowed. Now failures are counted per client address and per account (crate::accounts::throttle),
 //! and the right password from a client that is not failing goes through.
 //!
 //! Requests carry their TCP peer (`ConnectInfo`) as `wavehub serve` gives them; the throttle's

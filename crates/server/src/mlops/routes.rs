@@ -4,7 +4,7 @@
 //! Wavehub's own problem documents: the client takes its exception's text from their `detail`.
 
 use super::wire::{self, ActionQuery, ImageBody, ListQuery, ListReply, One, VersionBody, ALL_WORKSPACES};
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};

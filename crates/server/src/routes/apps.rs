@@ -3,7 +3,7 @@
 //! shapes answers.
 
 use crate::app_files;
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};

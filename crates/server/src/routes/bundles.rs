@@ -1,6 +1,6 @@
 //! `POST /api/v1/bundles/validate`: the server's verdict on a bundle, storing nothing.
 
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;

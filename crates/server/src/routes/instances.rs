@@ -1,7 +1,7 @@
 //! `/apps/{id}/instances` and `/instances`: launch, list, read, visibility, terminate and the log,
 //! whole or followed live as server-sent events. Rules in [`crate::instances`].
 
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::instances;

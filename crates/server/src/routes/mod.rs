@@ -1,18 +1,17 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
-pub mod accounts;
 pub mod apps;
 pub mod bundles;
 pub mod instances;
 pub mod runtime_images;
 pub mod tags;
-pub mod users;
 
 use crate::error::problem_response;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::throttle::ClientAddress;
-use crate::{auth, csrf, web_app};
+use crate::accounts::throttle::ClientAddress;
+use crate::accounts::{auth, routes as accounts, users};
+use crate::{csrf, web_app};
 use runtime_images as ri;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};

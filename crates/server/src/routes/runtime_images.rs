@@ -2,7 +2,7 @@
 //! the request, check who may do it ([`crate::workspaces::access`]), call
 //! [`crate::runtime_images`], shape the answer.
 
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};

@@ -1,7 +1,7 @@
 //! `/tags`, `/apps/{id}/tags/{tag}`, `/secrets` and `/audit`. The rules are in [`crate::tags`],
 //! [`crate::secrets`] and [`crate::audit`].
 
-use crate::auth::Caller;
+use crate::accounts::auth::Caller;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;

@@ -425,8 +425,8 @@ async fn run(launch: &Launch) -> Result<(), String> {
         let wave_address = format!("http://127.0.0.1:{wave_port}");
         let shared = [
             ("H2O_WAVE_BASE_URL".to_owned(), base.clone()),
-            ("H2O_WAVE_ACCESS_KEY_ID".to_owned(), crate::auth::random_secret()),
-            ("H2O_WAVE_ACCESS_KEY_SECRET".to_owned(), crate::auth::random_secret()),
+            ("H2O_WAVE_ACCESS_KEY_ID".to_owned(), crate::accounts::auth::random_secret()),
+            ("H2O_WAVE_ACCESS_KEY_SECRET".to_owned(), crate::accounts::auth::random_secret()),
         ];
         let waved_env: Vec<(String, String)> = shared
             .iter()

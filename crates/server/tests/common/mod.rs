@@ -11,7 +11,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tower::ServiceExt;
 use wavehub_core::accounts::{NewUser, Role};
-use wavehub_server::routes::{self, users::insert_user};
+use wavehub_server::accounts::users::insert_user;
+use wavehub_server::routes;
 use wavehub_server::state::{AppState, Config};
 
 pub const ADMIN_PASSWORD: &str = "admin-password";

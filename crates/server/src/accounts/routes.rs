@@ -1,12 +1,12 @@
-//! Signing in and out, `GET /me`, and API tokens (their rules are in [`crate::tokens`]).
+//! Signing in and out, `GET /me`, and API tokens (their rules are in [`crate::accounts::tokens`]).
 
-use crate::auth::{self, Caller, Credential};
+use crate::accounts::auth::{self, Caller, Credential};
 use crate::db;
-use crate::tokens;
+use crate::accounts::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
-use crate::throttle::{whole_seconds, ClientAddress};
+use crate::accounts::throttle::{whole_seconds, ClientAddress};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -16,7 +16,7 @@ use wavehub_core::accounts::{normalize_username, CreatedToken, LoginRequest, Me,
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 
 /// `POST /auth/login`: checks the password and starts a session (cookie). Failed sign-ins are
-/// throttled by client address and by account (see [`crate::throttle`]); a held attempt is a 429
+/// throttled by client address and by account (see [`crate::accounts::throttle`]); a held attempt is a 429
 /// with `Retry-After`, answered without looking at the password.
 #[utoipa::path(
     post, path = "/auth/login", tag = "accounts", operation_id = "login",

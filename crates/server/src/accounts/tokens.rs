@@ -3,7 +3,7 @@
 //! a token is a credential.
 
 use crate::audit;
-use crate::auth::{self, Caller, TOKEN_PREFIX};
+use crate::accounts::auth::{self, Caller, TOKEN_PREFIX};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! `/users`: admins manage accounts. At least one admin always remains, and an admin cannot
 //! delete their own account, so nobody can lock everyone out.
 
-use crate::auth::{self, Caller, Credential};
+use crate::accounts::auth::{self, Caller, Credential};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
