@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
 use wavehub_core::apps::version_sort_key;
 use wavehub_core::manifest::{AppSection, Manifest};
-use wavehub_server::blobs::{BlobStore, BLOB_DIR};
+use wavehub_server::store::blobs::{BlobStore, BLOB_DIR};
 use wavehub_server::db;
 
 /// The author who owns the seeded apps.
@@ -322,7 +322,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
         tx.commit().await?;
     }
     // Rows written in bulk skip import, which keeps the catalog's derived columns; compute them once.
-    wavehub_server::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    wavehub_server::store::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     report.all_users = rows.iter().filter(|app| app.all_users).count() as u64;
     report.names = rows.iter().map(|app| app.name.as_str()).collect::<std::collections::HashSet<_>>().len() as u64;
     // No ANALYZE / PRAGMA optimize: a database grown by imports has no statistics either, and the
@@ -445,13 +445,13 @@ mod tests {
         assert!(fts > 100, "{fts} rows found by the search index");
         let sha: String = sqlx::query_scalar("SELECT sha256 FROM apps LIMIT 1").fetch_one(&pool).await.unwrap();
         let blob = BlobStore::new(data.path()).path(&sha);
-        let checked = wavehub_server::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
+        let checked = wavehub_server::store::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
         // Valid; its 1×1 icon draws only a warning about the icon's size.
         assert!(checked.valid && checked.errors.is_empty(), "the stored bundle passes the upload rules: {checked:?}");
         let shared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE latest_shared = 1").fetch_one(&pool).await.unwrap();
         assert!(shared > 0 && shared < 1200, "{shared} names in the shared catalog");
-        let viewer = wavehub_server::catalog::Viewer { user_id: 1, is_admin: true };
-        let detail = wavehub_server::catalog::load_detail(&pool, viewer, 1).await.unwrap();
+        let viewer = wavehub_server::store::catalog::Viewer { user_id: 1, is_admin: true };
+        let detail = wavehub_server::store::catalog::load_detail(&pool, viewer, 1).await.unwrap();
         assert!(detail.summary.name.starts_with(NAME_PREFIX));
         let users: Vec<String> = sqlx::query_scalar("SELECT username FROM users ORDER BY username").fetch_all(&pool).await.unwrap();
         assert_eq!(users, ["admin", SEED_OWNER]);

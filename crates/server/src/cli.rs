@@ -1,6 +1,6 @@
 //! `wavehub check` and `wavehub bundle`: the bundle engine from a terminal (see shared/API.md, "CLI").
 
-use crate::bundle_files::{check_bundle_file, package_folder};
+use crate::store::bundle_files::{check_bundle_file, package_folder};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -5,7 +5,7 @@
 
 use crate::audit;
 use crate::accounts::auth::Caller;
-use crate::catalog::{self, Viewer};
+use crate::store::catalog::{self, Viewer};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::runner::{LaunchPlan, StatusReport, StatusSink};
@@ -133,7 +133,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         Some((id, name)) => (name, crate::accounts::auth::load_roles(&state.db, id).await?),
         None => (String::new(), Vec::new()),
     };
-    let secrets = crate::secrets::values_for(&state.db, &state.sealer, &manifest, (&author_name, &author_roles)).await?;
+    let secrets = crate::store::secrets::values_for(&state.db, &state.sealer, &manifest, (&author_name, &author_roles)).await?;
     let visibility = request.visibility.unwrap_or(Visibility::Private);
     let now = db::now();
     let mut tx = db::begin_write(&state.db).await?;

@@ -1,18 +1,12 @@
 //! wavehub-server: the API server and the `wavehub` command line.
 
 pub mod accounts;
-pub mod app_files;
-pub mod app_history;
 pub mod audit;
-pub mod blobs;
 pub mod bootstrap;
-pub mod bundle_files;
-pub mod catalog;
 pub mod cli;
 pub mod cli_remote;
 pub mod csrf;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod instances;
@@ -22,11 +16,8 @@ pub mod proxy;
 pub mod routes;
 pub mod runner;
 pub mod runtime_images;
-pub mod sealing;
-pub mod secrets;
 pub mod serve;
+pub mod store;
 pub mod state;
-pub mod tags;
-pub mod uploads;
 pub mod web_app;
 pub mod workspaces;

@@ -233,7 +233,7 @@ fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Pa
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
-    match runtime.block_on(wavehub_server::sealing::rotate(data_dir, key_file)) {
+    match runtime.block_on(wavehub_server::store::sealing::rotate(data_dir, key_file)) {
         Ok((count, path)) => {
             println!("re-sealed {count} secret values; the new key is in {} (the old one beside it, .old: delete it once backups no longer need it)", path.display());
             ExitCode::SUCCESS

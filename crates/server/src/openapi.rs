@@ -10,7 +10,9 @@
 //! served by a real server.
 
 use crate::accounts::{routes as accounts, users};
-use crate::routes::{apps, bundles, instances, runtime_images as ri, tags};
+use crate::audit::routes as audit;
+use crate::routes::{instances, runtime_images as ri};
+use crate::store::routes as store;
 use axum::http::header;
 use axum::response::IntoResponse;
 use std::sync::OnceLock;
@@ -35,11 +37,11 @@ use wavehub_core::runtime_images::ImageSort;
     paths(
         crate::routes::health, serve,
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
-        bundles::validate,
-        apps::list, apps::import, apps::get, apps::update, apps::remove, apps::icon, apps::screenshot, apps::bundle, apps::file, apps::versions, apps::history,
+        store::validate_bundle,
+        store::list_apps, store::import_app, store::get_app, store::update_app, store::delete_app, store::get_app_icon, store::get_app_screenshot, store::download_app_bundle, store::get_app_file, store::list_app_versions, store::app_name_history,
         instances::launch, instances::list, instances::get, instances::update, instances::terminate, instances::logs, instances::open,
-        tags::assign, tags::unassign, tags::list, tags::create, tags::update, tags::remove,
-        tags::list_secrets, tags::put_secret, tags::delete_secret, tags::audit_log,
+        store::assign_tag, store::unassign_tag, store::list_tags, store::create_tag, store::update_tag, store::delete_tag,
+        store::list_secrets, store::put_secret, store::delete_secret, audit::audit_log,
         ri::list_workspaces, ri::create_workspace, ri::get_workspace, ri::list_members, ri::set_member, ri::remove_member,
         ri::list_images, ri::create_image, ri::get_image, ri::update_image, ri::delete_image,
         ri::deprecate_image, ri::disable_image, ri::enable_image, ri::image_history,

@@ -39,7 +39,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     config.public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_owned();
     config.apps_url = options.apps_url.clone().unwrap_or_else(|| format!("http://{apps_address}")).trim_end_matches('/').to_owned();
 
-    std::fs::create_dir_all(config.data_dir.join(crate::blobs::BLOB_DIR))
+    std::fs::create_dir_all(config.data_dir.join(crate::store::blobs::BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
     // Resolved once, here: instances run in folders of their own, where a relative data dir
     // (the default, `wavehub-data`) would point somewhere else.
@@ -49,13 +49,13 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         // Said at start, not only at the first launch.
         announce(format!("Warning: {}", crate::runner::sandbox::unreachable_reason(&folder)));
     }
-    crate::uploads::remove_leftovers(&config);
+    crate::store::uploads::remove_leftovers(&config);
     let db = crate::db::open(&config.data_dir).await?;
-    let (sealer, key_source) = crate::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
-    if let crate::sealing::KeySource::Created(path) = &key_source {
+    let (sealer, key_source) = crate::store::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
+    if let crate::store::sealing::KeySource::Created(path) = &key_source {
         announce(format!("Created the key that seals secret values: {} (back it up apart from the database; docs/secrets.md)", path.display()));
     }
-    let sealed = crate::secrets::seal_plain_values(&db, &sealer).await?;
+    let sealed = crate::store::secrets::seal_plain_values(&db, &sealer).await?;
     if sealed > 0 {
         tracing::warn!(sealed, "secret values stored in plain text by an older Wavehub are sealed now");
     }
@@ -65,7 +65,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         tracing::warn!(orphans, "instances that ran under the previous server process are marked failed");
     }
     let shutdown = shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
-    let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::demo::demo_bootstrap_file));
+    let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::store::demo::demo_bootstrap_file));
     let bootstrap_line = match &bootstrap_file {
         Some(path) => {
             let applied = crate::bootstrap::apply_file(&db, path).await?;
@@ -80,9 +80,9 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         None => None,
     };
     let state = AppState::with_sealer(db, config, sealer);
-    let demo_lines = if options.demo { crate::demo::load(&state, &crate::demo::demo_dir()).await? } else { Vec::new() };
+    let demo_lines = if options.demo { crate::store::demo::load(&state, &crate::store::demo::demo_dir()).await? } else { Vec::new() };
     // Before the first request, so the first search anyone types is not the one that waits for it.
-    crate::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
+    crate::store::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
     let app = routes::router(state.clone());
     let apps = crate::proxy::router(state.clone());
 

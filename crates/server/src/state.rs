@@ -1,6 +1,6 @@
 //! What every handler can reach: the database and the server's configuration.
 
-use crate::blobs::BlobStore;
+use crate::store::blobs::BlobStore;
 use crate::accounts::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
@@ -15,23 +15,23 @@ pub struct AppState {
     /// Held while a blob is stored or removed together with the rows that name it, so an import and
     /// a delete of the same bytes cannot interleave (one removing a blob the other just counted on).
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
-    pub catalog_cache: Arc<crate::catalog::CatalogCache>,
+    pub catalog_cache: Arc<crate::store::catalog::CatalogCache>,
     /// Runs app instances.
     pub runner: Arc<dyn crate::runner::Runner>,
     /// Seals and opens secret values (the key lives outside the database).
-    pub sealer: Arc<crate::sealing::SecretBox>,
+    pub sealer: Arc<crate::store::sealing::SecretBox>,
 }
 
 impl AppState {
     /// With the secret key from `WAVEHUB_SECRET_KEY` or the key file (created when missing); for
     /// tests and tools. `wavehub serve` loads the key itself, to report a bad key file clearly.
     pub fn new(db: SqlitePool, config: Config) -> Self {
-        let (sealer, _) = crate::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())
+        let (sealer, _) = crate::store::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())
             .expect("the secret key loads");
         Self::with_sealer(db, config, sealer)
     }
 
-    pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::sealing::SecretBox) -> Self {
+    pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
         let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {

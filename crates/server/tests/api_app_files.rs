@@ -121,7 +121,7 @@ async fn only_the_bundles_own_files_and_only_for_those_who_may_see_the_version()
 
 #[tokio::test]
 async fn a_file_too_large_to_serve_alone_points_at_the_bundle() {
-    let big = vec![0u8; (wavehub_server::app_files::MAX_SERVED_FILE + 1) as usize];
+    let big = vec![0u8; (wavehub_server::store::app_files::MAX_SERVED_FILE + 1) as usize];
     let (app, author, _, id) = store_with_app(vec![("data/big.bin".to_owned(), big)]).await;
     let reply = app.call(Method::GET, &format!("{APPS}/{id}/files/data/big.bin"), None, Some(&author)).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.text);

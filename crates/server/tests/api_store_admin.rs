@@ -342,7 +342,7 @@ async fn values_an_older_wavehub_stored_in_plain_text_are_sealed_at_start() {
     let db = &s.app.state.db;
     sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES ('old', 'x', 'x')").execute(db).await.unwrap();
     sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES ('old', 'token', ?)").bind(SECRET_VALUE).execute(db).await.unwrap();
-    let sealed = wavehub_server::secrets::seal_plain_values(db, &s.app.state.sealer).await.unwrap();
+    let sealed = wavehub_server::store::secrets::seal_plain_values(db, &s.app.state.sealer).await.unwrap();
     assert_eq!(sealed, 1);
     let (value, bytes): (Option<String>, Vec<u8>) = sqlx::query_as("SELECT value, sealed FROM secret_keys WHERE secret_name = 'old'").fetch_one(db).await.unwrap();
     assert_eq!(value, None);
@@ -359,12 +359,12 @@ async fn rotating_the_key_reseals_every_value_and_keeps_the_old_key_beside() {
     s.add_secret().await;
     let dir = s.app.data_dir().to_path_buf();
     let old_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
-    let (count, path) = wavehub_server::sealing::rotate(&dir, None).await.unwrap();
+    let (count, path) = wavehub_server::store::sealing::rotate(&dir, None).await.unwrap();
     assert_eq!((count, path), (1, dir.join("secret.key")));
     let new_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
     assert_ne!(new_key, old_key);
     assert_eq!(std::fs::read_to_string(dir.join("secret.key.old")).unwrap(), old_key);
-    let (rotated, _) = wavehub_server::sealing::SecretBox::load_or_create(&dir, None).unwrap();
+    let (rotated, _) = wavehub_server::store::sealing::SecretBox::load_or_create(&dir, None).unwrap();
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM secret_keys").fetch_one(&s.app.state.db).await.unwrap();
     assert_eq!(rotated.open("api-credentials", "token", &sealed).unwrap(), SECRET_VALUE);
     assert!(s.app.state.sealer.open("api-credentials", "token", &sealed).is_err(), "the old key no longer opens it");

@@ -1,6 +1,8 @@
 //! The audit log: who did what to which resource, when, and why. Every change writes one entry in
 //! the same transaction as the change itself, so the log never misses a change or records one that
-//! did not happen.
+//! did not happen. `GET /audit` is in [`routes`].
+
+pub mod routes;
 
 use serde_json::Value;
 use sqlx::SqliteConnection;

@@ -1,16 +1,15 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
-pub mod apps;
-pub mod bundles;
 pub mod instances;
 pub mod runtime_images;
-pub mod tags;
 
 use crate::error::problem_response;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::accounts::throttle::ClientAddress;
 use crate::accounts::{auth, routes as accounts, users};
+use crate::audit::routes as audit;
+use crate::store::routes as store;
 use crate::{csrf, web_app};
 use runtime_images as ri;
 use axum::extract::{Request, State};
@@ -34,27 +33,27 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(accounts::me))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::delete_token))
-        .route("/bundles/validate", post(bundles::validate))
-        .route("/apps", get(apps::list).post(apps::import))
-        .route("/apps/{id}", get(apps::get).patch(apps::update).delete(apps::remove))
-        .route("/apps/{id}/icon", get(apps::icon))
-        .route("/apps/{id}/screenshots/{n}", get(apps::screenshot))
-        .route("/apps/{id}/bundle", get(apps::bundle))
-        .route("/apps/{id}/files/{*path}", get(apps::file))
+        .route("/bundles/validate", post(store::validate_bundle))
+        .route("/apps", get(store::list_apps).post(store::import_app))
+        .route("/apps/{id}", get(store::get_app).patch(store::update_app).delete(store::delete_app))
+        .route("/apps/{id}/icon", get(store::get_app_icon))
+        .route("/apps/{id}/screenshots/{n}", get(store::get_app_screenshot))
+        .route("/apps/{id}/bundle", get(store::download_app_bundle))
+        .route("/apps/{id}/files/{*path}", get(store::get_app_file))
         .route("/apps/{id}/instances", post(instances::launch))
         .route("/instances", get(instances::list))
         .route("/instances/{id}", get(instances::get).patch(instances::update))
         .route("/instances/{id}/terminate", post(instances::terminate))
         .route("/instances/{id}/logs", get(instances::logs))
         .route("/instances/{id}/open", get(instances::open))
-        .route("/apps/{id}/tags/{tag}", put(tags::assign).delete(tags::unassign))
-        .route("/app-names/{name}/versions", get(apps::versions))
-        .route("/app-names/{name}/history", get(apps::history))
-        .route("/tags", get(tags::list).post(tags::create))
-        .route("/tags/{name}", axum::routing::patch(tags::update).delete(tags::remove))
-        .route("/secrets", get(tags::list_secrets).post(tags::put_secret))
-        .route("/secrets/{name}", delete(tags::delete_secret))
-        .route("/audit", get(tags::audit_log))
+        .route("/apps/{id}/tags/{tag}", put(store::assign_tag).delete(store::unassign_tag))
+        .route("/app-names/{name}/versions", get(store::list_app_versions))
+        .route("/app-names/{name}/history", get(store::app_name_history))
+        .route("/tags", get(store::list_tags).post(store::create_tag))
+        .route("/tags/{name}", axum::routing::patch(store::update_tag).delete(store::delete_tag))
+        .route("/secrets", get(store::list_secrets).post(store::put_secret))
+        .route("/secrets/{name}", delete(store::delete_secret))
+        .route("/audit", get(audit::audit_log))
         .route("/workspaces", get(ri::list_workspaces).post(ri::create_workspace))
         .route("/workspaces/{ws}", get(ri::get_workspace))
         .route("/workspaces/{ws}/members", get(ri::list_members))

@@ -1,6 +1,6 @@
 //! Secrets: admins write them, apps read them at run time through `[[Env]]` and `[[File]]`. Values
 //! are write-only: no answer of the API carries one; only the instance runner reads them. They are
-//! sealed at rest ([`crate::sealing`]). A secret is used only by apps whose author it is granted to
+//! sealed at rest ([`crate::store::sealing`]). A secret is used only by apps whose author it is granted to
 //! ([`SecretGrants`]; admins always): checked at import, and again at every launch.
 
 use crate::audit;
@@ -11,7 +11,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;
 use wavehub_core::manifest::Manifest;
-use crate::sealing::SecretBox;
+use crate::store::sealing::SecretBox;
 use wavehub_core::accounts::Role;
 use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary};
 

@@ -8,7 +8,7 @@
 
 use crate::audit::Recorded;
 use crate::accounts::auth::Caller;
-use crate::catalog::{self, Viewer};
+use crate::store::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};

@@ -1,22 +1,27 @@
-//! `/apps` and `/app-names`: import, the catalog, an app's page data, its images and bundle,
-//! visibility and delete. The rules are in [`crate::catalog`]; this module reads requests and
-//! shapes answers.
+//! The store's HTTP handlers: `/apps` and `/app-names` (import, the catalog, an app's page data,
+//! its images, files and bundle, visibility and delete), `POST /bundles/validate`, `/tags` and
+//! `/apps/{id}/tags/{tag}`, and `/secrets`. Each reads the request, calls one function of this
+//! folder ([`super::catalog`], [`super::uploads`], [`super::tags`], [`super::secrets`]) and shapes
+//! the answer. A handler is named after its OpenAPI `operation_id`.
 
-use crate::app_files;
+use super::catalog::{self, Viewer};
+use super::uploads::{self, UploadError};
+use super::{app_files, app_history, secrets, tags};
 use crate::accounts::auth::Caller;
-use crate::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
-use crate::uploads::{self, UploadError};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use wavehub_core::api::{Page, PageRequest, Problem};
+use wavehub_core::api::{Page, PageRequest, Problem, API_PREFIX};
 use wavehub_core::apps::{AppDetail, AppEvent, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::audit::Reason;
+use wavehub_core::bundle::BundleReport;
+use wavehub_core::secrets::{NewSecret, SecretSummary};
+use wavehub_core::tags::{NewTag, Tag, TagPatch};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -45,7 +50,7 @@ pub struct ImportParams {
         (status = 422, description = "The bundle breaks rules: `errors` lists the findings."),
     ),
 )]
-pub async fn import(
+pub async fn import_app(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
@@ -72,7 +77,7 @@ pub async fn import(
     params(AppQuery),
     responses((status = 200, description = "The apps the caller may see, with the filters' counts.", body = AppPage)),
 )]
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
+pub async fn list_apps(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
     Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
@@ -87,7 +92,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query)
             may see a newer version of its name, `successor` names that version.", body = Problem, content_type = "application/problem+json"),
     ),
 )]
-pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
+pub async fn get_app(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
     let mut app = catalog::detail_or_successor(&state.db, Viewer::from(&caller), id).await?;
     app.long_description_html = app_files::description_html(&state, &app).await?;
     Ok(ApiJson(app))
@@ -104,7 +109,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): Api
         (status = 422, description = "The body breaks the rules: `reason` is required to make an ALL_USERS version PRIVATE and is at most 500 characters."),
     ),
 )]
-pub async fn update(
+pub async fn update_app(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
@@ -125,7 +130,7 @@ pub async fn update(
         (status = 422, description = "The reason is longer than 500 characters, or the body is not `{reason}`."),
     ),
 )]
-pub async fn remove(
+pub async fn delete_app(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
@@ -145,7 +150,7 @@ pub async fn remove(
             headers(("cache-control" = String), ("content-security-policy" = String))),
     ),
 )]
-pub async fn icon(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn get_app_icon(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "icon", 0).await?;
     Ok(image_response(media_type, bytes))
 }
@@ -160,7 +165,7 @@ pub async fn icon(State(state): State<AppState>, caller: Caller, ApiPath(id): Ap
             headers(("cache-control" = String), ("content-security-policy" = String))),
     ),
 )]
-pub async fn screenshot(
+pub async fn get_app_screenshot(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, position)): ApiPath<(i64, i64)>,
@@ -202,7 +207,7 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
         (status = 413, description = "The file is larger than is served one at a time; the bundle download has it."),
     ),
 )]
-pub async fn file(
+pub async fn get_app_file(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, path)): ApiPath<(i64, String)>,
@@ -219,7 +224,7 @@ pub async fn file(
             headers(("content-disposition" = String, description = "`attachment; filename=\"<Name>.<Version>.wave\"`"))),
     ),
 )]
-pub async fn bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn download_app_bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
     let path = state.blobs.path(&app.sha256);
     let file = tokio::fs::File::open(&path)
@@ -246,7 +251,7 @@ pub async fn bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): 
     params(("name" = String, Path, description = "The app's name.")),
     responses((status = 200, description = "Every version of the name the caller may see, newest semver first.", body = Page<AppVersion>)),
 )]
-pub async fn versions(
+pub async fn list_app_versions(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(name): ApiPath<String>,
@@ -268,11 +273,140 @@ pub async fn versions(
         (status = 404, description = "The caller sees no version of this name."),
     ),
 )]
-pub async fn history(
+pub async fn app_name_history(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(name): ApiPath<String>,
     ApiQuery(paging): ApiQuery<PageRequest>,
 ) -> ApiResult<ApiJson<Page<AppEvent>>> {
-    Ok(ApiJson(crate::app_history::history(&state.db, &caller, &name, paging).await?))
+    Ok(ApiJson(app_history::history(&state.db, &caller, &name, paging).await?))
+}
+
+/// Any signed-in user may ask; the report is the same one an import would act on. The upload is
+/// deleted when the answer is sent.
+#[utoipa::path(
+    post, path = "/bundles/validate", tag = "apps", operation_id = "validate_bundle",
+    request_body(content = inline(crate::openapi::Binary), content_type = "application/octet-stream",
+        description = "The `.wave` file's bytes, as the body itself (not multipart)."),
+    responses(
+        (status = 200, description = "The validation report; `valid` says whether an import would accept it.", body = BundleReport),
+        (status = 400, description = "The upload was interrupted or stalled."),
+        (status = 413, description = "The bundle is larger than the server accepts."),
+    ),
+)]
+pub async fn validate_bundle(State(state): State<AppState>, _caller: Caller, body: Body) -> ApiResult<ApiJson<BundleReport>> {
+    let upload = uploads::receive(&state.config, body).await?;
+    let (_upload, report) = uploads::check(&state.config, upload).await?;
+    Ok(ApiJson(report))
+}
+
+#[utoipa::path(
+    get, path = "/tags", tag = "tags", operation_id = "list_tags",
+    responses((status = 200, description = "Every tag, with how many visible apps carry it.", body = Vec<Tag>)),
+)]
+pub async fn list_tags(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<Tag>>> {
+    Ok(ApiJson(tags::list(&state, &caller).await?))
+}
+
+#[utoipa::path(
+    post, path = "/tags", tag = "tags", operation_id = "create_tag",
+    request_body = NewTag,
+    responses(
+        (status = 201, description = "Created (admins only).", body = Tag, headers(("location" = String))),
+        (status = 409, description = "A tag of this name exists."),
+    ),
+)]
+pub async fn create_tag(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewTag>) -> ApiResult<impl IntoResponse> {
+    let tag = tags::create(&state, &caller, &request).await?;
+    let location = format!("{API_PREFIX}/tags/{}", tag.name);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(tag)))
+}
+
+#[utoipa::path(
+    patch, path = "/tags/{name}", tag = "tags", operation_id = "update_tag",
+    params(("name" = String, Path, description = "The tag's name.")),
+    request_body = TagPatch,
+    responses((status = 200, description = "The tag as it is now.", body = Tag)),
+)]
+pub async fn update_tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(patch): ApiJson<TagPatch>,
+) -> ApiResult<ApiJson<Tag>> {
+    Ok(ApiJson(tags::update(&state, &caller, &name, &patch).await?))
+}
+
+#[utoipa::path(
+    delete, path = "/tags/{name}", tag = "tags", operation_id = "delete_tag",
+    params(("name" = String, Path, description = "The tag's name.")),
+    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
+    responses((status = 204, description = "Deleted, and removed from every app.")),
+)]
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
+    tags::delete(&state, &caller, &name, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /apps/{id}/tags/{tag}`.
+#[utoipa::path(
+    put, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "assign_tag",
+    params(("id" = i64, Path, description = "The app version's id."), ("tag" = String, Path, description = "The tag's name.")),
+    responses((status = 204, description = "The app carries the tag.")),
+)]
+pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((id, tag)): ApiPath<(i64, String)>) -> ApiResult<StatusCode> {
+    tags::set_assignment(&state, &caller, id, &tag, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /apps/{id}/tags/{tag}`.
+#[utoipa::path(
+    delete, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "unassign_tag",
+    params(("id" = i64, Path, description = "The app version's id."), ("tag" = String, Path, description = "The tag's name.")),
+    responses((status = 204, description = "The app no longer carries the tag.")),
+)]
+pub async fn unassign_tag(State(state): State<AppState>, caller: Caller, ApiPath((id, tag)): ApiPath<(i64, String)>) -> ApiResult<StatusCode> {
+    tags::set_assignment(&state, &caller, id, &tag, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get, path = "/secrets", tag = "secrets", operation_id = "list_secrets",
+    responses((status = 200, description = "Every secret: names and key names, never values (admins only).", body = Vec<SecretSummary>)),
+)]
+pub async fn list_secrets(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<SecretSummary>>> {
+    Ok(ApiJson(secrets::list(&state.db, &caller).await?))
+}
+
+/// `POST /secrets`: 201 when new, 200 when its keys were replaced.
+#[utoipa::path(
+    post, path = "/secrets", tag = "secrets", operation_id = "put_secret",
+    request_body = NewSecret,
+    responses(
+        (status = 201, description = "Created.", body = SecretSummary),
+        (status = 200, description = "Its keys were replaced.", body = SecretSummary),
+    ),
+)]
+pub async fn put_secret(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewSecret>) -> ApiResult<impl IntoResponse> {
+    let (created, summary) = secrets::put(&state.db, &state.sealer, &caller, &request).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, ApiJson(summary)))
+}
+
+#[utoipa::path(
+    delete, path = "/secrets/{name}", tag = "secrets", operation_id = "delete_secret",
+    params(("name" = String, Path, description = "The secret's name.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 409, description = "App versions still read it."),
+    ),
+)]
+pub async fn delete_secret(State(state): State<AppState>, caller: Caller, ApiPath(name): ApiPath<String>) -> ApiResult<StatusCode> {
+    secrets::delete(&state.db, &caller, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

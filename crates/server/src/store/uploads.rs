@@ -187,7 +187,7 @@ pub fn remove_leftovers(config: &Config) -> usize {
 pub async fn check(config: &Config, upload: Upload) -> ApiResult<(Upload, BundleReport)> {
     let options = config.bundle_options.clone();
     tokio::task::spawn_blocking(move || {
-        let report = crate::bundle_files::check_bundle_file(upload.file.path(), &options)?;
+        let report = crate::store::bundle_files::check_bundle_file(upload.file.path(), &options)?;
         Ok::<_, std::io::Error>((upload, report))
     })
     .await

@@ -3,8 +3,8 @@
 //! who may download its bundle). Pictures are served inline, every other file as a download, under
 //! a policy that lets nothing in them run (see [`wavehub_core::bundle::served`]).
 
-use crate::bundle_files;
-use crate::catalog::{self, Viewer};
+use crate::store::bundle_files;
+use crate::store::catalog::{self, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};

@@ -5,7 +5,7 @@ use crate::accounts::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::uploads::Upload;
+use crate::store::uploads::Upload;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
@@ -93,7 +93,7 @@ pub async fn import(
     let mut tx = db::begin_write(&state.db).await?;
     let change = begin_change(&mut tx, &name).await?;
     // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
-    let missing_secrets = crate::secrets::unusable_references(&mut tx, &manifest, caller).await?;
+    let missing_secrets = crate::store::secrets::unusable_references(&mut tx, &manifest, caller).await?;
     if !missing_secrets.is_empty() {
         let detail = match missing_secrets.as_slice() {
             [one] => format!("The app reads a secret it cannot use here; nothing was stored. {}", one.message),
@@ -102,7 +102,7 @@ pub async fn import(
         return Err(ApiError::Invalid { detail, findings: missing_secrets });
     }
     // The same rule as `PUT /apps/{id}/tags/{tag}`, in the same transaction as the insert.
-    let refused_tags = crate::tags::unassignable_at_import(&mut tx, caller, &manifest, &text.tags).await?;
+    let refused_tags = crate::store::tags::unassignable_at_import(&mut tx, caller, &manifest, &text.tags).await?;
     if !refused_tags.is_empty() {
         let detail = match refused_tags.as_slice() {
             [one] => format!("The app names a tag you may not assign; nothing was stored. {}", one.message),

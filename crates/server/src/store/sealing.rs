@@ -141,7 +141,7 @@ pub async fn rotate(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<
     let beside = |suffix: &str| PathBuf::from(format!("{}.{suffix}", path.display()));
     let pending = beside("new");
     write_key_file(&pending, &new_key)?;
-    let count = crate::secrets::reseal_all(&db, &old, &SecretBox::from_key(&new_key)).await?;
+    let count = crate::store::secrets::reseal_all(&db, &old, &SecretBox::from_key(&new_key)).await?;
     db.close().await;
     std::fs::copy(&path, beside("old")).with_context(|| format!("cannot keep the old key beside {}", path.display()))?;
     std::fs::rename(&pending, &path).with_context(|| format!("cannot put the new key in place at {}", path.display()))?;

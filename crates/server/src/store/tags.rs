@@ -4,7 +4,7 @@
 
 use crate::audit;
 use crate::accounts::auth::Caller;
-use crate::catalog::{self, Viewer};
+use crate::store::catalog::{self, Viewer};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -3,11 +3,11 @@
 //! what is already there is left alone.
 
 use crate::accounts::auth::{Caller, Credential};
-use crate::catalog;
+use crate::store::catalog;
 use crate::error::ApiError;
 use crate::accounts::users::insert_user;
 use crate::state::AppState;
-use crate::uploads;
+use crate::store::uploads;
 use std::path::{Path, PathBuf};
 use wavehub_core::accounts::{NewUser, Role};
 use wavehub_core::apps::Visibility;
@@ -50,7 +50,7 @@ pub async fn load(state: &AppState, dir: &Path) -> anyhow::Result<Vec<String>> {
     folders.sort();
     let mut imported = 0;
     for folder in &folders {
-        let bytes = crate::bundle_files::package_folder(folder)?.1;
+        let bytes = crate::store::bundle_files::package_folder(folder)?.1;
         let upload = uploads::from_bytes(&state.config, &bytes)?;
         let (upload, report) = uploads::check(&state.config, upload).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let folder_name = folder.file_name().and_then(|n| n.to_str()).unwrap_or_default();
