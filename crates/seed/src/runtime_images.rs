@@ -14,7 +14,7 @@
 //!   docker images on several registries (some with ports), ids `<framework>-<kind>[-<variant>]-<n>`;
 //!   images and versions ACTIVE, DEPRECATED or DISABLED (older versions more often restricted, now
 //!   and then the newest version disabled so the current one is lower), created over two years;
-//! - a few platform images through [`wavehub_server::bootstrap::apply`], as a bootstrap file would.
+//! - a few platform images through [`wavehub_server::runtime_images::bootstrap::apply`], as a bootstrap file would.
 //!
 //! Rows go in through the server's own functions ([`insert_version`], [`refresh_image`]), so the
 //! derived columns (current version and its docker image, versions count, effective state, sort
@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
 use wavehub_core::runtime_images::{effective_with_reason, version_for, State};
-use wavehub_server::bootstrap::{PlatformImage, PlatformVersion};
+use wavehub_server::runtime_images::bootstrap::{PlatformImage, PlatformVersion};
 use wavehub_server::db;
 use wavehub_server::runtime_images::{insert_version, refresh_image, state_rank};
 
@@ -364,7 +364,7 @@ pub async fn seed(
     }
 
     let platform = platform_images();
-    wavehub_server::bootstrap::apply(&pool, &platform).await.context("cannot apply the platform images")?;
+    wavehub_server::runtime_images::bootstrap::apply(&pool, &platform).await.context("cannot apply the platform images")?;
 
     let generated = generate(images, versions, seed);
     let mut report = SeedReport {
@@ -458,7 +458,7 @@ async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow:
 mod tests {
     use super::*;
     use wavehub_server::runtime_images::Scope;
-    use wavehub_server::workspaces::Access;
+    use wavehub_server::runtime_images::workspaces::Access;
     use wavehub_core::runtime_images::{check_id, compare_version_ids, RuntimeImageQuery, WorkspaceRole};
 
     #[test]

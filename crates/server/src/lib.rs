@@ -2,7 +2,6 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod bootstrap;
 pub mod cli;
 pub mod cli_remote;
 pub mod csrf;
@@ -20,4 +19,3 @@ pub mod serve;
 pub mod store;
 pub mod state;
 pub mod web_app;
-pub mod workspaces;

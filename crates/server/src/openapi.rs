@@ -11,7 +11,8 @@
 
 use crate::accounts::{routes as accounts, users};
 use crate::audit::routes as audit;
-use crate::routes::{instances, runtime_images as ri};
+use crate::routes::instances;
+use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -42,12 +43,12 @@ use wavehub_core::runtime_images::ImageSort;
         instances::launch, instances::list, instances::get, instances::update, instances::terminate, instances::logs, instances::open,
         store::assign_tag, store::unassign_tag, store::list_tags, store::create_tag, store::update_tag, store::delete_tag,
         store::list_secrets, store::put_secret, store::delete_secret, audit::audit_log,
-        ri::list_workspaces, ri::create_workspace, ri::get_workspace, ri::list_members, ri::set_member, ri::remove_member,
-        ri::list_images, ri::create_image, ri::get_image, ri::update_image, ri::delete_image,
-        ri::deprecate_image, ri::disable_image, ri::enable_image, ri::image_history,
-        ri::list_versions, ri::add_version, ri::get_version, ri::deprecate_version, ri::disable_version, ri::activate_version,
-        ri::list_runtimes, ri::create_runtime, ri::get_runtime, ri::delete_runtime,
-        ri::deprecate_runtime, ri::disable_runtime, ri::enable_runtime, ri::list_all_images,
+        runtime_images::list_workspaces, runtime_images::create_workspace, runtime_images::get_workspace, runtime_images::list_members, runtime_images::set_member, runtime_images::remove_member,
+        runtime_images::list_images, runtime_images::create_image, runtime_images::get_image, runtime_images::update_image, runtime_images::delete_image,
+        runtime_images::deprecate_image, runtime_images::disable_image, runtime_images::enable_image, runtime_images::image_history,
+        runtime_images::list_versions, runtime_images::add_version, runtime_images::get_version, runtime_images::deprecate_version, runtime_images::disable_version, runtime_images::activate_version,
+        runtime_images::list_runtimes, runtime_images::create_runtime, runtime_images::get_runtime, runtime_images::delete_runtime,
+        runtime_images::deprecate_runtime, runtime_images::disable_runtime, runtime_images::enable_runtime, runtime_images::list_all_images,
         users::list, users::create, users::get, users::update, users::remove,
     ),
     components(schemas(Problem, AppSort, ImageSort)),

@@ -68,7 +68,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::store::demo::demo_bootstrap_file));
     let bootstrap_line = match &bootstrap_file {
         Some(path) => {
-            let applied = crate::bootstrap::apply_file(&db, path).await?;
+            let applied = crate::runtime_images::bootstrap::apply_file(&db, path).await?;
             Some(format!(
                 "Platform runtime images from {}: {} in the file ({} new), {} disabled because they left it.",
                 path.display(),

@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use common::{Reply, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use wavehub_core::accounts::Role;
-use wavehub_server::bootstrap;
+use wavehub_server::runtime_images::bootstrap;
 
 const WS: &str = "/api/v1/workspaces/default";
 

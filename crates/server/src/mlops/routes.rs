@@ -1,6 +1,6 @@
 //! The workspace (authz gateway) and runtime-image endpoints the H2O MLOps client calls: read the
 //! grpc-gateway request, call the same functions the console's API calls
-//! ([`crate::workspaces`], [`crate::runtime_images`]), answer in the client's shapes. Errors are
+//! ([`crate::runtime_images::workspaces`], [`crate::runtime_images`]), answer in the client's shapes. Errors are
 //! Wavehub's own problem documents: the client takes its exception's text from their `detail`.
 
 use super::wire::{self, ActionQuery, ImageBody, ListQuery, ListReply, One, VersionBody, ALL_WORKSPACES};
@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
 use crate::state::AppState;
-use crate::workspaces::{self, Access};
+use crate::runtime_images::workspaces::{self, Access};
 use axum::extract::State as AxumState;
 use axum::Json;
 use serde_json::Value;

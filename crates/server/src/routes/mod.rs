@@ -1,7 +1,6 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
 pub mod instances;
-pub mod runtime_images;
 
 use crate::error::problem_response;
 use crate::extract::ApiJson;
@@ -9,9 +8,9 @@ use crate::state::AppState;
 use crate::accounts::throttle::ClientAddress;
 use crate::accounts::{auth, routes as accounts, users};
 use crate::audit::routes as audit;
+use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
 use crate::{csrf, web_app};
-use runtime_images as ri;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
@@ -54,27 +53,27 @@ pub fn router(state: AppState) -> Router {
         .route("/secrets", get(store::list_secrets).post(store::put_secret))
         .route("/secrets/{name}", delete(store::delete_secret))
         .route("/audit", get(audit::audit_log))
-        .route("/workspaces", get(ri::list_workspaces).post(ri::create_workspace))
-        .route("/workspaces/{ws}", get(ri::get_workspace))
-        .route("/workspaces/{ws}/members", get(ri::list_members))
-        .route("/workspaces/{ws}/members/{username}", put(ri::set_member).delete(ri::remove_member))
-        .route("/workspaces/{ws}/runtime-images", get(ri::list_images).post(ri::create_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}", get(ri::get_image).patch(ri::update_image).delete(ri::delete_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/deprecate", post(ri::deprecate_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/disable", post(ri::disable_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/enable", post(ri::enable_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/history", get(ri::image_history))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions", get(ri::list_versions).post(ri::add_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}", get(ri::get_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", post(ri::deprecate_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", post(ri::disable_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", post(ri::activate_version))
-        .route("/workspaces/{ws}/runtimes", get(ri::list_runtimes).post(ri::create_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}", get(ri::get_runtime).delete(ri::delete_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/deprecate", post(ri::deprecate_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/disable", post(ri::disable_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/enable", post(ri::enable_runtime))
-        .route("/runtime-images", get(ri::list_all_images))
+        .route("/workspaces", get(runtime_images::list_workspaces).post(runtime_images::create_workspace))
+        .route("/workspaces/{ws}", get(runtime_images::get_workspace))
+        .route("/workspaces/{ws}/members", get(runtime_images::list_members))
+        .route("/workspaces/{ws}/members/{username}", put(runtime_images::set_member).delete(runtime_images::remove_member))
+        .route("/workspaces/{ws}/runtime-images", get(runtime_images::list_images).post(runtime_images::create_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}", get(runtime_images::get_image).patch(runtime_images::update_image).delete(runtime_images::delete_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/deprecate", post(runtime_images::deprecate_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/disable", post(runtime_images::disable_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/enable", post(runtime_images::enable_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/history", get(runtime_images::image_history))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions", get(runtime_images::list_versions).post(runtime_images::add_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}", get(runtime_images::get_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", post(runtime_images::deprecate_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", post(runtime_images::disable_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", post(runtime_images::activate_version))
+        .route("/workspaces/{ws}/runtimes", get(runtime_images::list_runtimes).post(runtime_images::create_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}", get(runtime_images::get_runtime).delete(runtime_images::delete_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/deprecate", post(runtime_images::deprecate_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/disable", post(runtime_images::disable_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/enable", post(runtime_images::enable_runtime))
+        .route("/runtime-images", get(runtime_images::list_all_images))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
         .fallback(api_not_found)

@@ -79,7 +79,7 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
             .execute(&state.db)
             .await?;
     }
-    let access = crate::workspaces::access(&state.db, author, "default").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let access = crate::runtime_images::workspaces::access(&state.db, author, "default").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let images: [(&str, &str, &[&str]); 2] = [
         ("rest-scorer", "REST Scorer", &["h2oai/rest-scorer:1.0.0", "h2oai/rest-scorer:1.1.0", "h2oai/rest-scorer:2.0.0"]),
         ("python-pipeline", "Python Pipeline Scorer", &["registry.example.com:5000/ml/python-pipeline:v0.9.0"]),

@@ -1,5 +1,5 @@
 //! `/workspaces`, `/workspaces/{ws}/runtime-images`, `.../runtimes` and `/runtime-images`: read
-//! the request, check who may do it ([`crate::workspaces::access`]), call
+//! the request, check who may do it ([`crate::runtime_images::workspaces::access`]), call
 //! [`crate::runtime_images`], shape the answer.
 
 use crate::accounts::auth::Caller;
@@ -7,7 +7,7 @@ use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
 use crate::state::AppState;
-use crate::workspaces;
+use crate::runtime_images::workspaces;
 use axum::extract::State as AxumState;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;

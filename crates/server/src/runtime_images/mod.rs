@@ -2,12 +2,17 @@
 //! The rules (version ids, the current version, the ceiling rule, what a runtime resolves to) are
 //! wavehub-core's; this module keeps them in the database: every change runs in one write
 //! transaction with its audit entry, and an image's current version, versions count and effective
-//! state are recomputed in the same transaction.
+//! state are recomputed in the same transaction. Workspaces and who may act in them are in
+//! [`workspaces`], the `--bootstrap` file in [`bootstrap`], the HTTP handlers in [`routes`].
+
+pub mod bootstrap;
+pub mod routes;
+pub mod workspaces;
 
 use crate::audit;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::workspaces::Access;
+use crate::runtime_images::workspaces::Access;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::{Page, PageRequest};
