@@ -152,7 +152,7 @@ struct ServeArgs {
     #[arg(long, env = "WAVEHUB_PIP_CONSTRAINTS")]
     pip_constraints: Option<PathBuf>,
     /// The h2o-wave release whose Wave server (waved) serves every Wave app instance.
-    #[arg(long, env = "WAVEHUB_WAVE_VERSION", default_value = wavehub_server::runner::DEFAULT_WAVE_VERSION)]
+    #[arg(long, env = "WAVEHUB_WAVE_VERSION", default_value = wavehub_server::instances::runner::DEFAULT_WAVE_VERSION)]
     wave_version: String,
     /// Run app code without the sandbox, with the server's own rights: only where every app is
     /// trusted (a developer's machine without bubblewrap).

@@ -11,7 +11,7 @@
 
 use crate::accounts::{routes as accounts, users};
 use crate::audit::routes as audit;
-use crate::routes::instances;
+use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
 use axum::http::header;
@@ -40,7 +40,7 @@ use wavehub_core::runtime_images::ImageSort;
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
         store::validate_bundle,
         store::list_apps, store::import_app, store::get_app, store::update_app, store::delete_app, store::get_app_icon, store::get_app_screenshot, store::download_app_bundle, store::get_app_file, store::list_app_versions, store::app_name_history,
-        instances::launch, instances::list, instances::get, instances::update, instances::terminate, instances::logs, instances::open,
+        instances::launch_instance, instances::list_instances, instances::get_instance, instances::update_instance, instances::terminate_instance, instances::instance_logs, instances::open_instance,
         store::assign_tag, store::unassign_tag, store::list_tags, store::create_tag, store::update_tag, store::delete_tag,
         store::list_secrets, store::put_secret, store::delete_secret, audit::audit_log,
         runtime_images::list_workspaces, runtime_images::create_workspace, runtime_images::get_workspace, runtime_images::list_members, runtime_images::set_member, runtime_images::remove_member,

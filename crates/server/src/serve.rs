@@ -45,9 +45,9 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // (the default, `wavehub-data`) would point somewhere else.
     config.data_dir = std::fs::canonicalize(&config.data_dir)
         .with_context(|| format!("cannot resolve the data dir {}", config.data_dir.display()))?;
-    if let Some(folder) = config.launch.sandbox.then(|| crate::runner::sandbox::unreachable_for_instances(&config.data_dir)).flatten() {
+    if let Some(folder) = config.launch.sandbox.then(|| crate::instances::runner::sandbox::unreachable_for_instances(&config.data_dir)).flatten() {
         // Said at start, not only at the first launch.
-        announce(format!("Warning: {}", crate::runner::sandbox::unreachable_reason(&folder)));
+        announce(format!("Warning: {}", crate::instances::runner::sandbox::unreachable_reason(&folder)));
     }
     crate::store::uploads::remove_leftovers(&config);
     let db = crate::db::open(&config.data_dir).await?;
@@ -84,7 +84,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // Before the first request, so the first search anyone types is not the one that waits for it.
     crate::store::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
     let app = routes::router(state.clone());
-    let apps = crate::proxy::router(state.clone());
+    let apps = crate::instances::proxy::router(state.clone());
 
     let url = format!("http://{address}");
     match first_admin {

@@ -17,7 +17,7 @@ pub struct AppState {
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
     pub catalog_cache: Arc<crate::store::catalog::CatalogCache>,
     /// Runs app instances.
-    pub runner: Arc<dyn crate::runner::Runner>,
+    pub runner: Arc<dyn crate::instances::runner::Runner>,
     /// Seals and opens secret values (the key lives outside the database).
     pub sealer: Arc<crate::store::sealing::SecretBox>,
 }
@@ -33,7 +33,7 @@ impl AppState {
 
     pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
-        let runner = Arc::new(crate::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
+        let runner = Arc::new(crate::instances::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {
             db,
             config: Arc::new(config),
@@ -70,7 +70,7 @@ pub struct Config {
     /// `http://<apps listen address>`): instances are served under `<apps_url>/instances/<id>/`.
     pub apps_url: String,
     /// How the local runner installs packages and sandboxes instances.
-    pub launch: crate::runner::LaunchSettings,
+    pub launch: crate::instances::runner::LaunchSettings,
     /// `--secret-key-file`: where the key that seals secret values is (default `DATA_DIR/secret.key`).
     pub secret_key_file: Option<PathBuf>,
     /// An upload (bundle body) that sends no bytes for this long ends with 408, its temporary file removed.
@@ -104,7 +104,7 @@ impl Config {
             bundle_options: wavehub_core::bundle::BundleOptions::default(),
             public_url: "http://127.0.0.1:8080".into(),
             apps_url: "http://127.0.0.1:8081".into(),
-            launch: crate::runner::LaunchSettings::new(&data_dir_for_launch),
+            launch: crate::instances::runner::LaunchSettings::new(&data_dir_for_launch),
             secret_key_file: None,
             upload_idle_timeout: std::time::Duration::from_secs(30),
             // 1 GiB (the default limit) in 30 minutes is 0.6 MB/s.

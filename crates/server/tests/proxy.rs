@@ -26,7 +26,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use wavehub_core::accounts::Role;
-use wavehub_server::runner::{LaunchPlan, Runner, StatusSink, Upstream, UpstreamKind};
+use wavehub_server::instances::runner::{LaunchPlan, Runner, StatusSink, Upstream, UpstreamKind};
 use wavehub_server::state::AppState;
 
 const PASSWORD: &str = "a long enough password 1";
@@ -87,7 +87,7 @@ impl World {
         let mut state: AppState = app.state.clone();
         state.runner = runner.clone();
         let console_router = wavehub_server::routes::router(state.clone());
-        let apps_router = wavehub_server::proxy::router(state.clone());
+        let apps_router = wavehub_server::instances::proxy::router(state.clone());
         tokio::spawn(async move { axum::serve(console_listener, console_router).await.unwrap() });
         tokio::spawn(async move {
             axum::serve(apps_listener, apps_router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
@@ -149,7 +149,7 @@ impl World {
 
     /// Follows `/open` on the console to the ticket exchange; returns the exchange's URL.
     async fn ticket_url(&self, console_cookie: &str, id: i64, next: Option<&str>) -> String {
-        let query = next.map(|n| format!("?next={}", wavehub_server::proxy::encode_query_value(n))).unwrap_or_default();
+        let query = next.map(|n| format!("?next={}", wavehub_server::instances::proxy::encode_query_value(n))).unwrap_or_default();
         let reply = call("GET", &format!("{}/api/v1/instances/{id}/open{query}", self.console), &[("Cookie", console_cookie)], None).await;
         assert_eq!(reply.status, 303, "{}", reply.text());
         let location = reply.header("location").unwrap().to_owned();
@@ -602,7 +602,7 @@ async fn next_cannot_point_off_the_instance() {
     ] {
         let ticket_url = world.ticket_url(&console_cookie, id, None).await;
         let ticket = query_param(&ticket_url, "ticket").unwrap();
-        let url = format!("{}/_wavehub/auth?ticket={ticket}&next={}", world.apps, wavehub_server::proxy::encode_query_value(hostile));
+        let url = format!("{}/_wavehub/auth?ticket={ticket}&next={}", world.apps, wavehub_server::instances::proxy::encode_query_value(hostile));
         let reply = call("GET", &url, &[], None).await;
         assert_eq!(reply.status, 303);
         assert_eq!(reply.header("location"), Some(expected.as_str()), "{hostile}");
@@ -761,7 +761,7 @@ async fn an_open_websocket_closes_when_its_visitor_loses_access() {
     assert_eq!(socket.next().await.unwrap().unwrap(), Message::text("hi"));
 
     world.set_visibility(id, "PRIVATE").await;
-    let recheck = wavehub_server::proxy::WEBSOCKET_RECHECK;
+    let recheck = wavehub_server::instances::proxy::WEBSOCKET_RECHECK;
     let ended = tokio::time::timeout(recheck * 3, async {
         loop {
             match socket.next().await {

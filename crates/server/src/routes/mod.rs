@@ -1,6 +1,5 @@
 //! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
 
-pub mod instances;
 
 use crate::error::problem_response;
 use crate::extract::ApiJson;
@@ -8,6 +7,7 @@ use crate::state::AppState;
 use crate::accounts::throttle::ClientAddress;
 use crate::accounts::{auth, routes as accounts, users};
 use crate::audit::routes as audit;
+use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
 use crate::{csrf, web_app};
@@ -39,12 +39,12 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{id}/screenshots/{n}", get(store::get_app_screenshot))
         .route("/apps/{id}/bundle", get(store::download_app_bundle))
         .route("/apps/{id}/files/{*path}", get(store::get_app_file))
-        .route("/apps/{id}/instances", post(instances::launch))
-        .route("/instances", get(instances::list))
-        .route("/instances/{id}", get(instances::get).patch(instances::update))
-        .route("/instances/{id}/terminate", post(instances::terminate))
-        .route("/instances/{id}/logs", get(instances::logs))
-        .route("/instances/{id}/open", get(instances::open))
+        .route("/apps/{id}/instances", post(instances::launch_instance))
+        .route("/instances", get(instances::list_instances))
+        .route("/instances/{id}", get(instances::get_instance).patch(instances::update_instance))
+        .route("/instances/{id}/terminate", post(instances::terminate_instance))
+        .route("/instances/{id}/logs", get(instances::instance_logs))
+        .route("/instances/{id}/open", get(instances::open_instance))
         .route("/apps/{id}/tags/{tag}", put(store::assign_tag).delete(store::unassign_tag))
         .route("/app-names/{name}/versions", get(store::list_app_versions))
         .route("/app-names/{name}/history", get(store::app_name_history))

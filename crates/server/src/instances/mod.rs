@@ -1,14 +1,19 @@
 //! App instances: launch, list, visibility, terminate, logs. Who may: anyone signed in launches an
 //! app version they can see; an instance is seen by its owner, admins, and (ALL_USERS) everyone
 //! signed in; only its owner and admins change it, stop it or read its log. The process itself is
-//! the [`crate::runner::Runner`]'s.
+//! the [`runner::Runner`]'s; browsers reach it through the apps origin's [`proxy`]. The HTTP
+//! handlers are in [`routes`].
+
+pub mod proxy;
+pub mod routes;
+pub mod runner;
 
 use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::runner::{LaunchPlan, StatusReport, StatusSink};
+use crate::instances::runner::{LaunchPlan, StatusReport, StatusSink};
 use crate::state::AppState;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use crate::accounts::auth::{self, Caller, Credential, SESSION_COOKIE};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::instances;
-use crate::runner::{Upstream, UpstreamKind};
+use crate::instances::runner::{Upstream, UpstreamKind};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};

@@ -30,7 +30,7 @@ use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstanc
         (status = 409, description = "The app cannot be launched now (a LINK app, a MANAGED app's instance that exists, a limit)."),
     ),
 )]
-pub async fn launch(
+pub async fn launch_instance(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(app_id): ApiPath<i64>,
@@ -46,7 +46,7 @@ pub async fn launch(
     params(InstanceQuery),
     responses((status = 200, description = "The instances the caller may see.", body = Page<Instance>)),
 )]
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<InstanceQuery>) -> ApiResult<ApiJson<Page<Instance>>> {
+pub async fn list_instances(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<InstanceQuery>) -> ApiResult<ApiJson<Page<Instance>>> {
     Ok(ApiJson(instances::list(&state, &caller, &query).await?))
 }
 
@@ -55,7 +55,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(query)
     params(("id" = i64, Path, description = "The instance's id.")),
     responses((status = 200, description = "The instance.", body = Instance)),
 )]
-pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
+pub async fn get_instance(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::get(&state, &caller, id).await?))
 }
 
@@ -65,7 +65,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(id): Api
     request_body = InstancePatch,
     responses((status = 200, description = "The instance with its new visibility.", body = Instance)),
 )]
-pub async fn update(
+pub async fn update_instance(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
@@ -79,7 +79,7 @@ pub async fn update(
     params(("id" = i64, Path, description = "The instance's id.")),
     responses((status = 200, description = "The instance, `terminated` (or already ended).", body = Instance)),
 )]
-pub async fn terminate(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
+pub async fn terminate_instance(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::terminate(&state, &caller, id).await?))
 }
 
@@ -91,7 +91,7 @@ pub struct OpenParams {
 }
 
 /// `GET /instances/{id}/open[?next=/instances/{id}/...]`: a browser navigation that opens the
-/// instance on the apps origin (303 there with a one-use ticket; [`crate::proxy`]). Without a
+/// instance on the apps origin (303 there with a one-use ticket; [`crate::instances::proxy`]). Without a
 /// session it sends the browser to sign in and come back here, rather than answering 401.
 #[utoipa::path(
     get, path = "/instances/{id}/open", tag = "instances", operation_id = "open_instance",
@@ -108,19 +108,19 @@ pub struct OpenParams {
     ),
     security((), ("session" = []), ("bearer" = [])),
 )]
-pub async fn open(
+pub async fn open_instance(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<OpenParams>,
 ) -> ApiResult<Response> {
     let location = match caller {
-        Ok(caller) => match crate::proxy::open_location(&state, &caller, id, params.next.as_deref()).await {
+        Ok(caller) => match crate::instances::proxy::open_location(&state, &caller, id, params.next.as_deref()).await {
             Ok(location) => location,
-            Err(ApiError::NotFound(_) | ApiError::Conflict(_)) => return Ok(crate::proxy::open_refusal(&state, &caller, id).await),
+            Err(ApiError::NotFound(_) | ApiError::Conflict(_)) => return Ok(crate::instances::proxy::open_refusal(&state, &caller, id).await),
             Err(other) => return Err(other),
         },
-        Err(ApiError::Unauthorized(_)) => crate::proxy::sign_in_location(&state, id, params.next.as_deref()),
+        Err(ApiError::Unauthorized(_)) => crate::instances::proxy::sign_in_location(&state, id, params.next.as_deref()),
         Err(other) => return Err(other),
     };
     Ok(Redirect::to(&location).into_response())
@@ -149,7 +149,7 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
             content(("text/plain"), ("text/event-stream"))),
     ),
 )]
-pub async fn logs(
+pub async fn instance_logs(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
