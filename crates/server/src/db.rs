@@ -50,9 +50,9 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 /// A write's result, with a UNIQUE constraint violation (a duplicate) turned into the 409 that
 /// `conflict` words; any other database error stays an internal one.
-pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() -> String) -> crate::error::ApiResult<T> {
+pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() -> String) -> crate::http::error::ApiResult<T> {
     match result {
-        Err(error) if is_unique_violation(&error) => Err(crate::error::ApiError::Conflict(conflict())),
+        Err(error) if is_unique_violation(&error) => Err(crate::http::error::ApiError::Conflict(conflict())),
         other => Ok(other?),
     }
 }

@@ -3,9 +3,9 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wavehub_server::{cli, cli_remote};
+use wavehub_server::cli::{self, remote};
 use wavehub_server::serve::{self, ServeOptions};
-use wavehub_server::state::Config;
+use wavehub_server::http::state::Config;
 
 #[derive(Parser)]
 #[command(name = "wavehub", version, about = "Wavehub: an app store for Wave apps and a console for runtime images")]
@@ -180,18 +180,18 @@ fn main() -> ExitCode {
             return cli::import(&path, &server, &visibility, std::env::var("WAVEHUB_TOKEN").ok())
         }
         Command::Apps { action, server } => {
-            let remote = cli_remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
+            let remote = remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
             return match action {
-                AppsAction::List => cli_remote::apps_list(&remote),
-                AppsAction::Run { id, visibility } => cli_remote::apps_run(&remote, id, &visibility),
-                AppsAction::Update { id, visibility, reason } => cli_remote::apps_update(&remote, id, &visibility, reason),
+                AppsAction::List => remote::apps_list(&remote),
+                AppsAction::Run { id, visibility } => remote::apps_run(&remote, id, &visibility),
+                AppsAction::Update { id, visibility, reason } => remote::apps_update(&remote, id, &visibility, reason),
             };
         }
         Command::Instances { action, server } => {
-            let remote = cli_remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
+            let remote = remote::Remote { server, token: std::env::var("WAVEHUB_TOKEN").ok() };
             return match action {
-                InstancesAction::List => cli_remote::instances_list(&remote),
-                InstancesAction::Logs { id, follow } => cli_remote::instances_logs(&remote, id, follow),
+                InstancesAction::List => remote::instances_list(&remote),
+                InstancesAction::Logs { id, follow } => remote::instances_logs(&remote, id, follow),
             };
         }
         Command::RotateSecretKey { data_dir, secret_key_file } => return rotate_secret_key(&data_dir, secret_key_file.as_deref()),
@@ -247,7 +247,7 @@ fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Pa
 fn init_logging(access_log: bool) {
     use tracing_subscriber::filter::{EnvFilter, Targets};
     use tracing_subscriber::prelude::*;
-    use wavehub_server::routes::ACCESS_LOG_TARGET;
+    use wavehub_server::http::ACCESS_LOG_TARGET;
     let access_off = format!("{ACCESS_LOG_TARGET}=off").parse().expect("a valid directive");
     let filter = EnvFilter::try_from_env("WAVEHUB_LOG").unwrap_or_else(|_| "info".into()).add_directive(access_off);
     let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);

@@ -1,8 +1,8 @@
 //! `wavehub serve`: bind, open the data dir, make sure an admin exists, serve until Ctrl-C/SIGTERM.
 
-use crate::routes;
+use crate::http;
 use crate::accounts::users::insert_user;
-use crate::state::{AppState, Config};
+use crate::http::state::{AppState, Config};
 use anyhow::{bail, Context};
 use sqlx::SqlitePool;
 use std::future::IntoFuture;
@@ -83,7 +83,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let demo_lines = if options.demo { crate::store::demo::load(&state, &crate::store::demo::demo_dir()).await? } else { Vec::new() };
     // Before the first request, so the first search anyone types is not the one that waits for it.
     crate::store::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
-    let app = routes::router(state.clone());
+    let app = http::router(state.clone());
     let apps = crate::instances::proxy::router(state.clone());
 
     let url = format!("http://{address}");

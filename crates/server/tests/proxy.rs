@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use wavehub_core::accounts::Role;
 use wavehub_server::instances::runner::{LaunchPlan, Runner, StatusSink, Upstream, UpstreamKind};
-use wavehub_server::state::AppState;
+use wavehub_server::http::state::AppState;
 
 const PASSWORD: &str = "a long enough password 1";
 
@@ -86,7 +86,7 @@ impl World {
         let runner = Arc::new(TestRunner::default());
         let mut state: AppState = app.state.clone();
         state.runner = runner.clone();
-        let console_router = wavehub_server::routes::router(state.clone());
+        let console_router = wavehub_server::http::router(state.clone());
         let apps_router = wavehub_server::instances::proxy::router(state.clone());
         tokio::spawn(async move { axum::serve(console_listener, console_router).await.unwrap() });
         tokio::spawn(async move {

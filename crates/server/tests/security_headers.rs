@@ -151,7 +151,7 @@ async fn each_path_gets_the_page_that_holds_it_with_that_pages_own_policy() {
     let console = format!("<!DOCTYPE html><html><head><title>Wavehub</title>\n<script type=\"module\">{console_loader}</script></head><body></body></html>");
     std::fs::write(dist.path().join("console.html"), &console).unwrap();
     // The pages are read when the router is made, as when the server starts.
-    app.router = wavehub_server::routes::router(app.state.clone());
+    app.router = wavehub_server::http::router(app.state.clone());
     use base64::Engine as _;
     let console_hash = format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(console_loader)));
     for path in ["/upload", "/instances", "/admin/secrets", "/admin/runtime-images/default/x", "/apps/by-name/demo/rollout", "/account/tokens"] {

@@ -3,9 +3,9 @@
 use crate::accounts::auth::{self, Caller, Credential};
 use crate::db;
 use crate::accounts::tokens;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::state::AppState;
 use crate::accounts::throttle::{whole_seconds, ClientAddress};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;

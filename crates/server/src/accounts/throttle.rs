@@ -29,7 +29,7 @@
 //! The clock is [`LoginThrottle::now`]: the real one, which tests move forward with
 //! [`LoginThrottle::skip_ahead`] instead of sleeping.
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::collections::HashMap;

@@ -5,7 +5,7 @@
 use crate::audit;
 use crate::accounts::auth::{self, Caller, TOKEN_PREFIX};
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use serde_json::json;
 use sqlx::SqlitePool;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo};

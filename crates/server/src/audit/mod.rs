@@ -85,10 +85,10 @@ pub async fn for_resource_tree(conn: &mut SqliteConnection, resource: &str, limi
 }
 
 /// `GET /audit`: admins only (the route checks); newest first.
-pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery) -> crate::error::ApiResult<wavehub_core::api::Page<wavehub_core::audit::AuditEntry>> {
+pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery) -> crate::http::error::ApiResult<wavehub_core::api::Page<wavehub_core::audit::AuditEntry>> {
     use sqlx::{QueryBuilder, Sqlite};
     let paging = query.paging();
-    crate::error::ApiError::check(paging.check())?;
+    crate::http::error::ApiError::check(paging.check())?;
     let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
         builder.push(" FROM audit_log WHERE 1 = 1");
         if let Some(resource) = query.resource.as_deref().map(|r| r.trim().trim_end_matches('/')).filter(|r| !r.is_empty()) {

@@ -2,9 +2,9 @@
 
 use crate::accounts::auth::Caller;
 use crate::audit;
-use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiQuery};
-use crate::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::state::AppState;
 use axum::extract::State;
 use wavehub_core::api::Page;
 use wavehub_core::audit::{AuditEntry, AuditQuery};

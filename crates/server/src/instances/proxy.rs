@@ -13,10 +13,10 @@
 
 use crate::accounts::auth::{self, Caller, Credential, SESSION_COOKIE};
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::instances;
 use crate::instances::runner::{Upstream, UpstreamKind};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -629,7 +629,7 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
     // No script at all; the one style sheet above, by its hash; not framed by anyone.
     static POLICY: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
     let policy = POLICY.get_or_init(|| {
-        let style = crate::web_app::hash_source(STYLE);
+        let style = crate::http::web_app::hash_source(STYLE);
         let policy = format!("default-src 'none'; style-src {style}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         HeaderValue::from_str(&policy).expect("base64 is a valid header value")
     });

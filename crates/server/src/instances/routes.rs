@@ -2,10 +2,10 @@
 //! whole or followed live as server-sent events. Rules in [`crate::instances`].
 
 use crate::accounts::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::instances;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -3,7 +3,7 @@
 //! services are: all of them under [`super::PREFIX`] on this server.
 
 use super::PREFIX;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;

@@ -17,7 +17,7 @@ pub mod discovery;
 pub mod routes;
 pub mod wire;
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::routing::get;
 use axum::Router;
 

@@ -5,10 +5,10 @@
 
 use super::wire::{self, ActionQuery, ImageBody, ListQuery, ListReply, One, VersionBody, ALL_WORKSPACES};
 use crate::accounts::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::runtime_images::workspaces::{self, Access};
 use axum::extract::State as AxumState;
 use axum::Json;

@@ -4,7 +4,7 @@
 //! `orderBy` and page tokens its list and count calls send (shared/spec/mlops-client.md, §1).
 //! Only shapes and their translation live here; every rule is Wavehub's own.
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use wavehub_core::api::Page;
 use wavehub_core::runtime_images::{ImageSort, RuntimeImage, RuntimeImageQuery, RuntimeImageVersion, State, Workspace};

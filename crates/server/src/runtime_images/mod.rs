@@ -11,7 +11,7 @@ pub mod workspaces;
 
 use crate::audit;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::workspaces::Access;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;

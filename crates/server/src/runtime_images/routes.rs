@@ -3,10 +3,10 @@
 //! [`crate::runtime_images`], shape the answer.
 
 use crate::accounts::auth::Caller;
-use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
 use axum::extract::State as AxumState;
 use axum::http::{header, StatusCode};

@@ -5,7 +5,7 @@
 use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use sqlx::SqlitePool;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceMember, WorkspaceRole, PLATFORM_WORKSPACE};

@@ -5,8 +5,8 @@
 
 use crate::store::bundle_files;
 use crate::store::catalog::{self, Viewer};
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashSet;

@@ -9,7 +9,7 @@
 use crate::audit::Recorded;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;

@@ -3,8 +3,8 @@
 
 use crate::accounts::auth::Caller;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::state::AppState;
 use crate::store::uploads::Upload;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -1027,8 +1027,8 @@ mod tests {
         wavehub_seed::catalog::seed_catalog(data.path(), 1500, 11, Some("admin-password-1".into())).await.unwrap();
         let db = db::open(data.path()).await.unwrap();
         // The shared catalog's head is found in the held rows once they are loaded, by SQL before.
-        let state = AppState::new(db.clone(), crate::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
-        let held = AppState::new(db.clone(), crate::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let held = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
         load_shared_rows(&held).await.unwrap();
         let shared = AppQuery { latest: true, visibility: Some(Visibility::AllUsers), ..AppQuery::default() };
         let in_finance = AppQuery { category: Some("Finance".into()), ..shared.clone() };
@@ -1077,7 +1077,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         wavehub_seed::catalog::seed_catalog(data.path(), 1500, 7, Some("admin-password-1".into())).await.unwrap();
         let db = db::open(data.path()).await.unwrap();
-        let state = AppState::new(db.clone(), crate::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
         load_shared_rows(&state).await.unwrap();
         let tags: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(&db).await.unwrap();
         let user = Viewer { user_id: 99, is_admin: false };

@@ -4,9 +4,9 @@
 
 use crate::accounts::auth::{Caller, Credential};
 use crate::store::catalog;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::accounts::users::insert_user;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::uploads;
 use std::path::{Path, PathBuf};
 use wavehub_core::accounts::{NewUser, Role};

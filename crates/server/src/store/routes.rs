@@ -8,9 +8,9 @@ use super::catalog::{self, Viewer};
 use super::uploads::{self, UploadError};
 use super::{app_files, app_history, secrets, tags};
 use crate::accounts::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::http::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -38,7 +38,7 @@ pub struct ImportParams {
 #[utoipa::path(
     post, path = "/apps", tag = "apps", operation_id = "import_app",
     params(ImportParams),
-    request_body(content = inline(crate::openapi::Binary), content_type = "application/octet-stream",
+    request_body(content = inline(crate::http::openapi::Binary), content_type = "application/octet-stream",
         description = "The `.wave` file's bytes, as the body itself (not multipart)."),
     responses(
         (status = 201, description = "Imported.", body = AppDetail,
@@ -220,7 +220,7 @@ pub async fn get_app_file(
     get, path = "/apps/{id}/bundle", tag = "apps", operation_id = "download_app_bundle",
     params(("id" = i64, Path, description = "The app version's id.")),
     responses(
-        (status = 200, description = "The `.wave` file (a zip archive).", content_type = "application/zip", body = inline(crate::openapi::Binary),
+        (status = 200, description = "The `.wave` file (a zip archive).", content_type = "application/zip", body = inline(crate::http::openapi::Binary),
             headers(("content-disposition" = String, description = "`attachment; filename=\"<Name>.<Version>.wave\"`"))),
     ),
 )]
@@ -286,7 +286,7 @@ pub async fn app_name_history(
 /// deleted when the answer is sent.
 #[utoipa::path(
     post, path = "/bundles/validate", tag = "apps", operation_id = "validate_bundle",
-    request_body(content = inline(crate::openapi::Binary), content_type = "application/octet-stream",
+    request_body(content = inline(crate::http::openapi::Binary), content_type = "application/octet-stream",
         description = "The `.wave` file's bytes, as the body itself (not multipart)."),
     responses(
         (status = 200, description = "The validation report; `valid` says whether an import would accept it.", body = BundleReport),

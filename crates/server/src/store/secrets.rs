@@ -6,7 +6,7 @@
 use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;

@@ -8,8 +8,8 @@
 //! [`Config::upload_idle_timeout`] ends (408), and so does one still arriving after
 //! [`Config::upload_deadline`].
 
-use crate::error::{problem_response, ApiError, ApiResult};
-use crate::state::Config;
+use crate::http::error::{problem_response, ApiError, ApiResult};
+use crate::http::state::Config;
 use axum::body::{Body, HttpBody};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -12,8 +12,8 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use wavehub_core::accounts::{NewUser, Role};
 use wavehub_server::accounts::users::insert_user;
-use wavehub_server::routes;
-use wavehub_server::state::{AppState, Config};
+use wavehub_server::http;
+use wavehub_server::http::state::{AppState, Config};
 
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
@@ -61,7 +61,7 @@ impl TestApp {
         let mut config = Config::new(dir.path().to_path_buf(), static_dir);
         configure(&mut config);
         let state = AppState::new(db, config);
-        let app = TestApp { router: routes::router(state.clone()), state, _dir: dir };
+        let app = TestApp { router: http::router(state.clone()), state, _dir: dir };
         app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
         app
     }

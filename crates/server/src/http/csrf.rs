@@ -7,7 +7,7 @@
 //! `Origin` with a POST, PUT, PATCH or DELETE (and current ones `Sec-Fetch-Site` with every request).
 //! So a state-changing request is refused with 403 when
 //!
-//! - its `Origin` is not the console's own: [`Config::public_url`](crate::state::Config) or the
+//! - its `Origin` is not the console's own: [`Config::public_url`](crate::http::state::Config) or the
 //!   request's own `Host` (see [`same_origin`] on why that is safe); `Origin: null` (sandboxed
 //!   frames, some redirects) is not the console's;
 //! - it has no `Origin` and its `Sec-Fetch-Site` is anything but `same-origin`.
@@ -25,8 +25,8 @@
 //! The check does not depend on whether a cookie came along: `POST /auth/login` from another
 //! origin is refused as well (login CSRF, signing the victim in as the attacker).
 
-use crate::error::problem_response;
-use crate::state::AppState;
+use crate::http::error::problem_response;
+use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, Uri};
 use axum::middleware::Next;

@@ -1,7 +1,7 @@
 //! Request extractors whose failures answer in problem+json like every other error, instead of
 //! axum's plain-text rejections.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;

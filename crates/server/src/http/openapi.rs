@@ -3,7 +3,7 @@
 //! answers); the shapes are `wavehub-core`'s own types (its `openapi` feature derives their schemas,
 //! following their serde attributes). [`Conventions`] then adds what every handler shares instead
 //! of repeating it: the `/api/v1` prefix, the two ways to sign in, and the problem answers
-//! (`application/problem+json`) that the extractors and [`crate::error::ApiError`] give.
+//! (`application/problem+json`) that the extractors and [`crate::http::error::ApiError`] give.
 //!
 //! The tests below fail when a route of the router is missing from the document or the document
 //! names an operation no route serves; `cargo xtask test` runs schemathesis against the document
@@ -36,19 +36,25 @@ use wavehub_core::runtime_images::ImageSort;
             (RFC 9457); a 422 lists its findings in `errors`. Lists are pages: `{items, total, page, page_size}`."
     ),
     paths(
-        crate::routes::health, serve,
+        crate::http::health, serve,
         accounts::login, accounts::logout, accounts::me, accounts::list_tokens, accounts::create_token, accounts::delete_token,
         store::validate_bundle,
-        store::list_apps, store::import_app, store::get_app, store::update_app, store::delete_app, store::get_app_icon, store::get_app_screenshot, store::download_app_bundle, store::get_app_file, store::list_app_versions, store::app_name_history,
-        instances::launch_instance, instances::list_instances, instances::get_instance, instances::update_instance, instances::terminate_instance, instances::instance_logs, instances::open_instance,
+        store::list_apps, store::import_app, store::get_app, store::update_app, store::delete_app, store::get_app_icon,
+        store::get_app_screenshot, store::download_app_bundle, store::get_app_file, store::list_app_versions, store::app_name_history,
+        instances::launch_instance, instances::list_instances, instances::get_instance, instances::update_instance,
+        instances::terminate_instance, instances::instance_logs, instances::open_instance,
         store::assign_tag, store::unassign_tag, store::list_tags, store::create_tag, store::update_tag, store::delete_tag,
         store::list_secrets, store::put_secret, store::delete_secret, audit::audit_log,
-        runtime_images::list_workspaces, runtime_images::create_workspace, runtime_images::get_workspace, runtime_images::list_members, runtime_images::set_member, runtime_images::remove_member,
-        runtime_images::list_images, runtime_images::create_image, runtime_images::get_image, runtime_images::update_image, runtime_images::delete_image,
+        runtime_images::list_workspaces, runtime_images::create_workspace, runtime_images::get_workspace, runtime_images::list_members,
+        runtime_images::set_member, runtime_images::remove_member,
+        runtime_images::list_images, runtime_images::create_image, runtime_images::get_image, runtime_images::update_image,
+        runtime_images::delete_image,
         runtime_images::deprecate_image, runtime_images::disable_image, runtime_images::enable_image, runtime_images::image_history,
-        runtime_images::list_versions, runtime_images::add_version, runtime_images::get_version, runtime_images::deprecate_version, runtime_images::disable_version, runtime_images::activate_version,
+        runtime_images::list_versions, runtime_images::add_version, runtime_images::get_version, runtime_images::deprecate_version,
+        runtime_images::disable_version, runtime_images::activate_version,
         runtime_images::list_runtimes, runtime_images::create_runtime, runtime_images::get_runtime, runtime_images::delete_runtime,
-        runtime_images::deprecate_runtime, runtime_images::disable_runtime, runtime_images::enable_runtime, runtime_images::list_all_images,
+        runtime_images::deprecate_runtime, runtime_images::disable_runtime, runtime_images::enable_runtime,
+        runtime_images::list_all_images,
         users::list, users::create, users::get, users::update, users::remove,
     ),
     components(schemas(Problem, AppSort, ImageSort)),
@@ -219,11 +225,11 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// `(method, path)` of every route in `routes::router`, read from its source: axum cannot list
+    /// `(method, path)` of every route in `http::router`, read from its source: axum cannot list
     /// a router's routes. Each `.route("PATH", get(..).post(..))` line gives one pair per method.
     fn routes_in_router() -> BTreeSet<(String, String)> {
-        let source = include_str!("routes/mod.rs");
-        let router = &source[source.find("pub fn router(").expect("routes::router")..];
+        let source = include_str!("mod.rs");
+        let router = &source[source.find("pub fn router(").expect("http::router")..];
         let api = &router[..router.find(".fallback(").expect("the API's fallback ends its routes")];
         let mut routes = BTreeSet::new();
         for line in api.lines().map(str::trim).filter(|line| line.starts_with(".route(\"")) {
@@ -256,7 +262,7 @@ mod tests {
     #[test]
     fn the_route_reader_sees_the_router() {
         let routes = routes_in_router();
-        assert!(routes.len() > 60, "only {} routes read from routes/mod.rs", routes.len());
+        assert!(routes.len() > 60, "only {} routes read from http/mod.rs", routes.len());
         for expected in [("GET", "/api/v1/health"), ("PATCH", "/api/v1/tags/{name}"), ("DELETE", "/api/v1/users/{username}")] {
             assert!(routes.contains(&(expected.0.into(), expected.1.into())), "{expected:?} not read");
         }

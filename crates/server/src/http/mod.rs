@@ -1,16 +1,24 @@
-//! The HTTP surface: `/api/v1/...` grouped by area, and the web app for every other path.
+//! The HTTP surface: [`router`] is the one route table, `/api/v1/...` pointing into each domain
+//! folder's `routes.rs`, and the web app for every other path. Beside it: the error type and the
+//! extractors every handler uses, the shared state, the cross-origin check, the OpenAPI document
+//! and the web app's file server.
 
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod state;
+pub mod web_app;
 
-use crate::error::problem_response;
-use crate::extract::ApiJson;
-use crate::state::AppState;
+use crate::http::error::problem_response;
+use crate::http::extract::ApiJson;
+use crate::http::state::AppState;
 use crate::accounts::throttle::ClientAddress;
 use crate::accounts::{auth, routes as accounts, users};
 use crate::audit::routes as audit;
 use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
-use crate::{csrf, web_app};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
@@ -26,7 +34,7 @@ use wavehub_core::api::{Health, Problem, API_PREFIX};
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health))
-        .route("/openapi.json", get(crate::openapi::serve))
+        .route("/openapi.json", get(crate::http::openapi::serve))
         .route("/auth/login", post(accounts::login))
         .route("/auth/logout", post(accounts::logout))
         .route("/me", get(accounts::me))
@@ -96,7 +104,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .fallback(web_app::service(&state.config.static_dir))
-        // Innermost: a cross-origin write never reaches a handler (see crate::csrf).
+        // Innermost: a cross-origin write never reaches a handler (see crate::http::csrf).
         .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

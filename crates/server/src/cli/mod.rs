@@ -1,4 +1,7 @@
-//! `wavehub check` and `wavehub bundle`: the bundle engine from a terminal (see shared/API.md, "CLI").
+//! `wavehub check`, `wavehub bundle` and `wavehub import`: the bundle engine from a terminal (see
+//! shared/API.md, "CLI"). The other commands that talk to a server are in [`remote`].
+
+pub mod remote;
 
 use crate::store::bundle_files::{check_bundle_file, package_folder};
 use std::io::Write;

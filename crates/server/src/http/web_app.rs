@@ -28,7 +28,7 @@ use wavehub_core::web_entry::WebEntry;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The service for every non-API path.
-pub fn service(static_dir: &Path) -> MethodRouter<crate::state::AppState> {
+pub fn service(static_dir: &Path) -> MethodRouter<crate::http::state::AppState> {
     let Some(pages) = EntryPages::read(static_dir) else {
         tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
         return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
