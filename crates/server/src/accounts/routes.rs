@@ -1,17 +1,22 @@
-//! Signing in and out, `GET /me`, and API tokens (their rules are in [`crate::accounts::tokens`]).
+//! The accounts' HTTP handlers: signing in and out, `GET /me`, API tokens and `/users` (admins
+//! manage accounts). Each reads the request, calls one function of [`super::sessions`],
+//! [`super::tokens`] or [`super::users`], and shapes the answer.
 
 use crate::accounts::auth::{self, Caller, Credential};
-use crate::db;
-use crate::accounts::tokens;
+use crate::accounts::{sessions, tokens, users};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::state::AppState;
 use crate::accounts::throttle::{whole_seconds, ClientAddress};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use wavehub_core::accounts::{normalize_username, CreatedToken, LoginRequest, Me, NewToken, TokenInfo, TokenQuery, USERNAME_MAX_LEN};
+use wavehub_core::accounts::{
+    normalize_username, CreatedToken, LoginRequest, Me, NewToken, NewUser, TokenInfo, TokenQuery, User, UserPatch, USERNAME_MAX_LEN,
+};
+use wavehub_core::api::{Page, PageRequest};
+use wavehub_core::audit::Reason;
 
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 
@@ -52,12 +57,7 @@ pub async fn login(
             return Err(ApiError::TooManyRequests { detail: held.detail(&username), retry_after: held.wait });
         }
     };
-    let user: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
-        .bind(&username)
-        .fetch_optional(&state.db)
-        .await?;
-    let (user_id, stored_hash) = user.unzip();
-    if !auth::verify_password(request.password, stored_hash).await? {
+    let Some(user_id) = sessions::check_password(&state.db, &username, request.password).await? else {
         tracing::info!(client = %client, username = ?logged_name, "sign-in refused");
         // Say when this failure makes the client wait.
         if let Some(held) = throttle.failed(attempt, throttle.now()) {
@@ -70,23 +70,10 @@ pub async fn login(
             );
         }
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
-    }
+    };
     throttle.succeeded(attempt, throttle.now());
-    let user_id = user_id.expect("a verified password belongs to a user");
-
-    let session_id = auth::random_secret();
-    let now = chrono::Utc::now();
     let lifetime = state.config.session_lifetime;
-    // Sweep expired sessions here: sign-ins are rare enough that this costs nothing.
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(db::timestamp(now)).execute(&state.db).await?;
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(auth::secret_hash(&session_id))
-        .bind(user_id)
-        .bind(db::timestamp(now))
-        .bind(db::timestamp(now + lifetime))
-        .bind(db::timestamp(now))
-        .execute(&state.db)
-        .await?;
+    let session_id = sessions::start(&state.db, user_id, lifetime).await?;
     let roles = auth::load_roles(&state.db, user_id).await?;
     let cookie = session_cookie_header(&session_id, lifetime.num_seconds(), state.config.secure_cookies);
     let mut headers = HeaderMap::new();
@@ -101,7 +88,7 @@ pub async fn login(
 )]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     if let Credential::Session(id_hash) = &caller.credential {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(&state.db).await?;
+        sessions::end(&state.db, id_hash).await?;
     }
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, session_cookie_header("", 0, state.config.secure_cookies));
@@ -163,5 +150,84 @@ pub async fn list_tokens(
 )]
 pub async fn delete_token(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     tokens::revoke(&state.db, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /users?page=&page_size=`: every account, by username.
+#[utoipa::path(
+    get, path = "/users", tag = "users", operation_id = "list_users",
+    params(PageRequest),
+    responses((status = 200, description = "Every account, by username (admins only).", body = Page<User>)),
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(paging): ApiQuery<PageRequest>,
+) -> ApiResult<ApiJson<Page<User>>> {
+    Ok(ApiJson(users::list(&state.db, &caller, &paging).await?))
+}
+
+/// `GET /users/{username}`.
+#[utoipa::path(
+    get, path = "/users/{username}", tag = "users", operation_id = "get_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    responses((status = 200, description = "The account.", body = User)),
+)]
+pub async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<ApiJson<User>> {
+    Ok(ApiJson(users::get(&state.db, &caller, &username).await?))
+}
+
+/// `POST /users`: 201 with the user; 409 when the username is taken.
+#[utoipa::path(
+    post, path = "/users", tag = "users", operation_id = "create_user",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created.", body = User),
+        (status = 409, description = "The username is taken."),
+    ),
+)]
+pub async fn create_user(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewUser>) -> ApiResult<impl IntoResponse> {
+    let user = users::create(&state, &caller, &request).await?;
+    Ok((StatusCode::CREATED, ApiJson(user)))
+}
+
+/// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere:
+/// their sessions, API tokens and app sessions end, except the credential of this very request when
+/// users change their own password.
+#[utoipa::path(
+    patch, path = "/users/{username}", tag = "users", operation_id = "update_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The account as it is now. A new password ends the user's other sessions and tokens.", body = User),
+        (status = 409, description = "The change would leave no admin."),
+    ),
+)]
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> ApiResult<ApiJson<User>> {
+    Ok(ApiJson(users::update(&state, &caller, &username, &patch).await?))
+}
+
+/// `DELETE /users/{username}`: removes the account with its sessions and tokens.
+#[utoipa::path(
+    delete, path = "/users/{username}", tag = "users", operation_id = "delete_user",
+    params(("username" = String, Path, description = "The account's username.")),
+    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
+    responses(
+        (status = 204, description = "Deleted, with its sessions and tokens."),
+        (status = 409, description = "Admins cannot delete their own account, and one admin must remain."),
+    ),
+)]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(username): ApiPath<String>,
+    OptionalJson(body): OptionalJson<Reason>,
+) -> ApiResult<StatusCode> {
+    users::delete(&state, &caller, &username, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,79 +1,75 @@
-//! `/users`: admins manage accounts. At least one admin always remains, and an admin cannot
-//! delete their own account, so nobody can lock everyone out.
+//! Users and their roles: the one place the `users` and `user_roles` tables are written. Admins
+//! manage accounts through these functions (the handlers are in [`super::routes`]); the first
+//! admin, the demo users and the seeders are created by [`insert_user`]. At least one admin always
+//! remains, and an admin cannot delete their own account, so nobody can lock everyone out.
 
 use crate::accounts::auth::{self, Caller, Credential};
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::http::state::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
 use wavehub_core::accounts::{distinct_roles, NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 
-/// `GET /users?page=&page_size=`: every account, by username.
-#[utoipa::path(
-    get, path = "/users", tag = "users", operation_id = "list_users",
-    params(PageRequest),
-    responses((status = 200, description = "Every account, by username (admins only).", body = Page<User>)),
-)]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(paging): ApiQuery<PageRequest>,
-) -> ApiResult<ApiJson<Page<User>>> {
+/// One page of every account, by username. The page's roles are read in one query, not one per user.
+pub async fn list(db: &SqlitePool, caller: &Caller, paging: &PageRequest) -> ApiResult<Page<User>> {
     caller.require_admin()?;
     ApiError::check(paging.check())?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&state.db).await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
     let rows: Vec<(i64, String, String, String)> =
         sqlx::query_as("SELECT id, username, created_at, updated_at FROM users ORDER BY username LIMIT ? OFFSET ?")
             .bind(i64::from(paging.page_size))
             .bind(paging.offset() as i64)
-            .fetch_all(&state.db)
+            .fetch_all(db)
             .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for (id, username, created_at, updated_at) in rows {
-        let roles = auth::load_roles(&state.db, id).await?;
-        items.push(User { username, roles, created_at, updated_at });
+    let mut roles = roles_of(db, rows.iter().map(|(id, ..)| *id)).await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, username, created_at, updated_at)| User { username, roles: roles.remove(&id).unwrap_or_default(), created_at, updated_at })
+        .collect();
+    Ok(Page { items, total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+/// The roles of several users in their canonical order (as [`auth::load_roles`] gives one user's).
+async fn roles_of(db: &SqlitePool, user_ids: impl Iterator<Item = i64>) -> ApiResult<HashMap<i64, Vec<Role>>> {
+    let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT user_id, role FROM user_roles WHERE user_id IN (");
+    let mut ids = query.separated(", ");
+    let mut any = false;
+    for id in user_ids {
+        ids.push_bind(id);
+        any = true;
     }
-    Ok(ApiJson(Page { items, total: total as u64, page: paging.page, page_size: paging.page_size }))
+    if !any {
+        return Ok(HashMap::new());
+    }
+    query.push(")");
+    let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(db).await?;
+    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+    for (user_id, name) in rows {
+        let role = name.parse::<Role>().map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+        roles.entry(user_id).or_default().push(role);
+    }
+    roles.values_mut().for_each(|roles| roles.sort());
+    Ok(roles)
 }
 
-/// `GET /users/{username}`.
-#[utoipa::path(
-    get, path = "/users/{username}", tag = "users", operation_id = "get_user",
-    params(("username" = String, Path, description = "The account's username.")),
-    responses((status = 200, description = "The account.", body = User)),
-)]
-pub async fn get(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<ApiJson<User>> {
+/// One account, for admins.
+pub async fn get(db: &SqlitePool, caller: &Caller, username: &str) -> ApiResult<User> {
     caller.require_admin()?;
-    Ok(ApiJson(load_user(&state.db, &username).await?.1))
+    Ok(load_user(db, username).await?.1)
 }
 
-/// `POST /users`: 201 with the user; 409 when the username is taken.
-#[utoipa::path(
-    post, path = "/users", tag = "users", operation_id = "create_user",
-    request_body = NewUser,
-    responses(
-        (status = 201, description = "Created.", body = User),
-        (status = 409, description = "The username is taken."),
-    ),
-)]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(request): ApiJson<NewUser>,
-) -> ApiResult<impl IntoResponse> {
+/// An admin creates an account: checked with core's rules, audited under the admin's name.
+pub async fn create(state: &AppState, caller: &Caller, request: &NewUser) -> ApiResult<User> {
     caller.require_admin()?;
     ApiError::check(request.check())?;
-    let user = insert_user_as(&state.db, &request, &caller.username).await?;
+    let user = insert_user_as(&state.db, request, &caller.username).await?;
     // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
     state.catalog_cache.invalidate().await;
     tracing::info!(actor = %caller.username, username = %user.username, "user created");
-    Ok((StatusCode::CREATED, ApiJson(user)))
+    Ok(user)
 }
 
 /// Creates an account (rules already checked) for the server itself: the first admin, demo users.
@@ -85,7 +81,7 @@ pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> ApiResult<User> 
 pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> ApiResult<User> {
     let password_hash = auth::hash_password(request.password.clone()).await?;
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
     )
@@ -104,32 +100,18 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
     Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
 }
 
-/// `PATCH /users/{username}` `{password?, roles?}`. A new password signs the user out everywhere:
-/// their sessions, API tokens and app sessions end, except the credential of this very request when
-/// users change their own password.
-#[utoipa::path(
-    patch, path = "/users/{username}", tag = "users", operation_id = "update_user",
-    params(("username" = String, Path, description = "The account's username.")),
-    request_body = UserPatch,
-    responses(
-        (status = 200, description = "The account as it is now. A new password ends the user's other sessions and tokens.", body = User),
-        (status = 409, description = "The change would leave no admin."),
-    ),
-)]
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(username): ApiPath<String>,
-    ApiJson(patch): ApiJson<UserPatch>,
-) -> ApiResult<ApiJson<User>> {
+/// An admin changes an account's password and/or roles. A new password signs the user out
+/// everywhere ([`revoke_credentials`]), except the credential of this very request when users
+/// change their own password. Returns the account as it is now.
+pub async fn update(state: &AppState, caller: &Caller, username: &str, patch: &UserPatch) -> ApiResult<User> {
     caller.require_admin()?;
     ApiError::check(patch.check())?;
-    let (id, _) = load_user(&state.db, &username).await?;
+    let (id, _) = load_user(&state.db, username).await?;
     let password_hash = match patch.password.clone() {
         Some(password) => Some(auth::hash_password(password).await?),
         None => None,
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     if let Some(roles) = &patch.roles {
         replace_roles(&mut tx, id, roles).await?;
         ensure_an_admin_remains(&mut tx).await?;
@@ -154,32 +136,18 @@ pub async fn update(
         state.catalog_cache.invalidate().await;
     }
     tracing::info!(actor = %caller.username, %username, "user updated");
-    Ok(ApiJson(load_user(&state.db, &username).await?.1))
+    Ok(load_user(&state.db, username).await?.1)
 }
 
-/// `DELETE /users/{username}`: removes the account with its sessions and tokens.
-#[utoipa::path(
-    delete, path = "/users/{username}", tag = "users", operation_id = "delete_user",
-    params(("username" = String, Path, description = "The account's username.")),
-    request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
-    responses(
-        (status = 204, description = "Deleted, with its sessions and tokens."),
-        (status = 409, description = "Admins cannot delete their own account, and one admin must remain."),
-    ),
-)]
-pub async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(username): ApiPath<String>,
-    OptionalJson(body): OptionalJson<Reason>,
-) -> ApiResult<StatusCode> {
+/// An admin removes an account with its sessions and tokens (not their own, and not the last admin).
+pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Reason) -> ApiResult<()> {
     caller.require_admin()?;
     ApiError::check(body.check())?;
-    let (id, _) = load_user(&state.db, &username).await?;
+    let (id, _) = load_user(&state.db, username).await?;
     if id == caller.user_id {
         return Err(ApiError::Conflict("You cannot delete your own account; ask another admin.".into()));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?;
     ensure_an_admin_remains(&mut tx).await?;
     let resource = format!("users/{username}");
@@ -189,7 +157,7 @@ pub async fn remove(
     // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
     state.catalog_cache.invalidate().await;
     tracing::info!(actor = %caller.username, %username, "user deleted");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// Ends every way `user_id` is signed in after a password change: console sessions, API tokens,

@@ -14,7 +14,7 @@ use crate::http::error::problem_response;
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
 use crate::accounts::throttle::ClientAddress;
-use crate::accounts::{auth, routes as accounts, users};
+use crate::accounts::{auth, routes as accounts};
 use crate::audit::routes as audit;
 use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
@@ -82,8 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{ws}/runtimes/{uid}/disable", post(runtime_images::disable_runtime))
         .route("/workspaces/{ws}/runtimes/{uid}/enable", post(runtime_images::enable_runtime))
         .route("/runtime-images", get(runtime_images::list_all_images))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{username}", get(users::get).patch(users::update).delete(users::remove))
+        .route("/users", get(accounts::list_users).post(accounts::create_user))
+        .route("/users/{username}", get(accounts::get_user).patch(accounts::update_user).delete(accounts::delete_user))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed);
     let api = Router::new()

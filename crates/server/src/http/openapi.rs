@@ -9,7 +9,7 @@
 //! names an operation no route serves; `cargo xtask test` runs schemathesis against the document
 //! served by a real server.
 
-use crate::accounts::{routes as accounts, users};
+use crate::accounts::routes as accounts;
 use crate::audit::routes as audit;
 use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
@@ -55,7 +55,7 @@ use wavehub_core::runtime_images::ImageSort;
         runtime_images::list_runtimes, runtime_images::create_runtime, runtime_images::get_runtime, runtime_images::delete_runtime,
         runtime_images::deprecate_runtime, runtime_images::disable_runtime, runtime_images::enable_runtime,
         runtime_images::list_all_images,
-        users::list, users::create, users::get, users::update, users::remove,
+        accounts::list_users, accounts::create_user, accounts::get_user, accounts::update_user, accounts::delete_user,
     ),
     components(schemas(Problem, AppSort, ImageSort)),
     security(("session" = []), ("bearer" = [])),
