@@ -16,11 +16,11 @@
 //!   and then the newest version disabled so the current one is lower), created over two years;
 //! - a few platform images through [`wavehub_server::runtime_images::bootstrap::apply`], as a bootstrap file would.
 //!
-//! Rows go in through the server's own functions ([`insert_version`], [`refresh_image`]), so the
-//! derived columns (current version and its docker image, versions count, effective state, sort
-//! keys) are what the API would have made; only the image row's INSERT is written here (the API's
-//! create makes one ACTIVE version at once). A thousand images per transaction keep 200,000 versions
-//! to seconds. No audit entries are written for the API-managed rows.
+//! Rows go in through the server's own writers ([`insert_row`], [`write_state`], [`insert_version`],
+//! [`refresh_image`]), so the derived columns (current version and its docker image, versions
+//! count, effective state, sort keys) are what the API would have made; this crate writes no
+//! runtime-image SQL of its own. A thousand images per transaction keep 200,000 versions to
+//! seconds. No audit entries are written for the API-managed rows.
 
 use crate::{ensure_first_admin, ensure_user, semver_versions, Bumps, Rng};
 use anyhow::{bail, Context};
@@ -28,10 +28,11 @@ use sqlx::SqliteConnection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
-use wavehub_core::runtime_images::{effective_with_reason, version_for, State};
+use wavehub_core::runtime_images::{version_for, Prereleases, State};
 use wavehub_server::runtime_images::bootstrap::{PlatformImage, PlatformVersion};
 use wavehub_server::db;
-use wavehub_server::runtime_images::{insert_version, refresh_image, state_rank};
+use wavehub_server::runtime_images::state::{state_rank, write_state, Side, Subject};
+use wavehub_server::runtime_images::{insert_row, insert_version, refresh_image, NewImageRow};
 
 /// The benchmark's workspace.
 pub const WORKSPACE: &str = "bench";
@@ -397,52 +398,29 @@ pub async fn seed(
     Ok(report)
 }
 
-/// One image: its row (as the API's create writes it, with the console's state), its versions
-/// through [`insert_version`] with their states set as the console's deprecate/disable would, then
-/// [`refresh_image`] for the derived columns.
+/// One image through the server's own writers, as the API would make it: its row
+/// ([`insert_row`]), its console state and its versions' ([`write_state`], as deprecate/disable
+/// would set them), its versions ([`insert_version`]), then [`refresh_image`] for the derived columns.
 async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow::Result<()> {
-    let (state, state_reason) = effective_with_reason(None, (image.state, image.reason.clone()));
-    sqlx::query(
-        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
-         console_state_reason, state, state_rank, state_reason, state_update_time, created_time, updated_time) \
-         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(image.workspace)
-    .bind(&image.uid)
-    .bind(&image.name)
-    .bind(image.name.to_lowercase())
-    .bind(&image.description)
-    .bind(image.state.as_str())
-    .bind(&image.reason)
-    .bind(state.as_str())
-    .bind(state_rank(state))
-    .bind(&state_reason)
-    .bind(&image.state_time)
-    .bind(&image.created_time)
-    .bind(&image.created_time)
-    .execute(&mut *conn)
-    .await?;
+    let row = NewImageRow {
+        workspace: image.workspace,
+        uid: &image.uid,
+        name: &image.name,
+        description: &image.description,
+        managed_by_bootstrap: false,
+        prereleases: Prereleases::default(),
+    };
+    insert_row(conn, &row, &image.created_time).await?;
+    let subject = Subject::Image { workspace: image.workspace, uid: &image.uid };
+    write_state(conn, subject, Side::Console(image.state, image.reason.as_deref()), &image.state_time).await?;
     let mut updated = image.state_time.clone();
     for version in &image.versions {
         insert_version(conn, image.workspace, &image.uid, &version.version, &version.docker_image, None, &version.created_time)
             .await
             .map_err(|e| anyhow::anyhow!("cannot insert version {} of {}: {e}", version.version, image.uid))?;
         if version.state != State::Active {
-            let (state, reason) = effective_with_reason(None, (version.state, version.reason.clone()));
-            sqlx::query(
-                "UPDATE runtime_image_versions SET console_state = ?, console_state_reason = ?, state = ?, state_reason = ?, \
-                 state_update_time = ? WHERE workspace_id = ? AND image_uid = ? AND version = ?",
-            )
-            .bind(version.state.as_str())
-            .bind(&version.reason)
-            .bind(state.as_str())
-            .bind(&reason)
-            .bind(&version.state_time)
-            .bind(image.workspace)
-            .bind(&image.uid)
-            .bind(&version.version)
-            .execute(&mut *conn)
-            .await?;
+            let subject = Subject::Version { workspace: image.workspace, uid: &image.uid, version: &version.version };
+            write_state(conn, subject, Side::Console(version.state, version.reason.as_deref()), &version.state_time).await?;
         }
         for time in [&version.created_time, &version.state_time] {
             if *time > updated {
@@ -450,7 +428,7 @@ async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow:
             }
         }
     }
-    refresh_image(conn, image.workspace, &image.uid, &updated).await.map_err(|e| anyhow::anyhow!("cannot refresh {}: {e}", image.uid))?;
+    refresh_image(conn, image.workspace, &image.uid, &updated).await.with_context(|| format!("cannot refresh {}", image.uid))?;
     Ok(())
 }
 

@@ -27,14 +27,15 @@
 
 use crate::audit;
 use crate::db;
-use crate::runtime_images::{image_resource, insert_version, refresh_image, state_rank};
+use crate::runtime_images::state::{self, Side, Subject};
+use crate::runtime_images::{image_resource, insert_row, insert_version, refresh_image, version_resource, NewImageRow};
 use anyhow::Context;
 use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::path::Path;
 use wavehub_core::api::Finding;
-use wavehub_core::runtime_images::{check_id, effective_with_reason, version_for, State, PLATFORM_WORKSPACE};
+use wavehub_core::runtime_images::{check_id, version_for, Prereleases, State, PLATFORM_WORKSPACE};
 
 /// The reason the platform gives for what left the file.
 pub const REMOVED_REASON: &str = "Removed from the platform's bootstrap file";
@@ -234,21 +235,15 @@ pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<
     for image in images {
         let exists = known.contains(&image.id);
         if !exists {
-            sqlx::query(
-                "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, \
-                 console_state, state, state_rank, state_update_time, created_time, updated_time) \
-                 VALUES (?, ?, ?, ?, ?, 1, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?)",
-            )
-            .bind(PLATFORM_WORKSPACE)
-            .bind(&image.id)
-            .bind(&image.name)
-            .bind(image.name.to_lowercase())
-            .bind(&image.description)
-            .bind(&now)
-            .bind(&now)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            let row = NewImageRow {
+                workspace: PLATFORM_WORKSPACE,
+                uid: &image.id,
+                name: &image.name,
+                description: &image.description,
+                managed_by_bootstrap: true,
+                prereleases: Prereleases::default(),
+            };
+            insert_row(&mut tx, &row, &now).await?;
             applied.created += 1;
         } else {
             sqlx::query("UPDATE runtime_images SET name = ?, name_key = ?, description = ? WHERE workspace_id = ? AND uid = ?")
@@ -260,12 +255,12 @@ pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<
                 .execute(&mut *tx)
                 .await?;
         }
-        set_image_platform_state(&mut tx, &image.id, image.state, image.reason.as_deref(), &now).await?;
+        set_platform_state(&mut tx, image_subject(&image.id), image.state, image.reason.as_deref(), &now).await?;
         apply_versions(&mut tx, image, &now).await?;
-        refresh_image(&mut tx, PLATFORM_WORKSPACE, &image.id, &now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        refresh_image(&mut tx, PLATFORM_WORKSPACE, &image.id, &now).await?;
     }
     for gone in known.iter().filter(|uid| !images.iter().any(|image| &image.id == *uid)) {
-        if set_image_platform_state(&mut tx, gone, State::Disabled, Some(REMOVED_REASON), &now).await? {
+        if set_platform_state(&mut tx, image_subject(gone), State::Disabled, Some(REMOVED_REASON), &now).await? {
             applied.removed += 1;
         }
     }
@@ -288,93 +283,47 @@ async fn apply_versions(conn: &mut SqliteConnection, image: &PlatformImage, now:
                 .bind(&version.version)
                 .execute(&mut *conn)
                 .await?;
-            set_version_platform_state(conn, &image.id, &version.version, version.state, version.reason.as_deref(), now).await?;
+            set_platform_state(conn, version_subject(&image.id, &version.version), version.state, version.reason.as_deref(), now).await?;
         } else {
             let platform = Some((version.state, version.reason.as_deref()));
             insert_version(conn, PLATFORM_WORKSPACE, &image.id, &version.version, &version.docker_image, platform, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let resource = format!("{}/versions/{}", image_resource(PLATFORM_WORKSPACE, &image.id), version.version);
+            let resource = version_resource(PLATFORM_WORKSPACE, &image.id, &version.version);
             let detail = serde_json::json!({"state": version.state, "platform_state": version.state, "docker_image": version.docker_image});
             let entry = audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason: version.reason.as_deref(), detail };
             audit::record(conn, entry).await?;
         }
     }
     for gone in known.iter().filter(|v| !image.versions.iter().any(|version| &version.version == *v)) {
-        set_version_platform_state(conn, &image.id, gone, State::Disabled, Some(REMOVED_REASON), now).await?;
+        set_platform_state(conn, version_subject(&image.id, gone), State::Disabled, Some(REMOVED_REASON), now).await?;
     }
     Ok(())
 }
 
-/// Sets the platform's state of an image and recomputes its effective state; records the change
-/// in the audit log. Returns whether anything changed.
-async fn set_image_platform_state(conn: &mut SqliteConnection, uid: &str, state: State, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
-    let (old_platform, old_platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) = sqlx::query_as(
-        "SELECT platform_state, platform_state_reason, console_state, console_state_reason FROM runtime_images WHERE workspace_id = ? AND uid = ?",
-    )
-    .bind(PLATFORM_WORKSPACE)
-    .bind(uid)
-    .fetch_one(&mut *conn)
-    .await?;
-    if old_platform.as_deref() == Some(state.as_str()) && old_platform_reason.as_deref() == reason {
+fn image_subject(uid: &str) -> Subject<'_> {
+    Subject::Image { workspace: PLATFORM_WORKSPACE, uid }
+}
+
+fn version_subject<'a>(uid: &'a str, version: &'a str) -> Subject<'a> {
+    Subject::Version { workspace: PLATFORM_WORKSPACE, uid, version }
+}
+
+/// Sets the platform's side of an image's or version's state (the effective state follows), with
+/// the audit entry, unless the file says what is stored already. Returns whether it wrote.
+async fn set_platform_state(conn: &mut SqliteConnection, subject: Subject<'_>, platform: State, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
+    let stored = state::sides(conn, subject).await?;
+    if stored.platform == Some((platform, reason.map(str::to_owned))) {
         return Ok(false);
     }
-    let console = console.parse().unwrap_or(State::Disabled);
-    let (effective, effective_reason) = effective_with_reason(Some((state, reason.map(str::to_owned))), (console, console_reason));
-    sqlx::query(
-        "UPDATE runtime_images SET platform_state = ?, platform_state_reason = ?, state = ?, state_rank = ?, state_reason = ?, \
-         state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?",
-    )
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(effective.as_str())
-    .bind(state_rank(effective))
-    .bind(&effective_reason)
-    .bind(now)
-    .bind(now)
-    .bind(PLATFORM_WORKSPACE)
-    .bind(uid)
-    .execute(&mut *conn)
-    .await?;
-    let resource = image_resource(PLATFORM_WORKSPACE, uid);
-    let detail = serde_json::json!({"state": effective, "platform_state": state});
+    let (effective, _) = state::write_state(conn, subject, Side::Platform(platform, reason), now).await?;
+    let resource = match subject {
+        Subject::Image { workspace, uid } => image_resource(workspace, uid),
+        Subject::Version { workspace, uid, version } => version_resource(workspace, uid, version),
+    };
+    let detail = serde_json::json!({"state": effective, "platform_state": platform});
     audit::record(conn, audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason, detail }).await?;
     Ok(true)
-}
-
-async fn set_version_platform_state(conn: &mut SqliteConnection, uid: &str, version: &str, state: State, reason: Option<&str>, now: &str) -> anyhow::Result<()> {
-    let (old_platform, old_platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) = sqlx::query_as(
-        "SELECT platform_state, platform_state_reason, console_state, console_state_reason FROM runtime_image_versions \
-         WHERE workspace_id = ? AND image_uid = ? AND version = ?",
-    )
-    .bind(PLATFORM_WORKSPACE)
-    .bind(uid)
-    .bind(version)
-    .fetch_one(&mut *conn)
-    .await?;
-    if old_platform.as_deref() == Some(state.as_str()) && old_platform_reason.as_deref() == reason {
-        return Ok(());
-    }
-    let console = console.parse().unwrap_or(State::Disabled);
-    let (effective, effective_reason) = effective_with_reason(Some((state, reason.map(str::to_owned))), (console, console_reason));
-    sqlx::query(
-        "UPDATE runtime_image_versions SET platform_state = ?, platform_state_reason = ?, state = ?, state_reason = ?, state_update_time = ? \
-         WHERE workspace_id = ? AND image_uid = ? AND version = ?",
-    )
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(effective.as_str())
-    .bind(&effective_reason)
-    .bind(now)
-    .bind(PLATFORM_WORKSPACE)
-    .bind(uid)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
-    let resource = format!("{}/versions/{version}", image_resource(PLATFORM_WORKSPACE, uid));
-    let detail = serde_json::json!({"state": effective, "platform_state": state});
-    audit::record(conn, audit::Entry { actor: audit::BOOTSTRAP_ACTOR, action: "bootstrap", resource: &resource, reason, detail }).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,22 +3,25 @@
 //! wavehub-core's; this module keeps them in the database: every change runs in one write
 //! transaction with its audit entry, and an image's current version, versions count and effective
 //! state are recomputed in the same transaction. Workspaces and who may act in them are in
-//! [`workspaces`], the `--bootstrap` file in [`bootstrap`], the HTTP handlers in [`routes`].
+//! [`workspaces`], the state columns are written by [`state::write_state`], the `--bootstrap` file
+//! is read in [`bootstrap`], the HTTP handlers are in [`routes`].
 
 pub mod bootstrap;
 pub mod routes;
+pub mod state;
 pub mod workspaces;
 
 use crate::audit;
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::workspaces::Access;
+use state::{db_state, Side, Subject};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
-    check_reason, console_state_for, current_version, effective_with_reason, explain_current, resolve_runtime, Prereleases,
+    check_reason, console_state_for, current_version, explain_current, resolve_runtime, Prereleases,
     version_id_sort_key, ImageFacts, ImageSort, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, Runtime,
     RuntimeImage, RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateEvent,
     VersionList, PLATFORM_WORKSPACE,
@@ -36,7 +39,8 @@ pub fn image_resource(workspace: &str, uid: &str) -> String {
     format!("workspaces/{workspace}/runtime-images/{uid}")
 }
 
-fn version_resource(workspace: &str, uid: &str, version: &str) -> String {
+/// The path a version has in the audit log and in refusals.
+pub fn version_resource(workspace: &str, uid: &str, version: &str) -> String {
     format!("{}/versions/{version}", image_resource(workspace, uid))
 }
 
@@ -49,20 +53,6 @@ pub fn bootstrap_config_path(uid: &str, version: Option<&str>) -> String {
     match version {
         None => format!("config.deployer.composition.runtimeImages.{uid}"),
         Some(version) => format!("config.deployer.composition.runtimeImages.{uid}.versions (version {version})"),
-    }
-}
-
-/// The state columns hold only the three names (CHECK constraints); anything else would be a bug.
-fn db_state(text: &str) -> State {
-    text.parse().unwrap_or(State::Disabled)
-}
-
-/// The `state_rank` column: sorting by state puts the most restricted first.
-pub fn state_rank(state: State) -> i64 {
-    match state {
-        State::Active => 0,
-        State::Deprecated => 1,
-        State::Disabled => 2,
     }
 }
 
@@ -343,22 +333,15 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
             "`{uid}` is the id of a platform image, which every workspace sees; choose another id."
         )));
     }
-    let inserted = sqlx::query(
-        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
-         state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
-         VALUES (?, ?, ?, ?, ?, 0, 'ACTIVE', 'ACTIVE', 0, ?, ?, ?, ?)",
-    )
-    .bind(&access.workspace)
-    .bind(&uid)
-    .bind(request.name.trim())
-    .bind(request.name.trim().to_lowercase())
-    .bind(request.description.as_deref().unwrap_or("").trim())
-    .bind(&now)
-    .bind(request.prereleases.unwrap_or_default().may_be_current())
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await;
+    let row = NewImageRow {
+        workspace: &access.workspace,
+        uid: &uid,
+        name: request.name.trim(),
+        description: request.description.as_deref().unwrap_or("").trim(),
+        managed_by_bootstrap: false,
+        prereleases: request.prereleases.unwrap_or_default(),
+    };
+    let inserted = insert_row(&mut tx, &row, &now).await;
     db::or_conflict(inserted, || {
         format!("Workspace `{}` has a runtime image `{uid}` already; choose another id.", access.workspace)
     })?;
@@ -371,6 +354,41 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     let row = load_image(&mut tx, &access.workspace, &uid).await?;
     tx.commit().await?;
     Ok(row.into_api(true))
+}
+
+/// A new image row, before its versions.
+pub struct NewImageRow<'a> {
+    pub workspace: &'a str,
+    pub uid: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub managed_by_bootstrap: bool,
+    pub prereleases: Prereleases,
+}
+
+/// The one `INSERT` of an image (the API's create, the bootstrap file, the seeder): ACTIVE on both
+/// sides, with its derived `name_key` and `state_rank`. The caller then adds its versions and runs
+/// [`refresh_image`]; a UNIQUE violation means the workspace has the uid already.
+pub async fn insert_row(conn: &mut SqliteConnection, row: &NewImageRow<'_>, now: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
+         state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
+         VALUES (?, ?, ?, ?, ?, ?, 'ACTIVE', 'ACTIVE', ?, ?, ?, ?, ?)",
+    )
+    .bind(row.workspace)
+    .bind(row.uid)
+    .bind(row.name)
+    .bind(row.name.to_lowercase())
+    .bind(row.description)
+    .bind(row.managed_by_bootstrap)
+    .bind(state::state_rank(State::Active))
+    .bind(now)
+    .bind(row.prereleases.may_be_current())
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// `PATCH /workspaces/{ws}/runtime-images/{uid}`: name, description, and a new version from a new
@@ -472,23 +490,8 @@ pub async fn change_image_state(db: &SqlitePool, access: &Access, uid: &str, act
     require_state_manager(access, row.managed_by_bootstrap)?;
     let console = console_state_for(row.platform_state(), action)
         .map_err(|refusal| ApiError::Conflict(refusal.explain(&format!("image `{uid}`"), &bootstrap_config_path(uid, None))))?;
-    let platform = row.platform_state().map(|state| (state, row.platform_state_reason.clone()));
-    let (state, state_reason) = effective_with_reason(platform, (console, reason.map(str::to_owned)));
-    sqlx::query(
-        "UPDATE runtime_images SET console_state = ?, console_state_reason = ?, state = ?, state_rank = ?, state_reason = ?, \
-         state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?",
-    )
-    .bind(console.as_str())
-    .bind(reason)
-    .bind(state.as_str())
-    .bind(state_rank(state))
-    .bind(&state_reason)
-    .bind(&now)
-    .bind(&now)
-    .bind(&row.workspace_id)
-    .bind(uid)
-    .execute(&mut *tx)
-    .await?;
+    let subject = Subject::Image { workspace: &row.workspace_id, uid };
+    let (state, _) = state::write_state(&mut tx, subject, Side::Console(console, reason), &now).await?;
     let resource = image_resource(&row.workspace_id, uid);
     let detail = serde_json::json!({"state": state, "console_state": console});
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(false), resource: &resource, reason, detail }).await?;
@@ -580,7 +583,7 @@ pub async fn insert_version(
 
 /// Recomputes what an image shows of its versions: the current version (wavehub-core's rule), its
 /// docker image, and the count.
-pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &str, now: &str) -> ApiResult<()> {
+pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &str, now: &str) -> Result<(), sqlx::Error> {
     let versions: Vec<(String, String, String)> =
         sqlx::query_as("SELECT version, state, docker_image FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ?")
             .bind(workspace)
@@ -700,24 +703,8 @@ pub async fn change_version_state(
             &bootstrap_config_path(uid, Some(&row.version)),
         ))
     })?;
-    let (state, state_reason) = effective_with_reason(
-        platform_state.map(|state| (state, row.platform_state_reason.clone())),
-        (console, reason.map(str::to_owned)),
-    );
-    sqlx::query(
-        "UPDATE runtime_image_versions SET console_state = ?, console_state_reason = ?, state = ?, state_reason = ?, \
-         state_update_time = ? WHERE workspace_id = ? AND image_uid = ? AND version = ?",
-    )
-    .bind(console.as_str())
-    .bind(reason)
-    .bind(state.as_str())
-    .bind(&state_reason)
-    .bind(&now)
-    .bind(&image.workspace_id)
-    .bind(uid)
-    .bind(&row.version)
-    .execute(&mut *tx)
-    .await?;
+    let subject = Subject::Version { workspace: &image.workspace_id, uid, version: &row.version };
+    let (state, _) = state::write_state(&mut tx, subject, Side::Console(console, reason), &now).await?;
     refresh_image(&mut tx, &image.workspace_id, uid, &now).await?;
     let resource = version_resource(&image.workspace_id, uid, &row.version);
     let detail = serde_json::json!({"state": state, "console_state": console});

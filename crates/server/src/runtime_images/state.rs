@@ -1,0 +1,103 @@
+//! The one place the state columns of runtime images and their versions are written. A state has
+//! two sides: the platform's (the bootstrap file's ceiling, for images it manages) and the
+//! console's (deprecate / disable / enable). [`write_state`] sets one side and stores the effective
+//! state wavehub-core computes from both (`effective_with_reason`), with `state_rank` for images.
+//! The console's API, the bootstrap file and the benchmark seeder all write through it; each
+//! caller writes its own audit entry and refreshes the image's current version.
+
+use sqlx::SqliteConnection;
+use wavehub_core::runtime_images::{effective_with_reason, State};
+
+/// The row whose state is written.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Image { workspace: &'a str, uid: &'a str },
+    Version { workspace: &'a str, uid: &'a str, version: &'a str },
+}
+
+/// The side being set, with its reason.
+#[derive(Debug, Clone, Copy)]
+pub enum Side<'a> {
+    Platform(State, Option<&'a str>),
+    Console(State, Option<&'a str>),
+}
+
+/// Both sides as stored. No platform side: the platform does not manage the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sides {
+    pub platform: Option<(State, Option<String>)>,
+    pub console: (State, Option<String>),
+}
+
+/// The state columns hold only the three names (CHECK constraints); anything else would be a bug.
+pub(crate) fn db_state(text: &str) -> State {
+    text.parse().unwrap_or(State::Disabled)
+}
+
+/// The `state_rank` column: sorting by state puts the most restricted first.
+pub fn state_rank(state: State) -> i64 {
+    match state {
+        State::Active => 0,
+        State::Deprecated => 1,
+        State::Disabled => 2,
+    }
+}
+
+/// Both sides of `subject`'s state, as stored.
+pub async fn sides(conn: &mut SqliteConnection, subject: Subject<'_>) -> Result<Sides, sqlx::Error> {
+    let columns = "platform_state, platform_state_reason, console_state, console_state_reason";
+    let sql = match subject {
+        Subject::Image { .. } => format!("SELECT {columns} FROM runtime_images WHERE workspace_id = ? AND uid = ?"),
+        Subject::Version { .. } => {
+            format!("SELECT {columns} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? AND version = ?")
+        }
+    };
+    let query = match subject {
+        Subject::Image { workspace, uid } => sqlx::query_as(&sql).bind(workspace).bind(uid),
+        Subject::Version { workspace, uid, version } => sqlx::query_as(&sql).bind(workspace).bind(uid).bind(version),
+    };
+    let (platform, platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) =
+        query.fetch_one(&mut *conn).await?;
+    Ok(Sides { platform: platform.as_deref().map(|state| (db_state(state), platform_reason)), console: (db_state(&console), console_reason) })
+}
+
+/// Sets one side of `subject`'s state, keeps the other as stored, and writes both with the
+/// effective state and reason, `state_update_time` (and for images `state_rank` and `updated_time`)
+/// set to `now`. Returns the effective state and its reason.
+pub async fn write_state(
+    conn: &mut SqliteConnection,
+    subject: Subject<'_>,
+    side: Side<'_>,
+    now: &str,
+) -> Result<(State, Option<String>), sqlx::Error> {
+    let stored = sides(conn, subject).await?;
+    let (platform, console) = match side {
+        Side::Platform(state, reason) => (Some((state, reason.map(str::to_owned))), stored.console),
+        Side::Console(state, reason) => (stored.platform, (state, reason.map(str::to_owned))),
+    };
+    let (state, state_reason) = effective_with_reason(platform.clone(), console.clone());
+    let platform_state = platform.as_ref().map(|(state, _)| state.as_str());
+    let platform_reason = platform.as_ref().and_then(|(_, reason)| reason.as_deref());
+    let sets = "platform_state = ?, platform_state_reason = ?, console_state = ?, console_state_reason = ?, state = ?, state_reason = ?, \
+        state_update_time = ?";
+    let sql = match subject {
+        Subject::Image { .. } => format!("UPDATE runtime_images SET {sets}, state_rank = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?"),
+        Subject::Version { .. } => {
+            format!("UPDATE runtime_image_versions SET {sets} WHERE workspace_id = ? AND image_uid = ? AND version = ?")
+        }
+    };
+    let query = sqlx::query(&sql)
+        .bind(platform_state)
+        .bind(platform_reason)
+        .bind(console.0.as_str())
+        .bind(console.1.as_deref())
+        .bind(state.as_str())
+        .bind(&state_reason)
+        .bind(now);
+    let query = match subject {
+        Subject::Image { workspace, uid } => query.bind(state_rank(state)).bind(now).bind(workspace).bind(uid),
+        Subject::Version { workspace, uid, version } => query.bind(workspace).bind(uid).bind(version),
+    };
+    query.execute(&mut *conn).await?;
+    Ok((state, state_reason))
+}
