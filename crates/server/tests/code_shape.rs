@@ -1,0 +1,69 @@
+//! The server's shape rules (one folder per domain, each with a thin `routes.rs`), checked on the source
+//! tree the way a CI grep would: handlers hold no SQL, every write transaction takes the write lock
+//! at once, and a runtime image row is inserted in one place.
+
+use std::path::{Path, PathBuf};
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// `file:line: text` of every line of `files` that contains `needle`.
+fn lines_with(files: &[PathBuf], needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        for (number, line) in text.lines().enumerate() {
+            if line.contains(needle) {
+                found.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// Rule 1: a `routes.rs` reads the request, checks access, calls one function and shapes the
+/// answer; the SQL is in its folder's data modules.
+#[test]
+fn no_routes_rs_holds_sql() {
+    let routes: Vec<PathBuf> = rust_files(&crate_dir().join("src")).into_iter().filter(|path| path.ends_with("routes.rs")).collect();
+    assert!(routes.len() >= 6, "only {} routes.rs files found", routes.len());
+    let sql = lines_with(&routes, "sqlx::");
+    assert!(sql.is_empty(), "SQL in a routes.rs (move it into the folder's data module):\n{}", sql.join("\n"));
+}
+
+/// Rule 4: every write transaction starts with `db::begin_write` (BEGIN IMMEDIATE); a plain
+/// deferred `.begin()` makes SQLite refuse a writer whose snapshot went stale instead of waiting.
+#[test]
+fn every_transaction_begins_with_the_write_lock() {
+    let deferred = lines_with(&rust_files(&crate_dir().join("src")), ".begin()");
+    assert!(deferred.is_empty(), "use db::begin_write for a transaction that writes:\n{}", deferred.join("\n"));
+}
+
+/// Rule 3, for runtime images: one function inserts an image row, and the API, the bootstrap file
+/// and the seeder all call it.
+#[test]
+fn one_insert_into_runtime_images() {
+    let mut files = rust_files(&crate_dir().join("src"));
+    files.extend(rust_files(&crate_dir().join("../seed/src")));
+    let inserts = lines_with(&files, "INSERT INTO runtime_images ");
+    assert_eq!(inserts.len(), 1, "one writer of runtime_images rows:\n{}", inserts.join("\n"));
+}
