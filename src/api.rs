@@ -6,11 +6,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wavehub_core::accounts::{CreatedToken, LoginRequest, Me, NewToken, NewUser, TokenInfo, User, UserPatch};
 use wavehub_core::api::{Finding, Page, Problem, API_PREFIX};
-use wavehub_core::apps::{percent_encode, AppDetail, AppEvent, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::apps::{percent_encode, AppDetail, AppEvent, AppListPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage, RuntimeImagePatch,
-    RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateChange, StateEvent, VersionList, Workspace,
+    RuntimeImageQuery, RuntimeImageVersion, Availability, StateAction, StateChange, StateEvent, VersionList, Workspace,
     WorkspaceMember, WorkspaceRole,
 };
 
@@ -172,7 +172,7 @@ pub async fn delete_user(username: &str, why: &Reason) -> Result<(), ApiError> {
 }
 
 /// `GET /apps?...`: a page of the catalog.
-pub async fn list_apps(query: &AppQuery) -> Result<AppPage, ApiError> {
+pub async fn list_apps(query: &AppQuery) -> Result<AppListPage, ApiError> {
     get(&format!("/apps?{}", query.to_query_string())).await
 }
 
@@ -304,7 +304,7 @@ pub async fn change_image_state(ws: &str, uid: &str, action: StateAction, change
 }
 
 /// `GET .../runtime-images/{uid}/versions?state=`: newest first, with which is current and why.
-pub async fn image_versions(ws: &str, uid: &str, state: Option<State>) -> Result<VersionList, ApiError> {
+pub async fn image_versions(ws: &str, uid: &str, state: Option<Availability>) -> Result<VersionList, ApiError> {
     let filter = state.map(|s| format!("?state={s}")).unwrap_or_default();
     get(&format!("{}/versions{filter}", image_path(ws, uid))).await
 }

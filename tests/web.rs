@@ -301,7 +301,7 @@ async fn the_create_image_dialog_shows_the_version_as_you_type_and_asks_when_the
 
 #[wasm_bindgen_test]
 async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sent() {
-    use wavehub_core::runtime_images::{State, StateAction};
+    use wavehub_core::runtime_images::{Availability, StateAction};
     use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
     let parent = container();
     let request = StateRequest {
@@ -319,7 +319,7 @@ async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sen
     assert_eq!(text_of(&parent, "dialog h2"), "Disable version v3.0.0 of Scorer?");
     assert_eq!(
         text_of(&parent, ".consequence"),
-        format!("The version becomes DISABLED: {}.", State::Disabled.meaning())
+        format!("The version becomes DISABLED: {}.", Availability::Disabled.meaning())
     );
     assert_eq!(text_of(&parent, ".impact"), "The current version moves from v3.0.0 to v2.0.0.");
     let label = parent.query_selector("dialog label").unwrap().unwrap();
@@ -334,14 +334,14 @@ async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sen
 
 #[wasm_bindgen_test]
 async fn a_platform_ceiling_is_explained_in_the_dialog() {
-    use wavehub_core::runtime_images::{State, StateAction};
+    use wavehub_core::runtime_images::{Availability, StateAction};
     use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
     let parent = container();
     let request = StateRequest {
         target: StateTarget::Image { ws: "default".into(), uid: "h2o-scorer".into() },
         action: StateAction::Enable,
         subject: "image H2O Scorer".into(),
-        platform_state: Some(State::Disabled),
+        platform_state: Some(Availability::Disabled),
         impact: None,
     };
     let _mounted = leptos::mount::mount_to(parent.clone(), move || {

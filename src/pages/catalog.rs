@@ -111,7 +111,7 @@ pub fn CatalogPage() -> impl IntoView {
 }
 
 #[component]
-fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_core::apps::AppPage, api::ApiError>>) -> impl IntoView {
+fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_core::apps::AppListPage, api::ApiError>>) -> impl IntoView {
     let navigate = use_navigate();
     let go = move |next: CatalogView, replace: bool| {
         navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });

@@ -504,7 +504,7 @@ pub struct FacetCount {
 /// `GET /apps`: a page of apps plus the counts the filters show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AppPage {
+pub struct AppListPage {
     pub items: Vec<AppSummary>,
     pub total: u64,
     pub page: u32,

@@ -28,7 +28,7 @@ use sqlx::SqliteConnection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
-use wavehub_core::runtime_images::{version_for, Prereleases, State};
+use wavehub_core::runtime_images::{version_for, Prereleases, Availability};
 use wavehub_server::runtime_images::bootstrap::{PlatformImage, PlatformVersion};
 use wavehub_server::db;
 use wavehub_server::runtime_images::state::{state_rank, write_state, Side, Subject};
@@ -102,7 +102,7 @@ pub struct SeedImage {
     pub uid: String,
     pub name: String,
     pub description: String,
-    pub state: State,
+    pub state: Availability,
     pub reason: Option<String>,
     pub state_time: String,
     pub created_time: String,
@@ -114,7 +114,7 @@ pub struct SeedVersion {
     pub docker_image: String,
     /// The id the API takes from the tag (`v1.2.3`).
     pub version: String,
-    pub state: State,
+    pub state: Availability,
     pub reason: Option<String>,
     pub created_time: String,
     pub state_time: String,
@@ -153,11 +153,11 @@ impl SeedReport {
     }
 }
 
-fn reason(rng: &mut Rng, state: State, reasons: (&[&str], &[&str])) -> Option<String> {
+fn reason(rng: &mut Rng, state: Availability, reasons: (&[&str], &[&str])) -> Option<String> {
     match state {
-        State::Active => None,
-        State::Deprecated => Some((*rng.pick(reasons.0)).to_owned()),
-        State::Disabled => Some((*rng.pick(reasons.1)).to_owned()),
+        Availability::Active => None,
+        Availability::Deprecated => Some((*rng.pick(reasons.0)).to_owned()),
+        Availability::Disabled => Some((*rng.pick(reasons.1)).to_owned()),
     }
 }
 
@@ -166,23 +166,23 @@ const BUMPS: Bumps = Bumps { first_major_below: 4, out_of: 20, minor: 5 };
 
 /// A version's state by its place: the newest are active (the very newest disabled now and then:
 /// a bad release), the middle ones partly deprecated, the oldest deprecated or disabled.
-fn version_state(rng: &mut Rng, index: usize, count: usize) -> State {
+fn version_state(rng: &mut Rng, index: usize, count: usize) -> Availability {
     let from_newest = count - 1 - index;
     match from_newest {
-        0 if rng.chance(8) => State::Disabled,
-        0..=5 => State::Active,
-        6..=13 if rng.chance(40) => State::Deprecated,
-        6..=13 => State::Active,
-        _ if rng.chance(50) => State::Deprecated,
-        _ => State::Disabled,
+        0 if rng.chance(8) => Availability::Disabled,
+        0..=5 => Availability::Active,
+        6..=13 if rng.chance(40) => Availability::Deprecated,
+        6..=13 => Availability::Active,
+        _ if rng.chance(50) => Availability::Deprecated,
+        _ => Availability::Disabled,
     }
 }
 
-fn image_state(rng: &mut Rng) -> State {
+fn image_state(rng: &mut Rng) -> Availability {
     match rng.below(100) {
-        0..=79 => State::Active,
-        80..=92 => State::Deprecated,
-        _ => State::Disabled,
+        0..=79 => Availability::Active,
+        80..=92 => Availability::Deprecated,
+        _ => Availability::Disabled,
     }
 }
 
@@ -231,7 +231,7 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
                 let version = version_for(&docker_image, None).expect("generated tags are semantic versions").version;
                 let state = version_state(&mut rng, index, count);
                 let created = db::timestamp(at);
-                let state_time = if state == State::Active {
+                let state_time = if state == Availability::Active {
                     created.clone()
                 } else {
                     db::timestamp(at + chrono::Duration::minutes(60 * 24 * (30 + rng.below(300) as i64)))
@@ -247,7 +247,7 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
                 at += chrono::Duration::minutes(60 + rng.below(60 * 24 * 30) as i64);
             }
             let state = image_state(&mut rng);
-            let state_time = if state == State::Active {
+            let state_time = if state == Availability::Active {
                 created_time.clone()
             } else {
                 db::timestamp(at + chrono::Duration::minutes(rng.below(60 * 24 * 90) as i64))
@@ -269,13 +269,13 @@ pub fn generate(images: usize, versions: usize, seed: u64) -> Vec<SeedImage> {
 
 /// The platform's images, as a bootstrap file would give them: every workspace lists them.
 pub fn platform_images() -> Vec<PlatformImage> {
-    let version = |repository: &str, tag: &str, state: State, reason: Option<&str>| PlatformVersion {
+    let version = |repository: &str, tag: &str, state: Availability, reason: Option<&str>| PlatformVersion {
         version: version_for(&format!("{repository}:{tag}"), None).expect("a semantic tag").version,
         docker_image: format!("{repository}:{tag}"),
         state,
         reason: reason.map(str::to_owned),
     };
-    let image = |id: &str, name: &str, state: State, reason: Option<&str>, versions: Vec<PlatformVersion>| PlatformImage {
+    let image = |id: &str, name: &str, state: Availability, reason: Option<&str>, versions: Vec<PlatformVersion>| PlatformImage {
         id: id.to_owned(),
         name: name.to_owned(),
         description: format!("{name}, provided by the platform."),
@@ -289,25 +289,25 @@ pub fn platform_images() -> Vec<PlatformImage> {
     let triton = "nvcr.io/nvidia/tritonserver";
     let legacy = "h2oai/legacy-pojo-scorer";
     vec![
-        image("h2oai-h2o3mojo-scorer", "H2O-3 MOJO Scorer", State::Active, None, vec![
-            version(h2o3, "v1.4.0", State::Disabled, Some("CVE in the base image")),
-            version(h2o3, "v1.5.0", State::Deprecated, Some("Upgrade to 1.5.4")),
-            version(h2o3, "v1.5.4", State::Active, None),
+        image("h2oai-h2o3mojo-scorer", "H2O-3 MOJO Scorer", Availability::Active, None, vec![
+            version(h2o3, "v1.4.0", Availability::Disabled, Some("CVE in the base image")),
+            version(h2o3, "v1.5.0", Availability::Deprecated, Some("Upgrade to 1.5.4")),
+            version(h2o3, "v1.5.4", Availability::Active, None),
         ]),
-        image("dai-mojo-scorer", "Driverless AI MOJO Scorer", State::Active, None, vec![
-            version(dai, "1.10.6", State::Deprecated, None),
-            version(dai, "1.11.0", State::Active, None),
-            version(dai, "1.11.1-rc.1", State::Disabled, Some("Release candidate")),
+        image("dai-mojo-scorer", "Driverless AI MOJO Scorer", Availability::Active, None, vec![
+            version(dai, "1.10.6", Availability::Deprecated, None),
+            version(dai, "1.11.0", Availability::Active, None),
+            version(dai, "1.11.1-rc.1", Availability::Disabled, Some("Release candidate")),
         ]),
-        image("python-scorer", "Python Scorer", State::Active, None, vec![
-            version(python, "3.10.1", State::Active, None),
-            version(python, "3.11.0", State::Active, None),
+        image("python-scorer", "Python Scorer", Availability::Active, None, vec![
+            version(python, "3.10.1", Availability::Active, None),
+            version(python, "3.11.0", Availability::Active, None),
         ]),
-        image("triton-inference-server", "Triton Inference Server", State::Deprecated, Some("Moving to the unified server"), vec![
-            version(triton, "24.1.0", State::Active, None),
+        image("triton-inference-server", "Triton Inference Server", Availability::Deprecated, Some("Moving to the unified server"), vec![
+            version(triton, "24.1.0", Availability::Active, None),
         ]),
-        image("legacy-pojo-scorer", "Legacy POJO Scorer", State::Disabled, Some("Retired"), vec![
-            version(legacy, "0.9.0", State::Active, None),
+        image("legacy-pojo-scorer", "Legacy POJO Scorer", Availability::Disabled, Some("Retired"), vec![
+            version(legacy, "0.9.0", Availability::Active, None),
         ]),
     ]
 }
@@ -418,7 +418,7 @@ async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow:
         insert_version(conn, image.workspace, &image.uid, &version.version, &version.docker_image, None, &version.created_time)
             .await
             .map_err(|e| anyhow::anyhow!("cannot insert version {} of {}: {e}", version.version, image.uid))?;
-        if version.state != State::Active {
+        if version.state != Availability::Active {
             let subject = Subject::Version { workspace: image.workspace, uid: &image.uid, version: &version.version };
             write_state(conn, subject, Side::Console(version.state, version.reason.as_deref()), &version.state_time).await?;
         }
@@ -457,11 +457,11 @@ mod tests {
             }
             assert_eq!(image.created_time, image.versions[0].created_time);
         }
-        let share = |state: State| images.iter().filter(|i| i.state == state).count() as f64 / images.len() as f64;
-        assert!((0.7..0.9).contains(&share(State::Active)), "{}", share(State::Active));
-        assert!(share(State::Deprecated) > 0.05 && share(State::Disabled) > 0.02);
+        let share = |state: Availability| images.iter().filter(|i| i.state == state).count() as f64 / images.len() as f64;
+        assert!((0.7..0.9).contains(&share(Availability::Active)), "{}", share(Availability::Active));
+        assert!(share(Availability::Deprecated) > 0.05 && share(Availability::Disabled) > 0.02);
         let versions: Vec<&SeedVersion> = images.iter().flat_map(|i| &i.versions).collect();
-        for state in State::ALL {
+        for state in Availability::ALL {
             let n = versions.iter().filter(|v| v.state == state).count();
             assert!(n > versions.len() / 10, "{n} versions {state:?}");
         }

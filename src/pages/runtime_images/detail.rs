@@ -18,7 +18,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use wavehub_core::runtime_images::{
     compare_version_ids, current_version, effective_state, is_prerelease, version_for, NewRuntimeImageVersion, Prereleases,
-    Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
+    Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, Availability, StateAction, StateEvent, VersionList,
 };
 
 /// What changing one version's state does to the image's current version (and to runtimes
@@ -117,7 +117,7 @@ pub fn delete_blocker(image: &RuntimeImage, runtimes: &[Runtime]) -> Option<Stri
 }
 
 /// The state actions offered for something in `state`: those that change it.
-fn actions_for(state: State) -> Vec<StateAction> {
+fn actions_for(state: Availability) -> Vec<StateAction> {
     [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != state).collect()
 }
 
@@ -142,7 +142,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
     // Bumped after every change, so everything on the page reloads.
     let reload = RwSignal::new(0u32);
     let query = use_query_map();
-    let version_filter = Memo::new(move |_| query.with(|q| q.get("state")).and_then(|s| s.parse::<State>().ok()));
+    let version_filter = Memo::new(move |_| query.with(|q| q.get("state")).and_then(|s| s.parse::<Availability>().ok()));
     let image = LocalResource::new(move || {
         reload.get();
         async move { api::get_runtime_image(&ws.get_value(), &uid.get_value()).await }
@@ -387,7 +387,7 @@ fn VersionsTable(
     list: VersionList,
     image: RuntimeImage,
     ask: Callback<(Option<String>, StateAction)>,
-    filter: Option<State>,
+    filter: Option<Availability>,
     on_filter: Callback<String>,
     selection: Selection,
 ) -> impl IntoView {
@@ -401,7 +401,7 @@ fn VersionsTable(
             <label for=filter_id.clone()>"Show"</label>
             <select id=filter_id on:change=move |event| on_filter.run(event_target_value(&event)) prop:value=filter.map(|s| s.as_str()).unwrap_or("")>
                 <option value="">"All versions"</option>
-                {State::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{format!("{s} only")}</option> }).collect_view()}
+                {Availability::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{format!("{s} only")}</option> }).collect_view()}
             </select>
             <span class="muted" role="status">{super::count(list.total, "version", "versions")}</span>
         </div>
@@ -699,7 +699,7 @@ fn DeleteSection(image: RuntimeImage, used_by: Vec<Runtime>, #[prop(into)] on_de
 mod tests {
     use super::*;
 
-    fn version(id: &str, state: State) -> RuntimeImageVersion {
+    fn version(id: &str, state: Availability) -> RuntimeImageVersion {
         RuntimeImageVersion {
             version: id.into(),
             docker_image: format!("img:{id}"),
@@ -718,7 +718,7 @@ mod tests {
 
     #[test]
     fn disabling_the_current_version_says_where_current_moves() {
-        let all = [version("v3.0.0", State::Active), version("v2.0.0", State::Active), version("v1.0.0", State::Disabled)];
+        let all = [version("v3.0.0", Availability::Active), version("v2.0.0", Availability::Active), version("v1.0.0", Availability::Disabled)];
         let text = version_impact(&all, "v3.0.0", StateAction::Disable, &["dai".into()], Prereleases::MayBeCurrent).unwrap();
         assert!(text.starts_with("The current version moves from v3.0.0 to v2.0.0"), "{text}");
         assert!(text.ends_with("Runtimes pinned to v3.0.0 can't start new deployments: dai."), "{text}");
@@ -746,7 +746,7 @@ mod tests {
 
     #[test]
     fn enabling_a_prerelease_follows_the_images_choice() {
-        let all = [version("v3.0.0-rc.1", State::Disabled), version("v2.0.0", State::Active)];
+        let all = [version("v3.0.0-rc.1", Availability::Disabled), version("v2.0.0", Availability::Active)];
         let text = version_impact(&all, "v3.0.0-rc.1", StateAction::Enable, &[], Prereleases::MayBeCurrent).unwrap();
         assert!(text.starts_with("The current version moves from v2.0.0 to v3.0.0-rc.1"), "{text}");
         let text = version_impact(&all, "v3.0.0-rc.1", StateAction::Enable, &[], Prereleases::NeverCurrent).unwrap();
@@ -755,7 +755,7 @@ mod tests {
 
     #[test]
     fn state_actions_are_those_that_change_something() {
-        assert_eq!(actions_for(State::Active), [StateAction::Deprecate, StateAction::Disable]);
-        assert_eq!(actions_for(State::Disabled), [StateAction::Deprecate, StateAction::Enable]);
+        assert_eq!(actions_for(Availability::Active), [StateAction::Deprecate, StateAction::Disable]);
+        assert_eq!(actions_for(Availability::Disabled), [StateAction::Deprecate, StateAction::Enable]);
     }
 }

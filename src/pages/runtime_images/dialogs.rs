@@ -5,7 +5,7 @@ use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
 pub use crate::components::modal::{unique_id, Modal};
 use leptos::prelude::*;
-use wavehub_core::runtime_images::{check_reason, console_state_for, State, StateAction, StateChange};
+use wavehub_core::runtime_images::{check_reason, console_state_for, Availability, StateAction, StateChange};
 
 /// What a state change is about; it knows which endpoint to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub struct StateRequest {
     /// How people call it: `version v3.0.0 of Scorer`, `image Scorer`.
     pub subject: String,
     /// The state the platform sets (bootstrap-managed resources): the console can't go past it.
-    pub platform_state: Option<State>,
+    pub platform_state: Option<Availability>,
     /// What else changes, e.g. which version becomes current.
     pub impact: Option<String>,
 }
@@ -231,7 +231,7 @@ pub fn DeleteDialog(
 mod tests {
     use super::*;
 
-    fn request(action: StateAction, platform_state: Option<State>) -> StateRequest {
+    fn request(action: StateAction, platform_state: Option<Availability>) -> StateRequest {
         StateRequest {
             target: StateTarget::Version { ws: "default".into(), uid: "scorer".into(), version: "v3.0.0".into() },
             action,
@@ -254,8 +254,8 @@ mod tests {
 
     #[test]
     fn the_ceiling_is_explained_before_sending() {
-        assert!(request(StateAction::Enable, Some(State::Disabled)).ceiling_note().unwrap().contains("sets this version to DISABLED"));
-        assert_eq!(request(StateAction::Disable, Some(State::Deprecated)).ceiling_note(), None);
+        assert!(request(StateAction::Enable, Some(Availability::Disabled)).ceiling_note().unwrap().contains("sets this version to DISABLED"));
+        assert_eq!(request(StateAction::Disable, Some(Availability::Deprecated)).ceiling_note(), None);
         assert_eq!(request(StateAction::Enable, None).ceiling_note(), None);
     }
 }

@@ -21,7 +21,7 @@ use leptos_router::NavigateOptions;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
 use wavehub_core::runtime_images::{
-    ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, State, Workspace, PLATFORM_WORKSPACE,
+    ImageSort, NewRuntimeImage, RuntimeImage, RuntimeImageQuery, Availability, Workspace, PLATFORM_WORKSPACE,
 };
 
 /// How long typing in the name filter must pause before the list reloads.
@@ -41,7 +41,7 @@ impl ImageListView {
         ImageListView {
             ws: get("ws").filter(|ws| !ws.is_empty()),
             query: RuntimeImageQuery {
-                state: get("state").and_then(|s| s.parse::<State>().ok()),
+                state: get("state").and_then(|s| s.parse::<Availability>().ok()),
                 name: get("name").filter(|n| !n.is_empty()),
                 sort: get("sort").as_deref().and_then(ImageSort::parse).unwrap_or_default(),
                 page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 1),
@@ -243,7 +243,7 @@ fn ImageList(
     };
     let go_state = go.clone();
     let on_state = move |event: leptos::ev::Event| {
-        let state = event_target_value(&event).parse::<State>().ok();
+        let state = event_target_value(&event).parse::<Availability>().ok();
         go_state(view_state.get_untracked().with(|v| v.query.state = state), false);
     };
     let go_sort = go.clone();
@@ -270,7 +270,7 @@ fn ImageList(
                     <label for="images-state">"State"</label>
                     <select id="images-state" on:change=on_state prop:value=move || view_state.get().query.state.map(|s| s.as_str()).unwrap_or("")>
                         <option value="">"Any state"</option>
-                        {State::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+                        {Availability::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="filter">
@@ -517,7 +517,7 @@ mod tests {
     #[test]
     fn a_new_filter_starts_at_page_one_and_the_name_is_trimmed_for_the_api() {
         let view = parse("ws=team&page=4&name=%20x");
-        assert_eq!(view.with(|v| v.query.state = Some(State::Disabled)).page(), 1);
+        assert_eq!(view.with(|v| v.query.state = Some(Availability::Disabled)).page(), 1);
         let view = ImageListView { ws: Some("team".into()), query: RuntimeImageQuery { name: Some("  rest ".into()), ..Default::default() } };
         assert_eq!(view.api_query().name.as_deref(), Some("rest"));
         assert_eq!(view.on_page(2).href(), "/admin/runtime-images?ws=team&name=%20%20rest%20&page=2");

@@ -21,7 +21,7 @@ use crate::components::bulk::BulkAction;
 use leptos::prelude::*;
 use std::future::Future;
 use wavehub_core::apps::percent_encode;
-use wavehub_core::runtime_images::{check_reason, State, StateAction, StateChange};
+use wavehub_core::runtime_images::{check_reason, Availability, StateAction, StateChange};
 
 /// The image list's path.
 pub const LIST_PATH: &str = "/admin/runtime-images";
@@ -84,17 +84,17 @@ where
 }
 
 /// The CSS class of a state's badge.
-pub fn state_class(state: State) -> &'static str {
+pub fn state_class(state: Availability) -> &'static str {
     match state {
-        State::Active => "state state-active",
-        State::Deprecated => "state state-deprecated",
-        State::Disabled => "state state-disabled",
+        Availability::Active => "state state-active",
+        Availability::Deprecated => "state state-deprecated",
+        Availability::Disabled => "state state-disabled",
     }
 }
 
 /// A state as a badge; hovering shows the reason, and what the state means.
 #[component]
-pub fn StateBadge(state: State, #[prop(default = None)] reason: Option<String>) -> impl IntoView {
+pub fn StateBadge(state: Availability, #[prop(default = None)] reason: Option<String>) -> impl IntoView {
     let title = match &reason {
         Some(reason) => format!("{state}: {reason}"),
         None => format!("{state}: {}", state.meaning()),

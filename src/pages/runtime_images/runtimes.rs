@@ -18,7 +18,7 @@ use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 use wavehub_core::api::PageRequest;
 use wavehub_core::runtime_images::{
-    ImageSort, NewRuntime, Resolution, Runtime, RuntimeImageQuery, State, StateAction, Workspace,
+    ImageSort, NewRuntime, Resolution, Runtime, RuntimeImageQuery, Availability, StateAction, Workspace,
 };
 
 /// What a runtime would run for a new deployment now: the version and image, and the warning or
@@ -351,7 +351,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                             <option value="">"Choose an image"</option>
                             {page.items.into_iter().map(|i| {
                                 let label = format!("{} ({}){}", i.name, i.uid,
-                                    if i.state == State::Active { String::new() } else { format!(", {}", i.state) });
+                                    if i.state == Availability::Active { String::new() } else { format!(", {}", i.state) });
                                 view! { <option value=i.uid.clone()>{label}</option> }
                             }).collect_view()}
                         </select>
@@ -366,7 +366,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                     {move || versions.get().flatten().and_then(Result::ok).map(|list| list.items.into_iter().map(|v| {
                         let label = format!("Pin {}{}{}", v.version,
                             if v.is_current { " (current)" } else { "" },
-                            if v.state == State::Active { String::new() } else { format!(" — {}", v.state) });
+                            if v.state == Availability::Active { String::new() } else { format!(" — {}", v.state) });
                         view! { <option value=v.version.clone()>{label}</option> }
                     }).collect_view())}
                 </select>

@@ -8,7 +8,7 @@ pub mod state;
 pub mod version;
 
 pub use reference::{ImageReference, ReferenceError};
-pub use state::{console_state_for, effective_state, effective_with_reason, CeilingRefusal, State, StateAction};
+pub use state::{console_state_for, effective_state, effective_with_reason, CeilingRefusal, Availability, StateAction};
 pub use version::{
     compare_version_ids, current_version, explain_current, is_prerelease, normalize_version, version_for, version_id_sort_key,
     Prereleases, VersionChoice, VersionSource,
@@ -180,15 +180,15 @@ pub struct RuntimeImage {
     /// The current version's image (none when every version is disabled).
     pub docker_image: Option<String>,
     /// The state in force: the more restricted of `platform_state` and `console_state`.
-    pub state: State,
+    pub state: Availability,
     pub state_reason: Option<String>,
     pub state_update_time: String,
     pub managed_by_bootstrap: bool,
     /// What the bootstrap file sets (bootstrap-managed images only): the ceiling.
-    pub platform_state: Option<State>,
+    pub platform_state: Option<Availability>,
     pub platform_state_reason: Option<String>,
     /// What the console last set, and why.
-    pub console_state: State,
+    pub console_state: Availability,
     pub console_state_reason: Option<String>,
     /// `v1.2.3`; none when every version is disabled.
     pub current_version: Option<String>,
@@ -297,13 +297,13 @@ pub struct RuntimeImageVersion {
     /// `v1.2.3`
     pub version: String,
     pub docker_image: String,
-    pub state: State,
+    pub state: Availability,
     pub state_reason: Option<String>,
     pub state_update_time: String,
     pub managed_by_bootstrap: bool,
-    pub platform_state: Option<State>,
+    pub platform_state: Option<Availability>,
     pub platform_state_reason: Option<String>,
-    pub console_state: State,
+    pub console_state: Availability,
     pub console_state_reason: Option<String>,
     /// Whether it is the image's current version.
     pub is_current: bool,
@@ -340,7 +340,7 @@ pub struct StateEvent {
     pub action: String,
     /// `image` or the version id.
     pub subject: String,
-    pub state: Option<State>,
+    pub state: Option<Availability>,
     pub reason: Option<String>,
     /// What an `update` changed, in words ("renamed it to “Scorer”; added version v2.1.0").
     #[serde(default)]
@@ -408,7 +408,7 @@ impl ImageSort {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct RuntimeImageQuery {
     #[serde(default)]
-    pub state: Option<State>,
+    pub state: Option<Availability>,
     /// Part of the name, uid or docker image, any case.
     #[serde(default)]
     pub name: Option<String>,
@@ -463,7 +463,7 @@ pub struct Runtime {
     pub model_type: String,
     pub environment_variables: BTreeMap<String, String>,
     pub read_only_data_volume: bool,
-    pub state: State,
+    pub state: Availability,
     pub state_reason: Option<String>,
     /// What a new deployment would run now.
     pub resolution: Resolution,
@@ -553,11 +553,11 @@ pub struct Resolution {
 /// The facts about a runtime's image that decide what it resolves to.
 #[derive(Debug, Clone, Copy)]
 pub struct ImageFacts<'a> {
-    pub image_state: State,
+    pub image_state: Availability,
     /// The image's current version and its image.
-    pub current: Option<(&'a str, &'a str, State)>,
+    pub current: Option<(&'a str, &'a str, Availability)>,
     /// The pinned version (id, image, state) when the runtime pins one and it exists.
-    pub pinned: Option<(&'a str, &'a str, State)>,
+    pub pinned: Option<(&'a str, &'a str, Availability)>,
 }
 
 /// Resolves a runtime: a pinned version is used as is; otherwise the image's current version. A
@@ -577,13 +577,13 @@ pub fn resolve_runtime(pinned_version: Option<&str>, facts: ImageFacts<'_>) -> R
         Ok(found) => found,
         Err(message) => return Resolution { version: None, docker_image: None, usable: false, message: Some(message) },
     };
-    let message = if facts.image_state == State::Disabled {
+    let message = if facts.image_state == Availability::Disabled {
         Some("The image is disabled, so new deployments can't use it.".to_owned())
-    } else if version_state == State::Disabled {
+    } else if version_state == Availability::Disabled {
         Some(format!("The pinned version {version} is disabled, so new deployments can't use it."))
-    } else if facts.image_state == State::Deprecated {
+    } else if facts.image_state == Availability::Deprecated {
         Some("The image is deprecated: new deployments get a warning.".to_owned())
-    } else if version_state == State::Deprecated {
+    } else if version_state == Availability::Deprecated {
         Some(format!("Version {version} is deprecated: new deployments get a warning."))
     } else {
         None
@@ -591,7 +591,7 @@ pub fn resolve_runtime(pinned_version: Option<&str>, facts: ImageFacts<'_>) -> R
     Resolution {
         version: Some(version.to_owned()),
         docker_image: Some(docker_image.to_owned()),
-        usable: facts.image_state != State::Disabled && version_state != State::Disabled,
+        usable: facts.image_state != Availability::Disabled && version_state != Availability::Disabled,
         message,
     }
 }
@@ -673,7 +673,7 @@ mod tests {
 
     #[test]
     fn runtimes_resolve_to_pinned_or_current() {
-        use State::*;
+        use Availability::*;
         let current = Some(("v2.0.0", "img:2.0.0", Active));
         let follow = |image_state, current| resolve_runtime(None, ImageFacts { image_state, current, pinned: None });
         let r = follow(Active, current);
@@ -696,7 +696,7 @@ mod tests {
     fn query_strings_leave_defaults_out() {
         assert_eq!(RuntimeImageQuery::default().to_query_string(), "");
         let query = RuntimeImageQuery {
-            state: Some(State::Deprecated),
+            state: Some(Availability::Deprecated),
             name: Some("rest scorer".into()),
             sort: ImageSort::Newest,
             page: Some(3),

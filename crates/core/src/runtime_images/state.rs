@@ -9,7 +9,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum State {
+pub enum Availability {
     /// Available for new deployments and upgrades.
     Active,
     /// Still usable, with a warning: the step before disabling.
@@ -18,37 +18,37 @@ pub enum State {
     Disabled,
 }
 
-impl State {
-    pub const ALL: [State; 3] = [State::Active, State::Deprecated, State::Disabled];
+impl Availability {
+    pub const ALL: [Availability; 3] = [Availability::Active, Availability::Deprecated, Availability::Disabled];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            State::Active => "ACTIVE",
-            State::Deprecated => "DEPRECATED",
-            State::Disabled => "DISABLED",
+            Availability::Active => "ACTIVE",
+            Availability::Deprecated => "DEPRECATED",
+            Availability::Disabled => "DISABLED",
         }
     }
 
     /// What the state means for people choosing an image, in a phrase.
     pub fn meaning(self) -> &'static str {
         match self {
-            State::Active => "available for new deployments",
-            State::Deprecated => "still usable, but new deployments get a warning",
-            State::Disabled => "blocked for new deployments; running ones are not stopped",
+            Availability::Active => "available for new deployments",
+            Availability::Deprecated => "still usable, but new deployments get a warning",
+            Availability::Disabled => "blocked for new deployments; running ones are not stopped",
         }
     }
 }
 
-impl fmt::Display for State {
+impl fmt::Display for Availability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for State {
+impl FromStr for Availability {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        State::ALL
+        Availability::ALL
             .into_iter()
             .find(|state| state.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| format!("unknown state `{s}`: use ACTIVE, DEPRECATED or DISABLED"))
@@ -67,11 +67,11 @@ pub enum StateAction {
 }
 
 impl StateAction {
-    pub fn target(self) -> State {
+    pub fn target(self) -> Availability {
         match self {
-            StateAction::Deprecate => State::Deprecated,
-            StateAction::Disable => State::Disabled,
-            StateAction::Enable => State::Active,
+            StateAction::Deprecate => Availability::Deprecated,
+            StateAction::Disable => Availability::Disabled,
+            StateAction::Enable => Availability::Active,
         }
     }
 
@@ -93,16 +93,16 @@ impl StateAction {
 
 /// The state a resource has: the more restricted of the platform's and the console's. API-managed
 /// resources have no platform state.
-pub fn effective_state(platform: Option<State>, console: State) -> State {
+pub fn effective_state(platform: Option<Availability>, console: Availability) -> Availability {
     platform.map_or(console, |platform| platform.max(console))
 }
 
 /// The effective state and the reason people see for it: the reason of whichever side set the
 /// effective state (the console's when both agree, since it is the more recent decision).
 pub fn effective_with_reason(
-    platform: Option<(State, Option<String>)>,
-    console: (State, Option<String>),
-) -> (State, Option<String>) {
+    platform: Option<(Availability, Option<String>)>,
+    console: (Availability, Option<String>),
+) -> (Availability, Option<String>) {
     match platform {
         Some((platform_state, platform_reason)) if platform_state > console.0 => (platform_state, platform_reason),
         _ => console,
@@ -113,15 +113,15 @@ pub fn effective_with_reason(
 /// platform set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CeilingRefusal {
-    pub platform: State,
-    pub requested: State,
+    pub platform: Availability,
+    pub requested: Availability,
 }
 
 /// The ceiling rule. The console may set a platform-managed resource to any state at least as
 /// restricted as the platform's (the console's own choice is kept, and a later, laxer platform
 /// state never lifts it); asking for less is refused. API-managed resources (`platform` is None)
 /// may take any state.
-pub fn console_state_for(platform: Option<State>, action: StateAction) -> Result<State, CeilingRefusal> {
+pub fn console_state_for(platform: Option<Availability>, action: StateAction) -> Result<Availability, CeilingRefusal> {
     let requested = action.target();
     match platform {
         Some(platform) if requested < platform => Err(CeilingRefusal { platform, requested }),
@@ -148,14 +148,14 @@ impl CeilingRefusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use State::*;
+    use Availability::*;
     use StateAction::*;
 
     /// Every pair of platform state and requested action (spec §17.3), plus API-managed resources.
     #[test]
     fn ceiling_rule_decision_table() {
         let refused = |platform| Err(CeilingRefusal { platform, requested: Active });
-        let table: Vec<(Option<State>, StateAction, Result<State, CeilingRefusal>)> = vec![
+        let table: Vec<(Option<Availability>, StateAction, Result<Availability, CeilingRefusal>)> = vec![
             (None, Deprecate, Ok(Deprecated)),
             (None, Disable, Ok(Disabled)),
             (None, Enable, Ok(Active)),
@@ -176,8 +176,8 @@ mod tests {
 
     #[test]
     fn effective_state_is_the_more_restricted() {
-        for platform in State::ALL {
-            for console in State::ALL {
+        for platform in Availability::ALL {
+            for console in Availability::ALL {
                 let effective = effective_state(Some(platform), console);
                 assert!(effective >= platform && effective >= console);
                 assert!(effective == platform || effective == console);
@@ -209,8 +209,8 @@ mod tests {
 
     #[test]
     fn states_parse_from_any_case() {
-        assert_eq!("deprecated".parse::<State>(), Ok(Deprecated));
-        assert!("gone".parse::<State>().is_err());
+        assert_eq!("deprecated".parse::<Availability>(), Ok(Deprecated));
+        assert!("gone".parse::<Availability>().is_err());
         assert_eq!(serde_json::to_string(&Disabled).unwrap(), "\"DISABLED\"");
         assert_eq!(Enable.verb(true), "activate");
         assert_eq!(Enable.verb(false), "enable");

@@ -2,7 +2,7 @@
 //! input or from the Docker tag (spec §16), and the rule for an image's current version (§15).
 
 use super::reference::ImageReference;
-use super::State;
+use super::Availability;
 use crate::api::Finding;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -128,10 +128,10 @@ pub fn is_prerelease(id: &str) -> bool {
 /// the image's policy says so; none when no version qualifies.
 /// This is the documented rule (spec §15); the platform's API text ("latest ACTIVE, else
 /// DEPRECATED") differs, and this is the one place to switch it.
-pub fn current_version<'a>(versions: impl IntoIterator<Item = (&'a str, State)>, prereleases: Prereleases) -> Option<&'a str> {
+pub fn current_version<'a>(versions: impl IntoIterator<Item = (&'a str, Availability)>, prereleases: Prereleases) -> Option<&'a str> {
     versions
         .into_iter()
-        .filter(|(id, state)| *state != State::Disabled && (prereleases.may_be_current() || !is_prerelease(id)))
+        .filter(|(id, state)| *state != Availability::Disabled && (prereleases.may_be_current() || !is_prerelease(id)))
         .map(|(id, _)| id)
         .max_by(|a, b| compare_version_ids(a, b))
 }
@@ -139,12 +139,12 @@ pub fn current_version<'a>(versions: impl IntoIterator<Item = (&'a str, State)>,
 /// Why `current` is the current version (or why there is none), in a sentence for the image page.
 /// It says so when the current version is a pre-release, and which pre-releases a releases-only
 /// image passed over.
-pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> + Clone, prereleases: Prereleases) -> String {
-    let all: Vec<(&str, State)> = versions.into_iter().collect();
+pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, Availability)> + Clone, prereleases: Prereleases) -> String {
+    let all: Vec<(&str, Availability)> = versions.into_iter().collect();
     if all.is_empty() {
         return "This image has no versions yet, so it has no current version.".to_owned();
     }
-    let higher_than = |current: Option<&str>, wanted: &dyn Fn(&str, State) -> bool| -> Vec<&str> {
+    let higher_than = |current: Option<&str>, wanted: &dyn Fn(&str, Availability) -> bool| -> Vec<&str> {
         let mut higher: Vec<&str> = all
             .iter()
             .filter(|(id, state)| wanted(id, *state) && current.is_none_or(|c| compare_version_ids(id, c) == Ordering::Greater))
@@ -154,7 +154,7 @@ pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> 
         higher
     };
     let Some(current) = current_version(all.iter().copied(), prereleases) else {
-        let passed_over = higher_than(None, &|id, state| state != State::Disabled && is_prerelease(id));
+        let passed_over = higher_than(None, &|id, state| state != Availability::Disabled && is_prerelease(id));
         if !passed_over.is_empty() {
             return format!(
                 "No release is enabled, and this image lets only releases be current, so it has no current version                  ({} {} a pre-release): runtimes that follow the current version can't start new deployments until a                  release is added or enabled, or pre-releases are allowed under Details.",
@@ -168,11 +168,11 @@ pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> 
     };
     let kind = if prereleases.may_be_current() { "version" } else { "release" };
     let mut sentence = format!("{current} is current: it is the highest {kind} that is not disabled");
-    let higher_disabled = higher_than(Some(current), &|_, state| state == State::Disabled);
+    let higher_disabled = higher_than(Some(current), &|_, state| state == Availability::Disabled);
     let higher_prereleases = if prereleases.may_be_current() {
         Vec::new()
     } else {
-        higher_than(Some(current), &|id, state| state != State::Disabled && is_prerelease(id))
+        higher_than(Some(current), &|id, state| state != Availability::Disabled && is_prerelease(id))
     };
     let mut asides = Vec::new();
     if !higher_disabled.is_empty() {
@@ -196,7 +196,7 @@ pub fn explain_current<'a>(versions: impl IntoIterator<Item = (&'a str, State)> 
              becoming current, choose releases only under Details."
         ));
     }
-    if all.iter().any(|(id, state)| *id == current && *state == State::Deprecated) {
+    if all.iter().any(|(id, state)| *id == current && *state == Availability::Deprecated) {
         sentence.push_str(" It is deprecated, so new deployments get a warning.");
     }
     sentence
@@ -286,14 +286,14 @@ mod tests {
         assert!(normalize_version("vv2.0.0").is_err());
     }
 
-    fn states(list: &[(&'static str, State)]) -> Vec<(&'static str, State)> {
+    fn states(list: &[(&'static str, Availability)]) -> Vec<(&'static str, Availability)> {
         list.to_vec()
     }
 
     #[test]
     fn current_version_is_the_highest_not_disabled() {
-        use State::*;
-        type Versions = Vec<(&'static str, State)>;
+        use Availability::*;
+        type Versions = Vec<(&'static str, Availability)>;
         let table: Vec<(Versions, Option<&str>)> = vec![
             (states(&[]), None),
             (states(&[("v1.0.0", Active)]), Some("v1.0.0")),
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn explains_why_a_version_is_current() {
-        use State::*;
+        use Availability::*;
         let v = states(&[("v1.0.0", Active), ("v2.0.0", Disabled), ("v3.0.0", Disabled), ("v0.9.0", Active)]);
         assert_eq!(
             explain_current(v.iter().copied(), Prereleases::MayBeCurrent),
@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn releases_only_images_pass_over_prereleases() {
-        use State::*;
+        use Availability::*;
         let never = Prereleases::NeverCurrent;
         let v = states(&[("v2.0.0", Active), ("v3.0.0-rc.1", Active), ("v3.0.0-rc.2", Disabled)]);
         assert_eq!(current_version(v.iter().copied(), Prereleases::MayBeCurrent), Some("v3.0.0-rc.1"));
@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_prerelease_that_becomes_current_is_named_as_one() {
-        use State::*;
+        use Availability::*;
         let v = states(&[("v2.0.0", Active), ("v3.0.0-rc.1", Active)]);
         let text = explain_current(v.iter().copied(), Prereleases::MayBeCurrent);
         assert!(text.starts_with("v3.0.0-rc.1 is current: it is the highest version that is not disabled."), "{text}");

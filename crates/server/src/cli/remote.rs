@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::ExitCode;
 use wavehub_core::api::{Page, Problem, API_PREFIX};
-use wavehub_core::apps::{AppPage, AppPatch, Visibility};
+use wavehub_core::apps::{AppListPage, AppPatch, Visibility};
 use wavehub_core::instances::{Instance, NewInstance};
 
 const REFUSED: u8 = 1;
@@ -73,7 +73,7 @@ fn done(result: Result<(), Failure>) -> ExitCode {
 pub fn apps_list(remote: &Remote) -> ExitCode {
     done((|| {
         let response = remote.answer(remote.request("GET", "/apps?page_size=500")?.call())?;
-        let page: AppPage = remote.json(response)?;
+        let page: AppListPage = remote.json(response)?;
         println!("{:<6} {:<40} {:<12} {:<10} TITLE", "ID", "NAME", "VERSION", "VISIBILITY");
         for app in &page.items {
             println!("{:<6} {:<40} {:<12} {:<10} {}", app.id, app.name, app.version, app.visibility.as_str(), app.title);

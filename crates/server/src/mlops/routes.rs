@@ -10,7 +10,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces::{self, Access};
-use axum::extract::State as AxumState;
+use axum::extract::State;
 use axum::Json;
 use serde_json::Value;
 use wavehub_core::api::{Finding, Page};
@@ -53,17 +53,17 @@ async fn my_workspaces(state: &AppState, caller: &Caller, list: &ListQuery) -> A
     Ok(page.items.iter().filter(|w| names.iter().all(|name| *name == w.name)).map(wire::workspace).collect())
 }
 
-pub async fn list_workspaces(AxumState(state): AxumState<AppState>, caller: Caller, ApiQuery(list): ApiQuery<ListQuery>) -> Reply<ListReply> {
+pub async fn list_workspaces(State(state): State<AppState>, caller: Caller, ApiQuery(list): ApiQuery<ListQuery>) -> Reply<ListReply> {
     let workspaces = my_workspaces(&state, &caller, &list).await?;
     Ok(Json(ListReply { workspaces: Some(workspaces), ..Default::default() }))
 }
 
-pub async fn count_workspaces(AxumState(state): AxumState<AppState>, caller: Caller, ApiQuery(list): ApiQuery<ListQuery>) -> Reply<Value> {
+pub async fn count_workspaces(State(state): State<AppState>, caller: Caller, ApiQuery(list): ApiQuery<ListQuery>) -> Reply<Value> {
     let workspaces = my_workspaces(&state, &caller, &list).await?;
     Ok(Json(wire::count("totalSize", workspaces.len() as u64)))
 }
 
-pub async fn get_workspace(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Reply<One> {
+pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Reply<One> {
     Ok(Json(One::Workspace(wire::workspace(&workspaces::get(&state.db, &caller, &ws).await?))))
 }
 
@@ -81,7 +81,7 @@ async fn image_page(state: &AppState, caller: &Caller, ws: &str, query: &Runtime
 }
 
 pub async fn list_images(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiQuery(list): ApiQuery<ListQuery>,
@@ -96,7 +96,7 @@ pub async fn list_images(
 }
 
 pub async fn count_images(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiQuery(list): ApiQuery<ListQuery>,
@@ -108,7 +108,7 @@ pub async fn count_images(
 }
 
 pub async fn create_image(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiQuery(ids): ApiQuery<ActionQuery>,
@@ -127,7 +127,7 @@ pub async fn create_image(
     Ok(Json(One::RuntimeImage(wire::image(&ws, &image))))
 }
 
-pub async fn get_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Reply<One> {
+pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Reply<One> {
     let access = access(&state, &caller, &ws).await?;
     Ok(Json(One::RuntimeImage(wire::image(&ws, &images::get(&state.db, &access, &uid).await?))))
 }
@@ -135,7 +135,7 @@ pub async fn get_image(AxumState(state): AxumState<AppState>, caller: Caller, Ap
 /// `PATCH` with `updateMask`: `display_name`, `description`, `docker_image` (with the body's
 /// `runtimeImageVersionId`, which the client leaves out of the mask). No mask: what the body has.
 pub async fn update_image(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ActionQuery>,
@@ -171,7 +171,7 @@ pub async fn update_image(
 }
 
 /// `DELETE` answers `{}`: the client parses every answer as JSON.
-pub async fn delete_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Reply<Value> {
+pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Reply<Value> {
     let access = access(&state, &caller, &ws).await?;
     images::delete(&state.db, &access, &uid).await?;
     Ok(Json(serde_json::json!({})))
@@ -179,7 +179,7 @@ pub async fn delete_image(AxumState(state): AxumState<AppState>, caller: Caller,
 
 /// `POST …/runtimeImages/{uid}:deprecate|disable|enable`: the updated image.
 pub async fn image_method(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, segment)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
@@ -207,7 +207,7 @@ async fn version_list(state: &AppState, caller: &Caller, ws: &str, uid: &str, li
 }
 
 pub async fn list_versions(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiQuery(list): ApiQuery<ListQuery>,
@@ -218,7 +218,7 @@ pub async fn list_versions(
 }
 
 pub async fn count_versions(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiQuery(list): ApiQuery<ListQuery>,
@@ -228,7 +228,7 @@ pub async fn count_versions(
 
 /// `POST …/versions?runtimeImageVersionId=v2.1.0` with `{"image"}`.
 pub async fn create_version(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiQuery(ids): ApiQuery<ActionQuery>,
@@ -248,7 +248,7 @@ pub async fn create_version(
 }
 
 pub async fn get_version(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
 ) -> Reply<One> {
@@ -259,7 +259,7 @@ pub async fn get_version(
 
 /// `POST …/versions/{v}:deprecate|disable|activate`: the updated version.
 pub async fn version_method(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid, segment)): ApiPath<(String, String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,

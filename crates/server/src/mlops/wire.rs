@@ -7,7 +7,7 @@
 use crate::http::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use wavehub_core::api::Page;
-use wavehub_core::runtime_images::{ImageSort, RuntimeImage, RuntimeImageQuery, RuntimeImageVersion, State, Workspace};
+use wavehub_core::runtime_images::{ImageSort, RuntimeImage, RuntimeImageQuery, RuntimeImageVersion, Availability, Workspace};
 
 /// The workspace id that means "every workspace" (`workspaces/-`), for platform admins.
 pub const ALL_WORKSPACES: &str = "-";
@@ -22,7 +22,7 @@ pub struct RuntimeImageWire {
     /// The current version's image, as in the console.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_image: Option<String>,
-    pub state: State,
+    pub state: Availability,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<String>,
     pub state_update_time: String,
@@ -40,7 +40,7 @@ pub struct RuntimeImageWire {
 pub struct VersionWire {
     pub name: String,
     pub image: String,
-    pub state: State,
+    pub state: Availability,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<String>,
     pub state_update_time: String,
@@ -247,7 +247,7 @@ pub fn filter_terms(filter: Option<&str>, fields: &[&str]) -> ApiResult<Vec<(Str
 }
 
 /// A filter's `state = …` as Wavehub's state.
-pub fn state_value(value: &str) -> ApiResult<State> {
+pub fn state_value(value: &str) -> ApiResult<Availability> {
     value.parse().map_err(ApiError::BadRequest)
 }
 
@@ -363,14 +363,14 @@ mod tests {
             name: "Scorer".into(),
             description: String::new(),
             docker_image: None,
-            state: State::Disabled,
+            state: Availability::Disabled,
             state_reason: Some("CVE".into()),
             state_update_time: "2026-01-01T00:00:00Z".into(),
             managed_by_bootstrap: true,
-            platform_state: Some(State::Disabled),
+            platform_state: Some(Availability::Disabled),
             prereleases: Default::default(),
             platform_state_reason: Some("CVE".into()),
-            console_state: State::Active,
+            console_state: Availability::Active,
             console_state_reason: None,
             current_version: None,
             versions_count: 1,

@@ -35,7 +35,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::path::Path;
 use wavehub_core::api::Finding;
-use wavehub_core::runtime_images::{check_id, version_for, Prereleases, State, PLATFORM_WORKSPACE};
+use wavehub_core::runtime_images::{check_id, version_for, Prereleases, Availability, PLATFORM_WORKSPACE};
 
 /// The reason the platform gives for what left the file.
 pub const REMOVED_REASON: &str = "Removed from the platform's bootstrap file";
@@ -48,7 +48,7 @@ pub struct PlatformImage {
     pub id: String,
     pub name: String,
     pub description: String,
-    pub state: State,
+    pub state: Availability,
     pub reason: Option<String>,
     pub versions: Vec<PlatformVersion>,
 }
@@ -57,7 +57,7 @@ pub struct PlatformImage {
 pub struct PlatformVersion {
     pub version: String,
     pub docker_image: String,
-    pub state: State,
+    pub state: Availability,
     pub reason: Option<String>,
 }
 
@@ -177,8 +177,8 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<PlatformImage>, Vec<Finding>>
     }
 }
 
-fn parse_state(text: Option<&str>) -> Result<State, String> {
-    text.map_or(Ok(State::Active), str::parse)
+fn parse_state(text: Option<&str>) -> Result<Availability, String> {
+    text.map_or(Ok(Availability::Active), str::parse)
 }
 
 fn non_empty(text: Option<String>) -> Option<String> {
@@ -260,7 +260,7 @@ pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<
         refresh_image(&mut tx, PLATFORM_WORKSPACE, &image.id, &now).await?;
     }
     for gone in known.iter().filter(|uid| !images.iter().any(|image| &image.id == *uid)) {
-        if set_platform_state(&mut tx, image_subject(gone), State::Disabled, Some(REMOVED_REASON), &now).await? {
+        if set_platform_state(&mut tx, image_subject(gone), Availability::Disabled, Some(REMOVED_REASON), &now).await? {
             applied.removed += 1;
         }
     }
@@ -296,7 +296,7 @@ async fn apply_versions(conn: &mut SqliteConnection, image: &PlatformImage, now:
         }
     }
     for gone in known.iter().filter(|v| !image.versions.iter().any(|version| &version.version == *v)) {
-        set_platform_state(conn, version_subject(&image.id, gone), State::Disabled, Some(REMOVED_REASON), now).await?;
+        set_platform_state(conn, version_subject(&image.id, gone), Availability::Disabled, Some(REMOVED_REASON), now).await?;
     }
     Ok(())
 }
@@ -311,7 +311,7 @@ fn version_subject<'a>(uid: &'a str, version: &'a str) -> Subject<'a> {
 
 /// Sets the platform's side of an image's or version's state (the effective state follows), with
 /// the audit entry, unless the file says what is stored already. Returns whether it wrote.
-async fn set_platform_state(conn: &mut SqliteConnection, subject: Subject<'_>, platform: State, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
+async fn set_platform_state(conn: &mut SqliteConnection, subject: Subject<'_>, platform: Availability, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
     let stored = state::sides(conn, subject).await?;
     if stored.platform == Some((platform, reason.map(str::to_owned))) {
         return Ok(false);
@@ -348,14 +348,14 @@ mod tests {
         let images = parse_ok(&text);
         assert_eq!(images.len(), 2);
         let bare = &images[0];
-        assert_eq!((bare.id.as_str(), bare.name.as_str(), bare.state, bare.versions.len()), ("bare", "bare", State::Active, 0));
+        assert_eq!((bare.id.as_str(), bare.name.as_str(), bare.state, bare.versions.len()), ("bare", "bare", Availability::Active, 0));
         let scorer = &images[1];
-        assert_eq!((scorer.name.as_str(), scorer.state, scorer.reason.as_deref()), ("H2O-3 MOJO Scorer", State::Deprecated, Some("old")));
+        assert_eq!((scorer.name.as_str(), scorer.state, scorer.reason.as_deref()), ("H2O-3 MOJO Scorer", Availability::Deprecated, Some("old")));
         assert_eq!(
             scorer.versions,
             vec![
-                PlatformVersion { version: "v1.5.4".into(), docker_image: "reg.example.com:5000/h2oai/scorer:v1.5.4".into(), state: State::Active, reason: None },
-                PlatformVersion { version: "v2.0.0".into(), docker_image: "h2oai/scorer:latest".into(), state: State::Disabled, reason: None },
+                PlatformVersion { version: "v1.5.4".into(), docker_image: "reg.example.com:5000/h2oai/scorer:v1.5.4".into(), state: Availability::Active, reason: None },
+                PlatformVersion { version: "v2.0.0".into(), docker_image: "h2oai/scorer:latest".into(), state: Availability::Disabled, reason: None },
             ]
         );
     }

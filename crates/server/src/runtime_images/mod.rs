@@ -23,7 +23,7 @@ use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, current_version, explain_current, resolve_runtime, Prereleases,
     version_id_sort_key, ImageFacts, ImageSort, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, Runtime,
-    RuntimeImage, RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateEvent,
+    RuntimeImage, RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, Availability, StateAction, StateEvent,
     VersionList, PLATFORM_WORKSPACE,
 };
 
@@ -94,7 +94,7 @@ impl ImageRow {
         Prereleases::from_flag(self.prereleases_can_be_current)
     }
 
-    fn platform_state(&self) -> Option<State> {
+    fn platform_state(&self) -> Option<Availability> {
         self.platform_state.as_deref().map(db_state)
     }
 
@@ -349,7 +349,7 @@ pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage)
     insert_version(&mut tx, &access.workspace, &uid, &choice.version, docker_image, None, &now).await?;
     refresh_image(&mut tx, &access.workspace, &uid, &now).await?;
     let resource = image_resource(&access.workspace, &uid);
-    let detail = serde_json::json!({"name": request.name.trim(), "docker_image": docker_image, "version": choice.version, "state": State::Active});
+    let detail = serde_json::json!({"name": request.name.trim(), "docker_image": docker_image, "version": choice.version, "state": Availability::Active});
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail }).await?;
     let row = load_image(&mut tx, &access.workspace, &uid).await?;
     tx.commit().await?;
@@ -381,7 +381,7 @@ pub async fn insert_row(conn: &mut SqliteConnection, row: &NewImageRow<'_>, now:
     .bind(row.name.to_lowercase())
     .bind(row.description)
     .bind(row.managed_by_bootstrap)
-    .bind(state::state_rank(State::Active))
+    .bind(state::state_rank(Availability::Active))
     .bind(now)
     .bind(row.prereleases.may_be_current())
     .bind(now)
@@ -548,10 +548,10 @@ pub async fn insert_version(
     uid: &str,
     version: &str,
     docker_image: &str,
-    platform: Option<(State, Option<&str>)>,
+    platform: Option<(Availability, Option<&str>)>,
     now: &str,
 ) -> ApiResult<()> {
-    let state = platform.map_or(State::Active, |(state, _)| state);
+    let state = platform.map_or(Availability::Active, |(state, _)| state);
     let reason = platform.and_then(|(_, reason)| reason);
     let inserted = sqlx::query(
         "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
@@ -615,7 +615,7 @@ pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &s
 }
 
 /// `GET .../runtime-images/{uid}/versions?state=`: newest semver first, with why the current one is current.
-pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option<State>) -> ApiResult<VersionList> {
+pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option<Availability>) -> ApiResult<VersionList> {
     let mut conn = db.acquire().await?;
     let image = find_image(&mut conn, access, uid).await?;
     let sql = format!(
@@ -673,7 +673,7 @@ pub async fn add_version(db: &SqlitePool, access: &Access, uid: &str, request: &
     insert_version(&mut tx, &image.workspace_id, uid, &choice.version, docker_image, None, &now).await?;
     refresh_image(&mut tx, &image.workspace_id, uid, &now).await?;
     let resource = version_resource(&image.workspace_id, uid, &choice.version);
-    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"docker_image": docker_image, "state": State::Active}) }).await?;
+    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"docker_image": docker_image, "state": Availability::Active}) }).await?;
     let image = load_image(&mut tx, &image.workspace_id, uid).await?;
     let row = find_version(&mut tx, &image, &choice.version).await?;
     tx.commit().await?;

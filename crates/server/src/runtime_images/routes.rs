@@ -8,7 +8,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::runtime_images::{self as images, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
-use axum::extract::State as AxumState;
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -16,11 +16,9 @@ use wavehub_core::api::{Page, PageRequest, API_PREFIX};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage,
-    RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, State, StateAction, StateChange, StateEvent,
+    RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, Availability, StateAction, StateChange, StateEvent,
     VersionList, Workspace, WorkspaceMember,
 };
-
-type Json<T> = ApiResult<ApiJson<T>>;
 
 fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
     (StatusCode::CREATED, [(header::LOCATION, format!("{API_PREFIX}/{location}"))], ApiJson(body))
@@ -34,7 +32,7 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
         (status = 200, description = "The workspaces the caller belongs to (admins: all).", body = Page<Workspace>),
     ),
 )]
-pub async fn list_workspaces(AxumState(state): AxumState<AppState>, caller: Caller) -> Json<Page<Workspace>> {
+pub async fn list_workspaces(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Page<Workspace>>> {
     Ok(ApiJson(workspaces::list(&state.db, &caller).await?))
 }
 
@@ -47,7 +45,7 @@ pub async fn list_workspaces(AxumState(state): AxumState<AppState>, caller: Call
     ),
 )]
 pub async fn create_workspace(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiJson(request): ApiJson<NewWorkspace>,
 ) -> ApiResult<impl IntoResponse> {
@@ -62,7 +60,7 @@ pub async fn create_workspace(
         (status = 200, description = "The workspace.", body = Workspace),
     ),
 )]
-pub async fn get_workspace(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Json<Workspace> {
+pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> ApiResult<ApiJson<Workspace>> {
     Ok(ApiJson(workspaces::get(&state.db, &caller, &ws).await?))
 }
 
@@ -73,7 +71,7 @@ pub async fn get_workspace(AxumState(state): AxumState<AppState>, caller: Caller
         (status = 200, description = "Its members and their roles.", body = Vec<WorkspaceMember>),
     ),
 )]
-pub async fn list_members(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> Json<Vec<WorkspaceMember>> {
+pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> ApiResult<ApiJson<Vec<WorkspaceMember>>> {
     Ok(ApiJson(workspaces::members(&state.db, &caller, &ws).await?))
 }
 
@@ -86,11 +84,11 @@ pub async fn list_members(AxumState(state): AxumState<AppState>, caller: Caller,
     ),
 )]
 pub async fn set_member(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, username)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<MemberRole>,
-) -> Json<WorkspaceMember> {
+) -> ApiResult<ApiJson<WorkspaceMember>> {
     Ok(ApiJson(workspaces::set_member(&state.db, &caller, &ws, &username, request.role).await?))
 }
 
@@ -102,7 +100,7 @@ pub async fn set_member(
     ),
 )]
 pub async fn remove_member(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, username)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
@@ -120,11 +118,11 @@ pub async fn remove_member(
     ),
 )]
 pub async fn list_images(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiQuery(query): ApiQuery<RuntimeImageQuery>,
-) -> Json<Page<RuntimeImage>> {
+) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::list(&state.db, Scope::Workspace(&access), &query).await?))
 }
@@ -137,7 +135,7 @@ pub async fn list_images(
         (status = 200, description = "Every workspace's images (admins only).", body = Page<RuntimeImage>),
     ),
 )]
-pub async fn list_all_images(AxumState(state): AxumState<AppState>, caller: Caller, ApiQuery(query): ApiQuery<RuntimeImageQuery>) -> Json<Page<RuntimeImage>> {
+pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<RuntimeImageQuery>) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     caller.require_admin()?;
     Ok(ApiJson(images::list(&state.db, Scope::All, &query).await?))
 }
@@ -152,7 +150,7 @@ pub async fn list_all_images(AxumState(state): AxumState<AppState>, caller: Call
     ),
 )]
 pub async fn create_image(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiJson(request): ApiJson<NewRuntimeImage>,
@@ -169,7 +167,7 @@ pub async fn create_image(
         (status = 200, description = "The image.", body = RuntimeImage),
     ),
 )]
-pub async fn get_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<RuntimeImage> {
+pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get(&state.db, &access, &uid).await?))
 }
@@ -184,11 +182,11 @@ pub async fn get_image(AxumState(state): AxumState<AppState>, caller: Caller, Ap
     ),
 )]
 pub async fn update_image(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<RuntimeImagePatch>,
-) -> Json<RuntimeImage> {
+) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::update(&state.db, &access, &uid, &patch).await?))
 }
@@ -201,14 +199,14 @@ pub async fn update_image(
         (status = 409, description = "Bootstrap-managed, or a runtime references it."),
     ),
 )]
-pub async fn delete_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     images::delete(&state.db, &access, &uid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 
-async fn image_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> Json<RuntimeImage> {
+async fn image_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::change_image_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
@@ -222,7 +220,7 @@ async fn image_state(state: AppState, caller: Caller, ws: String, uid: String, a
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn deprecate_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
+pub async fn deprecate_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
     image_state(state, caller, ws, uid, StateAction::Deprecate, body).await
 }
 
@@ -235,7 +233,7 @@ pub async fn deprecate_image(AxumState(state): AxumState<AppState>, caller: Call
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn disable_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
+pub async fn disable_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
     image_state(state, caller, ws, uid, StateAction::Disable, body).await
 }
 
@@ -248,7 +246,7 @@ pub async fn disable_image(AxumState(state): AxumState<AppState>, caller: Caller
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn enable_image(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImage> {
+pub async fn enable_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
     image_state(state, caller, ws, uid, StateAction::Enable, body).await
 }
 
@@ -259,7 +257,7 @@ pub async fn enable_image(AxumState(state): AxumState<AppState>, caller: Caller,
         (status = 200, description = "Its state changes, newest first.", body = Vec<StateEvent>),
     ),
 )]
-pub async fn image_history(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<Vec<StateEvent>> {
+pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::history(&state.db, &access, &uid).await?))
 }
@@ -270,7 +268,7 @@ pub async fn image_history(AxumState(state): AxumState<AppState>, caller: Caller
 #[into_params(parameter_in = Query)]
 pub struct VersionFilter {
     #[serde(default)]
-    state: Option<State>,
+    state: Option<Availability>,
 }
 
 #[utoipa::path(
@@ -281,11 +279,11 @@ pub struct VersionFilter {
     ),
 )]
 pub async fn list_versions(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiQuery(filter): ApiQuery<VersionFilter>,
-) -> Json<VersionList> {
+) -> ApiResult<ApiJson<VersionList>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::versions(&state.db, &access, &uid, filter.state).await?))
 }
@@ -300,7 +298,7 @@ pub async fn list_versions(
     ),
 )]
 pub async fn add_version(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<NewRuntimeImageVersion>,
@@ -318,10 +316,10 @@ pub async fn add_version(
     ),
 )]
 pub async fn get_version(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
-) -> Json<RuntimeImageVersion> {
+) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get_version(&state.db, &access, &uid, &version).await?))
 }
@@ -332,7 +330,7 @@ async fn version_state(
     (ws, uid, version): (String, String, String),
     action: StateAction,
     body: StateChange,
-) -> Json<RuntimeImageVersion> {
+) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
 }
@@ -346,7 +344,7 @@ async fn version_state(
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn deprecate_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
+pub async fn deprecate_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     version_state(state, caller, path, StateAction::Deprecate, body).await
 }
 
@@ -359,7 +357,7 @@ pub async fn deprecate_version(AxumState(state): AxumState<AppState>, caller: Ca
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn disable_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
+pub async fn disable_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     version_state(state, caller, path, StateAction::Disable, body).await
 }
 
@@ -372,7 +370,7 @@ pub async fn disable_version(AxumState(state): AxumState<AppState>, caller: Call
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn activate_version(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<RuntimeImageVersion> {
+pub async fn activate_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     version_state(state, caller, path, StateAction::Enable, body).await
 }
 
@@ -402,11 +400,11 @@ pub struct RuntimeFilter {
     ),
 )]
 pub async fn list_runtimes(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiQuery(filter): ApiQuery<RuntimeFilter>,
-) -> Json<Page<Runtime>> {
+) -> ApiResult<ApiJson<Page<Runtime>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     let paging = PageRequest::from_parts(filter.page, filter.page_size);
     Ok(ApiJson(images::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
@@ -422,7 +420,7 @@ pub async fn list_runtimes(
     ),
 )]
 pub async fn create_runtime(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(ws): ApiPath<String>,
     ApiJson(request): ApiJson<NewRuntime>,
@@ -439,7 +437,7 @@ pub async fn create_runtime(
         (status = 200, description = "The runtime, with what a new deployment would run now.", body = Runtime),
     ),
 )]
-pub async fn get_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> Json<Runtime> {
+pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get_runtime(&state.db, &access, &uid).await?))
 }
@@ -453,7 +451,7 @@ pub async fn get_runtime(AxumState(state): AxumState<AppState>, caller: Caller, 
     ),
 )]
 pub async fn delete_runtime(
-    AxumState(state): AxumState<AppState>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath((ws, uid)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<Reason>,
@@ -463,7 +461,7 @@ pub async fn delete_runtime(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> Json<Runtime> {
+async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
@@ -477,7 +475,7 @@ async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String,
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn deprecate_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
+pub async fn deprecate_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
     runtime_state(state, caller, ws, uid, StateAction::Deprecate, body).await
 }
 
@@ -490,7 +488,7 @@ pub async fn deprecate_runtime(AxumState(state): AxumState<AppState>, caller: Ca
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn disable_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
+pub async fn disable_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
     runtime_state(state, caller, ws, uid, StateAction::Disable, body).await
 }
 
@@ -503,6 +501,6 @@ pub async fn disable_runtime(AxumState(state): AxumState<AppState>, caller: Call
         (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
     ),
 )]
-pub async fn enable_runtime(AxumState(state): AxumState<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> Json<Runtime> {
+pub async fn enable_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
     runtime_state(state, caller, ws, uid, StateAction::Enable, body).await
 }

@@ -6,7 +6,7 @@
 //! caller writes its own audit entry and refreshes the image's current version.
 
 use sqlx::SqliteConnection;
-use wavehub_core::runtime_images::{effective_with_reason, State};
+use wavehub_core::runtime_images::{effective_with_reason, Availability};
 
 /// The row whose state is written.
 #[derive(Debug, Clone, Copy)]
@@ -18,28 +18,28 @@ pub enum Subject<'a> {
 /// The side being set, with its reason.
 #[derive(Debug, Clone, Copy)]
 pub enum Side<'a> {
-    Platform(State, Option<&'a str>),
-    Console(State, Option<&'a str>),
+    Platform(Availability, Option<&'a str>),
+    Console(Availability, Option<&'a str>),
 }
 
 /// Both sides as stored. No platform side: the platform does not manage the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sides {
-    pub platform: Option<(State, Option<String>)>,
-    pub console: (State, Option<String>),
+    pub platform: Option<(Availability, Option<String>)>,
+    pub console: (Availability, Option<String>),
 }
 
 /// The state columns hold only the three names (CHECK constraints); anything else would be a bug.
-pub(crate) fn db_state(text: &str) -> State {
-    text.parse().unwrap_or(State::Disabled)
+pub(crate) fn db_state(text: &str) -> Availability {
+    text.parse().unwrap_or(Availability::Disabled)
 }
 
 /// The `state_rank` column: sorting by state puts the most restricted first.
-pub fn state_rank(state: State) -> i64 {
+pub fn state_rank(state: Availability) -> i64 {
     match state {
-        State::Active => 0,
-        State::Deprecated => 1,
-        State::Disabled => 2,
+        Availability::Active => 0,
+        Availability::Deprecated => 1,
+        Availability::Disabled => 2,
     }
 }
 
@@ -69,7 +69,7 @@ pub async fn write_state(
     subject: Subject<'_>,
     side: Side<'_>,
     now: &str,
-) -> Result<(State, Option<String>), sqlx::Error> {
+) -> Result<(Availability, Option<String>), sqlx::Error> {
     let stored = sides(conn, subject).await?;
     let (platform, console) = match side {
         Side::Platform(state, reason) => (Some((state, reason.map(str::to_owned))), stored.console),

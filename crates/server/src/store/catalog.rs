@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use wavehub_core::api::Finding;
 use wavehub_core::audit::Reason;
 use wavehub_core::apps::{
-    version_sort_key, AppDetail, AppPage, AppPatch, AppRef, CatalogText, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
+    version_sort_key, AppDetail, AppListPage, AppPatch, AppRef, CatalogText, AppQuery, AppRuntime, AppSort, AppSummary, AppVersion, FacetCount, Visibility,
 };
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::manifest::Manifest;
@@ -383,7 +383,7 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 /// `GET /apps`: a page of the apps the viewer sees, with facet counts.
-pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResult<AppPage> {
+pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResult<AppListPage> {
     ApiError::check(query.check())?;
     let db = &state.db;
     let paging = query.paging();
@@ -409,7 +409,7 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     let (totals, ids) = tokio::try_join!(totals(state, viewer, query, search), page_ids)?;
     let items = load_summaries(db, &ids).await?;
 
-    Ok(AppPage {
+    Ok(AppListPage {
         items,
         total: totals.total,
         page: paging.page,

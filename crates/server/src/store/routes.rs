@@ -17,7 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wavehub_core::api::{Page, PageRequest, Problem, API_PREFIX};
-use wavehub_core::apps::{AppDetail, AppEvent, AppPage, AppPatch, AppQuery, AppVersion, Visibility};
+use wavehub_core::apps::{AppDetail, AppEvent, AppListPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::audit::Reason;
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::secrets::{NewSecret, SecretSummary};
@@ -75,9 +75,9 @@ pub async fn import_app(
 #[utoipa::path(
     get, path = "/apps", tag = "apps", operation_id = "list_apps",
     params(AppQuery),
-    responses((status = 200, description = "The apps the caller may see, with the filters' counts.", body = AppPage)),
+    responses((status = 200, description = "The apps the caller may see, with the filters' counts.", body = AppListPage)),
 )]
-pub async fn list_apps(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppPage>> {
+pub async fn list_apps(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<AppQuery>) -> ApiResult<ApiJson<AppListPage>> {
     Ok(ApiJson(catalog::list(&state, Viewer::from(&caller), &query).await?))
 }
 
