@@ -81,10 +81,15 @@ pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {
     run(command(root, "rustup").args(["target", "add", WASM_TARGET]), "rustup target add")
 }
 
+/// Whether a `--version` line names `version`: `trunk 0.21.14`, `garage cargo:2.5.0 [...]`, `v1.2.3`.
+fn says_version(line: &str, version: &str) -> bool {
+    line.split_whitespace().any(|word| word.rsplit(':').next().unwrap_or(word).trim_start_matches('v') == version)
+}
+
 /// Installs `krate` at `version` with cargo unless `binary --version` already says that version.
 pub fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
     let current = output_line(command(root, binary).arg("--version"));
-    if current.as_deref().is_some_and(|line| line.split_whitespace().any(|word| word.trim_start_matches('v') == version)) {
+    if current.as_deref().is_some_and(|line| says_version(line, version)) {
         return Ok(());
     }
     println!(
@@ -215,6 +220,15 @@ pub fn ensure_npm_packages(folder: &Path, what: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tools_version_line_is_read_as_its_authors_write_it() {
+        assert!(super::says_version("trunk 0.21.14", "0.21.14"));
+        assert!(super::says_version("garage cargo:2.5.0 [features: bundled-libs, lmdb, sqlite]", "2.5.0"));
+        assert!(super::says_version("tool v1.2.3", "1.2.3"));
+        assert!(!super::says_version("garage cargo:2.4.0 [features: sqlite]", "2.5.0"));
+        assert!(!super::says_version("trunk 0.21.140", "0.21.14"));
+    }
+
     #[test]
     fn reads_the_pinned_wasm_bindgen_version_from_the_lockfile() {
         let root = crate::repo_root();
