@@ -5,11 +5,11 @@
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
+use crate::components::form::{invalid, invalid_attr, FieldFindings};
+use crate::components::format::{age, now_ms};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
-use crate::components::time::{age, now_ms};
-use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings};
 use leptos::prelude::*;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo, TOKEN_NAME_MAX_LEN};
 

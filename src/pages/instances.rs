@@ -12,9 +12,9 @@
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
+use crate::components::format::{age, now_ms};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
-use crate::components::time::{age, now_ms};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;

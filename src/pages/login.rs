@@ -2,12 +2,12 @@
 //! API address there (`/api/v1/instances/{id}/open`) is loaded as a new page.
 
 use crate::api::{self, ApiError};
+use crate::components::form::unprocessable;
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wavehub_core::accounts::LoginRequest;
-use wavehub_core::api::Problem;
 
 /// Where to go after signing in: `next` when it is a path on this site, else the catalog. Refuses
 /// `//host` and `/\host`, which browsers treat as other sites (an open redirect otherwise).
@@ -41,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
         }
         let request = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
         if request.username.trim().is_empty() || request.password.is_empty() {
-            error.set(Some(ApiError::Invalid(Problem::new(422, "Enter your username and password."))));
+            error.set(Some(unprocessable("Enter your username and password.", Vec::new())));
             return;
         }
         let next = safe_next(query.get_untracked().get("next").as_deref());

@@ -4,10 +4,10 @@
 //! a page link to it.
 
 use crate::api;
+use crate::components::format::Timestamp;
 use crate::components::layout::RequireSignIn;
+use crate::components::list::Pager;
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
-use crate::components::time::Timestamp;
 use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -271,9 +271,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> AuditQuery {
-        let pairs: Vec<(String, String)> =
-            query.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        query_from(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        query_from(crate::components::list::pairs(query))
     }
 
     #[test]

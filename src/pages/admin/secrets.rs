@@ -6,15 +6,15 @@
 //! imports and launches of apps by anyone else.
 
 use crate::api::{self, ApiError};
+use crate::components::form::{finding_is_about, invalid, invalid_attr, FieldFindings};
+use crate::components::format::Timestamp;
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
-use crate::components::time::Timestamp;
-use crate::pages::runtime_images::forms::{finding_is_about, invalid, invalid_attr, FieldFindings};
 use crate::session::use_session;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use wavehub_core::api::Finding;
 use wavehub_core::accounts::Role;
+use wavehub_core::api::Finding;
 use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary, KEY_MAX_LEN, NAME_MAX_LEN};
 
 #[component]

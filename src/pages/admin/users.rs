@@ -2,18 +2,16 @@
 //! page only spares them a useless screen.
 
 use crate::api::{self, ApiError};
-use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, RolePicker};
+use crate::components::format::{count, Timestamp};
 use crate::components::layout::RequireSignIn;
+use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
-use crate::components::time::Timestamp;
-use crate::components::pager::Pager;
-use crate::components::roles::RoleCheckboxes;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
-use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use wavehub_core::accounts::{NewUser, Role, User, UserPatch, PASSWORD_MIN_LEN, USERNAME_MAX_LEN};
 use wavehub_core::api::PageRequest;
 use wavehub_core::audit::Reason;
@@ -76,7 +74,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let query = use_query_map();
-    let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
+    let page = Memo::new(move |_| page_param(query.read().get("page")));
     // Bumped after every change so the list reloads.
     let version = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
@@ -130,17 +128,6 @@ fn UsersAdmin() -> impl IntoView {
                 })}
             </Transition>
         </section>
-    }
-}
-
-/// Checkboxes for roles, bound to a signal.
-#[component]
-fn RolePicker(roles: RwSignal<Vec<Role>>, #[prop(into)] legend: String) -> impl IntoView {
-    view! {
-        <fieldset class="roles">
-            <legend>{legend}</legend>
-            <RoleCheckboxes roles/>
-        </fieldset>
     }
 }
 

@@ -3,19 +3,22 @@
 //! version, deprecating, disabling and activating with a reason, metadata, the runtimes that use
 //! it, its history, and delete (or why it can't be deleted).
 
-use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
+use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::runtimes::ResolutionView;
-use super::{capitalized, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
-use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::time::Timestamp;
+use super::version_preview::{VersionPreview, VersionPreviewLine};
+use super::{list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::dialog::unique_id;
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::format::Timestamp;
+use crate::components::format::{capitalized, count};
 use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::NavigateOptions;
 use wavehub_core::runtime_images::{
     compare_version_ids, current_version, effective_state, is_prerelease, version_for, NewRuntimeImageVersion, Prereleases,
     Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, State, StateAction, StateEvent, VersionList,
@@ -403,7 +406,7 @@ fn VersionsTable(
                 <option value="">"All versions"</option>
                 {State::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{format!("{s} only")}</option> }).collect_view()}
             </select>
-            <span class="muted" role="status">{super::count(list.total, "version", "versions")}</span>
+            <span class="muted" role="status">{count(list.total, "version", "versions")}</span>
         </div>
         {empty.then(|| view! { <p class="empty">{if filter.is_some() { "No version is in this state." } else { "No versions yet." }}</p> })}
         {(!empty).then(|| view! {

@@ -1,9 +1,10 @@
 //! The two confirmations every destructive or state action on one runtime image, version or
 //! runtime goes through: a state change with its reason, and a delete.
 
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
-pub use crate::components::modal::{unique_id, Modal};
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::format::capitalized;
 use leptos::prelude::*;
 use wavehub_core::runtime_images::{check_reason, console_state_for, State, StateAction, StateChange};
 
@@ -53,10 +54,7 @@ pub struct StateRequest {
 impl StateRequest {
     /// `Disable version`, `Activate version`, `Enable image`…
     pub fn confirm_label(&self) -> String {
-        let verb = self.action.verb(self.target.is_version());
-        let mut label = verb[..1].to_uppercase();
-        label.push_str(&verb[1..]);
-        format!("{label} {}", self.target.kind())
+        format!("{} {}", capitalized(self.action.verb(self.target.is_version())), self.target.kind())
     }
 
     /// What the change does, in a sentence: the new state and what it means for deployments.
@@ -67,12 +65,7 @@ impl StateRequest {
 
     /// What the page says once the server has made the change.
     pub fn done_message(&self) -> String {
-        let mut subject = self.subject.clone();
-        if let Some(first) = subject.get(..1) {
-            let upper = first.to_uppercase();
-            subject.replace_range(..1, &upper);
-        }
-        format!("{subject} is now {}.", self.action.target())
+        format!("{} is now {}.", capitalized(&self.subject), self.action.target())
     }
 
     /// The ceiling rule, before asking: why the server is going to refuse this, if it is.

@@ -4,20 +4,22 @@
 //! changes and only the newest answer is shown. Those who manage images select rows and change
 //! their states in bulk.
 
-use super::dialogs::Modal;
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
+use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
+use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::dialog::Modal;
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::format::count;
 use crate::components::layout::RequireSignIn;
+use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use std::time::Duration;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
 use wavehub_core::runtime_images::{
@@ -25,7 +27,7 @@ use wavehub_core::runtime_images::{
 };
 
 /// How long typing in the name filter must pause before the list reloads.
-const FILTER_PAUSE_MS: u64 = 300;
+const FILTER_PAUSE: Duration = Duration::from_millis(300);
 /// The page sizes offered (the API's default, 50, among them).
 pub const PAGE_SIZES: [u32; 5] = [10, 25, 50, 100, 200];
 
@@ -36,8 +38,8 @@ pub struct ImageListView {
     pub query: RuntimeImageQuery,
 }
 
-impl ImageListView {
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+impl UrlView for ImageListView {
+    fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
         ImageListView {
             ws: get("ws").filter(|ws| !ws.is_empty()),
             query: RuntimeImageQuery {
@@ -52,8 +54,7 @@ impl ImageListView {
         }
     }
 
-    /// The page URL (defaults left out).
-    pub fn href(&self) -> String {
+    fn href(&self) -> String {
         let rest = self.query.to_query_string();
         match (&self.ws, rest.is_empty()) {
             (Some(ws), true) => format!("{LIST_PATH}?ws={}", percent_encode(ws)),
@@ -63,19 +64,19 @@ impl ImageListView {
         }
     }
 
+    fn on_page(&self, page: u32) -> ImageListView {
+        let mut next = self.clone();
+        next.query.page = (page > 1).then_some(page);
+        next
+    }
+}
+
+impl ImageListView {
     /// What the API is asked: the name filter without the spaces around it.
     pub fn api_query(&self) -> RuntimeImageQuery {
         let mut query = self.query.clone();
         query.name = query.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         query
-    }
-
-    /// The same view with a change, back on page 1.
-    pub fn with(&self, change: impl FnOnce(&mut ImageListView)) -> ImageListView {
-        let mut next = self.clone();
-        change(&mut next);
-        next.query.page = None;
-        next
     }
 
     pub fn page(&self) -> u32 {
@@ -84,13 +85,6 @@ impl ImageListView {
 
     pub fn page_size(&self) -> u32 {
         self.query.paging().page_size
-    }
-
-    /// The same view on another page.
-    pub fn on_page(&self, page: u32) -> ImageListView {
-        let mut next = self.clone();
-        next.query.page = (page > 1).then_some(page);
-        next
     }
 }
 
@@ -220,27 +214,9 @@ fn ImageList(
         let (ws, uid) = key.split_once('/').unwrap_or_default();
         api::change_image_state(ws, uid, action, &change).await.map(drop)
     });
-    let navigate = use_navigate();
-    let go = move |next: ImageListView, replace: bool| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
-    };
-    // Each keystroke takes a ticket; the filter applies when typing pauses.
-    let typing = StoredValue::new(0u64);
+    let go = use_go_to::<ImageListView>();
     let go_name = go.clone();
-    let on_name = move |event: leptos::ev::Event| {
-        let text = event_target_value(&event);
-        let ticket = typing.get_value() + 1;
-        typing.set_value(ticket);
-        let go_name = go_name.clone();
-        set_timeout(
-            move || {
-                if typing.get_value() == ticket {
-                    go_name(view_state.get_untracked().with(|v| v.query.name = Some(text).filter(|t| !t.is_empty())), true);
-                }
-            },
-            std::time::Duration::from_millis(FILTER_PAUSE_MS),
-        );
-    };
+    let on_name = move |text: String| go_name(view_state.get_untracked().with(|v| v.query.name = Some(text).filter(|t| !t.is_empty())), true);
     let go_state = go.clone();
     let on_state = move |event: leptos::ev::Event| {
         let state = event_target_value(&event).parse::<State>().ok();
@@ -263,8 +239,8 @@ fn ImageList(
             <div class="filters" role="search" aria-label="Filter runtime images">
                 <div class="filter">
                     <label for="images-name">"Name"</label>
-                    <input id="images-name" type="search" placeholder="Part of a name, id or image"
-                        prop:value=move || view_state.get().query.name.unwrap_or_default() on:input=on_name/>
+                    <SearchBox id="images-name" placeholder="Part of a name, id or image"
+                        value=Signal::derive(move || view_state.get().query.name.unwrap_or_default()) on_search=on_name pause=FILTER_PAUSE/>
                 </div>
                 <div class="filter">
                     <label for="images-state">"State"</label>
@@ -494,12 +470,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> ImageListView {
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        ImageListView::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        ImageListView::from_pairs(crate::components::list::pairs(query))
     }
 
     #[test]

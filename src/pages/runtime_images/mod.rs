@@ -7,9 +7,9 @@
 
 pub mod detail;
 pub mod dialogs;
-pub mod forms;
 pub mod list;
 pub mod runtimes;
+pub mod version_preview;
 pub mod workspace;
 
 pub use detail::RuntimeImagePage;
@@ -18,6 +18,7 @@ pub use runtimes::RuntimesPage;
 
 use crate::api::ApiError;
 use crate::components::bulk::BulkAction;
+use crate::components::format::capitalized;
 use leptos::prelude::*;
 use std::future::Future;
 use wavehub_core::apps::percent_encode;
@@ -45,14 +46,6 @@ pub fn runtimes_href(ws: &str) -> String {
     format!("{RUNTIMES_PATH}?ws={}", percent_encode(ws))
 }
 
-pub use crate::components::count;
-
-/// `Deprecate` from `deprecate`.
-pub fn capitalized(verb: &str) -> String {
-    let mut text = verb[..1].to_uppercase();
-    text.push_str(&verb[1..]);
-    text
-}
 
 /// The state changes of the selected images, versions or runtimes (deprecate, disable, and enable
 /// or activate): the verbs' words, the reason rule the server applies (required to deprecate or
@@ -117,11 +110,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_and_times_read_well() {
+    fn links_read_well() {
         assert_eq!(image_href("default", "rest-scorer"), "/admin/runtime-images/default/rest-scorer");
         assert_eq!(runtimes_href("team a"), "/admin/runtimes?ws=team%20a");
-        assert_eq!(count(1, "image", "images"), "1 image");
-        assert_eq!(count(0, "image", "images"), "0 images");
-        assert_eq!(capitalized("activate"), "Activate");
     }
 }

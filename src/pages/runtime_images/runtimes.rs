@@ -2,21 +2,23 @@
 //! pinned to a version or following the current one), what each runs now and its warnings;
 //! create, state changes and delete for workspace admins.
 
-use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, Modal, StateDialog, StateRequest, StateTarget};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
+use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use wavehub_core::audit::Reason;
+use super::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::format::{capitalized, count};
 use crate::components::layout::RequireSignIn;
+use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 use wavehub_core::api::PageRequest;
+use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     ImageSort, NewRuntime, Resolution, Runtime, RuntimeImageQuery, State, StateAction, Workspace,
 };
@@ -63,7 +65,7 @@ pub fn RuntimesPage() -> impl IntoView {
 #[component]
 fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView {
     let query = use_query_map();
-    let page = Memo::new(move |_| query.with(|q| q.get("page")).and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
+    let page = Memo::new(move |_| page_param(query.with(|q| q.get("page"))));
     let images_link = list_href(&ws);
     let ws = StoredValue::new(ws);
     let reload = RwSignal::new(0u32);
@@ -228,7 +230,7 @@ fn RuntimeTable(
                             <td class="actions">
                                 {actions.into_iter().map(|action| {
                                     let verb = action.verb(false);
-                                    let label = format!("{}{}", verb[..1].to_uppercase(), &verb[1..]);
+                                    let label = capitalized(verb);
                                     view! {
                                         <button type="button" class="button-quiet" aria-label=format!("{label} {name}")
                                             on:click=move |_| ask.run((runtime.get_value(), action))>{label.clone()}</button>

@@ -2,14 +2,14 @@
 //! visit, picked from the caller's workspaces. Platform admins also create workspaces here, and
 //! workspace admins manage who belongs.
 
-use super::dialogs::{unique_id, Modal};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use wavehub_core::api::Page;
 use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceRole};
 

@@ -160,7 +160,7 @@ fn FileList(tree: FileTree) -> impl IntoView {
                     let (folder, name) = (folder.to_owned(), name.to_owned());
                     let depth = row.depth();
                     let size = match (&row.excluded, row.files) {
-                        (Some(_), Some(files)) => model::plural(files, "file", "files"),
+                        (Some(_), Some(files)) => crate::components::format::count(files, "file", "files"),
                         (Some(_), None) => String::new(),
                         (None, _) => human_size(row.size),
                     };
