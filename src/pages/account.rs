@@ -7,7 +7,6 @@ use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
 use crate::components::form::{invalid, invalid_attr, FieldFindings};
 use crate::components::format::{age, now_ms};
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -16,9 +15,7 @@ use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo
 #[component]
 pub fn TokensPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <Tokens/>
-        </RequireSignIn>
+        <Tokens/>
     }
 }
 

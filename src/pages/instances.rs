@@ -13,7 +13,6 @@
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
 use crate::components::format::{age, now_ms};
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -35,9 +34,7 @@ const ENDED: &str = "The instance has ended.";
 #[component]
 pub fn InstancesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <InstancesView/>
-        </RequireSignIn>
+        <InstancesView/>
     }
 }
 

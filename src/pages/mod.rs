@@ -3,7 +3,6 @@ pub mod admin;
 pub mod app_history;
 pub mod app_page;
 pub mod catalog;
-pub mod coming_soon;
 pub mod instances;
 pub mod login;
 pub mod not_found;

@@ -5,7 +5,6 @@
 
 use crate::api;
 use crate::components::format::Timestamp;
-use crate::components::layout::RequireSignIn;
 use crate::components::list::Pager;
 use crate::components::messages::ErrorAlert;
 use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
@@ -22,18 +21,16 @@ pub const AUDIT_PATH: &str = "/admin/audit";
 pub fn AuditPage() -> impl IntoView {
     let session = crate::session::use_session();
     view! {
-        <RequireSignIn>
-            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                view! { <AuditLog/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Audit log"</h1>
-                        <p class="alert alert-error" role="alert">"Admins only: only admins read the audit log."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+            view! { <AuditLog/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Audit log"</h1>
+                    <p class="alert alert-error" role="alert">"Admins only: only admins read the audit log."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 

@@ -7,7 +7,6 @@ use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, RoleCheckboxes};
 use crate::components::format::count;
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::session::use_session;
@@ -23,9 +22,7 @@ const FIELDS: &[&str] = &["name", "title", "color", "description", "admin_roles"
 #[component]
 pub fn TagsPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <TagsAdmin/>
-        </RequireSignIn>
+        <TagsAdmin/>
     }
 }
 

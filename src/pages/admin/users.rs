@@ -5,7 +5,6 @@ use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, RolePicker};
 use crate::components::format::{count, Timestamp};
-use crate::components::layout::RequireSignIn;
 use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
@@ -56,18 +55,16 @@ fn user_actions(roles: RwSignal<HashMap<String, Vec<Role>>>) -> Vec<BulkAction> 
 pub fn UsersPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <RequireSignIn>
-            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                view! { <UsersAdmin/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Users"</h1>
-                        <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+            view! { <UsersAdmin/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Users"</h1>
+                    <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 

@@ -13,7 +13,6 @@ use crate::components::dialog::unique_id;
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::components::format::Timestamp;
 use crate::components::format::{capitalized, count};
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -129,12 +128,10 @@ pub fn RuntimeImagePage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.with(|p| (p.get("ws").unwrap_or_default(), p.get("uid").unwrap_or_default())));
     view! {
-        <RequireSignIn>
-            {move || {
-                let (ws, uid) = key.get();
-                view! { <ImageDetail ws uid/> }
-            }}
-        </RequireSignIn>
+        {move || {
+            let (ws, uid) = key.get();
+            view! { <ImageDetail ws uid/> }
+        }}
     }
 }
 

@@ -12,7 +12,6 @@ use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Sele
 use crate::components::dialog::Modal;
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::components::format::count;
-use crate::components::layout::RequireSignIn;
 use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
@@ -108,18 +107,16 @@ fn bulk_row(image: &RuntimeImage, through: Option<&str>) -> Option<BulkRow> {
 #[component]
 pub fn RuntimeImagesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtime images"</h1>
-                    <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
-                </div>
-                <WorkspaceScope path=LIST_PATH all_href=ALL_PATH content=|ws, workspace| {
-                    let through = Signal::stored(Some(ws.clone()));
-                    view! { <ImageList ws=Some(ws) workspace through/> }.into_any()
-                }/>
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtime images"</h1>
+                <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
+            </div>
+            <WorkspaceScope path=LIST_PATH all_href=ALL_PATH content=|ws, workspace| {
+                let through = Signal::stored(Some(ws.clone()));
+                view! { <ImageList ws=Some(ws) workspace through/> }.into_any()
+            }/>
+        </section>
     }
 }
 
@@ -129,22 +126,20 @@ pub fn RuntimeImagesPage() -> impl IntoView {
 pub fn AllRuntimeImagesPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtime images"</h1>
-                    <p class="muted">"Every workspace's runtime images in one list, with the workspace each belongs to."</p>
-                </div>
-                {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                    view! { <AllImages/> }.into_any()
-                } else {
-                    view! {
-                        <p class="read-only-note">"Only platform admins see every workspace's images at once. "
-                            <A href=LIST_PATH>"See your workspaces' images"</A></p>
-                    }.into_any()
-                }}
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtime images"</h1>
+                <p class="muted">"Every workspace's runtime images in one list, with the workspace each belongs to."</p>
+            </div>
+            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+                view! { <AllImages/> }.into_any()
+            } else {
+                view! {
+                    <p class="read-only-note">"Only platform admins see every workspace's images at once. "
+                        <A href=LIST_PATH>"See your workspaces' images"</A></p>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

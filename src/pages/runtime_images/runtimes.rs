@@ -10,7 +10,6 @@ use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, Select
 use crate::components::dialog::{unique_id, Modal};
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::components::format::{capitalized, count};
-use crate::components::layout::RequireSignIn;
 use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
@@ -50,15 +49,13 @@ pub fn ResolutionView(resolution: Resolution) -> impl IntoView {
 #[component]
 pub fn RuntimesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtimes"</h1>
-                    <p class="muted">"Each runtime binds a model type to a runtime image, pinned to a version or following the image's current version."</p>
-                </div>
-                <WorkspaceScope path=RUNTIMES_PATH content=|ws, workspace| view! { <RuntimeList ws workspace/> }.into_any()/>
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtimes"</h1>
+                <p class="muted">"Each runtime binds a model type to a runtime image, pinned to a version or following the image's current version."</p>
+            </div>
+            <WorkspaceScope path=RUNTIMES_PATH content=|ws, workspace| view! { <RuntimeList ws workspace/> }.into_any()/>
+        </section>
     }
 }
 
