@@ -6,7 +6,7 @@
 use crate::api;
 use crate::components::format::Timestamp;
 use crate::components::list::Pager;
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -161,9 +161,8 @@ fn AuditLog() -> impl IntoView {
                 </div>
             </form>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the audit log…"</p> }>
-                {move || entries.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(page) => {
+                <ApiErrorBoundary>
+                    {move || entries.get().map(|result| result.map(|page| {
                         let current = query.get_untracked();
                         let count = match page.total { 0 => "No changes".to_owned(), 1 => "1 change".to_owned(), n => format!("{n} changes") };
                         let (number, total, page_size) = (page.page, page.total, page.page_size);
@@ -200,7 +199,8 @@ fn AuditLog() -> impl IntoView {
                             <Pager page=number total page_size label="Pages of the audit log" href=page_href words=("Newer", "Older")/>
                         }.into_any()
                     }
-                })}
+                ))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }

@@ -7,13 +7,13 @@
 use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
 use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::dialog::Modal;
-use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::count;
 use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -271,9 +271,8 @@ fn ImageList(
         </Show>
         <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
-            {move || images.get().map(|result| match result {
-                Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                Ok(page) => {
+            <ApiErrorBoundary>
+                {move || images.get().map(|result| result.map(|page| {
                     let current = view_state.get();
                     let filtered = current.query.state.is_some() || current.api_query().name.is_some();
                     let empty = page.items.is_empty();
@@ -293,7 +292,8 @@ fn ImageList(
                             href=move |n| current.on_page(n).href()/>
                     }.into_any()
                 }
-            })}
+            ))}
+            </ApiErrorBoundary>
         </Transition>
         {move || creating.get().then(|| ws.get_value().map(|ws| view! {
             <CreateImageDialog ws on_close=move || creating.set(false)/>
@@ -376,16 +376,19 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let ws = StoredValue::new(ws);
     let navigate = use_navigate();
+    let create = Submission::new(
+        move |request: NewRuntimeImage| async move { api::create_runtime_image(&ws.get_value(), &request).await },
+        move |image: RuntimeImage| {
+            on_close.run(());
+            navigate(&image_href(&ws.get_value(), &image.uid), Default::default());
+        },
+    );
+    let (error, pending) = (create.error, create.pending());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
         let request = NewRuntimeImage {
             uid: text(uid).or_else(|| id_from_name.get_untracked()),
@@ -395,25 +398,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
             description: text(description),
             prereleases: None,
         };
-        if let Err(findings) = request.check() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            let ws = ws.get_value();
-            let result = api::create_runtime_image(&ws, &request).await;
-            pending.set(false);
-            match result {
-                Ok(image) => {
-                    on_close.run(());
-                    navigate(&image_href(&ws, &image.uid), Default::default());
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check().err().unwrap_or_default(), request);
     };
     view! {
         <Modal title="New runtime image" on_close wide=true>

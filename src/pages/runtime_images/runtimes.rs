@@ -5,10 +5,10 @@
 use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::workspace::{is_workspace_admin, WorkspaceScope};
 use super::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::dialog::{unique_id, Modal};
-use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::{capitalized, count};
 use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
@@ -270,8 +270,10 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
     let read_only = RwSignal::new(false);
     let env = RwSignal::new(Vec::<EnvRow>::new());
     let next_key = StoredValue::new(0u32);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let create = Submission::new(move |request: NewRuntime| async move { api::create_runtime(&ws.get_value(), &request).await }, move |runtime| {
+        on_created.run(runtime)
+    });
+    let (error, pending) = (create.error, create.pending());
     let images = LocalResource::new(move || {
         let query = RuntimeImageQuery { sort: ImageSort::Name, page_size: Some(PageRequest::MAX_SIZE), ..Default::default() };
         async move { api::list_runtime_images(&ws.get_value(), &query).await }
@@ -293,9 +295,6 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
     };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
         let environment_variables: BTreeMap<String, String> = env
             .get_untracked()
@@ -313,20 +312,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
             environment_variables,
             read_only_data_volume: read_only.get_untracked(),
         };
-        if let Err(findings) = request.check() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::create_runtime(&ws.get_value(), &request).await;
-            pending.set(false);
-            match result {
-                Ok(runtime) => on_created.run(runtime),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check().err().unwrap_or_default(), request);
     };
     let env_heading = unique_id("env-heading");
     let env_labelled_by = env_heading.clone();
