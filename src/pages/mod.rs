@@ -7,5 +7,4 @@ pub mod instances;
 pub mod login;
 pub mod not_found;
 pub mod rollout;
-pub mod runtime_images;
 pub mod upload;

@@ -7,7 +7,7 @@ use crate::api;
 use crate::components::format::Timestamp;
 use crate::components::list::Pager;
 use crate::components::messages::ApiErrorBoundary;
-use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
+use super::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};

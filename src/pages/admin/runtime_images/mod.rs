@@ -1,6 +1,6 @@
-//! Runtime images and runtimes (shared/API.md, "Runtime images"): the list of a workspace's
-//! images (`/admin/runtime-images?ws=`), one image's page (`/admin/runtime-images/:ws/:uid`) and
-//! the workspace's runtimes (`/admin/runtimes?ws=`). Workspace members read; workspace admins
+//! Runtime images (shared/API.md, "Runtime images"): the list of a workspace's images
+//! (`/admin/runtime-images?ws=`) and one image's page (`/admin/runtime-images/:ws/:uid`), with what
+//! the workspace's runtimes page (`../runtimes.rs`, `/admin/runtimes?ws=`) shares with them. Workspace members read; workspace admins
 //! change what the API manages; the platform's bootstrap-managed images follow the ceiling rule.
 //! The rules (version from a tag, reasons, the current version, the ceiling) come from
 //! wavehub-core, the same code the server runs.
@@ -8,13 +8,11 @@
 pub mod detail;
 pub mod dialogs;
 pub mod list;
-pub mod runtimes;
 pub mod version_preview;
 pub mod workspace;
 
 pub use detail::RuntimeImagePage;
 pub use list::{AllRuntimeImagesPage, RuntimeImagesPage};
-pub use runtimes::RuntimesPage;
 
 use crate::api::ApiError;
 use crate::components::bulk::BulkAction;

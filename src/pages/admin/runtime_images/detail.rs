@@ -4,7 +4,6 @@
 //! it, its history, and delete (or why it can't be deleted).
 
 use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
-use super::runtimes::ResolutionView;
 use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::{list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
 use crate::api;
@@ -14,6 +13,7 @@ use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission
 use crate::components::format::Timestamp;
 use crate::components::format::{capitalized, count};
 use crate::components::messages::ErrorAlert;
+use crate::pages::admin::runtimes::ResolutionView;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;

@@ -2,9 +2,9 @@
 //! pinned to a version or following the current one), what each runs now and its warnings;
 //! create, state changes and delete for workspace admins.
 
-use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
-use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
+use super::runtime_images::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
+use super::runtime_images::workspace::{is_workspace_admin, WorkspaceScope};
+use super::runtime_images::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
 use crate::components::dialog::{unique_id, Modal};
