@@ -34,7 +34,8 @@ where
         let action = Action::new_local(move |input: &I| send(input.clone()));
         let error = RwSignal::new(None::<ApiError>);
         Effect::new(move |_| match action.value().get() {
-            Some(Ok(answer)) => on_done(answer),
+            // Untracked: what `on_done` reads must not run it again.
+            Some(Ok(answer)) => untrack(|| on_done(answer)),
             Some(Err(refused)) => error.set(Some(refused)),
             None => {}
         });
