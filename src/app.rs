@@ -4,11 +4,16 @@
 //! Both pages are built from this crate, each as its own binary: the catalog page holds only what
 //! browsing needs, so a visitor's first download stays small, and the console page holds the rest.
 //! A link from one to the other is a full navigation, made by [`Unrouted`].
+//!
+//! Every page but signing in is for signed-in users: the signed-in area is one parent route whose
+//! view, [`SignedInArea`], asks visitors to sign in and shows members the page.
 
-use crate::components::layout::TopBar;
+use crate::components::layout::{SignedInArea, TopBar};
 use crate::components::title::RouteTitle;
 use crate::pages::account::TokensPage;
 use crate::pages::admin::audit::AuditPage;
+use crate::pages::admin::runtime_images::{AllRuntimeImagesPage, RuntimeImagePage, RuntimeImagesPage};
+use crate::pages::admin::runtimes::RuntimesPage;
 use crate::pages::admin::secrets::SecretsPage;
 use crate::pages::admin::tags::TagsPage;
 use crate::pages::admin::users::UsersPage;
@@ -19,11 +24,10 @@ use crate::pages::instances::InstancesPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::rollout::RolloutPage;
-use crate::pages::runtime_images::{AllRuntimeImagesPage, RuntimeImagePage, RuntimeImagesPage, RuntimesPage};
 use crate::pages::upload::UploadPage;
 use crate::session::Session;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 use wavehub_core::web_entry::WebEntry;
@@ -34,9 +38,13 @@ pub fn CatalogApp() -> impl IntoView {
     view! {
         <Frame>
             <Routes fallback=|| view! { <Unrouted this=WebEntry::Catalog/> }>
+                // The catalog guards itself: it asks for its first page beside the session check,
+                // not after it (the server has the browser preload both).
                 <Route path=path!("/") view=CatalogPage/>
-                <Route path=path!("/apps/:id") view=AppPage/>
                 <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=SignedInArea>
+                    <Route path=path!("/apps/:id") view=AppPage/>
+                </ParentRoute>
             </Routes>
         </Frame>
     }
@@ -49,19 +57,21 @@ pub fn ConsoleApp() -> impl IntoView {
     view! {
         <Frame>
             <Routes fallback=|| view! { <Unrouted this=WebEntry::Console/> }>
-                <Route path=path!("/apps/by-name/:name/rollout") view=RolloutPage/>
-                <Route path=path!("/apps/by-name/:name/history") view=AppHistoryPage/>
-                <Route path=path!("/upload") view=UploadPage/>
-                <Route path=path!("/instances") view=InstancesPage/>
-                <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
-                <Route path=path!("/admin/runtime-images/all") view=AllRuntimeImagesPage/>
-                <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
-                <Route path=path!("/admin/runtimes") view=RuntimesPage/>
-                <Route path=path!("/admin/tags") view=TagsPage/>
-                <Route path=path!("/admin/secrets") view=SecretsPage/>
-                <Route path=path!("/admin/users") view=UsersPage/>
-                <Route path=path!("/admin/audit") view=AuditPage/>
-                <Route path=path!("/account/tokens") view=TokensPage/>
+                <ParentRoute path=path!("") view=SignedInArea>
+                    <Route path=path!("/apps/by-name/:name/rollout") view=RolloutPage/>
+                    <Route path=path!("/apps/by-name/:name/history") view=AppHistoryPage/>
+                    <Route path=path!("/upload") view=UploadPage/>
+                    <Route path=path!("/instances") view=InstancesPage/>
+                    <Route path=path!("/admin/runtime-images") view=RuntimeImagesPage/>
+                    <Route path=path!("/admin/runtime-images/all") view=AllRuntimeImagesPage/>
+                    <Route path=path!("/admin/runtime-images/:ws/:uid") view=RuntimeImagePage/>
+                    <Route path=path!("/admin/runtimes") view=RuntimesPage/>
+                    <Route path=path!("/admin/tags") view=TagsPage/>
+                    <Route path=path!("/admin/secrets") view=SecretsPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/audit") view=AuditPage/>
+                    <Route path=path!("/account/tokens") view=TokensPage/>
+                </ParentRoute>
             </Routes>
         </Frame>
     }

@@ -256,7 +256,7 @@ fn text_of(parent: &web_sys::HtmlElement, selector: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn the_create_image_dialog_shows_the_version_as_you_type_and_asks_when_the_tag_has_none() {
-    use wavehub_web::pages::runtime_images::list::CreateImageDialog;
+    use wavehub_web::pages::admin::runtime_images::list::CreateImageDialog;
     let parent = container();
     let closed = RwSignal::new(false);
     let _mounted = leptos::mount::mount_to(parent.clone(), move || {
@@ -302,7 +302,7 @@ async fn the_create_image_dialog_shows_the_version_as_you_type_and_asks_when_the
 #[wasm_bindgen_test]
 async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sent() {
     use wavehub_core::runtime_images::{Availability, StateAction};
-    use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
+    use wavehub_web::pages::admin::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
     let parent = container();
     let request = StateRequest {
         target: StateTarget::Version { ws: "default".into(), uid: "scorer".into(), version: "v3.0.0".into() },
@@ -335,7 +335,7 @@ async fn state_changes_say_what_they_do_and_need_a_reason_before_anything_is_sen
 #[wasm_bindgen_test]
 async fn a_platform_ceiling_is_explained_in_the_dialog() {
     use wavehub_core::runtime_images::{Availability, StateAction};
-    use wavehub_web::pages::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
+    use wavehub_web::pages::admin::runtime_images::dialogs::{StateDialog, StateRequest, StateTarget};
     let parent = container();
     let request = StateRequest {
         target: StateTarget::Image { ws: "default".into(), uid: "h2o-scorer".into() },

@@ -100,14 +100,14 @@ describe('API tokens in the browser', () => {
     await admin.close();
 
     // Revoking asks first; a dismissed question changes nothing.
-    alice.once('dialog', (dialog) => dialog.dismiss());
+    const question = alice.getByRole('dialog', { name: 'Revoke the token “laptop CLI”?' });
     await row.getByRole('button', { name: 'Revoke' }).click();
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    await question.waitFor({ state: 'detached' });
     await row.waitFor();
-    alice.once('dialog', (dialog) => {
-      assert.match(dialog.message(), /Revoke the token “laptop CLI”\?/);
-      dialog.accept();
-    });
     await row.getByRole('button', { name: 'Revoke' }).click();
+    assert.match(await question.innerText(), /Revoke the token “laptop CLI”\?/);
+    await question.getByRole('button', { name: 'Revoke token' }).click();
     await alice.getByText('No tokens yet.').waitFor();
     const refused = cliImport(url, token, folder.dir);
     assert.notEqual(refused.status, 0);

@@ -100,7 +100,7 @@ pub fn AppOverview(
     let facts: Vec<(&'static str, String)> = [
         ("Name", Some(summary.name.clone())),
         ("Owner", Some(summary.owner.clone().unwrap_or_else(|| "(deleted account)".into()))),
-        ("Created", Some(crate::components::time::timestamp(&summary.created_at))),
+        ("Created", Some(crate::components::format::timestamp(&summary.created_at))),
         ("Visibility", Some(format!("{} ({})", summary.visibility.label(), summary.visibility.explanation()))),
         ("Category", summary.category.clone()),
         ("Keywords", (!summary.keywords.is_empty()).then(|| summary.keywords.join(", "))),

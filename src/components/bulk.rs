@@ -9,15 +9,16 @@
 //! one row leaves the others done. Refused rows stay selected, so the person can fix and retry.
 
 use crate::api::ApiError;
-use crate::components::count;
-use crate::components::modal::{unique_id, Modal};
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::unprocessable;
+use crate::components::format::count;
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use wavehub_core::api::{Finding, Problem};
+use wavehub_core::api::Finding;
 
 /// A row that can be chosen: `key` finds it for the action, `name` is what people read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,9 +341,8 @@ fn BulkDialog(
         if let Some((_, rule)) = &action.reason {
             let findings = rule(&text);
             if !findings.is_empty() {
-                let mut problem = Problem::new(422, findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "));
-                problem.errors = findings;
-                error.set(Some(ApiError::Invalid(problem)));
+                let sentence = findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ");
+                error.set(Some(unprocessable(&sentence, findings)));
                 return;
             }
         }
@@ -414,6 +414,7 @@ const MAX_NAMES_SHOWN: usize = 12;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wavehub_core::api::Problem;
 
     fn rows(keys: &[&str]) -> Vec<BulkRow> {
         keys.iter().map(|k| BulkRow::new(*k, k.to_uppercase())).collect()

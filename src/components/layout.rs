@@ -1,10 +1,10 @@
 //! The frame around every page: the top bar with navigation and sign-in state, and the guard
-//! that asks visitors to sign in.
+//! that asks visitors to sign in ([`SignedInArea`], the signed-in area's parent route).
 
 use crate::session::{use_session, Session};
 use crate::theme::ThemeToggle;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate};
 
 /// The bar at the top of every page.
@@ -96,18 +96,25 @@ fn AccountMenu(session: Session) -> impl IntoView {
     }
 }
 
+/// The view of the signed-in area's parent route (app.rs): its pages, for signed-in users only.
+#[component]
+pub fn SignedInArea() -> impl IntoView {
+    view! { <RequireSignIn><Outlet/></RequireSignIn> }
+}
+
 /// Shows `children` to signed-in users; others get a link to the sign-in page that brings them
 /// back here afterwards.
 #[component]
 pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let location = use_location();
-    move || {
-        if !session.checked.get() {
-            view! { <p class="muted" aria-busy="true">"Loading…"</p> }.into_any()
-        } else if session.me.get().is_some() {
-            children().into_any()
-        } else {
+    // Whether someone is signed in, once known: the pages are not rebuilt when the session is
+    // merely set again.
+    let signed_in = Memo::new(move |_| session.checked.get().then(|| session.me.with(Option::is_some)));
+    move || match signed_in.get() {
+        None => view! { <p class="muted" aria-busy="true">"Loading…"</p> }.into_any(),
+        Some(true) => children().into_any(),
+        Some(false) => {
             let here = format!("{}{}", location.pathname.get(), location.search.get());
             let href = format!("/login?next={}", urlencode(&here));
             view! {

@@ -1,8 +1,22 @@
 //! How errors reach the person: one alert for the sentence, and the per-field findings listed
-//! with where they are.
+//! with where they are ([`ErrorAlert`]); a read that fails under an [`ApiErrorBoundary`] shows as
+//! that alert.
 
 use crate::api::ApiError;
 use leptos::prelude::*;
+
+/// Reads render as `Result<view, ApiError>` inside it: an error shows as the [`ErrorAlert`], and
+/// goes when the read succeeds again.
+#[component]
+pub fn ApiErrorBoundary(children: Children) -> impl IntoView {
+    view! { <ErrorBoundary fallback=first_api_error>{children()}</ErrorBoundary> }
+}
+
+/// The boundary's fallback: the first of its errors that came from the API.
+fn first_api_error(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let first = move || errors.with(|errors| errors.iter().find_map(|(_, error)| error.downcast_ref::<ApiError>().cloned()));
+    view! { <ErrorAlert error=Signal::derive(first)/> }
+}
 
 /// Shows an API error: its sentence, then each finding with its field. Screen readers announce it.
 #[component]

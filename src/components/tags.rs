@@ -3,6 +3,7 @@
 //! assign tags (API.md, "App store": `PUT`/`DELETE /apps/{id}/tags/{tag}`).
 
 use crate::api::{self, ApiError};
+use crate::components::form::unprocessable;
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -146,7 +147,7 @@ pub fn TagEditor(app_id: i64, assigned: Vec<String>, #[prop(into)] on_changed: C
         event.prevent_default();
         let tag = choice.get_untracked();
         if tag.is_empty() {
-            error.set(Some(ApiError::Invalid(wavehub_core::api::Problem::new(422, "Choose a tag to add first."))));
+            error.set(Some(unprocessable("Choose a tag to add first.", Vec::new())));
             return;
         }
         change(tag, true);

@@ -5,20 +5,18 @@
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
-use crate::components::layout::RequireSignIn;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::form::{invalid, invalid_attr, FieldFindings};
+use crate::components::format::{age, now_ms};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
-use crate::components::time::{age, now_ms};
-use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings};
 use leptos::prelude::*;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo, TOKEN_NAME_MAX_LEN};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <Tokens/>
-        </RequireSignIn>
+        <Tokens/>
     }
 }
 
@@ -150,6 +148,8 @@ fn TokenTable(
     #[prop(optional)] show_owner: bool,
 ) -> impl IntoView {
     let now = now_ms();
+    // The token about to be revoked, while its question is open: its id and the question.
+    let asking = RwSignal::new(None::<(i64, String)>);
     view! {
         <table class="table tokens-table" data-owners=show_owner.to_string()>
             <caption class="visually-hidden">{caption}</caption>
@@ -163,16 +163,12 @@ fn TokenTable(
             <tbody>
                 {list.into_iter().map(|token| {
                     let ask = if show_owner {
-                        format!("Revoke {}'s token “{}”? Whatever uses it stops working at once.", token.owner, token.name)
+                        format!("Revoke {}'s token “{}”?", token.owner, token.name)
                     } else {
-                        format!("Revoke the token “{}”? Whatever uses it stops working at once.", token.name)
+                        format!("Revoke the token “{}”?", token.name)
                     };
                     let id = token.id;
-                    let on_revoke = move |_| {
-                        if window().confirm_with_message(&ask).unwrap_or(false) {
-                            revoke.dispatch(id);
-                        }
-                    };
+                    let on_revoke = move |_| asking.set(Some((id, ask.clone())));
                     view! {
                         <tr data-token=token.name.clone()>
                             <th scope="row">{token.name.clone()}</th>
@@ -191,5 +187,13 @@ fn TokenTable(
                 }).collect_view()}
             </tbody>
         </table>
+        {move || asking.get().map(|(id, question)| view! {
+            <ConfirmDialog title=question message="Whatever uses it stops working at once." confirm_label="Revoke token"
+                on_close=move || asking.set(None)
+                on_confirm=move || {
+                    asking.set(None);
+                    revoke.dispatch(id);
+                }/>
+        })}
     }
 }

@@ -4,10 +4,9 @@
 //! and the reason they gave. The page lives in the URL (`?page=`), like every list.
 
 use crate::api;
-use crate::components::layout::RequireSignIn;
+use crate::components::format::{age, capitalized, now_ms, Timestamp};
+use crate::components::list::Pager;
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
-use crate::components::time::{age, now_ms, Timestamp};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use wavehub_core::accounts::Me;
@@ -27,9 +26,7 @@ pub fn may_read_history(me: &Me, versions: &[AppVersion]) -> bool {
 #[component]
 pub fn AppHistoryPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <HistoryView/>
-        </RequireSignIn>
+        <HistoryView/>
     }
 }
 
@@ -123,11 +120,6 @@ pub fn sentence(event: &AppEvent) -> String {
         Some(CatalogChange { after: Some(after), .. }) => format!("{what}; the catalog shows {after} again."),
         Some(CatalogChange { after: None, .. }) => format!("{what}; no version is in the catalog now."),
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

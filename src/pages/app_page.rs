@@ -4,7 +4,6 @@
 
 use crate::api::{self, ApiError};
 use crate::components::app_view::AppOverview;
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
 use crate::components::tags::TagEditor;
@@ -21,9 +20,7 @@ use wavehub_core::instances::{Instance, InstanceStatus};
 #[component]
 pub fn AppPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <AppLoader/>
-        </RequireSignIn>
+        <AppLoader/>
     }
 }
 

@@ -5,17 +5,16 @@
 use crate::api;
 use crate::components::app_view::AppCard;
 use crate::components::layout::RequireSignIn;
+use crate::components::list::{page_param, use_go_to, use_url_view, Pager, SearchBox, UrlView};
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
 use crate::components::tags::TagName;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use std::time::Duration;
 use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility, CATALOG_PAGE_SIZE};
 
 /// How long typing must pause before the search runs.
-const SEARCH_PAUSE_MS: u64 = 200;
+const SEARCH_PAUSE: Duration = Duration::from_millis(200);
 
 /// What the page URL says: the filters a person chose.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -30,17 +29,6 @@ pub struct CatalogView {
 }
 
 impl CatalogView {
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
-        CatalogView {
-            q: get("q").unwrap_or_default(),
-            category: get("category").unwrap_or_default(),
-            tag: get("tag").unwrap_or_default(),
-            sort: get("sort").as_deref().and_then(AppSort::parse),
-            page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1),
-            mine: get("mine").is_some_and(|m| m == "1"),
-        }
-    }
-
     /// The API query: the shared catalog shows each name's newest ALL_USERS version; "My apps"
     /// shows all of the caller's versions.
     pub fn api_query(&self) -> AppQuery {
@@ -58,9 +46,21 @@ impl CatalogView {
             name: None,
         }
     }
+}
 
-    /// The page URL for this view (defaults left out).
-    pub fn href(&self) -> String {
+impl UrlView for CatalogView {
+    fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+        CatalogView {
+            q: get("q").unwrap_or_default(),
+            category: get("category").unwrap_or_default(),
+            tag: get("tag").unwrap_or_default(),
+            sort: get("sort").as_deref().and_then(AppSort::parse),
+            page: page_param(get("page")),
+            mine: get("mine").is_some_and(|m| m == "1"),
+        }
+    }
+
+    fn href(&self) -> String {
         let mut pairs = Vec::new();
         for (key, value) in [("q", &self.q), ("category", &self.category), ("tag", &self.tag)] {
             if !value.is_empty() {
@@ -83,19 +83,14 @@ impl CatalogView {
         }
     }
 
-    /// The same view with a change, back on page 1 (a new filter starts from the top).
-    pub fn with(&self, change: impl FnOnce(&mut CatalogView)) -> CatalogView {
-        let mut next = self.clone();
-        change(&mut next);
-        next.page = 1;
-        next
+    fn on_page(&self, page: u32) -> Self {
+        CatalogView { page, ..self.clone() }
     }
 }
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
-    let query = use_query_map();
-    let view_state = Memo::new(move |_| query.with(|q| CatalogView::from_pairs(|key| q.get(key))));
+    let view_state = use_url_view::<CatalogView>();
     // Asked for at once, beside the session check rather than after it: the catalog is the first
     // page most visits open, and one round trip less is its first card sooner. A visitor who is
     // not signed in gets the sign-in prompt; the list's 401 is not shown.
@@ -112,29 +107,9 @@ pub fn CatalogPage() -> impl IntoView {
 
 #[component]
 fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_core::apps::AppListPage, api::ApiError>>) -> impl IntoView {
-    let navigate = use_navigate();
-    let go = move |next: CatalogView, replace: bool| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
-    };
+    let go = use_go_to::<CatalogView>();
     let go_search = go.clone();
-    // Each keystroke takes a ticket; the search runs only when typing pauses, so a word typed
-    // quickly is one request, not one per letter.
-    let typing = StoredValue::new(0u64);
-    let on_search = move |event: leptos::ev::Event| {
-        let text = event_target_value(&event);
-        let ticket = typing.get_value() + 1;
-        typing.set_value(ticket);
-        let go_search = go_search.clone();
-        set_timeout(
-            move || {
-                if typing.get_value() == ticket {
-                    // Typing replaces the history entry, so Back leaves the search instead of undoing letters.
-                    go_search(view_state.get_untracked().with(|v| v.q = text), true);
-                }
-            },
-            std::time::Duration::from_millis(SEARCH_PAUSE_MS),
-        );
-    };
+    let on_search = move |text: String| go_search(view_state.get_untracked().with(|v| v.q = text), true);
     let go_sort = go.clone();
     let on_sort = move |event: leptos::ev::Event| {
         let sort = AppSort::parse(&event_target_value(&event));
@@ -155,9 +130,8 @@ fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_cor
             <div class="catalog-controls" role="search">
                 <label class="search">
                     <span class="visually-hidden">"Search apps"</span>
-                    <input type="search" placeholder="Search apps by name, title, description or keyword"
-                        prop:value=move || view_state.get().q
-                        on:input=on_search/>
+                    <SearchBox placeholder="Search apps by name, title, description or keyword"
+                        value=Signal::derive(move || view_state.get().q) on_search pause=SEARCH_PAUSE/>
                 </label>
                 <label class="sort">
                     "Sort "
@@ -202,7 +176,7 @@ fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_cor
                                         }).collect_view()}
                                     </ul>
                                     <Pager page=current.page total=page.total page_size=page.page_size label="Pages of apps"
-                                        href=move |n| CatalogView { page: n, ..current.clone() }.href()/>
+                                        href=move |n| current.on_page(n).href()/>
                                 </div>
                             </div>
                         }.into_any()
@@ -267,12 +241,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> CatalogView {
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        CatalogView::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        CatalogView::from_pairs(crate::components::list::pairs(query))
     }
 
     #[test]

@@ -12,9 +12,8 @@
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
-use crate::components::layout::RequireSignIn;
+use crate::components::format::{age, now_ms};
 use crate::components::messages::ErrorAlert;
-use crate::components::time::{age, now_ms};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -35,9 +34,7 @@ const ENDED: &str = "The instance has ended.";
 #[component]
 pub fn InstancesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <InstancesView/>
-        </RequireSignIn>
+        <InstancesView/>
     }
 }
 

@@ -1,13 +1,13 @@
 //! `/login`: the sign-in form. On success it returns to `?next=` (a path on this site only); an
 //! API address there (`/api/v1/instances/{id}/open`) is loaded as a new page.
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::components::form::{unprocessable, Submission};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wavehub_core::accounts::LoginRequest;
-use wavehub_core::api::Problem;
 
 /// Where to go after signing in: `next` when it is a path on this site, else the catalog. Refuses
 /// `//host` and `/\host`, which browsers treat as other sites (an open redirect otherwise).
@@ -31,43 +31,37 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let sign_in = Submission::new(
+        move |request: LoginRequest| async move {
+            let answer = api::login(&request).await;
+            if answer.is_err() {
+                password.set(String::new());
+            }
+            answer
+        },
+        move |me| {
+            session.me.set(Some(me));
+            session.checked.set(true);
+            let next = safe_next(query.get_untracked().get("next").as_deref());
+            if leaves_the_app(&next) {
+                // An API address (an instance's `/open`, say) is the server's, not a page of this
+                // app: the router would show "Page not found".
+                let _ = window().location().assign(&next);
+            } else {
+                navigate(&next, Default::default());
+            }
+        },
+    );
+    let (error, pending) = (sign_in.error, sign_in.pending());
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let request = LoginRequest { username: username.get_untracked(), password: password.get_untracked() };
         if request.username.trim().is_empty() || request.password.is_empty() {
-            error.set(Some(ApiError::Invalid(Problem::new(422, "Enter your username and password."))));
+            error.set(Some(unprocessable("Enter your username and password.", Vec::new())));
             return;
         }
-        let next = safe_next(query.get_untracked().get("next").as_deref());
-        let navigate = navigate.clone();
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::login(&request).await {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    session.checked.set(true);
-                    if leaves_the_app(&next) {
-                        // An API address (an instance's `/open`, say) is the server's, not a page
-                        // of this app: the router would show "Page not found".
-                        let _ = window().location().assign(&next);
-                    } else {
-                        navigate(&next, Default::default());
-                    }
-                }
-                Err(failure) => {
-                    password.set(String::new());
-                    error.set(Some(failure));
-                }
-            }
-            pending.set(false);
-        });
+        sign_in.submit(Vec::new(), request);
     };
 
     view! {

@@ -5,10 +5,9 @@
 
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::layout::RequireSignIn;
+use crate::components::format::{age, now_ms};
 use crate::components::messages::ErrorAlert;
 use crate::components::reason::ReasonField;
-use crate::components::time::{age, now_ms};
 use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
@@ -22,9 +21,7 @@ use wavehub_core::instances::{Instance, InstanceStatus};
 #[component]
 pub fn RolloutPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <RolloutView/>
-        </RequireSignIn>
+        <RolloutView/>
     }
 }
 

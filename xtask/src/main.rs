@@ -7,6 +7,8 @@
 //!   against its OpenAPI document (schemathesis, see `schemathesis.rs`), and e2e.
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
+//! - `cargo xtask services`: start the services the tests use (a throwaway PostgreSQL cluster and
+//!   a one-node Garage S3 store, wavehub-testkit), print how to reach them, stop them on Enter.
 //! - `cargo xtask bench bundle`: the bundle engine's benchmark (see `bench.rs`); not part of `test`.
 //! - `cargo xtask bench catalog`: the catalog API and page with 100,000 apps, and `cargo xtask bench
 //!   runtime-images`: the runtime images list API and page with 10,000 images × 20 versions (see
@@ -27,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | schemathesis | build | tools | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | schemathesis | build | tools | services | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Some("build") => tools::ensure_build_tools(&root).and_then(|()| build_web(&root)),
         Some("tools") => tools::ensure_build_tools(&root).and_then(|()| tools::ensure_test_tools(&root)),
         Some("bench") => bench::bench(&root, &args[1..]),
+        Some("services") => tools::ensure_services(&root).and_then(|()| services()),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {
@@ -49,6 +52,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask services`: the tests' services, running until Enter.
+fn services() -> Result<(), String> {
+    let postgres = wavehub_testkit::Postgres::start()?;
+    let garage = wavehub_testkit::Garage::start()?;
+    println!("PostgreSQL: {}", postgres.url());
+    println!("S3 (Garage): endpoint {}, region {}, bucket {}", garage.endpoint, wavehub_testkit::garage::REGION, wavehub_testkit::garage::BUCKET);
+    println!("  AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={}", garage.access_key_id, garage.secret_access_key);
+    println!("Press Enter to stop them (their data goes with them).");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The repository root (the parent of this crate's folder).

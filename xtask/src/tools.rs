@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 /// trunk 0.22 needs a newer rustc than this machine kind has; 0.21.14 must be built `--locked`.
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The S3-compatible store the tests run against (wavehub-testkit's `Garage`).
+const GARAGE_VERSION: &str = "2.5.0";
 
 /// Where `cargo install` puts binaries.
 pub fn cargo_bin_dir() -> PathBuf {
@@ -40,6 +42,7 @@ pub fn ensure_build_tools(root: &Path) -> Result<(), String> {
 /// what running app instances needs.
 pub fn ensure_test_tools(root: &Path) -> Result<(), String> {
     ensure_chromium(root)?;
+    ensure_services(root)?;
     ensure_instance_tools(root)?;
     ensure_e2e_packages(root)
 }
@@ -57,6 +60,18 @@ pub fn ensure_instance_tools(root: &Path) -> Result<(), String> {
     }
 }
 
+/// What wavehub-testkit starts for the tests: PostgreSQL (Debian's package) and Garage (built by
+/// cargo, about 8 minutes once).
+pub fn ensure_services(root: &Path) -> Result<(), String> {
+    let postgres = std::fs::read_dir("/usr/lib/postgresql")
+        .is_ok_and(|versions| versions.flatten().any(|version| version.path().join("bin/initdb").is_file()));
+    if !postgres {
+        println!("xtask: installing PostgreSQL from Debian's packages");
+        apt_install(root, &["postgresql"])?;
+    }
+    ensure_cargo_tool(root, "garage", "garage", GARAGE_VERSION, true)
+}
+
 pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {
     let installed = command(root, "rustup").args(["target", "list", "--installed"]).output();
     if installed.is_ok_and(|out| String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET)) {
@@ -66,10 +81,15 @@ pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {
     run(command(root, "rustup").args(["target", "add", WASM_TARGET]), "rustup target add")
 }
 
+/// Whether a `--version` line names `version`: `trunk 0.21.14`, `garage cargo:2.5.0 [...]`, `v1.2.3`.
+fn says_version(line: &str, version: &str) -> bool {
+    line.split_whitespace().any(|word| word.rsplit(':').next().unwrap_or(word).trim_start_matches('v') == version)
+}
+
 /// Installs `krate` at `version` with cargo unless `binary --version` already says that version.
 pub fn ensure_cargo_tool(root: &Path, binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
     let current = output_line(command(root, binary).arg("--version"));
-    if current.as_deref().is_some_and(|line| line.split_whitespace().any(|word| word == version)) {
+    if current.as_deref().is_some_and(|line| says_version(line, version)) {
         return Ok(());
     }
     println!(
@@ -200,6 +220,15 @@ pub fn ensure_npm_packages(folder: &Path, what: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tools_version_line_is_read_as_its_authors_write_it() {
+        assert!(super::says_version("trunk 0.21.14", "0.21.14"));
+        assert!(super::says_version("garage cargo:2.5.0 [features: bundled-libs, lmdb, sqlite]", "2.5.0"));
+        assert!(super::says_version("tool v1.2.3", "1.2.3"));
+        assert!(!super::says_version("garage cargo:2.4.0 [features: sqlite]", "2.5.0"));
+        assert!(!super::says_version("trunk 0.21.140", "0.21.14"));
+    }
+
     #[test]
     fn reads_the_pinned_wasm_bindgen_version_from_the_lockfile() {
         let root = crate::repo_root();

@@ -53,12 +53,12 @@ static WORDS: ReportKind = ReportKind {
     page_scope: "`/` signed in as the plain user",
     page_measures: &[
         ("first-card", "first .app-grid article in the DOM, from navigation start"),
-        ("api-start", "  the page sends GET /api/v1/apps (after wasm start and GET /me)"),
+        ("api-start", "  GET /api/v1/apps starts (preloaded beside the page's files)"),
         ("api-duration", "  that request, start to last byte (Resource Timing)"),
-        ("after-api", "  last byte to first card (decode and render)"),
+        ("after-api", "  its last byte to first card (the code starting, decoding, rendering)"),
         ("raw-fetch", "raw fetch() of the same URL from the page (peer)"),
         ("cold-first-card", "first visit: first card, nothing cached, 20 Mbit/s, 40 ms latency"),
-        ("first-visit-kb", "first visit: KB downloaded before the first API request (compressed)"),
+        ("first-visit-kb", "first visit: KB of the page's own files before the first card (compressed)"),
     ],
     page_compared: &["first-card", "api-duration"],
     callers: &[(USER, "user")],
@@ -160,7 +160,7 @@ fn first_load_facts(page: &PageTiming) -> Vec<String> {
     };
     let mut facts = Vec::new();
     if let Some(kb) = median_of("first-visit-kb") {
-        facts.push(format!("first visit to the catalog: {kb:.1} KB compressed before the app's first API request (the bar is 300 KB)"));
+        facts.push(format!("first visit to the catalog: {kb:.1} KB compressed: the page's own files, before its first card (the bar is 300 KB)"));
     }
     if let (Some(cold), Some(warm)) = (median_of("cold-first-card"), median_of("first-card")) {
         facts.push(format!(
@@ -303,7 +303,7 @@ mod tests {
             info: Vec::new(),
         };
         let facts = first_load_facts(&page);
-        assert_eq!(facts[0], "first visit to the catalog: 260.0 KB compressed before the app's first API request (the bar is 300 KB)");
+        assert_eq!(facts[0], "first visit to the catalog: 260.0 KB compressed: the page's own files, before its first card (the bar is 300 KB)");
         assert!(facts[1].starts_with("first card, median of 10: 450 ms on a first visit") && facts[1].ends_with("70 ms warm (the bar is 80 ms)"), "{}", facts[1]);
     }
 }

@@ -4,11 +4,10 @@
 //! a page link to it.
 
 use crate::api;
-use crate::components::layout::RequireSignIn;
-use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
-use crate::components::time::Timestamp;
-use crate::pages::runtime_images::{image_href, list_href, runtimes_href};
+use crate::components::format::Timestamp;
+use crate::components::list::Pager;
+use crate::components::messages::ApiErrorBoundary;
+use super::runtime_images::{image_href, list_href, runtimes_href};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -22,18 +21,16 @@ pub const AUDIT_PATH: &str = "/admin/audit";
 pub fn AuditPage() -> impl IntoView {
     let session = crate::session::use_session();
     view! {
-        <RequireSignIn>
-            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                view! { <AuditLog/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Audit log"</h1>
-                        <p class="alert alert-error" role="alert">"Admins only: only admins read the audit log."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+            view! { <AuditLog/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Audit log"</h1>
+                    <p class="alert alert-error" role="alert">"Admins only: only admins read the audit log."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 
@@ -164,9 +161,8 @@ fn AuditLog() -> impl IntoView {
                 </div>
             </form>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the audit log…"</p> }>
-                {move || entries.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(page) => {
+                <ApiErrorBoundary>
+                    {move || entries.get().map(|result| result.map(|page| {
                         let current = query.get_untracked();
                         let count = match page.total { 0 => "No changes".to_owned(), 1 => "1 change".to_owned(), n => format!("{n} changes") };
                         let (number, total, page_size) = (page.page, page.total, page.page_size);
@@ -203,7 +199,8 @@ fn AuditLog() -> impl IntoView {
                             <Pager page=number total page_size label="Pages of the audit log" href=page_href words=("Newer", "Older")/>
                         }.into_any()
                     }
-                })}
+                ))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }
@@ -271,9 +268,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> AuditQuery {
-        let pairs: Vec<(String, String)> =
-            query.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        query_from(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        query_from(crate::components::list::pairs(query))
     }
 
     #[test]

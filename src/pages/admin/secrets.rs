@@ -6,34 +6,31 @@
 //! imports and launches of apps by anyone else.
 
 use crate::api::{self, ApiError};
-use crate::components::layout::RequireSignIn;
+use crate::components::form::{finding_is_about, invalid, invalid_attr, FieldFindings};
+use crate::components::format::Timestamp;
 use crate::components::messages::ErrorAlert;
-use crate::components::time::Timestamp;
-use crate::pages::runtime_images::forms::{finding_is_about, invalid, invalid_attr, FieldFindings};
 use crate::session::use_session;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use wavehub_core::api::Finding;
 use wavehub_core::accounts::Role;
+use wavehub_core::api::Finding;
 use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary, KEY_MAX_LEN, NAME_MAX_LEN};
 
 #[component]
 pub fn SecretsPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <RequireSignIn>
-            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                view! { <SecretsAdmin/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Secrets"</h1>
-                        <p class="alert alert-error" role="alert">"Admins only: only admins see and change secrets."</p>
-                        <p>"Apps read secrets at run time; if your app needs one, ask an admin to add it."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+            view! { <SecretsAdmin/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Secrets"</h1>
+                    <p class="alert alert-error" role="alert">"Admins only: only admins see and change secrets."</p>
+                    <p>"Apps read secrets at run time; if your app needs one, ask an admin to add it."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 

@@ -4,13 +4,11 @@
 //! here before anything is sent; the server checks them again and its findings land at the fields.
 
 use crate::api::{self, ApiError};
-use crate::components::count;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::layout::RequireSignIn;
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, RoleCheckboxes};
+use crate::components::format::count;
 use crate::components::messages::ErrorAlert;
-use crate::components::roles::RoleCheckboxes;
 use crate::components::tags::{chip_color, chip_colors, load_tags};
-use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::session::use_session;
 use leptos::prelude::*;
 use wavehub_core::accounts::Role;
@@ -24,9 +22,7 @@ const FIELDS: &[&str] = &["name", "title", "color", "description", "admin_roles"
 #[component]
 pub fn TagsPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <TagsAdmin/>
-        </RequireSignIn>
+        <TagsAdmin/>
     }
 }
 

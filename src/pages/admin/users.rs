@@ -1,19 +1,16 @@
 //! `/admin/users`: accounts and their roles. The server refuses all of this to non-admins; the
 //! page only spares them a useless screen.
 
-use crate::api::{self, ApiError};
-use crate::components::count;
+use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::layout::RequireSignIn;
-use crate::components::messages::ErrorAlert;
-use crate::components::time::Timestamp;
-use crate::components::pager::Pager;
-use crate::components::roles::RoleCheckboxes;
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RolePicker, Submission};
+use crate::components::format::{count, Timestamp};
+use crate::components::list::{page_param, Pager};
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
-use crate::pages::runtime_images::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use wavehub_core::accounts::{NewUser, Role, User, UserPatch, PASSWORD_MIN_LEN, USERNAME_MAX_LEN};
 use wavehub_core::api::PageRequest;
 use wavehub_core::audit::Reason;
@@ -58,25 +55,23 @@ fn user_actions(roles: RwSignal<HashMap<String, Vec<Role>>>) -> Vec<BulkAction> 
 pub fn UsersPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <RequireSignIn>
-            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                view! { <UsersAdmin/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Users"</h1>
-                        <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+            view! { <UsersAdmin/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Users"</h1>
+                    <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let query = use_query_map();
-    let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
+    let page = Memo::new(move |_| page_param(query.read().get("page")));
     // Bumped after every change so the list reloads.
     let version = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
@@ -105,9 +100,8 @@ fn UsersAdmin() -> impl IntoView {
             <NewUserForm on_created=reload/>
             <BulkBar selection actions=user_actions(roles) noun=("account", "accounts") on_done=reload/>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
-                {move || users.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(listing) => {
+                <ApiErrorBoundary>
+                    {move || users.get().map(|result| result.map(|listing| {
                         let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                         view! {
                             <p class="muted">{count(listing.total, "account", "accounts")}</p>
@@ -127,20 +121,10 @@ fn UsersAdmin() -> impl IntoView {
                             <Pager page=current total page_size label="Pages of users" href=|n| format!("?page={n}")/>
                         }.into_any()
                     }
-                })}
+                ))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
-    }
-}
-
-/// Checkboxes for roles, bound to a signal.
-#[component]
-fn RolePicker(roles: RwSignal<Vec<Role>>, #[prop(into)] legend: String) -> impl IntoView {
-    view! {
-        <fieldset class="roles">
-            <legend>{legend}</legend>
-            <RoleCheckboxes roles/>
-        </fieldset>
     }
 }
 
@@ -149,31 +133,24 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let roles = RwSignal::new(vec![Role::User]);
-    let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
+    let create = Submission::new(
+        |request: NewUser| async move { api::create_user(&request).await },
+        move |user: User| {
+            notice.set(Some(format!("Created {}.", user.username)));
+            username.set(String::new());
+            password.set(String::new());
+            on_created();
+        },
+    );
+    let error = create.error;
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         // A new attempt: the last one's success line would stand beside this one's error.
         notice.set(None);
         let request = NewUser { username: username.get_untracked().trim().to_owned(), password: password.get_untracked(), roles: roles.get_untracked() };
         // The same rules the server applies, checked here first for instant feedback.
-        let findings = request.check();
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::create_user(&request).await {
-                Ok(user) => {
-                    notice.set(Some(format!("Created {}.", user.username)));
-                    username.set(String::new());
-                    password.set(String::new());
-                    on_created();
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check(), request);
     };
     view! {
         <details class="add-user">
@@ -191,7 +168,7 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                 <span class="hint" id="new-password-hint">{format!("At least {PASSWORD_MIN_LEN} characters.")}</span>
                 <FieldFindings error path="password" id="new-password-findings"/>
                 <RolePicker roles legend="Roles"/>
-                <button type="submit" class="button">"Create user"</button>
+                <button type="submit" class="button" disabled=move || create.pending().get()>"Create user"</button>
             </form>
         </details>
         {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
@@ -210,27 +187,21 @@ fn UserRow(
     let roles = RwSignal::new(user.roles.clone());
     let saved_roles = StoredValue::new(user.roles.clone());
     let new_password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
     let editing = RwSignal::new(false);
-
-    let apply = move |patch: UserPatch| {
-        leptos::task::spawn_local(async move {
-            match api::update_user(&username.get_value(), &patch).await {
-                Ok(_) => {
-                    error.set(None);
-                    editing.set(false);
-                    new_password.set(String::new());
-                    on_changed();
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
-    };
+    let update = Submission::new(
+        move |patch: UserPatch| async move { api::update_user(&username.get_value(), &patch).await },
+        move |_: User| {
+            editing.set(false);
+            new_password.set(String::new());
+            on_changed();
+        },
+    );
+    let error = update.error;
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let password = Some(new_password.get_untracked()).filter(|p| !p.is_empty());
         let changed_roles = Some(roles.get_untracked()).filter(|r| *r != saved_roles.get_value());
-        apply(UserPatch { password, roles: changed_roles, ..Default::default() });
+        update.submit(Vec::new(), UserPatch { password, roles: changed_roles, ..Default::default() });
     };
     let roles_text = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     view! {

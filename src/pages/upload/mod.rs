@@ -11,7 +11,6 @@ mod pipeline;
 
 use crate::api::ApiError;
 use crate::components::app_view::{human_size, AppCard, AppOverview};
-use crate::components::layout::RequireSignIn;
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::ev::DragEvent;
@@ -28,18 +27,16 @@ pub fn UploadPage() -> impl IntoView {
     // A memo, so the uploader (and its state) is not rebuilt when the session is merely refreshed.
     let can_publish = Memo::new(move |_| session.me.get().is_some_and(|me| me.can_publish()));
     view! {
-        <RequireSignIn>
-            {move || if can_publish.get() {
-                view! { <Uploader/> }.into_any()
-            } else {
-                view! {
-                    <section class="card">
-                        <h1>"Upload an app"</h1>
-                        <p>"Uploading apps needs the author role. Ask an admin to give it to you."</p>
-                    </section>
-                }.into_any()
-            }}
-        </RequireSignIn>
+        {move || if can_publish.get() {
+            view! { <Uploader/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h1>"Upload an app"</h1>
+                    <p>"Uploading apps needs the author role. Ask an admin to give it to you."</p>
+                </section>
+            }.into_any()
+        }}
     }
 }
 
@@ -160,7 +157,7 @@ fn FileList(tree: FileTree) -> impl IntoView {
                     let (folder, name) = (folder.to_owned(), name.to_owned());
                     let depth = row.depth();
                     let size = match (&row.excluded, row.files) {
-                        (Some(_), Some(files)) => model::plural(files, "file", "files"),
+                        (Some(_), Some(files)) => crate::components::format::count(files, "file", "files"),
                         (Some(_), None) => String::new(),
                         (None, _) => human_size(row.size),
                     };

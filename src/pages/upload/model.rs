@@ -1,6 +1,7 @@
 //! The upload page's rules that need no browser: what was dropped, the file tree, how findings read,
 //! the previews, and whether a version is taken. Plain functions, tested natively.
 
+use crate::components::format::count;
 use wavehub_core::api::Finding;
 use wavehub_core::apps::{AppDetail, AppRuntime, AppSummary, AppVersion, CatalogText, Visibility};
 use wavehub_core::bundle::{BundleFile, BundleReport};
@@ -107,21 +108,12 @@ impl FileTree {
 
     /// "12 files, 2 left out" for a folder; "12 files in the bundle" for a bundle.
     pub fn count_line(&self) -> String {
-        let files = plural(self.included as u64, "file", "files");
+        let files = count(self.included as u64, "file", "files");
         if self.from_bundle {
             format!("{files} in the bundle")
         } else {
             format!("{files}, {} left out", self.left_out)
         }
-    }
-}
-
-/// "1 file", "3 files".
-pub fn plural(count: u64, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{count} {many}")
     }
 }
 
@@ -181,14 +173,14 @@ pub fn new_findings(local: &[Finding], server: &[Finding]) -> Vec<Finding> {
 
 /// "2 errors, 1 warning".
 pub fn findings_summary(errors: usize, warnings: usize) -> String {
-    format!("{}, {}", plural(errors as u64, "error", "errors"), plural(warnings as u64, "warning", "warnings"))
+    format!("{}, {}", count(errors as u64, "error", "errors"), count(warnings as u64, "warning", "warnings"))
 }
 
 /// The status of a bundle without errors.
 pub fn ready_line(name: &str, version: &str, warnings: usize) -> String {
     match warnings {
         0 => format!("{name} {version} is valid and ready to upload."),
-        n => format!("{name} {version} is valid and ready to upload ({}).", plural(n as u64, "warning", "warnings")),
+        n => format!("{name} {version} is valid and ready to upload ({}).", count(n as u64, "warning", "warnings")),
     }
 }
 

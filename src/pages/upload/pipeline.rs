@@ -274,7 +274,7 @@ impl Ctx {
         let walking = run.clone();
         let walked = browser::walk_entries(entries, move |found| {
             if walking.current() {
-                progress.set(Some(Step::new(format!("Reading the folder… {}", model::plural(found as u64, "file", "files")), 0, 0)));
+                progress.set(Some(Step::new(format!("Reading the folder… {}", crate::components::format::count(found as u64, "file", "files")), 0, 0)));
             }
             walking.current()
         })

@@ -2,21 +2,22 @@
 //! pinned to a version or following the current one), what each runs now and its warnings;
 //! create, state changes and delete for workspace admins.
 
-use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, Modal, StateDialog, StateRequest, StateTarget};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
-use super::workspace::{is_workspace_admin, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
+use super::runtime_images::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
+use super::runtime_images::workspace::{is_workspace_admin, WorkspaceScope};
+use super::runtime_images::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
+use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use wavehub_core::audit::Reason;
-use crate::api::{self, ApiError};
-use crate::components::layout::RequireSignIn;
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::format::{capitalized, count};
+use crate::components::list::{page_param, Pager};
 use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 use wavehub_core::api::PageRequest;
+use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     ImageSort, NewRuntime, Resolution, Runtime, RuntimeImageQuery, Availability, StateAction, Workspace,
 };
@@ -48,22 +49,20 @@ pub fn ResolutionView(resolution: Resolution) -> impl IntoView {
 #[component]
 pub fn RuntimesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtimes"</h1>
-                    <p class="muted">"Each runtime binds a model type to a runtime image, pinned to a version or following the image's current version."</p>
-                </div>
-                <WorkspaceScope path=RUNTIMES_PATH content=|ws, workspace| view! { <RuntimeList ws workspace/> }.into_any()/>
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtimes"</h1>
+                <p class="muted">"Each runtime binds a model type to a runtime image, pinned to a version or following the image's current version."</p>
+            </div>
+            <WorkspaceScope path=RUNTIMES_PATH content=|ws, workspace| view! { <RuntimeList ws workspace/> }.into_any()/>
+        </section>
     }
 }
 
 #[component]
 fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoView {
     let query = use_query_map();
-    let page = Memo::new(move |_| query.with(|q| q.get("page")).and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 0).unwrap_or(1));
+    let page = Memo::new(move |_| page_param(query.with(|q| q.get("page"))));
     let images_link = list_href(&ws);
     let ws = StoredValue::new(ws);
     let reload = RwSignal::new(0u32);
@@ -228,7 +227,7 @@ fn RuntimeTable(
                             <td class="actions">
                                 {actions.into_iter().map(|action| {
                                     let verb = action.verb(false);
-                                    let label = format!("{}{}", verb[..1].to_uppercase(), &verb[1..]);
+                                    let label = capitalized(verb);
                                     view! {
                                         <button type="button" class="button-quiet" aria-label=format!("{label} {name}")
                                             on:click=move |_| ask.run((runtime.get_value(), action))>{label.clone()}</button>
@@ -271,8 +270,10 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
     let read_only = RwSignal::new(false);
     let env = RwSignal::new(Vec::<EnvRow>::new());
     let next_key = StoredValue::new(0u32);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let create = Submission::new(move |request: NewRuntime| async move { api::create_runtime(&ws.get_value(), &request).await }, move |runtime| {
+        on_created.run(runtime)
+    });
+    let (error, pending) = (create.error, create.pending());
     let images = LocalResource::new(move || {
         let query = RuntimeImageQuery { sort: ImageSort::Name, page_size: Some(PageRequest::MAX_SIZE), ..Default::default() };
         async move { api::list_runtime_images(&ws.get_value(), &query).await }
@@ -294,9 +295,6 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
     };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
         let environment_variables: BTreeMap<String, String> = env
             .get_untracked()
@@ -314,20 +312,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
             environment_variables,
             read_only_data_volume: read_only.get_untracked(),
         };
-        if let Err(findings) = request.check() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::create_runtime(&ws.get_value(), &request).await;
-            pending.set(false);
-            match result {
-                Ok(runtime) => on_created.run(runtime),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check().err().unwrap_or_default(), request);
     };
     let env_heading = unique_id("env-heading");
     let env_labelled_by = env_heading.clone();

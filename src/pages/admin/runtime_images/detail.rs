@@ -3,19 +3,21 @@
 //! version, deprecating, disabling and activating with a reason, metadata, the runtimes that use
 //! it, its history, and delete (or why it can't be deleted).
 
-use super::dialogs::{unique_id, DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
-use super::runtimes::ResolutionView;
-use super::{capitalized, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
+use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
+use super::version_preview::{VersionPreview, VersionPreviewLine};
+use super::{list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
+use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::time::Timestamp;
-use crate::api::{self, ApiError};
-use crate::components::layout::RequireSignIn;
+use crate::components::dialog::unique_id;
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::format::Timestamp;
+use crate::components::format::{capitalized, count};
 use crate::components::messages::ErrorAlert;
+use crate::pages::admin::runtimes::ResolutionView;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::NavigateOptions;
 use wavehub_core::runtime_images::{
     compare_version_ids, current_version, effective_state, is_prerelease, version_for, NewRuntimeImageVersion, Prereleases,
     Runtime, RuntimeImage, RuntimeImagePatch, RuntimeImageVersion, Availability, StateAction, StateEvent, VersionList,
@@ -126,12 +128,10 @@ pub fn RuntimeImagePage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.with(|p| (p.get("ws").unwrap_or_default(), p.get("uid").unwrap_or_default())));
     view! {
-        <RequireSignIn>
-            {move || {
-                let (ws, uid) = key.get();
-                view! { <ImageDetail ws uid/> }
-            }}
-        </RequireSignIn>
+        {move || {
+            let (ws, uid) = key.get();
+            view! { <ImageDetail ws uid/> }
+        }}
     }
 }
 
@@ -403,7 +403,7 @@ fn VersionsTable(
                 <option value="">"All versions"</option>
                 {Availability::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{format!("{s} only")}</option> }).collect_view()}
             </select>
-            <span class="muted" role="status">{super::count(list.total, "version", "versions")}</span>
+            <span class="muted" role="status">{count(list.total, "version", "versions")}</span>
         </div>
         {empty.then(|| view! { <p class="empty">{if filter.is_some() { "No version is in this state." } else { "No versions yet." }}</p> })}
         {(!empty).then(|| view! {
@@ -473,8 +473,15 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
     let uid = StoredValue::new(image.uid.clone());
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let add = Submission::new(
+        move |request: NewRuntimeImageVersion| async move { api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await },
+        move |added| {
+            docker_image.set(String::new());
+            version.set(String::new());
+            on_added.run(added);
+        },
+    );
+    let (error, pending) = (add.error, add.pending());
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let current = StoredValue::new(image.current_version.clone());
     let impact = Memo::new(move |_| match preview.get() {
@@ -484,31 +491,12 @@ fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) 
     let warns = move || impact.with(|impact| impact.as_ref().is_some_and(|i| i.prerelease_becomes_current));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let request = NewRuntimeImageVersion {
             docker_image: docker_image.get_untracked().trim().to_owned(),
             version: Some(version.get_untracked().trim().to_owned()).filter(|v| !v.is_empty()),
         };
-        if let Err(finding) = version_for(&request.docker_image, request.version.as_deref()) {
-            error.set(Some(invalid(vec![finding])));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await;
-            pending.set(false);
-            match result {
-                Ok(added) => {
-                    docker_image.set(String::new());
-                    version.set(String::new());
-                    on_added.run(added);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        let findings = version_for(&request.docker_image, request.version.as_deref()).err().into_iter().collect();
+        add.submit(findings, request);
     };
     view! {
         <details class="add-version">
@@ -551,8 +539,11 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
     let saved = StoredValue::new((image.name.clone(), image.description.clone(), image.prereleases));
     let ws = StoredValue::new(image.workspace.clone());
     let uid = StoredValue::new(image.uid.clone());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let save = Submission::new(
+        move |patch: RuntimeImagePatch| async move { api::update_runtime_image(&ws.get_value(), &uid.get_value(), &patch).await },
+        move |_: RuntimeImage| on_saved.run(()),
+    );
+    let (error, pending) = (save.error, save.pending());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let (old_name, old_description, old_prereleases) = saved.get_value();
@@ -568,20 +559,7 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
         if patch == RuntimeImagePatch::default() {
             return;
         }
-        if let Err(findings) = patch.check() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::update_runtime_image(&ws.get_value(), &uid.get_value(), &patch).await;
-            pending.set(false);
-            match result {
-                Ok(_) => on_saved.run(()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        save.submit(patch.check().err().unwrap_or_default(), patch);
     };
     let disabled = locked.is_some();
     view! {

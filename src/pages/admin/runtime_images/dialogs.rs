@@ -1,9 +1,10 @@
 //! The two confirmations every destructive or state action on one runtime image, version or
 //! runtime goes through: a state change with its reason, and a delete.
 
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
-pub use crate::components::modal::{unique_id, Modal};
+use crate::components::dialog::{unique_id, Modal};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::format::capitalized;
 use leptos::prelude::*;
 use wavehub_core::runtime_images::{check_reason, console_state_for, Availability, StateAction, StateChange};
 
@@ -53,10 +54,7 @@ pub struct StateRequest {
 impl StateRequest {
     /// `Disable version`, `Activate version`, `Enable image`…
     pub fn confirm_label(&self) -> String {
-        let verb = self.action.verb(self.target.is_version());
-        let mut label = verb[..1].to_uppercase();
-        label.push_str(&verb[1..]);
-        format!("{label} {}", self.target.kind())
+        format!("{} {}", capitalized(self.action.verb(self.target.is_version())), self.target.kind())
     }
 
     /// What the change does, in a sentence: the new state and what it means for deployments.
@@ -67,12 +65,7 @@ impl StateRequest {
 
     /// What the page says once the server has made the change.
     pub fn done_message(&self) -> String {
-        let mut subject = self.subject.clone();
-        if let Some(first) = subject.get(..1) {
-            let upper = first.to_uppercase();
-            subject.replace_range(..1, &upper);
-        }
-        format!("{subject} is now {}.", self.action.target())
+        format!("{} is now {}.", capitalized(&self.subject), self.action.target())
     }
 
     /// The ceiling rule, before asking: why the server is going to refuse this, if it is.
@@ -93,35 +86,23 @@ impl StateRequest {
 #[component]
 pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let request = StoredValue::new(request);
+    let change = Submission::new(
+        move |change: StateChange| {
+            let request = request.get_value();
+            async move { request.target.apply(request.action, &change).await }
+        },
+        move |()| on_done.run(()),
+    );
+    let (error, pending) = (change.error, change.pending());
     let reason_id = unique_id("reason");
     let reason_help = unique_id("reason-help");
     let needs_reason = request.with_value(|r| r.action.needs_reason());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let request = request.get_value();
         let text = reason.get_untracked();
-        let findings = check_reason(request.action, Some(&text));
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        let change = StateChange { reason: Some(text.trim().to_owned()).filter(|r| !r.is_empty()) };
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = request.target.apply(request.action, &change).await;
-            pending.set(false);
-            match result {
-                Ok(()) => on_done.run(()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        let findings = check_reason(request.with_value(|r| r.action), Some(&text));
+        change.submit(findings, StateChange { reason: Some(text.trim().to_owned()).filter(|r| !r.is_empty()) });
     };
     let (title, consequence, impact, note, label) = request.with_value(|r| {
         (format!("{} {}?", r.confirm_label().split(' ').next().unwrap_or(""), r.subject), r.consequence(), r.impact.clone(), r.ceiling_note(), r.confirm_label())
@@ -191,25 +172,11 @@ pub fn DeleteDialog(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_done: Callback<()>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let target = StoredValue::new(target);
+    let delete = Submission::new(move |target: DeleteTarget| async move { target.apply().await }, move |()| on_done.run(()));
+    let (error, pending) = (delete.error, delete.pending());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        let target = target.get_value();
-        leptos::task::spawn_local(async move {
-            let result = target.apply().await;
-            pending.set(false);
-            match result {
-                Ok(()) => on_done.run(()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        delete.submit(Vec::new(), target.clone());
     };
     view! {
         <Modal title on_close>

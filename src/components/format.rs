@@ -1,5 +1,6 @@
-//! Times as people read them: when, as `2026-11-22 10:00 UTC` ([`Timestamp`]), or how long ago
-//! ([`age`]). The server sends RFC 3339 times in UTC.
+//! How the web app writes things for people, each in one place: times, as `2026-11-22 10:00 UTC`
+//! ([`Timestamp`]) or how long ago ([`age`]) (the server sends RFC 3339 times in UTC); counts
+//! ([`count`]: `1 image`, `3 images`); and a verb as a button's word ([`capitalized`]).
 
 use leptos::prelude::*;
 
@@ -46,8 +47,31 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// `1 image`, `3 images`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `Deprecate` from `deprecate`: the first letter upper-cased, the rest as it is.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_and_verbs_read_well() {
+        assert_eq!(super::count(1, "image", "images"), "1 image");
+        assert_eq!(super::count(0, "image", "images"), "0 images");
+        assert_eq!(super::capitalized("activate"), "Activate");
+        assert_eq!(super::capitalized(""), "");
+    }
+
     #[test]
     fn times_read_to_the_minute_in_utc() {
         assert_eq!(super::timestamp("2026-11-22T10:00:01.123Z"), "2026-11-22 10:00 UTC");

@@ -4,20 +4,21 @@
 //! changes and only the newest answer is shown. Those who manage images select rows and change
 //! their states in bulk.
 
-use super::dialogs::Modal;
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert, VersionPreview, VersionPreviewLine};
+use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
-use super::{count, image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
-use crate::api::{self, ApiError};
+use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
+use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::layout::RequireSignIn;
-use crate::components::messages::ErrorAlert;
-use crate::components::pager::Pager;
+use crate::components::dialog::Modal;
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::format::count;
+use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
+use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use std::time::Duration;
 use wavehub_core::api::PageRequest;
 use wavehub_core::apps::percent_encode;
 use wavehub_core::runtime_images::{
@@ -25,7 +26,7 @@ use wavehub_core::runtime_images::{
 };
 
 /// How long typing in the name filter must pause before the list reloads.
-const FILTER_PAUSE_MS: u64 = 300;
+const FILTER_PAUSE: Duration = Duration::from_millis(300);
 /// The page sizes offered (the API's default, 50, among them).
 pub const PAGE_SIZES: [u32; 5] = [10, 25, 50, 100, 200];
 
@@ -36,8 +37,8 @@ pub struct ImageListView {
     pub query: RuntimeImageQuery,
 }
 
-impl ImageListView {
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+impl UrlView for ImageListView {
+    fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
         ImageListView {
             ws: get("ws").filter(|ws| !ws.is_empty()),
             query: RuntimeImageQuery {
@@ -52,8 +53,7 @@ impl ImageListView {
         }
     }
 
-    /// The page URL (defaults left out).
-    pub fn href(&self) -> String {
+    fn href(&self) -> String {
         let rest = self.query.to_query_string();
         match (&self.ws, rest.is_empty()) {
             (Some(ws), true) => format!("{LIST_PATH}?ws={}", percent_encode(ws)),
@@ -63,19 +63,19 @@ impl ImageListView {
         }
     }
 
+    fn on_page(&self, page: u32) -> ImageListView {
+        let mut next = self.clone();
+        next.query.page = (page > 1).then_some(page);
+        next
+    }
+}
+
+impl ImageListView {
     /// What the API is asked: the name filter without the spaces around it.
     pub fn api_query(&self) -> RuntimeImageQuery {
         let mut query = self.query.clone();
         query.name = query.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         query
-    }
-
-    /// The same view with a change, back on page 1.
-    pub fn with(&self, change: impl FnOnce(&mut ImageListView)) -> ImageListView {
-        let mut next = self.clone();
-        change(&mut next);
-        next.query.page = None;
-        next
     }
 
     pub fn page(&self) -> u32 {
@@ -84,13 +84,6 @@ impl ImageListView {
 
     pub fn page_size(&self) -> u32 {
         self.query.paging().page_size
-    }
-
-    /// The same view on another page.
-    pub fn on_page(&self, page: u32) -> ImageListView {
-        let mut next = self.clone();
-        next.query.page = (page > 1).then_some(page);
-        next
     }
 }
 
@@ -114,18 +107,16 @@ fn bulk_row(image: &RuntimeImage, through: Option<&str>) -> Option<BulkRow> {
 #[component]
 pub fn RuntimeImagesPage() -> impl IntoView {
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtime images"</h1>
-                    <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
-                </div>
-                <WorkspaceScope path=LIST_PATH all_href=ALL_PATH content=|ws, workspace| {
-                    let through = Signal::stored(Some(ws.clone()));
-                    view! { <ImageList ws=Some(ws) workspace through/> }.into_any()
-                }/>
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtime images"</h1>
+                <p class="muted">"The container images models run on, with versions and states, per workspace."</p>
+            </div>
+            <WorkspaceScope path=LIST_PATH all_href=ALL_PATH content=|ws, workspace| {
+                let through = Signal::stored(Some(ws.clone()));
+                view! { <ImageList ws=Some(ws) workspace through/> }.into_any()
+            }/>
+        </section>
     }
 }
 
@@ -135,22 +126,20 @@ pub fn RuntimeImagesPage() -> impl IntoView {
 pub fn AllRuntimeImagesPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <RequireSignIn>
-            <section class="card runtime-area">
-                <div class="area-head">
-                    <h1>"Runtime images"</h1>
-                    <p class="muted">"Every workspace's runtime images in one list, with the workspace each belongs to."</p>
-                </div>
-                {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-                    view! { <AllImages/> }.into_any()
-                } else {
-                    view! {
-                        <p class="read-only-note">"Only platform admins see every workspace's images at once. "
-                            <A href=LIST_PATH>"See your workspaces' images"</A></p>
-                    }.into_any()
-                }}
-            </section>
-        </RequireSignIn>
+        <section class="card runtime-area">
+            <div class="area-head">
+                <h1>"Runtime images"</h1>
+                <p class="muted">"Every workspace's runtime images in one list, with the workspace each belongs to."</p>
+            </div>
+            {move || if session.me.get().is_some_and(|me| me.is_admin()) {
+                view! { <AllImages/> }.into_any()
+            } else {
+                view! {
+                    <p class="read-only-note">"Only platform admins see every workspace's images at once. "
+                        <A href=LIST_PATH>"See your workspaces' images"</A></p>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
@@ -220,27 +209,9 @@ fn ImageList(
         let (ws, uid) = key.split_once('/').unwrap_or_default();
         api::change_image_state(ws, uid, action, &change).await.map(drop)
     });
-    let navigate = use_navigate();
-    let go = move |next: ImageListView, replace: bool| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
-    };
-    // Each keystroke takes a ticket; the filter applies when typing pauses.
-    let typing = StoredValue::new(0u64);
+    let go = use_go_to::<ImageListView>();
     let go_name = go.clone();
-    let on_name = move |event: leptos::ev::Event| {
-        let text = event_target_value(&event);
-        let ticket = typing.get_value() + 1;
-        typing.set_value(ticket);
-        let go_name = go_name.clone();
-        set_timeout(
-            move || {
-                if typing.get_value() == ticket {
-                    go_name(view_state.get_untracked().with(|v| v.query.name = Some(text).filter(|t| !t.is_empty())), true);
-                }
-            },
-            std::time::Duration::from_millis(FILTER_PAUSE_MS),
-        );
-    };
+    let on_name = move |text: String| go_name(view_state.get_untracked().with(|v| v.query.name = Some(text).filter(|t| !t.is_empty())), true);
     let go_state = go.clone();
     let on_state = move |event: leptos::ev::Event| {
         let state = event_target_value(&event).parse::<Availability>().ok();
@@ -263,8 +234,8 @@ fn ImageList(
             <div class="filters" role="search" aria-label="Filter runtime images">
                 <div class="filter">
                     <label for="images-name">"Name"</label>
-                    <input id="images-name" type="search" placeholder="Part of a name, id or image"
-                        prop:value=move || view_state.get().query.name.unwrap_or_default() on:input=on_name/>
+                    <SearchBox id="images-name" placeholder="Part of a name, id or image"
+                        value=Signal::derive(move || view_state.get().query.name.unwrap_or_default()) on_search=on_name pause=FILTER_PAUSE/>
                 </div>
                 <div class="filter">
                     <label for="images-state">"State"</label>
@@ -300,9 +271,8 @@ fn ImageList(
         </Show>
         <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
-            {move || images.get().map(|result| match result {
-                Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                Ok(page) => {
+            <ApiErrorBoundary>
+                {move || images.get().map(|result| result.map(|page| {
                     let current = view_state.get();
                     let filtered = current.query.state.is_some() || current.api_query().name.is_some();
                     let empty = page.items.is_empty();
@@ -322,7 +292,8 @@ fn ImageList(
                             href=move |n| current.on_page(n).href()/>
                     }.into_any()
                 }
-            })}
+            ))}
+            </ApiErrorBoundary>
         </Transition>
         {move || creating.get().then(|| ws.get_value().map(|ws| view! {
             <CreateImageDialog ws on_close=move || creating.set(false)/>
@@ -405,16 +376,19 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let ws = StoredValue::new(ws);
     let navigate = use_navigate();
+    let create = Submission::new(
+        move |request: NewRuntimeImage| async move { api::create_runtime_image(&ws.get_value(), &request).await },
+        move |image: RuntimeImage| {
+            on_close.run(());
+            navigate(&image_href(&ws.get_value(), &image.uid), Default::default());
+        },
+    );
+    let (error, pending) = (create.error, create.pending());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
         let request = NewRuntimeImage {
             uid: text(uid).or_else(|| id_from_name.get_untracked()),
@@ -424,25 +398,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
             description: text(description),
             prereleases: None,
         };
-        if let Err(findings) = request.check() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            let ws = ws.get_value();
-            let result = api::create_runtime_image(&ws, &request).await;
-            pending.set(false);
-            match result {
-                Ok(image) => {
-                    on_close.run(());
-                    navigate(&image_href(&ws, &image.uid), Default::default());
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check().err().unwrap_or_default(), request);
     };
     view! {
         <Modal title="New runtime image" on_close wide=true>
@@ -494,12 +450,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> ImageListView {
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        ImageListView::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        ImageListView::from_pairs(crate::components::list::pairs(query))
     }
 
     #[test]

@@ -2,14 +2,14 @@
 //! visit, picked from the caller's workspaces. Platform admins also create workspaces here, and
 //! workspace admins manage who belongs.
 
-use super::dialogs::{unique_id, Modal};
-use super::forms::{invalid, invalid_attr, FieldFindings, FormAlert};
 use crate::api::{self, ApiError};
+use crate::components::dialog::{unique_id, ConfirmDialog, Modal};
+use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::messages::ErrorAlert;
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use wavehub_core::api::Page;
 use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceRole};
 
@@ -217,26 +217,14 @@ where
 fn NewWorkspaceDialog(#[prop(into)] on_close: Callback<()>, on_created: Callback<Workspace>) -> impl IntoView {
     let id = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let create = Submission::new(|request: NewWorkspace| async move { api::create_workspace(&request).await }, move |workspace| {
+        on_created.run(workspace)
+    });
+    let (error, pending) = (create.error, create.pending());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let request = NewWorkspace { id: id.get_untracked().trim().to_owned(), name: name.get_untracked().trim().to_owned() };
-        let findings = request.check();
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::create_workspace(&request).await;
-            pending.set(false);
-            match result {
-                Ok(workspace) => on_created.run(workspace),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check(), request);
     };
     view! {
         <Modal title="New workspace" on_close>
@@ -264,29 +252,27 @@ fn NewWorkspaceDialog(#[prop(into)] on_close: Callback<()>, on_created: Callback
 #[component]
 fn MembersPanel(ws: String) -> impl IntoView {
     let ws = StoredValue::new(ws);
-    let reload = RwSignal::new(0u32);
+    // A role given (`Some`) or the member removed (`None`); the list follows each one.
+    let membership = Submission::new(
+        move |(user, new_role): (String, Option<WorkspaceRole>)| async move {
+            let ws = ws.get_value();
+            match new_role {
+                Some(new_role) => api::set_member(&ws, &user, new_role).await.map(drop),
+                None => api::remove_member(&ws, &user).await,
+            }
+        },
+        |()| {},
+    );
     let members = LocalResource::new(move || {
-        reload.get();
+        membership.action.version().get();
         let ws = ws.get_value();
         async move { api::list_members(&ws).await }
     });
-    let error = RwSignal::new(None::<ApiError>);
+    let error = membership.error;
     let username = RwSignal::new(String::new());
     let role = RwSignal::new(WorkspaceRole::Member);
-    let change = move |user: String, new_role: Option<WorkspaceRole>| {
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let ws = ws.get_value();
-            let result = match new_role {
-                Some(new_role) => api::set_member(&ws, &user, new_role).await.map(drop),
-                None => api::remove_member(&ws, &user).await,
-            };
-            match result {
-                Ok(()) => reload.update(|n| *n += 1),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
-    };
+    let removing = RwSignal::new(None::<String>);
+    let change = move |user: String, new_role: Option<WorkspaceRole>| membership.submit(Vec::new(), (user, new_role));
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let user = username.get_untracked().trim().to_owned();
@@ -328,10 +314,7 @@ fn MembersPanel(ws: String) -> impl IntoView {
                                             </td>
                                             <td class="actions">
                                                 <button type="button" class="button-quiet danger" aria-label=format!("Remove {remove_user}")
-                                                    on:click=move |_| {
-                                                        let confirmed = window().confirm_with_message(&format!("Remove {remove_user} from this workspace? They stop seeing its images and runtimes.")).unwrap_or(false);
-                                                        if confirmed { change(remove_user.clone(), None) }
-                                                    }>"Remove"</button>
+                                                    on:click=move |_| removing.set(Some(remove_user.clone()))>"Remove"</button>
                                             </td>
                                         </tr>
                                     }
@@ -351,6 +334,15 @@ fn MembersPanel(ws: String) -> impl IntoView {
                 </select>
                 <button type="submit" class="button">"Save member"</button>
             </form>
+            {move || removing.get().map(|user| view! {
+                <ConfirmDialog title=format!("Remove {user}?") confirm_label="Remove member"
+                    message=format!("Remove {user} from this workspace? They stop seeing its images and runtimes.")
+                    on_close=move || removing.set(None)
+                    on_confirm=move || {
+                        removing.set(None);
+                        change(user.clone(), None);
+                    }/>
+            })}
         </section>
     }
 }

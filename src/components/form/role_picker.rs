@@ -1,4 +1,5 @@
-//! A checkbox per role, bound to a list of roles: the users form's roles and a tag's admin roles.
+//! A checkbox per role, bound to a list of roles: the users form's roles ([`RolePicker`], with its
+//! legend) and a tag's admin roles ([`RoleCheckboxes`] inside the tag form's own fieldset).
 
 use leptos::prelude::*;
 use wavehub_core::accounts::Role;
@@ -25,4 +26,15 @@ pub fn RoleCheckboxes(roles: RwSignal<Vec<Role>>) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// The role checkboxes in their own fieldset, named by `legend`.
+#[component]
+pub fn RolePicker(roles: RwSignal<Vec<Role>>, #[prop(into)] legend: String) -> impl IntoView {
+    view! {
+        <fieldset class="roles">
+            <legend>{legend}</legend>
+            <RoleCheckboxes roles/>
+        </fieldset>
+    }
 }

@@ -1,5 +1,5 @@
 //! A modal: the browser's own `<dialog>`, so the rest of the page is inert while it is open. Every
-//! confirmation of the console uses it.
+//! dialog of the web app is one.
 
 use leptos::prelude::*;
 use std::cell::RefCell;

@@ -1,23 +1,22 @@
-//! Runtime images and runtimes (shared/API.md, "Runtime images"): the list of a workspace's
-//! images (`/admin/runtime-images?ws=`), one image's page (`/admin/runtime-images/:ws/:uid`) and
-//! the workspace's runtimes (`/admin/runtimes?ws=`). Workspace members read; workspace admins
+//! Runtime images (shared/API.md, "Runtime images"): the list of a workspace's images
+//! (`/admin/runtime-images?ws=`) and one image's page (`/admin/runtime-images/:ws/:uid`), with what
+//! the workspace's runtimes page (`../runtimes.rs`, `/admin/runtimes?ws=`) shares with them. Workspace members read; workspace admins
 //! change what the API manages; the platform's bootstrap-managed images follow the ceiling rule.
 //! The rules (version from a tag, reasons, the current version, the ceiling) come from
 //! wavehub-core, the same code the server runs.
 
 pub mod detail;
 pub mod dialogs;
-pub mod forms;
 pub mod list;
-pub mod runtimes;
+pub mod version_preview;
 pub mod workspace;
 
 pub use detail::RuntimeImagePage;
 pub use list::{AllRuntimeImagesPage, RuntimeImagesPage};
-pub use runtimes::RuntimesPage;
 
 use crate::api::ApiError;
 use crate::components::bulk::BulkAction;
+use crate::components::format::capitalized;
 use leptos::prelude::*;
 use std::future::Future;
 use wavehub_core::apps::percent_encode;
@@ -45,14 +44,6 @@ pub fn runtimes_href(ws: &str) -> String {
     format!("{RUNTIMES_PATH}?ws={}", percent_encode(ws))
 }
 
-pub use crate::components::count;
-
-/// `Deprecate` from `deprecate`.
-pub fn capitalized(verb: &str) -> String {
-    let mut text = verb[..1].to_uppercase();
-    text.push_str(&verb[1..]);
-    text
-}
 
 /// The state changes of the selected images, versions or runtimes (deprecate, disable, and enable
 /// or activate): the verbs' words, the reason rule the server applies (required to deprecate or
@@ -117,11 +108,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_and_times_read_well() {
+    fn links_read_well() {
         assert_eq!(image_href("default", "rest-scorer"), "/admin/runtime-images/default/rest-scorer");
         assert_eq!(runtimes_href("team a"), "/admin/runtimes?ws=team%20a");
-        assert_eq!(count(1, "image", "images"), "1 image");
-        assert_eq!(count(0, "image", "images"), "0 images");
-        assert_eq!(capitalized("activate"), "Activate");
     }
 }
