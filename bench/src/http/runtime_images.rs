@@ -27,8 +27,7 @@ pub const SEED_INPUTS: &[&str] = &[
     "crates/seed/src/lib.rs",
     "crates/seed/src/runtime_images.rs",
     "bench/src/rng.rs",
-    "crates/server/src/runtime_images.rs",
-    "crates/server/src/bootstrap.rs",
+    "crates/server/src/runtime_images",
 ];
 /// The workspace's member (`wavehub_seed::runtime_images::MEMBER`); the seeder gives it and the
 /// workspace's admin [`USER_PASSWORD`]. The platform admin is [`ADMIN`].
