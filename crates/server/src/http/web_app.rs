@@ -41,15 +41,7 @@ pub fn service(static_dir: &Path) -> MethodRouter<crate::http::state::AppState> 
         .precompressed_gzip()
         .fallback(tower::service_fn(move |request: Request| {
             let pages = pages.clone();
-            async move {
-                let uri = request.uri();
-                let mut response = pages.for_path(uri.path()).respond(&request);
-                if response.status() != StatusCode::METHOD_NOT_ALLOWED {
-                    let preload = preload_links(&WebEntry::first_requests(uri.path(), uri.query().unwrap_or_default()));
-                    response.headers_mut().insert(header::LINK, preload);
-                }
-                Ok::<_, std::convert::Infallible>(response)
-            }
+            async move { Ok::<_, std::convert::Infallible>(pages.for_path(request.uri().path()).respond(&request)) }
         }));
     get_service(files).layer(middleware::from_fn(cache_policy))
 }
@@ -126,7 +118,8 @@ impl IndexPage {
     }
 
     fn respond(&self, request: &Request) -> Response {
-        let mut response = if request.method() != Method::GET && request.method() != Method::HEAD {
+        let readable = request.method() == Method::GET || request.method() == Method::HEAD;
+        let mut response = if !readable {
             StatusCode::METHOD_NOT_ALLOWED.into_response()
         } else if self.matches(request.headers().get(header::IF_NONE_MATCH)) {
             StatusCode::NOT_MODIFIED.into_response()
@@ -137,6 +130,10 @@ impl IndexPage {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(header::ETAG, self.etag.clone());
         headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
+        if readable {
+            let uri = request.uri();
+            headers.insert(header::LINK, preload_links(&WebEntry::first_requests(uri.path(), uri.query().unwrap_or_default())));
+        }
         response
     }
 

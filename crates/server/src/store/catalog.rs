@@ -359,6 +359,12 @@ fn is_shared_catalog(query: &AppQuery) -> bool {
     query.latest && query.visibility == Some(Visibility::AllUsers) && query.owner.is_none()
 }
 
+/// Whether a search of this query can be answered from the held shared rows ([`SharedRows`]): the
+/// shared catalog, without a name filter (the rows hold names case-folded, not as the filter compares them).
+fn searches_shared_rows(query: &AppQuery) -> bool {
+    is_shared_catalog(query) && query.name.as_deref().is_none_or(str::is_empty)
+}
+
 /// The visibility and owner filters, which also bound what "latest" means.
 fn push_scope(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer, query: &AppQuery) {
     if let Some(visibility) = query.visibility {
@@ -476,10 +482,7 @@ async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search:
 async fn ranked_ids(state: &AppState, viewer: Viewer, query: &AppQuery, search: &str, count: usize) -> ApiResult<Vec<i64>> {
     let db = &state.db;
     let text = query.q.as_deref().unwrap_or_default().trim().to_lowercase();
-    let held_head = match is_shared_catalog(query) && query.name.as_deref().is_none_or(str::is_empty) {
-        true => state.catalog_cache.shared_head(&text, query).await,
-        false => None,
-    };
+    let held_head = if searches_shared_rows(query) { state.catalog_cache.shared_head(&text, query).await } else { None };
     let mut ids = match held_head {
         Some(head) => ranked_shared_head(db, search, &head, count).await?,
         None => ranked_head(db, viewer, query, search, &text, count).await?,
@@ -583,7 +586,7 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
         return Ok(totals);
     }
     let db = &state.db;
-    if let Some(search) = search.filter(|_| is_shared_catalog(query) && query.name.as_deref().is_none_or(str::is_empty)) {
+    if let Some(search) = search.filter(|_| searches_shared_rows(query)) {
         // Which rows match is the text index's to say; what they count for, the held shared rows'.
         let matches = matching_ids(db, search).await?;
         if !state.catalog_cache.holds_shared_rows().await {
