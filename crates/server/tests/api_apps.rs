@@ -505,6 +505,45 @@ async fn check_against_recount(app: &TestApp, who: &[&str], queries: &[&'static 
     }
 }
 
+/// Two servers on one database, each with its own catalog cache: a sign-in on one is valid on the
+/// other, and a write on either is in both servers' answers at once, the answers a recount gives.
+#[tokio::test]
+async fn two_servers_on_one_database_answer_each_others_writes_at_once() {
+    let one = store().await;
+    let two = one.second_server().await;
+    let author = one.sign_in("author", "author-password").await;
+    let user = two.sign_in("user", "user-password").await;
+    let admin = one.sign_in("admin", ADMIN_PASSWORD).await;
+    import(&one, &author, &Bundle::default(), "ALL_USERS").await;
+    let queries = ["latest=true&visibility=ALL_USERS", "latest=true&visibility=ALL_USERS&tag=FINSERV", "q=churn", "owner=me"];
+    let who = [author.as_str(), &user, &admin];
+    // Both caches hold every answer; each server checks the other's sessions.
+    catalog_answers(&one, &who, &queries).await;
+    catalog_answers(&two, &who, &queries).await;
+    assert!(two.state.catalog_cache.held().await > 0 && one.state.catalog_cache.held().await > 0);
+
+    async fn shared_catalog(app: &TestApp, who: &str) -> Value {
+        app.call(Method::GET, &format!("{APPS}?latest=true&visibility=ALL_USERS"), None, Some(who)).await.body
+    }
+    let churn = Bundle { name: "ai.wavehub.churn", title: "Churn Explorer", tags: &["MARKETING"], keywords: &["churn"], screenshots: 0, ..Bundle::default() };
+    let churn_id = import(&one, &author, &churn, "ALL_USERS").await["id"].as_i64().unwrap();
+    assert_eq!(shared_catalog(&two, &user).await["total"], 2, "an import on one is in two's catalog at once");
+    check_against_recount(&two, &who, &queries, "an import on the other server").await;
+
+    let retire = Some(json!({"visibility": "PRIVATE", "reason": "not ready"}));
+    assert_eq!(two.call(Method::PATCH, &format!("{APPS}/{churn_id}"), retire, Some(&author)).await.status, StatusCode::OK);
+    assert_eq!(shared_catalog(&one, &user).await["total"], 1, "a visibility change on two is seen by one at once");
+    check_against_recount(&one, &who, &queries, "a visibility change on the other server").await;
+
+    let created = one.call(Method::POST, "/api/v1/tags", Some(json!({"name": "FINSERV"})), Some(&admin)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let why = json!({"reason": "retired"});
+    assert_eq!(one.call(Method::DELETE, "/api/v1/tags/FINSERV", Some(why), Some(&admin)).await.status, StatusCode::NO_CONTENT);
+    let tags = shared_catalog(&two, &user).await["tags"].clone();
+    assert!(!tags.to_string().contains("FINSERV"), "a tag deleted on one is gone from two's filters: {tags}");
+    check_against_recount(&two, &who, &queries, "a tag deleted on the other server").await;
+}
+
 /// Writes keep the catalog's cached counts: an answer after each write is the one a recount gives,
 /// and entries the write cannot change stay cached.
 #[tokio::test]

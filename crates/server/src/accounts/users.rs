@@ -66,8 +66,6 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewUser) -> Api
     caller.require_admin()?;
     ApiError::check(request.check())?;
     let user = insert_user_as(&state.db, request, &caller.username).await?;
-    // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
-    state.catalog_cache.invalidate().await;
     tracing::info!(actor = %caller.username, username = %user.username, "user created");
     Ok(user)
 }
@@ -96,6 +94,8 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
     let resource = format!("users/{}", request.username);
     let detail = serde_json::json!({"roles": roles});
     crate::audit::record(&mut tx, crate::audit::Entry { actor, action: "create", resource: &resource, reason: None, detail }).await?;
+    // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
+    crate::store::catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
     Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
 }
@@ -130,11 +130,11 @@ pub async fn update(state: &AppState, caller: &Caller, username: &str, patch: &U
         detail["revoked"] = revoked;
     }
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason, detail }).await?;
-    tx.commit().await?;
     if patch.roles.is_some() {
         // What an account sees follows its roles; cached catalog totals must not outlive a change.
-        state.catalog_cache.invalidate().await;
+        crate::store::catalog::bump_version(&mut tx).await?;
     }
+    tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user updated");
     Ok(load_user(&state.db, username).await?.1)
 }
@@ -152,10 +152,10 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Re
     ensure_an_admin_remains(&mut tx).await?;
     let resource = format!("users/{username}");
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: body.text(), detail: serde_json::json!({}) }).await?;
-    tx.commit().await?;
     // SQLite reuses the ids of deleted rows: the next account could get this one, and must not be
     // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
-    state.catalog_cache.invalidate().await;
+    crate::store::catalog::bump_version(&mut tx).await?;
+    tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user deleted");
     Ok(())
 }

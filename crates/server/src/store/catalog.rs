@@ -19,6 +19,7 @@ use wavehub_core::manifest::Manifest;
 mod cache;
 
 pub use cache::CatalogCache;
+pub(crate) use cache::bump_version;
 use cache::{AppChange, AppFacts, SharedHead, SharedRow, SharedRows};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -392,6 +393,7 @@ pub fn fts_query(text: &str) -> Option<String> {
 pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResult<AppListPage> {
     ApiError::check(query.check())?;
     let db = &state.db;
+    state.catalog_cache.follow(db).await?;
     let paging = query.paging();
     let search = query.q.as_deref().and_then(fts_query);
     let search = search.as_deref();
@@ -627,6 +629,7 @@ async fn counted_totals(db: &SqlitePool, viewer: Viewer, query: &AppQuery, searc
 /// Reads the shared catalog's rows into the catalog cache (a pass over them, about 0.1 s at
 /// 100,000 apps): when the server starts, and again after a write to more than one name.
 pub async fn load_shared_rows(state: &AppState) -> ApiResult<()> {
+    state.catalog_cache.follow(&state.db).await?;
     let generation = state.catalog_cache.generation().await;
     type Row = (i64, String, String, Option<String>, Option<String>);
     let rows: Vec<Row> =

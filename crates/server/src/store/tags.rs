@@ -180,9 +180,9 @@ pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason)
     let resource = format!("tags/{name}");
     let detail = serde_json::json!({"assignments_removed": removed});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: why.text(), detail }).await?;
+    // Every app that had it changed: every server's catalog cache starts over.
+    catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
-    // Every app that had it changed: the whole cache goes.
-    state.catalog_cache.invalidate().await;
     Ok(())
 }
 

@@ -32,7 +32,7 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    _dir: TempDir,
+    _dir: std::sync::Arc<TempDir>,
 }
 
 pub struct Reply {
@@ -61,7 +61,7 @@ impl TestApp {
         let mut config = Config::new(dir.path().to_path_buf(), static_dir);
         configure(&mut config);
         let state = AppState::new(db, config);
-        let app = TestApp { router: http::router(state.clone()), state, _dir: dir };
+        let app = TestApp { router: http::router(state.clone()), state, _dir: std::sync::Arc::new(dir) };
         app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
         app
     }
@@ -95,6 +95,15 @@ impl TestApp {
     /// The path where the server keeps this test's data.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
+    }
+
+    /// A second server on this one's database and data folder, with its own connections and
+    /// caches: two `wavehub serve` behind one load balancer.
+    #[allow(dead_code)]
+    pub async fn second_server(&self) -> TestApp {
+        let db = wavehub_server::db::open(self.data_dir()).await.unwrap();
+        let state = AppState::new(db, (*self.state.config).clone());
+        TestApp { router: http::router(state.clone()), state, _dir: self._dir.clone() }
     }
 
     fn request(method: Method, path: &str, auth: Option<&str>) -> axum::http::request::Builder {

@@ -1,6 +1,7 @@
 //! The catalog's cache of counts and filter counts, and how a write keeps it right.
 
 use super::{is_shared_catalog, CatalogTotals, Filters, Viewer, FACET_LIMIT};
+use sqlx::{Sqlite, SqlitePool};
 use std::collections::{BTreeMap, HashMap};
 use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 
@@ -24,10 +25,18 @@ use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 /// of a search), by the search rule above; and since the text rank weighs every app's words, an
 /// import or a delete drops every search's pages.
 ///
-/// Writes that change more than one name (deleting a tag, users) empty the cache
-/// ([`CatalogCache::invalidate`]). The update happens under the cache's lock taken before the
-/// commit ([`CatalogCache::commit`]), so no reader is given counts from before a committed write;
-/// counts computed by a reader that started before a write are not stored (`generation`).
+/// The update happens under the cache's lock taken before the commit ([`CatalogCache::commit`]),
+/// so no reader is given counts from before a committed write; counts computed by a reader that
+/// started before a write are not stored (`generation`).
+///
+/// Several servers may share one database, each with a cache of its own. Every write the cache
+/// follows bumps the database's change counter (`catalog_version`) in its transaction, and each
+/// catalog read first compares it with the count this cache has followed ([`CatalogCache::follow`]):
+/// - a write of this server's own that comes right after the count it knows is applied in place,
+///   as above;
+/// - any other move of the counter empties the cache: another server's write, or a write that
+///   changes more than one name (deleting a tag, users: [`bump_version`]), whose rows before it
+///   this cache does not have.
 #[derive(Default)]
 pub struct CatalogCache {
     inner: tokio::sync::RwLock<CacheInner>,
@@ -37,6 +46,8 @@ pub struct CatalogCache {
 struct CacheInner {
     /// Bumped by every change, so an answer computed before a change is never stored after it.
     generation: u64,
+    /// The database's change counter as far as this cache has followed it.
+    version: i64,
     entries: HashMap<String, Entry>,
     /// The ids of searches' pages, by query with paging and order.
     pages: HashMap<String, Page>,
@@ -253,29 +264,62 @@ impl CatalogCache {
         self.inner.read().await.entries.len()
     }
 
-    /// Forgets every entry: a write changed apps of more than one name (or who may see them).
+    /// Forgets every entry (the tests' recount).
     pub async fn invalidate(&self) {
-        let mut inner = self.inner.write().await;
-        inner.generation += 1;
-        inner.entries.clear();
-        inner.pages.clear();
-        inner.shared = None;
+        self.inner.write().await.clear();
+    }
+
+    /// Catches up with the writes committed since this cache last looked, before a read answers
+    /// from it: when the database's change counter has moved past the count this cache followed,
+    /// every entry goes.
+    pub(crate) async fn follow(&self, db: &SqlitePool) -> Result<(), sqlx::Error> {
+        let version: i64 = sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(db).await?;
+        if version > self.inner.read().await.version {
+            let mut inner = self.inner.write().await;
+            if version > inner.version {
+                inner.clear();
+                inner.version = version;
+            }
+        }
+        Ok(())
     }
 
     /// Commits `tx` and brings the cache in step with `change`, holding the cache's lock across
-    /// both so that no reader sees the cache of before the commit after it.
-    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Sqlite>, change: &AppChange) -> Result<(), sqlx::Error> {
+    /// both so that no reader sees the cache of before the commit after it. The change is applied
+    /// in place when it is the next one after the count this cache has followed; otherwise another
+    /// server wrote in between, and the cache starts over.
+    pub(crate) async fn commit(&self, mut tx: sqlx::Transaction<'_, Sqlite>, change: &AppChange) -> Result<(), sqlx::Error> {
+        let version = bump_version(&mut tx).await?;
         let mut inner = self.inner.write().await;
         inner.generation += 1;
-        let committed = tx.commit().await;
-        if committed.is_ok() {
+        tx.commit().await?;
+        if version == inner.version + 1 {
             inner.apply(change);
+        } else {
+            inner.clear();
         }
-        committed
+        inner.version = version;
+        Ok(())
     }
 }
 
+/// Bumps the database's change counter in `tx`, and returns the new count. A write that moves
+/// the catalog but is not one name's change (deleting a tag, creating, changing or deleting users)
+/// calls it alone: every server's cache then starts over at its next read, this one's too. (The
+/// database's writer lock, or the counter row's, orders the counts as the commits.)
+pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE catalog_version SET version = version + 1 RETURNING version").fetch_one(&mut **tx).await
+}
+
 impl CacheInner {
+    /// Forgets every entry; answers computed before are not stored after.
+    fn clear(&mut self) {
+        self.generation += 1;
+        self.entries.clear();
+        self.pages.clear();
+        self.shared = None;
+    }
+
     fn apply(&mut self, change: &AppChange) {
         if let Some(shared) = &mut self.shared {
             shared.apply(change);
