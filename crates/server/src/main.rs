@@ -122,6 +122,10 @@ struct ServeArgs {
     /// The apps origin's public URL when it is not http://<--apps-listen>, e.g. https://apps.example.com.
     #[arg(long, env = "WAVEHUB_APPS_URL")]
     apps_url: Option<String>,
+    /// Where the other Wavehub servers on the same database reach this one's --apps-listen, e.g.
+    /// http://10.0.0.5:8081: they forward visitors of the instances this server runs to it.
+    #[arg(long, env = "WAVEHUB_INTERNAL_URL")]
+    internal_url: Option<String>,
     /// Folder for the database and bundle blobs; created when missing.
     #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
     data_dir: PathBuf,
@@ -212,6 +216,7 @@ fn main() -> ExitCode {
     config.launch.wave_version = args.wave_version;
     config.launch.sandbox = !args.no_sandbox;
     config.secret_key_file = args.secret_key_file;
+    config.internal_url = args.internal_url;
     let options = ServeOptions {
         listen: args.listen,
         apps_listen: args.apps_listen,

@@ -38,6 +38,9 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let mut config = options.config;
     config.public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_owned();
     config.apps_url = options.apps_url.clone().unwrap_or_else(|| format!("http://{apps_address}")).trim_end_matches('/').to_owned();
+    if let Some(url) = &config.internal_url {
+        config.internal_url = Some(crate::instances::proxy::check_internal_url(url)?);
+    }
 
     std::fs::create_dir_all(config.data_dir.join(crate::store::blobs::BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
@@ -60,9 +63,9 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         tracing::warn!(sealed, "secret values stored in plain text by an older Wavehub are sealed now");
     }
     let first_admin = ensure_first_admin(&db, options.admin_password).await?;
-    let orphans = crate::instances::mark_orphans(&db).await?;
+    let orphans = crate::instances::mark_orphans(&db, config.internal_url.as_deref()).await?;
     if orphans > 0 {
-        tracing::warn!(orphans, "instances that ran under the previous server process are marked failed");
+        tracing::warn!(orphans, "instances that ran under this server's previous process are marked failed");
     }
     let shutdown = shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
     let bootstrap_file = options.bootstrap.clone().or_else(|| options.demo.then(crate::store::demo::demo_bootstrap_file));

@@ -245,7 +245,7 @@ async fn instances_a_restart_ended_are_in_the_history_as_failed_by_the_system() 
     // The process goes away without a word to the database, as when the server stops; then what
     // `wavehub serve` does at start with the instances a previous process ran.
     s.app.state.runner.stop(instance).await;
-    assert_eq!(wavehub_server::instances::mark_orphans(&s.app.state.db).await.unwrap(), 1);
+    assert_eq!(wavehub_server::instances::mark_orphans(&s.app.state.db, None).await.unwrap(), 1);
     let history = s.history("?page_size=2", &s.author).await;
     assert_eq!(
         lines(&history.body),

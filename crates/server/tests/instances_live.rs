@@ -15,7 +15,8 @@ const ADMIN_PASSWORD: &str = "sandbox-test-admin";
 /// A running `wavehub serve`, its folder, and an admin token.
 struct Served {
     child: Child,
-    folder: tempfile::TempDir,
+    /// Shared by the servers of a test that run on one data dir.
+    folder: std::sync::Arc<tempfile::TempDir>,
     console: String,
     token: String,
     /// What it printed before it listened.
@@ -33,8 +34,19 @@ impl Served {
         // Others may pass through, as through /srv or /work: instances run as users of their own
         // (the test below checks what a private folder gives).
         std::fs::set_permissions(folder.path(), std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+        Self::start_in(std::sync::Arc::new(folder), &[])
+    }
+
+    /// A second server on this one's folder (so its data dir and database), with `flags`.
+    fn start_beside(&self, flags: &[&str]) -> Served {
+        Self::start_in(self.folder.clone(), flags)
+    }
+
+    /// `wavehub serve` with `flags`, in `folder`, with no --data-dir.
+    fn start_in(folder: std::sync::Arc<tempfile::TempDir>, flags: &[&str]) -> Served {
         let mut child = Command::new(BINARY)
             .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist"])
+            .args(flags)
             .current_dir(folder.path())
             .env("WAVEHUB_LOG", "warn")
             .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -222,6 +234,32 @@ fn open_as(served: &Served, instance: i64, console_cookie: Option<&str>) -> (Str
     (apps_origin, cookie)
 }
 
+/// An unused port on loopback (free when it is asked for; the server takes it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Asks `origin` for a websocket at `path` with the apps cookie, as the Wave page does, and
+/// returns the answer's head.
+fn websocket_handshake(origin: &str, path: &str, cookie: &str) -> String {
+    use std::io::{Read, Write};
+    let authority = origin.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nOrigin: {origin}\r\nCookie: {cookie}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 const WAVE_APP: &str = r#"
 import os
 from h2o_wave import main, app, Q, ui
@@ -278,6 +316,42 @@ fn a_real_wave_app_runs_behind_waved_opens_through_the_proxy_and_relaunches_warm
     // An instance that never existed.
     let missing = ureq::get(&format!("{apps_origin}/instances/9999/")).set("Cookie", &cookie).call();
     assert!(matches!(missing, Err(ureq::Error::Status(404, _))), "{missing:?}");
+}
+
+/// Two servers on one database and data dir (issue 17): an instance runs on the server that
+/// launched it, and a visitor who reaches the other one is served through it, the app's websocket
+/// included. Starting the other server leaves the first one's instance running.
+#[test]
+fn a_wave_app_run_by_one_server_opens_through_another() {
+    let (port_one, port_two) = (free_port(), free_port());
+    let flags = |port: u16| [format!("--apps-listen=127.0.0.1:{port}"), format!("--internal-url=http://127.0.0.1:{port}")];
+    let one = Served::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), &flags(port_one).each_ref().map(String::as_str));
+    let folder = one.folder.path().join("wave-app");
+    write_app(
+        &folder,
+        &[
+            ("app.toml", "[App]\nName = \"ai.test.peer\"\nVersion = \"1.0.0\"\nTitle = \"Wave\"\nDescription = \"d\"\n\n[Runtime]\nModule = \"app\"\nMemoryLimit = \"512Mi\"\n"),
+            ("app.py", WAVE_APP),
+            ("requirements.txt", "h2o-wave>=1.0,<2\n"),
+        ],
+    );
+    let id = one.launch(one.import(&folder));
+    assert_eq!(one.settled(id, Duration::from_secs(240))["status"], "running", "{}", one.log(id));
+
+    let two = one.start_beside(&flags(port_two).each_ref().map(String::as_str));
+    assert_eq!(two.instance(id)["status"], "running", "a second server's start leaves the first one's instances alone");
+    let (apps_two, cookie) = open_as(&two, id, None);
+    assert!(apps_two.ends_with(&format!(":{port_two}")), "{apps_two}");
+    let page = ureq::get(&format!("{apps_two}/instances/{id}/")).set("Cookie", &cookie).call().unwrap().into_string().unwrap();
+    assert!(page.contains(&format!("data-base-url=\"/instances/{id}/\"")), "waved's page, through the other server: {page}");
+    let handshake = websocket_handshake(&apps_two, &format!("/instances/{id}/_s/"), &cookie);
+    assert!(handshake.starts_with("HTTP/1.1 101"), "the app's websocket, through the other server: {handshake}");
+    let unsigned = websocket_handshake(&apps_two, &format!("/instances/{id}/_s/"), "wavehub_apps=forged");
+    assert!(!unsigned.starts_with("HTTP/1.1 101"), "{unsigned}");
+
+    one.api("POST", &format!("/instances/{id}/terminate")).call().unwrap();
+    let gone = ureq::get(&format!("{apps_two}/instances/{id}/")).set("Cookie", &cookie).call();
+    assert!(matches!(gone, Err(ureq::Error::Status(410 | 404, _))), "{gone:?}");
 }
 
 #[test]

@@ -69,6 +69,10 @@ pub struct Config {
     /// The apps origin's public address, without a trailing slash (`--apps-url`; by default
     /// `http://<apps listen address>`): instances are served under `<apps_url>/instances/<id>/`.
     pub apps_url: String,
+    /// Where the other Wavehub servers on this database reach this one's apps listener
+    /// (`--internal-url`, `http://host:port`). Recorded with each instance this server runs, so
+    /// their proxies forward its visitors here. `None`: one server runs every instance.
+    pub internal_url: Option<String>,
     /// How the local runner installs packages and sandboxes instances.
     pub launch: crate::instances::runner::LaunchSettings,
     /// `--secret-key-file`: where the key that seals secret values is (default `DATA_DIR/secret.key`).
@@ -104,6 +108,7 @@ impl Config {
             bundle_options: wavehub_core::bundle::BundleOptions::default(),
             public_url: "http://127.0.0.1:8080".into(),
             apps_url: "http://127.0.0.1:8081".into(),
+            internal_url: None,
             launch: crate::instances::runner::LaunchSettings::new(&data_dir_for_launch),
             secret_key_file: None,
             upload_idle_timeout: std::time::Duration::from_secs(30),

@@ -152,13 +152,15 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         )));
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) VALUES (?, ?, ?, 'starting', ?, ?) RETURNING id",
+        "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at, server_url) \
+         VALUES (?, ?, ?, 'starting', ?, ?, ?) RETURNING id",
     )
     .bind(app_id)
     .bind(caller.user_id)
     .bind(visibility.as_str())
     .bind(&now)
     .bind(&now)
+    .bind(&state.config.internal_url)
     .fetch_one(&mut *tx)
     .await?;
     let resource = format!("instances/{id}");
@@ -273,15 +275,18 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
     get(state, caller, id).await
 }
 
-/// At start: instances a previous server process ran ended with it. Each is recorded as failed
-/// in the audit log (its app's history shows when it stopped), in the same transaction.
-pub async fn mark_orphans(db: &SqlitePool) -> anyhow::Result<u64> {
+/// At start: instances this server's previous process ran ended with it (`server_url`, its
+/// `--internal-url`; other servers' instances on the same database run on). Each is recorded as
+/// failed in the audit log (its app's history shows when it stopped), in the same transaction.
+pub async fn mark_orphans(db: &SqlitePool, server_url: Option<&str>) -> anyhow::Result<u64> {
     const REASON: &str = "Wavehub restarted while it ran; start it again.";
+    const OURS: &str = "status IN ('starting', 'running') AND server_url IS ?";
     let mut tx = db::begin_write(db).await?;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE status IN ('starting', 'running')").fetch_all(&mut *tx).await?;
-    sqlx::query("UPDATE instances SET status = 'failed', status_reason = ?, updated_at = ? WHERE status IN ('starting', 'running')")
+    let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM instances WHERE {OURS}")).bind(server_url).fetch_all(&mut *tx).await?;
+    sqlx::query(&format!("UPDATE instances SET status = 'failed', status_reason = ?, updated_at = ? WHERE {OURS}"))
         .bind(REASON)
         .bind(db::now())
+        .bind(server_url)
         .execute(&mut *tx)
         .await?;
     for id in &ids {

@@ -46,6 +46,24 @@ pub const TICKET_LIFETIME: chrono::Duration = chrono::Duration::seconds(60);
 /// How often an open websocket's visitor is checked again (visibility, session, instance status).
 pub const WEBSOCKET_RECHECK: Duration = Duration::from_secs(2);
 
+/// Marks a request that one server's proxy forwards to the server running the instance: that one
+/// serves it or says it is not running, and never forwards it again.
+const PEER_HEADER: HeaderName = HeaderName::from_static("x-wavehub-peer");
+
+/// `--internal-url` as recorded with instances: `http://HOST:PORT`, without a path.
+pub fn check_internal_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let authority = url.strip_prefix("http://").unwrap_or_default();
+    let port = authority.rsplit_once(':').and_then(|(host, port)| (!host.is_empty()).then(|| port.parse::<u16>().ok()).flatten());
+    if authority.contains(['/', '?', '#', '@']) || port.is_none() {
+        anyhow::bail!(
+            "--internal-url must be http://HOST:PORT, the address the other Wavehub servers reach this one's --apps-listen at \
+             (e.g. http://10.0.0.5:8081), not `{url}`"
+        );
+    }
+    Ok(url.to_owned())
+}
+
 /// Query values: everything but unreserved characters and `/` is percent-encoded (`/` stays
 /// readable; it is allowed in a query).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
@@ -373,6 +391,15 @@ async fn serve(proxy: &Proxy, request: Request) -> ApiResult<Response> {
         refused => return Ok(refusal_page(&refused, &caller, id, console)),
     };
     let Some(upstream) = state.runner.upstream(id) else {
+        if let Some(server_url) = run_elsewhere(state, id, request.headers()).await? {
+            // The server that runs it is reached by name: resolved now, as its address may move.
+            let authority = server_url.trim_start_matches("http://");
+            let Some(address) = tokio::net::lookup_host(authority).await.ok().and_then(|mut found| found.next()) else {
+                tracing::warn!(instance = id, %server_url, "the server that runs the instance cannot be resolved");
+                return Ok(page(StatusCode::BAD_GATEWAY, "The app does not answer", "<p>The server that runs this app cannot be reached. Try again in a moment.</p>"));
+            };
+            return Ok(forward(proxy, request, Upstream { address, kind: UpstreamKind::Peer }, id, session_hash).await);
+        }
         if status == InstanceStatus::Starting {
             let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Starting", "<p>The app is starting; this page reloads when it is ready.</p><script>setTimeout(() => location.reload(), 2000)</script>");
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
@@ -381,6 +408,20 @@ async fn serve(proxy: &Proxy, request: Request) -> ApiResult<Response> {
         return Ok(page(StatusCode::NOT_FOUND, "Not running", &format!("<p>Instance {id} is not running here.</p>")));
     };
     Ok(forward(proxy, request, upstream, id, session_hash).await)
+}
+
+/// The `--internal-url` of the other server that runs instance `id`, when another one does and the
+/// request did not come from a server already.
+async fn run_elsewhere(state: &AppState, id: i64, headers: &HeaderMap) -> ApiResult<Option<String>> {
+    if headers.contains_key(PEER_HEADER) {
+        return Ok(None);
+    }
+    let server_url: Option<String> = sqlx::query_scalar("SELECT server_url FROM instances WHERE id = ? AND status IN ('starting', 'running')")
+        .bind(id)
+        .fetch_optional(&state.db)
+        .await?
+        .flatten();
+    Ok(server_url.filter(|url| Some(url) != state.config.internal_url.as_ref()))
 }
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), and must not be
@@ -465,7 +506,7 @@ fn upstream_request(state: &AppState, request: Request, upstream: Upstream, id: 
     let path_and_query = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let prefix = format!("/instances/{id}");
     let path_and_query = match upstream.kind {
-        UpstreamKind::Wave => path_and_query.to_owned(),
+        UpstreamKind::Wave | UpstreamKind::Peer => path_and_query.to_owned(),
         // A plain app serves from `/`: `/instances/7/x?y` → `/x?y`, `/instances/7/` → `/`.
         UpstreamKind::Plain => match path_and_query.strip_prefix(&prefix) {
             Some(rest) if rest.starts_with('/') => rest.to_owned(),
@@ -486,10 +527,16 @@ fn upstream_request(state: &AppState, request: Request, upstream: Upstream, id: 
     // The browser's `100-continue` is answered by this server already.
     headers.remove(header::EXPECT);
     headers.remove(header::AUTHORIZATION);
-    match app_cookies(headers) {
-        Some(cookies) => headers.insert(header::COOKIE, cookies),
-        None => headers.remove(header::COOKIE),
-    };
+    if upstream.kind == UpstreamKind::Peer {
+        // The server that runs the instance checks the visitor's apps session again.
+        headers.insert(PEER_HEADER, HeaderValue::from_static("1"));
+    } else {
+        headers.remove(PEER_HEADER);
+        match app_cookies(headers) {
+            Some(cookies) => headers.insert(header::COOKIE, cookies),
+            None => headers.remove(header::COOKIE),
+        };
+    }
     if websocket {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         headers.insert(header::UPGRADE, upgrade_value.unwrap_or_else(|| HeaderValue::from_static("websocket")));
@@ -669,6 +716,17 @@ mod tests {
             assert_eq!(instance_next(7, Some(hostile)), "/instances/7/", "{hostile:?}");
         }
         assert_eq!(instance_next(7, None), "/instances/7/");
+    }
+
+    #[test]
+    fn an_internal_url_is_http_host_and_port() {
+        assert_eq!(check_internal_url("http://10.0.0.5:8081/").unwrap(), "http://10.0.0.5:8081");
+        assert_eq!(check_internal_url("http://wavehub-1.wavehub:8081").unwrap(), "http://wavehub-1.wavehub:8081");
+        assert_eq!(check_internal_url("http://[::1]:8081").unwrap(), "http://[::1]:8081");
+        for bad in ["10.0.0.5:8081", "https://10.0.0.5:8081", "http://10.0.0.5", "http://:8081", "http://h:8081/apps", "http://u@h:1", "http://h:99999"] {
+            let error = check_internal_url(bad).unwrap_err().to_string();
+            assert!(error.contains("--internal-url must be http://HOST:PORT") && error.contains(bad.trim_end_matches('/')), "{bad}: {error}");
+        }
     }
 
     #[test]

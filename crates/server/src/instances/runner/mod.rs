@@ -97,6 +97,10 @@ pub enum UpstreamKind {
     /// A plain web app that serves from `/`: the proxy strips `/instances/<id>` from the path and
     /// sends the prefix as `X-Forwarded-Prefix`.
     Plain,
+    /// Another Wavehub server's apps listener, the one that runs the instance (several servers on
+    /// one database): the request goes as it came, the visitor's apps session included, and that
+    /// server checks the visitor again and serves it.
+    Peer,
 }
 
 /// How the local runner installs packages and sandboxes instances (`wavehub serve` flags).
