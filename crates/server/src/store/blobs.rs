@@ -477,6 +477,14 @@ mod tests {
         assert!(!path.exists());
         assert!(!store.exists(DIGEST).await.unwrap());
         store.remove(DIGEST).await.unwrap();
+
+        // `--blob-store FOLDER`: the same layout there, created at open.
+        let elsewhere = data.path().join("elsewhere/blobs");
+        let store = BlobStore::open(Some(&BlobLocation::Folder(elsewhere.clone())), data.path()).await.unwrap();
+        assert!(elsewhere.is_dir());
+        assert!(store.put(upload_in(data.path(), b"abc"), DIGEST).await.unwrap());
+        assert_eq!(store.local_path(DIGEST).await.unwrap(), elsewhere.join("ba").join(DIGEST));
+        assert_eq!(read_all(&store, DIGEST).await, b"abc");
     }
 
     #[tokio::test]
