@@ -252,13 +252,13 @@ fn bundle_bytes() -> anyhow::Result<Vec<u8>> {
 }
 
 /// Stores the bundle in the blob store (once) and returns its digest and size.
-fn store_bundle(data_dir: &Path) -> anyhow::Result<(String, i64)> {
+async fn store_bundle(data_dir: &Path) -> anyhow::Result<(String, i64)> {
     let bytes = bundle_bytes()?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let mut file = tempfile::NamedTempFile::new_in(data_dir)?;
     file.write_all(&bytes)?;
     file.flush()?;
-    BlobStore::new(data_dir).put(file, &sha256).context("cannot store the seeded bundle")?;
+    BlobStore::new(data_dir).put(file, &sha256).await.context("cannot store the seeded bundle")?;
     Ok((sha256, bytes.len() as i64))
 }
 
@@ -279,7 +279,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
 
     ensure_first_admin(&pool, admin_password).await?;
     let owner = ensure_user(&pool, SEED_OWNER, wavehub_server::accounts::auth::random_password(), vec![Role::Author]).await?;
-    let (sha256, bundle_size) = store_bundle(data_dir)?;
+    let (sha256, bundle_size) = store_bundle(data_dir).await?;
 
     let rows = generate(apps, seed);
     let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM apps").fetch_one(&pool).await?;
@@ -444,7 +444,7 @@ mod tests {
             .unwrap();
         assert!(fts > 100, "{fts} rows found by the search index");
         let sha: String = sqlx::query_scalar("SELECT sha256 FROM apps LIMIT 1").fetch_one(&pool).await.unwrap();
-        let blob = BlobStore::new(data.path()).path(&sha);
+        let blob = BlobStore::new(data.path()).local_path(&sha).await.unwrap();
         let checked = wavehub_server::store::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
         // Valid; its 1×1 icon draws only a warning about the icon's size.
         assert!(checked.valid && checked.errors.is_empty(), "the stored bundle passes the upload rules: {checked:?}");

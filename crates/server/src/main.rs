@@ -129,6 +129,11 @@ struct ServeArgs {
     /// Folder for the database and bundle blobs; created when missing.
     #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
     data_dir: PathBuf,
+    /// Where bundles are kept (default DATA_DIR/blobs): a folder, or an S3-compatible bucket,
+    /// s3://BUCKET[/PREFIX][?endpoint=URL&region=NAME] (or AWS_ENDPOINT_URL, AWS_REGION; credentials
+    /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "WAVEHUB_BLOB_STORE")]
+    blob_store: Option<wavehub_server::store::blobs::BlobLocation>,
     /// The built web app (trunk's output folder).
     #[arg(long, env = "WAVEHUB_STATIC_DIR", default_value = "dist")]
     static_dir: PathBuf,
@@ -207,6 +212,7 @@ fn main() -> ExitCode {
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
     let mut config = Config::new(args.data_dir, args.static_dir);
+    config.blob_store = args.blob_store;
     config.secure_cookies = args.secure_cookies;
     config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
     config.launch.pip_index_url = args.pip_index_url;

@@ -42,7 +42,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         config.internal_url = Some(crate::instances::proxy::check_internal_url(url)?);
     }
 
-    std::fs::create_dir_all(config.data_dir.join(crate::store::blobs::BLOB_DIR))
+    std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
     // Resolved once, here: instances run in folders of their own, where a relative data dir
     // (the default, `wavehub-data`) would point somewhere else.
@@ -52,6 +52,8 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         // Said at start, not only at the first launch.
         announce(format!("Warning: {}", crate::instances::runner::sandbox::unreachable_reason(&folder)));
     }
+    // Reached now, so a wrong bucket or key stops the start instead of the first import.
+    let blobs = crate::store::blobs::BlobStore::open(config.blob_store.as_ref(), &config.data_dir).await?;
     crate::store::uploads::remove_leftovers(&config);
     let db = crate::db::open(&config.data_dir).await?;
     let (sealer, key_source) = crate::store::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
@@ -82,7 +84,8 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let state = AppState::with_sealer(db, config, sealer);
+    let blobs_line = config.blob_store.is_some().then(|| format!("Bundles are kept in {}.", blobs.describe()));
+    let state = AppState::with_blobs(db, config, sealer, blobs);
     let demo_lines = if options.demo { crate::store::demo::load(&state, &crate::store::demo::demo_dir()).await? } else { Vec::new() };
     // Before the first request, so the first search anyone types is not the one that waits for it.
     crate::store::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
@@ -102,7 +105,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
     }
-    for line in bootstrap_line.into_iter().chain(demo_lines) {
+    for line in blobs_line.into_iter().chain(bootstrap_line).chain(demo_lines) {
         announce(line);
     }
     announce(format!("Apps open at {} (a separate origin; see docs/instances.md before exposing it)", state.config.apps_url));

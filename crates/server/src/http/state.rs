@@ -31,8 +31,14 @@ impl AppState {
         Self::with_sealer(db, config, sealer)
     }
 
+    /// With the default blob store (`DATA_DIR/blobs`).
     pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
+        Self::with_blobs(db, config, sealer, blobs)
+    }
+
+    /// With a blob store opened from `--blob-store` ([`BlobStore::open`]).
+    pub fn with_blobs(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox, blobs: BlobStore) -> Self {
         let runner = Arc::new(crate::instances::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {
             db,
@@ -54,6 +60,8 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// Where the database and bundle blobs live.
     pub data_dir: PathBuf,
+    /// `--blob-store`: where bundles are kept when not in `DATA_DIR/blobs` (a folder or an S3 bucket).
+    pub blob_store: Option<crate::store::blobs::BlobLocation>,
     /// Mark the session cookie `Secure` (set when Wavehub is served over HTTPS).
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
@@ -102,6 +110,7 @@ impl Config {
         Config {
             static_dir,
             data_dir,
+            blob_store: None,
             secure_cookies: false,
             session_lifetime: chrono::Duration::days(7),
             max_bundle_bytes: Self::DEFAULT_MAX_BUNDLE_BYTES,

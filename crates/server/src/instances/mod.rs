@@ -130,6 +130,9 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
             )))
         }
     };
+    // A file of the bundle on this machine (fetched from an object store on first use), before an
+    // instance is recorded: a bundle that cannot be had starts nothing.
+    let bundle = state.blobs.local_path(&app.sha256).await.map_err(|e| anyhow::anyhow!("cannot fetch the bundle of app {app_id}: {e}"))?;
     // The app's author, not the launcher, is who a secret is granted to; checked again here since
     // a grant can be withdrawn after the import.
     let author: Option<(i64, String)> =
@@ -195,7 +198,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .as_deref()
         .and_then(|text| wavehub_core::manifest::parse_quantity(text).ok())
         .map(|quantity| u64::try_from(quantity.nanos() / 1_000_000_000).unwrap_or(u64::MAX));
-    let plan = LaunchPlan { instance_id: id, bundle: state.blobs.path(&app.sha256), bundle_sha256: app.sha256.clone(), module, env, files, memory_limit, volume_mount: manifest.runtime.volume_mount.clone() };
+    let plan = LaunchPlan { instance_id: id, bundle, bundle_sha256: app.sha256.clone(), module, env, files, memory_limit, volume_mount: manifest.runtime.volume_mount.clone() };
     state.runner.launch(plan, status_sink(state.db.clone()));
     get(state, caller, id).await
 }

@@ -34,13 +34,13 @@ pub async fn description_html(state: &AppState, app: &AppDetail) -> ApiResult<Op
             .await?
             .flatten();
     let folder = file.as_deref().and_then(|file| file.rsplit_once('/')).map(|(folder, _)| format!("{folder}/")).unwrap_or_default();
-    let blob = state.blobs.path(&app.sha256);
+    let blob = state.blobs.local_path(&app.sha256).await;
     let html = tokio::task::spawn_blocking(move || {
-        let names: HashSet<String> = match bundle_files::read_directory(&blob) {
+        let names: HashSet<String> = match blob.and_then(|blob| bundle_files::read_directory(&blob)) {
             Ok(directory) => directory.entries.into_iter().filter(|entry| !entry.is_dir).map(|entry| entry.name).collect(),
             Err(error) => {
                 // The words still show; only the links to the bundle's files go nowhere.
-                tracing::error!(app = id, blob = %blob.display(), %error, "cannot read the bundle's file names");
+                tracing::error!(app = id, %error, "cannot read the bundle's file names");
                 HashSet::new()
             }
         };
@@ -63,7 +63,7 @@ pub fn files_url(id: i64) -> String {
 pub async fn serve(state: &AppState, viewer: Viewer, id: i64, name: &str) -> ApiResult<Response> {
     let app = catalog::load_detail(&state.db, viewer, id).await?;
     let not_found = || ApiError::NotFound(format!("The bundle of {} {} has no file {name}.", app.summary.name, app.summary.version));
-    let blob = state.blobs.path(&app.sha256);
+    let blob = state.blobs.local_path(&app.sha256).await.map_err(|e| anyhow::anyhow!("cannot read the bundle of app {id}: {e}"))?;
     let directory = {
         let blob = blob.clone();
         tokio::task::spawn_blocking(move || bundle_files::read_directory(&blob)).await.map_err(anyhow::Error::from)?

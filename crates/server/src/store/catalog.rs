@@ -67,8 +67,8 @@ pub fn require_importer(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Imports a bundle that arrived in full: refuses an invalid one with its findings, checks that the
-/// caller may publish under the name, then inserts the rows and moves the blob into place in one
-/// step. Nothing is left behind when any step fails: the upload file is deleted when dropped, the
+/// caller may publish under the name, stores the blob, then inserts the rows in one transaction.
+/// Nothing is left behind when any step fails: the upload file is deleted when dropped, the
 /// transaction rolls back, and a blob this import created is removed again.
 pub async fn import(
     state: &AppState,
@@ -89,86 +89,91 @@ pub async fn import(
 
     let now = db::now();
     // Blob lock first, then the database's write lock: the same order as `delete`, so neither can
-    // hold one while waiting for the other.
+    // hold one while waiting for the other. The blob is stored before the write transaction begins:
+    // sending a large bundle to an object store takes a while, and the database stays writable meanwhile.
     let blob_guard = state.blob_lock.lock().await;
-    let mut tx = db::begin_write(&state.db).await?;
-    let change = begin_change(&mut tx, &name).await?;
-    // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
-    let missing_secrets = crate::store::secrets::unusable_references(&mut tx, &manifest, caller).await?;
-    if !missing_secrets.is_empty() {
-        let detail = match missing_secrets.as_slice() {
-            [one] => format!("The app reads a secret it cannot use here; nothing was stored. {}", one.message),
-            many => format!("The app reads {} secrets or keys it cannot use here; nothing was stored. See `errors`.", many.len()),
-        };
-        return Err(ApiError::Invalid { detail, findings: missing_secrets });
-    }
-    // The same rule as `PUT /apps/{id}/tags/{tag}`, in the same transaction as the insert.
-    let refused_tags = crate::store::tags::unassignable_at_import(&mut tx, caller, &manifest, &text.tags).await?;
-    if !refused_tags.is_empty() {
-        let detail = match refused_tags.as_slice() {
-            [one] => format!("The app names a tag you may not assign; nothing was stored. {}", one.message),
-            many => format!("The app names {} tags you may not assign; nothing was stored. See `errors`.", many.len()),
-        };
-        return Err(ApiError::Invalid { detail, findings: refused_tags });
-    }
-    let inserted = sqlx::query_scalar::<_, i64>(
-        // A new id, never a deleted version's (SQLite would reuse the highest one): an old link
-        // must keep meaning the version it was made for (its page names its successor).
-        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords,
-                           owner_id, visibility, sha256, bundle_size, created_at, updated_at)
-         VALUES (max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1,
-                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&name)
-    .bind(&version)
-    .bind(version_sort_key(&version))
-    .bind(&text.title)
-    .bind(text.title.to_lowercase())
-    .bind(&text.description)
-    .bind(&text.category)
-    .bind(serde_json::to_string(&text.keywords).map_err(anyhow::Error::from)?)
-    .bind(caller.user_id)
-    .bind(visibility.as_str())
-    .bind(&upload.sha256)
-    .bind(upload.size as i64)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *tx)
-    .await;
-    let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
-    sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
-        .bind(id)
-        .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
-        .bind(&report.long_description)
-        .execute(&mut *tx)
-        .await?;
-    insert_images(&mut tx, id, &report).await?;
-    refresh_latest_shared(&mut tx, &name).await?;
-    for tag in &text.tags {
-        sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
+    let created_blob = state.blobs.put(upload.file, &upload.sha256).await.map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
+    let stored: ApiResult<i64> = async {
+        let mut tx = db::begin_write(&state.db).await?;
+        let change = begin_change(&mut tx, &name).await?;
+        // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
+        let missing_secrets = crate::store::secrets::unusable_references(&mut tx, &manifest, caller).await?;
+        if !missing_secrets.is_empty() {
+            let detail = match missing_secrets.as_slice() {
+                [one] => format!("The app reads a secret it cannot use here; nothing was stored. {}", one.message),
+                many => format!("The app reads {} secrets or keys it cannot use here; nothing was stored. See `errors`.", many.len()),
+            };
+            return Err(ApiError::Invalid { detail, findings: missing_secrets });
+        }
+        // The same rule as `PUT /apps/{id}/tags/{tag}`, in the same transaction as the insert.
+        let refused_tags = crate::store::tags::unassignable_at_import(&mut tx, caller, &manifest, &text.tags).await?;
+        if !refused_tags.is_empty() {
+            let detail = match refused_tags.as_slice() {
+                [one] => format!("The app names a tag you may not assign; nothing was stored. {}", one.message),
+                many => format!("The app names {} tags you may not assign; nothing was stored. See `errors`.", many.len()),
+            };
+            return Err(ApiError::Invalid { detail, findings: refused_tags });
+        }
+        let inserted = sqlx::query_scalar::<_, i64>(
+            // A new id, never a deleted version's (SQLite would reuse the highest one): an old link
+            // must keep meaning the version it was made for (its page names its successor).
+            "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords,
+                               owner_id, visibility, sha256, bundle_size, created_at, updated_at)
+             VALUES (max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1,
+                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&name)
+        .bind(&version)
+        .bind(version_sort_key(&version))
+        .bind(&text.title)
+        .bind(text.title.to_lowercase())
+        .bind(&text.description)
+        .bind(&text.category)
+        .bind(serde_json::to_string(&text.keywords).map_err(anyhow::Error::from)?)
+        .bind(caller.user_id)
+        .bind(visibility.as_str())
+        .bind(&upload.sha256)
+        .bind(upload.size as i64)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
+        sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
             .bind(id)
-            .bind(tag)
+            .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
+            .bind(&report.long_description)
             .execute(&mut *tx)
             .await?;
-    }
-    let resource = format!("apps/{id}");
-    let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
-    crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "import", resource: &resource, reason: None, detail }).await?;
-
-    let blobs = state.blobs.clone();
-    let sha256 = upload.sha256.clone();
-    let created_blob = tokio::task::spawn_blocking(move || blobs.put(upload.file, &sha256))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
-    if let Err(error) = commit_change(state, tx, &name, change).await {
-        if created_blob {
-            if let Err(remove_error) = state.blobs.remove(&upload.sha256) {
-                tracing::error!(sha256 = %upload.sha256, error = %remove_error, "cannot remove the blob of a failed import");
-            }
+        insert_images(&mut tx, id, &report).await?;
+        refresh_latest_shared(&mut tx, &name).await?;
+        for tag in &text.tags {
+            sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
         }
-        return Err(error);
+        let resource = format!("apps/{id}");
+        let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
+        let entry = crate::audit::Entry { actor: &caller.username, action: "import", resource: &resource, reason: None, detail };
+        crate::audit::record(&mut tx, entry).await?;
+        commit_change(state, tx, &name, change).await?;
+        Ok(id)
     }
+    .await;
+    let id = match stored {
+        Ok(id) => id,
+        Err(error) => {
+            // Refused or failed after the blob was stored: a blob this import created goes again.
+            if created_blob {
+                if let Err(remove_error) = state.blobs.remove(&upload.sha256).await {
+                    tracing::error!(sha256 = %upload.sha256, error = %remove_error, "cannot remove the blob of a failed import");
+                }
+            }
+            return Err(error);
+        }
+    };
     drop(blob_guard);
     tracing::info!(actor = %caller.username, app = %name, version = %version, id, "app imported");
     load_detail(&state.db, Viewer::from(caller), id).await
@@ -926,7 +931,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
         sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
     commit_change(state, tx, &app.summary.name, change).await?;
     if still_used == 0 {
-        if let Err(error) = state.blobs.remove(&app.sha256) {
+        if let Err(error) = state.blobs.remove(&app.sha256).await {
             // The row is gone; a leftover blob wastes space but breaks nothing.
             tracing::error!(sha256 = %app.sha256, %error, "cannot remove the blob of a deleted app");
         }

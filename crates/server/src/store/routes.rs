@@ -66,7 +66,10 @@ pub async fn import_app(
     uploads::check_declared_length(&state.config, &headers)?;
     let upload = uploads::receive(&state.config, body).await?;
     let (upload, report) = uploads::check(&state.config, upload).await?;
-    let app = catalog::import(&state, &caller, visibility, upload, report).await?;
+    // In a task of its own: a client that goes away mid-import (the handler dropped) must not stop
+    // it between storing the blob and committing the rows, or removing the blob again.
+    let import = tokio::spawn(async move { catalog::import(&state, &caller, visibility, upload, report).await });
+    let app = import.await.map_err(|e| ApiError::from(anyhow::Error::from(e)))??;
     let location = format!("{}/apps/{}", wavehub_core::api::API_PREFIX, app.summary.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(app)))
 }
@@ -226,11 +229,7 @@ pub async fn get_app_file(
 )]
 pub async fn download_app_bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     let app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
-    let path = state.blobs.path(&app.sha256);
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the blob {} of app {id}: {e}", path.display()))?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, 1 << 16);
+    let stream = state.blobs.read(&app.sha256).await.map_err(|e| anyhow::anyhow!("cannot read the blob {} of app {id}: {e}", app.sha256))?;
     let file_name = format!("{}.{}.wave", app.summary.name, app.summary.version);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file_name.replace(['"', '\\'], "_")))
         .unwrap_or(HeaderValue::from_static("attachment"));

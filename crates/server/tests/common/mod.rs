@@ -74,9 +74,7 @@ impl TestApp {
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>, auth: Option<&str>) -> Reply {
         let request = Self::request(method, path, auth);
         let request = match body {
-            Some(json) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(serde_json::to_vec(&json).unwrap())),
+            Some(json) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(serde_json::to_vec(&json).unwrap())),
             None => request.body(Body::empty()),
         }
         .unwrap();
@@ -85,10 +83,7 @@ impl TestApp {
 
     /// A call whose body is raw bytes, as bundle uploads are.
     pub async fn call_bytes(&self, method: Method, path: &str, bytes: Vec<u8>, auth: Option<&str>) -> Reply {
-        let request = Self::request(method, path, auth)
-            .header(header::CONTENT_TYPE, "application/zip")
-            .body(Body::from(bytes))
-            .unwrap();
+        let request = Self::request(method, path, auth).header(header::CONTENT_TYPE, "application/zip").body(Body::from(bytes)).unwrap();
         self.send(request).await
     }
 
@@ -194,12 +189,18 @@ impl ServedBinary {
     /// Starts it with `args` after `serve --listen 127.0.0.1:0`; `prepare` may write files into the
     /// folder first (a `--bootstrap` file, say), relative paths in `args` name them.
     pub fn start(args: &[&str], prepare: impl FnOnce(&std::path::Path)) -> ServedBinary {
+        Self::start_with_env(args, &[], prepare)
+    }
+
+    /// [`ServedBinary::start`] with more environment variables (an object store's credentials, say).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)], prepare: impl FnOnce(&std::path::Path)) -> ServedBinary {
         use std::io::{BufRead, BufReader};
         let folder = tempfile::tempdir().unwrap();
         prepare(folder.path());
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wavehub"))
             .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "no-such-dist"])
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(folder.path())
             .env("WAVEHUB_LOG", "warn")
             .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
