@@ -51,11 +51,12 @@ impl Garage {
         };
         let mut garage = Garage { scratch, server, endpoint: format!("http://127.0.0.1:{s3_port}"), access_key_id: String::new(), secret_access_key: String::new() };
 
-        // The node answers its CLI once its RPC is up.
+        // `node id` reads the node's key file, which the server writes first; the layout needs its
+        // RPC port, which can take longer to open on a busy machine.
         let node_id = garage.wait_for(|| run(cli().args(["node", "id", "-q"]), "garage node id"))?;
         let node_id = String::from_utf8_lossy(&node_id.stdout);
         let node_id = node_id.trim().split('@').next().unwrap_or_default().to_owned();
-        run(cli().args(["layout", "assign", "-z", "dc1", "-c", "1G", &node_id]), "garage layout assign")?;
+        garage.wait_for(|| run(cli().args(["layout", "assign", "-z", "dc1", "-c", "1G", &node_id]), "garage layout assign"))?;
         run(cli().args(["layout", "apply", "--version", "1"]), "garage layout apply")?;
         run(cli().args(["bucket", "create", BUCKET]), "garage bucket create")?;
         let key = run(cli().args(["key", "create", "wavehub-tests"]), "garage key create")?;
