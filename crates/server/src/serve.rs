@@ -89,6 +89,15 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let demo_lines = if options.demo { crate::store::demo::load(&state, &crate::store::demo::demo_dir()).await? } else { Vec::new() };
     // Before the first request, so the first search anyone types is not the one that waits for it.
     crate::store::catalog::load_shared_rows(&state).await.map_err(|e| anyhow::anyhow!("cannot read the shared catalog: {e}"))?;
+    // In the background: listing a large bucket takes a while, and nothing waits for it.
+    let sweeping = state.clone();
+    tokio::spawn(async move {
+        match crate::store::catalog::remove_orphan_blobs(&sweeping).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::warn!(removed, "removed blobs that killed imports left behind"),
+            Err(error) => tracing::error!(error = %error, "cannot sweep the blob store for blobs killed imports left"),
+        }
+    });
     let app = http::router(state.clone());
     let apps = crate::instances::proxy::router(state.clone());
 

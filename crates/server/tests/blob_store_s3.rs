@@ -131,6 +131,44 @@ async fn bundles_live_in_the_bucket_from_import_to_delete() {
     assert!(!data_dir.join("blob-cache").join(&sha256[..2]).join(&sha256).exists(), "and the cached copy");
 }
 
+/// `kill -9` of the server while a bundle is arriving: no row names it and no object holds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_during_an_upload_leaves_no_row_and_no_object() {
+    use std::io::Write;
+    let garage = start_garage();
+    let bucket = bucket(&garage);
+    let store = format!("s3://{}/{PREFIX}-killed?endpoint={}&region={}", garage::BUCKET, garage.endpoint, garage::REGION);
+    let env = [("AWS_ACCESS_KEY_ID", garage.access_key_id.as_str()), ("AWS_SECRET_ACCESS_KEY", garage.secret_access_key.as_str())];
+    let mut server = tokio::task::block_in_place(|| ServedBinary::start_with_env(&["--blob-store", &store], &env, |_| {}));
+    let token = server.token_for("admin", ADMIN_PASSWORD);
+    let bytes = bundle("1.0.0", "# Half sent\n");
+    let authority = server.url.trim_start_matches("http://").to_owned();
+    let mut upload = std::net::TcpStream::connect(&authority).unwrap();
+    write!(
+        upload,
+        "POST /api/v1/apps HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/zip\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .unwrap();
+    upload.write_all(&bytes[..bytes.len() / 2]).unwrap();
+    upload.flush().unwrap();
+    // The server is reading the body (its upload file exists) when it is killed.
+    let uploads = server.folder.path().join("wavehub-data/uploads");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(&uploads).map(|mut files| files.next().is_none()).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the upload never reached the server");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill_hard();
+
+    let prefix = ObjectPath::from(format!("{PREFIX}-killed"));
+    let left: Vec<_> = bucket.list(Some(&prefix)).collect().await;
+    assert!(left.is_empty(), "no object: {left:?}");
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.folder.path().join("wavehub-data/wavehub.db").display())).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM apps").fetch_one(&db).await.unwrap();
+    assert_eq!(rows, 0, "no row");
+}
+
 /// Runs `wavehub serve` with `args` and `env`; it must exit (not serve) within 30 s: its stderr.
 fn refused_start(args: &[&str], env: &[(&str, &str)]) -> String {
     let folder = tempfile::tempdir().unwrap();

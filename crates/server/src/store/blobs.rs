@@ -299,6 +299,76 @@ impl BlobStore {
     }
 }
 
+/// A stored blob, and when it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub written: std::time::SystemTime,
+}
+
+impl BlobStore {
+    /// Every blob in the store (not the cache), with when it was written.
+    pub async fn list(&self) -> io::Result<Vec<StoredBlob>> {
+        match &*self.backend {
+            Backend::Folder { root } => {
+                let root = root.clone();
+                tokio::task::spawn_blocking(move || list_folder(&root)).await.map_err(io::Error::other)?
+            }
+            Backend::S3 { store, location, .. } => {
+                let prefix = (!location.prefix.is_empty()).then(|| ObjectPath::from(location.prefix.as_str()));
+                let mut listing = store.list(prefix.as_ref());
+                let mut found = Vec::new();
+                while let Some(object) = listing.next().await {
+                    let object = object?;
+                    if let Some(sha256) = object.location.filename().filter(|name| is_digest(name)) {
+                        found.push(StoredBlob { sha256: sha256.to_owned(), written: object.last_modified.into() });
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// Removes the blobs no row names (`referenced` holds those that are named) written before
+    /// `before`: what an import left when its server was killed between storing the blob and
+    /// committing its rows. Blobs written since are left alone, as an import in flight on any
+    /// server may be about to commit the row that names one. Returns how many went.
+    pub async fn remove_unreferenced(&self, referenced: &std::collections::HashSet<String>, before: std::time::SystemTime) -> io::Result<usize> {
+        let mut removed = 0;
+        for blob in self.list().await? {
+            if blob.written < before && !referenced.contains(&blob.sha256) {
+                self.remove(&blob.sha256).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The blobs under `root/<2 hex digits>/<sha256>`.
+fn list_folder(root: &Path) -> io::Result<Vec<StoredBlob>> {
+    let mut found = Vec::new();
+    for folder in std::fs::read_dir(root)? {
+        let folder = folder?;
+        if !folder.file_type()?.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(folder.path())? {
+            let file = file?;
+            let name = file.file_name().to_string_lossy().into_owned();
+            if is_digest(&name) {
+                found.push(StoredBlob { sha256: name, written: file.metadata()?.modified()? });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether `name` is a blob's name: a SHA-256 in lowercase hex.
+fn is_digest(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Downloads into the cache start with this; one a killed server left is removed at the next start.
 const PARTIAL_PREFIX: &str = ".partial-";
 
@@ -485,6 +555,36 @@ mod tests {
         assert!(store.put(upload_in(data.path(), b"abc"), DIGEST).await.unwrap());
         assert_eq!(store.local_path(DIGEST).await.unwrap(), elsewhere.join("ba").join(DIGEST));
         assert_eq!(read_all(&store, DIGEST).await, b"abc");
+    }
+
+    /// What a killed import left (a blob no row names, written before the sweep's cut-off) goes;
+    /// a named blob, and one written since (an import in flight), stay. In a folder and in S3.
+    #[tokio::test]
+    async fn unreferenced_blobs_older_than_the_cut_off_are_removed() {
+        use std::collections::HashSet;
+        use std::time::{Duration, SystemTime};
+        let garage = start_garage();
+        let data = tempfile::tempdir().unwrap();
+        let (named, orphan, fresh) = (b"named".as_slice(), b"orphan".as_slice(), b"fresh".as_slice());
+        let referenced = HashSet::from([sha256_hex(named)]);
+        for store in [BlobStore::open(None, data.path()).await.unwrap(), s3_store(&garage, data.path(), "tests/sweep").await] {
+            for bytes in [named, orphan] {
+                store.put(upload_in(data.path(), bytes), &sha256_hex(bytes)).await.unwrap();
+            }
+            let mut listed: Vec<String> = store.list().await.unwrap().into_iter().map(|blob| blob.sha256).collect();
+            listed.sort();
+            let mut expected = vec![sha256_hex(named), sha256_hex(orphan)];
+            expected.sort();
+            assert_eq!(listed, expected, "{}", store.describe());
+            // Written after the cut-off: stays, whatever names it.
+            // S3 keeps whole seconds: the cut-off is one ahead, the fresh blob written after it.
+            let cut_off = SystemTime::now() + Duration::from_secs(2);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            store.put(upload_in(data.path(), fresh), &sha256_hex(fresh)).await.unwrap();
+            assert_eq!(store.remove_unreferenced(&referenced, cut_off).await.unwrap(), 1, "{}", store.describe());
+            assert!(!store.exists(&sha256_hex(orphan)).await.unwrap(), "the orphan went: {}", store.describe());
+            assert!(store.exists(&sha256_hex(named)).await.unwrap() && store.exists(&sha256_hex(fresh)).await.unwrap());
+        }
     }
 
     #[tokio::test]

@@ -885,6 +885,19 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
     load_detail(db, viewer, id).await
 }
 
+/// Blobs that no version names, older than this, are what an import left when its server was
+/// killed between storing the bundle and committing its rows. (Far longer than an import takes
+/// between the two, on any server.)
+const ORPHAN_BLOB_AGE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Removes the blobs killed imports left ([`ORPHAN_BLOB_AGE`]); run at start. Under the blob lock,
+/// so an import of the same bytes here cannot commit a row naming a blob this is removing.
+pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
+    let _blob_guard = state.blob_lock.lock().await;
+    let named: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(&state.db).await?.into_iter().collect();
+    Ok(state.blobs.remove_unreferenced(&named, std::time::SystemTime::now() - ORPHAN_BLOB_AGE).await?)
+}
+
 /// `DELETE /apps/{id}`: the row, its images and tags, and the blob when no other app shares it.
 /// A tombstone keeps its name and version, so its links can still point to its successor.
 pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason) -> ApiResult<()> {

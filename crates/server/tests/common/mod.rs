@@ -221,6 +221,13 @@ impl ServedBinary {
         ServedBinary { child, folder, url }
     }
 
+    /// `kill -9`: the server stops at once, in the middle of whatever it does.
+    #[allow(dead_code)]
+    pub fn kill_hard(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// Signs in over HTTP and returns the session's `Cookie` header value.
     pub fn sign_in(&self, username: &str, password: &str) -> String {
         let login = ureq::post(&format!("{}/api/v1/auth/login", self.url))
