@@ -7,7 +7,7 @@ use super::wire::{self, ActionQuery, ImageBody, ListQuery, ListReply, One, Versi
 use crate::accounts::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::runtime_images::{self as images, Scope};
+use crate::runtime_images::{images, list_query, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces::{self, Access};
 use axum::extract::State;
@@ -73,10 +73,10 @@ pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPat
 async fn image_page(state: &AppState, caller: &Caller, ws: &str, query: &RuntimeImageQuery, exact_name: Option<&str>) -> ApiResult<Page<RuntimeImage>> {
     if ws == ALL_WORKSPACES {
         caller.require_admin()?;
-        images::list_named(&state.db, Scope::All, query, exact_name).await
+        list_query::list_named(&state.db, Scope::All, query, exact_name).await
     } else {
         let access = access(state, caller, ws).await?;
-        images::list_named(&state.db, Scope::Workspace(&access), query, exact_name).await
+        list_query::list_named(&state.db, Scope::Workspace(&access), query, exact_name).await
     }
 }
 
@@ -203,7 +203,7 @@ async fn version_list(state: &AppState, caller: &Caller, ws: &str, uid: &str, li
         wanted = Some(wire::state_value(&value)?);
     }
     let access = access(state, caller, ws).await?;
-    images::versions(&state.db, &access, uid, wanted).await
+    versions::versions(&state.db, &access, uid, wanted).await
 }
 
 pub async fn list_versions(
@@ -243,7 +243,7 @@ pub async fn create_version(
     }
     let access = access(&state, &caller, &ws).await?;
     let request = NewRuntimeImageVersion { docker_image: body.image.unwrap_or_default(), version: ids.runtime_image_version_id };
-    let version = images::add_version(&state.db, &access, &uid, &request).await?;
+    let version = versions::add_version(&state.db, &access, &uid, &request).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }
 
@@ -253,7 +253,7 @@ pub async fn get_version(
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
 ) -> Reply<One> {
     let access = access(&state, &caller, &ws).await?;
-    let version = images::get_version(&state.db, &access, &uid, &version).await?;
+    let version = versions::get_version(&state.db, &access, &uid, &version).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }
 
@@ -266,6 +266,6 @@ pub async fn version_method(
 ) -> Reply<One> {
     let (version, action) = state_method(&segment, "activate")?;
     let access = access(&state, &caller, &ws).await?;
-    let version = images::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
+    let version = versions::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }

@@ -1,11 +1,11 @@
 //! `/workspaces`, `/workspaces/{ws}/runtime-images`, `.../runtimes` and `/runtime-images`: read
 //! the request, check who may do it ([`crate::runtime_images::workspaces::access`]), call
-//! [`crate::runtime_images`], shape the answer.
+//! the function in [`crate::runtime_images`]'s file for the thing, shape the answer.
 
 use crate::accounts::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::runtime_images::{self as images, Scope};
+use crate::runtime_images::{history, images, list_query, runtimes, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
 use axum::extract::State;
@@ -124,7 +124,7 @@ pub async fn list_images(
     ApiQuery(query): ApiQuery<RuntimeImageQuery>,
 ) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::list(&state.db, Scope::Workspace(&access), &query).await?))
+    Ok(ApiJson(list_query::list(&state.db, Scope::Workspace(&access), &query).await?))
 }
 
 /// `GET /runtime-images`: every workspace's images, for platform admins.
@@ -137,7 +137,7 @@ pub async fn list_images(
 )]
 pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<RuntimeImageQuery>) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     caller.require_admin()?;
-    Ok(ApiJson(images::list(&state.db, Scope::All, &query).await?))
+    Ok(ApiJson(list_query::list(&state.db, Scope::All, &query).await?))
 }
 
 #[utoipa::path(
@@ -259,7 +259,7 @@ pub async fn enable_image(State(state): State<AppState>, caller: Caller, ApiPath
 )]
 pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::history(&state.db, &access, &uid).await?))
+    Ok(ApiJson(history::history(&state.db, &access, &uid).await?))
 }
 
 // ---- versions ----
@@ -285,7 +285,7 @@ pub async fn list_versions(
     ApiQuery(filter): ApiQuery<VersionFilter>,
 ) -> ApiResult<ApiJson<VersionList>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::versions(&state.db, &access, &uid, filter.state).await?))
+    Ok(ApiJson(versions::versions(&state.db, &access, &uid, filter.state).await?))
 }
 
 #[utoipa::path(
@@ -304,7 +304,7 @@ pub async fn add_version(
     ApiJson(request): ApiJson<NewRuntimeImageVersion>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    let version = images::add_version(&state.db, &access, &uid, &request).await?;
+    let version = versions::add_version(&state.db, &access, &uid, &request).await?;
     Ok(created(format!("workspaces/{ws}/runtime-images/{uid}/versions/{}", version.version), version))
 }
 
@@ -321,7 +321,7 @@ pub async fn get_version(
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::get_version(&state.db, &access, &uid, &version).await?))
+    Ok(ApiJson(versions::get_version(&state.db, &access, &uid, &version).await?))
 }
 
 async fn version_state(
@@ -332,7 +332,7 @@ async fn version_state(
     body: StateChange,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
+    Ok(ApiJson(versions::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
 }
 
 #[utoipa::path(
@@ -407,7 +407,7 @@ pub async fn list_runtimes(
 ) -> ApiResult<ApiJson<Page<Runtime>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     let paging = PageRequest::from_parts(filter.page, filter.page_size);
-    Ok(ApiJson(images::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
+    Ok(ApiJson(runtimes::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
 }
 
 #[utoipa::path(
@@ -426,7 +426,7 @@ pub async fn create_runtime(
     ApiJson(request): ApiJson<NewRuntime>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    let runtime = images::create_runtime(&state.db, &access, &request).await?;
+    let runtime = runtimes::create_runtime(&state.db, &access, &request).await?;
     Ok(created(format!("workspaces/{ws}/runtimes/{}", runtime.uid), runtime))
 }
 
@@ -439,7 +439,7 @@ pub async fn create_runtime(
 )]
 pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::get_runtime(&state.db, &access, &uid).await?))
+    Ok(ApiJson(runtimes::get_runtime(&state.db, &access, &uid).await?))
 }
 
 #[utoipa::path(
@@ -457,13 +457,13 @@ pub async fn delete_runtime(
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    images::delete_runtime(&state.db, &access, &uid, &body).await?;
+    runtimes::delete_runtime(&state.db, &access, &uid, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
+    Ok(ApiJson(runtimes::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
 
 #[utoipa::path(
