@@ -67,3 +67,16 @@ fn one_insert_into_runtime_images() {
     let inserts = lines_with(&files, "INSERT INTO runtime_images ");
     assert_eq!(inserts.len(), 1, "one writer of runtime_images rows:\n{}", inserts.join("\n"));
 }
+
+/// The state actions' URL verbs (`deprecate`, `disable`, `enable`, `activate`) are read in one
+/// place, core's `StateAction::from_verb`: the server's routes and the MLOps client's methods call
+/// it instead of matching the words themselves.
+#[test]
+fn state_verbs_are_read_by_core() {
+    let files = rust_files(&crate_dir().join("src"));
+    let mut spelled = Vec::new();
+    for verb in ["\"deprecate\"", "\"disable\"", "\"enable\"", "\"activate\""] {
+        spelled.extend(lines_with(&files, verb));
+    }
+    assert!(spelled.is_empty(), "a state verb spelt out in the server (use StateAction::from_verb):\n{}", spelled.join("\n"));
+}

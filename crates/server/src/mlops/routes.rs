@@ -25,20 +25,18 @@ async fn access(state: &AppState, caller: &Caller, ws: &str) -> ApiResult<Access
 }
 
 /// A state-changing custom method's segment, `{id}:{verb}` (the router cannot match a parameter
-/// with a suffix in one segment): the id and the action. Images re-enable with `enable`, versions
-/// with `activate`.
-fn state_method<'a>(segment: &'a str, enable: &str) -> ApiResult<(&'a str, StateAction)> {
+/// with a suffix in one segment): the id and the action, read by core's
+/// [`StateAction::from_verb`]. Images re-enable with `enable`, versions (`for_version`) with
+/// `activate`.
+fn state_method(segment: &str, for_version: bool) -> ApiResult<(&str, StateAction)> {
     let (id, verb) = segment
         .rsplit_once(':')
         .ok_or_else(|| ApiError::NotFound(format!("There is no API endpoint POST …/{segment}.")))?;
-    match verb {
-        "deprecate" => Ok((id, StateAction::Deprecate)),
-        "disable" => Ok((id, StateAction::Disable)),
-        verb if verb == enable => Ok((id, StateAction::Enable)),
-        other => Err(ApiError::NotFound(format!(
-            "There is no method `:{other}` here; there are `:deprecate`, `:disable` and `:{enable}`."
-        ))),
-    }
+    let action = StateAction::from_verb(verb, for_version).ok_or_else(|| {
+        let enable = StateAction::Enable.verb(for_version);
+        ApiError::NotFound(format!("There is no method `:{verb}` here; there are `:deprecate`, `:disable` and `:{enable}`."))
+    })?;
+    Ok((id, action))
 }
 
 // ---- workspaces (authz gateway) ----
@@ -184,7 +182,7 @@ pub async fn image_method(
     ApiPath((ws, segment)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (uid, action) = state_method(&segment, "enable")?;
+    let (uid, action) = state_method(&segment, false)?;
     let access = access(&state, &caller, &ws).await?;
     let image = images::change_image_state(&state.db, &access, uid, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImage(wire::image(&ws, &image))))
@@ -264,7 +262,7 @@ pub async fn version_method(
     ApiPath((ws, uid, segment)): ApiPath<(String, String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (version, action) = state_method(&segment, "activate")?;
+    let (version, action) = state_method(&segment, true)?;
     let access = access(&state, &caller, &ws).await?;
     let version = versions::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
