@@ -174,17 +174,8 @@ async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Opt
     type Remembered = std::sync::Mutex<std::collections::HashMap<String, (Option<i64>, std::time::Instant)>>;
     static REMEMBERED: std::sync::OnceLock<Remembered> = std::sync::OnceLock::new();
     const REMEMBER_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let (query, secret) = match bearer {
-        Some(token) => ("SELECT user_id FROM api_tokens WHERE token_hash = ?", token.to_owned()),
-        None => ("SELECT user_id FROM sessions WHERE id_hash = ?", auth::session_cookie(parts, state.config.secure_cookies)?),
-    };
-    let key = format!("{query}{}", auth::secret_hash(&secret));
+    let credential = auth::SentCredential::of(parts, state.config.secure_cookies)?;
+    let key = credential.key();
     let remembered = REMEMBERED.get_or_init(Default::default);
     let now = std::time::Instant::now();
     if let Some((user_id, at)) = remembered.lock().expect("access log lock").get(&key) {
@@ -192,7 +183,7 @@ async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Opt
             return *user_id;
         }
     }
-    let user_id = sqlx::query_scalar(query).bind(auth::secret_hash(&secret)).fetch_optional(&state.db).await.ok().flatten();
+    let user_id = credential.user_id(&state.db).await.ok().flatten();
     let mut remembered = remembered.lock().expect("access log lock");
     if remembered.len() >= 10_000 {
         remembered.retain(|_, (_, at)| now.duration_since(*at) < REMEMBER_FOR);
