@@ -182,11 +182,7 @@ pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str, why: &R
         .bind(uid)
         .execute(&mut *tx)
         .await?;
-    if removed.rows_affected() == 0 {
-        return Err(runtime_not_found(&access.workspace, uid));
-    }
-    let resource = runtime_resource(&access.workspace, uid);
-    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: why.text(), detail: serde_json::json!({}) }).await?;
+    audit_runtime_write(&mut tx, access, uid, removed.rows_affected(), "delete", why.text(), serde_json::json!({})).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -208,12 +204,27 @@ pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, a
         .bind(uid)
         .execute(&mut *tx)
         .await?;
-    if updated.rows_affected() == 0 {
-        return Err(runtime_not_found(&access.workspace, uid));
-    }
-    let resource = runtime_resource(&access.workspace, uid);
-    audit::record(&mut tx, audit::Entry { actor: &access.actor, action: action.verb(false), resource: &resource, reason, detail: serde_json::json!({"state": state}) }).await?;
+    audit_runtime_write(&mut tx, access, uid, updated.rows_affected(), action.verb(false), reason, serde_json::json!({"state": state})).await?;
     let runtime = load_runtime(&mut tx, &access.workspace, uid).await?;
     tx.commit().await?;
     Ok(runtime)
+}
+
+/// After a write to the runtime `uid` (`rows`: how many rows it changed): 404 when there was no
+/// such runtime, else the write's audit entry.
+async fn audit_runtime_write(
+    conn: &mut SqliteConnection,
+    access: &Access,
+    uid: &str,
+    rows: u64,
+    action: &str,
+    reason: Option<&str>,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
+    if rows == 0 {
+        return Err(runtime_not_found(&access.workspace, uid));
+    }
+    let resource = runtime_resource(&access.workspace, uid);
+    audit::record(conn, audit::Entry { actor: &access.actor, action, resource: &resource, reason, detail }).await?;
+    Ok(())
 }
