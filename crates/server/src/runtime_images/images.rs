@@ -5,7 +5,7 @@
 use crate::audit;
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
-use crate::runtime_images::state::{self, db_state, Side, Subject};
+use crate::runtime_images::state::{self, Side, StateColumns, Subject};
 use crate::runtime_images::versions::{insert_version, refresh_image};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, generate_uid, image_resource, require_state_manager, Scope};
@@ -29,13 +29,8 @@ pub struct ImageRow {
     pub name: String,
     description: String,
     pub managed_by_bootstrap: bool,
-    platform_state: Option<String>,
-    platform_state_reason: Option<String>,
-    console_state: String,
-    console_state_reason: Option<String>,
-    state: String,
-    state_reason: Option<String>,
-    state_update_time: String,
+    #[sqlx(flatten)]
+    pub states: StateColumns,
     pub current_version: Option<String>,
     current_docker_image: Option<String>,
     prereleases_can_be_current: bool,
@@ -49,26 +44,22 @@ impl ImageRow {
         Prereleases::from_flag(self.prereleases_can_be_current)
     }
 
-    fn platform_state(&self) -> Option<Availability> {
-        self.platform_state.as_deref().map(db_state)
-    }
-
     pub(super) fn into_api(self, can_manage: bool) -> RuntimeImage {
         RuntimeImage {
-            platform_state: self.platform_state(),
+            platform_state: self.states.platform(),
             uid: self.uid,
             workspace: self.workspace_id,
             workspace_name: self.workspace_name,
             name: self.name,
             description: self.description,
             docker_image: self.current_docker_image,
-            state: db_state(&self.state),
-            state_reason: self.state_reason,
-            state_update_time: self.state_update_time,
+            state: self.states.effective(),
+            console_state: self.states.console(),
+            state_reason: self.states.state_reason,
+            state_update_time: self.states.state_update_time,
             managed_by_bootstrap: self.managed_by_bootstrap,
-            platform_state_reason: self.platform_state_reason,
-            console_state: db_state(&self.console_state),
-            console_state_reason: self.console_state_reason,
+            platform_state_reason: self.states.platform_state_reason,
+            console_state_reason: self.states.console_state_reason,
             prereleases: Prereleases::from_flag(self.prereleases_can_be_current),
             current_version: self.current_version,
             versions_count: self.versions_count.try_into().unwrap_or(u32::MAX),
@@ -287,7 +278,7 @@ pub async fn change_image_state(db: &SqlitePool, access: &Access, uid: &str, act
     let mut tx = db::begin_write(db).await?;
     let row = find_image(&mut tx, access, uid).await?;
     require_state_manager(access, row.managed_by_bootstrap)?;
-    let console = console_state_for(row.platform_state(), action)
+    let console = console_state_for(row.states.platform(), action)
         .map_err(|refusal| ApiError::Conflict(refusal.explain(&format!("image `{uid}`"), &bootstrap_config_path(uid, None))))?;
     let subject = Subject::Image { workspace: &row.workspace_id, uid };
     let (state, _) = state::write_state(&mut tx, subject, Side::Console(console, reason), &now).await?;

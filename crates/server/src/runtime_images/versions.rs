@@ -5,7 +5,7 @@ use crate::audit;
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::images::{find_image, load_image, ImageRow};
-use crate::runtime_images::state::{self, db_state, Side, Subject};
+use crate::runtime_images::state::{self, db_state, Side, StateColumns, Subject};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, require_state_manager, version_resource};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -22,13 +22,8 @@ pub(crate) struct VersionRow {
     version: String,
     docker_image: String,
     managed_by_bootstrap: bool,
-    platform_state: Option<String>,
-    platform_state_reason: Option<String>,
-    console_state: String,
-    console_state_reason: Option<String>,
-    state: String,
-    state_reason: Option<String>,
-    state_update_time: String,
+    #[sqlx(flatten)]
+    pub states: StateColumns,
     created_time: String,
 }
 
@@ -38,14 +33,14 @@ impl VersionRow {
             is_current: current == Some(self.version.as_str()),
             version: self.version,
             docker_image: self.docker_image,
-            state: db_state(&self.state),
-            state_reason: self.state_reason,
-            state_update_time: self.state_update_time,
+            state: self.states.effective(),
+            platform_state: self.states.platform(),
+            console_state: self.states.console(),
+            state_reason: self.states.state_reason,
+            state_update_time: self.states.state_update_time,
             managed_by_bootstrap: self.managed_by_bootstrap,
-            platform_state: self.platform_state.as_deref().map(db_state),
-            platform_state_reason: self.platform_state_reason,
-            console_state: db_state(&self.console_state),
-            console_state_reason: self.console_state_reason,
+            platform_state_reason: self.states.platform_state_reason,
+            console_state_reason: self.states.console_state_reason,
             created_time: self.created_time,
         }
     }
@@ -133,11 +128,11 @@ pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option
         "SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? ORDER BY version_key DESC"
     );
     let rows: Vec<VersionRow> = sqlx::query_as(&sql).bind(&image.workspace_id).bind(uid).fetch_all(&mut *conn).await?;
-    let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), db_state(&row.state))), image.prereleases());
+    let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), row.states.effective())), image.prereleases());
     let current = image.current_version.as_deref();
     let items: Vec<RuntimeImageVersion> = rows
         .into_iter()
-        .filter(|row| state.is_none_or(|wanted| db_state(&row.state) == wanted))
+        .filter(|row| state.is_none_or(|wanted| row.states.effective() == wanted))
         .map(|row| row.into_api(current))
         .collect();
     Ok(VersionList { total: items.len() as u64, items, current_version: image.current_version.clone(), current_explanation })
@@ -207,8 +202,7 @@ pub async fn change_version_state(
     let image = find_image(&mut tx, access, uid).await?;
     let row = find_version(&mut tx, &image, version).await?;
     require_state_manager(access, row.managed_by_bootstrap)?;
-    let platform_state = row.platform_state.as_deref().map(db_state);
-    let console = console_state_for(platform_state, action).map_err(|refusal| {
+    let console = console_state_for(row.states.platform(), action).map_err(|refusal| {
         ApiError::Conflict(refusal.explain(
             &format!("version {} of image `{uid}`", row.version),
             &bootstrap_config_path(uid, Some(&row.version)),
