@@ -143,7 +143,8 @@ pub async fn update_image(
         Some(mask) => mask.split(',').map(|path| path.trim().to_owned()).collect(),
         None => [("display_name", body.display_name.is_some()), ("description", body.description.is_some()), ("docker_image", body.docker_image.is_some())]
             .into_iter()
-            .filter_map(|(path, present)| present.then(|| path.to_owned()))
+            .filter(|(_, present)| *present)
+            .map(|(path, _)| path.to_owned())
             .collect(),
     };
     let mut patch = RuntimeImagePatch::default();

@@ -817,8 +817,9 @@ pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<
     builder.push_bind(id);
     builder.push(" AND ");
     push_visible(&mut builder, "a", viewer);
-    let row: Option<(Option<String>, String, i64, String, Option<i64>, i64)> =
-        builder.build_query_as().fetch_optional(db).await?;
+    // long_description, manifest, bundle_size, sha256, owner_id, screenshots
+    type DetailRow = (Option<String>, String, i64, String, Option<i64>, i64);
+    let row: Option<DetailRow> = builder.build_query_as().fetch_optional(db).await?;
     let (long_description, manifest, bundle_size, sha256, owner_id, screenshots) = row.ok_or_else(|| app_not_found(id))?;
     let summary = load_summaries(db, &[id]).await?.pop().ok_or_else(|| app_not_found(id))?;
     let manifest: Manifest = serde_json::from_str(&manifest).map_err(anyhow::Error::from)?;
