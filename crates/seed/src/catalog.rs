@@ -26,10 +26,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
-use wavehub_core::apps::version_sort_key;
+use wavehub_core::apps::Visibility;
 use wavehub_core::manifest::{AppSection, Manifest};
 use wavehub_server::store::blobs::{BlobStore, BLOB_DIR};
 use wavehub_server::db;
+use wavehub_server::store::catalog::{self, NewAppRow};
 
 /// The author who owns the seeded apps.
 pub const SEED_OWNER: &str = "bench-owner";
@@ -282,17 +283,13 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     let (sha256, bundle_size) = store_bundle(data_dir).await?;
 
     let rows = generate(apps, seed);
-    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM apps").fetch_one(&pool).await?;
     let mut report = SeedReport { apps: rows.len() as u64, names: 0, tags: 0, icons: 0, all_users: 0, took: Duration::ZERO };
     let now = db::now();
-    let statements: Vec<(usize, &[SeedApp])> =
-        rows.chunks(ROWS_PER_STATEMENT).enumerate().map(|(i, chunk)| (i * ROWS_PER_STATEMENT, chunk)).collect();
+    let statements: Vec<&[SeedApp]> = rows.chunks(ROWS_PER_STATEMENT).collect();
     for transaction in statements.chunks(STATEMENTS_PER_TRANSACTION) {
         let mut tx = db::begin_write(&pool).await?;
-        for (offset, chunk) in transaction {
-            let ids = (first_id + *offset as i64..).take(chunk.len());
-            let with_ids: Vec<(i64, &SeedApp)> = ids.zip(chunk.iter()).collect();
-            insert_apps(&mut tx, &with_ids, owner, &sha256, bundle_size, &now).await?;
+        for chunk in transaction {
+            let with_ids = insert_apps(&mut tx, chunk, owner, &sha256, bundle_size, &now).await?;
             let tags: Vec<(i64, &str)> =
                 with_ids.iter().flat_map(|(id, app)| app.tags.iter().map(move |tag| (*id, tag.as_str()))).collect();
             for part in tags.chunks(2000) {
@@ -332,54 +329,50 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     Ok(report)
 }
 
-async fn insert_apps(
+/// One statement's rows through the server's one writer of `apps` ([`catalog::insert_apps`]),
+/// then their documents; the rows with the ids they were given.
+async fn insert_apps<'a>(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    rows: &[(i64, &SeedApp)],
-    owner: i64,
+    apps: &'a [SeedApp],
+    owner_id: i64,
     sha256: &str,
     bundle_size: i64,
     now: &str,
-) -> anyhow::Result<()> {
-    let mut prepared = Vec::with_capacity(rows.len());
-    for (id, app) in rows {
-        let keywords = serde_json::to_string(&app.keywords)?;
-        let manifest = serde_json::to_string(&manifest(app))?;
-        prepared.push((*id, *app, keywords, manifest));
+) -> anyhow::Result<Vec<(i64, &'a SeedApp)>> {
+    let rows: Vec<NewAppRow<'_>> = apps
+        .iter()
+        .map(|app| NewAppRow {
+            name: &app.name,
+            version: &app.version,
+            title: &app.title,
+            description: &app.description,
+            category: Some(&app.category),
+            keywords: &app.keywords,
+            owner_id,
+            visibility: if app.all_users { Visibility::AllUsers } else { Visibility::Private },
+            sha256,
+            bundle_size,
+            created_at: &app.created_at,
+            updated_at: now,
+        })
+        .collect();
+    let ids = catalog::insert_apps(tx, &rows).await?;
+    let mut manifests = Vec::with_capacity(apps.len());
+    for app in apps {
+        manifests.push(serde_json::to_string(&manifest(app))?);
     }
-    let mut builder = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords, \
-         owner_id, visibility, sha256, bundle_size, created_at, updated_at) ",
-    );
-    builder.push_values(&prepared, |mut row, (id, app, keywords, _)| {
-        row.push_bind(*id)
-            .push_bind(app.name.as_str())
-            .push_bind(app.version.as_str())
-            .push_bind(version_sort_key(&app.version))
-            .push_bind(app.title.as_str())
-            .push_bind(app.title.to_lowercase())
-            .push_bind(app.description.as_str())
-            .push_bind(app.category.as_str())
-            .push_bind(keywords.as_str())
-            .push_bind(owner)
-            .push_bind(if app.all_users { "ALL_USERS" } else { "PRIVATE" })
-            .push_bind(sha256)
-            .push_bind(bundle_size)
-            .push_bind(app.created_at.as_str())
-            .push_bind(now);
-    });
-    builder.build().execute(&mut **tx).await?;
     let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO app_documents (app_id, manifest) ");
-    documents.push_values(&prepared, |mut row, (id, _, _, manifest)| {
+    documents.push_values(ids.iter().zip(&manifests), |mut row, (id, manifest)| {
         row.push_bind(*id).push_bind(manifest.as_str());
     });
     documents.build().execute(&mut **tx).await?;
-    Ok(())
+    Ok(ids.into_iter().zip(apps).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wavehub_core::apps::compare_versions;
+    use wavehub_core::apps::{compare_versions, version_sort_key};
 
     #[test]
     fn generation_is_deterministic_with_ascending_versions_per_name() {

@@ -32,7 +32,8 @@ use wavehub_core::runtime_images::{version_for, Prereleases, Availability};
 use wavehub_server::runtime_images::bootstrap::{PlatformImage, PlatformVersion};
 use wavehub_server::db;
 use wavehub_server::runtime_images::state::{state_rank, write_state, Side, Subject};
-use wavehub_server::runtime_images::{insert_row, insert_version, refresh_image, NewImageRow};
+use wavehub_server::runtime_images::images::{insert_row, NewImageRow};
+use wavehub_server::runtime_images::versions::{insert_version, refresh_image};
 
 /// The benchmark's workspace.
 pub const WORKSPACE: &str = "bench";
@@ -496,11 +497,11 @@ mod tests {
         assert_eq!((report.images, report.other_images, report.versions), (60, 3, 63 * 20));
         let pool = db::open(data.path()).await.unwrap();
         let member = Access { workspace: WORKSPACE.into(), role: WorkspaceRole::Member, platform_admin: false, actor: MEMBER.into() };
-        let page = wavehub_server::runtime_images::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
+        let page = wavehub_server::runtime_images::list_query::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
         assert_eq!(page.total, 60 + report.platform_images, "bench's images and the platform's");
         let first = &page.items[0];
         assert!(!first.can_manage);
-        let listed = wavehub_server::runtime_images::versions(&pool, &member, &first.uid, None).await.unwrap();
+        let listed = wavehub_server::runtime_images::versions::versions(&pool, &member, &first.uid, None).await.unwrap();
         let current = listed.items.iter().find(|v| v.is_current).map(|v| v.version.clone());
         assert_eq!(current, first.current_version, "the derived current version is the API's");
         let bench_image = page.items.iter().find(|i| !i.managed_by_bootstrap).unwrap();

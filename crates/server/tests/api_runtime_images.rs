@@ -153,6 +153,48 @@ async fn every_image_endpoint_checks_the_callers_role() {
     assert_eq!(w.call(Method::GET, "/api/v1/runtime-images", None, &w.admin).await.status, StatusCode::OK);
 }
 
+/// The state routes take the action as their last segment (`.../{action}`). A word that names no
+/// action of that kind (versions say `activate`, images and runtimes `enable`) is a path the API
+/// does not have: the same 404 as any, before who is asking is looked at; another method on an
+/// action's path is a 405, as on every route; the static segments beside it still win.
+#[tokio::test]
+async fn a_state_route_knows_its_kinds_actions_only() {
+    let w = world().await;
+    assert_eq!(w.create_image("scorer", "h2oai/scorer:1.0.0").await.status, StatusCode::CREATED);
+    let runtime = json!({"uid": "rt", "name": "r", "runtime_image_uid": "scorer", "model_type": "dai_mojo"});
+    assert_eq!(w.call(Method::POST, &format!("{WS}/runtimes"), Some(runtime), &w.owner).await.status, StatusCode::CREATED);
+    let image = format!("{WS}/runtime-images/scorer");
+    for path in [
+        format!("{image}/activate"),
+        format!("{image}/versions/v1.0.0/enable"),
+        format!("{WS}/runtimes/rt/activate"),
+        format!("{image}/Disable"),
+        format!("{image}/retire"),
+    ] {
+        for who in [Some(w.owner.as_str()), None] {
+            let reply = w.app.call(Method::POST, &path, None, who).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "POST {path} ({who:?}): {}", reply.text);
+            assert_eq!(reply.body["detail"], format!("There is no API endpoint POST {path}."), "{path}");
+            let unknown = w.app.call(Method::POST, &format!("{path}/x"), None, who).await;
+            assert_eq!(unknown.body["detail"].as_str().map(|d| d.replace("/x.", ".")), reply.body["detail"].as_str().map(str::to_owned));
+        }
+        let reply = w.call(Method::GET, &path, None, &w.owner).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "GET {path}: {}", reply.text);
+        assert_eq!(reply.body["detail"], format!("There is no API endpoint GET {path}."), "{path}");
+    }
+    for path in [format!("{image}/disable"), format!("{image}/versions/v1.0.0/activate"), format!("{WS}/runtimes/rt/enable")] {
+        let reply = w.call(Method::GET, &path, None, &w.owner).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "GET {path}: {}", reply.text);
+        assert_eq!(reply.body["detail"], format!("{} does not accept GET.", path.trim_start_matches("/api/v1")), "{path}");
+    }
+    assert_eq!(w.call(Method::GET, &format!("{image}/history"), None, &w.owner).await.status, StatusCode::OK);
+    assert_eq!(w.call(Method::GET, &format!("{image}/versions"), None, &w.owner).await.status, StatusCode::OK);
+    // The 405 reads as on every route (its path without the API's prefix), e.g. POST on `history`.
+    let reply = w.call(Method::POST, &format!("{image}/history"), None, &w.owner).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.body["detail"], format!("{}/history does not accept POST.", image.trim_start_matches("/api/v1")));
+}
+
 #[tokio::test]
 async fn versions_come_from_tags_or_are_asked_for() {
     let w = world().await;

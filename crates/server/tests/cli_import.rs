@@ -1,9 +1,11 @@
 //! `wavehub serve --demo` and `wavehub import` as a person runs them: the real binary, a real
 //! port, the repository's demo app folders, and an API token.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+
+#[path = "common/listening.rs"]
+mod listening;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wavehub");
 const DEMO_APPS: usize = 6;
@@ -19,19 +21,8 @@ fn start_demo(data_dir: &Path) -> (Child, Vec<String>, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited early; printed {lines:?}");
-        let line = line.trim_end().to_owned();
-        if let Some(url) = line.strip_prefix("Wavehub is listening on ") {
-            let url = url.to_owned();
-            lines.push(line);
-            return (child, lines, url);
-        }
-        lines.push(line);
-    }
+    let (lines, url) = listening::until_listening(child.stdout.take().unwrap());
+    (child, lines, url)
 }
 
 fn stop(mut child: Child) {

@@ -5,6 +5,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "common/listening.rs"]
+mod listening;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_wavehub");
 
 /// Starts `wavehub serve` and returns it with its stdout lines up to the "listening" line.
@@ -22,19 +25,9 @@ fn start(data_dir: &std::path::Path, admin_password: Option<&str>) -> (Child, Ve
         command.env("WAVEHUB_ADMIN_PASSWORD", password);
     }
     let mut child = command.spawn().unwrap();
-    let mut lines = Vec::new();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited early; printed {lines:?}");
-        let line = line.trim_end().to_owned();
-        if let Some(url) = line.strip_prefix("Wavehub is listening on ") {
-            let address = url.trim_start_matches("http://").to_owned();
-            lines.push(line);
-            return (child, lines, address);
-        }
-        lines.push(line);
-    }
+    let (lines, url) = listening::until_listening(child.stdout.take().unwrap());
+    let address = url.trim_start_matches("http://").to_owned();
+    (child, lines, address)
 }
 
 /// A plain HTTP/1.1 GET; returns the status line and body.

@@ -67,3 +67,27 @@ fn one_insert_into_runtime_images() {
     let inserts = lines_with(&files, "INSERT INTO runtime_images ");
     assert_eq!(inserts.len(), 1, "one writer of runtime_images rows:\n{}", inserts.join("\n"));
 }
+
+/// Rule 3, for apps: one function inserts app rows (`store::catalog::insert_apps`), and the import
+/// and the benchmark seeder's bulk insert both call it, so the derived columns and the id rule are
+/// written once.
+#[test]
+fn one_insert_into_apps() {
+    let mut files = rust_files(&crate_dir().join("src"));
+    files.extend(rust_files(&crate_dir().join("../seed/src")));
+    let inserts = lines_with(&files, "INSERT INTO apps ");
+    assert_eq!(inserts.len(), 1, "one writer of apps rows:\n{}", inserts.join("\n"));
+}
+
+/// The state actions' URL verbs (`deprecate`, `disable`, `enable`, `activate`) are read in one
+/// place, core's `StateAction::from_verb`: the server's routes and the MLOps client's methods call
+/// it instead of matching the words themselves.
+#[test]
+fn state_verbs_are_read_by_core() {
+    let files = rust_files(&crate_dir().join("src"));
+    let mut spelled = Vec::new();
+    for verb in ["\"deprecate\"", "\"disable\"", "\"enable\"", "\"activate\""] {
+        spelled.extend(lines_with(&files, verb));
+    }
+    assert!(spelled.is_empty(), "a state verb spelt out in the server (use StateAction::from_verb):\n{}", spelled.join("\n"));
+}

@@ -61,22 +61,25 @@ fn flags_for(name: &str) -> u16 {
 /// descriptor is needed. The caller has checked that the name's length fits in 16 bits.
 pub(super) fn write_local_header(out: &mut Vec<u8>, entry: &EntryRecord) {
     put_u32(out, LOCAL_HEADER_SIGNATURE);
-    put_u16(out, VERSION_NEEDED);
-    put_u16(out, flags_for(&entry.name));
-    put_u16(out, entry.method as u16);
-    put_u16(out, DOS_TIME);
-    put_u16(out, DOS_DATE);
-    put_u32(out, entry.crc32);
-    put_u32(out, entry.compressed_size);
-    put_u32(out, entry.size);
-    put_u16(out, entry.name.len() as u16);
-    put_u16(out, 0); // no extra field
+    put_shared_fields(out, entry);
     out.extend_from_slice(entry.name.as_bytes());
 }
 
 pub(super) fn write_central_header(out: &mut Vec<u8>, entry: &EntryRecord) {
     put_u32(out, CENTRAL_HEADER_SIGNATURE);
     put_u16(out, VERSION_MADE_BY);
+    put_shared_fields(out, entry);
+    put_u16(out, 0); // no comment
+    put_u16(out, 0); // disk number
+    put_u16(out, 0); // internal attributes
+    put_u32(out, EXTERNAL_ATTRIBUTES);
+    put_u32(out, entry.local_header_offset);
+    out.extend_from_slice(entry.name.as_bytes());
+}
+
+/// The fields a local header and its central directory record share, in the order both have them
+/// (APPNOTE 4.3.7 and 4.3.12): version needed to extract through the extra field's length.
+fn put_shared_fields(out: &mut Vec<u8>, entry: &EntryRecord) {
     put_u16(out, VERSION_NEEDED);
     put_u16(out, flags_for(&entry.name));
     put_u16(out, entry.method as u16);
@@ -87,12 +90,6 @@ pub(super) fn write_central_header(out: &mut Vec<u8>, entry: &EntryRecord) {
     put_u32(out, entry.size);
     put_u16(out, entry.name.len() as u16);
     put_u16(out, 0); // no extra field
-    put_u16(out, 0); // no comment
-    put_u16(out, 0); // disk number
-    put_u16(out, 0); // internal attributes
-    put_u32(out, EXTERNAL_ATTRIBUTES);
-    put_u32(out, entry.local_header_offset);
-    out.extend_from_slice(entry.name.as_bytes());
 }
 
 /// The caller has checked that the count fits in 16 bits and the offsets in 32.

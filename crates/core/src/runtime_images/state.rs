@@ -67,6 +67,8 @@ pub enum StateAction {
 }
 
 impl StateAction {
+    pub const ALL: [StateAction; 3] = [StateAction::Deprecate, StateAction::Disable, StateAction::Enable];
+
     pub fn target(self) -> Availability {
         match self {
             StateAction::Deprecate => Availability::Deprecated,
@@ -85,9 +87,26 @@ impl StateAction {
         }
     }
 
+    /// The action a URL's last segment names (`POST .../{uid}/{action}`), spelt as [`StateAction::verb`]
+    /// spells it: `enable` for images and runtimes, `activate` for versions (`for_version`). Any
+    /// other word names no action. The one place the API's verbs are read: the server's routes,
+    /// the H2O MLOps client's `:{verb}` methods and [`FromStr`] all call it.
+    pub fn from_verb(verb: &str, for_version: bool) -> Option<StateAction> {
+        StateAction::ALL.into_iter().find(|action| action.verb(for_version) == verb)
+    }
+
     /// Restricting actions must say why; re-enabling may.
     pub fn needs_reason(self) -> bool {
         self != StateAction::Enable
+    }
+}
+
+/// An image's or a runtime's action as its URL spells it (`deprecate`, `disable`, `enable`); a
+/// version's is read with [`StateAction::from_verb`], since it says `activate`.
+impl FromStr for StateAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StateAction::from_verb(s, false).ok_or_else(|| format!("unknown action `{s}`: use deprecate, disable or enable"))
     }
 }
 
@@ -171,6 +190,23 @@ mod tests {
         ];
         for (platform, action, expected) in table {
             assert_eq!(console_state_for(platform, action), expected, "{platform:?} {action:?}");
+        }
+    }
+
+    /// Images and runtimes re-enable with `enable`, versions with `activate`; each spelling names
+    /// only its own kind's action, and the serde names are the image spelling.
+    #[test]
+    fn a_url_verb_names_one_action_in_its_kinds_spelling() {
+        for action in StateAction::ALL {
+            assert_eq!(StateAction::from_verb(action.verb(false), false), Some(action));
+            assert_eq!(StateAction::from_verb(action.verb(true), true), Some(action));
+            assert_eq!(action.verb(false).parse::<StateAction>(), Ok(action));
+            assert_eq!(serde_json::to_value(action).unwrap(), action.verb(false));
+        }
+        assert_eq!(StateAction::from_verb("activate", false), None);
+        assert_eq!(StateAction::from_verb("enable", true), None);
+        for other in ["", "history", "versions", "Deprecate", "deprecate ", "activate"] {
+            assert!(other.parse::<StateAction>().is_err(), "{other:?}");
         }
     }
 

@@ -38,19 +38,25 @@ pub struct Record {
 }
 
 impl Record {
+    /// The fields both headers have, in the order both have them: version needed to extract
+    /// through the extra field's length (APPNOTE 4.3.7 and 4.3.12).
+    fn put_shared_fields(&self, out: &mut Vec<u8>) {
+        put16(out, self.version_needed);
+        put16(out, self.flags);
+        put16(out, self.method);
+        put16(out, self.time);
+        put16(out, self.date);
+        put32(out, self.crc32);
+        put32(out, self.compressed_size);
+        put32(out, self.uncompressed_size);
+        put16(out, self.name.len() as u16);
+        put16(out, self.extra.len() as u16);
+    }
+
     pub fn local_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         put32(&mut out, LOCAL_SIGNATURE);
-        put16(&mut out, self.version_needed);
-        put16(&mut out, self.flags);
-        put16(&mut out, self.method);
-        put16(&mut out, self.time);
-        put16(&mut out, self.date);
-        put32(&mut out, self.crc32);
-        put32(&mut out, self.compressed_size);
-        put32(&mut out, self.uncompressed_size);
-        put16(&mut out, self.name.len() as u16);
-        put16(&mut out, self.extra.len() as u16);
+        self.put_shared_fields(&mut out);
         out.extend_from_slice(&self.name);
         out.extend_from_slice(&self.extra);
         out
@@ -60,16 +66,7 @@ impl Record {
         let mut out = Vec::new();
         put32(&mut out, CENTRAL_SIGNATURE);
         put16(&mut out, self.version_made_by);
-        put16(&mut out, self.version_needed);
-        put16(&mut out, self.flags);
-        put16(&mut out, self.method);
-        put16(&mut out, self.time);
-        put16(&mut out, self.date);
-        put32(&mut out, self.crc32);
-        put32(&mut out, self.compressed_size);
-        put32(&mut out, self.uncompressed_size);
-        put16(&mut out, self.name.len() as u16);
-        put16(&mut out, self.extra.len() as u16);
+        self.put_shared_fields(&mut out);
         put16(&mut out, self.comment.len() as u16);
         put16(&mut out, self.disk_start);
         put16(&mut out, self.internal_attributes);

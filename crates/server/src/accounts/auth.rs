@@ -150,6 +150,47 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A credential as a request sends it, before it is checked: for the access log, which names the
+/// user of every request, valid or not (checking it is the handler's business, see [`Caller`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentCredential {
+    Token(String),
+    Session(String),
+}
+
+impl SentCredential {
+    /// A bearer token, else the session cookie.
+    pub fn of(parts: &Parts, secure_cookies: bool) -> Option<SentCredential> {
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim);
+        match bearer {
+            Some(token) => Some(SentCredential::Token(token.to_owned())),
+            None => session_cookie(parts, secure_cookies).map(SentCredential::Session),
+        }
+    }
+
+    /// A key naming it without holding the secret: its kind and the secret's hash.
+    pub fn key(&self) -> String {
+        match self {
+            SentCredential::Token(secret) => format!("token:{}", secret_hash(secret)),
+            SentCredential::Session(secret) => format!("session:{}", secret_hash(secret)),
+        }
+    }
+
+    /// The id of the user it belongs to, if any (one indexed read); expiry is not looked at.
+    pub async fn user_id(&self, db: &SqlitePool) -> sqlx::Result<Option<i64>> {
+        let (query, secret) = match self {
+            SentCredential::Token(secret) => ("SELECT user_id FROM api_tokens WHERE token_hash = ?", secret),
+            SentCredential::Session(secret) => ("SELECT user_id FROM sessions WHERE id_hash = ?", secret),
+        };
+        sqlx::query_scalar(query).bind(secret_hash(secret)).fetch_optional(db).await
+    }
+}
+
 /// The session id from the request's Cookie headers, if any.
 pub fn session_cookie(parts: &Parts, secure: bool) -> Option<String> {
     let wanted = session_cookie_name(secure);

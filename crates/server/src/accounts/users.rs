@@ -71,12 +71,38 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewUser) -> Api
 }
 
 /// Creates an account (rules already checked) for the server itself: the first admin, demo users.
-pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> ApiResult<User> {
+pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> Result<User, InsertUserError> {
     insert_user_as(db, request, crate::audit::SYSTEM_ACTOR).await
 }
 
+/// Why [`insert_user`] could not create an account. Not an HTTP error: startup, the demo and the
+/// seeders call it too; the API answers it through the one `From` impl below.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("The username `{0}` is taken; choose another.")]
+    Taken(String),
+    /// The password hasher or the database failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for InsertUserError {
+    fn from(error: sqlx::Error) -> Self {
+        InsertUserError::Failed(error.into())
+    }
+}
+
+impl From<InsertUserError> for ApiError {
+    fn from(error: InsertUserError) -> Self {
+        match error {
+            InsertUserError::Taken(_) => ApiError::Conflict(error.to_string()),
+            InsertUserError::Failed(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 /// Creates an account (rules already checked), recording `actor` in the audit log.
-pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> ApiResult<User> {
+pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> Result<User, InsertUserError> {
     let password_hash = auth::hash_password(request.password.clone()).await?;
     let now = db::now();
     let mut tx = db::begin_write(db).await?;
@@ -89,7 +115,10 @@ pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> 
     .bind(&now)
     .fetch_one(&mut *tx)
     .await;
-    let id = db::or_conflict(inserted, || format!("The username `{}` is taken; choose another.", request.username))?;
+    let id = match inserted {
+        Err(error) if db::is_unique_violation(&error) => return Err(InsertUserError::Taken(request.username.clone())),
+        other => other?,
+    };
     let roles = replace_roles(&mut tx, id, &request.roles).await?;
     let resource = format!("users/{}", request.username);
     let detail = serde_json::json!({"roles": roles});
@@ -198,7 +227,7 @@ async fn load_user(db: &SqlitePool, username: &str) -> ApiResult<(i64, User)> {
     Ok((id, User { username: username.to_owned(), roles, created_at, updated_at }))
 }
 
-async fn replace_roles(tx: &mut Transaction<'_, Sqlite>, user_id: i64, roles: &[Role]) -> ApiResult<Vec<Role>> {
+async fn replace_roles(tx: &mut Transaction<'_, Sqlite>, user_id: i64, roles: &[Role]) -> sqlx::Result<Vec<Role>> {
     let roles = distinct_roles(roles);
     sqlx::query("DELETE FROM user_roles WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
     for role in &roles {

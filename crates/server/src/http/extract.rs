@@ -3,9 +3,11 @@
 
 use crate::http::error::ApiError;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use wavehub_core::api::Finding;
+use wavehub_core::runtime_images::StateAction;
 
 /// `axum::Json`, with errors as problem+json: a body that does not say it is JSON is a 415, one
 /// that is not JSON a 400, JSON that is not an object or of the wrong shape a 422 naming what is
@@ -120,3 +122,46 @@ fn says_json(headers: &axum::http::HeaderMap) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
+
+/// The `{action}` segment of a state route (`POST .../{uid}/{action}`): `deprecate`, `disable` or
+/// `enable`, or for versions (`FOR_VERSION`) `activate` instead of `enable`, read by core's
+/// [`StateAction::from_verb`]. Any other word is a path the API does not have: the same 404 as
+/// every unknown path, given before who is asking is looked at (take this extractor first).
+#[derive(Debug, Clone, Copy)]
+pub struct StateVerb<const FOR_VERSION: bool>(pub StateAction);
+
+impl<const FOR_VERSION: bool> StateVerb<FOR_VERSION> {
+    /// The action `uri`'s last segment names, if any.
+    pub fn of(uri: &Uri) -> Option<StateAction> {
+        StateAction::from_verb(uri.path().rsplit('/').next().unwrap_or_default(), FOR_VERSION)
+    }
+}
+
+impl<S: Send + Sync, const FOR_VERSION: bool> FromRequestParts<S> for StateVerb<FOR_VERSION> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // The 404 names the path as sent, as the API's fallback does (`parts.uri` lost `/api/v1`).
+        let sent = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |original| &original.0);
+        Self::of(&parts.uri).map(StateVerb).ok_or_else(|| crate::http::no_such_endpoint(&parts.method, sent))
+    }
+}
+
+/// In the OpenAPI document: a string, one of the verbs the extractor reads.
+impl<const FOR_VERSION: bool> utoipa::PartialSchema for StateVerb<FOR_VERSION> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let verbs = StateAction::ALL.map(|action| action.verb(FOR_VERSION));
+        utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(verbs)).into()
+    }
+}
+
+impl<const FOR_VERSION: bool> utoipa::ToSchema for StateVerb<FOR_VERSION> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        if FOR_VERSION { "VersionStateVerb".into() } else { "StateVerb".into() }
+    }
+}
+
+/// An image's or a runtime's `{action}`: `deprecate`, `disable`, `enable`.
+pub type ImageOrRuntimeVerb = StateVerb<false>;
+/// A version's `{action}`: `deprecate`, `disable`, `activate`.
+pub type VersionVerb = StateVerb<true>;

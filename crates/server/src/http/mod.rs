@@ -10,7 +10,7 @@ pub mod openapi;
 pub mod state;
 pub mod web_app;
 
-use crate::http::error::problem_response;
+use crate::http::error::{problem_response, ApiError};
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
 use crate::accounts::throttle::ClientAddress;
@@ -19,11 +19,11 @@ use crate::audit::routes as audit;
 use crate::instances::routes as instances;
 use crate::runtime_images::routes as runtime_images;
 use crate::store::routes as store;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::{any, delete, get, post, put};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -67,20 +67,14 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{ws}/members/{username}", put(runtime_images::set_member).delete(runtime_images::remove_member))
         .route("/workspaces/{ws}/runtime-images", get(runtime_images::list_images).post(runtime_images::create_image))
         .route("/workspaces/{ws}/runtime-images/{uid}", get(runtime_images::get_image).patch(runtime_images::update_image).delete(runtime_images::delete_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/deprecate", post(runtime_images::deprecate_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/disable", post(runtime_images::disable_image))
-        .route("/workspaces/{ws}/runtime-images/{uid}/enable", post(runtime_images::enable_image))
+        .route("/workspaces/{ws}/runtime-images/{uid}/{action}", action_route::<false>(post(runtime_images::change_image_state)))
         .route("/workspaces/{ws}/runtime-images/{uid}/history", get(runtime_images::image_history))
         .route("/workspaces/{ws}/runtime-images/{uid}/versions", get(runtime_images::list_versions).post(runtime_images::add_version))
         .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}", get(runtime_images::get_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", post(runtime_images::deprecate_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", post(runtime_images::disable_version))
-        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", post(runtime_images::activate_version))
+        .route("/workspaces/{ws}/runtime-images/{uid}/versions/{version}/{action}", action_route::<true>(post(runtime_images::change_version_state)))
         .route("/workspaces/{ws}/runtimes", get(runtime_images::list_runtimes).post(runtime_images::create_runtime))
         .route("/workspaces/{ws}/runtimes/{uid}", get(runtime_images::get_runtime).delete(runtime_images::delete_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/deprecate", post(runtime_images::deprecate_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/disable", post(runtime_images::disable_runtime))
-        .route("/workspaces/{ws}/runtimes/{uid}/enable", post(runtime_images::enable_runtime))
+        .route("/workspaces/{ws}/runtimes/{uid}/{action}", action_route::<false>(post(runtime_images::change_runtime_state)))
         .route("/runtime-images", get(runtime_images::list_all_images))
         .route("/users", get(accounts::list_users).post(accounts::create_user))
         .route("/users/{username}", get(accounts::get_user).patch(accounts::update_user).delete(accounts::delete_user))
@@ -180,17 +174,8 @@ async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Opt
     type Remembered = std::sync::Mutex<std::collections::HashMap<String, (Option<i64>, std::time::Instant)>>;
     static REMEMBERED: std::sync::OnceLock<Remembered> = std::sync::OnceLock::new();
     const REMEMBER_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let (query, secret) = match bearer {
-        Some(token) => ("SELECT user_id FROM api_tokens WHERE token_hash = ?", token.to_owned()),
-        None => ("SELECT user_id FROM sessions WHERE id_hash = ?", auth::session_cookie(parts, state.config.secure_cookies)?),
-    };
-    let key = format!("{query}{}", auth::secret_hash(&secret));
+    let credential = auth::SentCredential::of(parts, state.config.secure_cookies)?;
+    let key = credential.key();
     let remembered = REMEMBERED.get_or_init(Default::default);
     let now = std::time::Instant::now();
     if let Some((user_id, at)) = remembered.lock().expect("access log lock").get(&key) {
@@ -198,7 +183,7 @@ async fn user_id_of(state: &AppState, parts: &axum::http::request::Parts) -> Opt
             return *user_id;
         }
     }
-    let user_id = sqlx::query_scalar(query).bind(auth::secret_hash(&secret)).fetch_optional(&state.db).await.ok().flatten();
+    let user_id = credential.user_id(&state.db).await.ok().flatten();
     let mut remembered = remembered.lock().expect("access log lock");
     if remembered.len() >= 10_000 {
         remembered.retain(|_, (_, at)| now.duration_since(*at) < REMEMBER_FOR);
@@ -220,11 +205,29 @@ pub async fn health() -> ApiJson<Health> {
     ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
+/// The 404 of a path the API does not have.
+pub(crate) fn no_such_endpoint(method: &Method, uri: &Uri) -> ApiError {
+    ApiError::NotFound(format!("There is no API endpoint {method} {}.", uri.path()))
+}
+
 async fn api_not_found(method: Method, uri: Uri) -> Response {
-    problem_response(&Problem::new(
-        404,
-        format!("There is no API endpoint {method} {}.", uri.path()),
-    ))
+    no_such_endpoint(&method, &uri).into_response()
+}
+
+/// A state route (`POST .../{action}`): its POST, and [`state_route_fallback`] for other methods.
+fn action_route<const FOR_VERSION: bool>(post: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    post.fallback(state_route_fallback::<FOR_VERSION>)
+}
+
+/// Any other method on a state route (`.../{action}`, POST only): a 405 when the last segment is
+/// an action, as on every route; else the 404 of a path the API does not have, since the route
+/// stands for the action paths only (`FOR_VERSION`: versions say `activate`, see
+/// [`extract::StateVerb`]).
+async fn state_route_fallback<const FOR_VERSION: bool>(method: Method, uri: Uri, OriginalUri(sent): OriginalUri) -> Response {
+    match extract::StateVerb::<FOR_VERSION>::of(&uri) {
+        Some(_) => api_method_not_allowed(method, uri).await,
+        None => api_not_found(method, sent).await,
+    }
 }
 
 async fn api_method_not_allowed(method: Method, uri: Uri) -> Response {

@@ -7,7 +7,7 @@ use super::wire::{self, ActionQuery, ImageBody, ListQuery, ListReply, One, Versi
 use crate::accounts::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::runtime_images::{self as images, Scope};
+use crate::runtime_images::{images, list_query, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces::{self, Access};
 use axum::extract::State;
@@ -25,20 +25,18 @@ async fn access(state: &AppState, caller: &Caller, ws: &str) -> ApiResult<Access
 }
 
 /// A state-changing custom method's segment, `{id}:{verb}` (the router cannot match a parameter
-/// with a suffix in one segment): the id and the action. Images re-enable with `enable`, versions
-/// with `activate`.
-fn state_method<'a>(segment: &'a str, enable: &str) -> ApiResult<(&'a str, StateAction)> {
+/// with a suffix in one segment): the id and the action, read by core's
+/// [`StateAction::from_verb`]. Images re-enable with `enable`, versions (`for_version`) with
+/// `activate`.
+fn state_method(segment: &str, for_version: bool) -> ApiResult<(&str, StateAction)> {
     let (id, verb) = segment
         .rsplit_once(':')
         .ok_or_else(|| ApiError::NotFound(format!("There is no API endpoint POST …/{segment}.")))?;
-    match verb {
-        "deprecate" => Ok((id, StateAction::Deprecate)),
-        "disable" => Ok((id, StateAction::Disable)),
-        verb if verb == enable => Ok((id, StateAction::Enable)),
-        other => Err(ApiError::NotFound(format!(
-            "There is no method `:{other}` here; there are `:deprecate`, `:disable` and `:{enable}`."
-        ))),
-    }
+    let action = StateAction::from_verb(verb, for_version).ok_or_else(|| {
+        let enable = StateAction::Enable.verb(for_version);
+        ApiError::NotFound(format!("There is no method `:{verb}` here; there are `:deprecate`, `:disable` and `:{enable}`."))
+    })?;
+    Ok((id, action))
 }
 
 // ---- workspaces (authz gateway) ----
@@ -73,10 +71,10 @@ pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPat
 async fn image_page(state: &AppState, caller: &Caller, ws: &str, query: &RuntimeImageQuery, exact_name: Option<&str>) -> ApiResult<Page<RuntimeImage>> {
     if ws == ALL_WORKSPACES {
         caller.require_admin()?;
-        images::list_named(&state.db, Scope::All, query, exact_name).await
+        list_query::list_named(&state.db, Scope::All, query, exact_name).await
     } else {
         let access = access(state, caller, ws).await?;
-        images::list_named(&state.db, Scope::Workspace(&access), query, exact_name).await
+        list_query::list_named(&state.db, Scope::Workspace(&access), query, exact_name).await
     }
 }
 
@@ -145,7 +143,8 @@ pub async fn update_image(
         Some(mask) => mask.split(',').map(|path| path.trim().to_owned()).collect(),
         None => [("display_name", body.display_name.is_some()), ("description", body.description.is_some()), ("docker_image", body.docker_image.is_some())]
             .into_iter()
-            .filter_map(|(path, present)| present.then(|| path.to_owned()))
+            .filter(|(_, present)| *present)
+            .map(|(path, _)| path.to_owned())
             .collect(),
     };
     let mut patch = RuntimeImagePatch::default();
@@ -184,7 +183,7 @@ pub async fn image_method(
     ApiPath((ws, segment)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (uid, action) = state_method(&segment, "enable")?;
+    let (uid, action) = state_method(&segment, false)?;
     let access = access(&state, &caller, &ws).await?;
     let image = images::change_image_state(&state.db, &access, uid, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImage(wire::image(&ws, &image))))
@@ -203,7 +202,7 @@ async fn version_list(state: &AppState, caller: &Caller, ws: &str, uid: &str, li
         wanted = Some(wire::state_value(&value)?);
     }
     let access = access(state, caller, ws).await?;
-    images::versions(&state.db, &access, uid, wanted).await
+    versions::versions(&state.db, &access, uid, wanted).await
 }
 
 pub async fn list_versions(
@@ -243,7 +242,7 @@ pub async fn create_version(
     }
     let access = access(&state, &caller, &ws).await?;
     let request = NewRuntimeImageVersion { docker_image: body.image.unwrap_or_default(), version: ids.runtime_image_version_id };
-    let version = images::add_version(&state.db, &access, &uid, &request).await?;
+    let version = versions::add_version(&state.db, &access, &uid, &request).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }
 
@@ -253,7 +252,7 @@ pub async fn get_version(
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
 ) -> Reply<One> {
     let access = access(&state, &caller, &ws).await?;
-    let version = images::get_version(&state.db, &access, &uid, &version).await?;
+    let version = versions::get_version(&state.db, &access, &uid, &version).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }
 
@@ -264,8 +263,8 @@ pub async fn version_method(
     ApiPath((ws, uid, segment)): ApiPath<(String, String, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> Reply<One> {
-    let (version, action) = state_method(&segment, "activate")?;
+    let (version, action) = state_method(&segment, true)?;
     let access = access(&state, &caller, &ws).await?;
-    let version = images::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
+    let version = versions::change_version_state(&state.db, &access, &uid, version, action, body.reason.as_deref()).await?;
     Ok(Json(One::RuntimeImageVersion(wire::version(&ws, &uid, &version))))
 }

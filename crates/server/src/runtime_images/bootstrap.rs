@@ -28,7 +28,9 @@
 use crate::audit;
 use crate::db;
 use crate::runtime_images::state::{self, Side, Subject};
-use crate::runtime_images::{image_resource, insert_row, insert_version, refresh_image, version_resource, NewImageRow};
+use crate::runtime_images::images::{insert_row, NewImageRow};
+use crate::runtime_images::versions::{insert_version, refresh_image};
+use crate::runtime_images::{image_resource, version_resource};
 use anyhow::Context;
 use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};

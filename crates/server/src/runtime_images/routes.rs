@@ -1,11 +1,11 @@
 //! `/workspaces`, `/workspaces/{ws}/runtime-images`, `.../runtimes` and `/runtime-images`: read
 //! the request, check who may do it ([`crate::runtime_images::workspaces::access`]), call
-//! [`crate::runtime_images`], shape the answer.
+//! the function in [`crate::runtime_images`]'s file for the thing, shape the answer.
 
 use crate::accounts::auth::Caller;
 use crate::http::error::ApiResult;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::runtime_images::{self as images, Scope};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, StateVerb, ImageOrRuntimeVerb, VersionVerb};
+use crate::runtime_images::{history, images, list_query, runtimes, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
 use axum::extract::State;
@@ -16,7 +16,7 @@ use wavehub_core::api::{Page, PageRequest, API_PREFIX};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage,
-    RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, Availability, StateAction, StateChange, StateEvent,
+    RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, Availability, StateChange, StateEvent,
     VersionList, Workspace, WorkspaceMember,
 };
 
@@ -124,7 +124,7 @@ pub async fn list_images(
     ApiQuery(query): ApiQuery<RuntimeImageQuery>,
 ) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::list(&state.db, Scope::Workspace(&access), &query).await?))
+    Ok(ApiJson(list_query::list(&state.db, Scope::Workspace(&access), &query).await?))
 }
 
 /// `GET /runtime-images`: every workspace's images, for platform admins.
@@ -137,7 +137,7 @@ pub async fn list_images(
 )]
 pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQuery(query): ApiQuery<RuntimeImageQuery>) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     caller.require_admin()?;
-    Ok(ApiJson(images::list(&state.db, Scope::All, &query).await?))
+    Ok(ApiJson(list_query::list(&state.db, Scope::All, &query).await?))
 }
 
 #[utoipa::path(
@@ -205,49 +205,28 @@ pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath
     Ok(StatusCode::NO_CONTENT)
 }
 
-
-async fn image_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> ApiResult<ApiJson<RuntimeImage>> {
+/// `POST .../runtime-images/{uid}/deprecate|disable|enable`: the action is the last segment.
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/{action}", tag = "runtime-images", operation_id = "change_image_state",
+    params(
+        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."),
+        ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
+    ),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The image, now DEPRECATED, DISABLED or ACTIVE (`enable`).", body = RuntimeImage),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
+pub async fn change_image_state(
+    StateVerb(action): ImageOrRuntimeVerb,
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((ws, uid, _)): ApiPath<(String, String, String)>,
+    OptionalJson(body): OptionalJson<StateChange>,
+) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::change_image_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/deprecate", tag = "runtime-images", operation_id = "deprecate_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The image, now DEPRECATED.", body = RuntimeImage),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn deprecate_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
-    image_state(state, caller, ws, uid, StateAction::Deprecate, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/disable", tag = "runtime-images", operation_id = "disable_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The image, now DISABLED.", body = RuntimeImage),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn disable_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
-    image_state(state, caller, ws, uid, StateAction::Disable, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/enable", tag = "runtime-images", operation_id = "enable_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The image, now ACTIVE.", body = RuntimeImage),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn enable_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImage>> {
-    image_state(state, caller, ws, uid, StateAction::Enable, body).await
 }
 
 #[utoipa::path(
@@ -259,7 +238,7 @@ pub async fn enable_image(State(state): State<AppState>, caller: Caller, ApiPath
 )]
 pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::history(&state.db, &access, &uid).await?))
+    Ok(ApiJson(history::history(&state.db, &access, &uid).await?))
 }
 
 // ---- versions ----
@@ -285,7 +264,7 @@ pub async fn list_versions(
     ApiQuery(filter): ApiQuery<VersionFilter>,
 ) -> ApiResult<ApiJson<VersionList>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::versions(&state.db, &access, &uid, filter.state).await?))
+    Ok(ApiJson(versions::versions(&state.db, &access, &uid, filter.state).await?))
 }
 
 #[utoipa::path(
@@ -304,7 +283,7 @@ pub async fn add_version(
     ApiJson(request): ApiJson<NewRuntimeImageVersion>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    let version = images::add_version(&state.db, &access, &uid, &request).await?;
+    let version = versions::add_version(&state.db, &access, &uid, &request).await?;
     Ok(created(format!("workspaces/{ws}/runtime-images/{uid}/versions/{}", version.version), version))
 }
 
@@ -321,57 +300,32 @@ pub async fn get_version(
     ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::get_version(&state.db, &access, &uid, &version).await?))
+    Ok(ApiJson(versions::get_version(&state.db, &access, &uid, &version).await?))
 }
 
-async fn version_state(
-    state: AppState,
+/// `POST .../versions/{version}/deprecate|disable|activate`: the action is the last segment.
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/{action}", tag = "runtime-images", operation_id = "change_version_state",
+    params(
+        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."),
+        ("version" = String, Path, description = "The version, e.g. `v2.0.0`."),
+        ("action" = inline(VersionVerb), Path, description = "`deprecate`, `disable` or `activate`."),
+    ),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The version, now DEPRECATED, DISABLED or ACTIVE (`activate`).", body = RuntimeImageVersion),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
+pub async fn change_version_state(
+    StateVerb(action): VersionVerb,
+    State(state): State<AppState>,
     caller: Caller,
-    (ws, uid, version): (String, String, String),
-    action: StateAction,
-    body: StateChange,
+    ApiPath((ws, uid, version, _)): ApiPath<(String, String, String, String)>,
+    OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/deprecate", tag = "runtime-images", operation_id = "deprecate_version",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The version, now DEPRECATED.", body = RuntimeImageVersion),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn deprecate_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
-    version_state(state, caller, path, StateAction::Deprecate, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/disable", tag = "runtime-images", operation_id = "disable_version",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The version, now DISABLED.", body = RuntimeImageVersion),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn disable_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
-    version_state(state, caller, path, StateAction::Disable, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/activate", tag = "runtime-images", operation_id = "activate_version",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The version, now ACTIVE.", body = RuntimeImageVersion),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn activate_version(State(state): State<AppState>, caller: Caller, ApiPath(path): ApiPath<(String, String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<RuntimeImageVersion>> {
-    version_state(state, caller, path, StateAction::Enable, body).await
+    Ok(ApiJson(versions::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
 }
 
 // ---- runtimes ----
@@ -407,7 +361,7 @@ pub async fn list_runtimes(
 ) -> ApiResult<ApiJson<Page<Runtime>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     let paging = PageRequest::from_parts(filter.page, filter.page_size);
-    Ok(ApiJson(images::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
+    Ok(ApiJson(runtimes::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
 }
 
 #[utoipa::path(
@@ -426,7 +380,7 @@ pub async fn create_runtime(
     ApiJson(request): ApiJson<NewRuntime>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    let runtime = images::create_runtime(&state.db, &access, &request).await?;
+    let runtime = runtimes::create_runtime(&state.db, &access, &request).await?;
     Ok(created(format!("workspaces/{ws}/runtimes/{}", runtime.uid), runtime))
 }
 
@@ -439,7 +393,7 @@ pub async fn create_runtime(
 )]
 pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::get_runtime(&state.db, &access, &uid).await?))
+    Ok(ApiJson(runtimes::get_runtime(&state.db, &access, &uid).await?))
 }
 
 #[utoipa::path(
@@ -457,50 +411,30 @@ pub async fn delete_runtime(
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    images::delete_runtime(&state.db, &access, &uid, &body).await?;
+    runtimes::delete_runtime(&state.db, &access, &uid, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn runtime_state(state: AppState, caller: Caller, ws: String, uid: String, action: StateAction, body: StateChange) -> ApiResult<ApiJson<Runtime>> {
+/// `POST .../runtimes/{uid}/deprecate|disable|enable`: the action is the last segment.
+#[utoipa::path(
+    post, path = "/workspaces/{ws}/runtimes/{uid}/{action}", tag = "runtimes", operation_id = "change_runtime_state",
+    params(
+        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid."),
+        ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
+    ),
+    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
+    responses(
+        (status = 200, description = "The runtime, now DEPRECATED, DISABLED or ACTIVE (`enable`).", body = Runtime),
+        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
+    ),
+)]
+pub async fn change_runtime_state(
+    StateVerb(action): ImageOrRuntimeVerb,
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((ws, uid, _)): ApiPath<(String, String, String)>,
+    OptionalJson(body): OptionalJson<StateChange>,
+) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
-    Ok(ApiJson(images::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtimes/{uid}/deprecate", tag = "runtimes", operation_id = "deprecate_runtime",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The runtime, now DEPRECATED.", body = Runtime),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn deprecate_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
-    runtime_state(state, caller, ws, uid, StateAction::Deprecate, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtimes/{uid}/disable", tag = "runtimes", operation_id = "disable_runtime",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The runtime, now DISABLED.", body = Runtime),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn disable_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
-    runtime_state(state, caller, ws, uid, StateAction::Disable, body).await
-}
-
-#[utoipa::path(
-    post, path = "/workspaces/{ws}/runtimes/{uid}/enable", tag = "runtimes", operation_id = "enable_runtime",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
-    request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
-    responses(
-        (status = 200, description = "The runtime, now ACTIVE.", body = Runtime),
-        (status = 409, description = "Not possible in its current state; the detail explains (bootstrap-managed images follow the ceiling rule)."),
-    ),
-)]
-pub async fn enable_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>, OptionalJson(body): OptionalJson<StateChange>) -> ApiResult<ApiJson<Runtime>> {
-    runtime_state(state, caller, ws, uid, StateAction::Enable, body).await
+    Ok(ApiJson(runtimes::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }

@@ -29,6 +29,35 @@ pub struct Sides {
     pub console: (Availability, Option<String>),
 }
 
+/// The state columns an image row and a version row both have, as stored; the rows read them with
+/// `#[sqlx(flatten)]`, [`write_state`] writes them.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StateColumns {
+    pub platform_state: Option<String>,
+    pub platform_state_reason: Option<String>,
+    pub console_state: String,
+    pub console_state_reason: Option<String>,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub state_update_time: String,
+}
+
+impl StateColumns {
+    /// The platform's side (its ceiling), for rows the bootstrap file manages.
+    pub fn platform(&self) -> Option<Availability> {
+        self.platform_state.as_deref().map(db_state)
+    }
+
+    /// The state in force.
+    pub fn effective(&self) -> Availability {
+        db_state(&self.state)
+    }
+
+    pub fn console(&self) -> Availability {
+        db_state(&self.console_state)
+    }
+}
+
 /// The state columns hold only the three names (CHECK constraints); anything else would be a bug.
 pub(crate) fn db_state(text: &str) -> Availability {
     text.parse().unwrap_or(Availability::Disabled)

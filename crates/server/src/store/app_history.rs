@@ -34,12 +34,15 @@ pub async fn history(db: &SqlitePool, caller: &Caller, name: &str, paging: PageR
     Ok(Page { items, total, page: paging.page, page_size: paging.page_size })
 }
 
+/// An audit entry as read: id, time, actor, action, resource, reason, detail.
+type AuditRow = (i64, String, String, String, String, Option<String>, String);
+
 /// The page of `name`'s audit entries the history shows (changes to its versions and their tags,
 /// instances started and stopped), newest first, and how many there are in all.
 async fn entries(db: &SqlitePool, name: &str, paging: PageRequest) -> ApiResult<(Vec<(i64, Recorded)>, u64)> {
     const SHOWN: &str = "WHERE app_name = ? AND (resource LIKE 'apps/%' OR action IN ('start', 'terminate', 'fail'))";
     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM audit_log {SHOWN}")).bind(name).fetch_one(db).await?;
-    let rows: Vec<(i64, String, String, String, String, Option<String>, String)> = sqlx::query_as(&format!(
+    let rows: Vec<AuditRow> = sqlx::query_as(&format!(
         "SELECT id, time, actor, action, resource, reason, detail FROM audit_log {SHOWN} ORDER BY id DESC LIMIT ? OFFSET ?"
     ))
     .bind(name)

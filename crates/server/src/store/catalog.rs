@@ -6,7 +6,7 @@ use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::store::uploads::Upload;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
 use wavehub_core::audit::Reason;
@@ -66,6 +66,69 @@ pub fn require_importer(caller: &Caller) -> ApiResult<()> {
     }
 }
 
+/// An app version's row in `apps`, as [`insert_apps`] writes it.
+pub struct NewAppRow<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub category: Option<&'a str>,
+    pub keywords: &'a [String],
+    pub owner_id: i64,
+    pub visibility: Visibility,
+    pub sha256: &'a str,
+    pub bundle_size: i64,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+}
+
+/// The one `INSERT INTO apps` (the import writes one row, the benchmark seeder thousands a
+/// statement): each row with its derived columns (`version_key`, `sort_title`) and a new id.
+/// Returns the ids, in the order of `rows`. The ids come after the highest ever given, a deleted
+/// version's included (SQLite would reuse the highest one): an old link must keep meaning the
+/// version it was made for (its page names its successor). A UNIQUE violation means a row's name
+/// and version exist. SQLite binds at most 32,766 values a statement: 15 a row, so up to 2,000 rows.
+pub async fn insert_apps(conn: &mut SqliteConnection, rows: &[NewAppRow<'_>]) -> Result<Vec<i64>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first: i64 = sqlx::query_scalar(
+        "SELECT max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = (first..).take(rows.len()).collect();
+    let keywords = rows
+        .iter()
+        .map(|row| serde_json::to_string(row.keywords))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let mut builder = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords, \
+         owner_id, visibility, sha256, bundle_size, created_at, updated_at) ",
+    );
+    builder.push_values(rows.iter().zip(&ids).zip(&keywords), |mut values, ((row, id), keywords)| {
+        values
+            .push_bind(*id)
+            .push_bind(row.name)
+            .push_bind(row.version)
+            .push_bind(version_sort_key(row.version))
+            .push_bind(row.title)
+            .push_bind(row.title.to_lowercase())
+            .push_bind(row.description)
+            .push_bind(row.category)
+            .push_bind(keywords.as_str())
+            .push_bind(row.owner_id)
+            .push_bind(row.visibility.as_str())
+            .push_bind(row.sha256)
+            .push_bind(row.bundle_size)
+            .push_bind(row.created_at)
+            .push_bind(row.updated_at);
+    });
+    builder.build().execute(&mut *conn).await?;
+    Ok(ids)
+}
+
 /// Imports a bundle that arrived in full: refuses an invalid one with its findings, checks that the
 /// caller may publish under the name, stores the blob, then inserts the rows in one transaction.
 /// Nothing is left behind when any step fails: the upload file is deleted when dropped, the
@@ -114,30 +177,21 @@ pub async fn import(
             };
             return Err(ApiError::Invalid { detail, findings: refused_tags });
         }
-        let inserted = sqlx::query_scalar::<_, i64>(
-            // A new id, never a deleted version's (SQLite would reuse the highest one): an old link
-            // must keep meaning the version it was made for (its page names its successor).
-            "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords,
-                               owner_id, visibility, sha256, bundle_size, created_at, updated_at)
-             VALUES (max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1,
-                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&name)
-        .bind(&version)
-        .bind(version_sort_key(&version))
-        .bind(&text.title)
-        .bind(text.title.to_lowercase())
-        .bind(&text.description)
-        .bind(&text.category)
-        .bind(serde_json::to_string(&text.keywords).map_err(anyhow::Error::from)?)
-        .bind(caller.user_id)
-        .bind(visibility.as_str())
-        .bind(&upload.sha256)
-        .bind(upload.size as i64)
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await;
+        let row = NewAppRow {
+            name: &name,
+            version: &version,
+            title: &text.title,
+            description: &text.description,
+            category: text.category.as_deref(),
+            keywords: &text.keywords,
+            owner_id: caller.user_id,
+            visibility,
+            sha256: &upload.sha256,
+            bundle_size: upload.size as i64,
+            created_at: &now,
+            updated_at: &now,
+        };
+        let inserted = insert_apps(&mut tx, std::slice::from_ref(&row)).await.map(|ids| ids[0]);
         let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
         sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
             .bind(id)
@@ -771,8 +825,9 @@ pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<
     builder.push_bind(id);
     builder.push(" AND ");
     push_visible(&mut builder, "a", viewer);
-    let row: Option<(Option<String>, String, i64, String, Option<i64>, i64)> =
-        builder.build_query_as().fetch_optional(db).await?;
+    // long_description, manifest, bundle_size, sha256, owner_id, screenshots
+    type DetailRow = (Option<String>, String, i64, String, Option<i64>, i64);
+    let row: Option<DetailRow> = builder.build_query_as().fetch_optional(db).await?;
     let (long_description, manifest, bundle_size, sha256, owner_id, screenshots) = row.ok_or_else(|| app_not_found(id))?;
     let summary = load_summaries(db, &[id]).await?.pop().ok_or_else(|| app_not_found(id))?;
     let manifest: Manifest = serde_json::from_str(&manifest).map_err(anyhow::Error::from)?;

@@ -87,14 +87,14 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
     let mut created = 0;
     for (uid, name, docker_images) in images {
         let request = NewRuntimeImage { uid: Some(uid.into()), name: name.into(), docker_image: docker_images[0].into(), ..Default::default() };
-        match crate::runtime_images::create(&state.db, &access, &request).await {
+        match crate::runtime_images::images::create(&state.db, &access, &request).await {
             Ok(_) => created += 1,
             Err(ApiError::Conflict(_)) => continue,
             Err(error) => anyhow::bail!("cannot create the demo runtime image {uid}: {error}"),
         }
         for docker_image in &docker_images[1..] {
             let version = NewRuntimeImageVersion { docker_image: (*docker_image).into(), version: None };
-            crate::runtime_images::add_version(&state.db, &access, uid, &version).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            crate::runtime_images::versions::add_version(&state.db, &access, uid, &version).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
     if created > 0 {
@@ -105,7 +105,7 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
             model_type: "dai_mojo".into(),
             ..Default::default()
         };
-        match crate::runtime_images::create_runtime(&state.db, &access, &runtime).await {
+        match crate::runtime_images::runtimes::create_runtime(&state.db, &access, &runtime).await {
             Ok(_) | Err(ApiError::Conflict(_)) => {}
             Err(error) => anyhow::bail!("cannot create the demo runtime: {error}"),
         }
