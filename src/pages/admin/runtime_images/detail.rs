@@ -232,6 +232,19 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
         navigate(&href, NavigateOptions { replace: true, scroll: false, ..Default::default() });
     });
     let navigate_away = use_navigate();
+    // Made here, not in the form: the form is drawn again with the page after each change, and an
+    // answer still on its way must not go with it.
+    let add_version = Submission::new(
+        move |request: NewRuntimeImageVersion| async move { api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await },
+        move |version: RuntimeImageVersion| {
+            let mut text = format!("Added {} ({}).", version.version, version.docker_image);
+            if version.is_current && is_prerelease(&version.version) {
+                text.push_str(&format!(" {} is a pre-release, and it is now the current version.", version.version));
+            }
+            notice.set(Some(text));
+            refresh.run(());
+        },
+    );
 
     view! {
         <section class="card runtime-area image-page">
@@ -257,14 +270,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                                         <VersionsTable list image=image.get_value() ask filter=version_filter.get() on_filter selection/>
                                     }))}
                                 </ApiErrorBoundary>
-                                <AddVersionForm image=image.get_value() on_added=Callback::new(move |version: RuntimeImageVersion| {
-                                    let mut text = format!("Added {} ({}).", version.version, version.docker_image);
-                                    if version.is_current && is_prerelease(&version.version) {
-                                        text.push_str(&format!(" {} is a pre-release, and it is now the current version.", version.version));
-                                    }
-                                    notice.set(Some(text));
-                                    refresh.run(());
-                                })/>
+                                <AddVersionForm image=image.get_value() add=add_version/>
                             </section>
                             <MetadataForm image=image.get_value() on_saved=Callback::new(move |()| {
                                 notice.set(Some("Saved the details.".to_owned()));
@@ -467,25 +473,22 @@ fn VersionsTable(
 
 /// Adds a version from a Docker image; the version it gets shows as you type.
 #[component]
-fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) -> impl IntoView {
+fn AddVersionForm(image: RuntimeImage, add: Submission<NewRuntimeImageVersion, RuntimeImageVersion>) -> impl IntoView {
     if image.managed_by_bootstrap {
         return view! { <p class="read-only-note">"The platform's bootstrap file sets this image's versions; they can't be added here."</p> }.into_any();
     }
     if !image.can_manage {
         return ().into_any();
     }
-    let ws = StoredValue::new(image.workspace.clone());
-    let uid = StoredValue::new(image.uid.clone());
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
-    let add = Submission::new(
-        move |request: NewRuntimeImageVersion| async move { api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await },
-        move |added| {
+    // Empty again once a version is added.
+    Effect::new(move |_| {
+        if add.action.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             docker_image.set(String::new());
             version.set(String::new());
-            on_added.run(added);
-        },
-    );
+        }
+    });
     let (error, pending) = (add.error, add.pending());
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let current = StoredValue::new(image.current_version.clone());
