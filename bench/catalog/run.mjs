@@ -27,49 +27,12 @@
 // `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The bench crate (bench/src/http/page.rs) computes the statistics.
 
 import { chromium } from 'playwright-core';
+import { logger, parsePageArgs, printResults, rawFetches, runWithBrowser, signIn, watchForFirst } from '../lib/browser.mjs';
 
-function parseArgs(argv) {
-  const args = { users: [], loads: 10, warmup: 1 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--url') args.url = value.replace(/\/$/, '');
-    else if (flag === '--user') {
-      const split = value.indexOf(':');
-      if (split < 1) throw new Error('--user takes NAME:PASSWORD');
-      args.users.push({ username: value.slice(0, split), password: value.slice(split + 1) });
-    } else if (flag === '--loads') args.loads = Number(value);
-    else if (flag === '--warmup') args.warmup = Number(value);
-    else throw new Error(`unknown option ${flag}`);
-  }
-  if (!args.url) throw new Error('--url is required');
-  if (args.users.length === 0) throw new Error('at least one --user NAME:PASSWORD is required');
-  if (!(args.loads >= 1)) throw new Error('--loads must be at least 1');
-  return args;
-}
+const log = logger('catalog page');
 
-const log = (message) => process.stderr.write(`bench (catalog page): ${message}\n`);
-
-/** Headless Chromium with the flags of e2e/tests/harness.js. */
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-}
-
-/** Runs in every document before its own scripts: notes when the first result card appears. */
-function watchForFirstCard() {
-  const check = () => {
-    if (window.__firstCard === undefined && document.querySelector('.app-grid article')) {
-      window.__firstCard = performance.now();
-      observer.disconnect();
-    }
-  };
-  const observer = new MutationObserver(check);
-  observer.observe(document, { childList: true, subtree: true });
-}
+/** The first result card, and the window property its time goes to. */
+const FIRST_CARD = ['.app-grid article', '__firstCard'];
 
 const CATALOG_REQUEST = '/api/v1/apps?';
 /** How long the last warm-up load stays open before the measured loads (see the top). */
@@ -77,12 +40,9 @@ const SETTLE_MS = 3000;
 
 async function measureUser(browser, url, user, loads, warmup) {
   const context = await browser.newContext();
-  await context.addInitScript(watchForFirstCard);
+  await context.addInitScript(watchForFirst, FIRST_CARD);
   const page = await context.newPage();
-  const login = await page.request.post(`${url}/api/v1/auth/login`, {
-    data: { username: user.username, password: user.password },
-  });
-  if (!login.ok()) throw new Error(`sign-in as ${user.username} failed: ${login.status()} ${await login.text()}`);
+  await signIn(page.request, url, user);
 
   const loadOnce = async () => {
     await page.goto(`${url}/`, { waitUntil: 'commit' });
@@ -113,18 +73,7 @@ async function measureUser(browser, url, user, loads, warmup) {
     measures['after-api'].push(load.firstCard - load.apiEnd);
     log(`${user.username}: load ${i + 1}/${loads}: first card at ${load.firstCard.toFixed(1)} ms`);
   }
-  const fetches = await page.evaluate(async ({ target, count }) => {
-    const times = [];
-    for (let i = 0; i < count; i += 1) {
-      const started = performance.now();
-      const response = await fetch(target, { credentials: 'same-origin' });
-      if (!response.ok) throw new Error(`fetch ${target}: ${response.status}`);
-      await response.arrayBuffer();
-      times.push(performance.now() - started);
-    }
-    return times;
-  }, { target: apiUrl, count: loads });
-  measures['raw-fetch'] = fetches;
+  measures['raw-fetch'] = await rawFetches(page, apiUrl, loads);
   await context.close();
 
   measures['cold-first-card'] = [];
@@ -145,11 +94,8 @@ const FIRST_VISIT_LINK = { offline: false, latency: 40, downloadThroughput: 20e6
 async function firstVisit(browser, url, user) {
   const context = await browser.newContext();
   try {
-    await context.addInitScript(watchForFirstCard);
-    const login = await context.request.post(`${url}/api/v1/auth/login`, {
-      data: { username: user.username, password: user.password },
-    });
-    if (!login.ok()) throw new Error(`sign-in as ${user.username} failed: ${login.status()}`);
+    await context.addInitScript(watchForFirst, FIRST_CARD);
+    await signIn(context.request, url, user);
     const page = await context.newPage();
     const devtools = await context.newCDPSession(page);
     await devtools.send('Network.enable');
@@ -169,26 +115,12 @@ async function firstVisit(browser, url, user) {
   }
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const browser = await launchBrowser();
-  try {
-    console.log(`info\tchromium\t${browser.version()}`);
-    console.log(`info\tnode\t${process.version}`);
-    for (const user of args.users) {
-      log(`signing in as ${user.username}; ${args.warmup} warm-up loads, then ${args.loads} measured`);
-      const { measures, apiUrl } = await measureUser(browser, args.url, user, args.loads, args.warmup);
-      console.log(`info\tapi-url\t${new URL(apiUrl).pathname}${new URL(apiUrl).search}`);
-      for (const [name, values] of Object.entries(measures)) {
-        console.log(`result\t${user.username}\t${name}\t${values.map((v) => v.toFixed(2)).join(',')}`);
-      }
-    }
-  } finally {
-    await browser.close();
+const args = parsePageArgs(process.argv.slice(2));
+runWithBrowser(chromium, log, async (browser) => {
+  for (const user of args.users) {
+    log(`signing in as ${user.username}; ${args.warmup} warm-up loads, then ${args.loads} measured`);
+    const { measures, apiUrl } = await measureUser(browser, args.url, user, args.loads, args.warmup);
+    console.log(`info\tapi-url\t${new URL(apiUrl).pathname}${new URL(apiUrl).search}`);
+    printResults(user.username, measures);
   }
-}
-
-main().catch((error) => {
-  log(error.stack || String(error));
-  process.exit(1);
 });

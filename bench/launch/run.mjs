@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
+import { logger, printResults, runWithBrowser } from '../lib/browser.mjs';
 
 const TITLE = 'Hello Wave';
 const POLL_MS = 25;
@@ -46,20 +47,12 @@ function parseArgs(argv) {
   return args;
 }
 
-const log = (message) => process.stderr.write(`bench (launch): ${message}\n`);
+const log = logger('launch');
 const now = () => performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const results = {};
 const record = (row, measure, ms) => ((results[row] ??= {})[measure] ??= []).push(ms);
 
-/** Headless Chromium with the flags of e2e/tests/harness.js. */
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-}
 
 /** Runs in every document before its own scripts: reports the header card's title once it is there. */
 function watchForTitle(title) {
@@ -260,25 +253,13 @@ async function peer(browser, args, cold) {
   await context.close();
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const browser = await launchBrowser();
-  try {
-    console.log(`info\tchromium\t${browser.version()}`);
-    console.log(`info\tnode\t${process.version}`);
-    if (args.mode === 'wavehub') await wavehub(browser, args);
-    else await peer(browser, args, args.mode === 'peer-cold');
-  } finally {
-    await browser.close();
-    for (const [row, measures] of Object.entries(results)) {
-      for (const [measure, values] of Object.entries(measures)) {
-        console.log(`result\t${row}\t${measure}\t${values.map((v) => v.toFixed(1)).join(',')}`);
-      }
-    }
-  }
-}
-
-main().catch((error) => {
-  log(error.stack || String(error));
-  process.exit(1);
+const args = parseArgs(process.argv.slice(2));
+runWithBrowser(chromium, log, async (browser) => {
+  if (args.mode === 'wavehub') await wavehub(browser, args);
+  else await peer(browser, args, args.mode === 'peer-cold');
+}, {
+  extraFlags: ['--headless'],
+  after: () => {
+    for (const [row, measures] of Object.entries(results)) printResults(row, measures, 1);
+  },
 });

@@ -22,62 +22,18 @@
 // `info<TAB>KEY<TAB>VALUE` lines; progress goes to stderr. The bench crate (bench/src/http/page.rs) computes the statistics.
 
 import { chromium } from 'playwright-core';
+import { logger, parsePageArgs, printResults, rawFetches, runWithBrowser, signIn, watchForFirst } from '../lib/browser.mjs';
 
-/** The first table row of the image list (src/pages/runtime_images/list.rs, `ImageTable`). */
+/** The first table row of the image list (src/pages/admin/runtime_images/list.rs, `ImageTable`). */
 const FIRST_ROW = 'table.images-table tbody tr';
 
-function parseArgs(argv) {
-  const args = { users: [], loads: 10, warmup: 1, ws: 'bench' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--url') args.url = value.replace(/\/$/, '');
-    else if (flag === '--ws') args.ws = value;
-    else if (flag === '--user') {
-      const split = value.indexOf(':');
-      if (split < 1) throw new Error('--user takes NAME:PASSWORD');
-      args.users.push({ username: value.slice(0, split), password: value.slice(split + 1) });
-    } else if (flag === '--loads') args.loads = Number(value);
-    else if (flag === '--warmup') args.warmup = Number(value);
-    else throw new Error(`unknown option ${flag}`);
-  }
-  if (!args.url) throw new Error('--url is required');
-  if (args.users.length === 0) throw new Error('at least one --user NAME:PASSWORD is required');
-  if (!(args.loads >= 1)) throw new Error('--loads must be at least 1');
-  return args;
-}
-
-const log = (message) => process.stderr.write(`bench (runtime images page): ${message}\n`);
-
-/** Headless Chromium with the flags of e2e/tests/harness.js. */
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-}
-
-/** Runs in every document before its own scripts: notes when the first table row appears. */
-function watchForFirstRow(selector) {
-  const check = () => {
-    if (window.__firstRow === undefined && document.querySelector(selector)) {
-      window.__firstRow = performance.now();
-      observer.disconnect();
-    }
-  };
-  const observer = new MutationObserver(check);
-  observer.observe(document, { childList: true, subtree: true });
-}
+const log = logger('runtime images page');
 
 async function measureUser(browser, url, ws, user, loads, warmup) {
   const context = await browser.newContext();
-  await context.addInitScript(watchForFirstRow, FIRST_ROW);
+  await context.addInitScript(watchForFirst, [FIRST_ROW, '__firstRow']);
   const page = await context.newPage();
-  const login = await page.request.post(`${url}/api/v1/auth/login`, {
-    data: { username: user.username, password: user.password },
-  });
-  if (!login.ok()) throw new Error(`sign-in as ${user.username} failed: ${login.status()} ${await login.text()}`);
+  await signIn(page.request, url, user);
 
   const listPath = `/api/v1/workspaces/${encodeURIComponent(ws)}/runtime-images`;
   const loadOnce = async () => {
@@ -115,44 +71,19 @@ async function measureUser(browser, url, ws, user, loads, warmup) {
     log(`${user.username}: load ${i + 1}/${loads}: first row at ${load.firstRow.toFixed(1)} ms`);
   }
   if (measures['workspaces-end'].length === 0) delete measures['workspaces-end'];
-  const fetches = await page.evaluate(async ({ target, count }) => {
-    const times = [];
-    for (let i = 0; i < count; i += 1) {
-      const started = performance.now();
-      const response = await fetch(target, { credentials: 'same-origin' });
-      if (!response.ok) throw new Error(`fetch ${target}: ${response.status}`);
-      await response.arrayBuffer();
-      times.push(performance.now() - started);
-    }
-    return times;
-  }, { target: apiUrl, count: loads });
-  measures['raw-fetch'] = fetches;
+  measures['raw-fetch'] = await rawFetches(page, apiUrl, loads);
   const rows = await page.locator(FIRST_ROW).count();
   await context.close();
   return { measures, apiUrl, rows };
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const browser = await launchBrowser();
-  try {
-    console.log(`info\tchromium\t${browser.version()}`);
-    console.log(`info\tnode\t${process.version}`);
-    for (const user of args.users) {
-      log(`signing in as ${user.username}; ${args.warmup} warm-up loads, then ${args.loads} measured`);
-      const { measures, apiUrl, rows } = await measureUser(browser, args.url, args.ws, user, args.loads, args.warmup);
-      console.log(`info\tapi-url\t${new URL(apiUrl).pathname}${new URL(apiUrl).search}`);
-      console.log(`info\trows-${user.username}\t${rows}`);
-      for (const [name, values] of Object.entries(measures)) {
-        console.log(`result\t${user.username}\t${name}\t${values.map((v) => v.toFixed(2)).join(',')}`);
-      }
-    }
-  } finally {
-    await browser.close();
+const args = parsePageArgs(process.argv.slice(2), { ws: 'bench' });
+runWithBrowser(chromium, log, async (browser) => {
+  for (const user of args.users) {
+    log(`signing in as ${user.username}; ${args.warmup} warm-up loads, then ${args.loads} measured`);
+    const { measures, apiUrl, rows } = await measureUser(browser, args.url, args.ws, user, args.loads, args.warmup);
+    console.log(`info\tapi-url\t${new URL(apiUrl).pathname}${new URL(apiUrl).search}`);
+    console.log(`info\trows-${user.username}\t${rows}`);
+    printResults(user.username, measures);
   }
-}
-
-main().catch((error) => {
-  log(error.stack || String(error));
-  process.exit(1);
 });

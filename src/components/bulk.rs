@@ -331,6 +331,30 @@ fn BulkDialog(
     let asks_reason = action.reason.clone();
     let action = StoredValue::new(action);
     let rows = StoredValue::new(rows);
+    // The run, given the reason: one row after the other, each with its own request,
+    // authorization and audit entry, so the database sees one writer at a time.
+    let run = Action::new_local(move |why: &Option<String>| {
+        let (why, apply, rows) = (why.clone(), action.with_value(|a| a.apply.clone()), rows.get_value());
+        async move {
+            let mut outcome = BulkOutcome::default();
+            for (index, row) in rows.into_iter().enumerate() {
+                progress.try_set(Some(index));
+                match apply(row.key.clone(), why.clone()).await {
+                    Ok(()) => outcome.done.push(row),
+                    Err(failure) => {
+                        let text = refusal_text(&failure);
+                        outcome.refused.push((row, text));
+                    }
+                }
+            }
+            outcome
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(outcome) = run.value().get() {
+            untrack(|| on_finished.run(outcome));
+        }
+    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if progress.get_untracked().is_some() {
@@ -349,23 +373,7 @@ fn BulkDialog(
         let why = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         error.set(None);
         progress.set(Some(0));
-        let rows = rows.get_value();
-        leptos::task::spawn_local(async move {
-            let mut outcome = BulkOutcome::default();
-            // One after the other: each row's own request, authorization and audit entry, and
-            // the database sees one writer at a time.
-            for (index, row) in rows.into_iter().enumerate() {
-                progress.try_set(Some(index));
-                match (action.apply)(row.key.clone(), why.clone()).await {
-                    Ok(()) => outcome.done.push(row),
-                    Err(failure) => {
-                        let text = refusal_text(&failure);
-                        outcome.refused.push((row, text));
-                    }
-                }
-            }
-            on_finished.run(outcome);
-        });
+        run.dispatch_local(why);
     };
     // Closing mid-run would hide the outcome; the run is short, so the dialog waits for it.
     let close = Callback::new(move |()| {

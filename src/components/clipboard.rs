@@ -7,13 +7,13 @@ use wasm_bindgen::prelude::*;
 /// "Copy", then "Copied" or "Select it to copy".
 #[component]
 pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] title: String, #[prop(optional, into)] class: String) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let copy = move |_| {
+    let copying = Action::new_local(|text: &String| {
         let text = text.clone();
-        leptos::task::spawn_local(async move {
-            let done = copy_to_clipboard(&text).await;
-            copied.try_set(Some(done));
-        });
+        async move { copy_to_clipboard(&text).await }
+    });
+    let copied = copying.value();
+    let copy = move |_| {
+        copying.dispatch_local(text.clone());
     };
     view! {
         <button type="button" class=format!("button-quiet {class}") on:click=copy title=title>

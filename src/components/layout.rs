@@ -69,15 +69,19 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
 #[component]
 fn AccountMenu(session: Session) -> impl IntoView {
     let navigate = use_navigate();
-    let sign_out = move |_| {
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            // Even if the server cannot be reached, forget the user here; the cookie is HttpOnly
-            // and will be refused once the session ends on the server.
-            let _ = crate::api::logout().await;
+    // Even if the server cannot be reached, forget the user here; the cookie is HttpOnly and will
+    // be refused once the session ends on the server.
+    let signing_out = Action::new_local(|()| async {
+        let _ = crate::api::logout().await;
+    });
+    Effect::new(move |_| {
+        if signing_out.value().read().is_some() {
             session.me.set(None);
             navigate("/login", Default::default());
-        });
+        }
+    });
+    let sign_out = move |_| {
+        signing_out.dispatch_local(());
     };
     move || match session.me.get() {
         Some(me) => {
@@ -86,7 +90,7 @@ fn AccountMenu(session: Session) -> impl IntoView {
                 <span class="account" data-testid="account">
                     <span class="account-name" title=format!("Roles: {roles}")>{me.username.clone()}</span>
                     <A href="/account/tokens" attr:class="button-quiet">"API tokens"</A>
-                    <button type="button" class="button-quiet" on:click=sign_out.clone()>"Sign out"</button>
+                    <button type="button" class="button-quiet" on:click=sign_out>"Sign out"</button>
                 </span>
             }
             .into_any()

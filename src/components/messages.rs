@@ -6,13 +6,26 @@ use crate::api::ApiError;
 use leptos::prelude::*;
 
 /// Reads render as `Result<view, ApiError>` inside it: an error shows as the [`ErrorAlert`], and
-/// goes when the read succeeds again.
+/// goes when the read succeeds again. Every read of the web app fails this one way.
 #[component]
-pub fn ApiErrorBoundary(children: Children) -> impl IntoView {
-    view! { <ErrorBoundary fallback=first_api_error>{children()}</ErrorBoundary> }
+pub fn ApiErrorBoundary(
+    /// What stands around the alert when the read a whole page is about fails (its heading, a
+    /// link back); the alert alone otherwise.
+    #[prop(optional)]
+    frame: Option<fn(AnyView) -> AnyView>,
+    children: Children,
+) -> impl IntoView {
+    let fallback = move |errors: ArcRwSignal<Errors>| {
+        let alert = first_api_error(errors).into_any();
+        match frame {
+            Some(frame) => frame(alert),
+            None => alert,
+        }
+    };
+    view! { <ErrorBoundary fallback>{children()}</ErrorBoundary> }
 }
 
-/// The boundary's fallback: the first of its errors that came from the API.
+/// The boundary's alert: the first of its errors that came from the API.
 fn first_api_error(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let first = move || errors.with(|errors| errors.iter().find_map(|(_, error)| error.downcast_ref::<ApiError>().cloned()));
     view! { <ErrorAlert error=Signal::derive(first)/> }

@@ -3,7 +3,7 @@
 //! assign tags (API.md, "App store": `PUT`/`DELETE /apps/{id}/tags/{tag}`).
 
 use crate::api::{self, ApiError};
-use crate::components::form::unprocessable;
+use crate::components::form::{unprocessable, Submission};
 use crate::components::messages::ErrorAlert;
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -124,25 +124,24 @@ pub fn TagName(#[prop(into)] name: String) -> impl IntoView {
 #[component]
 pub fn TagEditor(app_id: i64, assigned: Vec<String>, #[prop(into)] on_changed: Callback<()>) -> impl IntoView {
     let tags = LocalResource::new(load_tags);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let choice = RwSignal::new(String::new());
     let assigned = StoredValue::new(assigned);
-    let change = move |tag: String, assign: bool| {
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = if assign { api::assign_tag(app_id, &tag).await } else { api::unassign_tag(app_id, &tag).await };
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    choice.set(String::new());
-                    on_changed.run(());
-                }
-                Err(failure) => error.set(Some(failure)),
+    // A tag assigned (`true`) or removed (`false`).
+    let tagging = Submission::new(
+        move |(tag, assign): (String, bool)| async move {
+            if assign {
+                api::assign_tag(app_id, &tag).await
+            } else {
+                api::unassign_tag(app_id, &tag).await
             }
-        });
-    };
+        },
+        move |()| {
+            choice.set(String::new());
+            on_changed.run(());
+        },
+    );
+    let (error, busy) = (tagging.error, tagging.pending());
+    let change = move |tag: String, assign: bool| tagging.submit(Vec::new(), (tag, assign));
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let tag = choice.get_untracked();

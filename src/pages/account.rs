@@ -8,7 +8,7 @@ use crate::components::clipboard::CopyButton;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::{invalid, invalid_attr, FieldFindings};
 use crate::components::format::{age, now_ms};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::session::use_session;
 use leptos::prelude::*;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo, TOKEN_NAME_MAX_LEN};
@@ -55,22 +55,21 @@ fn Tokens() -> impl IntoView {
             <h2>"Your tokens"</h2>
             <ErrorAlert error=revoke_error/>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading tokens…"</p> }>
-                {move || tokens.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No tokens yet. Create one above."</p> }.into_any(),
-                    Ok(list) => view! { <TokenTable list revoke caption="Your API tokens"/> }.into_any(),
-                })}
+                <ApiErrorBoundary>
+                    {move || tokens.get().map(|result| result.map(|list| match list {
+                        list if list.is_empty() => view! { <p class="empty">"No tokens yet. Create one above."</p> }.into_any(),
+                        list => view! { <TokenTable list revoke caption="Your API tokens"/> }.into_any(),
+                    }))}
+                </ApiErrorBoundary>
             </Transition>
             <Transition fallback=|| ()>
-                {move || everyones.get().map(|result| match result {
-                    Ok(None) => ().into_any(),
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(Some(list)) => view! {
+                <ApiErrorBoundary>
+                {move || everyones.get().map(|result| result.map(|list| list.map(|list| view! {
                         <h2>"Everyone's tokens"</h2>
                         <p class="muted">"As an admin you see every user's tokens (never their secrets) and can revoke any of them."</p>
                         <TokenTable list revoke caption="Every user's API tokens" show_owner=true/>
-                    }.into_any(),
-                })}
+                })))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }

@@ -6,7 +6,7 @@
 use crate::api;
 use crate::components::format::{age, capitalized, now_ms, Timestamp};
 use crate::components::list::Pager;
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use wavehub_core::accounts::Me;
@@ -49,10 +49,10 @@ fn HistoryView() -> impl IntoView {
             </p>
             <p><a href=move || format!("/apps/by-name/{}/rollout", percent_encode(&name.get()))>"Roll out a version…"</a></p>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the history…"</p> }>
-                {move || events.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(list) if list.items.is_empty() => view! { <p class="empty">"Nothing has happened to this app yet."</p> }.into_any(),
-                    Ok(list) => {
+                <ApiErrorBoundary>
+                {move || events.get().map(|result| result.map(|list| match list {
+                    list if list.items.is_empty() => view! { <p class="empty">"Nothing has happened to this app yet."</p> }.into_any(),
+                    list => {
                         let href = {
                             let base = history_href(&name.get_untracked());
                             move |n: u32| if n > 1 { format!("{base}?page={n}") } else { base.clone() }
@@ -65,7 +65,8 @@ fn HistoryView() -> impl IntoView {
                             <Pager page=list.page total=list.total page_size=list.page_size label="Pages of the history" href words=("Newer", "Older")/>
                         }.into_any()
                     }
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }

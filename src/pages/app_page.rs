@@ -4,7 +4,8 @@
 
 use crate::api::{self, ApiError};
 use crate::components::app_view::AppOverview;
-use crate::components::messages::ErrorAlert;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::reason::ReasonField;
 use crate::components::tags::TagEditor;
 use crate::components::title::PageTitle;
@@ -39,18 +40,20 @@ fn AppLoader() -> impl IntoView {
     });
     view! {
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the app…"</p> }>
-            {move || app.get().map(|result| match result {
-                Ok(detail) => view! { <AppView detail on_changed=move |_| app.refetch()/> }.into_any(),
-                Err(ApiError::NotFound(Problem { successor: Some(successor), .. })) => view! { <Replaced successor/> }.into_any(),
-                Err(error) => view! {
-                    <section class="card">
-                        <PageTitle text="App not available".to_owned()/>
-                        <h1>"App not available"</h1>
-                        <ErrorAlert error=Signal::stored(Some(error))/>
-                        <p><a href="/">"Back to the catalog"</a></p>
-                    </section>
-                }.into_any(),
-            })}
+            <ApiErrorBoundary frame=|alert| view! {
+                <section class="card">
+                    <PageTitle text="App not available".to_owned()/>
+                    <h1>"App not available"</h1>
+                    {alert}
+                    <p><a href="/">"Back to the catalog"</a></p>
+                </section>
+            }.into_any()>
+                {move || app.get().map(|result| match result {
+                    Ok(detail) => Ok(view! { <AppView detail on_changed=move |_| app.refetch()/> }.into_any()),
+                    Err(ApiError::NotFound(Problem { successor: Some(successor), .. })) => Ok(view! { <Replaced successor/> }.into_any()),
+                    Err(error) => Err(error),
+                })}
+            </ApiErrorBoundary>
         </Transition>
     }
 }
@@ -252,38 +255,35 @@ fn ManagePanel(app: AppDetail, on_changed: Callback<()>) -> impl IntoView {
     view! {
         <section class="manage" aria-label="Manage this version">
             <h2>"Manage"</h2>
-            <ErrorAlert error=error/>
             <p>
                 {format!("Visibility: {} — {}. ", visibility.label(), visibility.explanation())}
                 <span class="muted">{switch_effect}</span>
             </p>
             <p><a href=format!("/apps/by-name/{}/rollout", wavehub_core::apps::percent_encode(&app.summary.name))>"Roll out a new version…"</a>
                 <span class="muted">" Import it privately, test it, then promote it."</span></p>
-            <Show when=move || confirming.get().is_none()>
-                <div class="actions">
-                    <button type="button" on:click=move |_| ask(Step::Switch)>{switch_label}"…"</button>
-                    <button type="button" class="button-danger" on:click=move |_| ask(Step::Delete)>"Delete…"</button>
-                </div>
-            </Show>
+            <div class="actions">
+                <button type="button" on:click=move |_| ask(Step::Switch)>{switch_label}"…"</button>
+                <button type="button" class="button-danger" on:click=move |_| ask(Step::Delete)>"Delete…"</button>
+            </div>
             {move || confirming.get().map(|step| {
                 let required = step == Step::Switch && visibility_change_needs_reason(visibility, target);
-                let (question, confirm_label) = match step {
-                    Step::Switch => (format!("{switch_label} {label}? {switch_effect}"), format!("Yes, {}", target.change_words())),
+                let (title, message, confirm_label) = match step {
+                    Step::Switch => (format!("{switch_label} {label}?"), switch_effect.to_owned(), format!("Yes, {}", target.change_words())),
                     Step::Delete => (
-                        format!("Delete {label}? Its bundle, icon and screenshots are removed; this cannot be undone."),
+                        format!("Delete {label}?"),
+                        "Its bundle, icon and screenshots are removed; this cannot be undone.".to_owned(),
                         "Delete this version".to_owned(),
                     ),
                 };
                 let purpose = "Kept in the app's history, where its authors and admins read why.";
                 view! {
-                    <div class="confirm" role="alertdialog" aria-label=if step == Step::Delete { "Confirm delete" } else { "Confirm the change" }>
-                        <p>{question}</p>
+                    <ConfirmDialog title message confirm_label safe=step == Step::Switch
+                        alert=if step == Step::Delete { "Confirm delete" } else { "Confirm the change" }
+                        disabled=Signal::derive(move || pending.get() || !findings.with(Vec::is_empty))
+                        on_confirm=move || { change.dispatch_local((step, reason.get_untracked())); } on_close=move || confirming.set(None)>
                         <ReasonField value=reason required findings purpose/>
-                        <button type="button" class=if step == Step::Delete { "button-danger" } else { "button" }
-                            on:click=move |_| { change.dispatch_local((step, reason.get_untracked())); }
-                            disabled=move || pending.get() || !findings.with(Vec::is_empty)>{confirm_label}</button>
-                        <button type="button" class="button-quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                    </div>
+                        <ErrorAlert error=error/>
+                    </ConfirmDialog>
                 }
             })}
         </section>

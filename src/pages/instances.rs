@@ -12,8 +12,10 @@
 
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::form::Submission;
 use crate::components::format::{age, now_ms};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -163,10 +165,27 @@ fn InstanceRow(
     let address = Memo::new(move |_| instance.with(|i| i.url.clone().filter(|_| i.status == InstanceStatus::Running)));
     let live = move || status.get().is_live();
 
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let show_log = RwSignal::new(false);
     let confirming = RwSignal::new(false);
+    // A visibility switch (`Some`) or Terminate (`None`); the list is read again after each.
+    let change = Submission::new(
+        move |to: Option<Visibility>| async move {
+            match to {
+                Some(visibility) => api::update_instance(id, visibility).await,
+                None => api::terminate_instance(id).await,
+            }
+        },
+        move |_: Instance| {
+            confirming.set(false);
+            refresh.run(());
+        },
+    );
+    let (error, busy) = (change.error, change.pending());
+    Effect::new(move |_| {
+        if error.read().is_some() {
+            confirming.set(false);
+        }
+    });
     // `?focus=ID` opens this row's log (also when the address changes while the page is open).
     Effect::new(move |_| {
         if focus.get() == Some(id) {
@@ -177,28 +196,8 @@ fn InstanceRow(
         Visibility::Private => Visibility::AllUsers,
         Visibility::AllUsers => Visibility::Private,
     };
-    let switch_visibility = move |_| {
-        let target = other();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::update_instance(id, target).await {
-                Ok(_) => refresh.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
-    let terminate = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::terminate_instance(id).await {
-                Ok(_) => refresh.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-            confirming.set(false);
-        });
-    };
+    let switch_visibility = move |_| change.submit(Vec::new(), Some(other()));
+    let question = StoredValue::new(format!("Terminate {label} (#{id})?"));
     view! {
         <tr data-instance-id=id data-status=move || status.get().as_str()>
             <td>
@@ -233,9 +232,14 @@ fn InstanceRow(
                 <button type="button" aria-expanded=move || show_log.get().to_string() on:click=move |_| show_log.update(|v| *v = !*v)>
                     {move || if show_log.get() { "Hide log" } else { "Log" }}
                 </button>
-                <Show when=move || live() && !confirming.get()>
+                <Show when=live>
                     <button type="button" class="button-danger" on:click=move |_| confirming.set(true)>"Terminate…"</button>
                 </Show>
+                {move || confirming.get().then(|| view! {
+                    <ConfirmDialog title=question.get_value() alert="Confirm terminate" confirm_label="Terminate the instance"
+                        message="Its process stops now and whatever it kept in memory is lost; this cannot be undone."
+                        disabled=busy on_confirm=move || change.submit(Vec::new(), None) on_close=move || confirming.set(false)/>
+                })}
             </td>
         </tr>
         <Show when=move || matches!(status.get(), InstanceStatus::Starting | InstanceStatus::Failed)>
@@ -245,15 +249,6 @@ fn InstanceRow(
                     InstanceStatus::Failed => view! { <FailureDetails instance/> }.into_any(),
                     _ => ().into_any(),
                 }}
-            </td></tr>
-        </Show>
-        <Show when=move || confirming.get()>
-            <tr class="confirm-row"><td colspan="5">
-                <div class="confirm" role="alertdialog" aria-label="Confirm terminate">
-                    <p>{format!("Terminate {label} (#{id})? Its process stops now and whatever it kept in memory is lost; this cannot be undone.")}</p>
-                    <button type="button" class="button-danger" on:click=terminate disabled=move || busy.get()>"Terminate the instance"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
             </td></tr>
         </Show>
         <Show when=move || error.get().is_some()>
@@ -279,11 +274,12 @@ fn SharedWithMe() -> impl IntoView {
             <h2 id="instances-shared">"Shared with me"</h2>
             <p class="muted">"Running instances other people shared with everyone signed in."</p>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading shared instances…"</p> }>
-                {move || shared.get().map(|result| match result {
-                    Ok(page) if page.items.is_empty() => view! {
+                <ApiErrorBoundary>
+                {move || shared.get().map(|result| result.map(|page| match page {
+                    page if page.items.is_empty() => view! {
                         <p class="empty">"Nobody has shared a running instance with you."</p>
                     }.into_any(),
-                    Ok(page) => view! {
+                    page => view! {
                         <table class="table instances instances-shared-list">
                             <thead><tr><th>"App"</th><th>"Owner"</th><th>"Address"</th><th>"Started"</th><th class="actions">"Actions"</th></tr></thead>
                             <tbody>
@@ -291,8 +287,8 @@ fn SharedWithMe() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }
@@ -497,14 +493,15 @@ pub fn LogTail(id: i64) -> impl IntoView {
     view! {
         <div class="log-tail-box">
             <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the log…"</p> }>
-                {move || log.get().map(|result| match result {
-                    Ok(text) if text.trim().is_empty() => view! { <p class="muted">"The log is empty."</p> }.into_any(),
-                    Ok(text) => view! {
+                <ApiErrorBoundary>
+                {move || log.get().map(|result| result.map(|text| match text {
+                    text if text.trim().is_empty() => view! { <p class="muted">"The log is empty."</p> }.into_any(),
+                    text => view! {
                         <p class="muted">"The end of the log:"</p>
                         <pre class="log-tail" node_ref=tail_ref aria-label=format!("End of the log of instance {id}") tabindex="0">{last_lines(&text, TAIL_LINES)}</pre>
                     }.into_any(),
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Suspense>
         </div>
     }

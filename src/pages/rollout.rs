@@ -5,8 +5,10 @@
 
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::dialog::ConfirmDialog;
+use crate::components::form::Submission;
 use crate::components::format::{age, now_ms};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::reason::ReasonField;
 use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
@@ -101,10 +103,9 @@ fn RolloutView() -> impl IntoView {
                 "The catalog shows the newest version shared with all users."
             </p>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the versions…"</p> }>
-                {move || versions.get().map(|result| match result {
-                    Ok(list) => view! { <Rollout name=name.get_untracked() versions=list refresh progress/> }.into_any(),
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                })}
+                <ApiErrorBoundary>
+                    {move || versions.get().map(|result| result.map(|list| view! { <Rollout name=name.get_untracked() versions=list refresh progress/> }))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }
@@ -280,19 +281,10 @@ fn TestStep(candidate: Option<AppVersion>, instance: RwSignal<Option<Instance>>)
         }
         .into_any();
     };
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let id = candidate.id;
-    let launch = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::launch_instance(id, Visibility::Private).await {
-                Ok(started) => instance.set(Some(started)),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
+    let launching = Submission::new(move |()| api::launch_instance(id, Visibility::Private), move |started| instance.set(Some(started)));
+    let (error, busy) = (launching.error, launching.pending());
+    let launch = move |_| launching.submit(Vec::new(), ());
     // Reads the shown instance again; an answer for an instance no longer shown is dropped.
     let reload = move || {
         let Some(shown) = instance.with_untracked(|i| i.as_ref().map(|i| i.id)) else { return };
@@ -419,8 +411,9 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
     Effect::new(move |_| {
         if change.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             confirming.set(false);
-            // The steps are drawn again with the new list: focus waits on the page's heading.
-            focus_heading();
+            // The steps are drawn again with the new list: focus waits on the page's heading, once
+            // the question has gone (nothing behind an open modal can take it).
+            set_timeout(focus_heading, std::time::Duration::ZERO);
             refresh.run(());
         }
     });
@@ -428,44 +421,25 @@ fn VisibilityChange(id: i64, from: Visibility, to: Visibility, button: String, e
         Visibility::AllUsers => "Kept in the app's history, e.g. what is new in this version.",
         Visibility::Private => "Kept in the app's history, where its authors and admins read why.",
     };
-    let effect_text = effect.clone();
-    // Focus moves into the confirmation when it opens, and back to its button when it closes
-    // (Cancel or Escape), so a keyboard user never starts again from the top of the page.
-    let opener = NodeRef::<leptos::html::Button>::new();
-    let confirm = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if let Some(field) = confirm.get().and_then(|c| c.query_selector("textarea, button").ok().flatten()) {
-            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(field).focus();
-        }
-    });
-    let close = move || {
-        confirming.set(false);
-        if let Some(button) = opener.get_untracked() {
-            // Once the button shows again.
-            set_timeout(
-                move || {
-                    let _ = button.focus();
-                },
-                std::time::Duration::ZERO,
-            );
-        }
-    };
+    // The question is a modal: focus moves into it (the reason field) and back to the button when
+    // it closes (Cancel or Escape), so a keyboard user never starts again from the top of the page.
+    let question = StoredValue::new((format!("{}?", button.trim_end_matches('…')), format!("{effect} Go ahead?")));
     view! {
         <div class="visibility-change">
             <p>{effect}</p>
-            <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" } node_ref=opener
-                hidden=move || confirming.get() on:click=move |_| confirming.set(true)>{button.clone()}</button>
-            <Show when=move || confirming.get()>
-                <div class="confirm" role="alertdialog" aria-label="Confirm the change" node_ref=confirm
-                    on:keydown=move |event: leptos::ev::KeyboardEvent| if event.key() == "Escape" { event.prevent_default(); close(); }>
-                    <p>{effect_text.clone()}" Go ahead?"</p>
-                    <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
-                    <button type="button" class="button" on:click=move |_| { change.dispatch_local(reason.get_untracked()); }
-                        disabled=move || pending.get() || !findings.with(Vec::is_empty)>{format!("Yes, {}", to.change_words())}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| close()>"Cancel"</button>
-                </div>
-            </Show>
-            <ErrorAlert error=error/>
+            <button type="button" class=if to == Visibility::Private { "button-quiet danger" } else { "button" }
+                on:click=move |_| confirming.set(true)>{button.clone()}</button>
+            {move || confirming.get().then(|| {
+                let (title, message) = question.get_value();
+                view! {
+                    <ConfirmDialog title message alert="Confirm the change" confirm_label=format!("Yes, {}", to.change_words()) safe=true
+                        disabled=Signal::derive(move || pending.get() || !findings.with(Vec::is_empty))
+                        on_confirm=move || { change.dispatch_local(reason.get_untracked()); } on_close=move || confirming.set(false)>
+                        <ReasonField value=reason required=visibility_change_needs_reason(from, to) findings purpose/>
+                        <ErrorAlert error=error/>
+                    </ConfirmDialog>
+                }
+            })}
         </div>
     }
 }

@@ -20,9 +20,11 @@ fn give_focus_back() {
     let opener = OPENERS.with(|openers| openers.borrow_mut().pop()).flatten();
     if let Some(opener) = opener {
         // After the dialog has left the page: an element outside an open modal can't take focus.
+        // Unless the page has already put it somewhere on purpose (a heading, after a change).
         set_timeout(
             move || {
-                if opener.is_connected() {
+                let placed = document().active_element().is_some_and(|active| document().body().is_none_or(|body| *body != active));
+                if opener.is_connected() && !placed {
                     if let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&opener) {
                         let _ = element.focus();
                     }
@@ -40,6 +42,9 @@ pub fn Modal(
     #[prop(into)] title: String,
     #[prop(into)] on_close: Callback<()>,
     #[prop(optional)] wide: bool,
+    /// A question that interrupts (`alertdialog`) named `alert` instead of by its title.
+    #[prop(optional_no_strip)]
+    alert: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
@@ -59,10 +64,13 @@ pub fn Modal(
             on_close.run(());
         }
     };
-    let labelled_by = title_id.clone();
+    let (role, labelled_by) = match &alert {
+        Some(_) => (Some("alertdialog"), None),
+        None => (None, Some(title_id.clone())),
+    };
     view! {
-        <dialog node_ref=dialog class=if wide { "modal modal-wide" } else { "modal" } aria-labelledby=labelled_by
-            on:keydown=on_key>
+        <dialog node_ref=dialog class=if wide { "modal modal-wide" } else { "modal" } role=role aria-labelledby=labelled_by
+            aria-label=alert on:keydown=on_key>
             <h2 id=title_id class="modal-title">{title}</h2>
             {children()}
         </dialog>

@@ -8,6 +8,7 @@ use crate::components::format::Timestamp;
 use crate::components::list::Pager;
 use crate::components::messages::ApiErrorBoundary;
 use super::runtime_images::{image_href, list_href, runtimes_href};
+use super::AdminOnly;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -19,18 +20,10 @@ pub const AUDIT_PATH: &str = "/admin/audit";
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let session = crate::session::use_session();
     view! {
-        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-            view! { <AuditLog/> }.into_any()
-        } else {
-            view! {
-                <section class="card">
-                    <h1>"Audit log"</h1>
-                    <p class="alert alert-error" role="alert">"Admins only: only admins read the audit log."</p>
-                </section>
-            }.into_any()
-        }}
+        <AdminOnly title="Audit log" refusal="Admins only: only admins read the audit log.">
+            <AuditLog/>
+        </AdminOnly>
     }
 }
 

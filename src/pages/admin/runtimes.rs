@@ -7,11 +7,11 @@ use super::runtime_images::workspace::{is_workspace_admin, WorkspaceScope};
 use super::runtime_images::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::dialog::{unique_id, Modal};
+use crate::components::dialog::{unique_id, DialogActions, Modal};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::{capitalized, count};
 use crate::components::list::{page_param, Pager};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -65,9 +65,7 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
     let page = Memo::new(move |_| page_param(query.with(|q| q.get("page"))));
     let images_link = list_href(&ws);
     let ws = StoredValue::new(ws);
-    let reload = RwSignal::new(0u32);
     let runtimes = LocalResource::new(move || {
-        reload.get();
         let page = page.get();
         async move { api::list_runtimes(&ws.get_value(), None, page, PageRequest::DEFAULT_SIZE).await }
     });
@@ -77,7 +75,8 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
     let state_dialog = RwSignal::new(None::<StateRequest>);
     let deleting = RwSignal::new(None::<Runtime>);
     let notice = RwSignal::new(None::<String>);
-    let refresh = move || reload.update(|n| *n += 1);
+    // Read again after every change.
+    let refresh = move || runtimes.refetch();
     let ask = Callback::new(move |(runtime, action): (Runtime, StateAction)| {
         state_dialog.set(Some(StateRequest {
             target: StateTarget::Runtime { ws: ws.get_value(), uid: runtime.uid.clone() },
@@ -127,9 +126,8 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
             refresh();
         }/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtimes…"</p> }>
-            {move || runtimes.get().map(|result| match result {
-                Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                Ok(listing) => {
+            <ApiErrorBoundary>
+            {move || runtimes.get().map(|result| result.map(|listing| {
                     let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                     let base = runtimes_href(&ws.get_value());
                     view! {
@@ -141,9 +139,9 @@ fn RuntimeList(ws: String, workspace: Signal<Option<Workspace>>) -> impl IntoVie
                             <RuntimeTable runtimes=listing.items.clone() manages=manages.get() == Some(true) ask delete selection/>
                         })}
                         <Pager page=current total page_size label="Pages of runtimes" href=move |n| format!("{base}&page={n}")/>
-                    }.into_any()
-                }
-            })}
+                    }
+            }))}
+            </ApiErrorBoundary>
         </Transition>
         {move || creating.get().then(|| view! {
             <CreateRuntimeDialog ws=ws.get_value() on_close=move || creating.set(false) on_created=Callback::new(move |runtime: Runtime| {
@@ -326,10 +324,9 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                 <FieldFindings error path="name" id="runtime-name-findings"/>
 
                 <label for="runtime-image">"Runtime image"</label>
-                {move || match images.get() {
-                    None => view! { <select id="runtime-image" disabled=true><option>"Loading images…"</option></select> }.into_any(),
-                    Some(Err(failure)) => view! { <ErrorAlert error=Signal::stored(Some(failure))/> }.into_any(),
-                    Some(Ok(page)) => view! {
+                <Suspense fallback=|| view! { <select id="runtime-image" disabled=true><option>"Loading images…"</option></select> }>
+                <ApiErrorBoundary>
+                {move || images.get().map(|result| result.map(|page| view! {
                         <select id="runtime-image" aria-invalid=invalid_attr(error, "runtime_image_uid") aria-describedby="runtime-image-findings"
                             on:change=move |event| { image.set(event_target_value(&event)); version.set(String::new()); }
                             prop:value=move || image.get()>
@@ -340,8 +337,9 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                                 view! { <option value=i.uid.clone()>{label}</option> }
                             }).collect_view()}
                         </select>
-                    }.into_any(),
-                }}
+                }))}
+                </ApiErrorBoundary>
+                </Suspense>
                 <FieldFindings error path="runtime_image_uid" id="runtime-image-findings"/>
 
                 <label for="runtime-version">"Version"</label>
@@ -400,12 +398,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                     "Mount the data volume read-only"
                 </label>
 
-                <div class="modal-actions">
-                    <button type="submit" class="button" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create runtime" }}
-                    </button>
-                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                <DialogActions label="Create runtime" busy_label="Creating…" pending on_cancel=on_close/>
             </form>
         </Modal>
     }

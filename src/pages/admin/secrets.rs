@@ -6,10 +6,11 @@
 //! imports and launches of apps by anyone else.
 
 use crate::api::{self, ApiError};
-use crate::components::form::{finding_is_about, invalid, invalid_attr, FieldFindings};
+use crate::components::dialog::DeleteRowDialog;
+use crate::components::form::{finding_is_about, invalid_attr, FieldFindings, Submission};
 use crate::components::format::Timestamp;
-use crate::components::messages::ErrorAlert;
-use crate::session::use_session;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
+use super::AdminOnly;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use wavehub_core::accounts::Role;
@@ -18,19 +19,11 @@ use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary, KEY_MAX_LEN,
 
 #[component]
 pub fn SecretsPage() -> impl IntoView {
-    let session = use_session();
     view! {
-        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-            view! { <SecretsAdmin/> }.into_any()
-        } else {
-            view! {
-                <section class="card">
-                    <h1>"Secrets"</h1>
-                    <p class="alert alert-error" role="alert">"Admins only: only admins see and change secrets."</p>
-                    <p>"Apps read secrets at run time; if your app needs one, ask an admin to add it."</p>
-                </section>
-            }.into_any()
-        }}
+        <AdminOnly title="Secrets" refusal="Admins only: only admins see and change secrets."
+            advice="Apps read secrets at run time; if your app needs one, ask an admin to add it.">
+            <SecretsAdmin/>
+        </AdminOnly>
     }
 }
 
@@ -118,12 +111,9 @@ pub fn request_from(name: &str, rows: &[KeyRow], users: &str, roles: &[Role]) ->
 
 #[component]
 fn SecretsAdmin() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let secrets = LocalResource::new(move || {
-        version.get();
-        api::list_secrets()
-    });
-    let reload = move || version.update(|v| *v += 1);
+    let secrets = LocalResource::new(api::list_secrets);
+    // Read again after every change.
+    let reload = move || secrets.refetch();
     let draft = Draft::new();
     // The names that exist, so the form can say "this replaces…".
     let existing = Memo::new(move |_| {
@@ -139,10 +129,10 @@ fn SecretsAdmin() -> impl IntoView {
             <SecretForm draft existing on_saved=move |_| reload()/>
             <h2>"Stored secrets"</h2>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading secrets…"</p> }>
-                {move || secrets.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No secrets yet. Add one above."</p> }.into_any(),
-                    Ok(list) => view! {
+                <ApiErrorBoundary>
+                {move || secrets.get().map(|result| result.map(|list| match list {
+                    list if list.is_empty() => view! { <p class="empty">"No secrets yet. Add one above."</p> }.into_any(),
+                    list => view! {
                         <table class="table secrets-table">
                             <caption class="visually-hidden">"Secrets"</caption>
                             <thead><tr>
@@ -164,7 +154,8 @@ fn SecretsAdmin() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
     }
@@ -192,45 +183,37 @@ fn SecretForm(
     #[prop(into)] existing: Signal<Vec<(String, Vec<String>)>>,
     #[prop(into)] on_saved: Callback<()>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let name = draft.name;
     let rows = draft.rows;
     let replacing = move || {
         let name = name.get();
         existing.with(|list| list.iter().find(|(n, _)| *n == name.trim()).map(|(n, keys)| (n.clone(), keys.clone())))
     };
+    // Whether the secret sent existed already (so saving replaced its keys).
+    let replaced = StoredValue::new(false);
+    let save = Submission::new(|request: NewSecret| async move { api::put_secret(&request).await }, move |summary: SecretSummary| {
+        let keys = summary.keys.join(", ");
+        notice.set(Some(if replaced.get_value() {
+            format!("Replaced the keys of {}: now {keys}. The values are stored and won't be shown again.", summary.name)
+        } else {
+            format!("Saved secret {} with keys {keys}. The values are stored and won't be shown again.", summary.name)
+        }));
+        // The values leave the page with the form.
+        draft.reset(String::new(), &[], &SecretGrants::default());
+        on_saved.run(());
+    });
+    let error = save.error;
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
         notice.set(None);
         let (request, findings) =
             rows.with_untracked(|rows| request_from(&name.get_untracked(), rows, &draft.users.get_untracked(), &draft.roles.get_untracked()));
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        error.set(None);
-        busy.set(true);
-        let replaced = existing.with_untracked(|list| list.iter().any(|(n, _)| *n == request.name));
-        leptos::task::spawn_local(async move {
-            let result = api::put_secret(&request).await;
-            busy.set(false);
-            match result {
-                Ok(summary) => {
-                    let keys = summary.keys.join(", ");
-                    notice.set(Some(if replaced {
-                        format!("Replaced the keys of {}: now {keys}. The values are stored and won't be shown again.", summary.name)
-                    } else {
-                        format!("Saved secret {} with keys {keys}. The values are stored and won't be shown again.", summary.name)
-                    }));
-                    // The values leave the page with the form.
-                    draft.reset(String::new(), &[], &SecretGrants::default());
-                    on_saved.run(());
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        replaced.set_value(existing.with_untracked(|list| list.iter().any(|(n, _)| *n == request.name)));
+        save.submit(findings, request);
     };
     // Findings about the whole key list, or about keys no row has any more.
     let key_list_messages = move || {
@@ -303,7 +286,7 @@ fn SecretForm(
                 }).collect_view()}
             </fieldset>
             <div class="form-actions">
-                <button type="submit" class="button" disabled=move || busy.get()>
+                <button type="submit" class="button" disabled=move || save.pending().get()>
                     {move || if replacing().is_some() { "Replace all keys" } else { "Save secret" }}
                 </button>
                 <button type="button" class="button-quiet" on:click=move |_| { draft.reset(String::new(), &[], &SecretGrants::default()); error.set(None); }>"Clear"</button>
@@ -364,33 +347,17 @@ fn SecretRow(
     #[prop(into)] on_replace: Callback<(String, Vec<String>, SecretGrants)>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let name = StoredValue::new(secret.name.clone());
     let keys = StoredValue::new(secret.keys.clone());
     let grants = StoredValue::new(secret.grants.clone());
-    let delete = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::delete_secret(&name.get_value()).await;
-            busy.set(false);
-            confirming.set(false);
-            match result {
-                Ok(()) => on_changed.run(()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
-    };
+    let delete = Submission::new(move |()| async move { api::delete_secret(&name.get_value()).await }, move |()| on_changed.run(()));
+    let error = delete.error;
     let readers = secret.used_by.clone();
-    let question = StoredValue::new(if readers.is_empty() {
-        format!("Delete secret {}? Its keys and values are gone for good; no app version reads it now.", secret.name)
+    let consequence = if readers.is_empty() {
+        "Its keys and values are gone for good; no app version reads it now.".to_owned()
     } else {
-        format!(
-            "Delete secret {}? {} read it, so the server will refuse until those versions are deleted.",
-            secret.name,
-            readers.join(", ")
-        )
-    });
+        format!("{} read it, so the server will refuse until those versions are deleted.", readers.join(", "))
+    };
     view! {
         <tr data-secret=secret.name.clone()>
             <th scope="row"><code>{secret.name.clone()}</code></th>
@@ -417,19 +384,13 @@ fn SecretRow(
                     on:click=move |_| on_replace.run((name.get_value(), keys.get_value(), grants.get_value()))>"Replace keys…"</button>
                 <button type="button" class="button-quiet danger" aria-label=format!("Delete secret {}", secret.name)
                     on:click=move |_| { error.set(None); confirming.set(true); }>"Delete"</button>
+                <DeleteRowDialog noun="secret" name=secret.name.clone() consequence asking=confirming delete/>
             </td>
         </tr>
-        <Show when=move || confirming.get() || error.read().is_some()>
+        <Show when=move || error.read().is_some()>
             <tr class="row-detail">
                 <td colspan="6">
                     <ErrorAlert error/>
-                    <Show when=move || confirming.get()>
-                        <div class="confirm" role="alertdialog" aria-label=format!("Confirm deleting secret {}", name.get_value())>
-                            <p>{question.get_value()}</p>
-                            <button type="button" class="button-danger" on:click=delete disabled=move || busy.get()>"Delete secret"</button>
-                            <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </div>
-                    </Show>
                 </td>
             </tr>
         </Show>

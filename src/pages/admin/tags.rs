@@ -5,9 +5,10 @@
 
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, RoleCheckboxes};
+use crate::components::dialog::DeleteRowDialog;
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RoleCheckboxes, Submission};
 use crate::components::format::count;
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -49,13 +50,9 @@ fn versions_text(count: u64) -> String {
 fn TagsAdmin() -> impl IntoView {
     let session = use_session();
     let is_admin = Memo::new(move |_| session.me.get().is_some_and(|me| me.is_admin()));
-    // Bumped after every change so the list reloads (and the chips everywhere follow).
-    let version = RwSignal::new(0u32);
-    let tags = LocalResource::new(move || {
-        version.get();
-        load_tags()
-    });
-    let reload = move || version.update(|v| *v += 1);
+    let tags = LocalResource::new(load_tags);
+    // Read again after every change (and the chips everywhere follow).
+    let reload = move || tags.refetch();
     // Admins delete tags in bulk.
     let selection = Selection::new();
     Effect::new(move |_| {
@@ -84,16 +81,16 @@ fn TagsAdmin() -> impl IntoView {
             </Show>
             <BulkBar selection actions=vec![delete] noun=("tag", "tags") on_done=move || reload()/>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading tags…"</p> }>
-                {move || tags.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
+                <ApiErrorBoundary>
+                {move || tags.get().map(|result| result.map(|list| match list {
+                    list if list.is_empty() => view! {
                         <p class="empty">{if is_admin.get_untracked() {
                             "No tag has been created yet. Create one above; apps whose app.toml names it get its title and color at once."
                         } else {
                             "No tag has been created yet. Admins create them."
                         }}</p>
                     }.into_any(),
-                    Ok(list) => {
+                    list => {
                         let admin = is_admin.get_untracked();
                         let row_selection = admin.then_some(selection);
                         let how_many = count(list.len() as u64, "tag", "tags");
@@ -115,7 +112,8 @@ fn TagsAdmin() -> impl IntoView {
                             </table>
                         }.into_any()
                     }
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Transition>
             <UncreatedTags created=Signal::derive(move || tags.get().and_then(Result::ok).map(|list| list.into_iter().map(|t| t.name).collect()))/>
         </section>
@@ -232,9 +230,17 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
     let color = RwSignal::new(DEFAULT_COLOR.to_owned());
     let description = RwSignal::new(String::new());
     let roles = RwSignal::new(Vec::<Role>::new());
-    let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let create = Submission::new(|request: NewTag| async move { api::create_tag(&request).await }, move |tag: Tag| {
+        notice.set(Some(format!("Created tag {}. Who may assign it: {}.", tag.name, admin_roles_text(&tag.admin_roles).to_lowercase())));
+        name.set(String::new());
+        title.set(String::new());
+        description.set(String::new());
+        roles.set(Vec::new());
+        color.set(DEFAULT_COLOR.to_owned());
+        on_created.run(());
+    });
+    let error = create.error;
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         notice.set(None);
@@ -246,29 +252,7 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
             admin_roles: roles.get_untracked(),
         };
         notice.set(None);
-        let findings = request.check();
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        error.set(None);
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::create_tag(&request).await;
-            busy.set(false);
-            match result {
-                Ok(tag) => {
-                    notice.set(Some(format!("Created tag {}. Who may assign it: {}.", tag.name, admin_roles_text(&tag.admin_roles).to_lowercase())));
-                    name.set(String::new());
-                    title.set(String::new());
-                    description.set(String::new());
-                    roles.set(Vec::new());
-                    color.set(DEFAULT_COLOR.to_owned());
-                    on_created.run(());
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        create.submit(request.check(), request);
     };
     let sample = Signal::derive(move || {
         let t = title.get();
@@ -297,7 +281,7 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
                 <FieldFindings error path="description" id="new-tag-description-findings"/>
                 <AdminRolesField roles id="new-tag-roles" error/>
                 <div class="form-actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>"Create tag"</button>
+                    <button type="submit" class="button" disabled=move || create.pending().get()>"Create tag"</button>
                 </div>
             </form>
             {move || notice.get().map(|text| view! { <p class="alert alert-ok" role="status">{text}</p> })}
@@ -321,30 +305,14 @@ fn TagRow(
     let columns = if selection.is_some() { "6" } else { "5" };
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let name = StoredValue::new(tag.name.clone());
     let for_edit = StoredValue::new(tag.clone());
     let count = tag.apps_count;
-    let delete = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::delete_tag(&name.get_value(), &Default::default()).await;
-            busy.set(false);
-            match result {
-                Ok(()) => on_changed.run(()),
-                Err(failure) => {
-                    confirming.set(false);
-                    error.set(Some(failure));
-                }
-            }
-        });
-    };
-    let question = StoredValue::new(format!(
-        "Delete tag {}? Its assignments on {} are removed, and the catalog no longer filters by it. This can't be undone.",
-        tag.name,
-        versions_text(count)
-    ));
+    let delete =
+        Submission::new(move |()| async move { api::delete_tag(&name.get_value(), &Default::default()).await }, move |()| on_changed.run(()));
+    let error = delete.error;
+    let consequence =
+        format!("Its assignments on {} are removed, and the catalog no longer filters by it. This can't be undone.", versions_text(count));
     let catalog_href = format!("/?tag={}", percent_encode(&tag.name));
     let (chip_color, chip_text) = chip_colors(&tag.color);
     view! {
@@ -369,20 +337,14 @@ fn TagRow(
                     <button type="button" class="button-quiet danger" aria-label=format!("Delete tag {}", tag.name)
                         on:click=move |_| { confirming.set(true); editing.set(false); }>"Delete"</button>
                 })}
+                <DeleteRowDialog noun="tag" name=tag.name.clone() consequence asking=confirming delete/>
             </td>
         </tr>
-        <Show when=move || editing.get() || confirming.get() || error.read().is_some()>
+        <Show when=move || editing.get() || error.read().is_some()>
             <tr class="row-detail">
                 <td colspan=columns>
                     <Show when=move || !editing.get()>
                         <ErrorAlert error/>
-                    </Show>
-                    <Show when=move || confirming.get()>
-                        <div class="confirm" role="alertdialog" aria-label=format!("Confirm deleting tag {}", name.get_value())>
-                            <p>{question.get_value()}</p>
-                            <button type="button" class="button-danger" on:click=delete disabled=move || busy.get()>"Delete tag"</button>
-                            <button type="button" class="button-quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </div>
                     </Show>
                     <Show when=move || editing.get()>
                         <EditTagForm tag=for_edit.get_value() is_admin on_saved=move |_| { editing.set(false); on_changed.run(()); }/>
@@ -401,8 +363,11 @@ fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -
     let color = RwSignal::new(tag.color.clone());
     let description = RwSignal::new(tag.description.clone());
     let roles = RwSignal::new(tag.admin_roles.clone());
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let update = Submission::new(
+        move |patch: TagPatch| async move { api::update_tag(&original.get_value().name, &patch).await },
+        move |_: Tag| on_saved.run(()),
+    );
+    let error = update.error;
     let prefix = format!("edit-{}", tag.name);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -415,24 +380,11 @@ fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -
             admin_roles: Some(roles.get_untracked()).filter(|r| is_admin && *r != old.admin_roles),
         };
         let findings = patch.check();
-        if !findings.is_empty() {
-            error.set(Some(invalid(findings)));
-            return;
-        }
-        if patch == TagPatch::default() {
+        if findings.is_empty() && patch == TagPatch::default() {
             on_saved.run(());
             return;
         }
-        error.set(None);
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::update_tag(&old.name, &patch).await;
-            busy.set(false);
-            match result {
-                Ok(_) => on_saved.run(()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        update.submit(findings, patch);
     };
     let title_id = format!("{prefix}-title");
     let description_id = format!("{prefix}-description");
@@ -455,7 +407,7 @@ fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -
                 view! { <p class="hint">{format!("Who may assign it: {}. Only admins change that.", admin_roles_text(&tag.admin_roles))}</p> }.into_any()
             }}
             <div class="form-actions">
-                <button type="submit" class="button" disabled=move || busy.get()>"Save"</button>
+                <button type="submit" class="button" disabled=move || update.pending().get()>"Save"</button>
             </div>
         </form>
     }

@@ -7,7 +7,7 @@ use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RolePicker
 use crate::components::format::{count, Timestamp};
 use crate::components::list::{page_param, Pager};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
-use crate::session::use_session;
+use super::AdminOnly;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
@@ -53,18 +53,10 @@ fn user_actions(roles: RwSignal<HashMap<String, Vec<Role>>>) -> Vec<BulkAction> 
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let session = use_session();
     view! {
-        {move || if session.me.get().is_some_and(|me| me.is_admin()) {
-            view! { <UsersAdmin/> }.into_any()
-        } else {
-            view! {
-                <section class="card">
-                    <h1>"Users"</h1>
-                    <p>"Only admins manage accounts. Ask an admin to change your roles."</p>
-                </section>
-            }.into_any()
-        }}
+        <AdminOnly title="Users" advice="Only admins manage accounts. Ask an admin to change your roles.">
+            <UsersAdmin/>
+        </AdminOnly>
     }
 }
 
@@ -72,13 +64,12 @@ pub fn UsersPage() -> impl IntoView {
 fn UsersAdmin() -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| page_param(query.read().get("page")));
-    // Bumped after every change so the list reloads.
-    let version = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
-        let (page, _) = (page.get(), version.get());
+        let page = page.get();
         async move { api::list_users(page, PageRequest::DEFAULT_SIZE).await }
     });
-    let reload = move || version.update(|v| *v += 1);
+    // Read again after every change.
+    let reload = move || users.refetch();
     let selection = Selection::new();
     let roles = RwSignal::new(HashMap::<String, Vec<Role>>::new());
     Effect::new(move |_| {

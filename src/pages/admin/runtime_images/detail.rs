@@ -12,7 +12,7 @@ use crate::components::dialog::unique_id;
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::Timestamp;
 use crate::components::format::{capitalized, count};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use crate::pages::admin::runtimes::ResolutionView;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -118,6 +118,16 @@ pub fn delete_blocker(image: &RuntimeImage, runtimes: &[Runtime]) -> Option<Stri
     }
 }
 
+/// The choices of which versions can be current, with their test ids and words.
+const PRERELEASE_CHOICES: [(Prereleases, &str, &str); 2] = [
+    (Prereleases::MayBeCurrent, "prereleases-may-be-current", " The highest version that is not disabled, pre-releases too (the platform's rule)"),
+    (
+        Prereleases::NeverCurrent,
+        "prereleases-never-current",
+        " Releases only: a pre-release such as v3.0.0-rc.1 or v1.2.3-gpu is never current, though runtimes can pin it",
+    ),
+];
+
 /// The state actions offered for something in `state`: those that change it.
 fn actions_for(state: Availability) -> Vec<StateAction> {
     [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != state).collect()
@@ -139,32 +149,32 @@ pub fn RuntimeImagePage() -> impl IntoView {
 fn ImageDetail(ws: String, uid: String) -> impl IntoView {
     let ws = StoredValue::new(ws);
     let uid = StoredValue::new(uid);
-    // Bumped after every change, so everything on the page reloads.
-    let reload = RwSignal::new(0u32);
     let query = use_query_map();
     let version_filter = Memo::new(move |_| query.with(|q| q.get("state")).and_then(|s| s.parse::<Availability>().ok()));
     let image = LocalResource::new(move || {
-        reload.get();
         async move { api::get_runtime_image(&ws.get_value(), &uid.get_value()).await }
     });
     let all_versions = LocalResource::new(move || {
-        reload.get();
         async move { api::image_versions(&ws.get_value(), &uid.get_value(), None).await }
     });
     let shown_versions = LocalResource::new(move || {
-        reload.get();
         let filter = version_filter.get();
         async move { api::image_versions(&ws.get_value(), &uid.get_value(), filter).await }
     });
     let history = LocalResource::new(move || {
-        reload.get();
         async move { api::image_history(&ws.get_value(), &uid.get_value()).await }
     });
     let runtimes = LocalResource::new(move || {
-        reload.get();
         async move { api::list_runtimes(&ws.get_value(), Some(&uid.get_value()), 1, 500).await }
     });
-    let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
+    // After every change, everything on the page is read again.
+    let refresh = Callback::new(move |()| {
+        image.refetch();
+        all_versions.refetch();
+        shown_versions.refetch();
+        history.refetch();
+        runtimes.refetch();
+    });
     // The versions an admin may select: those shown, when the caller manages the image.
     let selection = Selection::new();
     Effect::new(move |_| {
@@ -222,6 +232,19 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
         navigate(&href, NavigateOptions { replace: true, scroll: false, ..Default::default() });
     });
     let navigate_away = use_navigate();
+    // Made here, not in the form: the form is drawn again with the page after each change, and an
+    // answer still on its way must not go with it.
+    let add_version = Submission::new(
+        move |request: NewRuntimeImageVersion| async move { api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await },
+        move |version: RuntimeImageVersion| {
+            let mut text = format!("Added {} ({}).", version.version, version.docker_image);
+            if version.is_current && is_prerelease(&version.version) {
+                text.push_str(&format!(" {} is a pre-release, and it is now the current version.", version.version));
+            }
+            notice.set(Some(text));
+            refresh.run(());
+        },
+    );
 
     view! {
         <section class="card runtime-area image-page">
@@ -229,12 +252,8 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                 <A href=list_href(&ws.get_value())>{format!("Runtime images of {}", ws.get_value())}</A>
             </nav>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the image…"</p> }>
-                {move || image.get().map(|result| match result {
-                    Err(error) => view! {
-                        <h1>"Runtime image"</h1>
-                        <ErrorAlert error=Signal::stored(Some(error))/>
-                    }.into_any(),
-                    Ok(image) => {
+                <ApiErrorBoundary frame=|alert| view! { <h1>"Runtime image"</h1>{alert} }.into_any()>
+                {move || image.get().map(|result| result.map(|image| {
                         let image = StoredValue::new(image);
                         view! {
                             <ImageHeader image=image.get_value()/>
@@ -246,20 +265,12 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                                     notice.set(None);
                                     refresh.run(());
                                 }/>
-                                {move || shown_versions.get().map(|result| match result {
-                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                                    Ok(list) => view! {
+                                <ApiErrorBoundary>
+                                    {move || shown_versions.get().map(|result| result.map(|list| view! {
                                         <VersionsTable list image=image.get_value() ask filter=version_filter.get() on_filter selection/>
-                                    }.into_any(),
-                                })}
-                                <AddVersionForm image=image.get_value() on_added=Callback::new(move |version: RuntimeImageVersion| {
-                                    let mut text = format!("Added {} ({}).", version.version, version.docker_image);
-                                    if version.is_current && is_prerelease(&version.version) {
-                                        text.push_str(&format!(" {} is a pre-release, and it is now the current version.", version.version));
-                                    }
-                                    notice.set(Some(text));
-                                    refresh.run(());
-                                })/>
+                                    }))}
+                                </ApiErrorBoundary>
+                                <AddVersionForm image=image.get_value() add=add_version/>
                             </section>
                             <MetadataForm image=image.get_value() on_saved=Callback::new(move |()| {
                                 notice.set(Some("Saved the details.".to_owned()));
@@ -267,29 +278,29 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                             })/>
                             <section class="image-section" aria-labelledby="runtimes-heading">
                                 <h2 id="runtimes-heading">"Runtimes that use it"</h2>
-                                {move || runtimes.get().map(|result| match result {
-                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                                    Ok(page) if page.items.is_empty() => view! {
-                                        <p class="muted">"No runtime in this workspace uses this image."</p>
-                                    }.into_any(),
-                                    Ok(page) => view! { <ImageRuntimes runtimes=page.items/> }.into_any(),
-                                })}
+                                <ApiErrorBoundary>
+                                    {move || runtimes.get().map(|result| result.map(|page| match page {
+                                        page if page.items.is_empty() => view! {
+                                            <p class="muted">"No runtime in this workspace uses this image."</p>
+                                        }.into_any(),
+                                        page => view! { <ImageRuntimes runtimes=page.items/> }.into_any(),
+                                    }))}
+                                </ApiErrorBoundary>
                                 <p><A href=runtimes_href(&ws.get_value())>"All runtimes of this workspace"</A></p>
                             </section>
                             <section class="image-section" aria-labelledby="history-heading">
                                 <h2 id="history-heading">"History"</h2>
-                                {move || history.get().map(|result| match result {
-                                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-                                    Ok(events) => view! { <History events/> }.into_any(),
-                                })}
+                                <ApiErrorBoundary>
+                                    {move || history.get().map(|result| result.map(|events| view! { <History events/> }))}
+                                </ApiErrorBoundary>
                             </section>
                             {move || runtimes.get().map(|result| {
                                 let used_by = result.map(|p| p.items).unwrap_or_default();
                                 view! { <DeleteSection image=image.get_value() used_by on_delete=move || deleting.set(true)/> }
                             })}
-                        }.into_any()
-                    }
-                })}
+                        }
+                }))}
+                </ApiErrorBoundary>
             </Transition>
         </section>
         {move || state_dialog.get().map(|request| view! {
@@ -462,25 +473,22 @@ fn VersionsTable(
 
 /// Adds a version from a Docker image; the version it gets shows as you type.
 #[component]
-fn AddVersionForm(image: RuntimeImage, on_added: Callback<RuntimeImageVersion>) -> impl IntoView {
+fn AddVersionForm(image: RuntimeImage, add: Submission<NewRuntimeImageVersion, RuntimeImageVersion>) -> impl IntoView {
     if image.managed_by_bootstrap {
         return view! { <p class="read-only-note">"The platform's bootstrap file sets this image's versions; they can't be added here."</p> }.into_any();
     }
     if !image.can_manage {
         return ().into_any();
     }
-    let ws = StoredValue::new(image.workspace.clone());
-    let uid = StoredValue::new(image.uid.clone());
     let docker_image = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
-    let add = Submission::new(
-        move |request: NewRuntimeImageVersion| async move { api::add_image_version(&ws.get_value(), &uid.get_value(), &request).await },
-        move |added| {
+    // Empty again once a version is added.
+    Effect::new(move |_| {
+        if add.action.value().with(|answer| matches!(answer, Some(Ok(_)))) {
             docker_image.set(String::new());
             version.set(String::new());
-            on_added.run(added);
-        },
-    );
+        }
+    });
     let (error, pending) = (add.error, add.pending());
     let preview = Memo::new(move |_| VersionPreview::of(&docker_image.get(), &version.get()));
     let current = StoredValue::new(image.current_version.clone());
@@ -579,18 +587,13 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
                     <FieldFindings error path="description" id="details-description-findings"/>
                     <fieldset class="choice-group">
                         <legend>"Which versions can be current"</legend>
-                        <label class="choice">
-                            <input type="radio" name="details-prereleases" data-testid="prereleases-may-be-current"
-                                prop:checked=move || prereleases.get() == Prereleases::MayBeCurrent
-                                on:change=move |_| prereleases.set(Prereleases::MayBeCurrent)/>
-                            " The highest version that is not disabled, pre-releases too (the platform's rule)"
-                        </label>
-                        <label class="choice">
-                            <input type="radio" name="details-prereleases" data-testid="prereleases-never-current"
-                                prop:checked=move || prereleases.get() == Prereleases::NeverCurrent
-                                on:change=move |_| prereleases.set(Prereleases::NeverCurrent)/>
-                            " Releases only: a pre-release such as v3.0.0-rc.1 or v1.2.3-gpu is never current, though runtimes can pin it"
-                        </label>
+                        {PRERELEASE_CHOICES.into_iter().map(|(choice, test_id, text)| view! {
+                            <label class="choice">
+                                <input type="radio" name="details-prereleases" data-testid=test_id
+                                    prop:checked=move || prereleases.get() == choice on:change=move |_| prereleases.set(choice)/>
+                                {text}
+                            </label>
+                        }).collect_view()}
                     </fieldset>
                     {(!disabled).then(|| view! {
                         <button type="submit" class="button" disabled=move || pending.get()>"Save details"</button>

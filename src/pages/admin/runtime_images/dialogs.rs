@@ -2,7 +2,7 @@
 //! runtime goes through: a state change with its reason, and a delete.
 
 use crate::api::{self, ApiError};
-use crate::components::dialog::{unique_id, Modal};
+use crate::components::dialog::{unique_id, DialogActions, Modal};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::capitalized;
 use leptos::prelude::*;
@@ -133,12 +133,7 @@ pub fn StateDialog(request: StateRequest, #[prop(into)] on_close: Callback<()>, 
                     bind:value=reason></textarea>
                 <span class="muted" id=reason_help.clone()>"Kept with the state and shown to everyone who uses it."</span>
                 <FieldFindings error path="reason" id=format!("{reason_help}-findings")/>
-                <div class="modal-actions">
-                    <button type="submit" class=if danger { "button-danger" } else { "button" } disabled=move || pending.get()>
-                        {move || if pending.get() { "Saving…".to_owned() } else { label.clone() }}
-                    </button>
-                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                <DialogActions label busy_label="Saving…" pending danger on_cancel=on_close/>
             </form>
         </Modal>
     }
@@ -183,12 +178,7 @@ pub fn DeleteDialog(
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&[]/>
                 <p class="consequence">{message}</p>
-                <div class="modal-actions">
-                    <button type="submit" class="button-danger" disabled=move || pending.get()>
-                        {move || if pending.get() { "Deleting…".to_owned() } else { confirm_label.clone() }}
-                    </button>
-                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                <DialogActions label=confirm_label busy_label="Deleting…" pending danger=true on_cancel=on_close/>
             </form>
         </Modal>
     }

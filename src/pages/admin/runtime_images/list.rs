@@ -9,7 +9,7 @@ use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspac
 use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
-use crate::components::dialog::Modal;
+use crate::components::dialog::{DialogActions, Modal};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::count;
 use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
@@ -182,10 +182,7 @@ fn ImageList(
             view
         })
     });
-    // Bumped after a bulk change, so the list reloads.
-    let reload = RwSignal::new(0u32);
     let images = LocalResource::new(move || {
-        reload.get();
         let current = view_state.get();
         async move {
             match &current.ws {
@@ -269,7 +266,7 @@ fn ImageList(
         <Show when=move || manages.get() == Some(false)>
             <p class="read-only-note">"You can see this workspace's images. Its admins add images and change their states."</p>
         </Show>
-        <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || reload.update(|n| *n += 1)/>
+        <BulkBar selection actions=bulk_actions noun=("image", "images") on_done=move || images.refetch()/>
         <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading runtime images…"</p> }>
             <ApiErrorBoundary>
                 {move || images.get().map(|result| result.map(|page| {
@@ -434,12 +431,7 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
                     aria-invalid=invalid_attr(error, "description") aria-describedby="image-description-findings"></textarea>
                 <FieldFindings error path="description" id="image-description-findings"/>
 
-                <div class="modal-actions">
-                    <button type="submit" class="button" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create image" }}
-                    </button>
-                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                <DialogActions label="Create image" busy_label="Creating…" pending on_cancel=on_close/>
             </form>
         </Modal>
     }

@@ -3,9 +3,9 @@
 //! workspace admins manage who belongs.
 
 use crate::api::{self, ApiError};
-use crate::components::dialog::{unique_id, ConfirmDialog, Modal};
+use crate::components::dialog::{unique_id, ConfirmDialog, DialogActions, Modal};
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, Submission};
-use crate::components::messages::ErrorAlert;
+use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -95,11 +95,7 @@ where
     let is_platform_admin = Memo::new(move |_| session.me.get().is_some_and(|me| me.is_admin()));
     let query = use_query_map();
     let ws_param = Memo::new(move |_| query.with(|q| q.get("ws")).filter(|ws| !ws.is_empty()));
-    let reload = RwSignal::new(0u32);
-    let workspaces = LocalResource::new(move || {
-        reload.get();
-        api::list_workspaces()
-    });
+    let workspaces = LocalResource::new(api::list_workspaces);
     let navigate = use_navigate();
     let open = move |id: &str, replace: bool| {
         navigate(&format!("{path}?ws={}", wavehub_core::apps::percent_encode(id)), NavigateOptions { replace, scroll: false, ..Default::default() });
@@ -138,7 +134,7 @@ where
     let open_created = open.clone();
     let on_created = Callback::new(move |workspace: Workspace| {
         creating.set(false);
-        reload.update(|n| *n += 1);
+        workspaces.refetch();
         open_created(&workspace.id, false);
     });
     let open_picked = open.clone();
@@ -163,10 +159,10 @@ where
     });
 
     view! {
-        {move || match workspaces.get() {
-            None => view! { <p class="muted" aria-busy="true">"Loading workspaces…"</p> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
-            Some(Ok(page)) if page.items.is_empty() => view! {
+        <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading workspaces…"</p> }>
+        <ApiErrorBoundary>
+        {move || workspaces.get().map(|result| result.map(|page| match page {
+            page if page.items.is_empty() => view! {
                 <div class="empty workspace-empty">
                     <p><strong>"You are not in any workspace yet."</strong></p>
                     <p>"Runtime images and runtimes belong to workspaces. Ask a workspace admin to add you, and they appear here."</p>
@@ -175,7 +171,7 @@ where
                     </Show>
                 </div>
             }.into_any(),
-            Some(Ok(page)) => {
+            page => {
                 view! {
                     <div class="workspace-bar">
                         <WorkspacePicker workspaces=Signal::stored(page.items) current=ws_param offer_all on_pick/>
@@ -198,17 +194,18 @@ where
                     </div>
                 }.into_any()
             }
-        }}
+        }))}
+        </ApiErrorBoundary>
+        </Transition>
         {move || (members_open.get()).then(|| selected.get().and_then(Result::ok).filter(is_workspace_admin).map(|w| view! {
             <MembersPanel ws=w.id.clone()/>
         })).flatten()}
         {move || creating.get().then(|| view! {
             <NewWorkspaceDialog on_close=move || creating.set(false) on_created/>
         })}
-        {move || match shown.get() {
-            Err(error) => Some(view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any()),
-            Ok(id) => id.map(|id| content.with_value(|content| content(id, workspace.into()))),
-        }}
+        <ApiErrorBoundary>
+            {move || shown.get().map(|id| id.map(|id| content.with_value(|content| content(id, workspace.into()))))}
+        </ApiErrorBoundary>
     }
 }
 
@@ -239,10 +236,7 @@ fn NewWorkspaceDialog(#[prop(into)] on_close: Callback<()>, on_created: Callback
                     placeholder="e.g. fraud-team" aria-invalid=invalid_attr(error, "id") aria-describedby="new-workspace-id-help new-workspace-id-findings"/>
                 <span class="muted" id="new-workspace-id-help">"Lower-case letters, digits, - and _; it appears in links and can't change."</span>
                 <FieldFindings error path="id" id="new-workspace-id-findings"/>
-                <div class="modal-actions">
-                    <button type="submit" class="button" disabled=move || pending.get()>"Create workspace"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                <DialogActions label="Create workspace" pending on_cancel=on_close/>
             </form>
         </Modal>
     }
@@ -289,9 +283,8 @@ fn MembersPanel(ws: String) -> impl IntoView {
             <h2>{move || format!("Members of {}", ws.get_value())}</h2>
             <FormAlert error fields=&["username"]/>
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                {move || members.get().map(|result| match result {
-                    Err(failure) => view! { <ErrorAlert error=Signal::stored(Some(failure))/> }.into_any(),
-                    Ok(list) => view! {
+                <ApiErrorBoundary>
+                {move || members.get().map(|result| result.map(|list| view! {
                         <table class="table compact">
                             <caption class="visually-hidden">"Members"</caption>
                             <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
@@ -321,8 +314,8 @@ fn MembersPanel(ws: String) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                })}
+                }))}
+                </ApiErrorBoundary>
             </Transition>
             <form class="inline-form" on:submit=add novalidate>
                 <label for="member-username">"Add or change a member"</label>
