@@ -329,13 +329,18 @@ impl BlobStore {
         }
     }
 
-    /// Removes the blobs no row names (`referenced` holds those that are named) written before
-    /// `before`: what an import left when its server was killed between storing the blob and
-    /// committing its rows. Blobs written since are left alone, as an import in flight on any
-    /// server may be about to commit the row that names one. Returns how many went.
-    pub async fn remove_unreferenced(&self, referenced: &std::collections::HashSet<String>, before: std::time::SystemTime) -> io::Result<usize> {
+    /// Removes, of the `listed` blobs, those no row names (`referenced` holds those that are named)
+    /// written before `before`: what an import left when its server was killed between storing the
+    /// blob and committing its rows. Blobs written since are left alone, as an import in flight on
+    /// any server may be about to commit the row that names one. Returns how many went.
+    pub async fn remove_unreferenced(
+        &self,
+        listed: Vec<StoredBlob>,
+        referenced: &std::collections::HashSet<String>,
+        before: std::time::SystemTime,
+    ) -> io::Result<usize> {
         let mut removed = 0;
-        for blob in self.list().await? {
+        for blob in listed {
             if blob.written < before && !referenced.contains(&blob.sha256) {
                 self.remove(&blob.sha256).await?;
                 removed += 1;
@@ -581,7 +586,7 @@ mod tests {
             let cut_off = SystemTime::now() + Duration::from_secs(2);
             tokio::time::sleep(Duration::from_secs(3)).await;
             store.put(upload_in(data.path(), fresh), &sha256_hex(fresh)).await.unwrap();
-            assert_eq!(store.remove_unreferenced(&referenced, cut_off).await.unwrap(), 1, "{}", store.describe());
+            assert_eq!(store.remove_unreferenced(store.list().await.unwrap(), &referenced, cut_off).await.unwrap(), 1, "{}", store.describe());
             assert!(!store.exists(&sha256_hex(orphan)).await.unwrap(), "the orphan went: {}", store.describe());
             assert!(store.exists(&sha256_hex(named)).await.unwrap() && store.exists(&sha256_hex(fresh)).await.unwrap());
         }

@@ -945,12 +945,16 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
 /// between the two, on any server.)
 const ORPHAN_BLOB_AGE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
-/// Removes the blobs killed imports left ([`ORPHAN_BLOB_AGE`]); run at start. Under the blob lock,
-/// so an import of the same bytes here cannot commit a row naming a blob this is removing.
+/// Removes the blobs killed imports left ([`ORPHAN_BLOB_AGE`]); run at start. The store is listed
+/// first (a large bucket takes a while, and imports wait for the blob lock); the named blobs are
+/// read and the rest removed under the lock, so an import of the same bytes here cannot commit a
+/// row naming a blob this is removing.
 pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
+    let cut_off = std::time::SystemTime::now() - ORPHAN_BLOB_AGE;
+    let listed = state.blobs.list().await?;
     let _blob_guard = state.blob_lock.lock().await;
     let named: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(&state.db).await?.into_iter().collect();
-    Ok(state.blobs.remove_unreferenced(&named, std::time::SystemTime::now() - ORPHAN_BLOB_AGE).await?)
+    Ok(state.blobs.remove_unreferenced(listed, &named, cut_off).await?)
 }
 
 /// `DELETE /apps/{id}`: the row, its images and tags, and the blob when no other app shares it.
