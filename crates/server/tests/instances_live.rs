@@ -234,11 +234,6 @@ fn open_as(served: &Served, instance: i64, console_cookie: Option<&str>) -> (Str
     (apps_origin, cookie)
 }
 
-/// An unused port on loopback (free when it is asked for; the server takes it right after).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// Asks `origin` for a websocket at `path` with the apps cookie, as the Wave page does, and
 /// returns the answer's head.
 fn websocket_handshake(origin: &str, path: &str, cookie: &str) -> String {
@@ -323,7 +318,7 @@ fn a_real_wave_app_runs_behind_waved_opens_through_the_proxy_and_relaunches_warm
 /// included. Starting the other server leaves the first one's instance running.
 #[test]
 fn a_wave_app_run_by_one_server_opens_through_another() {
-    let (port_one, port_two) = (free_port(), free_port());
+    let (port_one, port_two) = (wavehub_testkit::free_port().unwrap(), wavehub_testkit::free_port().unwrap());
     let flags = |port: u16| [format!("--apps-listen=127.0.0.1:{port}"), format!("--internal-url=http://127.0.0.1:{port}")];
     let one = Served::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), &flags(port_one).each_ref().map(String::as_str));
     let folder = one.folder.path().join("wave-app");

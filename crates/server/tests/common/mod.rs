@@ -267,8 +267,11 @@ impl ServedBinary {
 
 impl Drop for ServedBinary {
     fn drop(&mut self) {
-        // SIGTERM, so it stops as it does for a person (Child::kill would SIGKILL).
-        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        // SIGTERM, so it stops as it does for a person (Child::kill would SIGKILL); not again
+        // after `kill_hard`.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        }
         let _ = self.child.wait();
     }
 }
