@@ -268,7 +268,8 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     let started = Instant::now();
     std::fs::create_dir_all(data_dir.join(BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
-    let pool = db::open(data_dir).await?;
+    let db = db::open(data_dir).await?;
+    let pool: sqlx::SqlitePool = (*db).clone();
 
     let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE name LIKE ?")
         .bind(format!("{NAME_PREFIX}%"))
@@ -427,7 +428,8 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         let report = seed_catalog(data.path(), 1200, 3, Some("bench-admin-password".into())).await.unwrap();
         assert_eq!(report.apps, 1200);
-        let pool = db::open(data.path()).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let pool: sqlx::SqlitePool = (*db).clone();
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&pool).await.unwrap();
         assert_eq!(count, 1200);
         let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps_fts WHERE apps_fts MATCH ?")

@@ -327,7 +327,8 @@ pub async fn seed(
         bail!("every image needs at least one version (--versions 1 or more)");
     }
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
-    let pool = db::open(data_dir).await?;
+    let db = db::open(data_dir).await?;
+    let pool: sqlx::SqlitePool = (*db).clone();
     let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtime_images WHERE workspace_id = ?")
         .bind(WORKSPACE)
         .fetch_one(&pool)
@@ -495,7 +496,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((report.images, report.other_images, report.versions), (60, 3, 63 * 20));
-        let pool = db::open(data.path()).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let pool: sqlx::SqlitePool = (*db).clone();
         let member = Access { workspace: WORKSPACE.into(), role: WorkspaceRole::Member, platform_admin: false, actor: MEMBER.into() };
         let page = wavehub_server::runtime_images::list_query::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
         assert_eq!(page.total, 60 + report.platform_images, "bench's images and the platform's");

@@ -260,7 +260,7 @@ async fn the_migration_names_the_apps_of_entries_written_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let earlier = dir.path().join("earlier-migrations");
     std::fs::create_dir(&earlier).unwrap();
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     for entry in std::fs::read_dir(&migrations).unwrap().map(Result::unwrap) {
         if entry.file_name().to_string_lossy().as_ref() < "0008" {
             std::fs::copy(entry.path(), earlier.join(entry.file_name())).unwrap();
@@ -285,7 +285,7 @@ async fn the_migration_names_the_apps_of_entries_written_before_it() {
     pool.close().await;
 
     let db = wavehub_server::db::open(dir.path()).await.unwrap();
-    let named: Vec<(String, Option<String>)> = sqlx::query_as("SELECT resource, app_name FROM audit_log ORDER BY id").fetch_all(&db).await.unwrap();
+    let named: Vec<(String, Option<String>)> = sqlx::query_as("SELECT resource, app_name FROM audit_log ORDER BY id").fetch_all(&*db).await.unwrap();
     let expected = [
         ("apps/1", Some("ai.kept")),
         ("apps/1/tags/FINSERV", Some("ai.kept")),

@@ -103,14 +103,14 @@ impl World {
         )
         .bind(&now)
         .bind(&now)
-        .fetch_one(&app.state.db)
+        .fetch_one(&*app.state.db)
         .await
         .unwrap();
         World { app, runner, console, apps, upstream, signals, app_id }
     }
 
     async fn user_id(&self, username: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&self.app.state.db).await.unwrap()
+        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&*self.app.state.db).await.unwrap()
     }
 
     /// An instance row of `owner`'s, with the runner pointing at the upstream when it runs.
@@ -125,7 +125,7 @@ impl World {
         .bind(status)
         .bind(&now)
         .bind(&now)
-        .fetch_one(&self.app.state.db)
+        .fetch_one(&*self.app.state.db)
         .await
         .unwrap();
         if let Some(kind) = kind {
@@ -135,7 +135,7 @@ impl World {
     }
 
     async fn set_visibility(&self, id: i64, visibility: &str) {
-        sqlx::query("UPDATE instances SET visibility = ? WHERE id = ?").bind(visibility).bind(id).execute(&self.app.state.db).await.unwrap();
+        sqlx::query("UPDATE instances SET visibility = ? WHERE id = ?").bind(visibility).bind(id).execute(&*self.app.state.db).await.unwrap();
     }
 
     /// Signs in on the console over HTTP; returns the `Cookie` value of the console session.
@@ -549,7 +549,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
 
     let ticket_url = world.ticket_url(&console_cookie, id, None).await;
     let ticket = query_param(&ticket_url, "ticket").unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT ticket_hash FROM app_tickets").fetch_all(&world.app.state.db).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT ticket_hash FROM app_tickets").fetch_all(&*world.app.state.db).await.unwrap();
     assert_eq!(stored, [wavehub_server::accounts::auth::secret_hash(&ticket)], "tickets are stored hashed");
     assert_eq!(call("GET", &ticket_url, &[], None).await.status, 303);
     let again = call("GET", &ticket_url, &[], None).await;
@@ -558,7 +558,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
     assert!(again.text().contains("expired") && again.text().contains(&format!("{}/instances", world.console)), "{}", again.text());
 
     let ticket_url = world.ticket_url(&console_cookie, id, None).await;
-    sqlx::query("UPDATE app_tickets SET expires_at = '2000-01-01T00:00:00Z'").execute(&world.app.state.db).await.unwrap();
+    sqlx::query("UPDATE app_tickets SET expires_at = '2000-01-01T00:00:00Z'").execute(&*world.app.state.db).await.unwrap();
     assert_eq!(call("GET", &ticket_url, &[], None).await.status, 403);
 
     for url in [format!("{}/_wavehub/auth", world.apps), format!("{}/_wavehub/auth?ticket=nonsense", world.apps)] {
@@ -568,7 +568,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
     let cookie = world.apps_cookie("owner", id).await;
     let url = format!("{}/instances/{id}/", world.apps);
     assert_eq!(call("GET", &url, &[("Cookie", &cookie)], None).await.status, 200);
-    sqlx::query("UPDATE app_sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(&world.app.state.db).await.unwrap();
+    sqlx::query("UPDATE app_sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(&*world.app.state.db).await.unwrap();
     assert_eq!(call("GET", &url, &[("Cookie", &cookie)], None).await.status, 303);
 }
 

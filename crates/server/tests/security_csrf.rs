@@ -91,7 +91,7 @@ async fn running_instance(app: &TestApp, app_id: i64) -> i64 {
     .bind(app_id)
     .bind(&now)
     .bind(&now)
-    .fetch_one(&app.state.db)
+    .fetch_one(&*app.state.db)
     .await
     .unwrap()
 }

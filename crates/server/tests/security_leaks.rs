@@ -114,10 +114,10 @@ async fn a_new_account_with_a_deleted_accounts_id_does_not_see_its_cached_catalo
     assert_eq!(seen.body["total"], 1);
     assert_eq!(seen.body["categories"][0]["value"], "Mergers and Acquisitions");
 
-    let first_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'first'").fetch_one(&app.state.db).await.unwrap();
+    let first_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'first'").fetch_one(&*app.state.db).await.unwrap();
     assert_eq!(app.call(Method::DELETE, "/api/v1/users/first", None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
     create("second").await;
-    let second_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'second'").fetch_one(&app.state.db).await.unwrap();
+    let second_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'second'").fetch_one(&*app.state.db).await.unwrap();
     assert_eq!(first_id, second_id, "SQLite gives the new account the deleted one's id");
 
     let second = app.sign_in("second", PASSWORD).await;
@@ -139,7 +139,7 @@ async fn add_instance(app: &TestApp, app_id: i64, owner: &str, visibility: &str,
     .bind(owner)
     .bind(visibility)
     .bind(status)
-    .execute(&app.state.db)
+    .execute(&*app.state.db)
     .await
     .unwrap();
 }
@@ -186,7 +186,7 @@ async fn add_app_session(app: &TestApp, username: &str, id_hash: &str) {
     )
     .bind(id_hash)
     .bind(username)
-    .execute(&app.state.db)
+    .execute(&*app.state.db)
     .await
     .unwrap();
 }
@@ -194,7 +194,7 @@ async fn add_app_session(app: &TestApp, username: &str, id_hash: &str) {
 async fn app_sessions(app: &TestApp, username: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM app_sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)")
         .bind(username)
-        .fetch_one(&app.state.db)
+        .fetch_one(&*app.state.db)
         .await
         .unwrap()
 }

@@ -2,13 +2,13 @@
 
 use crate::store::blobs::BlobStore;
 use crate::accounts::throttle::LoginThrottle;
-use sqlx::SqlitePool;
+use crate::db::Db;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: Db,
     pub config: Arc<Config>,
     pub login_throttle: Arc<LoginThrottle>,
     pub blobs: BlobStore,
@@ -25,20 +25,20 @@ pub struct AppState {
 impl AppState {
     /// With the secret key from `WAVEHUB_SECRET_KEY` or the key file (created when missing); for
     /// tests and tools. `wavehub serve` loads the key itself, to report a bad key file clearly.
-    pub fn new(db: SqlitePool, config: Config) -> Self {
+    pub fn new(db: Db, config: Config) -> Self {
         let (sealer, _) = crate::store::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())
             .expect("the secret key loads");
         Self::with_sealer(db, config, sealer)
     }
 
     /// With the default blob store (`DATA_DIR/blobs`).
-    pub fn with_sealer(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox) -> Self {
+    pub fn with_sealer(db: Db, config: Config, sealer: crate::store::sealing::SecretBox) -> Self {
         let blobs = BlobStore::new(&config.data_dir);
         Self::with_blobs(db, config, sealer, blobs)
     }
 
     /// With a blob store opened from `--blob-store` ([`BlobStore::open`]).
-    pub fn with_blobs(db: SqlitePool, config: Config, sealer: crate::store::sealing::SecretBox, blobs: BlobStore) -> Self {
+    pub fn with_blobs(db: Db, config: Config, sealer: crate::store::sealing::SecretBox, blobs: BlobStore) -> Self {
         let runner = Arc::new(crate::instances::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
         AppState {
             db,

@@ -68,7 +68,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instan
     let mut builder = QueryBuilder::new(SELECT);
     builder.push(" WHERE i.id = ").push_bind(id).push(" AND ");
     push_visible(&mut builder, caller);
-    let row: Option<Row> = builder.build_query_as().fetch_optional(&state.db).await?;
+    let row: Option<Row> = builder.build_query_as().fetch_optional(&*state.db).await?;
     row.map(|row| from_row(row, caller, &state.config.apps_url)).ok_or_else(|| ApiError::NotFound(format!("There is no instance {id} that you can see.")))
 }
 
@@ -108,18 +108,18 @@ pub async fn list(state: &AppState, caller: &Caller, query: &InstanceQuery) -> A
     };
     let mut count = QueryBuilder::new("SELECT count(*) FROM instances i");
     filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&**db).await?;
     let mut select = QueryBuilder::new(SELECT);
     filter(&mut select);
     select.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
-    let rows: Vec<Row> = select.build_query_as().fetch_all(db).await?;
+    let rows: Vec<Row> = select.build_query_as().fetch_all(&**db).await?;
     Ok(Page { items: rows.into_iter().map(|r| from_row(r, caller, &state.config.apps_url)).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
 }
 
 /// `POST /apps/{id}/instances`: records the instance as `starting` and hands it to the runner.
 pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &NewInstance) -> ApiResult<Instance> {
     let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
-    let manifest_json: String = sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = ?").bind(app_id).fetch_one(&state.db).await?;
+    let manifest_json: String = sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = ?").bind(app_id).fetch_one(&*state.db).await?;
     let manifest: Manifest = serde_json::from_str(&manifest_json).map_err(anyhow::Error::from)?;
     let module = match (manifest.runs_python_module(), manifest.runtime.module.clone()) {
         (true, Some(module)) => module,
@@ -136,7 +136,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
     // The app's author, not the launcher, is who a secret is granted to; checked again here since
     // a grant can be withdrawn after the import.
     let author: Option<(i64, String)> =
-        sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = ?").bind(app_id).fetch_optional(&state.db).await?;
+        sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = ?").bind(app_id).fetch_optional(&*state.db).await?;
     let (author_name, author_roles) = match author {
         Some((id, name)) => (name, crate::accounts::auth::load_roles(&state.db, id).await?),
         None => (String::new(), Vec::new()),
@@ -199,7 +199,7 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .and_then(|text| wavehub_core::manifest::parse_quantity(text).ok())
         .map(|quantity| u64::try_from(quantity.nanos() / 1_000_000_000).unwrap_or(u64::MAX));
     let plan = LaunchPlan { instance_id: id, bundle, bundle_sha256: app.sha256.clone(), module, env, files, memory_limit, volume_mount: manifest.runtime.volume_mount.clone() };
-    state.runner.launch(plan, status_sink(state.db.clone()));
+    state.runner.launch(plan, status_sink((*state.db).clone()));
     get(state, caller, id).await
 }
 

@@ -342,7 +342,7 @@ async fn access(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Access>
         Ok(instance) if instance.status.is_live() => Ok(Access::Visible(instance.status)),
         Ok(_) => Ok(Access::Ended),
         Err(ApiError::NotFound(_)) => {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE id = ?").bind(id).fetch_optional(&state.db).await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE id = ?").bind(id).fetch_optional(&*state.db).await?;
             Ok(if exists.is_some() { Access::Forbidden } else { Access::Missing })
         }
         Err(other) => Err(other),
@@ -418,7 +418,7 @@ async fn run_elsewhere(state: &AppState, id: i64, headers: &HeaderMap) -> ApiRes
     }
     let server_url: Option<String> = sqlx::query_scalar("SELECT server_url FROM instances WHERE id = ? AND status IN ('starting', 'running')")
         .bind(id)
-        .fetch_optional(&state.db)
+        .fetch_optional(&*state.db)
         .await?
         .flatten();
     Ok(server_url.filter(|url| Some(url) != state.config.internal_url.as_ref()))

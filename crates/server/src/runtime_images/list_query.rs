@@ -179,12 +179,12 @@ mod tests {
                         "SELECT uid FROM runtime_images WHERE workspace_id IN ('bench', 'global') AND (name_key LIKE ?1 ESCAPE '\\' \
                          OR uid LIKE ?1 ESCAPE '\\' OR lower(coalesce(current_docker_image, '')) LIKE ?1 ESCAPE '\\') ORDER BY {order} LIMIT 50 OFFSET ?2"
                     );
-                    let expected: Vec<String> = sqlx::query_scalar(&sql).bind(&like).bind((page - 1) * 50).fetch_all(&db).await.unwrap();
+                    let expected: Vec<String> = sqlx::query_scalar(&sql).bind(&like).bind((page - 1) * 50).fetch_all(&*db).await.unwrap();
                     let found: Vec<String> = listed.items.iter().map(|i| i.uid.clone()).collect();
                     assert_eq!(found, expected, "name={name} sort={sort:?} page={page}");
                     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM ({})", sql.replace(" LIMIT 50 OFFSET ?2", "")))
                         .bind(&like)
-                        .fetch_one(&db)
+                        .fetch_one(&*db)
                         .await
                         .unwrap();
                     assert_eq!(listed.total, total as u64, "name={name}");

@@ -30,7 +30,7 @@ pub async fn description_html(state: &AppState, app: &AppDetail) -> ApiResult<Op
     let file: Option<String> =
         sqlx::query_scalar("SELECT json_extract(manifest, '$.app.long_description') FROM app_documents WHERE app_id = ?")
             .bind(id)
-            .fetch_optional(&state.db)
+            .fetch_optional(&*state.db)
             .await?
             .flatten();
     let folder = file.as_deref().and_then(|file| file.rsplit_once('/')).map(|(folder, _)| format!("{folder}/")).unwrap_or_default();

@@ -469,7 +469,7 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
                 select.push_bind(i64::from(paging.page_size));
                 select.push(" OFFSET ");
                 select.push_bind(paging.offset() as i64);
-                Ok(select.build_query_scalar().fetch_all(db).await?)
+                Ok(select.build_query_scalar().fetch_all(&**db).await?)
             }
         }
     };
@@ -521,7 +521,7 @@ async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search:
             push_from_where(&mut select, viewer, query, Some(search), Filters::All);
             push_sort(&mut select, sort);
             select.push(" LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
-            select.build_query_scalar().fetch_all(&state.db).await?
+            select.build_query_scalar().fetch_all(&*state.db).await?
         }
     };
     state.catalog_cache.store_page(generation, key, filters, who, ids.clone()).await;
@@ -555,7 +555,7 @@ async fn ranked_ids(state: &AppState, viewer: Viewer, query: &AppQuery, search: 
         push_in_head(&mut tail, &text);
         tail.push(format!(" ORDER BY {RANK}, a.id LIMIT "));
         tail.push_bind((count - ids.len()) as i64);
-        ids.extend(tail.build_query_scalar::<i64>().fetch_all(db).await?);
+        ids.extend(tail.build_query_scalar::<i64>().fetch_all(&**db).await?);
     }
     Ok(ids)
 }
@@ -692,7 +692,7 @@ pub async fn load_shared_rows(state: &AppState) -> ApiResult<()> {
     let generation = state.catalog_cache.generation().await;
     type Row = (i64, String, String, Option<String>, Option<String>);
     let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT a.id, a.name, a.title, a.category, {TAGS_OF_A} FROM apps a WHERE a.latest_shared = 1")).fetch_all(&state.db).await?;
+        sqlx::query_as(&format!("SELECT a.id, a.name, a.title, a.category, {TAGS_OF_A} FROM apps a WHERE a.latest_shared = 1")).fetch_all(&*state.db).await?;
     let rows = rows.into_iter().map(|(id, name, title, category, tags)| (id, SharedRow::new(&name, &title, category, split_tags(tags))));
     state.catalog_cache.store_shared(generation, SharedRows::new(rows)).await;
     Ok(())
@@ -953,7 +953,7 @@ pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
     let cut_off = std::time::SystemTime::now() - ORPHAN_BLOB_AGE;
     let listed = state.blobs.list().await?;
     let _blob_guard = state.blob_lock.lock().await;
-    let named: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(&state.db).await?.into_iter().collect();
+    let named: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(&*state.db).await?.into_iter().collect();
     Ok(state.blobs.remove_unreferenced(listed, &named, cut_off).await?)
 }
 
@@ -1139,19 +1139,19 @@ mod tests {
         }
         let exact = AppQuery { q: Some("ai.bench.app-12".into()), ..AppQuery::default() };
         let ranked = ranked_ids(&state, admin, &exact, &fts_query("ai.bench.app-12").unwrap(), 3).await.unwrap();
-        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&db).await.unwrap();
+        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&*db).await.unwrap();
         assert_eq!(name, "ai.bench.app-12", "the exact name first");
         // In the shared catalog, from the held rows: a shared name that starts other shared names.
         let shared_name: String = sqlx::query_scalar(
             "SELECT a.name FROM apps a WHERE a.latest_shared = 1 AND EXISTS \
              (SELECT 1 FROM apps b WHERE b.latest_shared = 1 AND b.name LIKE a.name || '_%') ORDER BY a.name LIMIT 1",
         )
-        .fetch_one(&db)
+        .fetch_one(&*db)
         .await
         .unwrap();
         let query = AppQuery { q: Some(shared_name.to_uppercase()), ..shared };
         let ranked = ranked_ids(&held, user, &query, &fts_query(&shared_name).unwrap(), 3).await.unwrap();
-        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&db).await.unwrap();
+        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&*db).await.unwrap();
         assert_eq!(name, shared_name, "the exact name first, whatever its case");
     }
 
@@ -1162,7 +1162,7 @@ mod tests {
         let db = db::open(data.path()).await.unwrap();
         let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
         load_shared_rows(&state).await.unwrap();
-        let tags: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(&db).await.unwrap();
+        let tags: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(&*db).await.unwrap();
         let user = Viewer { user_id: 99, is_admin: false };
         let compare = |state: &AppState| {
             let (state, tags) = (state.clone(), tags.clone());
@@ -1197,7 +1197,7 @@ mod tests {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT a.name FROM apps_fts JOIN apps a ON a.id = apps_fts.rowid WHERE apps_fts MATCH '\"forecast\"*' AND a.latest_shared = 1 LIMIT 5",
         )
-        .fetch_all(&db)
+        .fetch_all(&*db)
         .await
         .unwrap();
         assert!(!names.is_empty());

@@ -76,7 +76,7 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
         sqlx::query("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('default', ?, ?) ON CONFLICT DO NOTHING")
             .bind(member.user_id)
             .bind(role)
-            .execute(&state.db)
+            .execute(&*state.db)
             .await?;
     }
     let access = crate::runtime_images::workspaces::access(&state.db, author, "default").await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -116,12 +116,12 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
 /// The demo user, created when missing, as the caller their imports are made by.
 async fn ensure_user(state: &AppState, username: &str, role: Role) -> anyhow::Result<Caller> {
     let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_optional(&state.db).await?;
+        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_optional(&*state.db).await?;
     if existing.is_none() {
         let user = NewUser { username: username.into(), password: DEMO_PASSWORD.into(), roles: vec![role] };
         insert_user(&state.db, &user).await.map_err(|e| anyhow::anyhow!("cannot create the demo user {username}: {e}"))?;
     }
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&state.db).await?;
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&*state.db).await?;
     let roles = crate::accounts::auth::load_roles(&state.db, user_id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // Not a signed-in request: the server acts for the demo user while it starts.
     Ok(Caller { user_id, username: username.into(), roles, credential: Credential::Token(0) })

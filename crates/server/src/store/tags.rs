@@ -91,12 +91,12 @@ pub async fn unassignable_at_import(conn: &mut SqliteConnection, caller: &Caller
 /// `GET /tags`: every tag, with how many app versions the caller can see carry it.
 pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<Tag>> {
     let rows: Vec<TagRow> = sqlx::query_as("SELECT name, title, color, description, admin_roles FROM tags ORDER BY name")
-        .fetch_all(&state.db)
+        .fetch_all(&*state.db)
         .await?;
     let mut counts = QueryBuilder::<Sqlite>::new("SELECT t.tag, count(*) FROM app_tags t JOIN apps a ON a.id = t.app_id WHERE ");
     catalog::push_visible(&mut counts, "a", Viewer::from(caller));
     counts.push(" GROUP BY t.tag");
-    let counts: Vec<(String, i64)> = counts.build_query_as().fetch_all(&state.db).await?;
+    let counts: Vec<(String, i64)> = counts.build_query_as().fetch_all(&*state.db).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
