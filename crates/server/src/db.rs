@@ -38,8 +38,7 @@ pub enum Pooled {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// A borrowed connection: a transaction's ([`Tx::conn`]) or a pooled one's ([`Pooled::conn`]).
-/// Functions that run inside a caller's transaction take `&mut Conn`.
+/// A borrowed connection: a transaction's or a pooled one's ([`AsConn::as_conn`]).
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
@@ -69,29 +68,33 @@ macro_rules! on_db {
 }
 
 /// `$body` once per backend, with `$c` that backend's connection (`&mut SqliteConnection` or
-/// `&mut PgConnection`) taken from `$conn: &mut Conn`, and, in the second form, `$DB` its
-/// `sqlx::Database` type.
+/// `&mut PgConnection`) borrowed from `$conn` (any `&mut impl AsConn`: a transaction, a pooled
+/// connection, a `Conn`), and, in the second form, `$DB` its `sqlx::Database` type.
 #[macro_export]
 macro_rules! on_conn {
     ($conn:expr, |$c:ident| $body:expr) => {
         $crate::on_conn!($conn, |$c, _Backend| $body)
     };
     ($conn:expr, |$c:ident, $DB:ident| $body:expr) => {
-        match $conn {
+        match $crate::db::AsConn::as_conn(&mut *$conn) {
             $crate::db::Conn::Sqlite($c) => {
                 #[allow(dead_code)]
                 type $DB = sqlx::Sqlite;
-                let $c: &mut sqlx::SqliteConnection = &mut **$c;
                 $body
             }
             $crate::db::Conn::Postgres($c) => {
                 #[allow(dead_code)]
                 type $DB = sqlx::Postgres;
-                let $c: &mut sqlx::PgConnection = &mut **$c;
                 $body
             }
         }
     };
+}
+
+/// What a function that runs on its caller's connection takes (`conn: &mut impl AsConn`): a
+/// transaction ([`Tx`]), a pooled connection ([`Pooled`]) or a borrowed one ([`Conn`]).
+pub trait AsConn {
+    fn as_conn(&mut self) -> Conn<'_>;
 }
 
 /// Opens (creating when missing) the SQLite database in `data_dir` and applies every pending
@@ -190,14 +193,6 @@ impl std::ops::Deref for Db {
 }
 
 impl Tx {
-    /// The transaction's connection, for the functions that run inside it.
-    pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Conn::Postgres(&mut **tx),
-        }
-    }
-
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,
@@ -213,8 +208,17 @@ impl Tx {
     }
 }
 
-impl Pooled {
-    pub fn conn(&mut self) -> Conn<'_> {
+impl AsConn for Tx {
+    fn as_conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
+            Tx::Postgres(tx) => Conn::Postgres(&mut **tx),
+        }
+    }
+}
+
+impl AsConn for Pooled {
+    fn as_conn(&mut self) -> Conn<'_> {
         match self {
             Pooled::Sqlite(conn) => Conn::Sqlite(&mut **conn),
             Pooled::Postgres(conn) => Conn::Postgres(&mut **conn),
@@ -222,9 +226,8 @@ impl Pooled {
     }
 }
 
-impl Conn<'_> {
-    /// The same connection, borrowed again (to pass on and keep using after).
-    pub fn reborrow(&mut self) -> Conn<'_> {
+impl AsConn for Conn<'_> {
+    fn as_conn(&mut self) -> Conn<'_> {
         match self {
             Conn::Sqlite(conn) => Conn::Sqlite(&mut **conn),
             Conn::Postgres(conn) => Conn::Postgres(&mut **conn),
@@ -232,10 +235,20 @@ impl Conn<'_> {
     }
 }
 
-/// Until every caller has a [`Tx`]: a SQLite transaction's connection (`&mut *tx`) as a `Conn`.
-impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
-    fn from(conn: &'c mut SqliteConnection) -> Self {
-        Conn::Sqlite(conn)
+/// Until every caller has a [`Tx`] or [`Pooled`]: SQLite's own connection types.
+impl AsConn for SqliteConnection {
+    fn as_conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+impl AsConn for Transaction<'_, Sqlite> {
+    fn as_conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(&mut **self)
+    }
+}
+impl AsConn for PoolConnection<Sqlite> {
+    fn as_conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(&mut **self)
     }
 }
 

@@ -4,8 +4,10 @@
 
 pub mod routes;
 
+use crate::db::{AsConn, Db, Dialect};
+use sqlx::QueryBuilder;
+use crate::{on_conn, on_db};
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 /// The actor name for changes made by the platform's bootstrap file at start.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap";
@@ -25,18 +27,21 @@ pub struct Entry<'a> {
     pub detail: Value,
 }
 
-pub async fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> sqlx::Result<()> {
+pub async fn record(conn: &mut impl AsConn, entry: Entry<'_>) -> sqlx::Result<()> {
     let app_name = app_name_of(conn, entry.resource).await?;
-    sqlx::query("INSERT INTO audit_log (time, actor, action, resource, reason, detail, app_name) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(crate::db::now())
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.resource)
-        .bind(entry.reason.map(str::trim).filter(|r| !r.is_empty()))
-        .bind(entry.detail.to_string())
-        .bind(app_name)
-        .execute(conn)
-        .await?;
+    on_conn!(conn, |c| {
+        sqlx::query("INSERT INTO audit_log (time, actor, action, resource, reason, detail, app_name) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(crate::db::now())
+            .bind(entry.actor)
+            .bind(entry.action)
+            .bind(entry.resource)
+            .bind(entry.reason.map(str::trim).filter(|r| !r.is_empty()))
+            .bind(entry.detail.to_string())
+            .bind(app_name)
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     Ok(())
 }
 
@@ -44,17 +49,18 @@ pub async fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> sqlx::Resu
 /// with the entry so that an app name's history is one indexed read, whatever happens to the
 /// version or instance later. A version deleted in the same transaction is found in its
 /// tombstone. Entries about anything else have none.
-async fn app_name_of(conn: &mut SqliteConnection, resource: &str) -> sqlx::Result<Option<String>> {
+async fn app_name_of(conn: &mut impl AsConn, resource: &str) -> sqlx::Result<Option<String>> {
     let mut parts = resource.split('/');
     let (kind, id) = (parts.next(), parts.next().and_then(|id| id.parse::<i64>().ok()));
     let query = match (kind, id) {
         (Some("apps"), Some(_)) => {
-            "SELECT coalesce((SELECT name FROM apps WHERE id = ?1), (SELECT name FROM deleted_apps WHERE id = ?1))"
+            "SELECT coalesce((SELECT name FROM apps WHERE id = $1), (SELECT name FROM deleted_apps WHERE id = $1))"
         }
-        (Some("instances"), Some(_)) => "SELECT a.name FROM instances i JOIN apps a ON a.id = i.app_id WHERE i.id = ?1",
+        (Some("instances"), Some(_)) => "SELECT a.name FROM instances i JOIN apps a ON a.id = i.app_id WHERE i.id = $1",
         _ => return Ok(None),
     };
-    Ok(sqlx::query_scalar::<_, Option<String>>(query).bind(id).fetch_optional(conn).await?.flatten())
+    let name = on_conn!(conn, |c| sqlx::query_scalar::<_, Option<String>>(query).bind(id).fetch_optional(c).await)?;
+    Ok(name.flatten())
 }
 
 /// A recorded entry.
@@ -69,54 +75,38 @@ pub struct Recorded {
 }
 
 /// The newest `limit` entries about `resource` and everything under it (`resource/...`).
-pub async fn for_resource_tree(conn: &mut SqliteConnection, resource: &str, limit: u32) -> sqlx::Result<Vec<Recorded>> {
+pub async fn for_resource_tree(conn: &mut impl AsConn, resource: &str, limit: u32) -> sqlx::Result<Vec<Recorded>> {
     // A range instead of LIKE: `/` + 1 is `0`, so [resource/, resource0) is exactly the subtree,
     // and the index on resource serves it.
-    sqlx::query_as(
-        "SELECT time, actor, action, resource, reason, detail FROM audit_log \
-         WHERE resource = ? OR (resource >= ? AND resource < ?) ORDER BY id DESC LIMIT ?",
-    )
-    .bind(resource)
-    .bind(format!("{resource}/"))
-    .bind(format!("{resource}0"))
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    on_conn!(conn, |c| {
+        sqlx::query_as(
+            "SELECT time, actor, action, resource, reason, detail FROM audit_log \
+             WHERE resource = $1 OR (resource >= $2 AND resource < $3) ORDER BY id DESC LIMIT $4",
+        )
+        .bind(resource)
+        .bind(format!("{resource}/"))
+        .bind(format!("{resource}0"))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// `GET /audit`: admins only (the route checks); newest first.
-pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery) -> crate::http::error::ApiResult<wavehub_core::api::Page<wavehub_core::audit::AuditEntry>> {
-    use sqlx::{QueryBuilder, Sqlite};
+pub async fn list(db: &Db, query: &wavehub_core::audit::AuditQuery) -> crate::http::error::ApiResult<wavehub_core::api::Page<wavehub_core::audit::AuditEntry>> {
     let paging = query.paging();
     crate::http::error::ApiError::check(paging.check())?;
-    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
-        builder.push(" FROM audit_log WHERE 1 = 1");
-        if let Some(resource) = query.resource.as_deref().map(|r| r.trim().trim_end_matches('/')).filter(|r| !r.is_empty()) {
-            builder
-                .push(" AND (resource = ")
-                .push_bind(resource.to_owned())
-                .push(" OR (resource >= ")
-                .push_bind(format!("{resource}/"))
-                .push(" AND resource < ")
-                .push_bind(format!("{resource}0"))
-                .push("))");
-        }
-        if let Some(actor) = query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            builder.push(" AND actor = ").push_bind(actor.to_owned());
-        }
-        if let Some(action) = query.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            builder.push(" AND action = ").push_bind(action.to_owned());
-        }
-    };
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let mut select = QueryBuilder::new("SELECT id, time, actor, action, resource, reason, detail");
-    filter(&mut select);
-    select.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
     // id, time, actor, action, resource, reason, detail
     type Row = (i64, String, String, String, String, Option<String>, String);
-    let rows: Vec<Row> = select.build_query_as().fetch_all(db).await?;
+    let (total, rows): (i64, Vec<Row>) = on_db!(db, |pool, DB| {
+        let mut count = QueryBuilder::<DB>::new("SELECT count(*)");
+        push_filter(&mut count, query);
+        let total = count.build_query_scalar().fetch_one(pool).await?;
+        let mut select = QueryBuilder::<DB>::new("SELECT id, time, actor, action, resource, reason, detail");
+        push_filter(&mut select, query);
+        select.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+        (total, select.build_query_as().fetch_all(pool).await?)
+    });
     let items = rows
         .into_iter()
         .map(|(id, time, actor, action, resource, reason, detail)| wavehub_core::audit::AuditEntry {
@@ -130,4 +120,26 @@ pub async fn list(db: &sqlx::SqlitePool, query: &wavehub_core::audit::AuditQuery
         })
         .collect();
     Ok(wavehub_core::api::Page { items, total: total as u64, page: paging.page, page_size: paging.page_size })
+}
+
+/// `FROM audit_log WHERE …` for the list's filters.
+fn push_filter<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, query: &wavehub_core::audit::AuditQuery) {
+    builder.push(" FROM audit_log WHERE TRUE");
+    if let Some(resource) = query.resource.as_deref().map(|r| r.trim().trim_end_matches('/')).filter(|r| !r.is_empty()) {
+        builder.push(" AND (resource = ");
+        DB::bind_text(builder, resource.to_owned());
+        builder.push(" OR (resource >= ");
+        DB::bind_text(builder, format!("{resource}/"));
+        builder.push(" AND resource < ");
+        DB::bind_text(builder, format!("{resource}0"));
+        builder.push("))");
+    }
+    if let Some(actor) = query.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        builder.push(" AND actor = ");
+        DB::bind_text(builder, actor.to_owned());
+    }
+    if let Some(action) = query.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        builder.push(" AND action = ");
+        DB::bind_text(builder, action.to_owned());
+    }
 }
