@@ -233,9 +233,8 @@ pub async fn import(
         insert_images(&mut tx, id, &report).await?;
         refresh_latest_shared(&mut tx, &name).await?;
         for tag in &text.tags {
-            on_conn!(&mut tx, |c| {
-                sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(tag).execute(c).await.map(drop)
-            })?;
+            let sql = "INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+            on_conn!(&mut tx, |c| sqlx::query(sql).bind(id).bind(tag).execute(c).await.map(drop))?;
         }
         let resource = format!("apps/{id}");
         let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
@@ -319,7 +318,8 @@ async fn check_name_owner(db: &Db, caller: &Caller, name: &str) -> ApiResult<()>
 /// Who the versions of `name` belong to: `(user id, username)`, `None`s for deleted accounts.
 /// Whoever owns one is an author of the name.
 pub(crate) async fn name_owners(db: &Db, name: &str) -> ApiResult<Vec<(Option<i64>, Option<String>)>> {
-    let sql = "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = $1 GROUP BY a.owner_id, u.username";
+    let sql = "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = $1 \
+               GROUP BY a.owner_id, u.username";
     Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(name).fetch_all(pool).await)?)
 }
 
@@ -885,7 +885,8 @@ pub async fn detail_or_successor(db: &Db, viewer: Viewer, id: i64) -> ApiResult<
 /// For app `id` (an existing row, else its tombstone): its name and version, and the newest newer
 /// version of the name the viewer may see.
 async fn successor(db: &Db, viewer: Viewer, id: i64) -> ApiResult<Option<(String, AppRef)>> {
-    let sql = "SELECT name, version, version_key FROM apps WHERE id = $1 UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = $1";
+    let sql = "SELECT name, version, version_key FROM apps WHERE id = $1 \
+               UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = $1";
     let gone: Option<(String, String, String)> = on_db!(db, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
     let Some((name, version, version_key)) = gone else { return Ok(None) };
     let newer: Option<(i64, String, String)> = on_db!(db, |pool, DB| {
@@ -1155,7 +1156,8 @@ mod tests {
         let ranked = ranked_ids(&state, admin, &exact, &search::query_text(&db, "ai.bench.app-12").unwrap(), 3).await.unwrap();
         let name_of = |id: i64| {
             let db = db.clone();
-            async move { on_db!(&db, |pool| sqlx::query_scalar::<_, String>("SELECT name FROM apps WHERE id = $1").bind(id).fetch_one(pool).await).unwrap() }
+            let sql = "SELECT name FROM apps WHERE id = $1";
+            async move { on_db!(&db, |pool| sqlx::query_scalar::<_, String>(sql).bind(id).fetch_one(pool).await).unwrap() }
         };
         assert_eq!(name_of(ranked[0]).await, "ai.bench.app-12", "the exact name first");
         // In the shared catalog, from the held rows: a shared name that starts other shared names.

@@ -216,13 +216,15 @@ pub async fn put(db: &Db, sealer: &SecretBox, caller: &Caller, request: &NewSecr
         }
     }
     on_conn!(&mut tx, |c| {
-        sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
-            .bind(&request.name)
-            .bind(&now)
-            .bind(&now)
-            .execute(c)
-            .await
-            .map(drop)
+        sqlx::query(
+            "INSERT INTO secrets (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
+        )
+        .bind(&request.name)
+        .bind(&now)
+        .bind(&now)
+        .execute(c)
+        .await
+        .map(drop)
     })?;
     let existed: i64 =
         on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = $1").bind(&request.name).fetch_one(c).await)?;

@@ -119,7 +119,8 @@ pub(super) fn tsquery(text: &str) -> Option<String> {
 fn phrase(text: &str, weight: &str) -> Option<String> {
     let runs: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|run| !run.is_empty()).collect();
     let (last, rest) = runs.split_last()?;
-    let mut operands: Vec<String> = rest.iter().map(|run| if weight.is_empty() { (*run).to_owned() } else { format!("{run}:{weight}") }).collect();
+    let operand = |run: &str| if weight.is_empty() { run.to_owned() } else { format!("{run}:{weight}") };
+    let mut operands: Vec<String> = rest.iter().map(|run| operand(run)).collect();
     operands.push(format!("{last}:*{weight}"));
     Some(operands.join(" <-> "))
 }
@@ -155,8 +156,8 @@ pub(super) async fn ranked_shared_head(db: &Db, search: &str, head: &SharedHead,
                  ORDER BY CASE WHEN rowid IN (SELECT value FROM json_each($3)) THEN 0 ELSE 1 END, {}, rowid LIMIT $4",
                 <Sqlite as Search>::RANK
             );
-            let ids = sqlx::query_scalar(&sql).bind(search).bind(json(&head.all)?).bind(json(&head.exact)?).bind(count as i64).fetch_all(pool).await?;
-            Ok(ids)
+            let (all, exact) = (json(&head.all)?, json(&head.exact)?);
+            Ok(sqlx::query_scalar(&sql).bind(search).bind(all).bind(exact).bind(count as i64).fetch_all(pool).await?)
         }
         Db::Postgres(pool) => {
             let sql = format!(
