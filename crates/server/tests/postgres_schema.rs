@@ -3,6 +3,9 @@
 //! keys and indexes with PostgreSQL's types, opening it, the writer lock, search and the counters
 //! that replace SQLite's FTS5 tables and triggers.
 
+mod common;
+
+use common::TestApp;
 use sqlx::{PgPool, Row, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, Weak};
@@ -416,4 +419,48 @@ async fn a_second_app_of_one_name_and_version_is_a_unique_violation() {
     assert!(next > first);
     let catalog: i64 = sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(&pool).await.unwrap();
     assert_eq!(catalog, 0);
+}
+
+#[tokio::test]
+async fn test_apps_run_on_the_database_the_environment_names() {
+    let app = TestApp::without_users(common::test_database_url().as_deref(), |_| {}).await;
+    match common::test_database_url() {
+        Some(_) => assert!(matches!(app.state.db, Db::Postgres(_)), "WAVEHUB_TEST_DATABASE_URL is set: PostgreSQL"),
+        None => assert!(matches!(app.state.db, Db::Sqlite(_)), "SQLite by default"),
+    }
+}
+
+#[tokio::test]
+async fn on_postgresql_each_test_app_gets_a_database_of_its_own_copied_from_one_template_and_dropped_after_it() {
+    let cluster = cluster();
+    let server = cluster.url();
+    let apps = futures_util::future::join_all((0..4).map(|_| TestApp::without_users(Some(&server), |_| {}))).await;
+    let mut names = BTreeSet::new();
+    for app in &apps {
+        let Db::Postgres(pool) = &app.state.db else { panic!("PostgreSQL") };
+        let name: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(pool).await.unwrap();
+        let workspaces: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces").fetch_one(pool).await.unwrap();
+        assert_eq!(workspaces, 2, "{name} is migrated");
+        names.insert(name);
+    }
+    assert_eq!(names.len(), 4, "{names:?}");
+
+    // A second server shares the first one's database.
+    let second = apps[0].second_server().await;
+    let (Db::Postgres(one), Db::Postgres(two)) = (&apps[0].state.db, &second.state.db) else { panic!("PostgreSQL") };
+    sqlx::query("INSERT INTO tags (name, title, color, created_at, updated_at) VALUES ('a', 'A', 'blue', 't', 't')").execute(one).await.unwrap();
+    let tags: i64 = sqlx::query_scalar("SELECT count(*) FROM tags").fetch_one(two).await.unwrap();
+    assert_eq!(tags, 1);
+
+    let databases = || cluster.psql("SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database").unwrap();
+    let before = databases();
+    assert_eq!(before.matches("wavehub_template_").count(), 1, "one template: {before}");
+    assert!(names.iter().all(|name| before.contains(name.as_str())), "{before}");
+    drop(apps);
+    let after = databases();
+    let left: Vec<&String> = names.iter().filter(|name| after.contains(name.as_str())).collect();
+    assert_eq!(left.len(), 1, "only the database the second server still uses is left: {after}");
+    drop(second);
+    let after = databases();
+    assert!(names.iter().all(|name| !after.contains(name.as_str())), "every test database is dropped: {after}");
 }
