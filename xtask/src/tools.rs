@@ -71,7 +71,8 @@ pub fn ensure_services(root: &Path) -> Result<(), String> {
 /// schema tests run on it in the default suite, `test --postgres` runs the API tests on it.
 pub fn ensure_postgres(root: &Path) -> Result<(), String> {
     let installed = || {
-        std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| versions.flatten().any(|version| version.path().join("bin/initdb").is_file()))
+        let versions = std::fs::read_dir("/usr/lib/postgresql");
+        versions.is_ok_and(|versions| versions.flatten().any(|version| version.path().join("bin/initdb").is_file()))
     };
     if installed() {
         return Ok(());

@@ -141,9 +141,7 @@ impl DatabaseLocation {
                 Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
             }
             // Another scheme (mysql://, http://, …); a path may hold a colon after a slash or a dot.
-            Some(scheme) if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) && !scheme.starts_with('.') => {
-                Err(refuse("not a database this server runs on"))
-            }
+            Some(scheme) if looks_like_a_scheme(scheme) => Err(refuse("not a database this server runs on")),
             _ => Ok(DatabaseLocation::Sqlite(PathBuf::from(text))),
         }
     }
@@ -171,6 +169,11 @@ impl std::fmt::Debug for DatabaseLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "DatabaseLocation({self})")
     }
+}
+
+/// `mysql`, `http`: a URL's scheme, where a path would hold a slash or start with a dot.
+fn looks_like_a_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic()) && text.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`.
@@ -280,7 +283,8 @@ impl Db {
         match self {
             Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                // Read committed even where the server's default is stricter (see above).
+                let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
                 // As SQLite's busy timeout: a writer waits 5 s for the lock, then fails.
                 sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
@@ -468,7 +472,8 @@ mod tests {
         assert_eq!(DatabaseLocation::parse("hub.db").unwrap(), DatabaseLocation::Sqlite("hub.db".into()));
         assert_eq!(DatabaseLocation::parse("./odd:name.db").unwrap(), DatabaseLocation::Sqlite("./odd:name.db".into()));
         assert_eq!(DatabaseLocation::parse("sqlite:data/hub.db").unwrap(), DatabaseLocation::Sqlite(PathBuf::from("data/hub.db")));
-        assert_eq!(DatabaseLocation::parse("sqlite:///srv/hub.db?mode=rwc").unwrap(), DatabaseLocation::Sqlite(PathBuf::from("/srv/hub.db")));
+        let with_query = DatabaseLocation::parse("sqlite:///srv/hub.db?mode=rwc").unwrap();
+        assert_eq!(with_query, DatabaseLocation::Sqlite(PathBuf::from("/srv/hub.db")));
         for wrong in ["mysql://root:hunter2@db/hub", "http://db/hub", "", "sqlite:", "postgres://u:hunter2@host:notaport/db"] {
             let error = DatabaseLocation::parse(wrong).unwrap_err().to_string();
             assert!(error.contains("--database-url") && error.contains("postgres://") && error.contains("sqlite:PATH"), "{error}");

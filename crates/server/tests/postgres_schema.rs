@@ -60,8 +60,10 @@ struct Column {
 /// SQLite's tables (without its own, sqlx's, and FTS5's virtual tables with their shadow tables):
 /// name -> column -> (declared type, NOT NULL or a key, default).
 async fn sqlite_tables(pool: &SqlitePool) -> BTreeMap<String, BTreeMap<String, Column>> {
-    let tables: Vec<(String, String)> = sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetch_all(pool).await.unwrap();
-    let virtual_tables: Vec<&str> = tables.iter().filter(|(_, sql)| sql.starts_with("CREATE VIRTUAL TABLE")).map(|(name, _)| name.as_str()).collect();
+    let tables: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetch_all(pool).await.unwrap();
+    let virtual_tables: Vec<&str> =
+        tables.iter().filter(|(_, sql)| sql.starts_with("CREATE VIRTUAL TABLE")).map(|(name, _)| name.as_str()).collect();
     let mut found = BTreeMap::new();
     for (table, sql) in &tables {
         let fts5 = virtual_tables.iter().any(|vt| table == vt || table.starts_with(&format!("{vt}_")));
@@ -69,8 +71,15 @@ async fn sqlite_tables(pool: &SqlitePool) -> BTreeMap<String, BTreeMap<String, C
             continue;
         }
         let rows: Vec<(String, String, bool, Option<String>, i64)> =
-            sqlx::query_as("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1)").bind(table).fetch_all(pool).await.unwrap();
-        let columns = rows.into_iter().map(|(name, kind, not_null, default, pk)| (name, Column { kind, not_null: not_null || pk > 0, default })).collect();
+            sqlx::query_as("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1)")
+                .bind(table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let columns = rows
+            .into_iter()
+            .map(|(name, kind, not_null, default, pk)| (name, Column { kind, not_null: not_null || pk > 0, default }))
+            .collect();
         found.insert(table.clone(), columns);
     }
     found
@@ -99,7 +108,10 @@ async fn postgres_relations(pool: &PgPool) -> BTreeMap<String, (String, BTreeMap
         let generated: bool = row.get(6);
         let default: Option<String> = if generated { None } else { row.get(5) };
         let entry = found.entry(table).or_insert_with(|| (relkind, BTreeMap::new()));
-        entry.1.insert(column, Column { kind: row.get(3), not_null: row.get(4), default: default.map(|d| d.trim_end_matches("::text").to_owned()) });
+        entry.1.insert(
+            column,
+            Column { kind: row.get(3), not_null: row.get(4), default: default.map(|d| d.trim_end_matches("::text").to_owned()) },
+        );
     }
     found
 }
@@ -177,8 +189,11 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
     let mut problems = Vec::new();
     for table in tables.keys().filter(|t| *t != "runtime_image_texts") {
         // Primary keys, in order.
-        let sqlite_pk: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk").bind(table).fetch_all(sqlite).await.unwrap();
+        let sqlite_pk: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
+            .bind(table)
+            .fetch_all(sqlite)
+            .await
+            .unwrap();
         let pg_pk: Vec<String> = sqlx::query_scalar(
             "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
              WHERE i.indrelid = ('public.' || $1)::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
@@ -203,7 +218,8 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
             fk.0.push(from);
             fk.2.push(to.unwrap_or_else(|| "id".into()));
         }
-        let sqlite_fks: BTreeSet<String> = sqlite_fks.into_values().map(|(from, target, to, on_delete)| format!("{from:?} -> {target}{to:?} {on_delete}")).collect();
+        let sqlite_fks: BTreeSet<String> =
+            sqlite_fks.into_values().map(|(from, target, to, on_delete)| format!("{from:?} -> {target}{to:?} {on_delete}")).collect();
         let pg_fks: BTreeSet<String> = sqlx::query_scalar(
             "SELECT format('%s -> %s%s %s',
                     (SELECT '[' || string_agg('\"' || attname || '\"', ', ' ORDER BY array_position(c.conkey, attnum)) || ']'
@@ -253,8 +269,14 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
     let sqlite_indexes: Vec<(String, String)> =
         sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetch_all(sqlite).await.unwrap();
     let pg_indexes: BTreeMap<String, String> =
-        sqlx::query_as("SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public'").fetch_all(&pool).await.unwrap().into_iter().collect();
-    let columns_of = |sql: &str| sql[sql.find(" (").expect("an index's columns") + 1..].split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        sqlx::query_as("SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let columns_of =
+        |sql: &str| sql[sql.find(" (").expect("an index's columns") + 1..].split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     for (name, sql) in &sqlite_indexes {
         match pg_indexes.get(name) {
             None => problems.push(format!("index {name}: missing")),
@@ -285,7 +307,8 @@ async fn opening_twice_changes_nothing_and_two_servers_may_start_at_once_on_a_ne
     let (one, two) = (one.unwrap(), two.unwrap());
     let again = db::open_postgres(&url).await.unwrap();
     let Db::Postgres(pool) = &again else { unreachable!() };
-    let applied: Vec<(i64, bool)> = sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await.unwrap();
+    let applied: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await.unwrap();
     assert_eq!(applied, db::POSTGRES_MIGRATIONS.iter().map(|m| (m.version, true)).collect::<Vec<_>>());
     let workspaces: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces").fetch_one(pool).await.unwrap();
     assert_eq!(workspaces, 2, "global and default, once");
@@ -321,7 +344,10 @@ async fn write_transactions_on_postgresql_run_one_at_a_time() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(!second.is_finished(), "the second writer waits for the first");
     let Tx::Postgres(pg) = &mut first else { unreachable!() };
-    sqlx::query("INSERT INTO tags (name, title, color, created_at, updated_at) VALUES ('a', 'A', 'blue', 't', 't')").execute(&mut **pg).await.unwrap();
+    sqlx::query("INSERT INTO tags (name, title, color, created_at, updated_at) VALUES ('a', 'A', 'blue', 't', 't')")
+        .execute(&mut **pg)
+        .await
+        .unwrap();
     first.commit().await.unwrap();
     let seen = tokio::time::timeout(Duration::from_secs(10), second).await.expect("the second writer goes on after the commit").unwrap();
     assert_eq!(seen, 1, "and sees what the first committed");
@@ -341,7 +367,11 @@ async fn insert_app(pool: &PgPool, name: &str, title: &str, description: &str) -
 }
 
 async fn matching(pool: &PgPool, query: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT name FROM apps WHERE search @@ to_tsquery('wavehub', $1) ORDER BY name").bind(query).fetch_all(pool).await.unwrap()
+    sqlx::query_scalar("SELECT name FROM apps WHERE search @@ to_tsquery('wavehub', $1) ORDER BY name")
+        .bind(query)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -448,7 +478,10 @@ async fn on_postgresql_each_test_app_gets_a_database_of_its_own_copied_from_one_
     // A second server shares the first one's database.
     let second = apps[0].second_server().await;
     let (Db::Postgres(one), Db::Postgres(two)) = (&apps[0].state.db, &second.state.db) else { panic!("PostgreSQL") };
-    sqlx::query("INSERT INTO tags (name, title, color, created_at, updated_at) VALUES ('a', 'A', 'blue', 't', 't')").execute(one).await.unwrap();
+    sqlx::query("INSERT INTO tags (name, title, color, created_at, updated_at) VALUES ('a', 'A', 'blue', 't', 't')")
+        .execute(one)
+        .await
+        .unwrap();
     let tags: i64 = sqlx::query_scalar("SELECT count(*) FROM tags").fetch_one(two).await.unwrap();
     assert_eq!(tags, 1);
 

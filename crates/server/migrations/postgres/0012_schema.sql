@@ -79,11 +79,11 @@ CREATE TABLE apps (
     -- and lower() know letters beyond ASCII (under "C", `é` would split `écoute`). Search text
     -- must be lowercased the same way (Rust's to_lowercase) before to_tsquery('wavehub', …).
     search        tsvector GENERATED ALWAYS AS (
-                         setweight(to_tsvector('wavehub', regexp_replace(lower(name COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'A')
-                      || setweight(to_tsvector('wavehub', regexp_replace(lower(title COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'B')
-                      || setweight(to_tsvector('wavehub', regexp_replace(lower(keywords COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'C')
-                      || setweight(to_tsvector('wavehub', regexp_replace(lower(description COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'D')
-                  ) STORED,
+           setweight(to_tsvector('wavehub', regexp_replace(lower(name COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'A')
+        || setweight(to_tsvector('wavehub', regexp_replace(lower(title COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'B')
+        || setweight(to_tsvector('wavehub', regexp_replace(lower(keywords COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'C')
+        || setweight(to_tsvector('wavehub', regexp_replace(lower(description COLLATE "C.utf8"), '[^[:alnum:]]+', ' ', 'g')), 'D')
+    ) STORED,
     UNIQUE (name, version)
 );
 CREATE INDEX apps_by_name_version ON apps (name, version_key);

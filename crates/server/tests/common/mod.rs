@@ -202,8 +202,11 @@ impl TestDatabase {
                 let name = format!("wavehub_template_{}", &hex::encode(hash.finalize())[..16]);
                 let mut admin = Self::admin(server).await;
                 sqlx::query("SELECT pg_advisory_lock(hashtextextended('wavehub test template', 0))").execute(&mut admin).await.unwrap();
-                let exists: bool =
-                    sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)").bind(&name).fetch_one(&mut admin).await.unwrap();
+                let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
                 if !exists {
                     let building = format!("{name}_building");
                     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).execute(&mut admin).await.unwrap();
