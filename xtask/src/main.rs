@@ -5,6 +5,8 @@
 //! - `cargo xtask serve [--demo] [-- ARGS]`: build the web app and run `wavehub serve`.
 //! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, the API
 //!   against its OpenAPI document (schemathesis, see `schemathesis.rs`), and e2e.
+//! - `cargo xtask test --postgres [-- TEST-ARGS]`: only the server's API tests, on a throwaway
+//!   PostgreSQL cluster (see `postgres_tests.rs`); not yet part of `test`.
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask services`: start the services the tests use (a throwaway PostgreSQL cluster and
@@ -19,6 +21,7 @@
 mod bench;
 mod bench_http;
 mod bench_launch;
+mod postgres_tests;
 mod precompress;
 mod process;
 mod schemathesis;
@@ -29,14 +32,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test | schemathesis | build | tools | services | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
+const USAGE: &str = "usage: cargo xtask <serve [--demo] [-- SERVER-ARGS...] | test [--postgres [-- TEST-ARGS...]] | schemathesis | build | tools | services | bench <bundle | catalog [--api-only] | runtime-images [--api-only] | launch>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = repo_root();
     let outcome = match args.first().map(String::as_str) {
         Some("serve") => serve(&root, &args[1..]),
-        Some("test") => return test(&root),
+        Some("test") => match args.get(1).map(String::as_str) {
+            None => return test(&root),
+            Some("--postgres") => return postgres_tests::run(&root, &args[2..]),
+            Some(other) => Err(format!("unknown option `{other}` for test\n{USAGE}")),
+        },
         // Only the API step of `test`, against the server `cargo build -p wavehub-server` built.
         Some("schemathesis") => schemathesis::run_step(&root).1,
         Some("build") => tools::ensure_build_tools(&root).and_then(|()| build_web(&root)),
@@ -59,6 +66,7 @@ fn services() -> Result<(), String> {
     let postgres = wavehub_testkit::Postgres::start()?;
     let garage = wavehub_testkit::Garage::start()?;
     println!("PostgreSQL: {}", postgres.url());
+    println!("  API tests on it: WAVEHUB_TEST_DATABASE_URL={} cargo test -p wavehub-server --test api_apps", postgres.url());
     println!("S3 (Garage): endpoint {}, region {}, bucket {}", garage.endpoint, wavehub_testkit::garage::REGION, wavehub_testkit::garage::BUCKET);
     println!("  AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={}", garage.access_key_id, garage.secret_access_key);
     println!("Press Enter to stop them (their data goes with them).");

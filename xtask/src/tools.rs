@@ -63,13 +63,26 @@ pub fn ensure_instance_tools(root: &Path) -> Result<(), String> {
 /// What wavehub-testkit starts for the tests: PostgreSQL (Debian's package) and Garage (built by
 /// cargo, about 8 minutes once).
 pub fn ensure_services(root: &Path) -> Result<(), String> {
-    let postgres = std::fs::read_dir("/usr/lib/postgresql")
-        .is_ok_and(|versions| versions.flatten().any(|version| version.path().join("bin/initdb").is_file()));
-    if !postgres {
-        println!("xtask: installing PostgreSQL from Debian's packages");
-        apt_install(root, &["postgresql"])?;
-    }
+    ensure_postgres(root)?;
     ensure_cargo_tool(root, "garage", "garage", GARAGE_VERSION, true)
+}
+
+/// Debian's PostgreSQL (its contrib modules, unaccent and pg_trgm, come with it): the server's
+/// schema tests run on it in the default suite, `test --postgres` runs the API tests on it.
+pub fn ensure_postgres(root: &Path) -> Result<(), String> {
+    let installed = || {
+        let versions = std::fs::read_dir("/usr/lib/postgresql");
+        versions.is_ok_and(|versions| versions.flatten().any(|version| version.path().join("bin/initdb").is_file()))
+    };
+    if installed() {
+        return Ok(());
+    }
+    println!("xtask: installing PostgreSQL from Debian's packages");
+    apt_install(root, &["postgresql"])?;
+    if !installed() {
+        return Err("no /usr/lib/postgresql/*/bin/initdb after installing Debian's postgresql".into());
+    }
+    Ok(())
 }
 
 pub fn ensure_wasm_target(root: &Path) -> Result<(), String> {

@@ -9,11 +9,12 @@
 //! [`Dialect`] holds the binds such generic helpers share.
 
 use anyhow::Context;
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgConnection, Postgres, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
-use std::path::Path;
+use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The database file's name inside the data dir.
@@ -97,12 +98,117 @@ pub trait AsConn {
     fn as_conn(&mut self) -> Conn<'_>;
 }
 
+/// Each backend's migrations. PostgreSQL's start at 0012 (the whole schema at once), so a later
+/// change is one file of the same number in each folder.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Where the database is (`--database-url` / `WAVEHUB_DATABASE_URL`), or the default: SQLite in the
+/// data dir.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    /// `DATA_DIR/wavehub.db`, when no location is given.
+    DataDir,
+    /// A SQLite file: `PATH` or `sqlite:PATH`.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server's database: `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+const LOCATION_FORMS: &str = "give postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://…) for PostgreSQL, \
+                              or a file path (or sqlite:PATH) for SQLite";
+
+impl DatabaseLocation {
+    /// Reads `--database-url` / `WAVEHUB_DATABASE_URL`; an error names the flag and the forms it takes.
+    pub fn parse(text: &str) -> anyhow::Result<DatabaseLocation> {
+        let text = text.trim();
+        let refuse = |why: &str| anyhow::anyhow!("--database-url (WAVEHUB_DATABASE_URL) `{}`: {why}; {LOCATION_FORMS}", redacted(text));
+        if text.is_empty() {
+            return Err(refuse("empty"));
+        }
+        let scheme = text.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("postgres" | "postgresql") => {
+                text.parse::<PgConnectOptions>().map_err(|e| refuse(&format!("not a PostgreSQL URL ({e})")))?;
+                Ok(DatabaseLocation::Postgres(text.to_owned()))
+            }
+            Some("sqlite") => {
+                let path = text["sqlite:".len()..].trim_start_matches("//");
+                let path = path.split_once('?').map_or(path, |(path, _)| path);
+                if path.is_empty() {
+                    return Err(refuse("no file path after sqlite:"));
+                }
+                Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
+            }
+            // Another scheme (mysql://, http://, …); a path may hold a colon after a slash or a dot.
+            Some(scheme) if looks_like_a_scheme(scheme) => Err(refuse("not a database this server runs on")),
+            _ => Ok(DatabaseLocation::Sqlite(PathBuf::from(text))),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseLocation {
+    type Err = anyhow::Error;
+    fn from_str(text: &str) -> anyhow::Result<DatabaseLocation> {
+        DatabaseLocation::parse(text)
+    }
+}
+
+/// Without the password: locations are logged and shown in errors.
+impl std::fmt::Display for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseLocation::DataDir => write!(f, "{DB_FILE} in the data dir"),
+            DatabaseLocation::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            DatabaseLocation::Postgres(url) => f.write_str(&redacted(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseLocation({self})")
+    }
+}
+
+/// `mysql`, `http`: a URL's scheme, where a path would hold a slash or start with a dot.
+fn looks_like_a_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic()) && text.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Opens the database at `location` (the default: SQLite in `data_dir`) and applies every pending
+/// migration.
+pub async fn connect(location: &DatabaseLocation, data_dir: &Path) -> anyhow::Result<Db> {
+    match location {
+        DatabaseLocation::DataDir => open(data_dir).await,
+        DatabaseLocation::Sqlite(path) => open_sqlite(path).await,
+        DatabaseLocation::Postgres(url) => open_postgres(url).await,
+    }
+}
+
 /// Opens (creating when missing) the SQLite database in `data_dir` and applies every pending
 /// migration.
 pub async fn open(data_dir: &Path) -> anyhow::Result<Db> {
-    let path = data_dir.join(DB_FILE);
+    open_sqlite(&data_dir.join(DB_FILE)).await
+}
+
+/// Opens (creating when missing) the SQLite database file `path` and applies every pending migration.
+pub async fn open_sqlite(path: &Path) -> anyhow::Result<Db> {
     let options = SqliteConnectOptions::new()
-        .filename(&path)
+        .filename(path)
         .create_if_missing(true)
         .foreign_keys(true)
         // WAL lets readers go on while one writer commits; busy_timeout makes writers queue
@@ -116,11 +222,48 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<Db> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    sqlx::migrate!("./migrations/sqlite")
-        .run(&pool)
-        .await
-        .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+    SQLITE_MIGRATIONS.run(&pool).await.with_context(|| format!("cannot migrate the database {}", path.display()))?;
     Ok(Db::Sqlite(pool))
+}
+
+/// Connects to the PostgreSQL database at `url` and applies every pending migration. Several
+/// servers may start at once: the migrator holds an advisory lock, so one migrates and the others
+/// then find nothing to do.
+pub async fn open_postgres(url: &str) -> anyhow::Result<Db> {
+    let options: PgConnectOptions = url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--database-url (WAVEHUB_DATABASE_URL) `{}` is not a PostgreSQL URL: {e}", redacted(url)))?;
+    let options = options.application_name("wavehub");
+    let at = format!(
+        "database `{}` on {}:{} as user `{}`",
+        options.get_database().unwrap_or(options.get_username()),
+        options.get_host(),
+        options.get_port(),
+        options.get_username()
+    );
+    // One connection first: the pool would retry a refused connection until its timeout and then
+    // only say that it timed out.
+    let mut first = PgConnection::connect_with(&options).await.with_context(|| {
+        format!(
+            "cannot connect to PostgreSQL ({at}): check that the server runs and listens there, that the database exists, \
+             and the user and password of --database-url (WAVEHUB_DATABASE_URL)"
+        )
+    })?;
+    POSTGRES_MIGRATIONS.run(&mut first).await.with_context(|| {
+        format!(
+            "cannot migrate the PostgreSQL {at}: the user must be allowed to create tables in it (its owner is), and to create the \
+             extensions unaccent and pg_trgm (PostgreSQL 13 or newer lets a database owner; otherwise an administrator runs \
+             CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm; in it once)"
+        )
+    })?;
+    first.close().await.ok();
+    // Waiting writers each hold a connection (begin_write's lock), so more than SQLite's 8.
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot connect to PostgreSQL ({at})"))?;
+    Ok(Db::Postgres(pool))
 }
 
 /// The key of the PostgreSQL advisory lock every write transaction takes ([`Db::begin_write`]):
@@ -140,7 +283,8 @@ impl Db {
         match self {
             Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                // Read committed even where the server's default is stricter (see above).
+                let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
                 // As SQLite's busy timeout: a writer waits 5 s for the lock, then fails.
                 sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
@@ -311,4 +455,37 @@ pub async fn begin_write(db: &SqlitePool) -> Result<sqlx::Transaction<'static, s
 /// search for them means the characters.
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseLocation;
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_database_url_names_postgresql_or_a_sqlite_file_and_anything_else_is_refused_with_both_forms() {
+        let postgres = "postgres://wavehub:s3cret@db.internal:5433/hub";
+        assert_eq!(DatabaseLocation::parse(postgres).unwrap(), DatabaseLocation::Postgres(postgres.into()));
+        let postgresql = "postgresql://wavehub@localhost/hub?sslmode=require";
+        assert_eq!(DatabaseLocation::parse(postgresql).unwrap(), DatabaseLocation::Postgres(postgresql.into()));
+        assert_eq!(DatabaseLocation::parse("/var/lib/wavehub/hub.db").unwrap(), DatabaseLocation::Sqlite("/var/lib/wavehub/hub.db".into()));
+        assert_eq!(DatabaseLocation::parse("hub.db").unwrap(), DatabaseLocation::Sqlite("hub.db".into()));
+        assert_eq!(DatabaseLocation::parse("./odd:name.db").unwrap(), DatabaseLocation::Sqlite("./odd:name.db".into()));
+        assert_eq!(DatabaseLocation::parse("sqlite:data/hub.db").unwrap(), DatabaseLocation::Sqlite(PathBuf::from("data/hub.db")));
+        let with_query = DatabaseLocation::parse("sqlite:///srv/hub.db?mode=rwc").unwrap();
+        assert_eq!(with_query, DatabaseLocation::Sqlite(PathBuf::from("/srv/hub.db")));
+        for wrong in ["mysql://root:hunter2@db/hub", "http://db/hub", "", "sqlite:", "postgres://u:hunter2@host:notaport/db"] {
+            let error = DatabaseLocation::parse(wrong).unwrap_err().to_string();
+            assert!(error.contains("--database-url") && error.contains("postgres://") && error.contains("sqlite:PATH"), "{error}");
+            assert!(!error.contains("hunter2"), "the password stays out of errors: {error}");
+        }
+    }
+
+    #[test]
+    fn a_postgresql_location_is_shown_without_its_password() {
+        let location = DatabaseLocation::parse("postgres://wavehub:s3cret@db.internal:5433/hub").unwrap();
+        assert_eq!(location.to_string(), "postgres://wavehub:***@db.internal:5433/hub");
+        assert!(!format!("{location:?}").contains("s3cret"));
+        assert_eq!(DatabaseLocation::parse("postgres://db/hub").unwrap().to_string(), "postgres://db/hub");
+    }
 }

@@ -1,5 +1,7 @@
-//! A real server for tests: the full router over a real SQLite database in a temporary folder,
-//! called in-process with `tower::ServiceExt::oneshot`.
+//! A real server for tests: the full router over a real database, called in-process with
+//! `tower::ServiceExt::oneshot`. The database is SQLite in the test's temporary folder, or, when
+//! `WAVEHUB_TEST_DATABASE_URL` names a PostgreSQL server (`cargo xtask test --postgres` sets it), a
+//! PostgreSQL database of the test's own on that server.
 
 #![allow(dead_code)]
 
@@ -33,6 +35,8 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _dir: std::sync::Arc<TempDir>,
+    /// On PostgreSQL: the test's database, dropped after the last server on it.
+    database: Option<std::sync::Arc<TestDatabase>>,
 }
 
 pub struct Reply {
@@ -52,18 +56,30 @@ impl TestApp {
 
     /// Like [`TestApp::new`], with settings changed by `configure`.
     pub async fn with_config(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let app = Self::without_users(test_database_url().as_deref(), configure).await;
+        app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
+        app
+    }
+
+    /// A fresh server with no users, on a new database of the PostgreSQL server `postgres` (see
+    /// [`test_database_url`]), or on SQLite in its folder when `None`.
+    pub async fn without_users(postgres: Option<&str>, configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let static_dir = dir.path().join("dist");
         std::fs::create_dir_all(&static_dir).unwrap();
         std::fs::write(static_dir.join("index.html"), "<!doctype html><title>Wavehub</title>").unwrap();
         std::fs::write(static_dir.join("app.js"), "console.log('hi')").unwrap();
-        let db = wavehub_server::db::open(dir.path()).await.unwrap();
+        let (db, database) = match postgres {
+            Some(server) => {
+                let database = TestDatabase::create(server).await;
+                (wavehub_server::db::open_postgres(&database.url).await.unwrap(), Some(std::sync::Arc::new(database)))
+            }
+            None => (wavehub_server::db::open(dir.path()).await.unwrap(), None),
+        };
         let mut config = Config::new(dir.path().to_path_buf(), static_dir);
         configure(&mut config);
         let state = AppState::new(db, config);
-        let app = TestApp { router: http::router(state.clone()), state, _dir: std::sync::Arc::new(dir) };
-        app.add_user("admin", ADMIN_PASSWORD, &[Role::Admin]).await;
-        app
+        TestApp { router: http::router(state.clone()), state, _dir: std::sync::Arc::new(dir), database }
     }
 
     pub async fn add_user(&self, username: &str, password: &str, roles: &[Role]) {
@@ -96,9 +112,12 @@ impl TestApp {
     /// caches: two `wavehub serve` behind one load balancer.
     #[allow(dead_code)]
     pub async fn second_server(&self) -> TestApp {
-        let db = wavehub_server::db::open(self.data_dir()).await.unwrap();
+        let db = match &self.database {
+            Some(database) => wavehub_server::db::open_postgres(&database.url).await.unwrap(),
+            None => wavehub_server::db::open(self.data_dir()).await.unwrap(),
+        };
         let state = AppState::new(db, (*self.state.config).clone());
-        TestApp { router: http::router(state.clone()), state, _dir: self._dir.clone() }
+        TestApp { router: http::router(state.clone()), state, _dir: self._dir.clone(), database: self.database.clone() }
     }
 
     fn request(method: Method, path: &str, auth: Option<&str>) -> axum::http::request::Builder {
@@ -131,6 +150,101 @@ impl TestApp {
         let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
         set_cookie.split(';').next().unwrap().to_owned()
     }
+}
+
+/// The PostgreSQL server the API tests run on (`WAVEHUB_TEST_DATABASE_URL`, a URL whose user may
+/// create databases), or `None` for SQLite.
+pub fn test_database_url() -> Option<String> {
+    std::env::var("WAVEHUB_TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
+/// One test's PostgreSQL database: a copy of a migrated template (a copy takes milliseconds, migrating
+/// takes far longer), dropped when the last server on it goes.
+pub struct TestDatabase {
+    server: String,
+    name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn create(server: &str) -> TestDatabase {
+        let template = Self::template(server).await;
+        let mut random = [0u8; 6];
+        getrandom::fill(&mut random).unwrap();
+        let name = format!("wavehub_t_{}_{}", std::process::id(), hex::encode(random));
+        let mut admin = Self::admin(server).await;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).execute(&mut admin).await.unwrap();
+        sqlx::Connection::close(admin).await.ok();
+        TestDatabase { server: server.to_owned(), url: with_database(server, &name), name }
+    }
+
+    async fn admin(server: &str) -> sqlx::PgConnection {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(server)
+            .await
+            .unwrap_or_else(|e| panic!("WAVEHUB_TEST_DATABASE_URL: cannot connect to the PostgreSQL server the tests run on: {e}"))
+    }
+
+    /// The template of this build's migrations, made once per server: its name holds a hash of the
+    /// migrations, so a changed migration gets a new one. Test processes that start at once take turns
+    /// (an advisory lock), and it is built under another name and renamed, so an interrupted build
+    /// never leaves a half-migrated template behind.
+    async fn template(server: &str) -> String {
+        static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        TEMPLATE
+            .get_or_init(|| async {
+                use sha2::Digest;
+                let mut hash = sha2::Sha256::new();
+                for migration in wavehub_server::db::POSTGRES_MIGRATIONS.iter() {
+                    hash.update(migration.version.to_le_bytes());
+                    hash.update(&migration.checksum);
+                }
+                let name = format!("wavehub_template_{}", &hex::encode(hash.finalize())[..16]);
+                let mut admin = Self::admin(server).await;
+                sqlx::query("SELECT pg_advisory_lock(hashtextextended('wavehub test template', 0))").execute(&mut admin).await.unwrap();
+                let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+                if !exists {
+                    let building = format!("{name}_building");
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).execute(&mut admin).await.unwrap();
+                    sqlx::query(&format!("CREATE DATABASE \"{building}\"")).execute(&mut admin).await.unwrap();
+                    let db = wavehub_server::db::open_postgres(&with_database(server, &building)).await.unwrap();
+                    db.close().await;
+                    sqlx::query(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).execute(&mut admin).await.unwrap();
+                }
+                sqlx::Connection::close(admin).await.ok();
+                name
+            })
+            .await
+            .clone()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop is not async, and the test's runtime may be single-threaded: a runtime of its own on
+        // a thread of its own. FORCE ends the connections the test's pools still hold.
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let mut admin = TestDatabase::admin(&server).await;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await.map(drop)
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+/// `url` with its database (the path) replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let query = rest[authority_end..].find('?').map_or("", |at| &rest[authority_end + at..]);
+    format!("{scheme}://{}/{database}{query}", &rest[..authority_end])
 }
 
 /// A store's people, signed in: admin, `author` and `other` (authors), `user` (a plain user).
