@@ -12,9 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub login_throttle: Arc<LoginThrottle>,
     pub blobs: BlobStore,
-    /// Held while a blob is stored or removed together with the rows that name it, so an import and
-    /// a delete of the same bytes cannot interleave (one removing a blob the other just counted on).
-    pub blob_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a blob is stored or removed together with the rows that name it, on any server.
+    pub blob_locks: crate::store::blob_lock::BlobLocks,
     pub catalog_cache: Arc<crate::store::catalog::CatalogCache>,
     /// Runs app instances.
     pub runner: Arc<dyn crate::instances::runner::Runner>,
@@ -40,12 +39,13 @@ impl AppState {
     /// With a blob store opened from `--blob-store` ([`BlobStore::open`]).
     pub fn with_blobs(db: Db, config: Config, sealer: crate::store::sealing::SecretBox, blobs: BlobStore) -> Self {
         let runner = Arc::new(crate::instances::runner::LocalRunner::new(&config.data_dir, config.launch.clone()));
+        let blob_locks = crate::store::blob_lock::BlobLocks::new(&db, &config.data_dir);
         AppState {
             db,
             config: Arc::new(config),
             login_throttle: Arc::default(),
             blobs,
-            blob_lock: Arc::default(),
+            blob_locks,
             catalog_cache: Arc::default(),
             runner,
             sealer: Arc::new(sealer),

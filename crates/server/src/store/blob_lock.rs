@@ -23,9 +23,8 @@ pub enum BlobLocks {
     Postgres(PgPool),
 }
 
-/// A held blob lock; [`BlobGuard::release`] it. Dropped unreleased (a cancelled request), it is
-/// still freed: the file closes, or the PostgreSQL connection is closed instead of going back to
-/// the pool, which ends its session and its locks.
+/// A held blob lock, freed by [`BlobGuard::release`] or when dropped (the file closes; on
+/// PostgreSQL the lock is released in the background).
 pub struct BlobGuard {
     held: Option<Held>,
 }
@@ -76,20 +75,29 @@ impl BlobLocks {
 
 impl BlobGuard {
     pub async fn release(mut self) {
-        if let Some(Held::Postgres(mut conn, key)) = self.held.take() {
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))").bind(&key).execute(&mut *conn).await;
-            if unlocked.is_err() {
-                // Not back to the pool with the lock perhaps still held: closing ends the session.
-                drop(conn.detach());
-            }
+        if let Some(Held::Postgres(conn, key)) = self.held.take() {
+            unlock(conn, key).await;
         }
     }
 }
 
+/// Unlocks on the connection that locked; a connection that cannot unlock is closed instead of
+/// going back to the pool, which ends its session and so its locks.
+async fn unlock(mut conn: PoolConnection<Postgres>, key: String) {
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))").bind(&key).execute(&mut *conn).await;
+    if unlocked.is_err() {
+        drop(conn.detach());
+    }
+}
+
 impl Drop for BlobGuard {
+    /// Left unreleased (an early return, a cancelled request): unlocked in the background.
     fn drop(&mut self) {
-        if let Some(Held::Postgres(conn, _)) = self.held.take() {
-            drop(conn.detach());
+        if let Some(Held::Postgres(conn, key)) = self.held.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(unlock(conn, key))),
+                Err(_) => drop(conn.detach()),
+            }
         }
     }
 }
@@ -106,5 +114,52 @@ fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
         if error.kind() != std::io::ErrorKind::Interrupted {
             return Err(error);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const SHA: &str = "ab00000000000000000000000000000000000000000000000000000000000000";
+    const OTHER: &str = "cd00000000000000000000000000000000000000000000000000000000000000";
+
+    /// Two servers' locks (each its own `BlobLocks`, as each server has): the second holder of a
+    /// blob's lock waits for the first to release it, a dropped guard frees it too, and another
+    /// blob's lock does not wait.
+    async fn one_holder_at_a_time(first: BlobLocks, second: BlobLocks) {
+        let held = first.lock(SHA).await.unwrap();
+        let waiting = tokio::spawn(async move {
+            let guard = second.lock(SHA).await.unwrap();
+            guard.release().await;
+            second
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "the second server waits while the first holds the lock");
+        tokio::time::timeout(Duration::from_secs(5), first.lock(OTHER)).await.expect("another blob's lock is free").unwrap().release().await;
+        held.release().await;
+        let second = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("the lock was handed over").unwrap();
+
+        let dropped = second.lock(SHA).await.unwrap();
+        drop(dropped);
+        tokio::time::timeout(Duration::from_secs(5), first.lock(SHA)).await.expect("a dropped guard frees the lock").unwrap().release().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_servers_on_one_data_dir_take_turns() {
+        let data = tempfile::tempdir().unwrap();
+        let db = crate::db::open(data.path()).await.unwrap();
+        one_holder_at_a_time(BlobLocks::new(&db, data.path()), BlobLocks::new(&db, data.path())).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_servers_on_one_database_take_turns() {
+        let cluster = wavehub_testkit::Postgres::start().unwrap_or_else(|e| panic!("this test needs PostgreSQL: {e}"));
+        let url = cluster.create_database().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        // Two pools, as two servers have.
+        let (one, two) = (crate::db::open_postgres(&url).await.unwrap(), crate::db::open_postgres(&url).await.unwrap());
+        one_holder_at_a_time(BlobLocks::new(&one, data.path()), BlobLocks::new(&two, data.path())).await;
     }
 }

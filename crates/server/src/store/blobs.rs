@@ -329,24 +329,13 @@ impl BlobStore {
         }
     }
 
-    /// Removes, of the `listed` blobs, those no row names (`referenced` holds those that are named)
-    /// written before `before`: what an import left when its server was killed between storing the
-    /// blob and committing its rows. Blobs written since are left alone, as an import in flight on
-    /// any server may be about to commit the row that names one. Returns how many went.
-    pub async fn remove_unreferenced(
-        &self,
-        listed: Vec<StoredBlob>,
-        referenced: &std::collections::HashSet<String>,
-        before: std::time::SystemTime,
-    ) -> io::Result<usize> {
-        let mut removed = 0;
-        for blob in listed {
-            if blob.written < before && !referenced.contains(&blob.sha256) {
-                self.remove(&blob.sha256).await?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
+    /// Of the `listed` blobs, those no row names (`referenced` holds those that are named) written
+    /// before `before`: what an import left when its server was killed between storing the blob and
+    /// committing its rows ([`crate::store::catalog::remove_orphan_blobs`] removes them). Blobs
+    /// written since are left alone, as an import in flight on any server may be about to commit
+    /// the row that names one.
+    pub fn unreferenced(listed: Vec<StoredBlob>, referenced: &std::collections::HashSet<String>, before: std::time::SystemTime) -> Vec<String> {
+        listed.into_iter().filter(|blob| blob.written < before && !referenced.contains(&blob.sha256)).map(|blob| blob.sha256).collect()
     }
 }
 
@@ -586,7 +575,9 @@ mod tests {
             let cut_off = SystemTime::now() + Duration::from_secs(2);
             tokio::time::sleep(Duration::from_secs(3)).await;
             store.put(upload_in(data.path(), fresh), &sha256_hex(fresh)).await.unwrap();
-            assert_eq!(store.remove_unreferenced(store.list().await.unwrap(), &referenced, cut_off).await.unwrap(), 1, "{}", store.describe());
+            let unreferenced = BlobStore::unreferenced(store.list().await.unwrap(), &referenced, cut_off);
+            assert_eq!(unreferenced, [sha256_hex(orphan)], "{}", store.describe());
+            store.remove(&unreferenced[0]).await.unwrap();
             assert!(!store.exists(&sha256_hex(orphan)).await.unwrap(), "the orphan went: {}", store.describe());
             assert!(store.exists(&sha256_hex(named)).await.unwrap() && store.exists(&sha256_hex(fresh)).await.unwrap());
         }

@@ -181,7 +181,7 @@ pub async fn import(
     // Blob lock first, then the database's write lock: the same order as `delete`, so neither can
     // hold one while waiting for the other. The blob is stored before the write transaction begins:
     // sending a large bundle to an object store takes a while, and the database stays writable meanwhile.
-    let blob_guard = state.blob_lock.lock().await;
+    let blob_guard = state.blob_locks.lock(&upload.sha256).await?;
     let created_blob = state.blobs.put(upload.file, &upload.sha256).await.map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
     let stored: ApiResult<i64> = async {
         let mut tx = state.db.begin_write().await?;
@@ -253,10 +253,11 @@ pub async fn import(
                     tracing::error!(sha256 = %upload.sha256, error = %remove_error, "cannot remove the blob of a failed import");
                 }
             }
+            blob_guard.release().await;
             return Err(error);
         }
     };
-    drop(blob_guard);
+    blob_guard.release().await;
     tracing::info!(actor = %caller.username, app = %name, version = %version, id, "app imported");
     load_detail(&state.db, Viewer::from(caller), id).await
 }
@@ -953,16 +954,25 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
 const ORPHAN_BLOB_AGE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// Removes the blobs killed imports left ([`ORPHAN_BLOB_AGE`]); run at start. The store is listed
-/// first (a large bucket takes a while, and imports wait for the blob lock); the named blobs are
-/// read and the rest removed under the lock, so an import of the same bytes here cannot commit a
-/// row naming a blob this is removing.
+/// and the named blobs read without a lock (a large bucket takes a while); each blob to remove is
+/// then named again under its blob lock, so an import of the same bytes, on any server, cannot
+/// commit a row naming a blob this is removing.
 pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
     let cut_off = std::time::SystemTime::now() - ORPHAN_BLOB_AGE;
     let listed = state.blobs.list().await?;
-    let _blob_guard = state.blob_lock.lock().await;
     let named: Vec<String> = on_db!(&state.db, |pool| sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(pool).await)?;
-    let named: std::collections::HashSet<String> = named.into_iter().collect();
-    Ok(state.blobs.remove_unreferenced(listed, &named, cut_off).await?)
+    let mut removed = 0;
+    for sha256 in crate::store::blobs::BlobStore::unreferenced(listed, &named.into_iter().collect(), cut_off) {
+        let blob_guard = state.blob_locks.lock(&sha256).await?;
+        let sql = "SELECT EXISTS (SELECT 1 FROM apps WHERE sha256 = $1)";
+        let still_named: bool = on_db!(&state.db, |pool| sqlx::query_scalar(sql).bind(&sha256).fetch_one(pool).await)?;
+        if !still_named {
+            state.blobs.remove(&sha256).await?;
+            removed += 1;
+        }
+        blob_guard.release().await;
+    }
+    Ok(removed)
 }
 
 /// `DELETE /apps/{id}`: the row, its images and tags, and the blob when no other app shares it.
@@ -970,7 +980,7 @@ pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
 pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason) -> ApiResult<()> {
     let app = require_manager(&state.db, Viewer::from(caller), id).await?;
     ApiError::check(reason.check())?;
-    let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
+    let blob_guard = state.blob_locks.lock(&app.sha256).await?; // before the write lock, as in `import`
     let mut tx = state.db.begin_write().await?;
     let change = begin_change(&mut tx, &app.summary.name).await?;
     let live: i64 = on_conn!(&mut tx, |c| {
@@ -1018,6 +1028,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
             tracing::error!(sha256 = %app.sha256, %error, "cannot remove the blob of a deleted app");
         }
     }
+    blob_guard.release().await;
     tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, "app deleted");
     Ok(())
 }

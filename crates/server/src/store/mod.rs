@@ -4,6 +4,7 @@
 
 pub mod app_files;
 pub mod app_history;
+pub mod blob_lock;
 pub mod blobs;
 pub mod bundle_files;
 pub mod catalog;
