@@ -279,8 +279,8 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
         bail!("{} already holds {seeded} seeded apps; delete the data dir to seed it again", data_dir.display());
     }
 
-    ensure_first_admin(&pool, admin_password).await?;
-    let owner = ensure_user(&pool, SEED_OWNER, wavehub_server::accounts::auth::random_password(), vec![Role::Author]).await?;
+    ensure_first_admin(&db, admin_password).await?;
+    let owner = ensure_user(&db, SEED_OWNER, wavehub_server::accounts::auth::random_password(), vec![Role::Author]).await?;
     let (sha256, bundle_size) = store_bundle(data_dir).await?;
 
     let rows = generate(apps, seed);

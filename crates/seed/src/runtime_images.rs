@@ -337,7 +337,7 @@ pub async fn seed(
         bail!("{} already holds {seeded} images in workspace `{WORKSPACE}`; delete the data dir to seed it again", data_dir.display());
     }
 
-    ensure_first_admin(&pool, admin_password).await?;
+    ensure_first_admin(&db, admin_password).await?;
     let password = match user_password.filter(|p| !p.is_empty()) {
         Some(password) => password,
         None => {
@@ -346,8 +346,8 @@ pub async fn seed(
             password
         }
     };
-    let admin_id = ensure_user(&pool, WORKSPACE_ADMIN, password.clone(), vec![Role::User]).await?;
-    let member_id = ensure_user(&pool, MEMBER, password, vec![Role::User]).await?;
+    let admin_id = ensure_user(&db, WORKSPACE_ADMIN, password.clone(), vec![Role::User]).await?;
+    let member_id = ensure_user(&db, MEMBER, password, vec![Role::User]).await?;
     let now = db::now();
     sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES (?, 'Bench', ?) ON CONFLICT (id) DO NOTHING")
         .bind(WORKSPACE)
