@@ -303,3 +303,21 @@ fn announce(line: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two servers starting on one empty database: both start, one of them made the admin.
+    #[tokio::test]
+    async fn two_first_starts_make_one_admin() {
+        let data = tempfile::tempdir().unwrap();
+        let db = crate::db::open(data.path()).await.unwrap();
+        let password = || Some("a long enough password 1".to_owned());
+        let (a, b) = tokio::join!(ensure_first_admin(&db, password()), ensure_first_admin(&db, password()));
+        let created = [a.unwrap(), b.unwrap()].iter().filter(|outcome| !matches!(outcome, FirstAdmin::AlreadyThere)).count();
+        assert_eq!(created, 1);
+        let users: i64 = on_db!(&db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await).unwrap();
+        assert_eq!(users, 1);
+    }
+}
