@@ -10,6 +10,7 @@ use crate::components::form::{invalid, invalid_attr, FieldFindings};
 use crate::components::format::{age, now_ms};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::session::use_session;
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo, TOKEN_NAME_MAX_LEN};
 
@@ -150,42 +151,35 @@ fn TokenTable(
     // The token about to be revoked, while its question is open: its id and the question.
     let asking = RwSignal::new(None::<(i64, String)>);
     view! {
-        <table class="table tokens-table" data-owners=show_owner.to_string()>
-            <caption class="visually-hidden">{caption}</caption>
-            <thead><tr>
-                <th scope="col">"Name"</th>
-                {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
-                <th scope="col">"Created"</th>
-                <th scope="col">"Last used"</th>
-                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-            </tr></thead>
-            <tbody>
-                {list.into_iter().map(|token| {
-                    let ask = if show_owner {
-                        format!("Revoke {}'s token “{}”?", token.owner, token.name)
-                    } else {
-                        format!("Revoke the token “{}”?", token.name)
-                    };
-                    let id = token.id;
-                    let on_revoke = move |_| asking.set(Some((id, ask.clone())));
-                    view! {
-                        <tr data-token=token.name.clone()>
-                            <th scope="row">{token.name.clone()}</th>
-                            {show_owner.then(|| view! { <td>{token.owner.clone()}</td> })}
-                            <td><time datetime=token.created_at.clone()>{age(&token.created_at, now)}</time></td>
-                            <td>{match &token.last_used_at {
-                                Some(used) => view! { <time datetime=used.clone()>{age(used, now)}</time> }.into_any(),
-                                None => view! { <span class="muted">"never"</span> }.into_any(),
-                            }}</td>
-                            <td class="actions">
-                                <button type="button" class="button-quiet danger" on:click=on_revoke
-                                    disabled=move || revoke.pending().get()>"Revoke"</button>
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable class="tokens-table" caption=caption columns=vec![
+            Column::text("Name"), Column::text("Owner").when(show_owner), Column::text("Created"), Column::text("Last used"),
+            Column::actions()
+        ]>
+            {list.into_iter().map(|token| {
+                let ask = if show_owner {
+                    format!("Revoke {}'s token “{}”?", token.owner, token.name)
+                } else {
+                    format!("Revoke the token “{}”?", token.name)
+                };
+                let id = token.id;
+                let on_revoke = move |_| asking.set(Some((id, ask.clone())));
+                view! {
+                    <tr data-token=token.name.clone()>
+                        <th scope="row">{token.name.clone()}</th>
+                        {show_owner.then(|| view! { <td>{token.owner.clone()}</td> })}
+                        <td><time datetime=token.created_at.clone()>{age(&token.created_at, now)}</time></td>
+                        <td>{match &token.last_used_at {
+                            Some(used) => view! { <time datetime=used.clone()>{age(used, now)}</time> }.into_any(),
+                            None => view! { <span class="muted">"never"</span> }.into_any(),
+                        }}</td>
+                        <td class="actions">
+                            <button type="button" class="button-quiet danger" on:click=on_revoke
+                                disabled=move || revoke.pending().get()>"Revoke"</button>
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
         {move || asking.get().map(|(id, question)| view! {
             <ConfirmDialog title=question message="Whatever uses it stops working at once." confirm_label="Revoke token"
                 on_close=move || asking.set(None)

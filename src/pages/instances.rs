@@ -16,6 +16,7 @@ use crate::components::dialog::ConfirmDialog;
 use crate::components::form::Submission;
 use crate::components::format::{age, now_ms};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -108,14 +109,14 @@ fn InstancesView() -> impl IntoView {
                     <p class="empty">"You have no instances. Open an app in the "<a href="/">"catalog"</a>" and launch it."</p>
                 }.into_any(),
                 Some(false) => view! {
-                    <table class="table instances">
-                        <thead><tr><th>"App"</th><th>"Status"</th><th>"Visibility"</th><th>"Started"</th><th class="actions">"Actions"</th></tr></thead>
-                        <tbody>
-                            <For each=move || items.get().unwrap_or_default() key=|instance| instance.id let:instance>
-                                <InstanceRow initial=instance list=items focus refresh/>
-                            </For>
-                        </tbody>
-                    </table>
+                    <DataTable class="instances" caption="Your instances" columns=vec![
+                        Column::text("App"), Column::text("Status"), Column::text("Visibility"), Column::text("Started"),
+                        Column::actions()
+                    ]>
+                        <For each=move || items.get().unwrap_or_default() key=|instance| instance.id let:instance>
+                            <InstanceRow initial=instance list=items focus refresh/>
+                        </For>
+                    </DataTable>
                 }.into_any(),
             }}
         </section>
@@ -280,12 +281,12 @@ fn SharedWithMe() -> impl IntoView {
                         <p class="empty">"Nobody has shared a running instance with you."</p>
                     }.into_any(),
                     page => view! {
-                        <table class="table instances instances-shared-list">
-                            <thead><tr><th>"App"</th><th>"Owner"</th><th>"Address"</th><th>"Started"</th><th class="actions">"Actions"</th></tr></thead>
-                            <tbody>
-                                {page.items.into_iter().map(|instance| view! { <SharedRow instance/> }).collect_view()}
-                            </tbody>
-                        </table>
+                        <DataTable class="instances instances-shared-list" caption="Instances shared with you" columns=vec![
+                            Column::text("App"), Column::text("Owner"), Column::text("Address"), Column::text("Started"),
+                            Column::actions()
+                        ]>
+                            {page.items.into_iter().map(|instance| view! { <SharedRow instance/> }).collect_view()}
+                        </DataTable>
                     }.into_any(),
                 }))}
                 </ApiErrorBoundary>

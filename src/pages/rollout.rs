@@ -4,7 +4,7 @@
 //! users and to running instances before it is confirmed. Running instances are never touched.
 
 use crate::api::{self, ApiError};
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::Submission;
 use crate::components::format::{age, now_ms};
@@ -13,6 +13,7 @@ use crate::components::reason::ReasonField;
 use crate::pages::app_history::{history_href, may_read_history};
 use crate::pages::instances::{every_while, LaunchProgress, LiveLog, REFRESH};
 use crate::pages::upload::browser::{self, Sent};
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use wavehub_core::apps::{check_visibility_change, visibility_change_needs_reason, AppPatch, AppVersion, Visibility};
@@ -128,6 +129,26 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
     let selection = progress.selection;
     let rows: Vec<BulkRow> = versions.iter().map(|v| BulkRow::new(v.id.to_string(), v.version.clone())).collect();
     Effect::new(move |_| selection.set_rows(if manages.get() { rows.clone() } else { Vec::new() }));
+    // Rendered here: the table's body closure may not take `shown`, which the steps below use.
+    let version_rows = versions.iter().map(|v| {
+        let in_catalog = shown.as_ref().is_some_and(|s| s.id == v.id);
+        let row = BulkRow::new(v.id.to_string(), v.version.clone());
+        view! {
+            <tr data-version=v.version.clone()>
+                <Show when=move || manages.get()>
+                    <td class="select-col"><SelectRowBox selection row=row.clone()/></td>
+                </Show>
+                <td>
+                    <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
+                    {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
+                </td>
+                <td>{v.visibility.label()}</td>
+                <td>{v.instances}</td>
+                <td>{age(&v.created_at, now)}</td>
+                <td>{v.owner.clone().unwrap_or_else(|| "(deleted account)".into())}</td>
+            </tr>
+        }
+    }).collect_view();
     view! {
         <Show when=move || manages.get()>
             <p><a href=history.clone()>"History of this app"</a>
@@ -135,35 +156,12 @@ fn Rollout(name: String, versions: Vec<AppVersion>, refresh: Callback<()>, progr
         </Show>
         <h2>"Versions"</h2>
         <BulkBar selection actions=version_actions() noun=("version", "versions") on_done=move || refresh.run(())/>
-        <table class="table rollout-versions">
-            <caption class="visually-hidden">"Versions, newest first"</caption>
-            <thead><tr>
-                <Show when=move || manages.get()><th scope="col" class="select-col"><SelectAllBox selection/></th></Show>
-                <th scope="col">"Version"</th><th scope="col">"Visibility"</th><th scope="col">"Running instances"</th>
-                <th scope="col">"Imported"</th><th scope="col">"Owner"</th>
-            </tr></thead>
-            <tbody>
-                {versions.iter().map(|v| {
-                    let in_catalog = shown.as_ref().is_some_and(|s| s.id == v.id);
-                    let row = BulkRow::new(v.id.to_string(), v.version.clone());
-                    view! {
-                        <tr data-version=v.version.clone()>
-                            <Show when=move || manages.get()>
-                                <td class="select-col"><SelectRowBox selection row=row.clone()/></td>
-                            </Show>
-                            <td>
-                                <a href=format!("/apps/{}", v.id)>{v.version.clone()}</a>
-                                {in_catalog.then(|| view! { " " <span class="badge">"in the catalog"</span> })}
-                            </td>
-                            <td>{v.visibility.label()}</td>
-                            <td>{v.instances}</td>
-                            <td>{age(&v.created_at, now)}</td>
-                            <td>{v.owner.clone().unwrap_or_else(|| "(deleted account)".into())}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable class="rollout-versions" caption="Versions, newest first" columns=vec![
+            Column::select_all(selection).when(manages), Column::text("Version"), Column::text("Visibility"),
+            Column::text("Running instances"), Column::text("Imported"), Column::text("Owner")
+        ]>
+            {version_rows}
+        </DataTable>
         <ol class="rollout-steps">
             <li><ImportStep name=name.clone() refresh message=progress.import_message/></li>
             <li><TestStep candidate=next.clone() instance=progress.test_instance/></li>

@@ -33,8 +33,10 @@ const USER: &str = "bench-user";
 const DEFAULT_QUERY: &str = "latest=true&visibility=ALL_USERS&page_size=24";
 const SEARCH_PREFIX: &str = "forec";
 /// The search typed one letter at a time: each prefix is a new query, measured on a fresh server
-/// (a cold cache) like every row.
+/// (a cold cache) like every row, its first answer on [`FIRST_SAMPLES`] of them.
 const TYPED_PREFIXES: &[&str] = &["f", "fo", "for", "fore", "forec"];
+/// The bar is on the first answer (p99 ≤ 50 ms on a cold cache): the worst of this many.
+const FIRST_SAMPLES: usize = 5;
 /// How often the "reads under writes" row changes an app (`PATCH /apps/{id}`) while wrk reads.
 const WRITE_EVERY: Duration = Duration::from_secs(1);
 const CATEGORY: &str = "Finance";
@@ -132,7 +134,8 @@ fn plan(api: &Api, static_dir: &Path) -> Result<Plan, String> {
         } else {
             for prefix in TYPED_PREFIXES {
                 let path = format!("/api/v1/apps?q={prefix}&{DEFAULT_QUERY}");
-                targets.push(Target::new(&format!("catalog: search \"{prefix}\" (typed)"), caller, &path, Some(token)));
+                let typed = Target::new(&format!("catalog: search \"{prefix}\" (typed)"), caller, &path, Some(token));
+                targets.push(typed.first_on_fresh_servers(FIRST_SAMPLES));
             }
         }
         targets.push(Target::new(&format!("catalog: category {CATEGORY}"), caller, &category_path, Some(token)));

@@ -16,12 +16,13 @@
 //! - a real [`Manifest`] as JSON in `app_documents`, and the `sha256`/`bundle_size` of one small real
 //!   bundle stored once in the blob store, so every row's download works.
 //!
-//! The full-text index fills itself through the `apps_fts_insert` trigger.
+//! The full-text index fills itself: the `apps_fts_insert` trigger on SQLite, the generated `search`
+//! column on PostgreSQL.
 
 use crate::{ensure_first_admin, ensure_user, semver_versions, Bumps, Rng};
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,8 +30,9 @@ use wavehub_core::accounts::Role;
 use wavehub_core::apps::Visibility;
 use wavehub_core::manifest::{AppSection, Manifest};
 use wavehub_server::store::blobs::{BlobStore, BLOB_DIR};
-use wavehub_server::db;
+use wavehub_server::db::{self, Db, Tx};
 use wavehub_server::store::catalog::{self, NewAppRow};
+use wavehub_server::{on_conn, on_db};
 
 /// The author who owns the seeded apps.
 pub const SEED_OWNER: &str = "bench-owner";
@@ -41,7 +43,8 @@ pub const COMMON_WORD: &str = "forecast";
 /// The most popular category (a catalog filter with many rows).
 pub const POPULAR_CATEGORY: &str = "Finance";
 
-/// Rows per INSERT statement (each `apps` row binds 16 values; SQLite allows 32,766 per statement).
+/// Rows per INSERT statement (each `apps` row binds 15 values; SQLite allows 32,766 per statement,
+/// PostgreSQL 65,535).
 const ROWS_PER_STATEMENT: usize = 500;
 /// Statements per transaction.
 const STATEMENTS_PER_TRANSACTION: usize = 10;
@@ -269,12 +272,9 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     std::fs::create_dir_all(data_dir.join(BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
     let db = db::open(data_dir).await?;
-    let pool: sqlx::SqlitePool = (*db).clone();
 
-    let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE name LIKE ?")
-        .bind(format!("{NAME_PREFIX}%"))
-        .fetch_one(&pool)
-        .await?;
+    let pattern = format!("{NAME_PREFIX}%");
+    let seeded: i64 = on_db!(&db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE name LIKE $1").bind(&pattern).fetch_one(pool).await)?;
     if seeded > 0 {
         bail!("{} already holds {seeded} seeded apps; delete the data dir to seed it again", data_dir.display());
     }
@@ -288,44 +288,52 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
     let now = db::now();
     let statements: Vec<&[SeedApp]> = rows.chunks(ROWS_PER_STATEMENT).collect();
     for transaction in statements.chunks(STATEMENTS_PER_TRANSACTION) {
-        let mut tx = db::begin_write(&pool).await?;
+        let mut tx = db.begin_write().await?;
         for chunk in transaction {
             let with_ids = insert_apps(&mut tx, chunk, owner, &sha256, bundle_size, &now).await?;
             let tags: Vec<(i64, &str)> =
                 with_ids.iter().flat_map(|(id, app)| app.tags.iter().map(move |tag| (*id, tag.as_str()))).collect();
             for part in tags.chunks(2000) {
-                let mut builder = QueryBuilder::<Sqlite>::new("INSERT INTO app_tags (app_id, tag) ");
-                builder.push_values(part, |mut row, (id, tag)| {
-                    row.push_bind(*id).push_bind(*tag);
-                });
-                builder.build().execute(&mut *tx).await?;
+                on_conn!(&mut tx, |c, DB| {
+                    let mut builder = QueryBuilder::<DB>::new("INSERT INTO app_tags (app_id, tag) ");
+                    builder.push_values(part, |mut row, (id, tag)| {
+                        row.push_bind(*id).push_bind(*tag);
+                    });
+                    builder.build().execute(c).await.map(drop)
+                })?;
             }
             report.tags += tags.len() as u64;
             let icons: Vec<i64> = with_ids.iter().filter(|(_, app)| app.has_icon).map(|(id, _)| *id).collect();
             if !icons.is_empty() {
-                let mut builder =
-                    QueryBuilder::<Sqlite>::new("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) ");
-                builder.push_values(&icons, |mut row, id| {
-                    row.push_bind(*id)
-                        .push_bind("icon")
-                        .push_bind(0i64)
-                        .push_bind("static/icon.png")
-                        .push_bind("image/png")
-                        .push_bind(ICON_PNG);
-                });
-                builder.build().execute(&mut *tx).await?;
+                on_conn!(&mut tx, |c, DB| {
+                    let mut builder = QueryBuilder::<DB>::new("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) ");
+                    builder.push_values(&icons, |mut row, id| {
+                        row.push_bind(*id)
+                            .push_bind("icon")
+                            .push_bind(0i64)
+                            .push_bind("static/icon.png")
+                            .push_bind("image/png")
+                            .push_bind(ICON_PNG);
+                    });
+                    builder.build().execute(c).await.map(drop)
+                })?;
             }
             report.icons += icons.len() as u64;
         }
         tx.commit().await?;
     }
     // Rows written in bulk skip import, which keeps the catalog's derived columns; compute them once.
-    wavehub_server::store::catalog::refresh_all_latest_shared(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    wavehub_server::store::catalog::refresh_all_latest_shared(&db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Db::Postgres(pool) = &db {
+        // The identity column's next id after the highest one written (the ids came from its
+        // sequence, but a seeder that wrote its own must not leave the next import colliding).
+        sqlx::query("SELECT setval(pg_get_serial_sequence('apps', 'id'), (SELECT max(id) FROM apps))").execute(pool).await?;
+    }
     report.all_users = rows.iter().filter(|app| app.all_users).count() as u64;
     report.names = rows.iter().map(|app| app.name.as_str()).collect::<std::collections::HashSet<_>>().len() as u64;
     // No ANALYZE / PRAGMA optimize: a database grown by imports has no statistics either, and the
     // benchmark should see the query plans a real server gets.
-    pool.close().await;
+    db.close().await;
     report.took = started.elapsed();
     Ok(report)
 }
@@ -333,7 +341,7 @@ pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_passwor
 /// One statement's rows through the server's one writer of `apps` ([`catalog::insert_apps`]),
 /// then their documents; the rows with the ids they were given.
 async fn insert_apps<'a>(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     apps: &'a [SeedApp],
     owner_id: i64,
     sha256: &str,
@@ -362,11 +370,13 @@ async fn insert_apps<'a>(
     for app in apps {
         manifests.push(serde_json::to_string(&manifest(app))?);
     }
-    let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO app_documents (app_id, manifest) ");
-    documents.push_values(ids.iter().zip(&manifests), |mut row, (id, manifest)| {
-        row.push_bind(*id).push_bind(manifest.as_str());
-    });
-    documents.build().execute(&mut **tx).await?;
+    on_conn!(tx, |c, DB| {
+        let mut documents = QueryBuilder::<DB>::new("INSERT INTO app_documents (app_id, manifest) ");
+        documents.push_values(ids.iter().zip(&manifests), |mut row, (id, manifest)| {
+            row.push_bind(*id).push_bind(manifest.as_str());
+        });
+        documents.build().execute(c).await.map(drop)
+    })?;
     Ok(ids.into_iter().zip(apps).collect())
 }
 
@@ -429,10 +439,11 @@ mod tests {
         let report = seed_catalog(data.path(), 1200, 3, Some("bench-admin-password".into())).await.unwrap();
         assert_eq!(report.apps, 1200);
         let db = db::open(data.path()).await.unwrap();
-        let pool: sqlx::SqlitePool = (*db).clone();
+        // A SQLite data dir, with FTS5.
+        let pool = db.sqlite().expect("a SQLite data dir").clone();
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&pool).await.unwrap();
         assert_eq!(count, 1200);
-        let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps_fts WHERE apps_fts MATCH ?")
+        let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps_fts WHERE apps_fts MATCH $1")
             .bind(format!("\"{}\"*", &COMMON_WORD[..5]))
             .fetch_one(&pool)
             .await
@@ -443,14 +454,14 @@ mod tests {
         let checked = wavehub_server::store::bundle_files::check_bundle_file(&blob, &wavehub_core::bundle::BundleOptions::default()).unwrap();
         // Valid; its 1×1 icon draws only a warning about the icon's size.
         assert!(checked.valid && checked.errors.is_empty(), "the stored bundle passes the upload rules: {checked:?}");
-        let shared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE latest_shared = 1").fetch_one(&pool).await.unwrap();
+        let shared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE latest_shared = TRUE").fetch_one(&pool).await.unwrap();
         assert!(shared > 0 && shared < 1200, "{shared} names in the shared catalog");
         let viewer = wavehub_server::store::catalog::Viewer { user_id: 1, is_admin: true };
-        let detail = wavehub_server::store::catalog::load_detail(&pool, viewer, 1).await.unwrap();
+        let detail = wavehub_server::store::catalog::load_detail(&db, viewer, 1).await.unwrap();
         assert!(detail.summary.name.starts_with(NAME_PREFIX));
         let users: Vec<String> = sqlx::query_scalar("SELECT username FROM users ORDER BY username").fetch_all(&pool).await.unwrap();
         assert_eq!(users, ["admin", SEED_OWNER]);
-        pool.close().await;
+        db.close().await;
         let again = seed_catalog(data.path(), 10, 3, None).await.unwrap_err().to_string();
         assert!(again.contains("already holds"), "{again}");
     }

@@ -24,13 +24,13 @@
 
 use crate::{ensure_first_admin, ensure_user, semver_versions, Bumps, Rng};
 use anyhow::{bail, Context};
-use sqlx::SqliteConnection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wavehub_core::accounts::Role;
 use wavehub_core::runtime_images::{version_for, Prereleases, Availability};
 use wavehub_server::runtime_images::bootstrap::{PlatformImage, PlatformVersion};
-use wavehub_server::db;
+use wavehub_server::db::{self, AsConn};
+use wavehub_server::on_db;
 use wavehub_server::runtime_images::state::{state_rank, write_state, Side, Subject};
 use wavehub_server::runtime_images::images::{insert_row, NewImageRow};
 use wavehub_server::runtime_images::versions::{insert_version, refresh_image};
@@ -328,11 +328,9 @@ pub async fn seed(
     }
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
     let db = db::open(data_dir).await?;
-    let pool: sqlx::SqlitePool = (*db).clone();
-    let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtime_images WHERE workspace_id = ?")
-        .bind(WORKSPACE)
-        .fetch_one(&pool)
-        .await?;
+    let seeded: i64 = on_db!(&db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM runtime_images WHERE workspace_id = $1").bind(WORKSPACE).fetch_one(pool).await
+    })?;
     if seeded > 0 {
         bail!("{} already holds {seeded} images in workspace `{WORKSPACE}`; delete the data dir to seed it again", data_dir.display());
     }
@@ -349,25 +347,31 @@ pub async fn seed(
     let admin_id = ensure_user(&db, WORKSPACE_ADMIN, password.clone(), vec![Role::User]).await?;
     let member_id = ensure_user(&db, MEMBER, password, vec![Role::User]).await?;
     let now = db::now();
-    sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES (?, 'Bench', ?) ON CONFLICT (id) DO NOTHING")
-        .bind(WORKSPACE)
-        .bind(&now)
-        .execute(&pool)
-        .await?;
+    on_db!(&db, |pool| {
+        sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES ($1, 'Bench', $2) ON CONFLICT (id) DO NOTHING")
+            .bind(WORKSPACE)
+            .bind(&now)
+            .execute(pool)
+            .await
+            .map(drop)
+    })?;
     for (user_id, role) in [(admin_id, "admin"), (member_id, "member")] {
-        sqlx::query(
-            "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (?, ?, ?) \
-             ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(WORKSPACE)
-        .bind(user_id)
-        .bind(role)
-        .execute(&pool)
-        .await?;
+        on_db!(&db, |pool| {
+            sqlx::query(
+                "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3) \
+                 ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
+            )
+            .bind(WORKSPACE)
+            .bind(user_id)
+            .bind(role)
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
     }
 
     let platform = platform_images();
-    wavehub_server::runtime_images::bootstrap::apply(&pool, &platform).await.context("cannot apply the platform images")?;
+    wavehub_server::runtime_images::bootstrap::apply(&db, &platform).await.context("cannot apply the platform images")?;
 
     let generated = generate(images, versions, seed);
     let mut report = SeedReport {
@@ -380,7 +384,7 @@ pub async fn seed(
         took: Duration::ZERO,
     };
     for chunk in generated.chunks(IMAGES_PER_TRANSACTION) {
-        let mut tx = db::begin_write(&pool).await?;
+        let mut tx = db.begin_write().await?;
         for image in chunk {
             insert_image(&mut tx, image).await?;
             report.versions += image.versions.len() as u64;
@@ -395,7 +399,7 @@ pub async fn seed(
     }
     // No ANALYZE / PRAGMA optimize: a database grown through the API has no statistics either, and
     // the benchmark should see the query plans a real server gets.
-    pool.close().await;
+    db.close().await;
     report.took = started.elapsed();
     Ok(report)
 }
@@ -403,7 +407,7 @@ pub async fn seed(
 /// One image through the server's own writers, as the API would make it: its row
 /// ([`insert_row`]), its console state and its versions' ([`write_state`], as deprecate/disable
 /// would set them), its versions ([`insert_version`]), then [`refresh_image`] for the derived columns.
-async fn insert_image(conn: &mut SqliteConnection, image: &SeedImage) -> anyhow::Result<()> {
+async fn insert_image(conn: &mut impl AsConn, image: &SeedImage) -> anyhow::Result<()> {
     let row = NewImageRow {
         workspace: image.workspace,
         uid: &image.uid,
@@ -497,29 +501,31 @@ mod tests {
             .unwrap();
         assert_eq!((report.images, report.other_images, report.versions), (60, 3, 63 * 20));
         let db = db::open(data.path()).await.unwrap();
-        let pool: sqlx::SqlitePool = (*db).clone();
         let member = Access { workspace: WORKSPACE.into(), role: WorkspaceRole::Member, platform_admin: false, actor: MEMBER.into() };
-        let page = wavehub_server::runtime_images::list_query::list(&pool, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
+        let page = wavehub_server::runtime_images::list_query::list(&db, Scope::Workspace(&member), &RuntimeImageQuery::default()).await.unwrap();
         assert_eq!(page.total, 60 + report.platform_images, "bench's images and the platform's");
         let first = &page.items[0];
         assert!(!first.can_manage);
-        let listed = wavehub_server::runtime_images::versions::versions(&pool, &member, &first.uid, None).await.unwrap();
+        let listed = wavehub_server::runtime_images::versions::versions(&db, &member, &first.uid, None).await.unwrap();
         let current = listed.items.iter().find(|v| v.is_current).map(|v| v.version.clone());
         assert_eq!(current, first.current_version, "the derived current version is the API's");
         let bench_image = page.items.iter().find(|i| !i.managed_by_bootstrap).unwrap();
         assert_eq!(bench_image.versions_count, 20);
         assert!(bench_image.docker_image.is_some() || bench_image.current_version.is_none());
-        let roles: Vec<(String, String)> = sqlx::query_as(
-            "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY 1",
-        )
-        .bind(WORKSPACE)
-        .fetch_all(&pool)
-        .await
+        let roles: Vec<(String, String)> = on_db!(&db, |pool| {
+            sqlx::query_as(
+                "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY 1",
+            )
+            .bind(WORKSPACE)
+            .fetch_all(pool)
+            .await
+        })
         .unwrap();
         assert_eq!(roles, [(MEMBER.to_owned(), "member".to_owned()), (WORKSPACE_ADMIN.to_owned(), "admin".to_owned())]);
-        let workspaces: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id").fetch_all(&pool).await.unwrap();
+        let workspaces: Vec<String> =
+            on_db!(&db, |pool| sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id").fetch_all(pool).await).unwrap();
         assert_eq!(workspaces, ["bench", "default", "global"]);
-        pool.close().await;
+        db.close().await;
         let again = seed(data.path(), 10, 2, 3, None, Some("x".repeat(12))).await.unwrap_err().to_string();
         assert!(again.contains("already holds"), "{again}");
     }

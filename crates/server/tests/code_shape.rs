@@ -54,8 +54,10 @@ fn no_routes_rs_holds_sql() {
 /// deferred `.begin()` makes SQLite refuse a writer whose snapshot went stale instead of waiting.
 #[test]
 fn every_transaction_begins_with_the_write_lock() {
-    let deferred = lines_with(&rust_files(&crate_dir().join("src")), ".begin()");
-    assert!(deferred.is_empty(), "use db::begin_write for a transaction that writes:\n{}", deferred.join("\n"));
+    // `Db::begin_write` itself is the one place a transaction begins.
+    let files: Vec<_> = rust_files(&crate_dir().join("src")).into_iter().filter(|file| !file.ends_with("src/db.rs")).collect();
+    let deferred = lines_with(&files, ".begin()");
+    assert!(deferred.is_empty(), "use Db::begin_write for a transaction that writes:\n{}", deferred.join("\n"));
 }
 
 /// Rule 3, for runtime images: one function inserts an image row, and the API, the bootstrap file

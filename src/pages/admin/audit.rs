@@ -5,7 +5,7 @@
 
 use crate::api;
 use crate::components::format::Timestamp;
-use crate::components::list::Pager;
+use crate::components::list::{Column, DataTable, Pager};
 use crate::components::messages::ApiErrorBoundary;
 use super::runtime_images::{image_href, list_href, runtimes_href};
 use super::AdminOnly;
@@ -174,18 +174,12 @@ fn AuditLog() -> impl IntoView {
                                 None => view! { <p class="empty">"Nothing matches these filters."</p> }.into_any(),
                                 Some(rows) => view! {
                                     <div class="table-scroll">
-                                        <table class="table compact audit-table">
-                                            <caption class="visually-hidden">"Audit log entries"</caption>
-                                            <thead><tr>
-                                                <th scope="col">"Time"</th>
-                                                <th scope="col">"Actor"</th>
-                                                <th scope="col">"Action"</th>
-                                                <th scope="col">"Resource"</th>
-                                                <th scope="col">"Reason"</th>
-                                                <th scope="col">"Detail"</th>
-                                            </tr></thead>
-                                            <tbody>{rows}</tbody>
-                                        </table>
+                                        <DataTable class="compact audit-table" caption="Audit log entries" columns=vec![
+                                            Column::text("Time"), Column::text("Actor"), Column::text("Action"), Column::text("Resource"),
+                                            Column::text("Reason"), Column::text("Detail")
+                                        ]>
+                                            {rows}
+                                        </DataTable>
                                     </div>
                                 }.into_any(),
                             }}

@@ -6,11 +6,11 @@ use super::runtime_images::dialogs::{DeleteDialog, DeleteTarget, StateDialog, St
 use super::runtime_images::workspace::{is_workspace_admin, WorkspaceScope};
 use super::runtime_images::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::api;
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::{unique_id, DialogActions, Modal};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::{capitalized, count};
-use crate::components::list::{page_param, Pager};
+use crate::components::list::{page_param, Column, DataTable, Pager};
 use crate::components::messages::ApiErrorBoundary;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -183,64 +183,55 @@ fn RuntimeTable(
     selection: Selection,
 ) -> impl IntoView {
     view! {
-        <table class="table runtimes-table">
-            <caption class="visually-hidden">"Runtimes"</caption>
-            <thead><tr>
-                {manages.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
-                <th scope="col">"Runtime"</th>
-                <th scope="col">"Image and version"</th>
-                <th scope="col">"Model type"</th>
-                <th scope="col">"State"</th>
-                <th scope="col">"Runs now"</th>
-                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-            </tr></thead>
-            <tbody>
-                {runtimes.into_iter().map(|r| {
-                    let runtime = StoredValue::new(r.clone());
-                    let env: Vec<String> = r.environment_variables.keys().cloned().collect();
-                    let actions: Vec<StateAction> = if manages {
-                        [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != r.state).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let name = r.name.clone();
-                    view! {
-                        <tr data-runtime=r.uid.clone()>
+        <DataTable class="runtimes-table" caption="Runtimes" columns=vec![
+            Column::select_all(selection).when(manages), Column::text("Runtime"), Column::text("Image and version"),
+            Column::text("Model type"), Column::text("State"), Column::text("Runs now"), Column::actions()
+        ]>
+            {runtimes.into_iter().map(|r| {
+                let runtime = StoredValue::new(r.clone());
+                let env: Vec<String> = r.environment_variables.keys().cloned().collect();
+                let actions: Vec<StateAction> = if manages {
+                    [StateAction::Deprecate, StateAction::Disable, StateAction::Enable].into_iter().filter(|a| a.target() != r.state).collect()
+                } else {
+                    Vec::new()
+                };
+                let name = r.name.clone();
+                view! {
+                    <tr data-runtime=r.uid.clone()>
+                        {manages.then(|| view! {
+                            <td class="select-col"><SelectRowBox selection row=BulkRow::new(r.uid.clone(), r.name.clone())/></td>
+                        })}
+                        <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div>
+                            {(!env.is_empty()).then(|| view! { <div class="sub">"env: "{env.join(", ")}</div> })}
+                            {r.read_only_data_volume.then(|| view! { <div class="sub">"read-only data volume"</div> })}
+                        </th>
+                        <td>
+                            <A href=image_href(&r.workspace, &r.runtime_image_uid)>{r.runtime_image_name.clone()}</A>
+                            <div class="sub">{r.version.clone().map(|v| view! { "pinned to " <code>{v}</code> }.into_any())
+                                .unwrap_or_else(|| view! { "follows the current version" }.into_any())}</div>
+                        </td>
+                        <td><code>{r.model_type.clone()}</code></td>
+                        <td><StateBadge state=r.state reason=r.state_reason.clone()/>
+                            {r.state_reason.clone().map(|reason| view! { <div class="sub reason">{reason}</div> })}</td>
+                        <td><ResolutionView resolution=r.resolution.clone()/></td>
+                        <td class="actions">
+                            {actions.into_iter().map(|action| {
+                                let verb = action.verb(false);
+                                let label = capitalized(verb);
+                                view! {
+                                    <button type="button" class="button-quiet" aria-label=format!("{label} {name}")
+                                        on:click=move |_| ask.run((runtime.get_value(), action))>{label.clone()}</button>
+                                }
+                            }).collect_view()}
                             {manages.then(|| view! {
-                                <td class="select-col"><SelectRowBox selection row=BulkRow::new(r.uid.clone(), r.name.clone())/></td>
+                                <button type="button" class="button-quiet danger" aria-label=format!("Delete {}", r.name)
+                                    on:click=move |_| delete.run(runtime.get_value())>"Delete"</button>
                             })}
-                            <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div>
-                                {(!env.is_empty()).then(|| view! { <div class="sub">"env: "{env.join(", ")}</div> })}
-                                {r.read_only_data_volume.then(|| view! { <div class="sub">"read-only data volume"</div> })}
-                            </th>
-                            <td>
-                                <A href=image_href(&r.workspace, &r.runtime_image_uid)>{r.runtime_image_name.clone()}</A>
-                                <div class="sub">{r.version.clone().map(|v| view! { "pinned to " <code>{v}</code> }.into_any())
-                                    .unwrap_or_else(|| view! { "follows the current version" }.into_any())}</div>
-                            </td>
-                            <td><code>{r.model_type.clone()}</code></td>
-                            <td><StateBadge state=r.state reason=r.state_reason.clone()/>
-                                {r.state_reason.clone().map(|reason| view! { <div class="sub reason">{reason}</div> })}</td>
-                            <td><ResolutionView resolution=r.resolution.clone()/></td>
-                            <td class="actions">
-                                {actions.into_iter().map(|action| {
-                                    let verb = action.verb(false);
-                                    let label = capitalized(verb);
-                                    view! {
-                                        <button type="button" class="button-quiet" aria-label=format!("{label} {name}")
-                                            on:click=move |_| ask.run((runtime.get_value(), action))>{label.clone()}</button>
-                                    }
-                                }).collect_view()}
-                                {manages.then(|| view! {
-                                    <button type="button" class="button-quiet danger" aria-label=format!("Delete {}", r.name)
-                                        on:click=move |_| delete.run(runtime.get_value())>"Delete"</button>
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }
 

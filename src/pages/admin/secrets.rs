@@ -10,6 +10,7 @@ use crate::components::dialog::DeleteRowDialog;
 use crate::components::form::{finding_is_about, invalid_attr, FieldFindings, Submission};
 use crate::components::format::Timestamp;
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
+use crate::components::list::{Column, DataTable};
 use super::AdminOnly;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -133,26 +134,18 @@ fn SecretsAdmin() -> impl IntoView {
                 {move || secrets.get().map(|result| result.map(|list| match list {
                     list if list.is_empty() => view! { <p class="empty">"No secrets yet. Add one above."</p> }.into_any(),
                     list => view! {
-                        <table class="table secrets-table">
-                            <caption class="visually-hidden">"Secrets"</caption>
-                            <thead><tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Keys"</th>
-                                <th scope="col">"Updated"</th>
-                                <th scope="col">"Read by"</th>
-                                <th scope="col">"May use it"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|secret| view! {
-                                    <SecretRow secret on_changed=move |_| reload()
-                                        on_replace=move |(name, keys, grants): (String, Vec<String>, SecretGrants)| {
-                                            draft.reset(name, &keys, &grants);
-                                            focus_form();
-                                        }/>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        <DataTable class="secrets-table" caption="Secrets" columns=vec![
+                            Column::text("Name"), Column::text("Keys"), Column::text("Updated"), Column::text("Read by"),
+                            Column::text("May use it"), Column::actions()
+                        ]>
+                            {list.into_iter().map(|secret| view! {
+                                <SecretRow secret on_changed=move |_| reload()
+                                    on_replace=move |(name, keys, grants): (String, Vec<String>, SecretGrants)| {
+                                        draft.reset(name, &keys, &grants);
+                                        focus_form();
+                                    }/>
+                            }).collect_view()}
+                        </DataTable>
                     }.into_any(),
                 }))}
                 </ApiErrorBoundary>

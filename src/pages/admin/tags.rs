@@ -4,13 +4,14 @@
 //! here before anything is sent; the server checks them again and its findings land at the fields.
 
 use crate::api::{self, ApiError};
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::DeleteRowDialog;
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RoleCheckboxes, Submission};
 use crate::components::format::count;
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::tags::{chip_color, chip_colors, load_tags};
 use crate::session::use_session;
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use wavehub_core::accounts::Role;
 use wavehub_core::apps::{percent_encode, AppQuery, FacetCount};
@@ -96,20 +97,12 @@ fn TagsAdmin() -> impl IntoView {
                         let how_many = count(list.len() as u64, "tag", "tags");
                         view! {
                             <p class="muted">{how_many}</p>
-                            <table class="table tags-table">
-                                <caption class="visually-hidden">"Tags"</caption>
-                                <thead><tr>
-                                    {admin.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
-                                    <th scope="col">"Tag"</th>
-                                    <th scope="col">"Description"</th>
-                                    <th scope="col">"Who may assign"</th>
-                                    <th scope="col" class="num">"Apps"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|tag| view! { <TagRow tag is_admin=admin selection=row_selection on_changed=move |_| reload()/> }).collect_view()}
-                                </tbody>
-                            </table>
+                            <DataTable class="tags-table" caption="Tags" columns=vec![
+                                Column::select_all(selection).when(admin), Column::text("Tag"), Column::text("Description"),
+                                Column::text("Who may assign"), Column::numeric("Apps"), Column::actions()
+                            ]>
+                                {list.into_iter().map(|tag| view! { <TagRow tag is_admin=admin selection=row_selection on_changed=move |_| reload()/> }).collect_view()}
+                            </DataTable>
                         }.into_any()
                     }
                 }))}

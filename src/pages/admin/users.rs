@@ -2,10 +2,10 @@
 //! page only spares them a useless screen.
 
 use crate::api;
-use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RolePicker, Submission};
 use crate::components::format::{count, Timestamp};
-use crate::components::list::{page_param, Pager};
+use crate::components::list::{page_param, Column, DataTable, Pager};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use super::AdminOnly;
 use leptos::prelude::*;
@@ -96,19 +96,12 @@ fn UsersAdmin() -> impl IntoView {
                         let (current, total, page_size) = (listing.page, listing.total, listing.page_size);
                         view! {
                             <p class="muted">{count(listing.total, "account", "accounts")}</p>
-                            <table class="table">
-                                <caption class="visually-hidden">"Accounts"</caption>
-                                <thead><tr>
-                                    <th scope="col" class="select-col"><SelectAllBox selection/></th>
-                                    <th scope="col">"Username"</th>
-                                    <th scope="col">"Roles"</th>
-                                    <th scope="col">"Created"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload selection on_delete=delete_one/> }).collect_view()}
-                                </tbody>
-                            </table>
+                            <DataTable caption="Accounts" columns=vec![
+                                Column::select_all(selection), Column::text("Username"), Column::text("Roles"), Column::text("Created"),
+                                Column::actions()
+                            ]>
+                                {listing.items.into_iter().map(|user| view! { <UserRow user on_changed=reload selection on_delete=delete_one/> }).collect_view()}
+                            </DataTable>
                             <Pager page=current total page_size label="Pages of users" href=|n| format!("?page={n}")/>
                         }.into_any()
                     }

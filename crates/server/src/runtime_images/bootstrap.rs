@@ -26,14 +26,14 @@
 //! transaction: a bad file stops the start and changes nothing.
 
 use crate::audit;
-use crate::db;
+use crate::db::{self, AsConn, Db};
+use crate::on_conn;
 use crate::runtime_images::state::{self, Side, Subject};
 use crate::runtime_images::images::{insert_row, NewImageRow};
 use crate::runtime_images::versions::{insert_version, refresh_image};
 use crate::runtime_images::{image_resource, version_resource};
 use anyhow::Context;
 use serde::Deserialize;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::path::Path;
 use wavehub_core::api::Finding;
@@ -209,7 +209,7 @@ pub struct Applied {
 }
 
 /// Reads, checks and applies `path`. Any problem stops here with every finding listed.
-pub async fn apply_file(db: &SqlitePool, path: &Path) -> anyhow::Result<Applied> {
+pub async fn apply_file(db: &Db, path: &Path) -> anyhow::Result<Applied> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the bootstrap file {}", path.display()))?;
     let file = path.display().to_string();
     let images = parse(&text, &file).map_err(|findings| {
@@ -226,13 +226,12 @@ pub async fn apply_file(db: &SqlitePool, path: &Path) -> anyhow::Result<Applied>
 }
 
 /// Makes the platform images in the database match `images`, in one transaction.
-pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<Applied> {
+pub async fn apply(db: &Db, images: &[PlatformImage]) -> anyhow::Result<Applied> {
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let known: Vec<String> = sqlx::query_scalar("SELECT uid FROM runtime_images WHERE workspace_id = ?")
-        .bind(PLATFORM_WORKSPACE)
-        .fetch_all(&mut *tx)
-        .await?;
+    let mut tx = db.begin_write().await?;
+    let known: Vec<String> = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar("SELECT uid FROM runtime_images WHERE workspace_id = $1").bind(PLATFORM_WORKSPACE).fetch_all(c).await
+    })?;
     let mut applied = Applied { images: images.len(), ..Applied::default() };
     for image in images {
         let exists = known.contains(&image.id);
@@ -248,14 +247,17 @@ pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<
             insert_row(&mut tx, &row, &now).await?;
             applied.created += 1;
         } else {
-            sqlx::query("UPDATE runtime_images SET name = ?, name_key = ?, description = ? WHERE workspace_id = ? AND uid = ?")
-                .bind(&image.name)
-                .bind(image.name.to_lowercase())
-                .bind(&image.description)
-                .bind(PLATFORM_WORKSPACE)
-                .bind(&image.id)
-                .execute(&mut *tx)
-                .await?;
+            on_conn!(&mut tx, |c| {
+                sqlx::query("UPDATE runtime_images SET name = $1, name_key = $2, description = $3 WHERE workspace_id = $4 AND uid = $5")
+                    .bind(&image.name)
+                    .bind(image.name.to_lowercase())
+                    .bind(&image.description)
+                    .bind(PLATFORM_WORKSPACE)
+                    .bind(&image.id)
+                    .execute(c)
+                    .await
+                    .map(drop)
+            })?;
         }
         set_platform_state(&mut tx, image_subject(&image.id), image.state, image.reason.as_deref(), &now).await?;
         apply_versions(&mut tx, image, &now).await?;
@@ -270,21 +272,26 @@ pub async fn apply(db: &SqlitePool, images: &[PlatformImage]) -> anyhow::Result<
     Ok(applied)
 }
 
-async fn apply_versions(conn: &mut SqliteConnection, image: &PlatformImage, now: &str) -> anyhow::Result<()> {
-    let known: Vec<String> = sqlx::query_scalar("SELECT version FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ?")
-        .bind(PLATFORM_WORKSPACE)
-        .bind(&image.id)
-        .fetch_all(&mut *conn)
-        .await?;
+async fn apply_versions(conn: &mut impl AsConn, image: &PlatformImage, now: &str) -> anyhow::Result<()> {
+    let known: Vec<String> = on_conn!(conn, |c| {
+        sqlx::query_scalar("SELECT version FROM runtime_image_versions WHERE workspace_id = $1 AND image_uid = $2")
+            .bind(PLATFORM_WORKSPACE)
+            .bind(&image.id)
+            .fetch_all(c)
+            .await
+    })?;
     for version in &image.versions {
         if known.contains(&version.version) {
-            sqlx::query("UPDATE runtime_image_versions SET docker_image = ? WHERE workspace_id = ? AND image_uid = ? AND version = ?")
-                .bind(&version.docker_image)
-                .bind(PLATFORM_WORKSPACE)
-                .bind(&image.id)
-                .bind(&version.version)
-                .execute(&mut *conn)
-                .await?;
+            on_conn!(conn, |c| {
+                sqlx::query("UPDATE runtime_image_versions SET docker_image = $1 WHERE workspace_id = $2 AND image_uid = $3 AND version = $4")
+                    .bind(&version.docker_image)
+                    .bind(PLATFORM_WORKSPACE)
+                    .bind(&image.id)
+                    .bind(&version.version)
+                    .execute(c)
+                    .await
+                    .map(drop)
+            })?;
             set_platform_state(conn, version_subject(&image.id, &version.version), version.state, version.reason.as_deref(), now).await?;
         } else {
             let platform = Some((version.state, version.reason.as_deref()));
@@ -313,7 +320,7 @@ fn version_subject<'a>(uid: &'a str, version: &'a str) -> Subject<'a> {
 
 /// Sets the platform's side of an image's or version's state (the effective state follows), with
 /// the audit entry, unless the file says what is stored already. Returns whether it wrote.
-async fn set_platform_state(conn: &mut SqliteConnection, subject: Subject<'_>, platform: Availability, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
+async fn set_platform_state(conn: &mut impl AsConn, subject: Subject<'_>, platform: Availability, reason: Option<&str>, now: &str) -> anyhow::Result<bool> {
     let stored = state::sides(conn, subject).await?;
     if stored.platform == Some((platform, reason.map(str::to_owned))) {
         return Ok(false);

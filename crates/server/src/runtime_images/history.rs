@@ -2,16 +2,16 @@
 //! audit log.
 
 use crate::audit;
+use crate::db::Db;
 use crate::http::error::ApiResult;
 use crate::runtime_images::image_resource;
 use crate::runtime_images::images::find_image;
 use crate::runtime_images::state::db_state;
 use crate::runtime_images::workspaces::Access;
-use sqlx::SqlitePool;
 use wavehub_core::runtime_images::StateEvent;
 
 /// `GET .../runtime-images/{uid}/history`: the image's and its versions' changes, newest first.
-pub async fn history(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Vec<StateEvent>> {
+pub async fn history(db: &Db, access: &Access, uid: &str) -> ApiResult<Vec<StateEvent>> {
     let mut conn = db.acquire().await?;
     let image = find_image(&mut conn, access, uid).await?;
     let base = image_resource(&image.workspace_id, uid);

@@ -3,13 +3,13 @@
 //! (`POST .../{uid}/{action}`). Lists are in [`super::list_query`], versions in [`super::versions`].
 
 use crate::audit;
-use crate::db;
+use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::state::{self, Side, StateColumns, Subject};
 use crate::runtime_images::versions::{insert_version, refresh_image};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, generate_uid, image_resource, require_state_manager, Scope};
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::on_conn;
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, Availability, NewRuntimeImage, Prereleases, RuntimeImage, RuntimeImagePatch, StateAction,
     PLATFORM_WORKSPACE,
@@ -81,25 +81,23 @@ pub(super) fn can_manage(scope: &Scope<'_>, row: &ImageRow) -> bool {
 }
 
 /// The image `uid` as the workspace sees it: its own first, else the platform's.
-pub async fn find_image(conn: &mut SqliteConnection, access: &Access, uid: &str) -> ApiResult<ImageRow> {
+pub async fn find_image(conn: &mut impl AsConn, access: &Access, uid: &str) -> ApiResult<ImageRow> {
+    // FALSE sorts first on both backends: the workspace's own image before the platform's.
     let sql = format!(
-        "SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE uid = ? AND workspace_id IN (?, ?) ORDER BY managed_by_bootstrap LIMIT 1"
+        "SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE uid = $1 AND workspace_id IN ($2, $3) ORDER BY managed_by_bootstrap LIMIT 1"
     );
-    sqlx::query_as(&sql)
-        .bind(uid)
-        .bind(&access.workspace)
-        .bind(PLATFORM_WORKSPACE)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no runtime image `{uid}` in workspace `{}`.", access.workspace)))
+    on_conn!(conn, |c| {
+        sqlx::query_as::<_, ImageRow>(&sql).bind(uid).bind(&access.workspace).bind(PLATFORM_WORKSPACE).fetch_optional(c).await
+    })?
+    .ok_or_else(|| ApiError::NotFound(format!("There is no runtime image `{uid}` in workspace `{}`.", access.workspace)))
 }
 
-pub(crate) async fn load_image(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> ApiResult<ImageRow> {
-    let sql = format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE workspace_id = ? AND uid = ?");
-    Ok(sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_one(conn).await?)
+pub(crate) async fn load_image(conn: &mut impl AsConn, workspace: &str, uid: &str) -> ApiResult<ImageRow> {
+    let sql = format!("SELECT {IMAGE_COLUMNS} FROM runtime_images WHERE workspace_id = $1 AND uid = $2");
+    Ok(on_conn!(conn, |c| sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_one(c).await)?)
 }
 
-pub async fn get(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<RuntimeImage> {
+pub async fn get(db: &Db, access: &Access, uid: &str) -> ApiResult<RuntimeImage> {
     let mut conn = db.acquire().await?;
     let row = find_image(&mut conn, access, uid).await?;
     let manage = can_manage(&Scope::Workspace(access), &row);
@@ -107,18 +105,20 @@ pub async fn get(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Runti
 }
 
 /// `POST /workspaces/{ws}/runtime-images`: the image and its first version.
-pub async fn create(db: &SqlitePool, access: &Access, request: &NewRuntimeImage) -> ApiResult<RuntimeImage> {
+pub async fn create(db: &Db, access: &Access, request: &NewRuntimeImage) -> ApiResult<RuntimeImage> {
     access.require_manage()?;
     let choice = request.check().map_err(ApiError::invalid)?;
     let uid = request.uid.clone().unwrap_or_else(|| generate_uid("ri"));
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let platform_has_it: Option<i64> = sqlx::query_scalar("SELECT 1 FROM runtime_images WHERE workspace_id = ? AND uid = ?")
-        .bind(PLATFORM_WORKSPACE)
-        .bind(&uid)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if platform_has_it.is_some() {
+    let mut tx = db.begin_write().await?;
+    let platform_has_it: bool = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM runtime_images WHERE workspace_id = $1 AND uid = $2)")
+            .bind(PLATFORM_WORKSPACE)
+            .bind(&uid)
+            .fetch_one(c)
+            .await
+    })?;
+    if platform_has_it {
         return Err(ApiError::Conflict(format!(
             "`{uid}` is the id of a platform image, which every workspace sees; choose another id."
         )));
@@ -159,66 +159,77 @@ pub struct NewImageRow<'a> {
 /// The one `INSERT` of an image (the API's create, the bootstrap file, the seeder): ACTIVE on both
 /// sides, with its derived `name_key` and `state_rank`. The caller then adds its versions and runs
 /// [`refresh_image`]; a UNIQUE violation means the workspace has the uid already.
-pub async fn insert_row(conn: &mut SqliteConnection, row: &NewImageRow<'_>, now: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
-         state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
-         VALUES (?, ?, ?, ?, ?, ?, 'ACTIVE', 'ACTIVE', ?, ?, ?, ?, ?)",
-    )
-    .bind(row.workspace)
-    .bind(row.uid)
-    .bind(row.name)
-    .bind(row.name.to_lowercase())
-    .bind(row.description)
-    .bind(row.managed_by_bootstrap)
-    .bind(state::state_rank(Availability::Active))
-    .bind(now)
-    .bind(row.prereleases.may_be_current())
-    .bind(now)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map(drop)
+pub async fn insert_row(conn: &mut impl AsConn, row: &NewImageRow<'_>, now: &str) -> Result<(), sqlx::Error> {
+    on_conn!(conn, |c| {
+        sqlx::query(
+            "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
+             state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 'ACTIVE', $7, $8, $9, $10, $11)",
+        )
+        .bind(row.workspace)
+        .bind(row.uid)
+        .bind(row.name)
+        .bind(row.name.to_lowercase())
+        .bind(row.description)
+        .bind(row.managed_by_bootstrap)
+        .bind(state::state_rank(Availability::Active))
+        .bind(now)
+        .bind(row.prereleases.may_be_current())
+        .bind(now)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(drop)
+    })
 }
 
 /// `PATCH /workspaces/{ws}/runtime-images/{uid}`: name, description, and a new version from a new
 /// docker image.
-pub async fn update(db: &SqlitePool, access: &Access, uid: &str, patch: &RuntimeImagePatch) -> ApiResult<RuntimeImage> {
+pub async fn update(db: &Db, access: &Access, uid: &str, patch: &RuntimeImagePatch) -> ApiResult<RuntimeImage> {
     access.require_manage()?;
     let choice = patch.check().map_err(ApiError::invalid)?;
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let row = find_image(&mut tx, access, uid).await?;
     if row.managed_by_bootstrap {
         return Err(bootstrap_refusal(uid, "updated"));
     }
     if let Some(name) = &patch.name {
-        sqlx::query("UPDATE runtime_images SET name = ?, name_key = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
-            .bind(name.trim())
-            .bind(name.trim().to_lowercase())
-            .bind(&now)
-            .bind(&row.workspace_id)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("UPDATE runtime_images SET name = $1, name_key = $2, updated_time = $3 WHERE workspace_id = $4 AND uid = $5")
+                .bind(name.trim())
+                .bind(name.trim().to_lowercase())
+                .bind(&now)
+                .bind(&row.workspace_id)
+                .bind(uid)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     if let Some(description) = &patch.description {
-        sqlx::query("UPDATE runtime_images SET description = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
-            .bind(description.trim())
-            .bind(&now)
-            .bind(&row.workspace_id)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("UPDATE runtime_images SET description = $1, updated_time = $2 WHERE workspace_id = $3 AND uid = $4")
+                .bind(description.trim())
+                .bind(&now)
+                .bind(&row.workspace_id)
+                .bind(uid)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     if let Some(prereleases) = patch.prereleases {
-        sqlx::query("UPDATE runtime_images SET prereleases_can_be_current = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
-            .bind(prereleases.may_be_current())
-            .bind(&now)
-            .bind(&row.workspace_id)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("UPDATE runtime_images SET prereleases_can_be_current = $1, updated_time = $2 WHERE workspace_id = $3 AND uid = $4")
+                .bind(prereleases.may_be_current())
+                .bind(&now)
+                .bind(&row.workspace_id)
+                .bind(uid)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     if let (Some(choice), Some(docker_image)) = (&choice, &patch.docker_image) {
         insert_version(&mut tx, &row.workspace_id, uid, &choice.version, docker_image.trim(), None, &now).await?;
@@ -238,19 +249,20 @@ pub async fn update(db: &SqlitePool, access: &Access, uid: &str, patch: &Runtime
 }
 
 /// `DELETE /workspaces/{ws}/runtime-images/{uid}`: only API-managed images no runtime references.
-pub async fn delete(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()> {
+pub async fn delete(db: &Db, access: &Access, uid: &str) -> ApiResult<()> {
     access.require_manage()?;
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let row = find_image(&mut tx, access, uid).await?;
     if row.managed_by_bootstrap {
         return Err(bootstrap_refusal(uid, "deleted (removing it from the file disables it)"));
     }
-    let users: Vec<(String, String)> =
-        sqlx::query_as("SELECT uid, name FROM runtimes WHERE image_workspace_id = ? AND image_uid = ? ORDER BY uid")
+    let users: Vec<(String, String)> = on_conn!(&mut tx, |c| {
+        sqlx::query_as("SELECT uid, name FROM runtimes WHERE image_workspace_id = $1 AND image_uid = $2 ORDER BY uid")
             .bind(&row.workspace_id)
             .bind(uid)
-            .fetch_all(&mut *tx)
-            .await?;
+            .fetch_all(c)
+            .await
+    })?;
     if !users.is_empty() {
         let names: Vec<String> = users.iter().map(|(id, name)| format!("`{id}` ({name})")).collect();
         return Err(ApiError::Conflict(format!(
@@ -259,11 +271,14 @@ pub async fn delete(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()
             if users.len() == 1 { "that runtime" } else { "those runtimes" }
         )));
     }
-    sqlx::query("DELETE FROM runtime_images WHERE workspace_id = ? AND uid = ?")
-        .bind(&row.workspace_id)
-        .bind(uid)
-        .execute(&mut *tx)
-        .await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("DELETE FROM runtime_images WHERE workspace_id = $1 AND uid = $2")
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     let resource = image_resource(&row.workspace_id, uid);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({"name": row.name}) }).await?;
     tx.commit().await?;
@@ -271,11 +286,11 @@ pub async fn delete(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<()
 }
 
 /// `POST .../runtime-images/{uid}/deprecate|disable|enable`.
-pub async fn change_image_state(db: &SqlitePool, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<RuntimeImage> {
+pub async fn change_image_state(db: &Db, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<RuntimeImage> {
     ApiError::check(check_reason(action, reason))?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let row = find_image(&mut tx, access, uid).await?;
     require_state_manager(access, row.managed_by_bootstrap)?;
     let console = console_state_for(row.states.platform(), action)

@@ -2,14 +2,15 @@
 //! with what a new deployment would run now, and the endpoints under `/workspaces/{ws}/runtimes`.
 
 use crate::audit;
-use crate::db;
+use crate::db::{self, AsConn, Db, Dialect};
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::images::find_image;
 use crate::runtime_images::state::db_state;
 use crate::runtime_images::versions::find_version;
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{generate_uid, runtime_resource};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use crate::{on_conn, on_db};
+use sqlx::QueryBuilder;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{check_reason, console_state_for, resolve_runtime, ImageFacts, NewRuntime, Runtime, StateAction};
@@ -86,27 +87,33 @@ impl RuntimeRow {
 }
 
 /// `GET /workspaces/{ws}/runtimes?image=`.
-pub async fn list_runtimes(db: &SqlitePool, access: &Access, image: Option<&str>, paging: PageRequest) -> ApiResult<Page<Runtime>> {
+pub async fn list_runtimes(db: &Db, access: &Access, image: Option<&str>, paging: PageRequest) -> ApiResult<Page<Runtime>> {
     ApiError::check(paging.check())?;
-    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
-        builder.push(" WHERE r.workspace_id = ").push_bind(access.workspace.clone());
-        if let Some(image) = image {
-            builder.push(" AND r.image_uid = ").push_bind(image.to_owned());
-        }
-    };
-    let mut count = QueryBuilder::new("SELECT count(*) FROM runtimes r");
-    filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let mut select = QueryBuilder::new(RUNTIME_SELECT);
-    filter(&mut select);
-    select.push(" ORDER BY r.name, r.uid LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
-    let rows: Vec<RuntimeRow> = select.build_query_as().fetch_all(db).await?;
+    let (total, rows): (i64, Vec<RuntimeRow>) = on_db!(db, |pool, DB| {
+        let mut count = QueryBuilder::<DB>::new("SELECT count(*) FROM runtimes r");
+        push_runtime_filter(&mut count, access, image);
+        let total = count.build_query_scalar().fetch_one(pool).await?;
+        let mut select = QueryBuilder::<DB>::new(RUNTIME_SELECT);
+        push_runtime_filter(&mut select, access, image);
+        select.push(" ORDER BY r.name, r.uid LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+        (total, select.build_query_as().fetch_all(pool).await?)
+    });
     Ok(Page { items: rows.into_iter().map(RuntimeRow::into_api).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
 }
 
-async fn load_runtime(conn: &mut SqliteConnection, workspace: &str, uid: &str) -> ApiResult<Runtime> {
-    let sql = format!("{RUNTIME_SELECT} WHERE r.workspace_id = ? AND r.uid = ?");
-    let row: Option<RuntimeRow> = sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_optional(conn).await?;
+/// `WHERE …` for the runtime list's filters.
+fn push_runtime_filter<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, access: &Access, image: Option<&str>) {
+    builder.push(" WHERE r.workspace_id = ");
+    DB::bind_text(builder, access.workspace.clone());
+    if let Some(image) = image {
+        builder.push(" AND r.image_uid = ");
+        DB::bind_text(builder, image.to_owned());
+    }
+}
+
+async fn load_runtime(conn: &mut impl AsConn, workspace: &str, uid: &str) -> ApiResult<Runtime> {
+    let sql = format!("{RUNTIME_SELECT} WHERE r.workspace_id = $1 AND r.uid = $2");
+    let row: Option<RuntimeRow> = on_conn!(conn, |c| sqlx::query_as(&sql).bind(workspace).bind(uid).fetch_optional(c).await)?;
     row.map(RuntimeRow::into_api).ok_or_else(|| runtime_not_found(workspace, uid))
 }
 
@@ -114,18 +121,18 @@ fn runtime_not_found(workspace: &str, uid: &str) -> ApiError {
     ApiError::NotFound(format!("There is no runtime `{uid}` in workspace `{workspace}`."))
 }
 
-pub async fn get_runtime(db: &SqlitePool, access: &Access, uid: &str) -> ApiResult<Runtime> {
+pub async fn get_runtime(db: &Db, access: &Access, uid: &str) -> ApiResult<Runtime> {
     let mut conn = db.acquire().await?;
     load_runtime(&mut conn, &access.workspace, uid).await
 }
 
 /// `POST /workspaces/{ws}/runtimes`: refused when what it would run is blocked for new use.
-pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRuntime) -> ApiResult<Runtime> {
+pub async fn create_runtime(db: &Db, access: &Access, request: &NewRuntime) -> ApiResult<Runtime> {
     access.require_manage()?;
     let version = request.check().map_err(ApiError::invalid)?;
     let uid = request.uid.clone().unwrap_or_else(|| generate_uid("r"));
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let image = match find_image(&mut tx, access, request.runtime_image_uid.trim()).await {
         Ok(image) => image,
         Err(ApiError::NotFound(message)) => {
@@ -139,26 +146,29 @@ pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRunti
         }
     }
     let environment = serde_json::to_string(&request.environment_variables).map_err(anyhow::Error::from)?;
-    let inserted = sqlx::query(
-        "INSERT INTO runtimes (workspace_id, uid, name, description, image_workspace_id, image_uid, version, model_type, \
-         environment_variables, read_only_data_volume, state, state_update_time, created_time, updated_time) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
-    )
-    .bind(&access.workspace)
-    .bind(&uid)
-    .bind(request.name.trim())
-    .bind(request.description.as_deref().unwrap_or("").trim())
-    .bind(&image.workspace_id)
-    .bind(&image.uid)
-    .bind(&version)
-    .bind(&request.model_type)
-    .bind(environment)
-    .bind(request.read_only_data_volume)
-    .bind(&now)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await;
+    let inserted = on_conn!(&mut tx, |c| {
+        sqlx::query(
+            "INSERT INTO runtimes (workspace_id, uid, name, description, image_workspace_id, image_uid, version, model_type, \
+             environment_variables, read_only_data_volume, state, state_update_time, created_time, updated_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ACTIVE', $11, $12, $13)",
+        )
+        .bind(&access.workspace)
+        .bind(&uid)
+        .bind(request.name.trim())
+        .bind(request.description.as_deref().unwrap_or("").trim())
+        .bind(&image.workspace_id)
+        .bind(&image.uid)
+        .bind(&version)
+        .bind(&request.model_type)
+        .bind(&environment)
+        .bind(request.read_only_data_volume)
+        .bind(&now)
+        .bind(&now)
+        .bind(&now)
+        .execute(c)
+        .await
+        .map(drop)
+    });
     db::or_conflict(inserted, || format!("Workspace `{}` has a runtime `{uid}` already; choose another id.", access.workspace))?;
     let runtime = load_runtime(&mut tx, &access.workspace, &uid).await?;
     if !runtime.resolution.usable {
@@ -173,38 +183,46 @@ pub async fn create_runtime(db: &SqlitePool, access: &Access, request: &NewRunti
     Ok(runtime)
 }
 
-pub async fn delete_runtime(db: &SqlitePool, access: &Access, uid: &str, why: &Reason) -> ApiResult<()> {
+pub async fn delete_runtime(db: &Db, access: &Access, uid: &str, why: &Reason) -> ApiResult<()> {
     access.require_manage()?;
     ApiError::check(why.check())?;
-    let mut tx = db::begin_write(db).await?;
-    let removed = sqlx::query("DELETE FROM runtimes WHERE workspace_id = ? AND uid = ?")
-        .bind(&access.workspace)
-        .bind(uid)
-        .execute(&mut *tx)
-        .await?;
-    audit_runtime_write(&mut tx, access, uid, removed.rows_affected(), "delete", why.text(), serde_json::json!({})).await?;
+    let mut tx = db.begin_write().await?;
+    let removed = on_conn!(&mut tx, |c| {
+        sqlx::query("DELETE FROM runtimes WHERE workspace_id = $1 AND uid = $2")
+            .bind(&access.workspace)
+            .bind(uid)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    audit_runtime_write(&mut tx, access, uid, removed, "delete", why.text(), serde_json::json!({})).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// `POST .../runtimes/{uid}/deprecate|disable|enable`. Runtimes are API-managed: no ceiling.
-pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<Runtime> {
+pub async fn change_runtime_state(db: &Db, access: &Access, uid: &str, action: StateAction, reason: Option<&str>) -> ApiResult<Runtime> {
     access.require_manage()?;
     ApiError::check(check_reason(action, reason))?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let state = console_state_for(None, action).expect("API-managed resources have no ceiling");
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let updated = sqlx::query("UPDATE runtimes SET state = ?, state_reason = ?, state_update_time = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?")
+    let mut tx = db.begin_write().await?;
+    let updated = on_conn!(&mut tx, |c| {
+        sqlx::query(
+            "UPDATE runtimes SET state = $1, state_reason = $2, state_update_time = $3, updated_time = $4 WHERE workspace_id = $5 AND uid = $6",
+        )
         .bind(state.as_str())
         .bind(reason)
         .bind(&now)
         .bind(&now)
         .bind(&access.workspace)
         .bind(uid)
-        .execute(&mut *tx)
-        .await?;
-    audit_runtime_write(&mut tx, access, uid, updated.rows_affected(), action.verb(false), reason, serde_json::json!({"state": state})).await?;
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    audit_runtime_write(&mut tx, access, uid, updated, action.verb(false), reason, serde_json::json!({"state": state})).await?;
     let runtime = load_runtime(&mut tx, &access.workspace, uid).await?;
     tx.commit().await?;
     Ok(runtime)
@@ -213,7 +231,7 @@ pub async fn change_runtime_state(db: &SqlitePool, access: &Access, uid: &str, a
 /// After a write to the runtime `uid` (`rows`: how many rows it changed): 404 when there was no
 /// such runtime, else the write's audit entry.
 async fn audit_runtime_write(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     access: &Access,
     uid: &str,
     rows: u64,

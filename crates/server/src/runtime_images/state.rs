@@ -5,7 +5,8 @@
 //! The console's API, the bootstrap file and the benchmark seeder all write through it; each
 //! caller writes its own audit entry and refreshes the image's current version.
 
-use sqlx::SqliteConnection;
+use crate::db::AsConn;
+use crate::on_conn;
 use wavehub_core::runtime_images::{effective_with_reason, Availability};
 
 /// The row whose state is written.
@@ -73,20 +74,21 @@ pub fn state_rank(state: Availability) -> i64 {
 }
 
 /// Both sides of `subject`'s state, as stored.
-pub async fn sides(conn: &mut SqliteConnection, subject: Subject<'_>) -> Result<Sides, sqlx::Error> {
+pub async fn sides(conn: &mut impl AsConn, subject: Subject<'_>) -> Result<Sides, sqlx::Error> {
     let columns = "platform_state, platform_state_reason, console_state, console_state_reason";
     let sql = match subject {
-        Subject::Image { .. } => format!("SELECT {columns} FROM runtime_images WHERE workspace_id = ? AND uid = ?"),
+        Subject::Image { .. } => format!("SELECT {columns} FROM runtime_images WHERE workspace_id = $1 AND uid = $2"),
         Subject::Version { .. } => {
-            format!("SELECT {columns} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? AND version = ?")
+            format!("SELECT {columns} FROM runtime_image_versions WHERE workspace_id = $1 AND image_uid = $2 AND version = $3")
         }
     };
-    let query = match subject {
-        Subject::Image { workspace, uid } => sqlx::query_as(&sql).bind(workspace).bind(uid),
-        Subject::Version { workspace, uid, version } => sqlx::query_as(&sql).bind(workspace).bind(uid).bind(version),
-    };
-    let (platform, platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) =
-        query.fetch_one(&mut *conn).await?;
+    let (platform, platform_reason, console, console_reason): (Option<String>, Option<String>, String, Option<String>) = on_conn!(conn, |c| {
+        let query = match subject {
+            Subject::Image { workspace, uid } => sqlx::query_as(&sql).bind(workspace).bind(uid),
+            Subject::Version { workspace, uid, version } => sqlx::query_as(&sql).bind(workspace).bind(uid).bind(version),
+        };
+        query.fetch_one(c).await
+    })?;
     Ok(Sides { platform: platform.as_deref().map(|state| (db_state(state), platform_reason)), console: (db_state(&console), console_reason) })
 }
 
@@ -94,7 +96,7 @@ pub async fn sides(conn: &mut SqliteConnection, subject: Subject<'_>) -> Result<
 /// effective state and reason, `state_update_time` (and for images `state_rank` and `updated_time`)
 /// set to `now`. Returns the effective state and its reason.
 pub async fn write_state(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     subject: Subject<'_>,
     side: Side<'_>,
     now: &str,
@@ -107,26 +109,30 @@ pub async fn write_state(
     let (state, state_reason) = effective_with_reason(platform.clone(), console.clone());
     let platform_state = platform.as_ref().map(|(state, _)| state.as_str());
     let platform_reason = platform.as_ref().and_then(|(_, reason)| reason.as_deref());
-    let sets = "platform_state = ?, platform_state_reason = ?, console_state = ?, console_state_reason = ?, state = ?, state_reason = ?, \
-        state_update_time = ?";
+    let sets = "platform_state = $1, platform_state_reason = $2, console_state = $3, console_state_reason = $4, state = $5, \
+        state_reason = $6, state_update_time = $7";
     let sql = match subject {
-        Subject::Image { .. } => format!("UPDATE runtime_images SET {sets}, state_rank = ?, updated_time = ? WHERE workspace_id = ? AND uid = ?"),
+        Subject::Image { .. } => {
+            format!("UPDATE runtime_images SET {sets}, state_rank = $8, updated_time = $9 WHERE workspace_id = $10 AND uid = $11")
+        }
         Subject::Version { .. } => {
-            format!("UPDATE runtime_image_versions SET {sets} WHERE workspace_id = ? AND image_uid = ? AND version = ?")
+            format!("UPDATE runtime_image_versions SET {sets} WHERE workspace_id = $8 AND image_uid = $9 AND version = $10")
         }
     };
-    let query = sqlx::query(&sql)
-        .bind(platform_state)
-        .bind(platform_reason)
-        .bind(console.0.as_str())
-        .bind(console.1.as_deref())
-        .bind(state.as_str())
-        .bind(&state_reason)
-        .bind(now);
-    let query = match subject {
-        Subject::Image { workspace, uid } => query.bind(state_rank(state)).bind(now).bind(workspace).bind(uid),
-        Subject::Version { workspace, uid, version } => query.bind(workspace).bind(uid).bind(version),
-    };
-    query.execute(&mut *conn).await?;
+    on_conn!(conn, |c| {
+        let query = sqlx::query(&sql)
+            .bind(platform_state)
+            .bind(platform_reason)
+            .bind(console.0.as_str())
+            .bind(console.1.as_deref())
+            .bind(state.as_str())
+            .bind(&state_reason)
+            .bind(now);
+        let query = match subject {
+            Subject::Image { workspace, uid } => query.bind(state_rank(state)).bind(now).bind(workspace).bind(uid),
+            Subject::Version { workspace, uid, version } => query.bind(workspace).bind(uid).bind(version),
+        };
+        query.execute(c).await.map(drop)
+    })?;
     Ok((state, state_reason))
 }

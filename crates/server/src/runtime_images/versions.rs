@@ -2,13 +2,13 @@
 //! recomputed from them ([`refresh_image`]), and the endpoints under `.../{uid}/versions`.
 
 use crate::audit;
-use crate::db;
+use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime_images::images::{find_image, load_image, ImageRow};
 use crate::runtime_images::state::{self, db_state, Side, StateColumns, Subject};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, require_state_manager, version_resource};
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::on_conn;
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, current_version, explain_current, version_id_sort_key, Availability, NewRuntimeImageVersion,
     Prereleases, RuntimeImageVersion, StateAction, VersionList,
@@ -49,7 +49,7 @@ impl VersionRow {
 /// Adds a version; 409 when the image has it already. `platform` is the bootstrap file's state and
 /// reason for versions it manages.
 pub async fn insert_version(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     workspace: &str,
     uid: &str,
     version: &str,
@@ -59,75 +59,81 @@ pub async fn insert_version(
 ) -> ApiResult<()> {
     let state = platform.map_or(Availability::Active, |(state, _)| state);
     let reason = platform.and_then(|(_, reason)| reason);
-    let inserted = sqlx::query(
-        "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
-         platform_state, platform_state_reason, console_state, state, state_reason, state_update_time, created_time) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?)",
-    )
-    .bind(workspace)
-    .bind(uid)
-    .bind(version)
-    .bind(version_id_sort_key(version))
-    .bind(docker_image)
-    .bind(platform.is_some())
-    .bind(platform.map(|(state, _)| state.as_str()))
-    .bind(reason)
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(now)
-    .bind(now)
-    .execute(conn)
-    .await;
+    let inserted = on_conn!(conn, |c| {
+        sqlx::query(
+            "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
+             platform_state, platform_state_reason, console_state, state, state_reason, state_update_time, created_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE', $9, $10, $11, $12)",
+        )
+        .bind(workspace)
+        .bind(uid)
+        .bind(version)
+        .bind(version_id_sort_key(version))
+        .bind(docker_image)
+        .bind(platform.is_some())
+        .bind(platform.map(|(state, _)| state.as_str()))
+        .bind(reason)
+        .bind(state.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(drop)
+    });
     db::or_conflict(inserted, || {
         format!(
             "Runtime image `{uid}` has version {version} already; a version can't be replaced, so give the new image \
              another version."
         )
     })
-    .map(drop)
 }
 
 /// Recomputes what an image shows of its versions: the current version (wavehub-core's rule), its
 /// docker image, and the count.
-pub async fn refresh_image(conn: &mut SqliteConnection, workspace: &str, uid: &str, now: &str) -> Result<(), sqlx::Error> {
-    let versions: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT version, state, docker_image FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ?")
+pub async fn refresh_image(conn: &mut impl AsConn, workspace: &str, uid: &str, now: &str) -> Result<(), sqlx::Error> {
+    let versions: Vec<(String, String, String)> = on_conn!(conn, |c| {
+        sqlx::query_as("SELECT version, state, docker_image FROM runtime_image_versions WHERE workspace_id = $1 AND image_uid = $2")
             .bind(workspace)
             .bind(uid)
-            .fetch_all(&mut *conn)
-            .await?;
-    let may_be_current: bool =
-        sqlx::query_scalar("SELECT prereleases_can_be_current FROM runtime_images WHERE workspace_id = ? AND uid = ?")
+            .fetch_all(c)
+            .await
+    })?;
+    let may_be_current: bool = on_conn!(conn, |c| {
+        sqlx::query_scalar("SELECT prereleases_can_be_current FROM runtime_images WHERE workspace_id = $1 AND uid = $2")
             .bind(workspace)
             .bind(uid)
-            .fetch_one(&mut *conn)
-            .await?;
+            .fetch_one(c)
+            .await
+    })?;
     let prereleases = Prereleases::from_flag(may_be_current);
     let current = current_version(versions.iter().map(|(version, state, _)| (version.as_str(), db_state(state))), prereleases);
     let docker_image = current.and_then(|c| versions.iter().find(|(v, _, _)| v == c)).map(|(_, _, image)| image.as_str());
-    sqlx::query(
-        "UPDATE runtime_images SET current_version = ?, current_docker_image = ?, versions_count = ?, updated_time = ? \
-         WHERE workspace_id = ? AND uid = ?",
-    )
-    .bind(current)
-    .bind(docker_image)
-    .bind(versions.len() as i64)
-    .bind(now)
-    .bind(workspace)
-    .bind(uid)
-    .execute(conn)
-    .await?;
-    Ok(())
+    on_conn!(conn, |c| {
+        sqlx::query(
+            "UPDATE runtime_images SET current_version = $1, current_docker_image = $2, versions_count = $3, updated_time = $4 \
+             WHERE workspace_id = $5 AND uid = $6",
+        )
+        .bind(current)
+        .bind(docker_image)
+        .bind(versions.len() as i64)
+        .bind(now)
+        .bind(workspace)
+        .bind(uid)
+        .execute(c)
+        .await
+        .map(drop)
+    })
 }
 
 /// `GET .../runtime-images/{uid}/versions?state=`: newest semver first, with why the current one is current.
-pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option<Availability>) -> ApiResult<VersionList> {
+pub async fn versions(db: &Db, access: &Access, uid: &str, state: Option<Availability>) -> ApiResult<VersionList> {
     let mut conn = db.acquire().await?;
     let image = find_image(&mut conn, access, uid).await?;
     let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? ORDER BY version_key DESC"
+        "SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = $1 AND image_uid = $2 ORDER BY version_key DESC"
     );
-    let rows: Vec<VersionRow> = sqlx::query_as(&sql).bind(&image.workspace_id).bind(uid).fetch_all(&mut *conn).await?;
+    let rows: Vec<VersionRow> = on_conn!(&mut conn, |c| sqlx::query_as(&sql).bind(&image.workspace_id).bind(uid).fetch_all(c).await)?;
     let current_explanation = explain_current(rows.iter().map(|row| (row.version.as_str(), row.states.effective())), image.prereleases());
     let current = image.current_version.as_deref();
     let items: Vec<RuntimeImageVersion> = rows
@@ -138,7 +144,7 @@ pub async fn versions(db: &SqlitePool, access: &Access, uid: &str, state: Option
     Ok(VersionList { total: items.len() as u64, items, current_version: image.current_version.clone(), current_explanation })
 }
 
-pub(crate) async fn find_version(conn: &mut SqliteConnection, image: &ImageRow, version: &str) -> ApiResult<VersionRow> {
+pub(crate) async fn find_version(conn: &mut impl AsConn, image: &ImageRow, version: &str) -> ApiResult<VersionRow> {
     // `@latest` is the current version, as the platform's API allows.
     let wanted = if version == "@latest" {
         image.current_version.clone().ok_or_else(|| {
@@ -147,17 +153,14 @@ pub(crate) async fn find_version(conn: &mut SqliteConnection, image: &ImageRow, 
     } else {
         wavehub_core::runtime_images::normalize_version(version).unwrap_or_else(|_| version.to_owned())
     };
-    let sql = format!("SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = ? AND image_uid = ? AND version = ?");
-    sqlx::query_as(&sql)
-        .bind(&image.workspace_id)
-        .bind(&image.uid)
-        .bind(&wanted)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Runtime image `{}` has no version {wanted}.", image.uid)))
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM runtime_image_versions WHERE workspace_id = $1 AND image_uid = $2 AND version = $3");
+    on_conn!(conn, |c| {
+        sqlx::query_as::<_, VersionRow>(&sql).bind(&image.workspace_id).bind(&image.uid).bind(&wanted).fetch_optional(c).await
+    })?
+    .ok_or_else(|| ApiError::NotFound(format!("Runtime image `{}` has no version {wanted}.", image.uid)))
 }
 
-pub async fn get_version(db: &SqlitePool, access: &Access, uid: &str, version: &str) -> ApiResult<RuntimeImageVersion> {
+pub async fn get_version(db: &Db, access: &Access, uid: &str, version: &str) -> ApiResult<RuntimeImageVersion> {
     let mut conn = db.acquire().await?;
     let image = find_image(&mut conn, access, uid).await?;
     let row = find_version(&mut conn, &image, version).await?;
@@ -165,12 +168,12 @@ pub async fn get_version(db: &SqlitePool, access: &Access, uid: &str, version: &
 }
 
 /// `POST .../runtime-images/{uid}/versions`.
-pub async fn add_version(db: &SqlitePool, access: &Access, uid: &str, request: &NewRuntimeImageVersion) -> ApiResult<RuntimeImageVersion> {
+pub async fn add_version(db: &Db, access: &Access, uid: &str, request: &NewRuntimeImageVersion) -> ApiResult<RuntimeImageVersion> {
     access.require_manage()?;
     let choice = wavehub_core::runtime_images::version_for(&request.docker_image, request.version.as_deref())
         .map_err(|finding| ApiError::invalid(vec![finding]))?;
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let image = find_image(&mut tx, access, uid).await?;
     if image.managed_by_bootstrap {
         return Err(bootstrap_refusal(uid, "given new versions"));
@@ -188,7 +191,7 @@ pub async fn add_version(db: &SqlitePool, access: &Access, uid: &str, request: &
 
 /// `POST .../versions/{version}/deprecate|disable|activate`.
 pub async fn change_version_state(
-    db: &SqlitePool,
+    db: &Db,
     access: &Access,
     uid: &str,
     version: &str,
@@ -198,7 +201,7 @@ pub async fn change_version_state(
     ApiError::check(check_reason(action, reason))?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let image = find_image(&mut tx, access, uid).await?;
     let row = find_version(&mut tx, &image, version).await?;
     require_state_manager(access, row.managed_by_bootstrap)?;

@@ -4,9 +4,9 @@
 
 use crate::audit;
 use crate::accounts::auth::Caller;
-use crate::db;
+use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
-use sqlx::SqlitePool;
+use crate::{on_conn, on_db};
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceMember, WorkspaceRole, PLATFORM_WORKSPACE};
 
@@ -65,18 +65,20 @@ fn role_to_db(role: WorkspaceRole) -> &'static str {
 }
 
 /// The caller's access to `workspace`: 404 when it does not exist or the caller is not a member.
-pub async fn access(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiResult<Access> {
+pub async fn access(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Access> {
     let not_found = || ApiError::NotFound(format!("There is no workspace `{workspace}` that you belong to."));
     if workspace == PLATFORM_WORKSPACE {
         return Err(not_found());
     }
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT w.id, m.role FROM workspaces w LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ? WHERE w.id = ?",
-    )
-    .bind(caller.user_id)
-    .bind(workspace)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(String, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT w.id, m.role FROM workspaces w LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1 WHERE w.id = $2",
+        )
+        .bind(caller.user_id)
+        .bind(workspace)
+        .fetch_optional(pool)
+        .await
+    })?;
     let (id, member_role) = row.ok_or_else(not_found)?;
     let role = match (caller.is_admin(), member_role) {
         (true, _) => WorkspaceRole::Admin,
@@ -87,17 +89,19 @@ pub async fn access(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiRes
 }
 
 /// `GET /workspaces`: the caller's workspaces; platform admins see all.
-pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Page<Workspace>> {
-    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT w.id, w.name, w.created_time, m.role FROM workspaces w \
-         LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ? \
-         WHERE w.id <> ? AND (? OR m.role IS NOT NULL) ORDER BY w.name, w.id",
-    )
-    .bind(caller.user_id)
-    .bind(PLATFORM_WORKSPACE)
-    .bind(caller.is_admin())
-    .fetch_all(db)
-    .await?;
+pub async fn list(db: &Db, caller: &Caller) -> ApiResult<Page<Workspace>> {
+    let rows: Vec<(String, String, String, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT w.id, w.name, w.created_time, m.role FROM workspaces w \
+             LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1 \
+             WHERE w.id <> $2 AND ($3 OR m.role IS NOT NULL) ORDER BY w.name, w.id",
+        )
+        .bind(caller.user_id)
+        .bind(PLATFORM_WORKSPACE)
+        .bind(caller.is_admin())
+        .fetch_all(pool)
+        .await
+    })?;
     let items: Vec<Workspace> = rows
         .into_iter()
         .map(|(id, name, created_time, role)| Workspace {
@@ -111,27 +115,29 @@ pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Page<Workspace>
     Ok(Page { items, total, page: 1, page_size: (total as u32).max(PageRequest::DEFAULT_SIZE) })
 }
 
-pub async fn get(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiResult<Workspace> {
+pub async fn get(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Workspace> {
     let access = access(db, caller, workspace).await?;
-    let (name, created_time): (String, String) = sqlx::query_as("SELECT name, created_time FROM workspaces WHERE id = ?")
-        .bind(&access.workspace)
-        .fetch_one(db)
-        .await?;
+    let (name, created_time): (String, String) = on_db!(db, |pool| {
+        sqlx::query_as("SELECT name, created_time FROM workspaces WHERE id = $1").bind(&access.workspace).fetch_one(pool).await
+    })?;
     Ok(Workspace { id: access.workspace, name, created_time, my_role: Some(access.role) })
 }
 
 /// `POST /workspaces`: platform admins only.
-pub async fn create(db: &SqlitePool, caller: &Caller, request: &NewWorkspace) -> ApiResult<Workspace> {
+pub async fn create(db: &Db, caller: &Caller, request: &NewWorkspace) -> ApiResult<Workspace> {
     caller.require_admin()?;
     ApiError::check(request.check())?;
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let inserted = sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES (?, ?, ?)")
-        .bind(&request.id)
-        .bind(request.name.trim())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await;
+    let mut tx = db.begin_write().await?;
+    let inserted = on_conn!(&mut tx, |c| {
+        sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES ($1, $2, $3)")
+            .bind(&request.id)
+            .bind(request.name.trim())
+            .bind(&now)
+            .execute(c)
+            .await
+            .map(drop)
+    });
     db::or_conflict(inserted, || format!("A workspace `{}` exists already; choose another id.", request.id))?;
     let resource = format!("workspaces/{}", request.id);
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"name": request.name.trim()}) }).await?;
@@ -139,14 +145,16 @@ pub async fn create(db: &SqlitePool, caller: &Caller, request: &NewWorkspace) ->
     Ok(Workspace { id: request.id.clone(), name: request.name.trim().to_owned(), created_time: now, my_role: Some(WorkspaceRole::Admin) })
 }
 
-pub async fn members(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiResult<Vec<WorkspaceMember>> {
+pub async fn members(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Vec<WorkspaceMember>> {
     let access = access(db, caller, workspace).await?;
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.username",
-    )
-    .bind(&access.workspace)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<(String, String)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.username",
+        )
+        .bind(&access.workspace)
+        .fetch_all(pool)
+        .await
+    })?;
     Ok(rows.into_iter().map(|(username, role)| WorkspaceMember { username, role: role_from_db(&role) }).collect())
 }
 
@@ -156,37 +164,44 @@ pub async fn members(db: &SqlitePool, caller: &Caller, workspace: &str) -> ApiRe
 /// Adding people by name tells whoever adds them whether a name exists, as in every product where
 /// project admins add members (Harbor, GitLab); workspace admins need that. Removing answers the
 /// same for a non-member and a name nobody has (see `remove_member`).
-pub async fn set_member(db: &SqlitePool, caller: &Caller, workspace: &str, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
+pub async fn set_member(db: &Db, caller: &Caller, workspace: &str, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
     let access = access(db, caller, workspace).await?;
     access.require_manage()?;
-    let mut tx = db::begin_write(db).await?;
-    let user_id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_optional(&mut *tx).await?;
+    let mut tx = db.begin_write().await?;
+    let user_id: Option<i64> =
+        on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(c).await)?;
     let user_id = user_id.ok_or_else(|| ApiError::NotFound(format!("There is no user `{username}`.")))?;
-    sqlx::query(
-        "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (?, ?, ?) \
-         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
-    )
-    .bind(&access.workspace)
-    .bind(user_id)
-    .bind(role_to_db(role))
-    .execute(&mut *tx)
-    .await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query(
+            "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(&access.workspace)
+        .bind(user_id)
+        .bind(role_to_db(role))
+        .execute(c)
+        .await
+        .map(drop)
+    })?;
     let resource = format!("workspaces/{}/members/{username}", access.workspace);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "set-role", resource: &resource, reason: None, detail: serde_json::json!({"role": role_to_db(role)}) }).await?;
     tx.commit().await?;
     Ok(WorkspaceMember { username: username.to_owned(), role })
 }
 
-pub async fn remove_member(db: &SqlitePool, caller: &Caller, workspace: &str, username: &str) -> ApiResult<()> {
+pub async fn remove_member(db: &Db, caller: &Caller, workspace: &str, username: &str) -> ApiResult<()> {
     let access = access(db, caller, workspace).await?;
     access.require_manage()?;
-    let mut tx = db::begin_write(db).await?;
-    let removed = sqlx::query("DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = (SELECT id FROM users WHERE username = ?)")
-        .bind(&access.workspace)
-        .bind(username)
-        .execute(&mut *tx)
-        .await?;
-    if removed.rows_affected() == 0 {
+    let mut tx = db.begin_write().await?;
+    let removed = on_conn!(&mut tx, |c| {
+        sqlx::query("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = (SELECT id FROM users WHERE username = $2)")
+            .bind(&access.workspace)
+            .bind(username)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    if removed == 0 {
         return Err(ApiError::NotFound(format!("`{username}` is not a member of workspace `{}`.", access.workspace)));
     }
     let resource = format!("workspaces/{}/members/{username}", access.workspace);

@@ -7,6 +7,7 @@ use crate::store::bundle_files;
 use crate::store::catalog::{self, Viewer};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
+use crate::on_db;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashSet;
@@ -27,13 +28,11 @@ pub async fn description_html(state: &AppState, app: &AppDetail) -> ApiResult<Op
     };
     let id = app.summary.id;
     // The description's own path in the bundle: its links are relative to its folder.
-    let file: Option<String> =
-        sqlx::query_scalar("SELECT json_extract(manifest, '$.app.long_description') FROM app_documents WHERE app_id = ?")
-            .bind(id)
-            .fetch_optional(&*state.db)
-            .await?
-            .flatten();
-    let folder = file.as_deref().and_then(|file| file.rsplit_once('/')).map(|(folder, _)| format!("{folder}/")).unwrap_or_default();
+    let manifest: Option<String> =
+        on_db!(&state.db, |pool| sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = $1").bind(id).fetch_optional(pool).await)?;
+    let manifest: Option<serde_json::Value> = manifest.and_then(|m| serde_json::from_str(&m).ok());
+    let file = manifest.as_ref().and_then(|m| m["app"]["long_description"].as_str());
+    let folder = file.and_then(|file| file.rsplit_once('/')).map(|(folder, _)| format!("{folder}/")).unwrap_or_default();
     let blob = state.blobs.local_path(&app.sha256).await;
     let html = tokio::task::spawn_blocking(move || {
         let names: HashSet<String> = match blob.and_then(|blob| bundle_files::read_directory(&blob)) {

@@ -9,15 +9,17 @@
 use crate::audit::Recorded;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
+use crate::db::Db;
 use crate::http::error::{ApiError, ApiResult};
+use crate::on_db;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::apps::{catalog_changes, AppEvent, AppEventKind, CatalogChange, VersionChange, Visibility};
 
 /// A page of `name`'s history, newest first.
-pub async fn history(db: &SqlitePool, caller: &Caller, name: &str, paging: PageRequest) -> ApiResult<Page<AppEvent>> {
+pub async fn history(db: &Db, caller: &Caller, name: &str, paging: PageRequest) -> ApiResult<Page<AppEvent>> {
     ApiError::check(paging.check())?;
     require_reader(db, caller, name).await?;
     let (entries, total) = entries(db, name, paging).await?;
@@ -39,17 +41,14 @@ type AuditRow = (i64, String, String, String, String, Option<String>, String);
 
 /// The page of `name`'s audit entries the history shows (changes to its versions and their tags,
 /// instances started and stopped), newest first, and how many there are in all.
-async fn entries(db: &SqlitePool, name: &str, paging: PageRequest) -> ApiResult<(Vec<(i64, Recorded)>, u64)> {
-    const SHOWN: &str = "WHERE app_name = ? AND (resource LIKE 'apps/%' OR action IN ('start', 'terminate', 'fail'))";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM audit_log {SHOWN}")).bind(name).fetch_one(db).await?;
-    let rows: Vec<AuditRow> = sqlx::query_as(&format!(
-        "SELECT id, time, actor, action, resource, reason, detail FROM audit_log {SHOWN} ORDER BY id DESC LIMIT ? OFFSET ?"
-    ))
-    .bind(name)
-    .bind(i64::from(paging.page_size))
-    .bind(paging.offset() as i64)
-    .fetch_all(db)
-    .await?;
+async fn entries(db: &Db, name: &str, paging: PageRequest) -> ApiResult<(Vec<(i64, Recorded)>, u64)> {
+    const SHOWN: &str = "WHERE app_name = $1 AND (resource LIKE 'apps/%' OR action IN ('start', 'terminate', 'fail'))";
+    let count = format!("SELECT count(*) FROM audit_log {SHOWN}");
+    let total: i64 = on_db!(db, |pool| sqlx::query_scalar(&count).bind(name).fetch_one(pool).await)?;
+    let select = format!("SELECT id, time, actor, action, resource, reason, detail FROM audit_log {SHOWN} ORDER BY id DESC LIMIT $2 OFFSET $3");
+    let rows: Vec<AuditRow> = on_db!(db, |pool| {
+        sqlx::query_as(&select).bind(name).bind(i64::from(paging.page_size)).bind(paging.offset() as i64).fetch_all(pool).await
+    })?;
     let entries = rows
         .into_iter()
         .map(|(id, time, actor, action, resource, reason, detail)| (id, Recorded { time, actor, action, resource, reason, detail }))
@@ -58,15 +57,19 @@ async fn entries(db: &SqlitePool, name: &str, paging: PageRequest) -> ApiResult<
 }
 
 /// Authors of the name and admins; 403 for others who see a version of it, 404 for the rest.
-async fn require_reader(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<()> {
+async fn require_reader(db: &Db, caller: &Caller, name: &str) -> ApiResult<()> {
     if caller.is_admin() || catalog::name_owners(db, name).await?.iter().any(|(id, _)| *id == Some(caller.user_id)) {
         return Ok(());
     }
-    let mut visible = QueryBuilder::<Sqlite>::new("SELECT 1 FROM apps a WHERE a.name = ");
-    visible.push_bind(name.to_owned()).push(" AND ");
-    catalog::push_visible(&mut visible, "a", Viewer::from(caller));
-    visible.push(" LIMIT 1");
-    if visible.build_query_scalar::<i32>().fetch_optional(db).await?.is_some() {
+    // `1` is an int4 on PostgreSQL: an i32.
+    let visible: Option<i32> = on_db!(db, |pool, DB| {
+        let mut visible = QueryBuilder::<DB>::new("SELECT 1 FROM apps a WHERE a.name = ");
+        visible.push_bind(name.to_owned()).push(" AND ");
+        catalog::push_visible(&mut visible, "a", Viewer::from(caller));
+        visible.push(" LIMIT 1");
+        visible.build_query_scalar().fetch_optional(pool).await
+    })?;
+    if visible.is_some() {
         Err(ApiError::Forbidden(format!(
             "Only the authors of {name} (whoever owns one of its versions) and admins may read its history."
         )))
@@ -77,14 +80,10 @@ async fn require_reader(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResu
 
 /// The entries that changed which version the catalog shows, by audit id, from a replay of every
 /// import, visibility change and delete of the name since its first.
-async fn catalog_moves(db: &SqlitePool, name: &str) -> ApiResult<HashMap<i64, CatalogChange>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, action, detail FROM audit_log WHERE app_name = ? AND action IN ('import', 'visibility', 'delete') \
-         AND resource LIKE 'apps/%' AND resource NOT LIKE 'apps/%/%' ORDER BY id",
-    )
-    .bind(name)
-    .fetch_all(db)
-    .await?;
+async fn catalog_moves(db: &Db, name: &str) -> ApiResult<HashMap<i64, CatalogChange>> {
+    let sql = "SELECT id, action, detail FROM audit_log WHERE app_name = $1 AND action IN ('import', 'visibility', 'delete') \
+               AND resource LIKE 'apps/%' AND resource NOT LIKE 'apps/%/%' ORDER BY id";
+    let rows: Vec<(i64, String, String)> = on_db!(db, |pool| sqlx::query_as(sql).bind(name).fetch_all(pool).await)?;
     let mut ids = Vec::new();
     let mut changes = Vec::new();
     for (id, action, detail) in rows {
@@ -117,20 +116,22 @@ struct Instance {
 }
 
 impl InstanceFacts {
-    async fn load(db: &SqlitePool, name: &str, entries: &[(i64, Recorded)]) -> ApiResult<Self> {
+    async fn load(db: &Db, name: &str, entries: &[(i64, Recorded)]) -> ApiResult<Self> {
         let ids: Vec<i64> = entries.iter().filter_map(|(_, e)| instance_id(&e.resource)).collect();
         let mut facts = InstanceFacts::default();
         if ids.is_empty() {
             return Ok(facts);
         }
-        let mut starts = QueryBuilder::<Sqlite>::new("SELECT resource, actor, detail FROM audit_log WHERE app_name = ");
-        starts.push_bind(name.to_owned()).push(" AND action = 'start' AND resource IN (");
-        let mut list = starts.separated(", ");
-        for id in &ids {
-            list.push_bind(format!("instances/{id}"));
-        }
-        starts.push(")");
-        let rows: Vec<(String, String, String)> = starts.build_query_as().fetch_all(db).await?;
+        let rows: Vec<(String, String, String)> = on_db!(db, |pool, DB| {
+            let mut starts = QueryBuilder::<DB>::new("SELECT resource, actor, detail FROM audit_log WHERE app_name = ");
+            starts.push_bind(name.to_owned()).push(" AND action = 'start' AND resource IN (");
+            let mut list = starts.separated(", ");
+            for id in &ids {
+                list.push_bind(format!("instances/{id}"));
+            }
+            starts.push(")");
+            starts.build_query_as().fetch_all(pool).await
+        })?;
         for (resource, owner, detail) in rows {
             let (Some(id), Ok(detail)) = (instance_id(&resource), serde_json::from_str::<Value>(&detail)) else { continue };
             let instance = Instance {
@@ -141,13 +142,15 @@ impl InstanceFacts {
             };
             facts.by_id.insert(id, instance);
         }
-        let mut now = QueryBuilder::<Sqlite>::new("SELECT id, visibility FROM instances WHERE id IN (");
-        let mut list = now.separated(", ");
-        for id in &ids {
-            list.push_bind(*id);
-        }
-        now.push(")");
-        let rows: Vec<(i64, String)> = now.build_query_as().fetch_all(db).await?;
+        let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
+            let mut now = QueryBuilder::<DB>::new("SELECT id, visibility FROM instances WHERE id IN (");
+            let mut list = now.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            now.push(")");
+            now.build_query_as().fetch_all(pool).await
+        })?;
         for (id, visibility) in rows {
             if let (Some(instance), Ok(visibility)) = (facts.by_id.get_mut(&id), visibility.parse()) {
                 instance.visibility = visibility;

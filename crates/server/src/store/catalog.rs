@@ -2,11 +2,12 @@
 //! decided by one SQL condition, [`push_visible`], that every query about apps goes through.
 
 use crate::accounts::auth::Caller;
-use crate::db;
+use crate::db::{self, AsConn, Conn, Db, Dialect, Tx};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::store::uploads::Upload;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use crate::{on_conn, on_db};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
 use wavehub_core::audit::Reason;
@@ -17,10 +18,12 @@ use wavehub_core::bundle::BundleReport;
 use wavehub_core::manifest::Manifest;
 
 mod cache;
+mod search;
 
 pub use cache::CatalogCache;
 pub(crate) use cache::bump_version;
-use cache::{AppChange, AppFacts, SharedHead, SharedRow, SharedRows};
+use cache::{AppChange, AppFacts, SharedRow, SharedRows};
+use search::Search;
 
 #[derive(Clone, Debug, PartialEq)]
 struct CatalogTotals {
@@ -47,12 +50,12 @@ impl From<&Caller> for Viewer {
 
 /// Appends the condition "the viewer may see app `alias`" (PRIVATE: owner and admins; ALL_USERS:
 /// everyone signed in). The one place that rule is written.
-pub(crate) fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer) {
+pub(crate) fn push_visible<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, alias: &str, viewer: Viewer) {
     if viewer.is_admin {
-        builder.push("1 = 1");
+        builder.push("TRUE");
     } else {
         builder.push(format!("({alias}.visibility = 'ALL_USERS' OR {alias}.owner_id = "));
-        builder.push_bind(viewer.user_id);
+        DB::bind_i64(builder, viewer.user_id);
         builder.push(")");
     }
 }
@@ -87,46 +90,70 @@ pub struct NewAppRow<'a> {
 /// Returns the ids, in the order of `rows`. The ids come after the highest ever given, a deleted
 /// version's included (SQLite would reuse the highest one): an old link must keep meaning the
 /// version it was made for (its page names its successor). A UNIQUE violation means a row's name
-/// and version exist. SQLite binds at most 32,766 values a statement: 15 a row, so up to 2,000 rows.
-pub async fn insert_apps(conn: &mut SqliteConnection, rows: &[NewAppRow<'_>]) -> Result<Vec<i64>, sqlx::Error> {
+/// and version exist. SQLite binds at most 32,766 values a statement, PostgreSQL 65,535: 15 a row,
+/// so up to 2,000 rows.
+pub async fn insert_apps(conn: &mut impl AsConn, rows: &[NewAppRow<'_>]) -> Result<Vec<i64>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let first: i64 = sqlx::query_scalar(
-        "SELECT max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let ids: Vec<i64> = (first..).take(rows.len()).collect();
+    let ids = new_app_ids(conn, rows.len()).await?;
     let keywords = rows
         .iter()
         .map(|row| serde_json::to_string(row.keywords))
         .collect::<Result<Vec<String>, _>>()
         .map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let mut builder = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords, \
-         owner_id, visibility, sha256, bundle_size, created_at, updated_at) ",
-    );
-    builder.push_values(rows.iter().zip(&ids).zip(&keywords), |mut values, ((row, id), keywords)| {
-        values
-            .push_bind(*id)
-            .push_bind(row.name)
-            .push_bind(row.version)
-            .push_bind(version_sort_key(row.version))
-            .push_bind(row.title)
-            .push_bind(row.title.to_lowercase())
-            .push_bind(row.description)
-            .push_bind(row.category)
-            .push_bind(keywords.as_str())
-            .push_bind(row.owner_id)
-            .push_bind(row.visibility.as_str())
-            .push_bind(row.sha256)
-            .push_bind(row.bundle_size)
-            .push_bind(row.created_at)
-            .push_bind(row.updated_at);
-    });
-    builder.build().execute(&mut *conn).await?;
+    on_conn!(conn, |c, DB| {
+        let mut builder = QueryBuilder::<DB>::new(
+            "INSERT INTO apps (id, name, version, version_key, title, sort_title, description, category, keywords, \
+             owner_id, visibility, sha256, bundle_size, created_at, updated_at) ",
+        );
+        builder.push_values(rows.iter().zip(&ids).zip(&keywords), |mut values, ((row, id), keywords)| {
+            values
+                .push_bind(*id)
+                .push_bind(row.name)
+                .push_bind(row.version)
+                .push_bind(version_sort_key(row.version))
+                .push_bind(row.title)
+                .push_bind(row.title.to_lowercase())
+                .push_bind(row.description)
+                .push_bind(row.category)
+                .push_bind(keywords.as_str())
+                .push_bind(row.owner_id)
+                .push_bind(row.visibility.as_str())
+                .push_bind(row.sha256)
+                .push_bind(row.bundle_size)
+                .push_bind(row.created_at)
+                .push_bind(row.updated_at);
+        });
+        builder.build().execute(c).await.map(drop)
+    })?;
     Ok(ids)
+}
+
+/// `count` new app ids, ascending, none given before.
+async fn new_app_ids(conn: &mut impl AsConn, count: usize) -> Result<Vec<i64>, sqlx::Error> {
+    match conn.as_conn() {
+        // SQLite would give the highest id again once its row is deleted: the ids go on from the
+        // highest of the rows and the tombstones.
+        Conn::Sqlite(c) => {
+            let first: i64 = sqlx::query_scalar(
+                "SELECT max((SELECT coalesce(max(id), 0) FROM apps), (SELECT coalesce(max(id), 0) FROM deleted_apps)) + 1",
+            )
+            .fetch_one(c)
+            .await?;
+            Ok((first..).take(count).collect())
+        }
+        // The identity column's sequence never gives an id twice, and concurrent imports of other
+        // names need no lock for it. Taken before the insert, so each row's id is known in order.
+        Conn::Postgres(c) => {
+            let mut ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('apps', 'id')) FROM generate_series(1, $1)")
+                .bind(count as i64)
+                .fetch_all(c)
+                .await?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
 }
 
 /// Imports a bundle that arrived in full: refuses an invalid one with its findings, checks that the
@@ -157,7 +184,7 @@ pub async fn import(
     let blob_guard = state.blob_lock.lock().await;
     let created_blob = state.blobs.put(upload.file, &upload.sha256).await.map_err(|e| anyhow::anyhow!("cannot store the bundle: {e}"))?;
     let stored: ApiResult<i64> = async {
-        let mut tx = db::begin_write(&state.db).await?;
+        let mut tx = state.db.begin_write().await?;
         let change = begin_change(&mut tx, &name).await?;
         // Inside the write transaction, so a secret cannot be deleted between this check and the insert.
         let missing_secrets = crate::store::secrets::unusable_references(&mut tx, &manifest, caller).await?;
@@ -193,20 +220,21 @@ pub async fn import(
         };
         let inserted = insert_apps(&mut tx, std::slice::from_ref(&row)).await.map(|ids| ids[0]);
         let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
-        sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(serde_json::to_string(&manifest).map_err(anyhow::Error::from)?)
-            .bind(&report.long_description)
-            .execute(&mut *tx)
-            .await?;
+        let manifest_json = serde_json::to_string(&manifest).map_err(anyhow::Error::from)?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(&manifest_json)
+                .bind(&report.long_description)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
         insert_images(&mut tx, id, &report).await?;
         refresh_latest_shared(&mut tx, &name).await?;
         for tag in &text.tags {
-            sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+            on_conn!(&mut tx, |c| sqlx::query(sql).bind(id).bind(tag).execute(c).await.map(drop))?;
         }
         let resource = format!("apps/{id}");
         let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
@@ -249,32 +277,31 @@ fn version_exists(name: &str, version: &str) -> String {
     format!("Version {version} of {name} already exists, and versions cannot be replaced; raise Version in app.toml and import again.")
 }
 
-/// `latest_shared` as it should be for a row of `apps`: 1 on the newest ALL_USERS version of its
-/// name (semver, through `version_key`), 0 elsewhere. The rule, written once for both refreshes.
+/// `latest_shared` as it should be for a row of `apps`: true on the newest ALL_USERS version of its
+/// name (semver, through `version_key`), false elsewhere. The rule, written once for both refreshes.
 const LATEST_SHARED_VALUE: &str = "CASE WHEN visibility = 'ALL_USERS' AND version_key = (
          SELECT MAX(b.version_key) FROM apps b WHERE b.name = apps.name AND b.visibility = 'ALL_USERS'
-     ) THEN 1 ELSE 0 END";
+     ) THEN TRUE ELSE FALSE END";
 
 /// Marks the newest ALL_USERS version of `name` as the one the shared catalog shows, and unmarks
 /// the others. Runs in the transaction of every change that can move it: import, visibility, delete.
-pub async fn refresh_latest_shared(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<()> {
-    sqlx::query(&format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE} WHERE name = ?"))
-        .bind(name)
-        .execute(&mut **tx)
-        .await?;
+pub async fn refresh_latest_shared(conn: &mut impl AsConn, name: &str) -> ApiResult<()> {
+    let sql = format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE} WHERE name = $1");
+    on_conn!(conn, |c| sqlx::query(&sql).bind(name).execute(c).await.map(drop))?;
     Ok(())
 }
 
 /// Recomputes `latest_shared` for every app, for code that writes app rows in bulk (the
 /// benchmark's seeding) instead of through [`import`].
-pub async fn refresh_all_latest_shared(db: &SqlitePool) -> ApiResult<()> {
-    sqlx::query(&format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE}")).execute(db).await?;
+pub async fn refresh_all_latest_shared(db: &Db) -> ApiResult<()> {
+    let sql = format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE}");
+    on_db!(db, |pool| sqlx::query(&sql).execute(pool).await.map(drop))?;
     Ok(())
 }
 
 /// A name belongs to whoever imported its first version: other authors may not publish versions of
 /// it (the catalog would show their version as the app's newest). Admins may.
-async fn check_name_owner(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<()> {
+async fn check_name_owner(db: &Db, caller: &Caller, name: &str) -> ApiResult<()> {
     if caller.is_admin() {
         return Ok(());
     }
@@ -290,29 +317,29 @@ async fn check_name_owner(db: &SqlitePool, caller: &Caller, name: &str) -> ApiRe
 
 /// Who the versions of `name` belong to: `(user id, username)`, `None`s for deleted accounts.
 /// Whoever owns one is an author of the name.
-pub(crate) async fn name_owners(db: &SqlitePool, name: &str) -> ApiResult<Vec<(Option<i64>, Option<String>)>> {
-    Ok(sqlx::query_as(
-        "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ? GROUP BY a.owner_id, u.username",
-    )
-    .bind(name)
-    .fetch_all(db)
-    .await?)
+pub(crate) async fn name_owners(db: &Db, name: &str) -> ApiResult<Vec<(Option<i64>, Option<String>)>> {
+    let sql = "SELECT a.owner_id, u.username FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = $1 \
+               GROUP BY a.owner_id, u.username";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(name).fetch_all(pool).await)?)
 }
 
-async fn insert_images(tx: &mut sqlx::Transaction<'_, Sqlite>, app_id: i64, report: &BundleReport) -> ApiResult<()> {
+async fn insert_images(conn: &mut impl AsConn, app_id: i64, report: &BundleReport) -> ApiResult<()> {
     let icon = report.icon.iter().map(|path| ("icon", 0, path));
     let screenshots = report.screenshots.iter().enumerate().map(|(n, path)| ("screenshot", n, path));
     for (kind, position, path) in icon.chain(screenshots) {
         let Some(image) = report.image(path) else { continue };
-        sqlx::query("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(app_id)
-            .bind(kind)
-            .bind(position as i64)
-            .bind(path)
-            .bind(image.kind.media_type())
-            .bind(&image.bytes)
-            .execute(&mut **tx)
-            .await?;
+        on_conn!(conn, |c| {
+            sqlx::query("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(app_id)
+                .bind(kind)
+                .bind(position as i64)
+                .bind(path)
+                .bind(image.kind.media_type())
+                .bind(&image.bytes)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     Ok(())
 }
@@ -342,18 +369,20 @@ fn summary_from_row(row: SummaryRow, tags: Vec<String>) -> ApiResult<AppSummary>
 }
 
 /// The tags of each of `ids`, sorted.
-async fn load_tags(db: &SqlitePool, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<String>>> {
+async fn load_tags(db: &Db, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<String>>> {
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
     if ids.is_empty() {
         return Ok(tags);
     }
-    let mut builder = QueryBuilder::<Sqlite>::new("SELECT app_id, tag FROM app_tags WHERE app_id IN (");
-    let mut separated = builder.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    builder.push(") ORDER BY tag");
-    let rows: Vec<(i64, String)> = builder.build_query_as().fetch_all(db).await?;
+    let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new("SELECT app_id, tag FROM app_tags WHERE app_id IN (");
+        let mut separated = builder.separated(", ");
+        for id in ids {
+            separated.push_bind(*id);
+        }
+        builder.push(") ORDER BY tag");
+        builder.build_query_as().fetch_all(pool).await
+    })?;
     for (id, tag) in rows {
         tags.entry(id).or_default().push(tag);
     }
@@ -371,29 +400,33 @@ enum Filters {
 }
 
 /// `FROM ... WHERE ...` of a catalog query.
-fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer, query: &AppQuery, search: Option<&str>, filters: Filters) {
-    // The full-text match drives the query (CROSS JOIN keeps it the outer loop): asked per app
-    // row instead, it would run the text search once for every app. Its rank ([`RANK`]) is only
-    // computed where a query orders by it, so counts never pay for it.
-    builder.push(if search.is_some() { " FROM apps_fts CROSS JOIN apps a ON a.id = apps_fts.rowid" } else { " FROM apps a" });
+fn push_from_where<DB: Search>(builder: &mut QueryBuilder<'_, DB>, viewer: Viewer, query: &AppQuery, search: Option<&str>, filters: Filters) {
+    // The full-text match drives the query: asked per app row instead, it would run the text
+    // search once for every app. Its rank ([`Search::RANK`]) is only computed where a query orders
+    // by it, so counts never pay for it.
+    match search {
+        Some(search) => DB::push_from(builder, search),
+        None => {
+            builder.push(" FROM apps a");
+        }
+    }
     builder.push(" LEFT JOIN users u ON u.id = a.owner_id WHERE ");
     if let Some(search) = search {
-        builder.push("apps_fts MATCH ");
-        builder.push_bind(search.to_owned());
+        DB::push_match(builder, search);
         builder.push(" AND ");
     }
     if is_shared_catalog(query) {
         // The shared catalog, kept as a flag (see refresh_latest_shared). The flag is only ever on
         // an ALL_USERS row, which every signed-in caller sees, so it stands for the visibility
         // rule and the filter too, and the query stays on one index.
-        builder.push("a.latest_shared = 1");
+        builder.push("a.latest_shared = TRUE");
     } else {
         push_visible(builder, "a", viewer);
         push_scope(builder, "a", viewer, query);
     }
     if let Some(name) = query.name.as_deref().filter(|n| !n.is_empty()) {
         builder.push(" AND a.name = ");
-        builder.push_bind(name.to_owned());
+        DB::bind_text(builder, name.to_owned());
     }
     if query.latest && !is_shared_catalog(query) {
         // The newest version (semver) of the name among those the caller sees in this scope.
@@ -404,11 +437,11 @@ fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer, query
     }
     if let Some(category) = query.category.as_deref().filter(|c| !c.is_empty() && filters != Filters::AllButCategory) {
         builder.push(" AND a.category = ");
-        builder.push_bind(category.to_owned());
+        DB::bind_text(builder, category.to_owned());
     }
     if let Some(tag) = query.tag.as_deref().filter(|t| !t.is_empty() && filters != Filters::AllButTag) {
         builder.push(" AND EXISTS (SELECT 1 FROM app_tags t WHERE t.app_id = a.id AND t.tag = ");
-        builder.push_bind(tag.to_owned());
+        DB::bind_text(builder, tag.to_owned());
         builder.push(")");
     }
 }
@@ -426,19 +459,19 @@ fn searches_shared_rows(query: &AppQuery) -> bool {
 }
 
 /// The visibility and owner filters, which also bound what "latest" means.
-fn push_scope(builder: &mut QueryBuilder<'_, Sqlite>, alias: &str, viewer: Viewer, query: &AppQuery) {
+fn push_scope<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, alias: &str, viewer: Viewer, query: &AppQuery) {
     if let Some(visibility) = query.visibility {
         builder.push(format!(" AND {alias}.visibility = "));
-        builder.push_bind(visibility.as_str());
+        DB::bind_text(builder, visibility.as_str().to_owned());
     }
     if query.owner.as_deref() == Some("me") {
         builder.push(format!(" AND {alias}.owner_id = "));
-        builder.push_bind(viewer.user_id);
+        DB::bind_i64(builder, viewer.user_id);
     }
 }
 
 /// The words of a search as an FTS5 query: each word a quoted prefix, all required. `None` when
-/// there is nothing to search for.
+/// there is nothing to search for (exactly when PostgreSQL's `search::tsquery` has none either).
 pub fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
         .split(|c: char| c.is_whitespace() || c == '"')
@@ -454,23 +487,23 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     let db = &state.db;
     state.catalog_cache.follow(db).await?;
     let paging = query.paging();
-    let search = query.q.as_deref().and_then(fts_query);
+    let search = query.q.as_deref().and_then(|q| search::query_text(db, q));
     let search = search.as_deref();
     // The page's ids, in order, from the narrowest query (an index range for the shared catalog,
     // however deep the page), beside the counts; then the cards of just those apps.
     let page_ids = async {
         match search {
             Some(search) => search_page(state, viewer, query, search).await,
-            None => {
-                let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
+            None => Ok(on_db!(db, |pool, DB| {
+                let mut select = QueryBuilder::<DB>::new("SELECT a.id");
                 push_from_where(&mut select, viewer, query, None, Filters::All);
                 push_sort(&mut select, query.sort.unwrap_or_default());
                 select.push(" LIMIT ");
                 select.push_bind(i64::from(paging.page_size));
                 select.push(" OFFSET ");
                 select.push_bind(paging.offset() as i64);
-                Ok(select.build_query_scalar().fetch_all(&**db).await?)
-            }
+                select.build_query_scalar().fetch_all(pool).await
+            })?),
         }
     };
     let (totals, ids) = tokio::try_join!(totals(state, viewer, query, search), page_ids)?;
@@ -486,12 +519,8 @@ pub async fn list(state: &AppState, viewer: Viewer, query: &AppQuery) -> ApiResu
     })
 }
 
-/// The full-text rank of a match (SQLite's bm25, with name, title, description and keywords
-/// weighted 10, 5, 1 and 2); lower is better.
-const RANK: &str = "bm25(apps_fts, 10.0, 5.0, 1.0, 2.0)";
-
 /// `ORDER BY` for the orders other than relevance.
-fn push_sort(builder: &mut QueryBuilder<'_, Sqlite>, sort: AppSort) {
+fn push_sort<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, sort: AppSort) {
     builder.push(match sort {
         AppSort::Relevance | AppSort::Title => " ORDER BY a.sort_title, a.name, a.version_key DESC",
         AppSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
@@ -516,13 +545,13 @@ async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search:
             let ranked = ranked_ids(state, viewer, query, search, offset + limit).await?;
             ranked.into_iter().skip(offset).take(limit).collect()
         }
-        sort => {
-            let mut select = QueryBuilder::<Sqlite>::new("SELECT a.id");
+        sort => on_db!(&state.db, |pool, DB| {
+            let mut select = QueryBuilder::<DB>::new("SELECT a.id");
             push_from_where(&mut select, viewer, query, Some(search), Filters::All);
             push_sort(&mut select, sort);
             select.push(" LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
-            select.build_query_scalar().fetch_all(&*state.db).await?
-        }
+            select.build_query_scalar().fetch_all(pool).await
+        })?,
     };
     state.catalog_cache.store_page(generation, key, filters, who, ids.clone()).await;
     Ok(ids)
@@ -539,23 +568,26 @@ async fn search_page(state: &AppState, viewer: Viewer, query: &AppQuery, search:
 /// and the name column of the text index), so the rows outside it are not read at all.
 ///
 /// The shared catalog's head comes from the rows the catalog cache holds ([`SharedRows`]), so
-/// SQLite only ranks it; the SQL of [`ranked_head`] is the same rule for every other query.
+/// the database only ranks it; the SQL of [`ranked_head`] is the same rule for every other query.
 async fn ranked_ids(state: &AppState, viewer: Viewer, query: &AppQuery, search: &str, count: usize) -> ApiResult<Vec<i64>> {
     let db = &state.db;
     let text = query.q.as_deref().unwrap_or_default().trim().to_lowercase();
     let held_head = if searches_shared_rows(query) { state.catalog_cache.shared_head(&text, query).await } else { None };
     let mut ids = match held_head {
-        Some(head) => ranked_shared_head(db, search, &head, count).await?,
+        Some(head) => search::ranked_shared_head(db, search, &head, count).await?,
         None => ranked_head(db, viewer, query, search, &text, count).await?,
     };
     if ids.len() < count {
-        let mut tail = QueryBuilder::<Sqlite>::new("SELECT a.id");
-        push_from_where(&mut tail, viewer, query, Some(search), Filters::All);
-        tail.push(" AND NOT ");
-        push_in_head(&mut tail, &text);
-        tail.push(format!(" ORDER BY {RANK}, a.id LIMIT "));
-        tail.push_bind((count - ids.len()) as i64);
-        ids.extend(tail.build_query_scalar::<i64>().fetch_all(&**db).await?);
+        let tail: Vec<i64> = on_db!(db, |pool, DB| {
+            let mut tail = QueryBuilder::<DB>::new("SELECT a.id");
+            push_from_where(&mut tail, viewer, query, Some(search), Filters::All);
+            tail.push(" AND NOT ");
+            push_in_head(&mut tail, &text);
+            tail.push(format!(" ORDER BY {}, a.id LIMIT ", DB::RANK));
+            tail.push_bind((count - ids.len()) as i64);
+            tail.build_query_scalar().fetch_all(pool).await
+        })?;
+        ids.extend(tail);
     }
     Ok(ids)
 }
@@ -563,59 +595,34 @@ async fn ranked_ids(state: &AppState, viewer: Viewer, query: &AppQuery, search: 
 /// Whether app row `a` is in the head of a search for `text` (lowercased): its name, a segment of
 /// its dotted name (`ai.h2o.forecast`), or its title starts with it. [`SharedRows`] holds the same
 /// rule for the shared catalog's rows.
-fn push_in_head(builder: &mut QueryBuilder<'_, Sqlite>, text: &str) {
+fn push_in_head<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, text: &str) {
+    // lower(): PostgreSQL's LIKE is case-sensitive. Both fold ASCII only (COLLATE "C" on PostgreSQL).
     let prefix = format!("{}%", db::escape_like(text));
-    builder.push("(a.name LIKE ");
-    builder.push_bind(prefix.clone());
-    builder.push(" ESCAPE '\\' OR a.name LIKE ");
-    builder.push_bind(format!("%.{prefix}"));
-    builder.push(" ESCAPE '\\' OR a.title LIKE ");
-    builder.push_bind(prefix);
+    builder.push("(lower(a.name) LIKE ");
+    DB::bind_text(builder, prefix.clone());
+    builder.push(" ESCAPE '\\' OR lower(a.name) LIKE ");
+    DB::bind_text(builder, format!("%.{prefix}"));
+    builder.push(" ESCAPE '\\' OR lower(a.title) LIKE ");
+    DB::bind_text(builder, prefix);
     builder.push(" ESCAPE '\\')");
 }
 
-/// The first `count` rows of a head found in the held shared rows, in `ranked_ids`'s order.
-async fn ranked_shared_head(db: &SqlitePool, search: &str, head: &SharedHead, count: usize) -> ApiResult<Vec<i64>> {
-    let json = |ids: &[i64]| serde_json::to_string(ids).map_err(|e| ApiError::Internal(e.into()));
-    // The set is checked on each match's rowid (`+` keeps it from being the index's constraint:
-    // a seek per id into a one-letter prefix's matches is far slower than one walk of them).
-    let ids = sqlx::query_scalar(&format!(
-        "SELECT rowid FROM apps_fts WHERE apps_fts MATCH ?1 AND +rowid IN (SELECT value FROM json_each(?2)) \
-         ORDER BY CASE WHEN rowid IN (SELECT value FROM json_each(?3)) THEN 0 ELSE 1 END, {RANK}, rowid LIMIT ?4"
-    ))
-    .bind(search)
-    .bind(json(&head.all)?)
-    .bind(json(&head.exact)?)
-    .bind(count as i64)
-    .fetch_all(db)
-    .await?;
-    Ok(ids)
-}
-
-/// The first `count` rows of the head, in `ranked_ids`'s order, found by SQLite.
-async fn ranked_head(db: &SqlitePool, viewer: Viewer, query: &AppQuery, search: &str, text: &str, count: usize) -> ApiResult<Vec<i64>> {
-    let mut head = QueryBuilder::<Sqlite>::new("SELECT a.id");
-    push_from_where(&mut head, viewer, query, Some(search), Filters::All);
-    head.push(" AND ");
-    push_in_head(&mut head, text);
-    if let Some(after) = text.is_ascii().then(|| next_string(text)).flatten() {
-        // Every head row is among these (LIKE folds ASCII case only, as lower() does, and such a
-        // name or title holds the search's words as the text index splits them); as a set checked
-        // on the text index's rowid (`+` keeps it from being used as the index's constraint), rows
-        // outside it are passed over before their app row is read.
-        head.push(" AND +apps_fts.rowid IN (SELECT id FROM apps WHERE sort_title >= ");
-        head.push_bind(text.to_owned()).push(" AND sort_title < ").push_bind(after.clone());
-        head.push(" UNION ALL SELECT id FROM apps WHERE lower(name) >= ");
-        head.push_bind(text.to_owned()).push(" AND lower(name) < ").push_bind(after);
-        head.push(" UNION ALL SELECT rowid FROM apps_fts WHERE apps_fts MATCH ");
-        head.push_bind(format!("name : \"{}\"*", text.replace('"', "\"\"")));
-        head.push(")");
-    }
-    head.push(" ORDER BY CASE WHEN lower(a.name) = ");
-    head.push_bind(text.to_owned());
-    head.push(format!(" THEN 0 ELSE 1 END, {RANK}, a.id LIMIT "));
-    head.push_bind(count as i64);
-    Ok(head.build_query_scalar().fetch_all(db).await?)
+/// The first `count` rows of the head, in `ranked_ids`'s order, found by the database.
+async fn ranked_head(db: &Db, viewer: Viewer, query: &AppQuery, search: &str, text: &str, count: usize) -> ApiResult<Vec<i64>> {
+    Ok(on_db!(db, |pool, DB| {
+        let mut head = QueryBuilder::<DB>::new("SELECT a.id");
+        push_from_where(&mut head, viewer, query, Some(search), Filters::All);
+        head.push(" AND ");
+        push_in_head(&mut head, text);
+        if let Some(after) = text.is_ascii().then(|| next_string(text)).flatten() {
+            DB::push_head_candidates(&mut head, text, after);
+        }
+        head.push(" ORDER BY CASE WHEN lower(a.name) = ");
+        head.push_bind(text.to_owned());
+        head.push(format!(" THEN 0 ELSE 1 END, {}, a.id LIMIT ", DB::RANK));
+        head.push_bind(count as i64);
+        head.build_query_scalar().fetch_all(pool).await
+    })?)
 }
 
 /// The smallest string above every string that starts with `text` (its last character raised by
@@ -649,7 +656,7 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let db = &state.db;
     if let Some(search) = search.filter(|_| searches_shared_rows(query)) {
         // Which rows match is the text index's to say; what they count for, the held shared rows'.
-        let matches = matching_ids(db, search).await?;
+        let matches = search::matching_ids(db, search).await?;
         if !state.catalog_cache.holds_shared_rows().await {
             load_shared_rows(state).await?;
         }
@@ -663,22 +670,19 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     Ok(totals)
 }
 
-/// The ids of every row the text index finds for `search`. They come as one JSON array: sqlx hands
-/// rows over one at a time (about 1.5 µs each), which for a one-letter prefix's 70,000 matches at
-/// 100,000 apps took ten times as long as SQLite's own walk of them.
-async fn matching_ids(db: &SqlitePool, search: &str) -> ApiResult<Vec<i64>> {
-    let ids: String = sqlx::query_scalar("SELECT json_group_array(rowid) FROM apps_fts WHERE apps_fts MATCH ?").bind(search).fetch_one(db).await?;
-    serde_json::from_str(&ids).map_err(|e| ApiError::Internal(e.into()))
-}
-
 /// The number of matching apps and the filter counts, counted by SQLite.
-async fn counted_totals(db: &SqlitePool, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
-    push_from_where(&mut count, viewer, query, search, Filters::All);
+async fn counted_totals(db: &Db, viewer: Viewer, query: &AppQuery, search: Option<&str>) -> ApiResult<CatalogTotals> {
+    let total = async {
+        Ok::<i64, ApiError>(on_db!(db, |pool, DB| {
+            let mut count = QueryBuilder::<DB>::new("SELECT COUNT(*)");
+            push_from_where(&mut count, viewer, query, search, Filters::All);
+            count.build_query_scalar().fetch_one(pool).await
+        })?)
+    };
     // Three passes over the matches, on three of the pool's connections at once: a first search
     // for a prefix waits for the slowest, not for the sum.
     let (total, categories, tags) = tokio::try_join!(
-        async { Ok::<i64, ApiError>(count.build_query_scalar().fetch_one(db).await?) },
+        total,
         facet(db, viewer, query, search, Filters::AllButCategory),
         facet(db, viewer, query, search, Filters::AllButTag),
     )?;
@@ -691,17 +695,16 @@ pub async fn load_shared_rows(state: &AppState) -> ApiResult<()> {
     state.catalog_cache.follow(&state.db).await?;
     let generation = state.catalog_cache.generation().await;
     type Row = (i64, String, String, Option<String>, Option<String>);
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT a.id, a.name, a.title, a.category, {TAGS_OF_A} FROM apps a WHERE a.latest_shared = 1")).fetch_all(&*state.db).await?;
+    let rows: Vec<Row> = on_db!(&state.db, |pool, DB| {
+        let sql = format!("SELECT a.id, a.name, a.title, a.category, {} FROM apps a WHERE a.latest_shared = TRUE", DB::TAGS_OF_A);
+        sqlx::query_as(&sql).fetch_all(pool).await
+    })?;
     let rows = rows.into_iter().map(|(id, name, title, category, tags)| (id, SharedRow::new(&name, &title, category, split_tags(tags))));
     state.catalog_cache.store_shared(generation, SharedRows::new(rows)).await;
     Ok(())
 }
 
-/// App row `a`'s tags in one column, joined by [`split_tags`]'s separator.
-const TAGS_OF_A: &str = "(SELECT group_concat(t.tag, char(31)) FROM app_tags t WHERE t.app_id = a.id)";
-
-/// The tags [`TAGS_OF_A`] joined, sorted (each once: `app_tags` is keyed by app and tag).
+/// The tags [`Search::TAGS_OF_A`] joined, sorted (each once: `app_tags` is keyed by app and tag).
 fn split_tags(joined: Option<String>) -> Vec<String> {
     let mut tags: Vec<String> = joined.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
     tags.sort();
@@ -709,16 +712,17 @@ fn split_tags(joined: Option<String>) -> Vec<String> {
 }
 
 /// The rows of app name `name` with their tags, as the catalog cache weighs them.
-async fn app_facts(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<Vec<AppFacts>> {
+async fn app_facts(conn: &mut impl AsConn, name: &str) -> ApiResult<Vec<AppFacts>> {
     type Row = (i64, String, String, String, String, Option<i64>, bool, Option<String>, Option<String>, String);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT a.id, a.name, a.title, a.version_key, a.visibility, a.owner_id, a.latest_shared, a.category, {TAGS_OF_A}, \
-         lower(a.name || ' ' || a.title || ' ' || a.description || ' ' || a.keywords) \
-         FROM apps a WHERE a.name = ?"
-    ))
-    .bind(name)
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows: Vec<Row> = on_conn!(conn, |c, DB| {
+        let sql = format!(
+            "SELECT a.id, a.name, a.title, a.version_key, a.visibility, a.owner_id, a.latest_shared, a.category, {}, \
+             lower(a.name || ' ' || a.title || ' ' || a.description || ' ' || a.keywords) \
+             FROM apps a WHERE a.name = $1",
+            DB::TAGS_OF_A
+        );
+        sqlx::query_as(&sql).bind(name).fetch_all(c).await
+    })?;
     rows.into_iter()
         .map(|(id, name, title, version_key, visibility, owner_id, latest_shared, category, tags, text)| {
             let tags = split_tags(tags);
@@ -732,7 +736,7 @@ async fn app_facts(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiRes
                 latest_shared,
                 category,
                 tags,
-                // SQLite's lower() folds ASCII only; the cache's search check needs no more.
+                // lower() folds ASCII only (on PostgreSQL under COLLATE "C"); the cache's search check needs no more.
                 text,
             })
         })
@@ -741,36 +745,32 @@ async fn app_facts(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiRes
 
 /// Starts the change of a write to the versions of app name `name`, in its transaction before it
 /// writes: the rows as they were. [`commit_change`] ends it.
-pub(crate) async fn begin_change(tx: &mut sqlx::Transaction<'_, Sqlite>, name: &str) -> ApiResult<AppChange> {
+pub(crate) async fn begin_change(tx: &mut Tx, name: &str) -> ApiResult<AppChange> {
     Ok(AppChange { before: app_facts(tx, name).await?, after: Vec::new() })
 }
 
 /// Commits a write to the versions of app name `name` begun with [`begin_change`], and updates
 /// the catalog cache with the rows as they are now: only the entries they change.
-pub(crate) async fn commit_change(
-    state: &AppState,
-    mut tx: sqlx::Transaction<'_, Sqlite>,
-    name: &str,
-    mut change: AppChange,
-) -> ApiResult<()> {
+pub(crate) async fn commit_change(state: &AppState, mut tx: Tx, name: &str, mut change: AppChange) -> ApiResult<()> {
     change.after = app_facts(&mut tx, name).await?;
     Ok(state.catalog_cache.commit(tx, &change).await?)
 }
 
 /// The cards of `ids`, in the order given.
-async fn load_summaries(db: &SqlitePool, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
+async fn load_summaries(db: &Db, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut select = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {SUMMARY_COLUMNS} FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id IN ("
-    ));
-    let mut separated = select.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    select.push(")");
-    let rows: Vec<SummaryRow> = select.build_query_as().fetch_all(db).await?;
+    let rows: Vec<SummaryRow> = on_db!(db, |pool, DB| {
+        let mut select =
+            QueryBuilder::<DB>::new(format!("SELECT {SUMMARY_COLUMNS} FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id IN ("));
+        let mut separated = select.separated(", ");
+        for id in ids {
+            separated.push_bind(*id);
+        }
+        select.push(")");
+        select.build_query_as().fetch_all(pool).await
+    })?;
     let mut tags = load_tags(db, ids).await?;
     let mut by_id: HashMap<i64, SummaryRow> = rows.into_iter().map(|row| (row.0, row)).collect();
     ids.iter()
@@ -786,7 +786,7 @@ async fn load_summaries(db: &SqlitePool, ids: &[i64]) -> ApiResult<Vec<AppSummar
 /// apps matching the search, the scope and the other facet's filter. The chosen value is always
 /// listed, with 0 when no app has it any more, so it can be seen and cleared.
 async fn facet(
-    db: &SqlitePool,
+    db: &Db,
     viewer: Viewer,
     query: &AppQuery,
     search: Option<&str>,
@@ -796,12 +796,14 @@ async fn facet(
         Filters::AllButTag => ("t.tag", " JOIN app_tags t ON t.app_id = a.id", query.tag.as_deref()),
         _ => ("a.category", "", query.category.as_deref()),
     };
-    let mut builder = QueryBuilder::<Sqlite>::new(format!("SELECT {column}, COUNT(*) FROM ("));
-    builder.push("SELECT a.id, a.category");
-    push_from_where(&mut builder, viewer, query, search, filters);
-    builder.push(format!(") a{join} WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT "));
-    builder.push_bind(FACET_LIMIT);
-    let rows: Vec<(String, i64)> = builder.build_query_as().fetch_all(db).await?;
+    let rows: Vec<(String, i64)> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new(format!("SELECT {column}, COUNT(*) FROM ("));
+        builder.push("SELECT a.id, a.category");
+        push_from_where(&mut builder, viewer, query, search, filters);
+        builder.push(format!(") a{join} WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT "));
+        builder.push_bind(FACET_LIMIT);
+        builder.build_query_as().fetch_all(pool).await
+    })?;
     let counts: Vec<FacetCount> = rows.into_iter().map(|(value, count)| FacetCount { value, count: count as u64 }).collect();
     Ok(with_chosen(counts, chosen))
 }
@@ -816,18 +818,20 @@ fn with_chosen(mut counts: Vec<FacetCount>, chosen: Option<&str>) -> Vec<FacetCo
 }
 
 /// One app the viewer may see, or 404 (also when it exists but is PRIVATE to someone else).
-pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
-    let mut builder = QueryBuilder::<Sqlite>::new(
-        "SELECT d.long_description, d.manifest, a.bundle_size, a.sha256, a.owner_id, \
-         (SELECT COUNT(*) FROM app_images i WHERE i.app_id = a.id AND i.kind = 'screenshot') \
-         FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE a.id = ",
-    );
-    builder.push_bind(id);
-    builder.push(" AND ");
-    push_visible(&mut builder, "a", viewer);
+pub async fn load_detail(db: &Db, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
     // long_description, manifest, bundle_size, sha256, owner_id, screenshots
     type DetailRow = (Option<String>, String, i64, String, Option<i64>, i64);
-    let row: Option<DetailRow> = builder.build_query_as().fetch_optional(db).await?;
+    let row: Option<DetailRow> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new(
+            "SELECT d.long_description, d.manifest, a.bundle_size, a.sha256, a.owner_id, \
+             (SELECT COUNT(*) FROM app_images i WHERE i.app_id = a.id AND i.kind = 'screenshot') \
+             FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE a.id = ",
+        );
+        builder.push_bind(id);
+        builder.push(" AND ");
+        push_visible(&mut builder, "a", viewer);
+        builder.build_query_as().fetch_optional(pool).await
+    })?;
     let (long_description, manifest, bundle_size, sha256, owner_id, screenshots) = row.ok_or_else(|| app_not_found(id))?;
     let summary = load_summaries(db, &[id]).await?.pop().ok_or_else(|| app_not_found(id))?;
     let manifest: Manifest = serde_json::from_str(&manifest).map_err(anyhow::Error::from)?;
@@ -845,12 +849,15 @@ pub async fn load_detail(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<
 
 /// 404 unless the viewer may see app `id`: one indexed lookup, for requests that need nothing else
 /// of the app (its icon and screenshots, which a catalog page asks for two dozen at a time).
-async fn require_visible(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<()> {
-    let mut builder = QueryBuilder::<Sqlite>::new("SELECT 1 FROM apps a WHERE a.id = ");
-    builder.push_bind(id);
-    builder.push(" AND ");
-    push_visible(&mut builder, "a", viewer);
-    let found: Option<i32> = builder.build_query_scalar().fetch_optional(db).await?;
+async fn require_visible(db: &Db, viewer: Viewer, id: i64) -> ApiResult<()> {
+    // `1` is an int4 on PostgreSQL: an i32.
+    let found: Option<i32> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new("SELECT 1 FROM apps a WHERE a.id = ");
+        builder.push_bind(id);
+        builder.push(" AND ");
+        push_visible(&mut builder, "a", viewer);
+        builder.build_query_scalar().fetch_optional(pool).await
+    })?;
     found.map(drop).ok_or_else(|| app_not_found(id))
 }
 
@@ -862,7 +869,7 @@ pub fn app_not_found(id: i64) -> ApiError {
 /// and a newer version of its name is one the viewer may see, the 404 names that one, the version
 /// that replaced it. Otherwise it is the plain 404: nothing about the name is said to someone who
 /// may see none of its newer versions.
-pub async fn detail_or_successor(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
+pub async fn detail_or_successor(db: &Db, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
     match load_detail(db, viewer, id).await {
         Err(ApiError::NotFound(plain)) => Err(match successor(db, viewer, id).await? {
             Some((gone, successor)) => ApiError::Replaced {
@@ -877,25 +884,24 @@ pub async fn detail_or_successor(db: &SqlitePool, viewer: Viewer, id: i64) -> Ap
 
 /// For app `id` (an existing row, else its tombstone): its name and version, and the newest newer
 /// version of the name the viewer may see.
-async fn successor(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<Option<(String, AppRef)>> {
-    let gone: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT name, version, version_key FROM apps WHERE id = ?1 UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = ?1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+async fn successor(db: &Db, viewer: Viewer, id: i64) -> ApiResult<Option<(String, AppRef)>> {
+    let sql = "SELECT name, version, version_key FROM apps WHERE id = $1 \
+               UNION ALL SELECT name, version, version_key FROM deleted_apps WHERE id = $1";
+    let gone: Option<(String, String, String)> = on_db!(db, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
     let Some((name, version, version_key)) = gone else { return Ok(None) };
-    let mut builder = QueryBuilder::<Sqlite>::new("SELECT a.id, a.version, a.title FROM apps a WHERE a.name = ");
-    builder.push_bind(name.clone()).push(" AND a.version_key > ").push_bind(version_key).push(" AND ");
-    push_visible(&mut builder, "a", viewer);
-    builder.push(" ORDER BY a.version_key DESC LIMIT 1");
-    let newer: Option<(i64, String, String)> = builder.build_query_as().fetch_optional(db).await?;
+    let newer: Option<(i64, String, String)> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new("SELECT a.id, a.version, a.title FROM apps a WHERE a.name = ");
+        builder.push_bind(name.clone()).push(" AND a.version_key > ").push_bind(version_key.clone()).push(" AND ");
+        push_visible(&mut builder, "a", viewer);
+        builder.push(" ORDER BY a.version_key DESC LIMIT 1");
+        builder.build_query_as().fetch_optional(pool).await
+    })?;
     let gone = format!("{name} {version}");
     Ok(newer.map(|(id, version, title)| (gone, AppRef { id, version, title })))
 }
 
 /// 404 unless the viewer sees the app, 403 unless they may change it (owner or admin).
-pub async fn require_manager(db: &SqlitePool, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
+pub async fn require_manager(db: &Db, viewer: Viewer, id: i64) -> ApiResult<AppDetail> {
     let app = load_detail(db, viewer, id).await?;
     if app.can_manage {
         Ok(app)
@@ -914,22 +920,23 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
     let viewer = Viewer::from(caller);
     let app = require_manager(db, viewer, id).await?;
     let visibility = patch.visibility;
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let change = begin_change(&mut tx, &app.summary.name).await?;
     // The rule is about the visibility it has now, read under the write lock.
-    let from: String = sqlx::query_scalar("SELECT visibility FROM apps WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| app_not_found(id))?;
+    let from: Option<String> =
+        on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT visibility FROM apps WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    let from = from.ok_or_else(|| app_not_found(id))?;
     let from: Visibility = from.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
     ApiError::check(patch.check(from))?;
-    sqlx::query("UPDATE apps SET visibility = ?, updated_at = ? WHERE id = ?")
-        .bind(visibility.as_str())
-        .bind(db::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("UPDATE apps SET visibility = $1, updated_at = $2 WHERE id = $3")
+            .bind(visibility.as_str())
+            .bind(db::now())
+            .bind(id)
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
     let resource = format!("apps/{id}");
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str(), "from": from.as_str()});
@@ -953,7 +960,8 @@ pub async fn remove_orphan_blobs(state: &AppState) -> anyhow::Result<usize> {
     let cut_off = std::time::SystemTime::now() - ORPHAN_BLOB_AGE;
     let listed = state.blobs.list().await?;
     let _blob_guard = state.blob_lock.lock().await;
-    let named: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(&*state.db).await?.into_iter().collect();
+    let named: Vec<String> = on_db!(&state.db, |pool| sqlx::query_scalar("SELECT DISTINCT sha256 FROM apps").fetch_all(pool).await)?;
+    let named: std::collections::HashSet<String> = named.into_iter().collect();
     Ok(state.blobs.remove_unreferenced(listed, &named, cut_off).await?)
 }
 
@@ -963,12 +971,11 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
     let app = require_manager(&state.db, Viewer::from(caller), id).await?;
     ApiError::check(reason.check())?;
     let _blob_guard = state.blob_lock.lock().await; // before the write lock, as in `import`
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     let change = begin_change(&mut tx, &app.summary.name).await?;
-    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE app_id = ? AND status IN ('starting', 'running')")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let live: i64 = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar("SELECT count(*) FROM instances WHERE app_id = $1 AND status IN ('starting', 'running')").bind(id).fetch_one(c).await
+    })?;
     if live > 0 {
         return Err(ApiError::Conflict(format!(
             "{} {} has {live} running instance{}; terminate {} first. Its data may still be needed, so a version with \
@@ -984,23 +991,26 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
             }
         )));
     }
-    sqlx::query("DELETE FROM apps WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    // Ids are never reused (see `import`), so a tombstone is written once.
-    sqlx::query("INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES (?, ?, ?, ?, ?)")
-    .bind(id)
-    .bind(&app.summary.name)
-    .bind(&app.summary.version)
-    .bind(version_sort_key(&app.summary.version))
-    .bind(db::now())
-    .execute(&mut *tx)
-    .await?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM apps WHERE id = $1").bind(id).execute(c).await.map(drop))?;
+    // Ids are never reused (see `insert_apps`), so a tombstone is written once.
+    on_conn!(&mut tx, |c| {
+        sqlx::query("INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(&app.summary.name)
+            .bind(&app.summary.version)
+            .bind(version_sort_key(&app.summary.version))
+            .bind(db::now())
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     refresh_latest_shared(&mut tx, &app.summary.name).await?;
     let resource = format!("apps/{id}");
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
     let entry = crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: reason.text(), detail };
     crate::audit::record(&mut tx, entry).await?;
     let still_used: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = ?").bind(&app.sha256).fetch_one(&mut *tx).await?;
+        on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = $1").bind(&app.sha256).fetch_one(c).await)?;
     commit_change(state, tx, &app.summary.name, change).await?;
     if still_used == 0 {
         if let Err(error) = state.blobs.remove(&app.sha256).await {
@@ -1013,15 +1023,16 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
 }
 
 /// An image of an app the viewer sees: `(media type, bytes)`.
-pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, position: i64) -> ApiResult<(String, Vec<u8>)> {
+pub async fn load_image(db: &Db, viewer: Viewer, id: i64, kind: &str, position: i64) -> ApiResult<(String, Vec<u8>)> {
     require_visible(db, viewer, id).await?;
-    let image: Option<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT media_type, bytes FROM app_images WHERE app_id = ? AND kind = ? AND position = ?")
+    let image: Option<(String, Vec<u8>)> = on_db!(db, |pool| {
+        sqlx::query_as("SELECT media_type, bytes FROM app_images WHERE app_id = $1 AND kind = $2 AND position = $3")
             .bind(id)
             .bind(kind)
             .bind(position)
-            .fetch_optional(db)
-            .await?;
+            .fetch_optional(pool)
+            .await
+    })?;
     image.ok_or_else(|| match kind {
         "icon" => ApiError::NotFound(format!("App {id} has no icon.")),
         _ => ApiError::NotFound(format!("App {id} has no screenshot {position}.")),
@@ -1029,33 +1040,35 @@ pub async fn load_image(db: &SqlitePool, viewer: Viewer, id: i64, kind: &str, po
 }
 
 /// `GET /app-names/{name}/versions`: the versions the viewer sees, newest semver first.
-pub async fn versions(db: &SqlitePool, viewer: Viewer, name: &str) -> ApiResult<Vec<AppVersion>> {
-    let mut builder = QueryBuilder::<Sqlite>::new(
-        "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at, \
-         (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running') AND ",
-    );
-    // Only the instances the viewer may see (the rule of `GET /instances`: ALL_USERS ones, their
-    // own, every one for admins), except that a version's owner counts all of its own version's:
-    // how many run is what they weigh before they retire or delete it (the rollout page); whose
-    // they are stays hidden.
-    if viewer.is_admin {
-        builder.push("1 = 1");
-    } else {
-        builder
-            .push("(i.visibility = 'ALL_USERS' OR i.owner_id = ")
-            .push_bind(viewer.user_id)
-            .push(" OR a.owner_id = ")
-            .push_bind(viewer.user_id)
-            .push(")");
-    }
-    builder.push(") FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ");
-    builder.push_bind(name.to_owned());
-    builder.push(" AND ");
-    push_visible(&mut builder, "a", viewer);
-    builder.push(" ORDER BY a.version_key DESC");
+pub async fn versions(db: &Db, viewer: Viewer, name: &str) -> ApiResult<Vec<AppVersion>> {
     // id, version, title, owner, visibility, created_at, live instances
     type Row = (i64, String, String, Option<String>, String, String, i64);
-    let rows: Vec<Row> = builder.build_query_as().fetch_all(db).await?;
+    let rows: Vec<Row> = on_db!(db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new(
+            "SELECT a.id, a.version, a.title, u.username, a.visibility, a.created_at, \
+             (SELECT count(*) FROM instances i WHERE i.app_id = a.id AND i.status IN ('starting', 'running') AND ",
+        );
+        // Only the instances the viewer may see (the rule of `GET /instances`: ALL_USERS ones, their
+        // own, every one for admins), except that a version's owner counts all of its own version's:
+        // how many run is what they weigh before they retire or delete it (the rollout page); whose
+        // they are stays hidden.
+        if viewer.is_admin {
+            builder.push("TRUE");
+        } else {
+            builder
+                .push("(i.visibility = 'ALL_USERS' OR i.owner_id = ")
+                .push_bind(viewer.user_id)
+                .push(" OR a.owner_id = ")
+                .push_bind(viewer.user_id)
+                .push(")");
+        }
+        builder.push(") FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.name = ");
+        builder.push_bind(name.to_owned());
+        builder.push(" AND ");
+        push_visible(&mut builder, "a", viewer);
+        builder.push(" ORDER BY a.version_key DESC");
+        builder.build_query_as().fetch_all(pool).await
+    })?;
     rows.into_iter()
         .map(|(id, version, title, owner, visibility, created_at, live)| {
             Ok(AppVersion {
@@ -1082,15 +1095,17 @@ pub fn visibility_finding(message: String) -> Finding {
 mod tests {
     use super::*;
 
-    /// The order the search had as one query: every match ranked, then sorted.
-    async fn ranked_in_one_query(db: &SqlitePool, filter: &str, q: &str, count: usize) -> Vec<i64> {
+    /// The order the search had as one query: every match ranked, then sorted (FTS5's bm25).
+    async fn ranked_in_one_query(db: &Db, filter: &str, q: &str, count: usize) -> Vec<i64> {
+        let db = db.sqlite().expect("the FTS5 ranking");
         let text = q.trim().to_lowercase();
         let prefix = format!("{}%", db::escape_like(&text));
         let sql = format!(
-            "SELECT a.id FROM (SELECT rowid AS id, {RANK} AS rank FROM apps_fts WHERE apps_fts MATCH ?) f \
-             CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = ? THEN 0 \
-             WHEN a.name LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, \
-             f.rank, a.id LIMIT ?"
+            "SELECT a.id FROM (SELECT rowid AS id, {} AS rank FROM apps_fts WHERE apps_fts MATCH $1) f \
+             CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = $2 THEN 0 \
+             WHEN a.name LIKE $3 ESCAPE '\\' OR a.name LIKE $4 ESCAPE '\\' OR a.title LIKE $5 ESCAPE '\\' THEN 1 ELSE 2 END, \
+             f.rank, a.id LIMIT $6",
+            <sqlx::Sqlite as Search>::RANK
         );
         sqlx::query_scalar(&sql)
             .bind(fts_query(q).unwrap())
@@ -1118,10 +1133,10 @@ mod tests {
         let admin = Viewer { user_id: 1, is_admin: true };
         let user = Viewer { user_id: 99, is_admin: false };
         let cases = [
-            (&state, shared.clone(), admin, "a.latest_shared = 1"),
-            (&held, shared.clone(), user, "a.latest_shared = 1"),
-            (&held, in_finance, user, "a.latest_shared = 1 AND a.category = 'Finance'"),
-            (&held, AppQuery::default(), admin, "1 = 1"),
+            (&state, shared.clone(), admin, "a.latest_shared = TRUE"),
+            (&held, shared.clone(), user, "a.latest_shared = TRUE"),
+            (&held, in_finance, user, "a.latest_shared = TRUE AND a.category = 'Finance'"),
+            (&held, AppQuery::default(), admin, "TRUE"),
             (&state, AppQuery::default(), user, "(a.visibility = 'ALL_USERS' OR a.owner_id = 99)"),
         ];
         // Each prefix of the common word typed one letter at a time, a name exactly, a part of the
@@ -1129,7 +1144,7 @@ mod tests {
         let searches = ["f", "fo", "for", "fore", "forec", "forecast", "ai.bench.app-12", "AI.Bench.App-7", "app-1", "bench", "sales risk", "é", "zzz"];
         for (state, query, viewer, filter) in &cases {
             for q in searches {
-                let Some(search) = fts_query(q) else { continue };
+                let Some(search) = search::query_text(&state.db, q) else { continue };
                 let query = AppQuery { q: Some(q.into()), ..query.clone() };
                 for count in [1, 24, 300, 2000] {
                     let ranked = ranked_ids(state, *viewer, &query, &search, count).await.unwrap();
@@ -1138,21 +1153,20 @@ mod tests {
             }
         }
         let exact = AppQuery { q: Some("ai.bench.app-12".into()), ..AppQuery::default() };
-        let ranked = ranked_ids(&state, admin, &exact, &fts_query("ai.bench.app-12").unwrap(), 3).await.unwrap();
-        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&*db).await.unwrap();
-        assert_eq!(name, "ai.bench.app-12", "the exact name first");
+        let ranked = ranked_ids(&state, admin, &exact, &search::query_text(&db, "ai.bench.app-12").unwrap(), 3).await.unwrap();
+        let name_of = |id: i64| {
+            let db = db.clone();
+            let sql = "SELECT name FROM apps WHERE id = $1";
+            async move { on_db!(&db, |pool| sqlx::query_scalar::<_, String>(sql).bind(id).fetch_one(pool).await).unwrap() }
+        };
+        assert_eq!(name_of(ranked[0]).await, "ai.bench.app-12", "the exact name first");
         // In the shared catalog, from the held rows: a shared name that starts other shared names.
-        let shared_name: String = sqlx::query_scalar(
-            "SELECT a.name FROM apps a WHERE a.latest_shared = 1 AND EXISTS \
-             (SELECT 1 FROM apps b WHERE b.latest_shared = 1 AND b.name LIKE a.name || '_%') ORDER BY a.name LIMIT 1",
-        )
-        .fetch_one(&*db)
-        .await
-        .unwrap();
+        let sql = "SELECT a.name FROM apps a WHERE a.latest_shared = TRUE AND EXISTS \
+                   (SELECT 1 FROM apps b WHERE b.latest_shared = TRUE AND b.name LIKE a.name || '_%') ORDER BY a.name LIMIT 1";
+        let shared_name: String = on_db!(&db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
         let query = AppQuery { q: Some(shared_name.to_uppercase()), ..shared };
-        let ranked = ranked_ids(&held, user, &query, &fts_query(&shared_name).unwrap(), 3).await.unwrap();
-        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?").bind(ranked[0]).fetch_one(&*db).await.unwrap();
-        assert_eq!(name, shared_name, "the exact name first, whatever its case");
+        let ranked = ranked_ids(&held, user, &query, &search::query_text(&db, &shared_name).unwrap(), 3).await.unwrap();
+        assert_eq!(name_of(ranked[0]).await, shared_name, "the exact name first, whatever its case");
     }
 
     #[tokio::test]
@@ -1162,7 +1176,8 @@ mod tests {
         let db = db::open(data.path()).await.unwrap();
         let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
         load_shared_rows(&state).await.unwrap();
-        let tags: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(&*db).await.unwrap();
+        let tags: Vec<String> =
+            on_db!(&db, |pool| sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(pool).await).unwrap();
         let user = Viewer { user_id: 99, is_admin: false };
         let compare = |state: &AppState| {
             let (state, tags) = (state.clone(), tags.clone());
@@ -1178,8 +1193,8 @@ mod tests {
                             visibility: Some(Visibility::AllUsers),
                             ..AppQuery::default()
                         };
-                        let search = fts_query(q).unwrap();
-                        let matches = matching_ids(&state.db, &search).await.unwrap();
+                        let search = search::query_text(&state.db, q).unwrap();
+                        let matches = search::matching_ids(&state.db, &search).await.unwrap();
                         let held = state.catalog_cache.shared_totals(&matches, &query).await.expect("the shared rows are held");
                         let counted = counted_totals(&state.db, user, &query, Some(&search)).await.unwrap();
                         assert_eq!(held, counted, "{q:?} {category:?} {tag:?}");
@@ -1195,16 +1210,17 @@ mod tests {
         // A write to one name moves its shared row (here its newest shared version becomes
         // private, so an older one, or none, is the shared one); the held rows follow it.
         let names: Vec<String> = sqlx::query_scalar(
-            "SELECT a.name FROM apps_fts JOIN apps a ON a.id = apps_fts.rowid WHERE apps_fts MATCH '\"forecast\"*' AND a.latest_shared = 1 LIMIT 5",
+            "SELECT a.name FROM apps_fts JOIN apps a ON a.id = apps_fts.rowid WHERE apps_fts MATCH '\"forecast\"*' AND a.latest_shared = TRUE LIMIT 5",
         )
-        .fetch_all(&*db)
+        .fetch_all(db.sqlite().expect("FTS5"))
         .await
         .unwrap();
         assert!(!names.is_empty());
         for name in &names {
-            let mut tx = db::begin_write(&db).await.unwrap();
+            let mut tx = db.begin_write().await.unwrap();
             let change = begin_change(&mut tx, name).await.unwrap();
-            sqlx::query("UPDATE apps SET visibility = 'PRIVATE' WHERE name = ? AND latest_shared = 1").bind(name).execute(&mut *tx).await.unwrap();
+            let sql = "UPDATE apps SET visibility = 'PRIVATE' WHERE name = $1 AND latest_shared = TRUE";
+            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
             refresh_latest_shared(&mut tx, name).await.unwrap();
             commit_change(&state, tx, name, change).await.unwrap();
         }

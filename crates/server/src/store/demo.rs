@@ -7,6 +7,7 @@ use crate::store::catalog;
 use crate::http::error::ApiError;
 use crate::accounts::users::insert_user;
 use crate::http::state::AppState;
+use crate::on_db;
 use crate::store::uploads;
 use std::path::{Path, PathBuf};
 use wavehub_core::accounts::{NewUser, Role};
@@ -73,11 +74,8 @@ pub async fn load(state: &AppState, dir: &Path) -> anyhow::Result<Vec<String>> {
 /// versions, and a runtime that follows one of them.
 async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -> anyhow::Result<String> {
     for (member, role) in [(author, "admin"), (user, "member")] {
-        sqlx::query("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('default', ?, ?) ON CONFLICT DO NOTHING")
-            .bind(member.user_id)
-            .bind(role)
-            .execute(&*state.db)
-            .await?;
+        let sql = "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('default', $1, $2) ON CONFLICT DO NOTHING";
+        on_db!(&state.db, |pool| sqlx::query(sql).bind(member.user_id).bind(role).execute(pool).await.map(drop))?;
     }
     let access = crate::runtime_images::workspaces::access(&state.db, author, "default").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let images: [(&str, &str, &[&str]); 2] = [
@@ -115,13 +113,13 @@ async fn load_runtime_images(state: &AppState, author: &Caller, user: &Caller) -
 
 /// The demo user, created when missing, as the caller their imports are made by.
 async fn ensure_user(state: &AppState, username: &str, role: Role) -> anyhow::Result<Caller> {
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_optional(&*state.db).await?;
+    let find = "SELECT id FROM users WHERE username = $1";
+    let existing: Option<i64> = on_db!(&state.db, |pool| sqlx::query_scalar(find).bind(username).fetch_optional(pool).await)?;
     if existing.is_none() {
         let user = NewUser { username: username.into(), password: DEMO_PASSWORD.into(), roles: vec![role] };
         insert_user(&state.db, &user).await.map_err(|e| anyhow::anyhow!("cannot create the demo user {username}: {e}"))?;
     }
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&*state.db).await?;
+    let user_id: i64 = on_db!(&state.db, |pool| sqlx::query_scalar(find).bind(username).fetch_one(pool).await)?;
     let roles = crate::accounts::auth::load_roles(&state.db, user_id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // Not a signed-in request: the server acts for the demo user while it starts.
     Ok(Caller { user_id, username: username.into(), roles, credential: Credential::Token(0) })

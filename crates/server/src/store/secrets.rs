@@ -5,9 +5,9 @@
 
 use crate::audit;
 use crate::accounts::auth::Caller;
-use crate::db;
+use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::{on_conn, on_db};
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;
 use wavehub_core::manifest::Manifest;
@@ -29,11 +29,12 @@ fn references(manifest: &Manifest) -> Vec<(String, &str, &str, bool)> {
 
 /// Findings for every secret or key the manifest names that `author` may not use (not granted to
 /// them), or that does not exist (unless `Optional`), at the entry's line in app.toml.
-pub async fn unusable_references(conn: &mut SqliteConnection, manifest: &Manifest, author: &Caller) -> ApiResult<Vec<Finding>> {
+pub async fn unusable_references(conn: &mut impl AsConn, manifest: &Manifest, author: &Caller) -> ApiResult<Vec<Finding>> {
     let (username, roles) = (author.username.as_str(), author.roles.as_slice());
     let mut findings = Vec::new();
     for (path, secret, key, optional) in references(manifest) {
-        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ?").bind(secret).fetch_all(&mut *conn).await?;
+        let keys: Vec<String> =
+            on_conn!(conn, |c| sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = $1").bind(secret).fetch_all(c).await)?;
         let message = if !keys.is_empty() && !grants(&mut *conn, secret).await?.allow(username, roles) {
             format!("{path} reads secret `{secret}`, which {username} may not use; ask an admin to grant it to you on the Secrets page.")
         } else if optional {
@@ -58,11 +59,9 @@ pub async fn unusable_references(conn: &mut SqliteConnection, manifest: &Manifes
 }
 
 /// Who may use `secret` besides admins.
-async fn grants(conn: &mut SqliteConnection, secret: &str) -> ApiResult<SecretGrants> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT kind, grantee FROM secret_grants WHERE secret_name = ? ORDER BY kind, grantee")
-        .bind(secret)
-        .fetch_all(conn)
-        .await?;
+async fn grants(conn: &mut impl AsConn, secret: &str) -> ApiResult<SecretGrants> {
+    let sql = "SELECT kind, grantee FROM secret_grants WHERE secret_name = $1 ORDER BY kind, grantee";
+    let rows: Vec<(String, String)> = on_conn!(conn, |c| sqlx::query_as(sql).bind(secret).fetch_all(c).await)?;
     let mut grants = SecretGrants::default();
     for (kind, grantee) in rows {
         match kind.as_str() {
@@ -76,7 +75,7 @@ async fn grants(conn: &mut SqliteConnection, secret: &str) -> ApiResult<SecretGr
 /// The values an instance of an app by `author` gets: `(secret, key) → value` for every reference
 /// that exists. A secret no longer granted to the author refuses the launch.
 pub async fn values_for(
-    db: &SqlitePool,
+    db: &Db,
     sealer: &SecretBox,
     manifest: &Manifest,
     (username, roles): (&str, &[Role]),
@@ -84,11 +83,8 @@ pub async fn values_for(
     let mut conn = db.acquire().await?;
     let mut values = BTreeMap::new();
     for (path, secret, key, _) in references(manifest) {
-        let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM secret_keys WHERE secret_name = ? AND key = ? AND sealed IS NOT NULL")
-            .bind(secret)
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let sql = "SELECT sealed FROM secret_keys WHERE secret_name = $1 AND key = $2 AND sealed IS NOT NULL";
+        let sealed: Option<Vec<u8>> = on_conn!(&mut conn, |c| sqlx::query_scalar(sql).bind(secret).bind(key).fetch_optional(c).await)?;
         let Some(sealed) = sealed else { continue };
         if !grants(&mut conn, secret).await?.allow(username, roles) {
             return Err(ApiError::Conflict(format!(
@@ -103,56 +99,74 @@ pub async fn values_for(
 
 /// At start: seals values still stored in plain text (written before sealing existed), then
 /// rewrites the database file so no page keeps the old text. Returns how many it sealed.
-pub async fn seal_plain_values(db: &SqlitePool, sealer: &SecretBox) -> anyhow::Result<usize> {
+pub async fn seal_plain_values(db: &Db, sealer: &SecretBox) -> anyhow::Result<usize> {
     let plain: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT secret_name, key, value FROM secret_keys WHERE value IS NOT NULL").fetch_all(db).await?;
+        on_db!(db, |pool| sqlx::query_as("SELECT secret_name, key, value FROM secret_keys WHERE value IS NOT NULL").fetch_all(pool).await)?;
     if plain.is_empty() {
         return Ok(0);
     }
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     for (secret, key, value) in &plain {
-        sqlx::query("UPDATE secret_keys SET sealed = ?, value = NULL WHERE secret_name = ? AND key = ?")
-            .bind(sealer.seal(secret, key, value))
-            .bind(secret)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("UPDATE secret_keys SET sealed = $1, value = NULL WHERE secret_name = $2 AND key = $3")
+                .bind(sealer.seal(secret, key, value))
+                .bind(secret)
+                .bind(key)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     tx.commit().await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db).await?;
-    sqlx::query("VACUUM").execute(db).await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db).await?;
+    scrub_freed_space(db).await?;
     Ok(plain.len())
+}
+
+/// Overwrites the space the old plain values were in.
+/// - SQLite: the file is rewritten (VACUUM), and the WAL, which still holds the old pages, emptied
+///   before and after.
+/// - PostgreSQL: nothing. Its schema began after sealing, so it never stored a plain value.
+async fn scrub_freed_space(db: &Db) -> sqlx::Result<()> {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+            sqlx::query("VACUUM").execute(pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+            Ok(())
+        }
+        Db::Postgres(_) => Ok(()),
+    }
 }
 
 /// Re-seals every value under a new key (`wavehub rotate-secret-key`); the caller writes the new
 /// key file once this has committed.
-pub async fn reseal_all(db: &SqlitePool, old: &SecretBox, new: &SecretBox) -> anyhow::Result<usize> {
+pub async fn reseal_all(db: &Db, old: &SecretBox, new: &SecretBox) -> anyhow::Result<usize> {
     let rows: Vec<(String, String, Vec<u8>)> =
-        sqlx::query_as("SELECT secret_name, key, sealed FROM secret_keys WHERE sealed IS NOT NULL").fetch_all(db).await?;
-    let mut tx = db::begin_write(db).await?;
+        on_db!(db, |pool| sqlx::query_as("SELECT secret_name, key, sealed FROM secret_keys WHERE sealed IS NOT NULL").fetch_all(pool).await)?;
+    let mut tx = db.begin_write().await?;
     for (secret, key, sealed) in &rows {
         let value = old.open(secret, key, sealed)?;
-        sqlx::query("UPDATE secret_keys SET sealed = ? WHERE secret_name = ? AND key = ?")
-            .bind(new.seal(secret, key, &value))
-            .bind(secret)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("UPDATE secret_keys SET sealed = $1 WHERE secret_name = $2 AND key = $3")
+                .bind(new.seal(secret, key, &value))
+                .bind(secret)
+                .bind(key)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     tx.commit().await?;
     Ok(rows.len())
 }
 
 /// App versions (`name version`) whose manifest reads `secret`.
-async fn used_by(conn: &mut SqliteConnection, secret: &str) -> ApiResult<Vec<String>> {
+async fn used_by(conn: &mut impl AsConn, secret: &str) -> ApiResult<Vec<String>> {
     // The LIKE narrows to manifests that mention the name; parsing confirms it is a reference.
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT a.name, a.version, d.manifest FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE d.manifest LIKE ? ORDER BY a.name, a.version_key",
-    )
-    .bind(format!("%\"{secret}\"%"))
-    .fetch_all(conn)
-    .await?;
+    let sql = "SELECT a.name, a.version, d.manifest FROM apps a JOIN app_documents d ON d.app_id = a.id WHERE d.manifest LIKE $1 \
+               ORDER BY a.name, a.version_key";
+    let pattern = format!("%\"{secret}\"%");
+    let rows: Vec<(String, String, String)> = on_conn!(conn, |c| sqlx::query_as(sql).bind(&pattern).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .filter(|(_, _, manifest)| {
@@ -162,23 +176,22 @@ async fn used_by(conn: &mut SqliteConnection, secret: &str) -> ApiResult<Vec<Str
         .collect())
 }
 
-async fn summary(conn: &mut SqliteConnection, name: &str) -> ApiResult<SecretSummary> {
-    let (created_at, updated_at): (String, String) = sqlx::query_as("SELECT created_at, updated_at FROM secrets WHERE name = ?")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no secret `{name}`.")))?;
-    let keys = sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = ? ORDER BY key").bind(name).fetch_all(&mut *conn).await?;
+async fn summary(conn: &mut impl AsConn, name: &str) -> ApiResult<SecretSummary> {
+    let dates: Option<(String, String)> =
+        on_conn!(conn, |c| sqlx::query_as("SELECT created_at, updated_at FROM secrets WHERE name = $1").bind(name).fetch_optional(c).await)?;
+    let (created_at, updated_at) = dates.ok_or_else(|| ApiError::NotFound(format!("There is no secret `{name}`.")))?;
+    let keys: Vec<String> =
+        on_conn!(conn, |c| sqlx::query_scalar("SELECT key FROM secret_keys WHERE secret_name = $1 ORDER BY key").bind(name).fetch_all(c).await)?;
     let used_by = used_by(&mut *conn, name).await?;
     let grants = grants(conn, name).await?;
     Ok(SecretSummary { name: name.to_owned(), keys, created_at, updated_at, used_by, grants })
 }
 
 /// `GET /secrets`: names and key names only.
-pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Vec<SecretSummary>> {
+pub async fn list(db: &Db, caller: &Caller) -> ApiResult<Vec<SecretSummary>> {
     caller.require_admin()?;
     let mut conn = db.acquire().await?;
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM secrets ORDER BY name").fetch_all(&mut *conn).await?;
+    let names: Vec<String> = on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT name FROM secrets ORDER BY name").fetch_all(c).await)?;
     let mut secrets = Vec::with_capacity(names.len());
     for name in names {
         secrets.push(summary(&mut conn, &name).await?);
@@ -187,13 +200,14 @@ pub async fn list(db: &SqlitePool, caller: &Caller) -> ApiResult<Vec<SecretSumma
 }
 
 /// `POST /secrets`: creates the secret, or replaces all its keys. Returns whether it was new.
-pub async fn put(db: &SqlitePool, sealer: &SecretBox, caller: &Caller, request: &NewSecret) -> ApiResult<(bool, SecretSummary)> {
+pub async fn put(db: &Db, sealer: &SecretBox, caller: &Caller, request: &NewSecret) -> ApiResult<(bool, SecretSummary)> {
     caller.require_admin()?;
     ApiError::check(request.check())?;
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     for user in &request.grants.users {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(user.to_lowercase()).fetch_optional(&mut *tx).await?;
+        let exists: Option<i64> =
+            on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(user.to_lowercase()).fetch_optional(c).await)?;
         if exists.is_none() {
             return Err(ApiError::Invalid {
                 detail: format!("There is no user `{user}` to grant secret `{}` to.", request.name),
@@ -201,31 +215,43 @@ pub async fn put(db: &SqlitePool, sealer: &SecretBox, caller: &Caller, request: 
             });
         }
     }
-    sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at")
+    on_conn!(&mut tx, |c| {
+        sqlx::query(
+            "INSERT INTO secrets (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
+        )
         .bind(&request.name)
         .bind(&now)
         .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-    let existed: i64 = sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = ?").bind(&request.name).fetch_one(&mut *tx).await?;
-    sqlx::query("DELETE FROM secret_keys WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
+        .execute(c)
+        .await
+        .map(drop)
+    })?;
+    let existed: i64 =
+        on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = $1").bind(&request.name).fetch_one(c).await)?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secret_keys WHERE secret_name = $1").bind(&request.name).execute(c).await.map(drop))?;
     for (key, value) in &request.keys {
-        sqlx::query("INSERT INTO secret_keys (secret_name, key, sealed) VALUES (?, ?, ?)")
-            .bind(&request.name)
-            .bind(key)
-            .bind(sealer.seal(&request.name, key, value))
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("INSERT INTO secret_keys (secret_name, key, sealed) VALUES ($1, $2, $3)")
+                .bind(&request.name)
+                .bind(key)
+                .bind(sealer.seal(&request.name, key, value))
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
-    sqlx::query("DELETE FROM secret_grants WHERE secret_name = ?").bind(&request.name).execute(&mut *tx).await?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secret_grants WHERE secret_name = $1").bind(&request.name).execute(c).await.map(drop))?;
     let grantees = request.grants.users.iter().map(|user| ("user", user.to_lowercase())).chain(request.grants.roles.iter().map(|role| ("role", role.as_str().to_owned())));
     for (kind, grantee) in grantees {
-        sqlx::query("INSERT OR IGNORE INTO secret_grants (secret_name, kind, grantee) VALUES (?, ?, ?)")
-            .bind(&request.name)
-            .bind(kind)
-            .bind(grantee)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(&mut tx, |c| {
+            sqlx::query("INSERT INTO secret_grants (secret_name, kind, grantee) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(&request.name)
+                .bind(kind)
+                .bind(&grantee)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
     }
     let resource = format!("secrets/{}", request.name);
     // The key names only: the audit log is read by people, values are not for them.
@@ -238,9 +264,9 @@ pub async fn put(db: &SqlitePool, sealer: &SecretBox, caller: &Caller, request: 
 }
 
 /// `DELETE /secrets/{name}`: refused while an app version reads it.
-pub async fn delete(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<()> {
+pub async fn delete(db: &Db, caller: &Caller, name: &str) -> ApiResult<()> {
     caller.require_admin()?;
-    let mut tx = db::begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     summary(&mut tx, name).await?;
     let users = used_by(&mut tx, name).await?;
     if !users.is_empty() {
@@ -249,7 +275,7 @@ pub async fn delete(db: &SqlitePool, caller: &Caller, name: &str) -> ApiResult<(
             users.join(", ")
         )));
     }
-    sqlx::query("DELETE FROM secrets WHERE name = ?").bind(name).execute(&mut *tx).await?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secrets WHERE name = $1").bind(name).execute(c).await.map(drop))?;
     let resource = format!("secrets/{name}");
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
     tx.commit().await?;

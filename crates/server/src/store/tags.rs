@@ -5,10 +5,11 @@
 use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
-use crate::db;
+use crate::db::{self, AsConn};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use crate::{on_conn, on_db};
+use sqlx::QueryBuilder;
 use wavehub_core::accounts::Role;
 use wavehub_core::api::Finding;
 use wavehub_core::audit::Reason;
@@ -31,12 +32,10 @@ fn tag_from_row((name, title, color, description, admin_roles): TagRow, apps_cou
     Tag { can_assign: may_assign(&admin_roles, &caller.roles), name, title, color, description, admin_roles, apps_count }
 }
 
-async fn find(conn: &mut SqliteConnection, name: &str) -> ApiResult<TagRow> {
-    sqlx::query_as("SELECT name, title, color, description, admin_roles FROM tags WHERE name = ?")
-        .bind(name)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no tag `{name}`; an admin creates tags on the Tags page.")))
+async fn find(conn: &mut impl AsConn, name: &str) -> ApiResult<TagRow> {
+    let sql = "SELECT name, title, color, description, admin_roles FROM tags WHERE name = $1";
+    let row: Option<TagRow> = on_conn!(conn, |c| sqlx::query_as(sql).bind(name).fetch_optional(c).await)?;
+    row.ok_or_else(|| ApiError::NotFound(format!("There is no tag `{name}`; an admin creates tags on the Tags page.")))
 }
 
 /// Who may assign a tag (and remove and edit it): admins, holders of one of its admin roles, and
@@ -64,11 +63,12 @@ fn require_assigner(caller: &Caller, name: &str, admin_roles: &[Role]) -> ApiRes
 /// same rule as `PUT /apps/{id}/tags/{tag}`, so a bundle cannot hand out a tag its importer could not.
 /// A name no admin created has no rules (it is kept, shown by name). Runs inside the import's write
 /// transaction, so a tag's roles cannot change between this check and the insert.
-pub async fn unassignable_at_import(conn: &mut SqliteConnection, caller: &Caller, manifest: &Manifest, tags: &[String]) -> ApiResult<Vec<Finding>> {
+pub async fn unassignable_at_import(conn: &mut impl AsConn, caller: &Caller, manifest: &Manifest, tags: &[String]) -> ApiResult<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for tag in tags.iter().filter(|tag| seen.insert(tag.as_str())) {
-        let roles: Option<String> = sqlx::query_scalar("SELECT admin_roles FROM tags WHERE name = ?").bind(tag).fetch_optional(&mut *conn).await?;
+        let roles: Option<String> =
+            on_conn!(conn, |c| sqlx::query_scalar("SELECT admin_roles FROM tags WHERE name = $1").bind(tag).fetch_optional(c).await)?;
         let Some(roles) = roles else { continue };
         let admin_roles = roles_from_db(&roles);
         if may_assign_tag(caller, &admin_roles) {
@@ -90,13 +90,14 @@ pub async fn unassignable_at_import(conn: &mut SqliteConnection, caller: &Caller
 
 /// `GET /tags`: every tag, with how many app versions the caller can see carry it.
 pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<Tag>> {
-    let rows: Vec<TagRow> = sqlx::query_as("SELECT name, title, color, description, admin_roles FROM tags ORDER BY name")
-        .fetch_all(&*state.db)
-        .await?;
-    let mut counts = QueryBuilder::<Sqlite>::new("SELECT t.tag, count(*) FROM app_tags t JOIN apps a ON a.id = t.app_id WHERE ");
-    catalog::push_visible(&mut counts, "a", Viewer::from(caller));
-    counts.push(" GROUP BY t.tag");
-    let counts: Vec<(String, i64)> = counts.build_query_as().fetch_all(&*state.db).await?;
+    let sql = "SELECT name, title, color, description, admin_roles FROM tags ORDER BY name";
+    let rows: Vec<TagRow> = on_db!(&state.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+    let counts: Vec<(String, i64)> = on_db!(&state.db, |pool, DB| {
+        let mut counts = QueryBuilder::<DB>::new("SELECT t.tag, count(*) FROM app_tags t JOIN apps a ON a.id = t.app_id WHERE ");
+        catalog::push_visible(&mut counts, "a", Viewer::from(caller));
+        counts.push(" GROUP BY t.tag");
+        counts.build_query_as().fetch_all(pool).await
+    })?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -115,17 +116,20 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
     let color = request.color.clone().unwrap_or_else(|| DEFAULT_COLOR.to_owned()).to_lowercase();
     let description = request.description.as_deref().unwrap_or("").trim().to_owned();
     let roles = roles_to_db(&request.admin_roles)?;
-    let mut tx = db::begin_write(&state.db).await?;
-    let inserted = sqlx::query("INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(&request.name)
-        .bind(&title)
-        .bind(&color)
-        .bind(&description)
-        .bind(&roles)
-        .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await;
+    let mut tx = state.db.begin_write().await?;
+    let inserted = on_conn!(&mut tx, |c| {
+        sqlx::query("INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&request.name)
+            .bind(&title)
+            .bind(&color)
+            .bind(&description)
+            .bind(&roles)
+            .bind(&now)
+            .bind(&now)
+            .execute(c)
+            .await
+            .map(drop)
+    });
     db::or_conflict(inserted, || format!("A tag `{}` exists already.", request.name))?;
     let resource = format!("tags/{}", request.name);
     let detail = serde_json::json!({"title": title, "color": color, "admin_roles": request.admin_roles});
@@ -139,7 +143,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
 /// `PATCH /tags/{name}`: holders of its admin roles; only admins change the roles themselves.
 pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPatch) -> ApiResult<Tag> {
     ApiError::check(patch.check())?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     let (_, title, color, description, roles) = find(&mut tx, name).await?;
     require_assigner(caller, name, &roles_from_db(&roles))?;
     if patch.admin_roles.is_some() && !caller.is_admin() {
@@ -152,15 +156,18 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
         Some(roles) => roles_to_db(roles)?,
         None => roles,
     };
-    sqlx::query("UPDATE tags SET title = ?, color = ?, description = ?, admin_roles = ?, updated_at = ? WHERE name = ?")
-        .bind(&title)
-        .bind(&color)
-        .bind(&description)
-        .bind(&roles)
-        .bind(db::now())
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("UPDATE tags SET title = $1, color = $2, description = $3, admin_roles = $4, updated_at = $5 WHERE name = $6")
+            .bind(&title)
+            .bind(&color)
+            .bind(&description)
+            .bind(&roles)
+            .bind(db::now())
+            .bind(name)
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     let resource = format!("tags/{name}");
     let detail = serde_json::to_value(patch).map_err(anyhow::Error::from)?;
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
@@ -173,10 +180,10 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
 pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason) -> ApiResult<()> {
     caller.require_admin()?;
     ApiError::check(why.check())?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     find(&mut tx, name).await?;
-    let removed = sqlx::query("DELETE FROM app_tags WHERE tag = ?").bind(name).execute(&mut *tx).await?.rows_affected();
-    sqlx::query("DELETE FROM tags WHERE name = ?").bind(name).execute(&mut *tx).await?;
+    let removed = on_conn!(&mut tx, |c| sqlx::query("DELETE FROM app_tags WHERE tag = $1").bind(name).execute(c).await.map(|r| r.rows_affected()))?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM tags WHERE name = $1").bind(name).execute(c).await.map(drop))?;
     let resource = format!("tags/{name}");
     let detail = serde_json::json!({"assignments_removed": removed});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: why.text(), detail }).await?;
@@ -190,20 +197,16 @@ pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason)
 /// the tag must exist, and the caller must hold one of its admin roles.
 pub async fn set_assignment(state: &AppState, caller: &Caller, app_id: i64, tag: &str, assign: bool) -> ApiResult<()> {
     let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     let change = catalog::begin_change(&mut tx, &app.summary.name).await?;
     let (_, _, _, _, roles) = find(&mut tx, tag).await?;
     require_assigner(caller, tag, &roles_from_db(&roles))?;
-    let changed = if assign {
-        sqlx::query("INSERT INTO app_tags (app_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING")
+    let sql = if assign {
+        "INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING"
     } else {
-        sqlx::query("DELETE FROM app_tags WHERE app_id = ? AND tag = ?")
-    }
-    .bind(app_id)
-    .bind(tag)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+        "DELETE FROM app_tags WHERE app_id = $1 AND tag = $2"
+    };
+    let changed = on_conn!(&mut tx, |c| sqlx::query(sql).bind(app_id).bind(tag).execute(c).await.map(|r| r.rows_affected()))?;
     if changed > 0 {
         let resource = format!("apps/{app_id}/tags/{tag}");
         let detail = serde_json::json!({"app": app.summary.name, "version": app.summary.version});

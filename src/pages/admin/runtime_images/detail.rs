@@ -7,13 +7,14 @@ use super::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, Stat
 use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::{list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge};
 use crate::api;
-use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::unique_id;
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::Timestamp;
 use crate::components::format::{capitalized, count};
 use crate::components::messages::ApiErrorBoundary;
 use crate::pages::admin::runtimes::ResolutionView;
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
@@ -418,55 +419,47 @@ fn VersionsTable(
         </div>
         {empty.then(|| view! { <p class="empty">{if filter.is_some() { "No version is in this state." } else { "No versions yet." }}</p> })}
         {(!empty).then(|| view! {
-            <table class="table versions-table">
-                <caption class="visually-hidden">"Versions, newest first"</caption>
-                <thead><tr>
-                    {manage.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
-                    <th scope="col">"Version"</th>
-                    <th scope="col">"Docker image"</th>
-                    <th scope="col">"State"</th>
-                    <th scope="col">"Added"</th>
-                    {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                </tr></thead>
-                <tbody>
-                    {list.items.into_iter().map(|v| {
-                        let actions = if manage { actions_for(v.state) } else { Vec::new() };
-                        let id = v.version.clone();
-                        view! {
-                            <tr data-version=v.version.clone() class=if v.is_current { "current" } else { "" }
-                                aria-current=v.is_current.then_some("true")>
-                                {manage.then(|| view! {
-                                    <td class="select-col"><SelectRowBox selection row=BulkRow::new(v.version.clone(), v.version.clone())/></td>
+            <DataTable class="versions-table" caption="Versions, newest first" columns=vec![
+                Column::select_all(selection).when(manage), Column::text("Version"), Column::text("Docker image"), Column::text("State"),
+                Column::text("Added"), Column::actions().when(manage)
+            ]>
+                {list.items.into_iter().map(|v| {
+                    let actions = if manage { actions_for(v.state) } else { Vec::new() };
+                    let id = v.version.clone();
+                    view! {
+                        <tr data-version=v.version.clone() class=if v.is_current { "current" } else { "" }
+                            aria-current=v.is_current.then_some("true")>
+                            {manage.then(|| view! {
+                                <td class="select-col"><SelectRowBox selection row=BulkRow::new(v.version.clone(), v.version.clone())/></td>
+                            })}
+                            <th scope="row"><code>{v.version.clone()}</code>
+                                {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}
+                                {is_prerelease(&v.version).then(|| view! { " " <span class="badge badge-prerelease">"Pre-release"</span> })}</th>
+                            <td><code class="wrap">{v.docker_image.clone()}</code></td>
+                            <td>
+                                <StateBadge state=v.state reason=v.state_reason.clone()/>
+                                {v.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
+                                {platform.then(|| view! {
+                                    <div class="sub">{format!("platform {} · console {}",
+                                        v.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.console_state)}</div>
                                 })}
-                                <th scope="row"><code>{v.version.clone()}</code>
-                                    {v.is_current.then(|| view! { " " <span class="badge badge-current">"Current"</span> })}
-                                    {is_prerelease(&v.version).then(|| view! { " " <span class="badge badge-prerelease">"Pre-release"</span> })}</th>
-                                <td><code class="wrap">{v.docker_image.clone()}</code></td>
-                                <td>
-                                    <StateBadge state=v.state reason=v.state_reason.clone()/>
-                                    {v.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
-                                    {platform.then(|| view! {
-                                        <div class="sub">{format!("platform {} · console {}",
-                                            v.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.console_state)}</div>
-                                    })}
-                                </td>
-                                <td><Timestamp time=v.created_time.clone()/></td>
-                                {manage.then(|| view! { <td class="actions">
-                                    {actions.into_iter().map(|action| {
-                                        let id = id.clone();
-                                        let verb = capitalized(action.verb(true));
-                                        let class = if action == StateAction::Enable { "button-quiet" } else { "button-quiet danger" };
-                                        view! {
-                                            <button type="button" class=class aria-label=format!("{verb} {id}")
-                                                on:click=move |_| ask.run((Some(id.clone()), action))>{verb.clone()}</button>
-                                        }
-                                    }).collect_view()}
-                                </td> })}
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+                            </td>
+                            <td><Timestamp time=v.created_time.clone()/></td>
+                            {manage.then(|| view! { <td class="actions">
+                                {actions.into_iter().map(|action| {
+                                    let id = id.clone();
+                                    let verb = capitalized(action.verb(true));
+                                    let class = if action == StateAction::Enable { "button-quiet" } else { "button-quiet danger" };
+                                    view! {
+                                        <button type="button" class=class aria-label=format!("{verb} {id}")
+                                            on:click=move |_| ask.run((Some(id.clone()), action))>{verb.clone()}</button>
+                                    }
+                                }).collect_view()}
+                            </td> })}
+                        </tr>
+                    }
+                }).collect_view()}
+            </DataTable>
         })}
     }
 }
@@ -607,26 +600,19 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
 #[component]
 fn ImageRuntimes(runtimes: Vec<Runtime>) -> impl IntoView {
     view! {
-        <table class="table compact">
-            <caption class="visually-hidden">"Runtimes that use this image"</caption>
-            <thead><tr>
-                <th scope="col">"Runtime"</th>
-                <th scope="col">"Model type"</th>
-                <th scope="col">"Version"</th>
-                <th scope="col">"Runs now"</th>
-            </tr></thead>
-            <tbody>
-                {runtimes.into_iter().map(|r| view! {
-                    <tr data-runtime=r.uid.clone()>
-                        <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div></th>
-                        <td><code>{r.model_type.clone()}</code></td>
-                        <td>{r.version.clone().map(|v| view! { "pinned " <code>{v}</code> }.into_any())
-                            .unwrap_or_else(|| view! { "follows the current version" }.into_any())}</td>
-                        <td><ResolutionView resolution=r.resolution.clone()/></td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable class="compact" caption="Runtimes that use this image" columns=vec![
+            Column::text("Runtime"), Column::text("Model type"), Column::text("Version"), Column::text("Runs now")
+        ]>
+            {runtimes.into_iter().map(|r| view! {
+                <tr data-runtime=r.uid.clone()>
+                    <th scope="row">{r.name.clone()}<div class="sub"><code>{r.uid.clone()}</code></div></th>
+                    <td><code>{r.model_type.clone()}</code></td>
+                    <td>{r.version.clone().map(|v| view! { "pinned " <code>{v}</code> }.into_any())
+                        .unwrap_or_else(|| view! { "follows the current version" }.into_any())}</td>
+                    <td><ResolutionView resolution=r.resolution.clone()/></td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
     }
 }
 

@@ -8,11 +8,11 @@ use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
 use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api;
-use crate::components::bulk::{BulkBar, BulkRow, SelectAllBox, SelectRowBox, Selection};
+use crate::components::bulk::{BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::{DialogActions, Modal};
 use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::format::count;
-use crate::components::list::{use_go_to, Pager, SearchBox, UrlView};
+use crate::components::list::{use_go_to, Column, DataTable, Pager, SearchBox, UrlView};
 use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -302,63 +302,54 @@ fn ImageList(
 fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace: bool, selection: Selection) -> impl IntoView {
     let selectable = images.iter().any(|image| bulk_row(image, through.as_deref()).is_some());
     view! {
-        <table class="table images-table">
-            <caption class="visually-hidden">"Runtime images"</caption>
-            <thead><tr>
-                {selectable.then(|| view! { <th scope="col" class="select-col"><SelectAllBox selection/></th> })}
-                <th scope="col">"Name"</th>
-                {show_workspace.then(|| view! { <th scope="col">"Workspace"</th> })}
-                <th scope="col">"Current version"</th>
-                <th scope="col">"State"</th>
-                <th scope="col">"Managed by"</th>
-                <th scope="col" class="num">"Versions"</th>
-            </tr></thead>
-            <tbody>
-                {images.into_iter().map(|image| {
-                    let opened = opened_in(&image, through.as_deref()).map(str::to_owned);
-                    let row_box = bulk_row(&image, through.as_deref());
-                    let name = match &opened {
-                        Some(ws) => view! { <A href=image_href(ws, &image.uid)>{image.name.clone()}</A> }.into_any(),
-                        None => view! { <span>{image.name.clone()}</span> }.into_any(),
-                    };
-                    let workspace = show_workspace.then(|| {
-                        let label = if image.workspace_name.is_empty() { image.workspace.clone() } else { image.workspace_name.clone() };
-                        view! {
-                            <td data-testid="image-workspace">{if image.workspace == PLATFORM_WORKSPACE {
-                                view! { <span class="muted">{label}</span> }.into_any()
-                            } else {
-                                view! { <A href=list_href(&image.workspace)>{label}</A> }.into_any()
-                            }}</td>
-                        }
-                    });
+        <DataTable class="images-table" caption="Runtime images" columns=vec![
+            Column::select_all(selection).when(selectable), Column::text("Name"), Column::text("Workspace").when(show_workspace),
+            Column::text("Current version"), Column::text("State"), Column::text("Managed by"), Column::numeric("Versions")
+        ]>
+            {images.into_iter().map(|image| {
+                let opened = opened_in(&image, through.as_deref()).map(str::to_owned);
+                let row_box = bulk_row(&image, through.as_deref());
+                let name = match &opened {
+                    Some(ws) => view! { <A href=image_href(ws, &image.uid)>{image.name.clone()}</A> }.into_any(),
+                    None => view! { <span>{image.name.clone()}</span> }.into_any(),
+                };
+                let workspace = show_workspace.then(|| {
+                    let label = if image.workspace_name.is_empty() { image.workspace.clone() } else { image.workspace_name.clone() };
                     view! {
-                        <tr data-uid=image.uid.clone() data-workspace=image.workspace.clone()>
-                            {selectable.then(|| view! {
-                                <td class="select-col">{row_box.map(|row| view! { <SelectRowBox selection row/> })}</td>
-                            })}
-                            <th scope="row">
-                                {name}
-                                <div class="sub"><code>{image.uid.clone()}</code>
-                                    {image.docker_image.clone().map(|d| view! { " · " <code>{d}</code> })}</div>
-                            </th>
-                            {workspace}
-                            <td>{image.current_version.clone().map(|v| view! { <code>{v}</code> }.into_any())
-                                .unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
-                            <td>
-                                <StateBadge state=image.state reason=image.state_reason.clone()/>
-                                {image.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
-                            </td>
-                            <td>{if image.managed_by_bootstrap {
-                                view! { <PlatformBadge/> }.into_any()
-                            } else {
-                                view! { <span class="muted">"Workspace"</span> }.into_any()
-                            }}</td>
-                            <td class="num">{image.versions_count}</td>
-                        </tr>
+                        <td data-testid="image-workspace">{if image.workspace == PLATFORM_WORKSPACE {
+                            view! { <span class="muted">{label}</span> }.into_any()
+                        } else {
+                            view! { <A href=list_href(&image.workspace)>{label}</A> }.into_any()
+                        }}</td>
                     }
-                }).collect_view()}
-            </tbody>
-        </table>
+                });
+                view! {
+                    <tr data-uid=image.uid.clone() data-workspace=image.workspace.clone()>
+                        {selectable.then(|| view! {
+                            <td class="select-col">{row_box.map(|row| view! { <SelectRowBox selection row/> })}</td>
+                        })}
+                        <th scope="row">
+                            {name}
+                            <div class="sub"><code>{image.uid.clone()}</code>
+                                {image.docker_image.clone().map(|d| view! { " · " <code>{d}</code> })}</div>
+                        </th>
+                        {workspace}
+                        <td>{image.current_version.clone().map(|v| view! { <code>{v}</code> }.into_any())
+                            .unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
+                        <td>
+                            <StateBadge state=image.state reason=image.state_reason.clone()/>
+                            {image.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
+                        </td>
+                        <td>{if image.managed_by_bootstrap {
+                            view! { <PlatformBadge/> }.into_any()
+                        } else {
+                            view! { <span class="muted">"Workspace"</span> }.into_any()
+                        }}</td>
+                        <td class="num">{image.versions_count}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }
 

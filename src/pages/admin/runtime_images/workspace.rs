@@ -7,6 +7,7 @@ use crate::components::dialog::{unique_id, ConfirmDialog, DialogActions, Modal};
 use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, Submission};
 use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
+use crate::components::list::{Column, DataTable};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -285,35 +286,33 @@ fn MembersPanel(ws: String) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
                 <ApiErrorBoundary>
                 {move || members.get().map(|result| result.map(|list| view! {
-                        <table class="table compact">
-                            <caption class="visually-hidden">"Members"</caption>
-                            <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|member| {
-                                    let user = member.username.clone();
-                                    let row_user = user.clone();
-                                    let heading_user = user.clone();
-                                    let remove_user = user.clone();
-                                    let label = format!("Role of {user}");
-                                    view! {
-                                        <tr data-username=row_user>
-                                            <th scope="row">{heading_user}</th>
-                                            <td>
-                                                <select aria-label=label prop:value=if member.role == WorkspaceRole::Admin { "admin" } else { "member" }
-                                                    on:change=move |event| change(user.clone(), Some(parse_role(&event_target_value(&event))))>
-                                                    <option value="member">"member: reads"</option>
-                                                    <option value="admin">"admin: manages"</option>
-                                                </select>
-                                            </td>
-                                            <td class="actions">
-                                                <button type="button" class="button-quiet danger" aria-label=format!("Remove {remove_user}")
-                                                    on:click=move |_| removing.set(Some(remove_user.clone()))>"Remove"</button>
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        <DataTable class="compact" caption="Members" columns=vec![
+                            Column::text("User"), Column::text("Role"), Column::actions()
+                        ]>
+                            {list.into_iter().map(|member| {
+                                let user = member.username.clone();
+                                let row_user = user.clone();
+                                let heading_user = user.clone();
+                                let remove_user = user.clone();
+                                let label = format!("Role of {user}");
+                                view! {
+                                    <tr data-username=row_user>
+                                        <th scope="row">{heading_user}</th>
+                                        <td>
+                                            <select aria-label=label prop:value=if member.role == WorkspaceRole::Admin { "admin" } else { "member" }
+                                                on:change=move |event| change(user.clone(), Some(parse_role(&event_target_value(&event))))>
+                                                <option value="member">"member: reads"</option>
+                                                <option value="admin">"admin: manages"</option>
+                                            </select>
+                                        </td>
+                                        <td class="actions">
+                                            <button type="button" class="button-quiet danger" aria-label=format!("Remove {remove_user}")
+                                                on:click=move |_| removing.set(Some(remove_user.clone()))>"Remove"</button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </DataTable>
                 }))}
                 </ApiErrorBoundary>
             </Transition>

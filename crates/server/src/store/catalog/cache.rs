@@ -1,7 +1,8 @@
 //! The catalog's cache of counts and filter counts, and how a write keeps it right.
 
 use super::{is_shared_catalog, CatalogTotals, Filters, Viewer, FACET_LIMIT};
-use sqlx::{Sqlite, SqlitePool};
+use crate::db::{AsConn, Db, Tx};
+use crate::{on_conn, on_db};
 use std::collections::{BTreeMap, HashMap};
 use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 
@@ -15,7 +16,7 @@ use wavehub_core::apps::{AppQuery, FacetCount, Visibility};
 /// - without a search, the entry's total and facet counts are updated by the difference (exact:
 ///   the same rules as the SQL, in [`counts`]); when a facet list was cut at [`FACET_LIMIT`] and the
 ///   change moves one of its values, the entry is dropped instead (a value below the cut could rise);
-/// - with a search, whose full-text match is SQLite's to decide, the entry is dropped when a changed
+/// - with a search, whose full-text match is the database's to decide, the entry is dropped when a changed
 ///   row might match it (every word of the search is in the row's text); rows that cannot match
 ///   leave it alone.
 ///
@@ -59,10 +60,10 @@ struct CacheInner {
 /// The shared catalog's rows (each name's newest ALL_USERS version, `latest_shared`) with what a
 /// search of it needs besides the text index, by id. Everyone types into the shared catalog, so
 /// the first answer to each typed prefix comes from these rather than from joining app rows:
-/// - its counts: SQLite's list of the matching ids (the text index alone), walked against each
+/// - its counts: the database's list of the matching ids (the text index alone), walked against each
 ///   row's category and tags;
 /// - its head (the names and titles that start with the search, see `ranked_ids`): found here, so
-///   SQLite only ranks them.
+///   the database only ranks them.
 #[derive(Default)]
 pub(crate) struct SharedRows {
     rows: HashMap<i64, SharedRow>,
@@ -70,7 +71,7 @@ pub(crate) struct SharedRows {
 
 /// One row of the shared catalog, as [`SharedRows`] holds it.
 pub(crate) struct SharedRow {
-    /// The name and title with ASCII letters lowercased: what SQLite's `LIKE` and `lower()` compare.
+    /// The name and title with ASCII letters lowercased: what the SQL's `lower()` compares.
     name_key: String,
     title_key: String,
     category: Option<String>,
@@ -272,8 +273,8 @@ impl CatalogCache {
     /// Catches up with the writes committed since this cache last looked, before a read answers
     /// from it: when the database's change counter has moved past the count this cache followed,
     /// every entry goes.
-    pub(crate) async fn follow(&self, db: &SqlitePool) -> Result<(), sqlx::Error> {
-        let version: i64 = sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(db).await?;
+    pub(crate) async fn follow(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let version: i64 = on_db!(db, |pool| sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await)?;
         if version > self.inner.read().await.version {
             let mut inner = self.inner.write().await;
             if version > inner.version {
@@ -288,7 +289,7 @@ impl CatalogCache {
     /// both so that no reader sees the cache of before the commit after it. The change is applied
     /// in place when it is the next one after the count this cache has followed; otherwise another
     /// server wrote in between, and the cache starts over.
-    pub(crate) async fn commit(&self, mut tx: sqlx::Transaction<'_, Sqlite>, change: &AppChange) -> Result<(), sqlx::Error> {
+    pub(crate) async fn commit(&self, mut tx: Tx, change: &AppChange) -> Result<(), sqlx::Error> {
         let version = bump_version(&mut tx).await?;
         let mut inner = self.inner.write().await;
         inner.generation += 1;
@@ -307,8 +308,8 @@ impl CatalogCache {
 /// the catalog but is not one name's change (deleting a tag, creating, changing or deleting users)
 /// calls it alone: every server's cache then starts over at its next read, this one's too. (The
 /// database's writer lock, or the counter row's, orders the counts as the commits.)
-pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("UPDATE catalog_version SET version = version + 1 RETURNING version").fetch_one(&mut **tx).await
+pub(crate) async fn bump_version(conn: &mut impl AsConn) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, |c| sqlx::query_scalar("UPDATE catalog_version SET version = version + 1 RETURNING version").fetch_one(c).await)
 }
 
 impl CacheInner {
@@ -370,7 +371,7 @@ impl Entry {
 }
 
 /// Whether `change` might change what a query with a search finds. Whether the search finds a row
-/// is SQLite's to say: any row that counts differently now and might match the search says yes.
+/// is the database's to say: any row that counts differently now and might match the search says yes.
 fn search_touched(query: &AppQuery, viewer: Option<Viewer>, change: &AppChange) -> bool {
     let (before, after) = (places(query, viewer, &change.before), places(query, viewer, &change.after));
     let words = search_words(query.q.as_deref().unwrap_or_default());
