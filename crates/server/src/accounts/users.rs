@@ -4,7 +4,7 @@
 //! remains, and an admin cannot delete their own account, so nobody can lock everyone out.
 
 use crate::accounts::auth::{self, Caller, Credential};
-use crate::db::{self, AsConn, Db, Tx};
+use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::{on_conn, on_db};
@@ -129,7 +129,7 @@ pub async fn insert_user_as(db: &Db, request: &NewUser, actor: &str) -> Result<U
     let detail = serde_json::json!({"roles": roles});
     crate::audit::record(&mut tx, crate::audit::Entry { actor, action: "create", resource: &resource, reason: None, detail }).await?;
     // SQLite may give the new account the id of a deleted one: nothing cached may follow the id.
-    bump_catalog_version(&mut tx).await?;
+    crate::store::catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
     Ok(User { username: request.username.clone(), roles, created_at: now.clone(), updated_at: now })
 }
@@ -166,7 +166,7 @@ pub async fn update(state: &AppState, caller: &Caller, username: &str, patch: &U
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason, detail }).await?;
     if patch.roles.is_some() {
         // What an account sees follows its roles; cached catalog totals must not outlive a change.
-        bump_catalog_version(&mut tx).await?;
+        crate::store::catalog::bump_version(&mut tx).await?;
     }
     tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user updated");
@@ -188,7 +188,7 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Re
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: body.text(), detail: serde_json::json!({}) }).await?;
     // SQLite reuses the ids of deleted rows: the next account could get this one, and must not be
     // answered from what was cached for this user (the totals and facets of their PRIVATE apps).
-    bump_catalog_version(&mut tx).await?;
+    crate::store::catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(actor = %caller.username, %username, "user deleted");
     Ok(())
@@ -252,13 +252,4 @@ async fn ensure_an_admin_remains(conn: &mut impl AsConn) -> ApiResult<()> {
         return Err(ApiError::Conflict("Wavehub needs at least one admin; make someone else admin first.".into()));
     }
     Ok(())
-}
-
-/// The catalog's `bump_version` on a [`Tx`]. The store's function takes SQLite's transaction until
-/// it is converted; PostgreSQL runs the same statement here meanwhile.
-async fn bump_catalog_version(tx: &mut Tx) -> sqlx::Result<()> {
-    match tx {
-        Tx::Sqlite(tx) => crate::store::catalog::bump_version(tx).await.map(drop),
-        Tx::Postgres(tx) => sqlx::query("UPDATE catalog_version SET version = version + 1").execute(&mut **tx).await.map(drop),
-    }
 }
