@@ -13,30 +13,31 @@ pub mod catalog;
 pub mod runtime_images;
 
 use anyhow::bail;
-use sqlx::SqlitePool;
 use std::future::Future;
 use std::process::ExitCode;
 use wavehub_core::accounts::{check_password, NewUser, Role};
 use wavehub_server::accounts::users::insert_user;
+use wavehub_server::db::Db;
+use wavehub_server::on_db;
 
 pub use wavehub_bench::rng::Rng;
 
 /// The id of `username`, created with `roles` and `password` when missing.
-pub async fn ensure_user(db: &SqlitePool, username: &str, password: String, roles: Vec<Role>) -> anyhow::Result<i64> {
-    let find = || sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = ?").bind(username);
-    if let Some(id) = find().fetch_optional(db).await? {
+pub async fn ensure_user(db: &Db, username: &str, password: String, roles: Vec<Role>) -> anyhow::Result<i64> {
+    const FIND: &str = "SELECT id FROM users WHERE username = $1";
+    if let Some(id) = on_db!(db, |pool| sqlx::query_scalar::<_, i64>(FIND).bind(username).fetch_optional(pool).await)? {
         return Ok(id);
     }
     let user = NewUser { username: username.into(), password, roles };
     insert_user(db, &user).await.map_err(|e| anyhow::anyhow!("cannot create the user {username}: {e}"))?;
-    Ok(find().fetch_one(db).await?)
+    Ok(on_db!(db, |pool| sqlx::query_scalar::<_, i64>(FIND).bind(username).fetch_one(pool).await)?)
 }
 
 /// Creates the first admin `admin` when the database has no account yet, the way `wavehub serve`
 /// does on its first start (password from `admin_password`, else random and printed): seeding other
 /// accounts first would stop `serve` from making it.
-pub async fn ensure_first_admin(pool: &SqlitePool, admin_password: Option<String>) -> anyhow::Result<()> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+pub async fn ensure_first_admin(db: &Db, admin_password: Option<String>) -> anyhow::Result<()> {
+    let users: i64 = on_db!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await)?;
     if users > 0 {
         return Ok(());
     }
@@ -53,7 +54,7 @@ pub async fn ensure_first_admin(pool: &SqlitePool, admin_password: Option<String
             password
         }
     };
-    ensure_user(pool, wavehub_server::serve::FIRST_ADMIN, password, vec![Role::Admin]).await?;
+    ensure_user(db, wavehub_server::serve::FIRST_ADMIN, password, vec![Role::Admin]).await?;
     Ok(())
 }
 

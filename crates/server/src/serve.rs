@@ -1,10 +1,11 @@
 //! `wavehub serve`: bind, open the data dir, make sure an admin exists, serve until Ctrl-C/SIGTERM.
 
 use crate::http;
-use crate::accounts::users::insert_user;
+use crate::accounts::users::{insert_user, InsertUserError};
+use crate::db::Db;
 use crate::http::state::{AppState, Config};
+use crate::on_db;
 use anyhow::{bail, Context};
-use sqlx::SqlitePool;
 use std::future::IntoFuture;
 use tokio::net::TcpListener;
 use wavehub_core::accounts::{check_password, NewUser, Role};
@@ -249,8 +250,8 @@ enum FirstAdmin {
 }
 
 /// On the first start (no users at all) creates `admin`.
-async fn ensure_first_admin(db: &SqlitePool, given_password: Option<String>) -> anyhow::Result<FirstAdmin> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
+async fn ensure_first_admin(db: &Db, given_password: Option<String>) -> anyhow::Result<FirstAdmin> {
+    let users: i64 = on_db!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await)?;
     if users > 0 {
         return Ok(FirstAdmin::AlreadyThere);
     }
@@ -267,8 +268,12 @@ async fn ensure_first_admin(db: &SqlitePool, given_password: Option<String>) -> 
         }
     };
     let admin = NewUser { username: FIRST_ADMIN.into(), password, roles: vec![Role::Admin] };
-    insert_user(db, &admin).await.map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
-    Ok(outcome)
+    match insert_user(db, &admin).await {
+        Ok(_) => Ok(outcome),
+        // Another server starting on the same empty database created it after the count.
+        Err(InsertUserError::Taken(_)) => Ok(FirstAdmin::AlreadyThere),
+        Err(e) => Err(anyhow::anyhow!("cannot create the first admin: {e}")),
+    }
 }
 
 /// Registers the Ctrl-C and SIGTERM handlers now, and returns a future that ends at the first of
@@ -297,4 +302,22 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 fn announce(line: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two servers starting on one empty database: both start, one of them made the admin.
+    #[tokio::test]
+    async fn two_first_starts_make_one_admin() {
+        let data = tempfile::tempdir().unwrap();
+        let db = crate::db::open(data.path()).await.unwrap();
+        let password = || Some("a long enough password 1".to_owned());
+        let (a, b) = tokio::join!(ensure_first_admin(&db, password()), ensure_first_admin(&db, password()));
+        let created = [a.unwrap(), b.unwrap()].iter().filter(|outcome| !matches!(outcome, FirstAdmin::AlreadyThere)).count();
+        assert_eq!(created, 1);
+        let users: i64 = on_db!(&db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await).unwrap();
+        assert_eq!(users, 1);
+    }
 }

@@ -2,8 +2,9 @@
 //! every protected handler takes. Authorization is decided here and in the handlers, never in the
 //! browser.
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
+use crate::on_db;
 use crate::http::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -11,7 +12,6 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use wavehub_core::accounts::{Me, Role};
 
 /// The session cookie's name.
@@ -182,12 +182,12 @@ impl SentCredential {
     }
 
     /// The id of the user it belongs to, if any (one indexed read); expiry is not looked at.
-    pub async fn user_id(&self, db: &SqlitePool) -> sqlx::Result<Option<i64>> {
+    pub async fn user_id(&self, db: &Db) -> sqlx::Result<Option<i64>> {
         let (query, secret) = match self {
-            SentCredential::Token(secret) => ("SELECT user_id FROM api_tokens WHERE token_hash = ?", secret),
-            SentCredential::Session(secret) => ("SELECT user_id FROM sessions WHERE id_hash = ?", secret),
+            SentCredential::Token(secret) => ("SELECT user_id FROM api_tokens WHERE token_hash = $1", secret),
+            SentCredential::Session(secret) => ("SELECT user_id FROM sessions WHERE id_hash = $1", secret),
         };
-        sqlx::query_scalar(query).bind(secret_hash(secret)).fetch_optional(db).await
+        on_db!(db, |pool| sqlx::query_scalar(query).bind(secret_hash(secret)).fetch_optional(pool).await)
     }
 }
 
@@ -206,43 +206,51 @@ pub fn session_cookie(parts: &Parts, secure: bool) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-async fn caller_from_session(db: &SqlitePool, session_id: &str) -> ApiResult<Caller> {
+async fn caller_from_session(db: &Db, session_id: &str) -> ApiResult<Caller> {
     let id_hash = secret_hash(session_id);
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT s.user_id, u.username, s.expires_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
-    )
-    .bind(&id_hash)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(i64, String, String, String)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT s.user_id, u.username, s.expires_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+        )
+        .bind(&id_hash)
+        .fetch_optional(pool)
+        .await
+    })?;
     let Some((user_id, username, expires_at, last_seen_at)) = row else {
         return Err(ApiError::Unauthorized("Your session has ended; sign in again.".into()));
     };
     let now = db::now();
     if expires_at <= now {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&id_hash).execute(db).await?;
+        on_db!(db, |pool| sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(pool).await.map(drop))?;
         return Err(ApiError::Unauthorized("Your session has expired; sign in again.".into()));
     }
     if is_stale(Some(&last_seen_at)) {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?").bind(&now).bind(&id_hash).execute(db).await?;
+        on_db!(db, |pool| {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(&now).bind(&id_hash).execute(pool).await.map(drop)
+        })?;
     }
     let roles = load_roles(db, user_id).await?;
     Ok(Caller { user_id, username, roles, credential: Credential::Session(id_hash) })
 }
 
-async fn caller_from_token(db: &SqlitePool, token: &str) -> ApiResult<Caller> {
+async fn caller_from_token(db: &Db, token: &str) -> ApiResult<Caller> {
     let invalid = || ApiError::Unauthorized("This API token is not valid (revoked or mistyped); create a new one.".into());
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(invalid());
     }
-    let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT t.id, t.user_id, u.username, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-    )
-    .bind(secret_hash(token))
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(i64, i64, String, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT t.id, t.user_id, u.username, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(secret_hash(token))
+        .fetch_optional(pool)
+        .await
+    })?;
     let (token_id, user_id, username, last_used_at) = row.ok_or_else(invalid)?;
     if is_stale(last_used_at.as_deref()) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(db::now()).bind(token_id).execute(db).await?;
+        on_db!(db, |pool| {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(db::now()).bind(token_id).execute(pool).await.map(drop)
+        })?;
     }
     let roles = load_roles(db, user_id).await?;
     Ok(Caller { user_id, username, roles, credential: Credential::Token(token_id) })
@@ -257,11 +265,9 @@ fn is_stale(recorded: Option<&str>) -> bool {
 }
 
 /// A user's roles in their canonical order (admin, author, user).
-pub async fn load_roles(db: &SqlitePool, user_id: i64) -> ApiResult<Vec<Role>> {
-    let names: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = ?")
-        .bind(user_id)
-        .fetch_all(db)
-        .await?;
+pub async fn load_roles(db: &Db, user_id: i64) -> ApiResult<Vec<Role>> {
+    let names: Vec<(String,)> =
+        on_db!(db, |pool| sqlx::query_as("SELECT role FROM user_roles WHERE user_id = $1").bind(user_id).fetch_all(pool).await)?;
     let mut roles = names
         .into_iter()
         .map(|(name,)| name.parse::<Role>().map_err(|e| ApiError::Internal(anyhow::anyhow!(e))))

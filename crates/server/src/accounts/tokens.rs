@@ -4,10 +4,10 @@
 
 use crate::audit;
 use crate::accounts::auth::{self, Caller, TOKEN_PREFIX};
-use crate::db;
+use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
+use crate::{on_conn, on_db};
 use serde_json::json;
-use sqlx::SqlitePool;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo};
 
 /// The audit log's name for a token: under its owner.
@@ -16,20 +16,21 @@ fn resource(owner: &str, id: i64) -> String {
 }
 
 /// A new token for the caller.
-pub async fn create(db: &SqlitePool, caller: &Caller, request: &NewToken) -> ApiResult<CreatedToken> {
+pub async fn create(db: &Db, caller: &Caller, request: &NewToken) -> ApiResult<CreatedToken> {
     ApiError::check(check_token_name(&request.name))?;
     let token = format!("{TOKEN_PREFIX}{}", auth::random_secret());
     let name = request.name.trim().to_owned();
     let created_at = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+    let mut tx = db.begin_write().await?;
+    let id: i64 = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(caller.user_id)
             .bind(&name)
             .bind(auth::secret_hash(&token))
             .bind(&created_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(c)
+            .await
+    })?;
     let entry = audit::Entry {
         actor: &caller.username,
         action: "create",
@@ -44,18 +45,20 @@ pub async fn create(db: &SqlitePool, caller: &Caller, request: &NewToken) -> Api
 }
 
 /// The caller's tokens, or with `all` every user's (admins only), newest first.
-pub async fn list(db: &SqlitePool, caller: &Caller, all: bool) -> ApiResult<Vec<TokenInfo>> {
+pub async fn list(db: &Db, caller: &Caller, all: bool) -> ApiResult<Vec<TokenInfo>> {
     if all {
         caller.require_admin()?;
     }
-    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT t.id, t.name, u.username, t.created_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE ? OR t.user_id = ? ORDER BY t.created_at DESC, t.id DESC",
-    )
-    .bind(all)
-    .bind(caller.user_id)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<(i64, String, String, String, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT t.id, t.name, u.username, t.created_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE $1 OR t.user_id = $2 ORDER BY t.created_at DESC, t.id DESC",
+        )
+        .bind(all)
+        .bind(caller.user_id)
+        .fetch_all(pool)
+        .await
+    })?;
     let tokens = rows
         .into_iter()
         .map(|(id, name, owner, created_at, last_used_at)| TokenInfo { id, name, owner, created_at, last_used_at })
@@ -65,20 +68,22 @@ pub async fn list(db: &SqlitePool, caller: &Caller, all: bool) -> ApiResult<Vec<
 
 /// Revokes a token of the caller's, or any token for an admin. Someone else's token is a 404 to
 /// non-admins, as if it did not exist.
-pub async fn revoke(db: &SqlitePool, caller: &Caller, id: i64) -> ApiResult<()> {
-    let mut tx = db::begin_write(db).await?;
-    let found: Option<(String, String)> = sqlx::query_as(
-        "SELECT u.username, t.name FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ? AND (? OR t.user_id = ?)",
-    )
-    .bind(id)
-    .bind(caller.is_admin())
-    .bind(caller.user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+pub async fn revoke(db: &Db, caller: &Caller, id: i64) -> ApiResult<()> {
+    let mut tx = db.begin_write().await?;
+    let found: Option<(String, String)> = on_conn!(&mut tx, |c| {
+        sqlx::query_as(
+            "SELECT u.username, t.name FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND ($2 OR t.user_id = $3)",
+        )
+        .bind(id)
+        .bind(caller.is_admin())
+        .bind(caller.user_id)
+        .fetch_optional(c)
+        .await
+    })?;
     let Some((owner, name)) = found else {
         return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
     };
-    sqlx::query("DELETE FROM api_tokens WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM api_tokens WHERE id = $1").bind(id).execute(c).await.map(drop))?;
     let entry = audit::Entry {
         actor: &caller.username,
         action: "revoke",

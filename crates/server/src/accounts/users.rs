@@ -4,26 +4,28 @@
 //! remains, and an admin cannot delete their own account, so nobody can lock everyone out.
 
 use crate::accounts::auth::{self, Caller, Credential};
-use crate::db;
+use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use crate::{on_conn, on_db};
 use std::collections::HashMap;
 use wavehub_core::accounts::{distinct_roles, NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 
 /// One page of every account, by username. The page's roles are read in one query, not one per user.
-pub async fn list(db: &SqlitePool, caller: &Caller, paging: &PageRequest) -> ApiResult<Page<User>> {
+pub async fn list(db: &Db, caller: &Caller, paging: &PageRequest) -> ApiResult<Page<User>> {
     caller.require_admin()?;
     ApiError::check(paging.check())?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
-    let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, username, created_at, updated_at FROM users ORDER BY username LIMIT ? OFFSET ?")
+    let (total, rows): (i64, Vec<(i64, String, String, String)>) = on_db!(db, |pool| {
+        let total = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+        let rows = sqlx::query_as("SELECT id, username, created_at, updated_at FROM users ORDER BY username LIMIT $1 OFFSET $2")
             .bind(i64::from(paging.page_size))
             .bind(paging.offset() as i64)
-            .fetch_all(db)
+            .fetch_all(pool)
             .await?;
+        (total, rows)
+    });
     let mut roles = roles_of(db, rows.iter().map(|(id, ..)| *id)).await?;
     let items = rows
         .into_iter()
@@ -33,19 +35,20 @@ pub async fn list(db: &SqlitePool, caller: &Caller, paging: &PageRequest) -> Api
 }
 
 /// The roles of several users in their canonical order (as [`auth::load_roles`] gives one user's).
-async fn roles_of(db: &SqlitePool, user_ids: impl Iterator<Item = i64>) -> ApiResult<HashMap<i64, Vec<Role>>> {
-    let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT user_id, role FROM user_roles WHERE user_id IN (");
-    let mut ids = query.separated(", ");
-    let mut any = false;
-    for id in user_ids {
-        ids.push_bind(id);
-        any = true;
-    }
-    if !any {
+async fn roles_of(db: &Db, user_ids: impl Iterator<Item = i64>) -> ApiResult<HashMap<i64, Vec<Role>>> {
+    let user_ids: Vec<i64> = user_ids.collect();
+    if user_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    query.push(")");
-    let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(db).await?;
+    let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
+        let mut query = sqlx::QueryBuilder::<DB>::new("SELECT user_id, role FROM user_roles WHERE user_id IN (");
+        let mut ids = query.separated(", ");
+        for id in &user_ids {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build_query_as().fetch_all(pool).await?
+    });
     let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
     for (user_id, name) in rows {
         let role = name.parse::<Role>().map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
@@ -56,7 +59,7 @@ async fn roles_of(db: &SqlitePool, user_ids: impl Iterator<Item = i64>) -> ApiRe
 }
 
 /// One account, for admins.
-pub async fn get(db: &SqlitePool, caller: &Caller, username: &str) -> ApiResult<User> {
+pub async fn get(db: &Db, caller: &Caller, username: &str) -> ApiResult<User> {
     caller.require_admin()?;
     Ok(load_user(db, username).await?.1)
 }
@@ -71,7 +74,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewUser) -> Api
 }
 
 /// Creates an account (rules already checked) for the server itself: the first admin, demo users.
-pub async fn insert_user(db: &SqlitePool, request: &NewUser) -> Result<User, InsertUserError> {
+pub async fn insert_user(db: &Db, request: &NewUser) -> Result<User, InsertUserError> {
     insert_user_as(db, request, crate::audit::SYSTEM_ACTOR).await
 }
 
@@ -102,19 +105,21 @@ impl From<InsertUserError> for ApiError {
 }
 
 /// Creates an account (rules already checked), recording `actor` in the audit log.
-pub async fn insert_user_as(db: &SqlitePool, request: &NewUser, actor: &str) -> Result<User, InsertUserError> {
+pub async fn insert_user_as(db: &Db, request: &NewUser, actor: &str) -> Result<User, InsertUserError> {
     let password_hash = auth::hash_password(request.password.clone()).await?;
     let now = db::now();
-    let mut tx = db::begin_write(db).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&request.username)
-    .bind(&password_hash)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *tx)
-    .await;
+    let mut tx = db.begin_write().await?;
+    let inserted = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&request.username)
+        .bind(&password_hash)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(c)
+        .await
+    });
     let id = match inserted {
         Err(error) if db::is_unique_violation(&error) => return Err(InsertUserError::Taken(request.username.clone())),
         other => other?,
@@ -140,17 +145,17 @@ pub async fn update(state: &AppState, caller: &Caller, username: &str, patch: &U
         Some(password) => Some(auth::hash_password(password).await?),
         None => None,
     };
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     if let Some(roles) = &patch.roles {
         replace_roles(&mut tx, id, roles).await?;
         ensure_an_admin_remains(&mut tx).await?;
     }
     let mut revoked = serde_json::Value::Null;
     if let Some(hash) = &password_hash {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(id).execute(&mut *tx).await?;
+        on_conn!(&mut tx, |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(c).await.map(drop))?;
         revoked = revoke_credentials(&mut tx, id, (id == caller.user_id).then_some(&caller.credential)).await?;
     }
-    sqlx::query("UPDATE users SET updated_at = ? WHERE id = ?").bind(db::now()).bind(id).execute(&mut *tx).await?;
+    on_conn!(&mut tx, |c| sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2").bind(db::now()).bind(id).execute(c).await.map(drop))?;
     let resource = format!("users/{username}");
     let reason = wavehub_core::audit::recorded_reason(patch.reason.as_deref());
     // Whether the password changed, never the password.
@@ -176,8 +181,8 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Re
     if id == caller.user_id {
         return Err(ApiError::Conflict("You cannot delete your own account; ask another admin.".into()));
     }
-    let mut tx = db::begin_write(&state.db).await?;
-    sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    let mut tx = state.db.begin_write().await?;
+    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(c).await.map(drop))?;
     ensure_an_admin_remains(&mut tx).await?;
     let resource = format!("users/{username}");
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: body.text(), detail: serde_json::json!({}) }).await?;
@@ -193,58 +198,56 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Re
 /// app sessions and unused app tickets. `keep` is the credential of the request itself, when users
 /// change their own password (they stay signed in where they did it). Returns the counts, for the
 /// audit log.
-async fn revoke_credentials(tx: &mut Transaction<'_, Sqlite>, user_id: i64, keep: Option<&Credential>) -> ApiResult<serde_json::Value> {
+async fn revoke_credentials(conn: &mut impl AsConn, user_id: i64, keep: Option<&Credential>) -> ApiResult<serde_json::Value> {
     let (keep_session, keep_token) = match keep {
         Some(Credential::Session(id_hash)) => (id_hash.as_str(), -1),
         Some(Credential::Token(token_id)) => ("", *token_id),
         None => ("", -1),
     };
-    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?")
-        .bind(user_id)
-        .bind(keep_session)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    let tokens = sqlx::query("DELETE FROM api_tokens WHERE user_id = ? AND id <> ?")
-        .bind(user_id)
-        .bind(keep_token)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    let app_sessions = sqlx::query("DELETE FROM app_sessions WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?.rows_affected();
-    sqlx::query("DELETE FROM app_tickets WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
+    let (sessions, tokens, app_sessions) = on_conn!(conn, |c| {
+        let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        let tokens = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep_token)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        let app_sessions = sqlx::query("DELETE FROM app_sessions WHERE user_id = $1").bind(user_id).execute(&mut *c).await?.rows_affected();
+        sqlx::query("DELETE FROM app_tickets WHERE user_id = $1").bind(user_id).execute(&mut *c).await?;
+        (sessions, tokens, app_sessions)
+    });
     Ok(serde_json::json!({"sessions": sessions, "tokens": tokens, "app_sessions": app_sessions}))
 }
 
-async fn load_user(db: &SqlitePool, username: &str) -> ApiResult<(i64, User)> {
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, created_at, updated_at FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
+async fn load_user(db: &Db, username: &str) -> ApiResult<(i64, User)> {
+    let row: Option<(i64, String, String)> = on_db!(db, |pool| {
+        sqlx::query_as("SELECT id, created_at, updated_at FROM users WHERE username = $1").bind(username).fetch_optional(pool).await
+    })?;
     let (id, created_at, updated_at) = row.ok_or_else(|| ApiError::NotFound(format!("There is no user `{username}`.")))?;
     let roles = auth::load_roles(db, id).await?;
     Ok((id, User { username: username.to_owned(), roles, created_at, updated_at }))
 }
 
-async fn replace_roles(tx: &mut Transaction<'_, Sqlite>, user_id: i64, roles: &[Role]) -> sqlx::Result<Vec<Role>> {
+async fn replace_roles(conn: &mut impl AsConn, user_id: i64, roles: &[Role]) -> sqlx::Result<Vec<Role>> {
     let roles = distinct_roles(roles);
-    sqlx::query("DELETE FROM user_roles WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
-    for role in &roles {
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
-            .bind(user_id)
-            .bind(role.as_str())
-            .execute(&mut **tx)
-            .await?;
-    }
+    on_conn!(conn, |c| {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *c).await?;
+        for role in &roles {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(user_id).bind(role.as_str()).execute(&mut *c).await?;
+        }
+    });
     Ok(roles)
 }
 
 /// Refuses a change (inside its transaction, so it rolls back) that would leave no admin.
-async fn ensure_an_admin_remains(tx: &mut Transaction<'_, Sqlite>) -> ApiResult<()> {
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'admin'")
-        .fetch_one(&mut **tx)
-        .await?;
+async fn ensure_an_admin_remains(conn: &mut impl AsConn) -> ApiResult<()> {
+    let admins: i64 =
+        on_conn!(conn, |c| sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'admin'").fetch_one(c).await)?;
     if admins == 0 {
         return Err(ApiError::Conflict("Wavehub needs at least one admin; make someone else admin first.".into()));
     }

@@ -11,11 +11,12 @@ pub mod runner;
 use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
-use crate::db;
+use crate::db::{self, Db, Dialect};
 use crate::http::error::{ApiError, ApiResult};
 use crate::instances::runner::{LaunchPlan, StatusReport, StatusSink};
 use crate::http::state::AppState;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use crate::{on_conn, on_db};
+use sqlx::QueryBuilder;
 use std::sync::Arc;
 use wavehub_core::api::Page;
 use wavehub_core::apps::Visibility;
@@ -55,20 +56,49 @@ fn from_row(row: Row, caller: &Caller, apps_url: &str) -> Instance {
     }
 }
 
-fn push_visible(builder: &mut QueryBuilder<'_, Sqlite>, caller: &Caller) {
+fn push_visible<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, caller: &Caller) {
     if caller.is_admin() {
         builder.push("1 = 1");
     } else {
-        builder.push("(i.visibility = 'ALL_USERS' OR i.owner_id = ").push_bind(caller.user_id).push(")");
+        builder.push("(i.visibility = 'ALL_USERS' OR i.owner_id = ");
+        DB::bind_i64(builder, caller.user_id);
+        builder.push(")");
+    }
+}
+
+/// `WHERE …` for the list's filters.
+fn push_filter<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, caller: &Caller, query: &InstanceQuery) {
+    builder.push(" WHERE ");
+    push_visible(builder, caller);
+    if let Some(app) = query.app {
+        builder.push(" AND i.app_id = ");
+        DB::bind_i64(builder, app);
+    }
+    match query.owner.as_deref() {
+        Some("me") => {
+            builder.push(" AND i.owner_id = ");
+            DB::bind_i64(builder, caller.user_id);
+        }
+        Some("others") => {
+            builder.push(" AND i.visibility = 'ALL_USERS' AND coalesce(i.owner_id, 0) <> ");
+            DB::bind_i64(builder, caller.user_id);
+        }
+        _ => {}
+    }
+    if let Some(status) = query.status {
+        builder.push(" AND i.status = ");
+        DB::bind_text(builder, status.as_str().to_owned());
     }
 }
 
 /// The instance as `caller` may see it: 404 when it does not exist or is not visible.
 pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
-    let mut builder = QueryBuilder::new(SELECT);
-    builder.push(" WHERE i.id = ").push_bind(id).push(" AND ");
-    push_visible(&mut builder, caller);
-    let row: Option<Row> = builder.build_query_as().fetch_optional(&*state.db).await?;
+    let row: Option<Row> = on_db!(&state.db, |pool, DB| {
+        let mut builder = QueryBuilder::<DB>::new(SELECT);
+        builder.push(" WHERE i.id = ").push_bind(id).push(" AND ");
+        push_visible(&mut builder, caller);
+        builder.build_query_as().fetch_optional(pool).await?
+    });
     row.map(|row| from_row(row, caller, &state.config.apps_url)).ok_or_else(|| ApiError::NotFound(format!("There is no instance {id} that you can see.")))
 }
 
@@ -87,39 +117,23 @@ pub async fn list(state: &AppState, caller: &Caller, query: &InstanceQuery) -> A
     let db = &state.db;
     ApiError::check(query.check())?;
     let paging = query.paging();
-    let filter = |builder: &mut QueryBuilder<'_, Sqlite>| {
-        builder.push(" WHERE ");
-        push_visible(builder, caller);
-        if let Some(app) = query.app {
-            builder.push(" AND i.app_id = ").push_bind(app);
-        }
-        match query.owner.as_deref() {
-            Some("me") => {
-                builder.push(" AND i.owner_id = ").push_bind(caller.user_id);
-            }
-            Some("others") => {
-                builder.push(" AND i.visibility = 'ALL_USERS' AND coalesce(i.owner_id, 0) <> ").push_bind(caller.user_id);
-            }
-            _ => {}
-        }
-        if let Some(status) = query.status {
-            builder.push(" AND i.status = ").push_bind(status.as_str());
-        }
-    };
-    let mut count = QueryBuilder::new("SELECT count(*) FROM instances i");
-    filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(&**db).await?;
-    let mut select = QueryBuilder::new(SELECT);
-    filter(&mut select);
-    select.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
-    let rows: Vec<Row> = select.build_query_as().fetch_all(&**db).await?;
+    let (total, rows): (i64, Vec<Row>) = on_db!(db, |pool, DB| {
+        let mut count = QueryBuilder::<DB>::new("SELECT count(*) FROM instances i");
+        push_filter(&mut count, caller, query);
+        let total = count.build_query_scalar().fetch_one(pool).await?;
+        let mut select = QueryBuilder::<DB>::new(SELECT);
+        push_filter(&mut select, caller, query);
+        select.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(paging.page_size)).push(" OFFSET ").push_bind(paging.offset() as i64);
+        (total, select.build_query_as().fetch_all(pool).await?)
+    });
     Ok(Page { items: rows.into_iter().map(|r| from_row(r, caller, &state.config.apps_url)).collect(), total: total as u64, page: paging.page, page_size: paging.page_size })
 }
 
 /// `POST /apps/{id}/instances`: records the instance as `starting` and hands it to the runner.
 pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &NewInstance) -> ApiResult<Instance> {
     let app = catalog::load_detail(&state.db, Viewer::from(caller), app_id).await?;
-    let manifest_json: String = sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = ?").bind(app_id).fetch_one(&*state.db).await?;
+    let manifest_json: String =
+        on_db!(&state.db, |pool| sqlx::query_scalar("SELECT manifest FROM app_documents WHERE app_id = $1").bind(app_id).fetch_one(pool).await)?;
     let manifest: Manifest = serde_json::from_str(&manifest_json).map_err(anyhow::Error::from)?;
     let module = match (manifest.runs_python_module(), manifest.runtime.module.clone()) {
         (true, Some(module)) => module,
@@ -135,8 +149,9 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
     let bundle = state.blobs.local_path(&app.sha256).await.map_err(|e| anyhow::anyhow!("cannot fetch the bundle of app {app_id}: {e}"))?;
     // The app's author, not the launcher, is who a secret is granted to; checked again here since
     // a grant can be withdrawn after the import.
-    let author: Option<(i64, String)> =
-        sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = ?").bind(app_id).fetch_optional(&*state.db).await?;
+    let author: Option<(i64, String)> = on_db!(&state.db, |pool| {
+        sqlx::query_as("SELECT u.id, u.username FROM apps a JOIN users u ON u.id = a.owner_id WHERE a.id = $1").bind(app_id).fetch_optional(pool).await
+    })?;
     let (author_name, author_roles) = match author {
         Some((id, name)) => (name, crate::accounts::auth::load_roles(&state.db, id).await?),
         None => (String::new(), Vec::new()),
@@ -144,28 +159,32 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
     let secrets = crate::store::secrets::values_for(&state.db, &state.sealer, &manifest, (&author_name, &author_roles)).await?;
     let visibility = request.visibility.unwrap_or(Visibility::Private);
     let now = db::now();
-    let mut tx = db::begin_write(&state.db).await?;
-    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM instances WHERE owner_id = ? AND status IN ('starting', 'running')")
-        .bind(caller.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut tx = state.db.begin_write().await?;
+    let live: i64 = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar("SELECT count(*) FROM instances WHERE owner_id = $1 AND status IN ('starting', 'running')")
+            .bind(caller.user_id)
+            .fetch_one(c)
+            .await
+    })?;
     if live >= INSTANCE_LIMIT {
         return Err(ApiError::Conflict(format!(
             "You have {live} running instances, the most one person may have; terminate one on My instances first."
         )));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at, server_url) \
-         VALUES (?, ?, ?, 'starting', ?, ?, ?) RETURNING id",
-    )
-    .bind(app_id)
-    .bind(caller.user_id)
-    .bind(visibility.as_str())
-    .bind(&now)
-    .bind(&now)
-    .bind(&state.config.internal_url)
-    .fetch_one(&mut *tx)
-    .await?;
+    let id: i64 = on_conn!(&mut tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at, server_url) \
+             VALUES ($1, $2, $3, 'starting', $4, $5, $6) RETURNING id",
+        )
+        .bind(app_id)
+        .bind(caller.user_id)
+        .bind(visibility.as_str())
+        .bind(&now)
+        .bind(&now)
+        .bind(&state.config.internal_url)
+        .fetch_one(c)
+        .await
+    })?;
     let resource = format!("instances/{id}");
     let detail = serde_json::json!({"app_id": app_id, "app": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str()});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "start", resource: &resource, reason: None, detail }).await?;
@@ -199,35 +218,38 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         .and_then(|text| wavehub_core::manifest::parse_quantity(text).ok())
         .map(|quantity| u64::try_from(quantity.nanos() / 1_000_000_000).unwrap_or(u64::MAX));
     let plan = LaunchPlan { instance_id: id, bundle, bundle_sha256: app.sha256.clone(), module, env, files, memory_limit, volume_mount: manifest.runtime.volume_mount.clone() };
-    state.runner.launch(plan, status_sink((*state.db).clone()));
+    state.runner.launch(plan, status_sink(state.db.clone()));
     get(state, caller, id).await
 }
 
 /// Writes the runner's reports: the launch step while it starts, then its status. A report never
 /// revives an instance that has ended (a terminate that raced with `running`), and a failure is
 /// recorded in the audit log as the system's.
-fn status_sink(db: SqlitePool) -> StatusSink {
+fn status_sink(db: Db) -> StatusSink {
     Arc::new(move |report: StatusReport| {
         let db = db.clone();
         Box::pin(async move {
             let result: anyhow::Result<()> = async {
-                let mut tx = db::begin_write(&db).await?;
+                let mut tx = db.begin_write().await?;
                 let now = db::now();
-                let updated = sqlx::query(
-                    "UPDATE instances SET status = ?, status_reason = ?, step = ?, \
-                     step_started_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, updated_at = ? \
-                     WHERE id = ? AND status IN ('starting', 'running')",
-                )
-                .bind(report.status.as_str())
-                .bind(&report.reason)
-                .bind(report.step.map(|s| s.as_str()))
-                .bind(report.step.map(|s| s.as_str()))
-                .bind(&now)
-                .bind(&now)
-                .bind(report.instance_id)
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() > 0 && report.status == InstanceStatus::Failed {
+                let updated = on_conn!(&mut tx, |c| {
+                    sqlx::query(
+                        "UPDATE instances SET status = $1, status_reason = $2, step = $3, \
+                         step_started_at = CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, updated_at = $6 \
+                         WHERE id = $7 AND status IN ('starting', 'running')",
+                    )
+                    .bind(report.status.as_str())
+                    .bind(&report.reason)
+                    .bind(report.step.map(|s| s.as_str()))
+                    .bind(report.step.map(|s| s.as_str()))
+                    .bind(&now)
+                    .bind(&now)
+                    .bind(report.instance_id)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected())
+                })?;
+                if updated > 0 && report.status == InstanceStatus::Failed {
                     let resource = format!("instances/{}", report.instance_id);
                     let entry = audit::Entry { actor: audit::SYSTEM_ACTOR, action: "fail", resource: &resource, reason: report.reason.as_deref(), detail: serde_json::json!({}) };
                     audit::record(&mut tx, entry).await?;
@@ -246,8 +268,16 @@ fn status_sink(db: SqlitePool) -> StatusSink {
 /// `PATCH /instances/{id}` `{visibility}`.
 pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<Instance> {
     get_managed(state, caller, id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
-    sqlx::query("UPDATE instances SET visibility = ?, updated_at = ? WHERE id = ?").bind(visibility.as_str()).bind(db::now()).bind(id).execute(&mut *tx).await?;
+    let mut tx = state.db.begin_write().await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("UPDATE instances SET visibility = $1, updated_at = $2 WHERE id = $3")
+            .bind(visibility.as_str())
+            .bind(db::now())
+            .bind(id)
+            .execute(c)
+            .await
+            .map(drop)
+    })?;
     let resource = format!("instances/{id}");
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail: serde_json::json!({"visibility": visibility.as_str()}) }).await?;
     tx.commit().await?;
@@ -258,17 +288,20 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibili
 /// ended already.
 pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Instance> {
     get_managed(state, caller, id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     let reason = format!("Terminated by {}.", caller.username);
-    let updated = sqlx::query(
-        "UPDATE instances SET status = 'terminated', status_reason = ?, updated_at = ? WHERE id = ? AND status IN ('starting', 'running')",
-    )
-    .bind(&reason)
-    .bind(db::now())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
+    let updated = on_conn!(&mut tx, |c| {
+        sqlx::query(
+            "UPDATE instances SET status = 'terminated', status_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('starting', 'running')",
+        )
+        .bind(&reason)
+        .bind(db::now())
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if updated == 0 {
         return Err(ApiError::Conflict(format!("Instance {id} has ended already; there is nothing to terminate.")));
     }
     let resource = format!("instances/{id}");
@@ -281,17 +314,21 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
 /// At start: instances this server's previous process ran ended with it (`server_url`, its
 /// `--internal-url`; other servers' instances on the same database run on). Each is recorded as
 /// failed in the audit log (its app's history shows when it stopped), in the same transaction.
-pub async fn mark_orphans(db: &SqlitePool, server_url: Option<&str>) -> anyhow::Result<u64> {
+pub async fn mark_orphans(db: &Db, server_url: Option<&str>) -> anyhow::Result<u64> {
     const REASON: &str = "Wavehub restarted while it ran; start it again.";
-    const OURS: &str = "status IN ('starting', 'running') AND server_url IS ?";
-    let mut tx = db::begin_write(db).await?;
-    let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM instances WHERE {OURS}")).bind(server_url).fetch_all(&mut *tx).await?;
-    sqlx::query(&format!("UPDATE instances SET status = 'failed', status_reason = ?, updated_at = ? WHERE {OURS}"))
-        .bind(REASON)
-        .bind(db::now())
-        .bind(server_url)
-        .execute(&mut *tx)
-        .await?;
+    // `server_url` is `$1` in both statements; `IS NOT DISTINCT FROM` matches NULL to NULL, as SQLite's `IS`.
+    const OURS: &str = "status IN ('starting', 'running') AND server_url IS NOT DISTINCT FROM $1";
+    let mut tx = db.begin_write().await?;
+    let ids: Vec<i64> = on_conn!(&mut tx, |c| {
+        let ids = sqlx::query_scalar(&format!("SELECT id FROM instances WHERE {OURS}")).bind(server_url).fetch_all(&mut *c).await?;
+        sqlx::query(&format!("UPDATE instances SET status = 'failed', status_reason = $2, updated_at = $3 WHERE {OURS}"))
+            .bind(server_url)
+            .bind(REASON)
+            .bind(db::now())
+            .execute(&mut *c)
+            .await?;
+        ids
+    });
     for id in &ids {
         let resource = format!("instances/{id}");
         let entry = audit::Entry { actor: audit::SYSTEM_ACTOR, action: "fail", resource: &resource, reason: Some(REASON), detail: serde_json::json!({}) };

@@ -12,9 +12,10 @@
 //! [`WEBSOCKET_RECHECK`].
 
 use crate::accounts::auth::{self, Caller, Credential, SESSION_COOKIE};
-use crate::db;
+use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::instances;
+use crate::{on_conn, on_db};
 use crate::instances::runner::{Upstream, UpstreamKind};
 use crate::http::state::AppState;
 use axum::body::Body;
@@ -29,7 +30,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use sqlx::SqlitePool;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -196,18 +196,20 @@ pub fn is_path_under(path: &str, prefix: &str) -> bool {
 
 /// Stores a one-use ticket for `user_id` to open `instance_id` and returns it. Expired tickets
 /// are swept here.
-pub async fn mint_ticket(db: &SqlitePool, user_id: i64, instance_id: i64) -> ApiResult<String> {
+pub async fn mint_ticket(db: &Db, user_id: i64, instance_id: i64) -> ApiResult<String> {
     let ticket = auth::random_secret();
     let now = chrono::Utc::now();
-    let mut tx = db::begin_write(db).await?;
-    sqlx::query("DELETE FROM app_tickets WHERE expires_at <= ?").bind(db::timestamp(now)).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO app_tickets (ticket_hash, user_id, instance_id, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(auth::secret_hash(&ticket))
-        .bind(user_id)
-        .bind(instance_id)
-        .bind(db::timestamp(now + TICKET_LIFETIME))
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = db.begin_write().await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("DELETE FROM app_tickets WHERE expires_at <= $1").bind(db::timestamp(now)).execute(&mut *c).await?;
+        sqlx::query("INSERT INTO app_tickets (ticket_hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(auth::secret_hash(&ticket))
+            .bind(user_id)
+            .bind(instance_id)
+            .bind(db::timestamp(now + TICKET_LIFETIME))
+            .execute(&mut *c)
+            .await?;
+    });
     tx.commit().await?;
     Ok(ticket)
 }
@@ -246,31 +248,35 @@ async fn exchange(state: &AppState, headers: &HeaderMap, params: &TicketParams) 
         return Ok(expired());
     };
     let now = chrono::Utc::now();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.db.begin_write().await?;
     // Deleting it in the same transaction that reads it makes the ticket single-use even when
     // two requests race with it.
-    let row: Option<(i64, i64, String)> = sqlx::query_as("DELETE FROM app_tickets WHERE ticket_hash = ? RETURNING user_id, instance_id, expires_at")
-        .bind(auth::secret_hash(ticket))
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<(i64, i64, String)> = on_conn!(&mut tx, |c| {
+        sqlx::query_as("DELETE FROM app_tickets WHERE ticket_hash = $1 RETURNING user_id, instance_id, expires_at")
+            .bind(auth::secret_hash(ticket))
+            .fetch_optional(c)
+            .await
+    })?;
     let Some((user_id, instance_id, _)) = row.filter(|(_, _, expires_at)| expires_at.as_str() > db::timestamp(now).as_str()) else {
         // Committed all the same: an expired ticket is gone too.
         tx.commit().await?;
         return Ok(expired());
     };
     let session_id = auth::random_secret();
-    sqlx::query("DELETE FROM app_sessions WHERE expires_at <= ?").bind(db::timestamp(now)).execute(&mut *tx).await?;
-    // A session this browser had before is replaced, not left behind.
-    if let Some(old) = cookie_value(headers, APPS_COOKIE) {
-        sqlx::query("DELETE FROM app_sessions WHERE id_hash = ?").bind(auth::secret_hash(&old)).execute(&mut *tx).await?;
-    }
-    sqlx::query("INSERT INTO app_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(auth::secret_hash(&session_id))
-        .bind(user_id)
-        .bind(db::timestamp(now))
-        .bind(db::timestamp(now + state.config.session_lifetime))
-        .execute(&mut *tx)
-        .await?;
+    on_conn!(&mut tx, |c| {
+        sqlx::query("DELETE FROM app_sessions WHERE expires_at <= $1").bind(db::timestamp(now)).execute(&mut *c).await?;
+        // A session this browser had before is replaced, not left behind.
+        if let Some(old) = cookie_value(headers, APPS_COOKIE) {
+            sqlx::query("DELETE FROM app_sessions WHERE id_hash = $1").bind(auth::secret_hash(&old)).execute(&mut *c).await?;
+        }
+        sqlx::query("INSERT INTO app_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(auth::secret_hash(&session_id))
+            .bind(user_id)
+            .bind(db::timestamp(now))
+            .bind(db::timestamp(now + state.config.session_lifetime))
+            .execute(&mut *c)
+            .await?;
+    });
     tx.commit().await?;
 
     let next = match params.next.as_deref() {
@@ -310,14 +316,16 @@ async fn nothing_here(State(proxy): State<Proxy>) -> Response {
 
 /// Who is visiting: the user of the app session whose id hashes to `id_hash` (the
 /// [`APPS_COOKIE`]'s), while it lasts.
-async fn visitor_by_hash(db: &SqlitePool, id_hash: &str) -> ApiResult<Option<Caller>> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT s.user_id, u.username FROM app_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?",
-    )
-    .bind(id_hash)
-    .bind(db::now())
-    .fetch_optional(db)
-    .await?;
+async fn visitor_by_hash(db: &Db, id_hash: &str) -> ApiResult<Option<Caller>> {
+    let row: Option<(i64, String)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT s.user_id, u.username FROM app_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(db::now())
+        .fetch_optional(pool)
+        .await
+    })?;
     let Some((user_id, username)) = row else { return Ok(None) };
     let roles = auth::load_roles(db, user_id).await?;
     // `Session` holds the app session's hash here; this caller never leaves the proxy (it only
@@ -342,7 +350,8 @@ async fn access(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Access>
         Ok(instance) if instance.status.is_live() => Ok(Access::Visible(instance.status)),
         Ok(_) => Ok(Access::Ended),
         Err(ApiError::NotFound(_)) => {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE id = ?").bind(id).fetch_optional(&*state.db).await?;
+            let exists: Option<i64> =
+                on_db!(&state.db, |pool| sqlx::query_scalar("SELECT id FROM instances WHERE id = $1").bind(id).fetch_optional(pool).await)?;
             Ok(if exists.is_some() { Access::Forbidden } else { Access::Missing })
         }
         Err(other) => Err(other),
@@ -416,11 +425,13 @@ async fn run_elsewhere(state: &AppState, id: i64, headers: &HeaderMap) -> ApiRes
     if headers.contains_key(PEER_HEADER) {
         return Ok(None);
     }
-    let server_url: Option<String> = sqlx::query_scalar("SELECT server_url FROM instances WHERE id = ? AND status IN ('starting', 'running')")
-        .bind(id)
-        .fetch_optional(&*state.db)
-        .await?
-        .flatten();
+    let server_url: Option<String> = on_db!(&state.db, |pool| {
+        sqlx::query_scalar::<_, Option<String>>("SELECT server_url FROM instances WHERE id = $1 AND status IN ('starting', 'running')")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })?
+    .flatten();
     Ok(server_url.filter(|url| Some(url) != state.config.internal_url.as_ref()))
 }
 
