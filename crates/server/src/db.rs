@@ -327,15 +327,6 @@ impl Db {
     }
 }
 
-/// Until every module takes `&Db`: code that still takes a `&SqlitePool` gets this server's SQLite
-/// pool. No PostgreSQL server runs such code yet: `--database-url` is not accepted until it is gone.
-impl std::ops::Deref for Db {
-    type Target = SqlitePool;
-    fn deref(&self) -> &SqlitePool {
-        self.sqlite().expect("this code runs on SQLite only (not converted to Db yet)")
-    }
-}
-
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {

@@ -70,6 +70,9 @@ enum Command {
         /// The key file, when it is not DATA_DIR/secret.key.
         #[arg(long, env = "WAVEHUB_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
+        /// The server's database, when it is not DATA_DIR/wavehub.db (as `serve --database-url`).
+        #[arg(long, env = "WAVEHUB_DATABASE_URL")]
+        database_url: Option<wavehub_server::db::DatabaseLocation>,
     },
 }
 
@@ -126,9 +129,13 @@ struct ServeArgs {
     /// http://10.0.0.5:8081: they forward visitors of the instances this server runs to it.
     #[arg(long, env = "WAVEHUB_INTERNAL_URL")]
     internal_url: Option<String>,
-    /// Folder for the database and bundle blobs; created when missing.
+    /// Folder for the database (by default) and bundle blobs; created when missing.
     #[arg(long, env = "WAVEHUB_DATA_DIR", default_value = "wavehub-data")]
     data_dir: PathBuf,
+    /// The database, when it is not DATA_DIR/wavehub.db: postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// (several servers share it), or a SQLite file (PATH or sqlite:PATH).
+    #[arg(long, env = "WAVEHUB_DATABASE_URL")]
+    database_url: Option<wavehub_server::db::DatabaseLocation>,
     /// Where bundles are kept (default DATA_DIR/blobs): a folder, or an S3-compatible bucket,
     /// s3://BUCKET[/PREFIX][?endpoint=URL&region=NAME] (or AWS_ENDPOINT_URL, AWS_REGION; credentials
     /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
@@ -203,7 +210,10 @@ fn main() -> ExitCode {
                 InstancesAction::Logs { id, follow } => remote::instances_logs(&remote, id, follow),
             };
         }
-        Command::RotateSecretKey { data_dir, secret_key_file } => return rotate_secret_key(&data_dir, secret_key_file.as_deref()),
+        Command::RotateSecretKey { data_dir, secret_key_file, database_url } => {
+            let database = database_url.unwrap_or(wavehub_server::db::DatabaseLocation::DataDir);
+            return rotate_secret_key(&data_dir, secret_key_file.as_deref(), &database);
+        }
         Command::Serve(args) => args,
     };
     init_logging(args.access_log);
@@ -213,6 +223,7 @@ fn main() -> ExitCode {
     };
     let mut config = Config::new(args.data_dir, args.static_dir);
     config.blob_store = args.blob_store;
+    config.database = args.database_url.unwrap_or(wavehub_server::db::DatabaseLocation::DataDir);
     config.secure_cookies = args.secure_cookies;
     config.session_lifetime = chrono::Duration::hours(i64::from(args.session_hours));
     config.launch.pip_index_url = args.pip_index_url;
@@ -239,12 +250,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Path>) -> ExitCode {
+fn rotate_secret_key(data_dir: &std::path::Path, key_file: Option<&std::path::Path>, database: &wavehub_server::db::DatabaseLocation) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
-    match runtime.block_on(wavehub_server::store::sealing::rotate(data_dir, key_file)) {
+    match runtime.block_on(wavehub_server::store::sealing::rotate(data_dir, key_file, database)) {
         Ok((count, path)) => {
             println!("re-sealed {count} secret values; the new key is in {} (the old one beside it, .old: delete it once backups no longer need it)", path.display());
             ExitCode::SUCCESS

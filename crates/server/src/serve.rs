@@ -56,7 +56,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // Reached now, so a wrong bucket or key stops the start instead of the first import.
     let blobs = crate::store::blobs::BlobStore::open(config.blob_store.as_ref(), &config.data_dir).await?;
     crate::store::uploads::remove_leftovers(&config);
-    let db = crate::db::open(&config.data_dir).await?;
+    let db = crate::db::connect(&config.database, &config.data_dir).await?;
     let (sealer, key_source) = crate::store::sealing::SecretBox::load_or_create(&config.data_dir, config.secret_key_file.as_deref())?;
     if let crate::store::sealing::KeySource::Created(path) = &key_source {
         announce(format!("Created the key that seals secret values: {} (back it up apart from the database; docs/secrets.md)", path.display()));
@@ -86,6 +86,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         None => None,
     };
     let blobs_line = config.blob_store.is_some().then(|| format!("Bundles are kept in {}.", blobs.describe()));
+    let database_line = (config.database != crate::db::DatabaseLocation::DataDir).then(|| format!("The database is {}.", config.database));
     let state = AppState::with_blobs(db, config, sealer, blobs);
     let demo_lines = if options.demo { crate::store::demo::load(&state, &crate::store::demo::demo_dir()).await? } else { Vec::new() };
     // Before the first request, so the first search anyone types is not the one that waits for it.
@@ -115,7 +116,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             announce(format!("Sign in at {url} as `{FIRST_ADMIN}`."));
         }
     }
-    for line in blobs_line.into_iter().chain(bootstrap_line).chain(demo_lines) {
+    for line in database_line.into_iter().chain(blobs_line).chain(bootstrap_line).chain(demo_lines) {
         announce(line);
     }
     announce(format!("Apps open at {} (a separate origin; see docs/instances.md before exposing it)", state.config.apps_url));

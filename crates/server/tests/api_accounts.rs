@@ -7,6 +7,7 @@ use axum::http::{header, Method, StatusCode};
 use common::{TestApp, ADMIN_PASSWORD};
 use serde_json::json;
 use wavehub_core::accounts::Role;
+use wavehub_server::on_db;
 
 fn assert_problem(reply: &common::Reply, status: StatusCode) {
     assert_eq!(reply.status, status, "{}", reply.text);
@@ -38,7 +39,7 @@ async fn sign_in_sets_a_strict_http_only_session_cookie() {
     }
     // The cookie holds a secret; the database only its hash.
     let secret = cookie.split(';').next().unwrap().trim_start_matches("wavehub_session=");
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT id_hash FROM sessions").fetch_all(&*app.state.db).await.unwrap();
+    let stored: Vec<(String,)> = on_db!(&app.state.db, |pool| sqlx::query_as("SELECT id_hash FROM sessions").fetch_all(pool).await).unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].0, secret);
 }
@@ -140,7 +141,7 @@ async fn me_needs_a_session_and_logout_ends_it() {
 async fn expired_sessions_are_refused() {
     let app = TestApp::new().await;
     let cookie = app.sign_in("admin", ADMIN_PASSWORD).await;
-    sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(&*app.state.db).await.unwrap();
+    on_db!(&app.state.db, |pool| sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(pool).await.map(drop)).unwrap();
     let reply = app.call(Method::GET, "/api/v1/me", None, Some(&cookie)).await;
     assert_problem(&reply, StatusCode::UNAUTHORIZED);
     assert!(reply.body["detail"].as_str().unwrap().contains("expired"));

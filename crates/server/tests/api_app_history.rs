@@ -9,6 +9,7 @@ use axum::http::{header, Method, StatusCode};
 use common::{store, Reply, Store, TestApp};
 use serde_json::{json, Value};
 use wavehub_core::package::package_files;
+use wavehub_server::on_db;
 
 const NAME: &str = "ai.wavehub.history";
 const HISTORY: &str = "/api/v1/app-names/ai.wavehub.history/history";
@@ -285,7 +286,7 @@ async fn the_migration_names_the_apps_of_entries_written_before_it() {
     pool.close().await;
 
     let db = wavehub_server::db::open(dir.path()).await.unwrap();
-    let named: Vec<(String, Option<String>)> = sqlx::query_as("SELECT resource, app_name FROM audit_log ORDER BY id").fetch_all(&*db).await.unwrap();
+    let named: Vec<(String, Option<String>)> = on_db!(&db, |pool| sqlx::query_as("SELECT resource, app_name FROM audit_log ORDER BY id").fetch_all(pool).await).unwrap();
     let expected = [
         ("apps/1", Some("ai.kept")),
         ("apps/1/tags/FINSERV", Some("ai.kept")),

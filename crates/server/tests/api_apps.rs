@@ -8,6 +8,7 @@ use common::{png, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
+use wavehub_server::on_db;
 
 const APPS: &str = "/api/v1/apps";
 
@@ -179,7 +180,7 @@ async fn an_invalid_bundle_is_refused_with_its_findings_and_leaves_nothing() {
     let garbage = app.call_bytes(Method::POST, APPS, b"PK not really".to_vec(), Some(&author)).await;
     assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let apps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&*app.state.db).await.unwrap();
+    let apps: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(pool).await).unwrap();
     assert_eq!(apps, 0);
     assert_eq!(files_in(&app.data_dir().join("blobs")), 0);
     assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
@@ -213,7 +214,7 @@ async fn a_name_and_version_is_imported_once_even_when_raced() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 7, "{statuses:?}");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&*app.state.db).await.unwrap();
+    let rows: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(pool).await).unwrap();
     assert_eq!(rows, 2);
     assert_eq!(files_in(&app.data_dir().join("blobs")), 2);
     assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
@@ -305,7 +306,7 @@ async fn delete_removes_the_app_and_its_blob_unless_another_app_shares_it() {
     assert_eq!(app.call(Method::GET, &format!("{APPS}/{id}"), None, Some(&admin)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.call(Method::DELETE, &format!("{APPS}/{id}"), None, Some(&admin)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(files_in(&app.data_dir().join("blobs")), 1);
-    let images: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM app_images WHERE app_id = ?").bind(id).fetch_one(&*app.state.db).await.unwrap();
+    let images: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM app_images WHERE app_id = $1").bind(id).fetch_one(pool).await).unwrap();
     assert_eq!(images, 0);
 
     // The same version can be imported again after a delete; its blob comes back.
@@ -634,7 +635,7 @@ async fn an_interrupted_upload_leaves_no_row_and_no_file() {
         .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&*app.state.db).await.unwrap();
+    let rows: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(pool).await).unwrap();
     assert_eq!(rows, 0);
     assert_eq!(files_in(&app.data_dir().join("uploads")), 0);
     assert_eq!(files_in(&app.data_dir().join("blobs")), 0);

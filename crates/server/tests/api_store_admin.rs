@@ -9,6 +9,7 @@ use common::{store, Reply, Store};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use wavehub_core::package::package_files;
+use wavehub_server::on_db;
 
 /// The secret value the tests store; no API answer may ever contain it.
 const SECRET_VALUE: &str = "s3cr3t-value-7f1c";
@@ -212,7 +213,10 @@ async fn a_secret_is_used_only_by_the_authors_it_is_granted_to_and_sealed_at_res
     assert!(refused.text.contains("no longer granted") && refused.text.contains("api-credentials"), "{}", refused.text);
 
     // The value is nowhere in the data dir: database, WAL, blobs, instance folders.
-    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&*s.app.state.db).await.unwrap();
+    if let Some(pool) = s.app.state.db.sqlite() {
+        // SQLite keeps recent writes in its WAL file; PostgreSQL keeps none of its files here.
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await.unwrap();
+    }
     let mut stack = vec![s.app.data_dir().to_path_buf()];
     let mut files = 0;
     while let Some(path) = stack.pop() {
@@ -340,11 +344,11 @@ async fn reqwest_get_fails(url: &str) -> bool {
 async fn values_an_older_wavehub_stored_in_plain_text_are_sealed_at_start() {
     let s = store().await;
     let db = &s.app.state.db;
-    sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES ('old', 'x', 'x')").execute(&**db).await.unwrap();
-    sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES ('old', 'token', ?)").bind(SECRET_VALUE).execute(&**db).await.unwrap();
+    on_db!(db, |pool| sqlx::query("INSERT INTO secrets (name, created_at, updated_at) VALUES ('old', 'x', 'x')").execute(pool).await.map(drop)).unwrap();
+    on_db!(db, |pool| sqlx::query("INSERT INTO secret_keys (secret_name, key, value) VALUES ('old', 'token', $1)").bind(SECRET_VALUE).execute(pool).await.map(drop)).unwrap();
     let sealed = wavehub_server::store::secrets::seal_plain_values(db, &s.app.state.sealer).await.unwrap();
     assert_eq!(sealed, 1);
-    let (value, bytes): (Option<String>, Vec<u8>) = sqlx::query_as("SELECT value, sealed FROM secret_keys WHERE secret_name = 'old'").fetch_one(&**db).await.unwrap();
+    let (value, bytes): (Option<String>, Vec<u8>) = on_db!(db, |pool| sqlx::query_as("SELECT value, sealed FROM secret_keys WHERE secret_name = 'old'").fetch_one(pool).await).unwrap();
     assert_eq!(value, None);
     assert_eq!(s.app.state.sealer.open("old", "token", &bytes).unwrap(), SECRET_VALUE);
     for file in ["wavehub.db", "wavehub.db-wal"] {
@@ -359,13 +363,13 @@ async fn rotating_the_key_reseals_every_value_and_keeps_the_old_key_beside() {
     s.add_secret().await;
     let dir = s.app.data_dir().to_path_buf();
     let old_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
-    let (count, path) = wavehub_server::store::sealing::rotate(&dir, None).await.unwrap();
+    let (count, path) = wavehub_server::store::sealing::rotate(&dir, None, &wavehub_server::db::DatabaseLocation::DataDir).await.unwrap();
     assert_eq!((count, path), (1, dir.join("secret.key")));
     let new_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
     assert_ne!(new_key, old_key);
     assert_eq!(std::fs::read_to_string(dir.join("secret.key.old")).unwrap(), old_key);
     let (rotated, _) = wavehub_server::store::sealing::SecretBox::load_or_create(&dir, None).unwrap();
-    let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM secret_keys").fetch_one(&*s.app.state.db).await.unwrap();
+    let sealed: Vec<u8> = on_db!(&s.app.state.db, |pool| sqlx::query_scalar("SELECT sealed FROM secret_keys").fetch_one(pool).await).unwrap();
     assert_eq!(rotated.open("api-credentials", "token", &sealed).unwrap(), SECRET_VALUE);
     assert!(s.app.state.sealer.open("api-credentials", "token", &sealed).is_err(), "the old key no longer opens it");
 }

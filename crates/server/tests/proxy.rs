@@ -28,6 +28,7 @@ use tokio_tungstenite::tungstenite::Message;
 use wavehub_core::accounts::Role;
 use wavehub_server::instances::runner::{LaunchPlan, Runner, StatusSink, Upstream, UpstreamKind};
 use wavehub_server::http::state::AppState;
+use wavehub_server::on_db;
 
 const PASSWORD: &str = "a long enough password 1";
 
@@ -97,36 +98,32 @@ impl World {
         app.add_user("owner", PASSWORD, &[Role::User]).await;
         app.add_user("other", PASSWORD, &[Role::User]).await;
         let now = wavehub_server::db::now();
-        let app_id: i64 = sqlx::query_scalar(
+        let app_id: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar(
             "INSERT INTO apps (name, version, version_key, title, sort_title, description, keywords, owner_id, visibility, sha256, bundle_size, created_at, updated_at) \
-             VALUES ('secret-sauce', '1.0.0', '1.0.0', 'Secret Sauce', 'secret sauce', 'd', '[]', NULL, 'ALL_USERS', 'x', 1, ?, ?) RETURNING id",
+             VALUES ('secret-sauce', '1.0.0', '1.0.0', 'Secret Sauce', 'secret sauce', 'd', '[]', NULL, 'ALL_USERS', 'x', 1, $1, $2) RETURNING id",
         )
         .bind(&now)
-        .bind(&now)
-        .fetch_one(&*app.state.db)
-        .await
+        .bind(&now).fetch_one(pool).await)
         .unwrap();
         World { app, runner, console, apps, upstream, signals, app_id }
     }
 
     async fn user_id(&self, username: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?").bind(username).fetch_one(&*self.app.state.db).await.unwrap()
+        on_db!(&self.app.state.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(pool).await).unwrap()
     }
 
     /// An instance row of `owner`'s, with the runner pointing at the upstream when it runs.
     async fn instance(&self, owner: &str, visibility: &str, status: &str, kind: Option<UpstreamKind>) -> i64 {
         let now = wavehub_server::db::now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        let id: i64 = on_db!(&self.app.state.db, |pool| sqlx::query_scalar(
+            "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(self.app_id)
         .bind(self.user_id(owner).await)
         .bind(visibility)
         .bind(status)
         .bind(&now)
-        .bind(&now)
-        .fetch_one(&*self.app.state.db)
-        .await
+        .bind(&now).fetch_one(pool).await)
         .unwrap();
         if let Some(kind) = kind {
             self.runner.upstreams.lock().unwrap().insert(id, Upstream { address: self.upstream, kind });
@@ -135,7 +132,7 @@ impl World {
     }
 
     async fn set_visibility(&self, id: i64, visibility: &str) {
-        sqlx::query("UPDATE instances SET visibility = ? WHERE id = ?").bind(visibility).bind(id).execute(&*self.app.state.db).await.unwrap();
+        on_db!(&self.app.state.db, |pool| sqlx::query("UPDATE instances SET visibility = $1 WHERE id = $2").bind(visibility).bind(id).execute(pool).await.map(drop)).unwrap();
     }
 
     /// Signs in on the console over HTTP; returns the `Cookie` value of the console session.
@@ -549,7 +546,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
 
     let ticket_url = world.ticket_url(&console_cookie, id, None).await;
     let ticket = query_param(&ticket_url, "ticket").unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT ticket_hash FROM app_tickets").fetch_all(&*world.app.state.db).await.unwrap();
+    let stored: Vec<String> = on_db!(&world.app.state.db, |pool| sqlx::query_scalar("SELECT ticket_hash FROM app_tickets").fetch_all(pool).await).unwrap();
     assert_eq!(stored, [wavehub_server::accounts::auth::secret_hash(&ticket)], "tickets are stored hashed");
     assert_eq!(call("GET", &ticket_url, &[], None).await.status, 303);
     let again = call("GET", &ticket_url, &[], None).await;
@@ -558,7 +555,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
     assert!(again.text().contains("expired") && again.text().contains(&format!("{}/instances", world.console)), "{}", again.text());
 
     let ticket_url = world.ticket_url(&console_cookie, id, None).await;
-    sqlx::query("UPDATE app_tickets SET expires_at = '2000-01-01T00:00:00Z'").execute(&*world.app.state.db).await.unwrap();
+    on_db!(&world.app.state.db, |pool| sqlx::query("UPDATE app_tickets SET expires_at = '2000-01-01T00:00:00Z'").execute(pool).await.map(drop)).unwrap();
     assert_eq!(call("GET", &ticket_url, &[], None).await.status, 403);
 
     for url in [format!("{}/_wavehub/auth", world.apps), format!("{}/_wavehub/auth?ticket=nonsense", world.apps)] {
@@ -568,7 +565,7 @@ async fn a_ticket_works_once_and_not_after_it_expires() {
     let cookie = world.apps_cookie("owner", id).await;
     let url = format!("{}/instances/{id}/", world.apps);
     assert_eq!(call("GET", &url, &[("Cookie", &cookie)], None).await.status, 200);
-    sqlx::query("UPDATE app_sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(&*world.app.state.db).await.unwrap();
+    on_db!(&world.app.state.db, |pool| sqlx::query("UPDATE app_sessions SET expires_at = '2000-01-01T00:00:00Z'").execute(pool).await.map(drop)).unwrap();
     assert_eq!(call("GET", &url, &[("Cookie", &cookie)], None).await.status, 303);
 }
 

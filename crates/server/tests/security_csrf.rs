@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use wavehub_core::package::package_files;
+use wavehub_server::on_db;
 
 const CONSOLE: &str = "http://127.0.0.1:8080";
 const EVIL: &str = "http://evil.example";
@@ -84,15 +85,13 @@ fn bundle(version: &str) -> Vec<u8> {
 /// A running instance row (no process: terminate only has to find it running).
 async fn running_instance(app: &TestApp, app_id: i64) -> i64 {
     let now = wavehub_server::db::now();
-    sqlx::query_scalar(
+    on_db!(&app.state.db, |pool| sqlx::query_scalar(
         "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) \
-         VALUES (?, (SELECT id FROM users WHERE username = 'admin'), 'PRIVATE', 'running', ?, ?) RETURNING id",
+         VALUES ($1, (SELECT id FROM users WHERE username = 'admin'), 'PRIVATE', 'running', $2, $3) RETURNING id",
     )
     .bind(app_id)
     .bind(&now)
-    .bind(&now)
-    .fetch_one(&*app.state.db)
-    .await
+    .bind(&now).fetch_one(pool).await)
     .unwrap()
 }
 

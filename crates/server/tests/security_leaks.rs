@@ -10,6 +10,7 @@ use common::{Reply, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use wavehub_core::accounts::Role;
 use wavehub_core::package::package_files;
+use wavehub_server::on_db;
 
 const APPS: &str = "/api/v1/apps";
 const PASSWORD: &str = "password-123";
@@ -114,10 +115,10 @@ async fn a_new_account_with_a_deleted_accounts_id_does_not_see_its_cached_catalo
     assert_eq!(seen.body["total"], 1);
     assert_eq!(seen.body["categories"][0]["value"], "Mergers and Acquisitions");
 
-    let first_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'first'").fetch_one(&*app.state.db).await.unwrap();
+    let first_id: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE username = 'first'").fetch_one(pool).await).unwrap();
     assert_eq!(app.call(Method::DELETE, "/api/v1/users/first", None, Some(&admin)).await.status, StatusCode::NO_CONTENT);
     create("second").await;
-    let second_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'second'").fetch_one(&*app.state.db).await.unwrap();
+    let second_id: i64 = on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE username = 'second'").fetch_one(pool).await).unwrap();
     assert_eq!(first_id, second_id, "SQLite gives the new account the deleted one's id");
 
     let second = app.sign_in("second", PASSWORD).await;
@@ -131,16 +132,14 @@ async fn a_new_account_with_a_deleted_accounts_id_does_not_see_its_cached_catalo
 // ---- 6b. Instances counted in the versions list ----
 
 async fn add_instance(app: &TestApp, app_id: i64, owner: &str, visibility: &str, status: &str) {
-    sqlx::query(
+    on_db!(&app.state.db, |pool| sqlx::query(
         "INSERT INTO instances (app_id, owner_id, visibility, status, created_at, updated_at) \
-         VALUES (?, (SELECT id FROM users WHERE username = ?), ?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+         VALUES ($1, (SELECT id FROM users WHERE username = $2), $3, $4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
     )
     .bind(app_id)
     .bind(owner)
     .bind(visibility)
-    .bind(status)
-    .execute(&*app.state.db)
-    .await
+    .bind(status).execute(pool).await.map(drop))
     .unwrap();
 }
 
@@ -180,22 +179,18 @@ async fn new_token(app: &TestApp, who: &str) -> String {
 }
 
 async fn add_app_session(app: &TestApp, username: &str, id_hash: &str) {
-    sqlx::query(
+    on_db!(&app.state.db, |pool| sqlx::query(
         "INSERT INTO app_sessions (id_hash, user_id, created_at, expires_at) \
-         VALUES (?, (SELECT id FROM users WHERE username = ?), '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
+         VALUES ($1, (SELECT id FROM users WHERE username = $2), '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
     )
     .bind(id_hash)
-    .bind(username)
-    .execute(&*app.state.db)
-    .await
+    .bind(username).execute(pool).await.map(drop))
     .unwrap();
 }
 
 async fn app_sessions(app: &TestApp, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM app_sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)")
-        .bind(username)
-        .fetch_one(&*app.state.db)
-        .await
+    on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT count(*) FROM app_sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)")
+        .bind(username).fetch_one(pool).await)
         .unwrap()
 }
 

@@ -58,8 +58,10 @@ impl AppState {
 pub struct Config {
     /// Where the built web app is (trunk's `dist/`).
     pub static_dir: PathBuf,
-    /// Where the database and bundle blobs live.
+    /// Where the database (by default) and bundle blobs live.
     pub data_dir: PathBuf,
+    /// `--database-url`: SQLite in the data dir (the default), another SQLite file, or PostgreSQL.
+    pub database: crate::db::DatabaseLocation,
     /// `--blob-store`: where bundles are kept when not in `DATA_DIR/blobs` (a folder or an S3 bucket).
     pub blob_store: Option<crate::store::blobs::BlobLocation>,
     /// Mark the session cookie `Secure` (set when Wavehub is served over HTTPS).
@@ -110,6 +112,7 @@ impl Config {
         Config {
             static_dir,
             data_dir,
+            database: crate::db::DatabaseLocation::DataDir,
             blob_store: None,
             secure_cookies: false,
             session_lifetime: chrono::Duration::days(7),

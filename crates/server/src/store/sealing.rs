@@ -124,7 +124,7 @@ pub fn write_key_file(path: &Path, key: &[u8; 32]) -> anyhow::Result<()> {
 /// `wavehub rotate-secret-key`: re-seals every secret value under a new key, then replaces the key
 /// file (the old one is kept beside it, `secret.key.old`, until you delete it). Run it with the server
 /// stopped. Returns how many values were re-sealed and where the new key is.
-pub async fn rotate(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<(usize, PathBuf)> {
+pub async fn rotate(data_dir: &Path, key_file: Option<&Path>, database: &crate::db::DatabaseLocation) -> anyhow::Result<(usize, PathBuf)> {
     if std::env::var_os("WAVEHUB_SECRET_KEY").is_some() {
         bail!("WAVEHUB_SECRET_KEY is set: rotation rewrites a key file; unset it (the key file is then used) or see docs/secrets.md");
     }
@@ -134,7 +134,7 @@ pub async fn rotate(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<
     }
     let (old, _) = SecretBox::load_or_create(data_dir, Some(&path))?;
     let new_key = new_key();
-    let db = crate::db::open(data_dir).await?;
+    let db = crate::db::connect(database, data_dir).await?;
     // Sealed under the new key in one transaction; the key file is replaced only after it commits.
     // A crash between the two leaves values the old key no longer opens: the new key is written
     // to `.new` first, so it can be put in place by hand.
