@@ -363,7 +363,7 @@ async fn rotating_the_key_reseals_every_value_and_keeps_the_old_key_beside() {
     s.add_secret().await;
     let dir = s.app.data_dir().to_path_buf();
     let old_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
-    let (count, path) = wavehub_server::store::sealing::rotate(&dir, None, &wavehub_server::db::DatabaseLocation::DataDir).await.unwrap();
+    let (count, path) = wavehub_server::store::sealing::rotate(&dir, None, &s.app.state.config.database).await.unwrap();
     assert_eq!((count, path), (1, dir.join("secret.key")));
     let new_key = std::fs::read_to_string(dir.join("secret.key")).unwrap();
     assert_ne!(new_key, old_key);

@@ -77,6 +77,9 @@ impl TestApp {
             None => (wavehub_server::db::open(dir.path()).await.unwrap(), None),
         };
         let mut config = Config::new(dir.path().to_path_buf(), static_dir);
+        if let Some(database) = &database {
+            config.database = wavehub_server::db::DatabaseLocation::Postgres(database.url.clone());
+        }
         configure(&mut config);
         let state = AppState::new(db, config);
         TestApp { router: http::router(state.clone()), state, _dir: std::sync::Arc::new(dir), database }
