@@ -6,7 +6,7 @@
 //! - `cargo xtask test`: every test: Rust (native), the web app in headless Chromium, the API
 //!   against its OpenAPI document (schemathesis, see `schemathesis.rs`), and e2e.
 //! - `cargo xtask test --postgres [-- TEST-ARGS]`: only the server's API tests, on a throwaway
-//!   PostgreSQL cluster (see `postgres_tests.rs`); not yet part of `test`.
+//!   PostgreSQL cluster (see `postgres_tests.rs`); `test` runs them too, after the native tests.
 //! - `cargo xtask build`: install tools and build the web app into `dist/`.
 //! - `cargo xtask tools`: only install the tools.
 //! - `cargo xtask services`: start the services the tests use (a throwaway PostgreSQL cluster and
@@ -172,6 +172,9 @@ fn test(root: &Path) -> ExitCode {
         let t = Instant::now();
         let native = process::run_counting(process::command(root, "cargo").args(["test", "--workspace"]), "cargo test --workspace");
         steps.push(Step::tests("Rust tests (native)", t, native));
+
+        // The server's API tests again, on PostgreSQL.
+        steps.extend(postgres_tests::steps(root, &[]));
 
         let t = Instant::now();
         let browser = process::run_counting(

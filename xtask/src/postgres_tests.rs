@@ -1,8 +1,7 @@
 //! `cargo xtask test --postgres [-- TEST-ARGS]`: the server's API tests on PostgreSQL. A throwaway
 //! cluster (wavehub-testkit) with a role that may create databases but is no superuser, as on a
 //! real server; `WAVEHUB_TEST_DATABASE_URL` names it, so each `TestApp` gets a database of its own
-//! (tests/common/mod.rs). Not yet part of `cargo xtask test`: the server's queries are still being
-//! converted to run on both databases.
+//! (tests/common/mod.rs). `cargo xtask test` runs these steps after the native tests.
 
 use crate::process::{self, Step};
 use crate::tools;
@@ -15,6 +14,18 @@ const ROLE: &str = "wavehub_test";
 
 pub fn run(root: &Path, test_args: &[String]) -> ExitCode {
     let started = Instant::now();
+    let steps = steps(root, test_args);
+    process::print_summary(&steps, started.elapsed());
+    if steps.iter().all(Step::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The cluster and the API tests on it, as steps of a test run (`cargo xtask test` runs them
+/// after the native tests, which ran the same tests on SQLite).
+pub fn steps(root: &Path, test_args: &[String]) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
 
     let t = Instant::now();
@@ -44,13 +55,7 @@ pub fn run(root: &Path, test_args: &[String]) -> ExitCode {
     }
     // The cluster stops here (dropped), after the tests.
     drop(cluster);
-
-    process::print_summary(&steps, started.elapsed());
-    if steps.iter().all(Step::ok) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    steps
 }
 
 /// A new cluster with the tests' role and database, and the URL the tests take.
