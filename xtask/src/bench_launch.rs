@@ -124,6 +124,7 @@ pub fn launch(root: &Path, args: &[String]) -> Result<(), String> {
         static_dir,
         log: bench_data.join("launch-server.log"),
         admin_password: ADMIN_PASSWORD,
+        database_url: None,
     };
     let load_before = load_average();
     let mut timing = PageTiming::default();

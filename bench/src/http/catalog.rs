@@ -96,6 +96,7 @@ pub fn scenario() -> Scenario {
         plan,
         check: check_answer,
         page_facts: first_load_facts,
+        also_on_postgres: true,
     }
 }
 

@@ -99,6 +99,7 @@ pub fn scenario() -> Scenario {
         plan,
         check: check_answer,
         page_facts,
+        also_on_postgres: false,
     }
 }
 

@@ -3,7 +3,7 @@
 //! same way for every scenario.
 
 use super::client::{Api, HttpResponse, SETUP_TIMEOUT};
-use super::load::{load_run_during, load_runs, Background, Target, WRK_ARGS};
+use super::load::{load_run_during, load_runs, Background, LoadRow, Target, WRK_ARGS};
 use super::page::{page_timing, PageTiming, PAGE_LOADS};
 use super::report::{tools_line, Report, ReportKind};
 use super::seeded::{ensure_seeded, inputs_digest, prepare_static_dir, shown};
@@ -42,6 +42,8 @@ pub struct Scenario {
     pub check: fn(&Target, &HttpResponse) -> Result<String, String>,
     /// Facts the page's numbers give (e.g. beside the bars).
     pub page_facts: fn(&PageTiming) -> Vec<String>,
+    /// Whether the load runs are made again on PostgreSQL, with the same data, beside SQLite's.
+    pub also_on_postgres: bool,
 }
 
 /// What `wavehub-seed` makes for a scenario, and what the data depends on.
@@ -128,6 +130,7 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
         static_dir: static_dir.clone(),
         log: env.bench_data.join(format!("{name}-server.log")),
         admin_password: ADMIN_PASSWORD,
+        database_url: None,
     };
     env.step("starting the server, signing in, making API tokens");
     let server = spec.start()?;
@@ -151,6 +154,11 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
             ));
         }
         rows.insert(read_only + 1, row);
+    }
+    if scenario.also_on_postgres {
+        let (postgres_rows, postgres_facts) = on_postgres(scenario, env, &static_dir, &rows)?;
+        rows.extend(postgres_rows);
+        facts.extend(postgres_facts);
     }
 
     let page = match &env.page_ready {
@@ -180,6 +188,79 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
     };
     report.finish(root, scenario.doc, env.started)?;
     page.map(drop)
+}
+
+/// The load runs again on PostgreSQL: a throwaway cluster (wavehub-testkit), seeded anew with the
+/// same arguments, and a server on it. The peers (files, health) measure no database and are not
+/// run again. Each row is marked "[PostgreSQL]" and its note gives SQLite's row beside it.
+fn on_postgres(scenario: &Scenario, env: &Env, static_dir: &Path, sqlite_rows: &[LoadRow]) -> Result<(Vec<LoadRow>, Vec<String>), String> {
+    let root = env.root.as_path();
+    env.step("PostgreSQL: starting a throwaway cluster");
+    let cluster = wavehub_testkit::Postgres::start()?;
+    let url = cluster.create_database()?;
+    let data = env.bench_data.join(format!("{}-postgres", scenario.seed.data_dir));
+    let _ = std::fs::remove_dir_all(&data);
+    env.step(&format!("PostgreSQL: seeding {}", scenario.seed.seeding));
+    let seeded_at = Instant::now();
+    let seeding = Command::new(&env.seeder_bin)
+        .arg(scenario.name)
+        .args(&scenario.seed.args)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--database-url")
+        .arg(&url)
+        .env("WAVEHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .envs(scenario.seed.env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot start the seeder: {e}"))?;
+    if !seeding.success() {
+        return Err(format!("the seeder failed on PostgreSQL ({seeding})"));
+    }
+    let seeding_secs = seeded_at.elapsed().as_secs_f64();
+    let spec = ServerSpec {
+        bin: env.server_bin.clone(),
+        data,
+        static_dir: static_dir.to_path_buf(),
+        log: env.bench_data.join(format!("{}-postgres-server.log", scenario.name)),
+        admin_password: ADMIN_PASSWORD,
+        database_url: Some(url),
+    };
+    env.step("PostgreSQL: starting the server, signing in, making API tokens");
+    let server = spec.start()?;
+    let plan = (scenario.plan)(&Api::new(&server.addr, SETUP_TIMEOUT), static_dir)?;
+    server.kill();
+    let targets: Vec<Target> = plan.targets.into_iter().filter(|t| !t.what.ends_with("(peer)")).collect();
+    env.step(&format!("PostgreSQL: load runs, {} URLs", targets.len() + usize::from(plan.under_writes.is_some())));
+    let (mut rows, _) = load_runs(&env.tools, root, &spec, &targets, &scenario.check)?;
+    let mut facts = vec![format!("PostgreSQL {}: a throwaway cluster, seeded in {seeding_secs:.0} s", postgres_version(&cluster))];
+    if let Some(under) = plan.under_writes {
+        let mut row = load_run_during(&env.tools, root, &spec, &under.target, &scenario.check, Some(&*under.writes))?;
+        let (what, caller) = &under.read_only;
+        if let Some(alone) = rows.iter().find(|r| &r.what == what && r.caller == *caller).and_then(|r| r.result.as_ref()) {
+            if let Some(ours) = &row.result {
+                let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
+                facts.push(format!("PostgreSQL, reads under {}: {share:.0}% of the read-only row's req/s", under.label));
+            }
+        }
+        row.what = under.target.what.clone();
+        rows.push(row);
+    }
+    for row in &mut rows {
+        if let Some(twin) = sqlite_rows.iter().find(|r| r.what == row.what && r.caller == row.caller) {
+            let sqlite = match &twin.result {
+                Some(result) => format!("SQLite: first {:.1} ms, {:.0} req/s, p99 {:.2} ms", twin.first_ms, result.requests_per_sec, result.p99_ms),
+                None => format!("SQLite: first {:.1} ms", twin.first_ms),
+            };
+            row.note = if row.note.is_empty() { sqlite } else { format!("{}; {sqlite}", row.note) };
+        }
+        row.what = format!("{} [PostgreSQL]", row.what);
+    }
+    Ok((rows, facts))
+}
+
+/// `PostgreSQL 15.x`'s version number, for the report.
+fn postgres_version(cluster: &wavehub_testkit::Postgres) -> String {
+    cluster.psql("SHOW server_version").map(|v| v.trim().to_owned()).unwrap_or_else(|_| "(version unknown)".into())
 }
 
 /// Fetches `path` as the caller of `token`, writes its exact bytes into the static dir as the

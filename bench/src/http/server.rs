@@ -14,6 +14,8 @@ pub struct ServerSpec {
     pub static_dir: PathBuf,
     pub log: PathBuf,
     pub admin_password: &'static str,
+    /// `--database-url`, when the database is not the data dir's SQLite file.
+    pub database_url: Option<String>,
 }
 
 impl ServerSpec {
@@ -40,6 +42,9 @@ impl Server {
             .arg(&spec.static_dir)
             .env("WAVEHUB_ADMIN_PASSWORD", spec.admin_password)
             .env("WAVEHUB_LOG", "warn");
+        if let Some(url) = &spec.database_url {
+            serve.arg("--database-url").arg(url);
+        }
         Server::spawn(serve, &spec.log)
     }
 

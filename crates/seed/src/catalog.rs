@@ -267,11 +267,18 @@ async fn store_bundle(data_dir: &Path) -> anyhow::Result<(String, i64)> {
 }
 
 /// Seeds `apps` rows into the data dir. Refuses a database that already holds seeded rows.
-pub async fn seed_catalog(data_dir: &Path, apps: usize, seed: u64, admin_password: Option<String>) -> anyhow::Result<SeedReport> {
+pub async fn seed_catalog(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    apps: usize,
+    seed: u64,
+    admin_password: Option<String>,
+) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
     std::fs::create_dir_all(data_dir.join(BLOB_DIR))
         .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
-    let db = db::open(data_dir).await?;
+    let database = database_url.map(db::DatabaseLocation::parse).transpose()?.unwrap_or(db::DatabaseLocation::DataDir);
+    let db = db::connect(&database, data_dir).await?;
 
     let pattern = format!("{NAME_PREFIX}%");
     let seeded: i64 = on_db!(&db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE name LIKE $1").bind(&pattern).fetch_one(pool).await)?;
@@ -436,7 +443,7 @@ mod tests {
     #[tokio::test]
     async fn seeds_rows_the_catalog_reads() {
         let data = tempfile::tempdir().unwrap();
-        let report = seed_catalog(data.path(), 1200, 3, Some("bench-admin-password".into())).await.unwrap();
+        let report = seed_catalog(data.path(), None, 1200, 3, Some("bench-admin-password".into())).await.unwrap();
         assert_eq!(report.apps, 1200);
         let db = db::open(data.path()).await.unwrap();
         // A SQLite data dir, with FTS5.
@@ -462,7 +469,7 @@ mod tests {
         let users: Vec<String> = sqlx::query_scalar("SELECT username FROM users ORDER BY username").fetch_all(&pool).await.unwrap();
         assert_eq!(users, ["admin", SEED_OWNER]);
         db.close().await;
-        let again = seed_catalog(data.path(), 10, 3, None).await.unwrap_err().to_string();
+        let again = seed_catalog(data.path(), None, 10, 3, None).await.unwrap_err().to_string();
         assert!(again.contains("already holds"), "{again}");
     }
 }

@@ -20,6 +20,9 @@ enum Command {
         /// The data dir to fill; created when missing. It must not hold seeded apps yet.
         #[arg(long)]
         data_dir: PathBuf,
+        /// The database, when it is not DATA_DIR/wavehub.db (as `wavehub serve --database-url`).
+        #[arg(long)]
+        database_url: Option<String>,
         /// How many app rows (name+version) to insert.
         #[arg(long, default_value_t = 100_000)]
         apps: usize,
@@ -48,9 +51,10 @@ enum Command {
 fn main() -> ExitCode {
     let admin_password = std::env::var("WAVEHUB_ADMIN_PASSWORD").ok();
     match Cli::parse().command {
-        Command::Catalog { data_dir, apps, seed } => {
-            wavehub_seed::run(catalog::seed_catalog(&data_dir, apps, seed, admin_password), |report| report.summary(&data_dir))
-        }
+        Command::Catalog { data_dir, database_url, apps, seed } => wavehub_seed::run(
+            catalog::seed_catalog(&data_dir, database_url.as_deref(), apps, seed, admin_password),
+            |report| report.summary(&data_dir),
+        ),
         Command::RuntimeImages { data_dir, images, versions, seed } => {
             let user_password = std::env::var("WAVEHUB_BENCH_PASSWORD").ok();
             wavehub_seed::run(runtime_images::seed(&data_dir, images, versions, seed, admin_password, user_password), |report| {

@@ -1133,7 +1133,7 @@ mod tests {
     #[tokio::test]
     async fn a_search_ranks_head_first_and_the_same_as_ranking_every_match() {
         let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), 1500, 11, Some("admin-password-1".into())).await.unwrap();
+        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 11, Some("admin-password-1".into())).await.unwrap();
         let db = db::open(data.path()).await.unwrap();
         // The shared catalog's head is found in the held rows once they are loaded, by SQL before.
         let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
@@ -1183,7 +1183,7 @@ mod tests {
     #[tokio::test]
     async fn a_shared_search_counted_from_the_held_rows_counts_what_sqlite_counts() {
         let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), 1500, 7, Some("admin-password-1".into())).await.unwrap();
+        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 7, Some("admin-password-1".into())).await.unwrap();
         let db = db::open(data.path()).await.unwrap();
         let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
         load_shared_rows(&state).await.unwrap();
