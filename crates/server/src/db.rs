@@ -370,23 +370,6 @@ impl AsConn for Conn<'_> {
     }
 }
 
-/// Until every caller has a [`Tx`] or [`Pooled`]: SQLite's own connection types.
-impl AsConn for SqliteConnection {
-    fn as_conn(&mut self) -> Conn<'_> {
-        Conn::Sqlite(self)
-    }
-}
-impl AsConn for Transaction<'_, Sqlite> {
-    fn as_conn(&mut self) -> Conn<'_> {
-        Conn::Sqlite(&mut **self)
-    }
-}
-impl AsConn for PoolConnection<Sqlite> {
-    fn as_conn(&mut self) -> Conn<'_> {
-        Conn::Sqlite(&mut **self)
-    }
-}
-
 /// Binds for query-building helpers written once for both backends
 /// (`fn push_x<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, …)`): a generic function cannot
 /// name `push_bind`'s per-type bounds for every backend, these methods can.
@@ -435,11 +418,6 @@ pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() ->
         Err(error) if is_unique_violation(&error) => Err(crate::http::error::ApiError::Conflict(conflict())),
         other => Ok(other?),
     }
-}
-
-/// Until every caller has a [`Db`]: [`Db::begin_write`] on a SQLite pool.
-pub async fn begin_write(db: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
 }
 
 /// `text` for a `LIKE ... ESCAPE '\'` pattern: `LIKE` treats `%` and `_` as wildcards, and a

@@ -93,3 +93,32 @@ fn state_verbs_are_read_by_core() {
     }
     assert!(spelled.is_empty(), "a state verb spelt out in the server (use StateAction::from_verb):\n{}", spelled.join("\n"));
 }
+
+/// Rule 5: raw SQL binds `$1`, `$2`…: both databases take them, and PostgreSQL refuses SQLite's
+/// `?`. (Checked on the string literals of lines that hold SQL; `QueryBuilder` writes each
+/// backend's own placeholders.)
+#[test]
+fn raw_sql_uses_numbered_placeholders() {
+    let mut files = rust_files(&crate_dir().join("src"));
+    files.extend(rust_files(&crate_dir().join("../seed/src")));
+    files.extend(rust_files(&crate_dir().join("tests")));
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            // The odd-numbered pieces between quotes are inside string literals.
+            let literals = line.split('"').skip(1).step_by(2);
+            let sql_placeholder = literals.filter(|s| ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WHERE ", "VALUES "].iter().any(|k| s.contains(k))).any(|s| {
+                s.match_indices('?').any(|(at, _)| {
+                    let before = s[..at].chars().next_back().unwrap_or(' ');
+                    let after = s[at + 1..].chars().find(|c| !c.is_ascii_digit()).unwrap_or(' ');
+                    "=(, ".contains(before) && "), ".contains(after)
+                })
+            });
+            if sql_placeholder && !file.ends_with("code_shape.rs") {
+                found.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "`?` placeholders in SQL (write $1, $2…):\n{}", found.join("\n"));
+}
