@@ -100,6 +100,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             Err(error) => tracing::error!(error = %error, "cannot sweep the blob store for blobs killed imports left"),
         }
     });
+    tokio::spawn(crate::instances::watch_ended_elsewhere(state.clone()));
     let app = http::router(state.clone());
     let apps = crate::instances::proxy::router(state.clone());
 

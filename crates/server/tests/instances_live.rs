@@ -315,7 +315,8 @@ fn a_real_wave_app_runs_behind_waved_opens_through_the_proxy_and_relaunches_warm
 
 /// Two servers on one database and data dir (issue 17): an instance runs on the server that
 /// launched it, and a visitor who reaches the other one is served through it, the app's websocket
-/// included. Starting the other server leaves the first one's instance running.
+/// included. Starting the other server leaves the first one's instance running; a terminate
+/// through the other server stops its process.
 #[test]
 fn a_wave_app_run_by_one_server_opens_through_another() {
     let (port_one, port_two) = (wavehub_testkit::free_port().unwrap(), wavehub_testkit::free_port().unwrap());
@@ -344,9 +345,15 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     let unsigned = websocket_handshake(&apps_two, &format!("/instances/{id}/_s/"), "wavehub_apps=forged");
     assert!(!unsigned.starts_with("HTTP/1.1 101"), "{unsigned}");
 
-    one.api("POST", &format!("/instances/{id}/terminate")).call().unwrap();
+    // Terminated through the server that does not run it: the one that does stops the process.
+    two.api("POST", &format!("/instances/{id}/terminate")).call().unwrap();
     let gone = ureq::get(&format!("{apps_two}/instances/{id}/")).set("Cookie", &cookie).call();
     assert!(matches!(gone, Err(ureq::Error::Status(410 | 404, _))), "{gone:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !one.log(id).contains("[wavehub] stopped") {
+        assert!(std::time::Instant::now() < deadline, "the server that runs it never stopped it:\n{}", one.log(id));
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]

@@ -59,6 +59,9 @@ impl Runner for TestRunner {
     fn is_active(&self, instance_id: i64) -> bool {
         self.upstreams.lock().unwrap().contains_key(&instance_id)
     }
+    fn active_ids(&self) -> Vec<i64> {
+        self.upstreams.lock().unwrap().keys().copied().collect()
+    }
 }
 
 struct World {

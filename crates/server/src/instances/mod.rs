@@ -311,6 +311,35 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
     get(state, caller, id).await
 }
 
+/// Stops the instances this server runs whose rows say they ended: with several servers, a
+/// terminate that reached another server marks the row there, and this server, which runs the
+/// process, stops it here ([`watch_ended_elsewhere`] asks every 2 s). Returns how many it stopped.
+pub async fn stop_ended_elsewhere(state: &AppState) -> sqlx::Result<usize> {
+    let mut stopped = 0;
+    for id in state.runner.active_ids() {
+        let status: Option<String> =
+            on_db!(&state.db, |pool| sqlx::query_scalar("SELECT status FROM instances WHERE id = $1").bind(id).fetch_optional(pool).await)?;
+        if !matches!(status.as_deref(), Some("starting" | "running")) {
+            state.runner.stop(id).await;
+            stopped += 1;
+        }
+    }
+    Ok(stopped)
+}
+
+/// [`stop_ended_elsewhere`] every 2 s, for as long as the server runs.
+pub async fn watch_ended_elsewhere(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        every.tick().await;
+        match stop_ended_elsewhere(&state).await {
+            Ok(0) => {}
+            Ok(stopped) => tracing::info!(stopped, "stopped instances whose rows another server marked ended"),
+            Err(error) => tracing::warn!(%error, "cannot read the status of this server's instances"),
+        }
+    }
+}
+
 /// At start: instances this server's previous process ran ended with it (`server_url`, its
 /// `--internal-url`; other servers' instances on the same database run on). Each is recorded as
 /// failed in the audit log (its app's history shows when it stopped), in the same transaction.

@@ -79,6 +79,8 @@ pub trait Runner: Send + Sync {
     fn upstream(&self, instance_id: i64) -> Option<Upstream>;
     /// Whether the runner still works on the instance (starting, running, or cleaning up after it).
     fn is_active(&self, instance_id: i64) -> bool;
+    /// Every instance it works on.
+    fn active_ids(&self) -> Vec<i64>;
 }
 
 /// Where a running instance answers, for the proxy.
@@ -302,6 +304,10 @@ impl Runner for LocalRunner {
 
     fn is_active(&self, instance_id: i64) -> bool {
         self.live.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&instance_id)
+    }
+
+    fn active_ids(&self) -> Vec<i64> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect()
     }
 }
 
