@@ -142,18 +142,9 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
     env.step(&format!("load runs: {urls} URLs, each on a fresh server: one request, then wrk {}", WRK_ARGS.join(" ")));
     let (mut rows, load) = load_runs(&env.tools, root, &spec, &targets, &scenario.check)?;
     if let Some(under) = under_writes {
-        let mut row = load_run_during(&env.tools, root, &spec, &under.target, &scenario.check, Some(&*under.writes))?;
-        let (what, caller) = &under.read_only;
-        let read_only = rows.iter().position(|r| &r.what == what && r.caller == *caller).ok_or("no read-only row")?;
-        if let (Some(ours), Some(alone)) = (&row.result, &rows[read_only].result) {
-            let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
-            row.note = format!("{}; {share:.0}% of the read-only row's req/s", row.note);
-            facts.push(format!(
-                "reads under {}: {:.1} req/s beside {:.1} req/s read-only ({share:.0}%; the issue's bar is {}%)",
-                under.label, ours.requests_per_sec, alone.requests_per_sec, under.bar_percent
-            ));
+        if let Some(fact) = run_under_writes(env, &spec, &under, &scenario.check, &mut rows)? {
+            facts.push(fact);
         }
-        rows.insert(read_only + 1, row);
     }
     if scenario.also_on_postgres {
         let (postgres_rows, postgres_facts) = on_postgres(scenario, env, &static_dir, &rows)?;
@@ -188,6 +179,32 @@ pub fn run(scenario: &Scenario, env: &Env) -> Result<(), String> {
     };
     report.finish(root, scenario.doc, env.started)?;
     page.map(drop)
+}
+
+/// The read of `under` measured again with its writes beside it, put in `rows` right after its
+/// read-only row, its note saying what share of that row's requests per second it kept; the fact
+/// that compares the two with the bar, when both rows were load-tested.
+fn run_under_writes(
+    env: &Env,
+    spec: &ServerSpec,
+    under: &UnderWrites,
+    check: &dyn Fn(&Target, &HttpResponse) -> Result<String, String>,
+    rows: &mut Vec<LoadRow>,
+) -> Result<Option<String>, String> {
+    let mut row = load_run_during(&env.tools, &env.root, spec, &under.target, check, Some(&*under.writes))?;
+    let (what, caller) = &under.read_only;
+    let read_only = rows.iter().position(|r| &r.what == what && r.caller == *caller).ok_or("no read-only row")?;
+    let mut fact = None;
+    if let (Some(ours), Some(alone)) = (&row.result, &rows[read_only].result) {
+        let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
+        row.note = format!("{}; {share:.0}% of the read-only row's req/s", row.note);
+        fact = Some(format!(
+            "reads under {}: {:.1} req/s beside {:.1} req/s read-only ({share:.0}%; the issue's bar is {}%)",
+            under.label, ours.requests_per_sec, alone.requests_per_sec, under.bar_percent
+        ));
+    }
+    rows.insert(read_only + 1, row);
+    Ok(fact)
 }
 
 /// The load runs again on PostgreSQL: a throwaway cluster (wavehub-testkit), seeded anew with the
@@ -234,16 +251,9 @@ fn on_postgres(scenario: &Scenario, env: &Env, static_dir: &Path, sqlite_rows: &
     let (mut rows, _) = load_runs(&env.tools, root, &spec, &targets, &scenario.check)?;
     let mut facts = vec![format!("PostgreSQL {}: a throwaway cluster, seeded in {seeding_secs:.0} s", postgres_version(&cluster))];
     if let Some(under) = plan.under_writes {
-        let mut row = load_run_during(&env.tools, root, &spec, &under.target, &scenario.check, Some(&*under.writes))?;
-        let (what, caller) = &under.read_only;
-        if let Some(alone) = rows.iter().find(|r| &r.what == what && r.caller == *caller).and_then(|r| r.result.as_ref()) {
-            if let Some(ours) = &row.result {
-                let share = 100.0 * ours.requests_per_sec / alone.requests_per_sec;
-                facts.push(format!("PostgreSQL, reads under {}: {share:.0}% of the read-only row's req/s", under.label));
-            }
+        if let Some(fact) = run_under_writes(env, &spec, &under, &scenario.check, &mut rows)? {
+            facts.push(format!("PostgreSQL, {fact}"));
         }
-        row.what = under.target.what.clone();
-        rows.push(row);
     }
     for row in &mut rows {
         if let Some(twin) = sqlite_rows.iter().find(|r| r.what == row.what && r.caller == row.caller) {
