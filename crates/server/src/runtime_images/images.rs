@@ -194,41 +194,25 @@ pub async fn update(db: &Db, access: &Access, uid: &str, patch: &RuntimeImagePat
     if row.managed_by_bootstrap {
         return Err(bootstrap_refusal(uid, "updated"));
     }
-    if let Some(name) = &patch.name {
+    if patch.name.is_some() || patch.description.is_some() || patch.prereleases.is_some() {
+        // One statement for the fields the patch gives; a NULL keeps the column as it is.
+        let name = patch.name.as_deref().map(str::trim);
         on_conn!(&mut tx, |c| {
-            sqlx::query("UPDATE runtime_images SET name = $1, name_key = $2, updated_time = $3 WHERE workspace_id = $4 AND uid = $5")
-                .bind(name.trim())
-                .bind(name.trim().to_lowercase())
-                .bind(&now)
-                .bind(&row.workspace_id)
-                .bind(uid)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
-    }
-    if let Some(description) = &patch.description {
-        on_conn!(&mut tx, |c| {
-            sqlx::query("UPDATE runtime_images SET description = $1, updated_time = $2 WHERE workspace_id = $3 AND uid = $4")
-                .bind(description.trim())
-                .bind(&now)
-                .bind(&row.workspace_id)
-                .bind(uid)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
-    }
-    if let Some(prereleases) = patch.prereleases {
-        on_conn!(&mut tx, |c| {
-            sqlx::query("UPDATE runtime_images SET prereleases_can_be_current = $1, updated_time = $2 WHERE workspace_id = $3 AND uid = $4")
-                .bind(prereleases.may_be_current())
-                .bind(&now)
-                .bind(&row.workspace_id)
-                .bind(uid)
-                .execute(c)
-                .await
-                .map(drop)
+            sqlx::query(
+                "UPDATE runtime_images SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
+                 description = COALESCE($3, description), prereleases_can_be_current = COALESCE($4, prereleases_can_be_current), \
+                 updated_time = $5 WHERE workspace_id = $6 AND uid = $7",
+            )
+            .bind(name)
+            .bind(name.map(str::to_lowercase))
+            .bind(patch.description.as_deref().map(str::trim))
+            .bind(patch.prereleases.map(|p| p.may_be_current()))
+            .bind(&now)
+            .bind(&row.workspace_id)
+            .bind(uid)
+            .execute(c)
+            .await
+            .map(drop)
         })?;
     }
     if let (Some(choice), Some(docker_image)) = (&choice, &patch.docker_image) {
