@@ -37,9 +37,11 @@ impl Served {
         Self::start_in(std::sync::Arc::new(folder), &[])
     }
 
-    /// A second server on this one's folder (so its data dir and database), with `flags`.
-    fn start_beside(&self, flags: &[&str]) -> Served {
-        Self::start_in(self.folder.clone(), flags)
+    /// A second server on this one's database, with a data dir (and so instance logs) of its own.
+    fn start_on_database_of(&self, flags: &[&str]) -> Served {
+        let database = format!("--database-url={}", self.data_dir().join("wavehub.db").display());
+        let flags: Vec<&str> = flags.iter().copied().chain([database.as_str()]).collect();
+        Self::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), &flags)
     }
 
     /// `wavehub serve` with `flags`, in `folder`, with no --data-dir.
@@ -104,6 +106,22 @@ impl Served {
         assert!(output.status.success(), "import failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
         let id = stdout.split(" as app ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
         id.parse().unwrap()
+    }
+
+    /// A new plain user's API token.
+    fn user_token(&self, username: &str) -> String {
+        let password = "a long enough password";
+        self.api("POST", "/users").send_json(json!({"username": username, "password": password, "roles": ["user"]})).unwrap();
+        let login = ureq::post(&format!("{}/api/v1/auth/login", self.console)).send_json(json!({"username": username, "password": password})).unwrap();
+        let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+        let created: Value = ureq::post(&format!("{}/api/v1/tokens", self.console))
+            .set("Cookie", &cookie)
+            .set("Origin", &self.console)
+            .send_json(json!({"name": "test"}))
+            .unwrap()
+            .into_json()
+            .unwrap();
+        created["token"].as_str().unwrap().to_owned()
     }
 
     fn launch(&self, app_id: i64) -> i64 {
@@ -334,7 +352,7 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     let id = one.launch(one.import(&folder));
     assert_eq!(one.settled(id, Duration::from_secs(240))["status"], "running", "{}", one.log(id));
 
-    let two = one.start_beside(&flags(port_two).each_ref().map(String::as_str));
+    let two = one.start_on_database_of(&flags(port_two).each_ref().map(String::as_str));
     assert_eq!(two.instance(id)["status"], "running", "a second server's start leaves the first one's instances alone");
     let (apps_two, cookie) = open_as(&two, id, None);
     assert!(apps_two.ends_with(&format!(":{port_two}")), "{apps_two}");
@@ -345,13 +363,35 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     let unsigned = websocket_handshake(&apps_two, &format!("/instances/{id}/_s/"), "wavehub_apps=forged");
     assert!(!unsigned.starts_with("HTTP/1.1 101"), "{unsigned}");
 
+    // The log is on the server that runs it; the other one hands the request on, with its caller.
+    let ready = "[wavehub] the Wave server";
+    assert!(two.log(id).contains(ready), "the log, read through the other server:\n{}", two.log(id));
+    let followed = two.api("GET", &format!("/instances/{id}/logs?follow=true")).call().unwrap();
+    assert_eq!(followed.content_type(), "text/event-stream");
+    let mut events = BufReader::new(followed.into_reader());
+    let mut first = String::new();
+    events.read_line(&mut first).unwrap();
+    assert!(first.starts_with("data: [wavehub]"), "the followed log, through the other server: {first}");
+    drop(events);
+    let stranger = two.user_token("stranger");
+    let refused = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Authorization", &format!("Bearer {stranger}")).call();
+    assert!(matches!(refused, Err(ureq::Error::Status(403 | 404, _))), "another user reads the log: {refused:?}");
+    // Straight to the apps listener, as an app's own script could: not without a credential it cannot know.
+    let path = format!("{apps_two}/_wavehub/logs/{id}");
+    let sneaked = ureq::get(&path.replace(&format!(":{port_two}"), &format!(":{port_one}"))).set("Cookie", &cookie).call();
+    assert!(matches!(sneaked, Err(ureq::Error::Status(401, _))), "{sneaked:?}");
+    let as_stranger = ureq::get(&path.replace(&format!(":{port_two}"), &format!(":{port_one}")))
+        .set("x-wavehub-credential", &format!("token {stranger}"))
+        .call();
+    assert!(matches!(as_stranger, Err(ureq::Error::Status(403 | 404, _))), "{as_stranger:?}");
+
     // Terminated through the server that does not run it: the one that does stops the process.
     two.api("POST", &format!("/instances/{id}/terminate")).call().unwrap();
     let gone = ureq::get(&format!("{apps_two}/instances/{id}/")).set("Cookie", &cookie).call();
     assert!(matches!(gone, Err(ureq::Error::Status(410 | 404, _))), "{gone:?}");
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while !one.log(id).contains("[wavehub] stopped") {
-        assert!(std::time::Instant::now() < deadline, "the server that runs it never stopped it:\n{}", one.log(id));
+    while !two.log(id).contains("[wavehub] stopped") {
+        assert!(std::time::Instant::now() < deadline, "the server that runs it never stopped it:\n{}", two.log(id));
         std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -9,7 +9,7 @@ use crate::http::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::{HeaderValue, AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use wavehub_core::accounts::{Me, Role};
@@ -173,6 +173,33 @@ impl SentCredential {
         }
     }
 
+    /// The caller it signs in, checked as on any request (revoked, expired, roles).
+    pub async fn caller(&self, db: &Db) -> ApiResult<Caller> {
+        match self {
+            SentCredential::Token(secret) => caller_from_token(db, secret).await,
+            SentCredential::Session(secret) => caller_from_session(db, secret).await,
+        }
+    }
+
+    /// As one header value, for a request one Wavehub server makes for its caller to another:
+    /// `token <secret>` or `session <secret>`.
+    pub fn to_header(&self) -> HeaderValue {
+        let value = match self {
+            SentCredential::Token(secret) => format!("token {secret}"),
+            SentCredential::Session(secret) => format!("session {secret}"),
+        };
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("none"))
+    }
+
+    /// Reads [`SentCredential::to_header`]'s value.
+    pub fn from_header(value: &str) -> Option<SentCredential> {
+        match value.split_once(' ')? {
+            ("token", secret) => Some(SentCredential::Token(secret.to_owned())),
+            ("session", secret) => Some(SentCredential::Session(secret.to_owned())),
+            _ => None,
+        }
+    }
+
     /// A key naming it without holding the secret: its kind and the secret's hash.
     pub fn key(&self) -> String {
         match self {
@@ -188,6 +215,15 @@ impl SentCredential {
             SentCredential::Session(secret) => ("SELECT user_id FROM sessions WHERE id_hash = $1", secret),
         };
         on_db!(db, |pool| sqlx::query_scalar(query).bind(secret_hash(secret)).fetch_optional(pool).await)
+    }
+}
+
+/// `Option<SentCredential>` as an extractor, for a handler that hands its caller's credential on.
+impl axum::extract::OptionalFromRequestParts<AppState> for SentCredential {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        Ok(SentCredential::of(parts, state.config.secure_cookies))
     }
 }
 

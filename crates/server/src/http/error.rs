@@ -39,6 +39,9 @@ pub enum ApiError {
     /// 400: the request itself could not be read (bad JSON, bad query string).
     #[error("{0}")]
     BadRequest(String),
+    /// 502: another Wavehub server that must answer this request does not.
+    #[error("{0}")]
+    BadGateway(String),
     /// 500: a fault on our side. The cause is logged, never sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,6 +4,7 @@
 //! the [`runner::Runner`]'s; browsers reach it through the apps origin's [`proxy`]. The HTTP
 //! handlers are in [`routes`].
 
+pub mod logs;
 pub mod proxy;
 pub mod routes;
 pub mod runner;
@@ -338,6 +339,20 @@ pub async fn watch_ended_elsewhere(state: AppState) {
             Err(error) => tracing::warn!(%error, "cannot read the status of this server's instances"),
         }
     }
+}
+
+/// The `--internal-url` of the other server that runs instance `id` (or, unless `live_only`, ran
+/// it and keeps its log); `None` when this server does, or one server runs every instance.
+pub async fn run_by_other_server(state: &AppState, id: i64, live_only: bool) -> ApiResult<Option<String>> {
+    let server_url: Option<String> = on_db!(&state.db, |pool| {
+        sqlx::query_scalar::<_, Option<String>>("SELECT server_url FROM instances WHERE id = $1 AND (NOT $2 OR status IN ('starting', 'running'))")
+            .bind(id)
+            .bind(live_only)
+            .fetch_optional(pool)
+            .await
+    })?
+    .flatten();
+    Ok(server_url.filter(|url| Some(url) != state.config.internal_url.as_ref()))
 }
 
 /// At start: instances this server's previous process ran ended with it (`server_url`, its

@@ -79,17 +79,27 @@ struct Proxy {
     client: Client<HttpConnector, Body>,
 }
 
+/// The HTTP client for instances and the other Wavehub servers (one pool for the process).
+pub fn peer_client() -> &'static Client<HttpConnector, Body> {
+    static CLIENT: std::sync::OnceLock<Client<HttpConnector, Body>> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        // Upstreams are on loopback or the servers' own network: a connect that takes longer than
+        // this will not succeed.
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector)
+    })
+}
+
 /// The apps origin's whole router.
 pub fn router(state: AppState) -> Router {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    // Upstreams are on loopback: a connect that takes longer than this will not succeed.
-    connector.set_connect_timeout(Some(Duration::from_secs(5)));
-    let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
+    let client = peer_client().clone();
     // No compression and none of the console's security headers (X-Frame-Options: DENY would stop
     // apps that are meant to be embedded): responses are the app's own.
     Router::new()
         .route(AUTH_PATH, get(exchange_ticket))
+        .route(instances::logs::PEER_LOGS_PATH, get(peer_logs))
         .route("/instances/{id}", any(add_slash))
         .route("/instances/{id}/", any(serve_instance))
         .route("/instances/{id}/{*rest}", any(serve_instance))
@@ -425,14 +435,7 @@ async fn run_elsewhere(state: &AppState, id: i64, headers: &HeaderMap) -> ApiRes
     if headers.contains_key(PEER_HEADER) {
         return Ok(None);
     }
-    let server_url: Option<String> = on_db!(&state.db, |pool| {
-        sqlx::query_scalar::<_, Option<String>>("SELECT server_url FROM instances WHERE id = $1 AND status IN ('starting', 'running')")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-    })?
-    .flatten();
-    Ok(server_url.filter(|url| Some(url) != state.config.internal_url.as_ref()))
+    instances::run_by_other_server(state, id, true).await
 }
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), and must not be
@@ -668,6 +671,24 @@ async fn access_lost(state: &AppState, id: i64, session_hash: &str) {
             Err(error) => tracing::warn!(instance = id, ?error, "cannot check a websocket's visitor"),
         }
     }
+}
+
+#[derive(Deserialize)]
+struct PeerLogParams {
+    #[serde(default)]
+    follow: bool,
+}
+
+/// [`instances::logs::PEER_LOGS_PATH`]: another server forwards an instance's log request here
+/// with its caller's credential, checked again here.
+async fn peer_logs(
+    State(proxy): State<Proxy>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(params): Query<PeerLogParams>,
+    headers: HeaderMap,
+) -> Response {
+    let credential = headers.get(instances::logs::CREDENTIAL_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    instances::logs::respond_to_peer(proxy.state.clone(), credential, id, params.follow).await.into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,21 +1,15 @@
 //! `/apps/{id}/instances` and `/instances`: launch, list, read, visibility, terminate and the log,
 //! whole or followed live as server-sent events. Rules in [`crate::instances`].
 
-use crate::accounts::auth::Caller;
+use crate::accounts::auth::{Caller, SentCredential};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::instances;
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures_util::stream::{self, Stream};
 use serde::Deserialize;
-use std::convert::Infallible;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
-use std::time::Duration;
 use wavehub_core::api::{Page, Problem, API_PREFIX};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 
@@ -134,11 +128,6 @@ pub struct LogParams {
     follow: bool,
 }
 
-/// The most of a log one plain GET returns: its last 1 MiB.
-const LOG_TAIL: u64 = 1 << 20;
-/// How often a followed log is checked for new lines.
-const FOLLOW_EVERY: Duration = Duration::from_millis(250);
-
 /// `GET /instances/{id}/logs[?follow=true]`: the log as text, or every line as an SSE `message`
 /// and then new ones as they come, ending with an `end` event once the instance has ended.
 #[utoipa::path(
@@ -152,72 +141,9 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 pub async fn instance_logs(
     State(state): State<AppState>,
     caller: Caller,
+    credential: Option<SentCredential>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Response> {
-    instances::get_managed(&state, &caller, id).await?;
-    let path = state.runner.log_path(id);
-    if !params.follow {
-        let (text, _) = read_from(&path, tail_start(&path)).unwrap_or_default();
-        return Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response());
-    }
-    Ok(Sse::new(follow(state, caller, id, path)).keep_alive(KeepAlive::default()).into_response())
-}
-
-fn tail_start(path: &PathBuf) -> u64 {
-    std::fs::metadata(path).map(|m| m.len().saturating_sub(LOG_TAIL)).unwrap_or(0)
-}
-
-/// The text from `offset` to the end, up to the last complete line, and the offset after it.
-fn read_from(path: &PathBuf, offset: u64) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    bytes.truncate(complete);
-    Ok((String::from_utf8_lossy(&bytes).into_owned(), offset + complete as u64))
-}
-
-struct Following {
-    state: AppState,
-    caller: Caller,
-    id: i64,
-    path: PathBuf,
-    offset: u64,
-    pending: std::collections::VecDeque<Event>,
-    ended: bool,
-}
-
-fn follow(state: AppState, caller: Caller, id: i64, path: PathBuf) -> impl Stream<Item = Result<Event, Infallible>> {
-    let offset = tail_start(&path);
-    let start = Following { state, caller, id, path, offset, pending: Default::default(), ended: false };
-    stream::unfold(start, |mut f| async move {
-        loop {
-            if let Some(event) = f.pending.pop_front() {
-                return Some((Ok(event), f));
-            }
-            if f.ended {
-                return None;
-            }
-            // Read the status before the file: lines written before the instance ended are then
-            // always sent before `end`.
-            // Until the runner has finished with it too: its last lines ("stopped") come after the
-            // status changes.
-            let live = instances::get(&f.state, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false)
-                || f.state.runner.is_active(f.id);
-            if let Ok((text, next)) = read_from(&f.path, f.offset) {
-                f.offset = next;
-                f.pending.extend(text.lines().map(|line| Event::default().data(line)));
-            }
-            if !live {
-                f.pending.push_back(Event::default().event("end").data("the instance has ended"));
-                f.ended = true;
-                continue;
-            }
-            if f.pending.is_empty() {
-                tokio::time::sleep(FOLLOW_EVERY).await;
-            }
-        }
-    })
+    instances::logs::respond(state, caller, credential, id, params.follow).await
 }

@@ -1,0 +1,140 @@
+//! An instance's log, whole or followed live as server-sent events. The log file is on the server
+//! that runs (or ran) the instance; any other server forwards the caller's request there (to its
+//! `--internal-url`, [`PEER_LOGS_PATH`] on its apps listener), and that one checks the caller again.
+
+use crate::accounts::auth::{Caller, SentCredential};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::state::AppState;
+use crate::instances;
+use axum::body::Body;
+use axum::http::header::{self, HeaderName};
+use axum::http::Request;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use std::convert::Infallible;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The most of a log one plain GET returns: its last 1 MiB.
+const LOG_TAIL: u64 = 1 << 20;
+/// How often a followed log is checked for new lines.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+/// Where a server's apps listener serves the logs of the instances it runs to the other servers.
+pub const PEER_LOGS_PATH: &str = "/_wavehub/logs/{id}";
+/// The caller's credential on a forwarded log request ([`SentCredential::to_header`]). The apps
+/// listener takes it from this header only, never from a cookie: an app's own scripts run on the
+/// apps origin and send the browser's cookies, but cannot know this value.
+pub const CREDENTIAL_HEADER: HeaderName = HeaderName::from_static("x-wavehub-credential");
+/// How long the server that runs an instance may take to start answering a forwarded request.
+const PEER_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GET /instances/{id}/logs`: from this server's file, or from the server that runs the instance.
+pub async fn respond(state: AppState, caller: Caller, credential: Option<SentCredential>, id: i64, follow: bool) -> ApiResult<Response> {
+    instances::get_managed(&state, &caller, id).await?;
+    match (instances::run_by_other_server(&state, id, false).await?, credential) {
+        (Some(server_url), Some(credential)) => from_server(&server_url, &credential, id, follow).await,
+        _ => Ok(local(state, caller, id, follow)),
+    }
+}
+
+/// A request forwarded by another server: answered from this server's file, never forwarded again.
+pub async fn respond_to_peer(state: AppState, credential: &str, id: i64, follow: bool) -> ApiResult<Response> {
+    let credential = SentCredential::from_header(credential).ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))?;
+    let caller = credential.caller(&state.db).await?;
+    instances::get_managed(&state, &caller, id).await?;
+    Ok(local(state, caller, id, follow))
+}
+
+fn local(state: AppState, caller: Caller, id: i64, follow: bool) -> Response {
+    let path = state.runner.log_path(id);
+    if !follow {
+        let (text, _) = read_from(&path, tail_start(&path)).unwrap_or_default();
+        return ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
+    }
+    Sse::new(follow_file(state, caller, id, path)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// The answer of the server at `server_url` (its `--internal-url`), streamed as it arrives.
+async fn from_server(server_url: &str, credential: &SentCredential, id: i64, follow: bool) -> ApiResult<Response> {
+    let unreachable = |why: &dyn std::fmt::Display| {
+        tracing::warn!(instance = id, %server_url, %why, "the server that runs the instance does not answer");
+        ApiError::BadGateway(format!(
+            "Instance {id}'s log is on the Wavehub server at {server_url}, which does not answer; try again once it is back."
+        ))
+    };
+    let uri = format!("{server_url}{}?follow={follow}", PEER_LOGS_PATH.replace("{id}", &id.to_string()));
+    let request = Request::get(uri)
+        .header(CREDENTIAL_HEADER, credential.to_header())
+        .body(Body::empty())
+        .map_err(|error| unreachable(&error))?;
+    let response = tokio::time::timeout(PEER_ANSWER_TIMEOUT, instances::proxy::peer_client().request(request))
+        .await
+        .map_err(|_| unreachable(&"no answer in 10 s"))?
+        .map_err(|error| unreachable(&error))?;
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(header::CONNECTION);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+fn tail_start(path: &PathBuf) -> u64 {
+    std::fs::metadata(path).map(|m| m.len().saturating_sub(LOG_TAIL)).unwrap_or(0)
+}
+
+/// The text from `offset` to the end, up to the last complete line, and the offset after it.
+fn read_from(path: &PathBuf, offset: u64) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    bytes.truncate(complete);
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), offset + complete as u64))
+}
+
+struct Following {
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    path: PathBuf,
+    offset: u64,
+    pending: std::collections::VecDeque<Event>,
+    ended: bool,
+}
+
+/// Every line as a `message` event, then new ones as they come, ending with an `end` event once
+/// the instance has ended.
+fn follow_file(state: AppState, caller: Caller, id: i64, path: PathBuf) -> impl Stream<Item = Result<Event, Infallible>> {
+    let offset = tail_start(&path);
+    let start = Following { state, caller, id, path, offset, pending: Default::default(), ended: false };
+    stream::unfold(start, |mut f| async move {
+        loop {
+            if let Some(event) = f.pending.pop_front() {
+                return Some((Ok(event), f));
+            }
+            if f.ended {
+                return None;
+            }
+            // Read the status before the file: lines written before the instance ended are then
+            // always sent before `end`.
+            // Until the runner has finished with it too: its last lines ("stopped") come after the
+            // status changes.
+            let live = instances::get(&f.state, &f.caller, f.id).await.map(|i| i.status.is_live()).unwrap_or(false)
+                || f.state.runner.is_active(f.id);
+            if let Ok((text, next)) = read_from(&f.path, f.offset) {
+                f.offset = next;
+                f.pending.extend(text.lines().map(|line| Event::default().data(line)));
+            }
+            if !live {
+                f.pending.push_back(Event::default().event("end").data("the instance has ended"));
+                f.ended = true;
+                continue;
+            }
+            if f.pending.is_empty() {
+                tokio::time::sleep(FOLLOW_EVERY).await;
+            }
+        }
+    })
+}
