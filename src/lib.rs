@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod first_paint;
 pub mod pages;
 pub mod session;
 pub mod theme;

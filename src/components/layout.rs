@@ -81,6 +81,7 @@ fn AccountMenu(session: Session) -> impl IntoView {
         }
     });
     let sign_out = move |_| {
+        crate::first_paint::forget();
         signing_out.dispatch_local(());
     };
     move || match session.me.get() {
@@ -119,6 +120,7 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
         None => view! { <p class="muted" aria-busy="true">"Loading…"</p> }.into_any(),
         Some(true) => children().into_any(),
         Some(false) => {
+            crate::first_paint::drawn();
             let here = format!("{}{}", location.pathname.get(), location.search.get());
             let href = format!("/login?next={}", urlencode(&here));
             view! {

@@ -7,9 +7,8 @@ use crate::components::app_view::AppCard;
 use crate::components::layout::RequireSignIn;
 use crate::components::list::{page_param, use_go_to, use_url_view, Pager, SearchBox, UrlView};
 use crate::components::messages::ErrorAlert;
-use crate::components::tags::TagName;
+use crate::components::tags::{known_tags, TagName};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use std::time::Duration;
 use wavehub_core::apps::{AppQuery, AppSort, FacetCount, Visibility, CATALOG_PAGE_SIZE};
 
@@ -98,6 +97,14 @@ pub fn CatalogPage() -> impl IntoView {
         let api_query = view_state.get().api_query();
         async move { api::list_apps(&api_query).await }
     });
+    // Asked for at once too (the chips' titles and colors); the first paint hands over once the
+    // list is drawn in them.
+    let tags = known_tags();
+    Effect::new(move |_| {
+        if apps.with(|apps| matches!(apps, Some(Ok(_)))) && tags.with(Option::is_some) {
+            request_animation_frame(crate::first_paint::drawn);
+        }
+    });
     view! {
         <RequireSignIn>
             <Catalog view_state apps/>
@@ -142,7 +149,10 @@ fn Catalog(view_state: Memo<CatalogView>, apps: LocalResource<Result<wavehub_cor
             </div>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading apps…"</p> }>
                 {move || apps.get().map(|result| match result {
-                    Err(error) => view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any(),
+                    Err(error) => {
+                        request_animation_frame(crate::first_paint::drawn);
+                        view! { <ErrorAlert error=Signal::stored(Some(error))/> }.into_any()
+                    }
                     Ok(page) => {
                         let current = view_state.get();
                         let count = match page.total { 0 => "No apps".to_owned(), 1 => "1 app".to_owned(), n => format!("{n} apps") };
@@ -218,16 +228,18 @@ fn Facet(
         <section class="facet">
             <h2>{title}</h2>
             <ul aria-label=format!("Filter by {}", title.to_lowercase())>
-                <li><A href=any_href attr:aria-current=any_current.then_some("true")>"Any"</A></li>
+                // Plain links (the router still handles them): `A` would mark every one the current
+                // page, as all point at `/`.
+                <li><a href=any_href aria-current=any_current.then_some("true")>"Any"</a></li>
                 {values.into_iter().map(|facet| {
                     let current = facet.value == selected;
                     let link = href(Some(facet.value.clone()));
                     view! {
                         <li>
-                            <A href=link attr:aria-current=current.then_some("true")>
+                            <a href=link aria-current=current.then_some("true")>
                                 {if tags { view! { <TagName name=facet.value.clone()/> }.into_any() } else { facet.value.clone().into_any() }}
                                 <span class="facet-count">{facet.count}</span>
-                            </A>
+                            </a>
                         </li>
                     }
                 }).collect_view()}

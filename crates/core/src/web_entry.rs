@@ -31,13 +31,16 @@ impl WebEntry {
     }
 
     /// The API requests the page at `path` (with its `query`, without `?`) sends first, in full:
-    /// every page checks the session, and the catalog's front page asks for its first page of
-    /// apps at once. The server tells the browser to fetch them beside the page's own files
+    /// every page checks the session; the catalog asks for the tag list (its chips' titles and
+    /// colors), and on its front page for its first page of apps, at once. The server tells the browser to fetch them beside the page's own files
     /// (`Link: rel=preload`), so they are there when the page's code starts and asks.
     pub fn first_requests(path: &str, query: &str) -> Vec<String> {
         let mut requests = vec![format!("{API_PREFIX}/me")];
-        if path.trim_end_matches('/').is_empty() && query.is_empty() {
-            requests.push(format!("{API_PREFIX}/apps?{}", AppQuery::catalog_front_page().to_query_string()));
+        if path.trim_end_matches('/').is_empty() {
+            requests.push(format!("{API_PREFIX}/tags"));
+            if query.is_empty() {
+                requests.push(format!("{API_PREFIX}/apps?{}", AppQuery::catalog_front_page().to_query_string()));
+            }
         }
         requests
     }
@@ -79,9 +82,9 @@ mod tests {
         assert_eq!(Catalog.html_file(), "index.html");
         assert_eq!(
             WebEntry::first_requests("/", ""),
-            ["/api/v1/me", "/api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24"]
+            ["/api/v1/me", "/api/v1/tags", "/api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24"]
         );
-        assert_eq!(WebEntry::first_requests("/", "q=churn"), ["/api/v1/me"], "a search's own page is asked for by the page");
+        assert_eq!(WebEntry::first_requests("/", "q=churn"), ["/api/v1/me", "/api/v1/tags"], "a search's own page is asked for by the page");
         assert_eq!(WebEntry::first_requests("/apps/42", ""), ["/api/v1/me"]);
         assert_eq!(Console.html_file(), "console.html");
     }

@@ -53,7 +53,7 @@ async fn pages_allow_only_the_loader_script_by_its_hash_and_no_framing() {
         }
         assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"), "{policy}");
         assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
-        assert_eq!(page.headers[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(page.headers[header::CACHE_CONTROL], "private, no-cache");
     }
 }
 
@@ -71,6 +71,59 @@ async fn index_html_revalidates_with_its_etag() {
     let changed = get(&app, "/", &[(header::IF_NONE_MATCH, "\"an-older-build\"")]).await;
     assert_eq!(changed.status, StatusCode::OK);
     assert_eq!(changed.text, INDEX);
+}
+
+/// The first paint's key in a page, if it has one.
+fn first_paint_key(page: &common::Reply) -> Option<String> {
+    let rest = page.text.split("<meta name=\"wavehub-first-paint\" content=\"").nth(1)?;
+    Some(rest.split('"').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn the_front_page_carries_its_first_paint_key_for_a_signed_in_browser() {
+    let (app, _dist) = server_with_built_web_app().await;
+    let admin = app.sign_in("admin", ADMIN_PASSWORD).await;
+    let key_of = |session: String| {
+        let app = &app;
+        async move { first_paint_key(&get(app, "/", &[(header::COOKIE, &session)]).await) }
+    };
+    let visitor = get(&app, "/", &[]).await;
+    assert_eq!((visitor.text.as_str(), first_paint_key(&visitor)), (INDEX, None), "a visitor gets the page as built");
+
+    let front = get(&app, "/", &[(header::COOKIE, &admin)]).await;
+    let key = first_paint_key(&front).expect("a key for a signed-in browser");
+    assert_eq!(front.text, INDEX.replace("</head>", &format!("<meta name=\"wavehub-first-paint\" content=\"{key}\">\n</head>")));
+    assert_eq!(front.headers[header::CACHE_CONTROL], "private, no-cache");
+    assert_eq!(front.headers[header::VARY], "cookie");
+    assert_ne!(front.headers[header::ETAG], visitor.headers[header::ETAG]);
+    let etag = front.headers[header::ETAG].to_str().unwrap().to_owned();
+    let again = get(&app, "/", &[(header::COOKIE, &admin), (header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED, "nothing changed: the same key, the same ETag");
+    // Only the front page has a first paint, and only a browser's session gets one.
+    for path in ["/?q=churn", "/login", "/apps/42"] {
+        assert_eq!(first_paint_key(&get(&app, path, &[(header::COOKIE, &admin)]).await), None, "{path}");
+    }
+    let token = app.call(Method::POST, "/api/v1/tokens", Some(serde_json::json!({"name": "t"})), Some(&admin)).await;
+    let bearer = format!("Bearer {}", token.body["token"].as_str().unwrap());
+    assert_eq!(first_paint_key(&get(&app, "/", &[(header::AUTHORIZATION, &bearer)]).await), None);
+
+    // Anything the front page shows moves it: a new tag, a tag's color, the catalog's rows.
+    let created = app.call(Method::POST, "/api/v1/tags", Some(serde_json::json!({"name": "PAINT", "color": "#112233"})), Some(&admin)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let after_tag = key_of(admin.clone()).await.unwrap();
+    assert_ne!(after_tag, key);
+    app.call(Method::PATCH, "/api/v1/tags/PAINT", Some(serde_json::json!({"color": "#445566"})), Some(&admin)).await;
+    let after_color = key_of(admin.clone()).await.unwrap();
+    assert_ne!(after_color, after_tag);
+    let user = serde_json::json!({"username": "plain", "password": "a long enough password", "roles": ["user"]});
+    assert_eq!(app.call(Method::POST, "/api/v1/users", Some(user), Some(&admin)).await.status, StatusCode::CREATED);
+    let after_users = key_of(admin.clone()).await.unwrap();
+    assert_ne!(after_users, after_color, "a new user moves the catalog's change count");
+    // Another user's key is theirs; a signed-out session has none.
+    let plain = app.sign_in("plain", "a long enough password").await;
+    assert_ne!(key_of(plain.clone()).await.unwrap(), after_users);
+    app.call(Method::POST, "/api/v1/auth/logout", None, Some(&plain)).await;
+    assert_eq!(key_of(plain).await, None);
 }
 
 #[tokio::test]
@@ -95,7 +148,7 @@ async fn hashed_assets_are_immutable_and_sent_precompressed_as_the_browser_prefe
     assert_eq!(robots.headers[header::CACHE_CONTROL], "no-cache");
     // A hashed name that is not there is a page of the web app, which must not be cached for a year.
     let missing = get(&app, "/gone-0123456789abcdef.js", &[]).await;
-    assert_eq!(missing.headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(missing.headers[header::CACHE_CONTROL], "private, no-cache");
 }
 
 #[tokio::test]
@@ -171,9 +224,10 @@ async fn each_path_gets_the_page_that_holds_it_with_that_pages_own_policy() {
 async fn pages_have_the_browser_preload_what_their_code_asks_for_first() {
     let (app, _dist) = server_with_built_web_app().await;
     let me = "</api/v1/me>; rel=preload; as=fetch; crossorigin=anonymous";
+    let tags = "</api/v1/tags>; rel=preload; as=fetch; crossorigin=anonymous";
     let front_page = "</api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24>; rel=preload; as=fetch; crossorigin=anonymous";
     let front = get(&app, "/", &[]).await;
-    assert_eq!(front.headers[header::LINK], format!("{me}, {front_page}").as_str());
+    assert_eq!(front.headers[header::LINK], format!("{me}, {tags}, {front_page}").as_str());
     // The preloaded answers are the API's own: the session check and the catalog's first page.
     let session = app.sign_in("admin", ADMIN_PASSWORD).await;
     let apps = app.call(Method::GET, "/api/v1/apps?visibility=ALL_USERS&latest=true&page=1&page_size=24", None, Some(&session)).await;
@@ -181,8 +235,9 @@ async fn pages_have_the_browser_preload_what_their_code_asks_for_first() {
     let etag = front.headers[header::ETAG].to_str().unwrap().to_owned();
     let revalidated = get(&app, "/", &[(header::IF_NONE_MATCH, &etag)]).await;
     assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(revalidated.headers[header::LINK], format!("{me}, {front_page}").as_str(), "a warm visit preloads too");
-    for path in ["/?q=churn", "/apps/42", "/login", "/upload"] {
+    assert_eq!(revalidated.headers[header::LINK], format!("{me}, {tags}, {front_page}").as_str(), "a warm visit preloads too");
+    assert_eq!(get(&app, "/?q=churn", &[]).await.headers[header::LINK], format!("{me}, {tags}").as_str());
+    for path in ["/apps/42", "/login", "/upload"] {
         assert_eq!(get(&app, path, &[]).await.headers[header::LINK], me, "{path}");
     }
     let asset = get(&app, WASM_JS, &[]).await;

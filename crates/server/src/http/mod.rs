@@ -97,7 +97,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(api)
-        .fallback(web_app::service(&state.config.static_dir))
+        .fallback(web_app::service(&state))
         // Innermost: a cross-origin write never reaches a handler (see crate::http::csrf).
         .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
         .layer(CompressionLayer::new())

@@ -11,7 +11,12 @@
 //!   which allows their inline loader script by hash and nothing else inline.
 //! - A page's answer names the API requests its code sends first (`Link: rel=preload`, from core's
 //!   [`WebEntry::first_requests`]), so the browser fetches them while it loads the code.
+//! - The catalog's front page, to a signed-in browser, carries the key of its first paint
+//!   ([`first_paint_key`]).
 
+use crate::accounts::auth::SentCredential;
+use crate::http::state::AppState;
+use crate::on_db;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -28,7 +33,8 @@ use wavehub_core::web_entry::WebEntry;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The service for every non-API path.
-pub fn service(static_dir: &Path) -> MethodRouter<crate::http::state::AppState> {
+pub fn service(state: &AppState) -> MethodRouter<AppState> {
+    let static_dir = &state.config.static_dir;
     let Some(pages) = EntryPages::read(static_dir) else {
         tracing::warn!(dir = %static_dir.display(), "no built web app here; `cargo xtask serve` builds it");
         return get_service(tower::service_fn(|_req| async { Ok::<_, std::convert::Infallible>(not_built().into_response()) }));
@@ -39,9 +45,20 @@ pub fn service(static_dir: &Path) -> MethodRouter<crate::http::state::AppState> 
         .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(tower::service_fn(move |request: Request| {
-            let pages = pages.clone();
-            async move { Ok::<_, std::convert::Infallible>(pages.for_path(request.uri().path()).respond(&request)) }
+        .fallback(tower::service_fn({
+            let state = state.clone();
+            move |request: Request| {
+                let (pages, state) = (pages.clone(), state.clone());
+                async move {
+                    let page = pages.for_path(request.uri().path());
+                    let (parts, body) = request.into_parts();
+                    let key = match page.is_catalog {
+                        true => first_paint_key(&state, &parts, &page.etag).await,
+                        false => None,
+                    };
+                    Ok::<_, std::convert::Infallible>(page.respond(&Request::from_parts(parts, body), key.as_deref()))
+                }
+            }
         }));
     get_service(files).layer(middleware::from_fn(cache_policy))
 }
@@ -57,7 +74,10 @@ struct EntryPages {
 impl EntryPages {
     /// `None` when the web app is not built (no `index.html`).
     fn read(static_dir: &Path) -> Option<Self> {
-        let read = |entry: WebEntry| std::fs::read_to_string(static_dir.join(entry.html_file())).ok().map(IndexPage::new);
+        let read = |entry: WebEntry| {
+            let html = std::fs::read_to_string(static_dir.join(entry.html_file())).ok()?;
+            Some(IndexPage { is_catalog: entry == WebEntry::Catalog, ..IndexPage::new(html) })
+        };
         let catalog = read(WebEntry::Catalog)?;
         let console = read(WebEntry::Console);
         if console.is_none() {
@@ -104,31 +124,48 @@ struct IndexPage {
     html: axum::body::Bytes,
     etag: HeaderValue,
     policy: HeaderValue,
+    /// `index.html`, whose front page has a first paint.
+    is_catalog: bool,
 }
+
+/// The `<meta>` that carries the first paint's key (read by index.html's inline script).
+const FIRST_PAINT_META: &str = "wavehub-first-paint";
 
 impl IndexPage {
     fn new(html: String) -> Self {
-        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(html.as_bytes()))[..32]);
         let policy = content_security_policy(&html);
         IndexPage {
-            etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
+            etag: etag_of(html.as_bytes()),
             policy: HeaderValue::from_str(&policy).expect("the policy is ASCII"),
             html: html.into(),
+            is_catalog: false,
         }
     }
 
-    fn respond(&self, request: &Request) -> Response {
+    /// Answers with the page as built, or with the first paint's key in its head.
+    fn respond(&self, request: &Request, first_paint_key: Option<&str>) -> Response {
+        let (html, etag) = match first_paint_key {
+            None => (self.html.clone(), self.etag.clone()),
+            Some(key) => {
+                let meta = format!("<meta name=\"{FIRST_PAINT_META}\" content=\"{key}\">\n</head>");
+                let html = String::from_utf8_lossy(&self.html).replacen("</head>", &meta, 1);
+                let etag = etag_of(html.as_bytes());
+                (html.into(), etag)
+            }
+        };
         let readable = request.method() == Method::GET || request.method() == Method::HEAD;
         let mut response = if !readable {
             StatusCode::METHOD_NOT_ALLOWED.into_response()
-        } else if self.matches(request.headers().get(header::IF_NONE_MATCH)) {
+        } else if matches_etag(&etag, request.headers().get(header::IF_NONE_MATCH)) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            Html(Body::from(self.html.clone())).into_response()
+            Html(Body::from(html)).into_response()
         };
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(header::ETAG, self.etag.clone());
+        // Per browser (the key is the signed-in user's): revalidated each time, never shared.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        headers.insert(header::VARY, HeaderValue::from_static("cookie"));
+        headers.insert(header::ETAG, etag);
         headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
         if readable {
             let uri = request.uri();
@@ -137,12 +174,39 @@ impl IndexPage {
         response
     }
 
-    /// `If-None-Match` holding this page's ETag (weak or strong, alone or in a list) or `*`.
-    fn matches(&self, if_none_match: Option<&HeaderValue>) -> bool {
-        let Some(Ok(tags)) = if_none_match.map(|value| value.to_str()) else { return false };
-        let ours = self.etag.to_str().unwrap_or_default();
-        tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+}
+
+fn etag_of(html: &[u8]) -> HeaderValue {
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(html))[..32]);
+    HeaderValue::from_str(&etag).expect("hex is a valid header value")
+}
+
+/// `If-None-Match` holding `etag` (weak or strong, alone or in a list) or `*`.
+fn matches_etag(etag: &HeaderValue, if_none_match: Option<&HeaderValue>) -> bool {
+    let Some(Ok(tags)) = if_none_match.map(|value| value.to_str()) else { return false };
+    let ours = etag.to_str().unwrap_or_default();
+    tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+}
+
+/// The key of the catalog's first paint, for a signed-in browser at `/`: it names the user (and so
+/// what they may see and their top bar), the catalog's change count, the tags as they are (chips
+/// show their titles, colors and descriptions; there are few) and the page as built, so it moves whenever anything the front
+/// page shows may have changed. index.html's inline script shows the front page as this browser last drew it
+/// (kept in its localStorage under this key) while the code loads, and only when the keys match:
+/// never another user's page, never an older catalog. `None` elsewhere, and for visitors.
+async fn first_paint_key(state: &AppState, request: &axum::http::request::Parts, page_etag: &HeaderValue) -> Option<String> {
+    if request.uri.path() != "/" || request.uri.query().is_some() || request.method != Method::GET {
+        return None;
     }
+    let session = crate::accounts::auth::session_cookie(request, state.config.secure_cookies)?;
+    let caller = SentCredential::Session(session).caller(&state.db).await.ok()?;
+    let version: i64 = on_db!(&state.db, |pool| sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await).ok()?;
+    let tags: Vec<(String, String, String, String)> = on_db!(&state.db, |pool| {
+        sqlx::query_as("SELECT name, title, color, description FROM tags ORDER BY name").fetch_all(pool).await
+    })
+    .ok()?;
+    let named = format!("{}:{version}:{tags:?}:{}", caller.user_id, page_etag.to_str().unwrap_or_default());
+    Some(hex::encode(Sha256::digest(named.as_bytes()))[..24].to_owned())
 }
 
 /// The web app's policy: its own files only; the inline loader trunk writes into `index.html`
