@@ -377,11 +377,8 @@ async fn load_tags(db: &Db, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<String>>>
     }
     let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
         let mut builder = QueryBuilder::<DB>::new("SELECT app_id, tag FROM app_tags WHERE app_id IN (");
-        let mut separated = builder.separated(", ");
-        for id in ids {
-            separated.push_bind(*id);
-        }
-        builder.push(") ORDER BY tag");
+        db::push_in_list(&mut builder, ids.iter().copied());
+        builder.push(" ORDER BY tag");
         builder.build_query_as().fetch_all(pool).await
     })?;
     for (id, tag) in rows {
@@ -765,11 +762,7 @@ async fn load_summaries(db: &Db, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
     let rows: Vec<SummaryRow> = on_db!(db, |pool, DB| {
         let mut select =
             QueryBuilder::<DB>::new(format!("SELECT {SUMMARY_COLUMNS} FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id IN ("));
-        let mut separated = select.separated(", ");
-        for id in ids {
-            separated.push_bind(*id);
-        }
-        select.push(")");
+        db::push_in_list(&mut select, ids.iter().copied());
         select.build_query_as().fetch_all(pool).await
     })?;
     let mut tags = load_tags(db, ids).await?;
