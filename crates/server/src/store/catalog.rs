@@ -1123,14 +1123,21 @@ mod tests {
             .unwrap()
     }
 
+    /// A seeded catalog of 1500 apps (`seed` picks them) in a folder of its own, and a server's
+    /// state over it.
+    async fn seeded(seed: u64) -> (tempfile::TempDir, Db, AppState) {
+        let data = tempfile::tempdir().unwrap();
+        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, seed, Some("admin-password-1".into())).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        (data, db, state)
+    }
+
     #[tokio::test]
     async fn a_search_ranks_head_first_and_the_same_as_ranking_every_match() {
-        let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 11, Some("admin-password-1".into())).await.unwrap();
-        let db = db::open(data.path()).await.unwrap();
+        let (_data, db, state) = seeded(11).await;
         // The shared catalog's head is found in the held rows once they are loaded, by SQL before.
-        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
-        let held = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let held = AppState::new(db.clone(), (*state.config).clone());
         load_shared_rows(&held).await.unwrap();
         let shared = AppQuery { latest: true, visibility: Some(Visibility::AllUsers), ..AppQuery::default() };
         let in_finance = AppQuery { category: Some("Finance".into()), ..shared.clone() };
@@ -1175,10 +1182,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_search_counted_from_the_held_rows_counts_what_sqlite_counts() {
-        let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 7, Some("admin-password-1".into())).await.unwrap();
-        let db = db::open(data.path()).await.unwrap();
-        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let (_data, db, state) = seeded(7).await;
         load_shared_rows(&state).await.unwrap();
         let tags: Vec<String> =
             on_db!(&db, |pool| sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(pool).await).unwrap();
