@@ -3,26 +3,23 @@
 //! the function in [`crate::runtime_images`]'s file for the thing, shape the answer.
 
 use crate::accounts::auth::Caller;
+use crate::http::created;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, StateVerb, ImageOrRuntimeVerb, VersionVerb};
 use crate::runtime_images::{history, images, list_query, runtimes, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use wavehub_core::api::{Page, PageRequest, API_PREFIX};
+use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage,
     RuntimeImagePatch, RuntimeImageQuery, RuntimeImageVersion, Availability, StateChange, StateEvent,
     VersionList, Workspace, WorkspaceMember,
 };
-
-fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
-    (StatusCode::CREATED, [(header::LOCATION, format!("{API_PREFIX}/{location}"))], ApiJson(body))
-}
 
 // ---- workspaces ----
 

@@ -8,6 +8,7 @@ use super::catalog::{self, Viewer};
 use super::uploads::{self, UploadError};
 use super::{app_files, app_history, secrets, tags};
 use crate::accounts::auth::Caller;
+use crate::http::created;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::http::state::AppState;
@@ -16,7 +17,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use wavehub_core::api::{Page, PageRequest, Problem, API_PREFIX};
+use wavehub_core::api::{Page, PageRequest, Problem};
 use wavehub_core::apps::{AppDetail, AppEvent, AppListPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::audit::Reason;
 use wavehub_core::bundle::BundleReport;
@@ -70,8 +71,7 @@ pub async fn import_app(
     // it between storing the blob and committing the rows, or removing the blob again.
     let import = tokio::spawn(async move { catalog::import(&state, &caller, visibility, upload, report).await });
     let app = import.await.map_err(|e| ApiError::from(anyhow::Error::from(e)))??;
-    let location = format!("{}/apps/{}", wavehub_core::api::API_PREFIX, app.summary.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(app)))
+    Ok(created(format!("apps/{}", app.summary.id), app))
 }
 
 /// `GET /apps`: the catalog as the caller sees it.
@@ -317,8 +317,7 @@ pub async fn list_tags(State(state): State<AppState>, caller: Caller) -> ApiResu
 )]
 pub async fn create_tag(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewTag>) -> ApiResult<impl IntoResponse> {
     let tag = tags::create(&state, &caller, &request).await?;
-    let location = format!("{API_PREFIX}/tags/{}", tag.name);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(tag)))
+    Ok(created(format!("tags/{}", tag.name), tag))
 }
 
 #[utoipa::path(
