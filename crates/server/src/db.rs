@@ -420,6 +420,19 @@ pub fn or_conflict<T>(result: Result<T, sqlx::Error>, conflict: impl FnOnce() ->
     }
 }
 
+/// The rest of the `IN (` that `query` ends with: each of `values` bound, comma-separated, and the
+/// closing parenthesis.
+pub fn push_in_list<'args, DB: sqlx::Database, T: 'args + sqlx::Encode<'args, DB> + sqlx::Type<DB>>(
+    query: &mut QueryBuilder<'args, DB>,
+    values: impl IntoIterator<Item = T>,
+) {
+    let mut list = query.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    query.push(")");
+}
+
 /// `text` for a `LIKE ... ESCAPE '\'` pattern: `LIKE` treats `%` and `_` as wildcards, and a
 /// search for them means the characters.
 pub fn escape_like(text: &str) -> String {

@@ -122,6 +122,16 @@ async fn fresh_sqlite() -> (tempfile::TempDir, Db) {
     (dir, db)
 }
 
+/// The one text column of `sql`'s rows on SQLite, `$1` being `table`.
+async fn sqlite_texts(pool: &SqlitePool, sql: &str, table: &str) -> Vec<String> {
+    sqlx::query_scalar(sql).bind(table).fetch_all(pool).await.unwrap()
+}
+
+/// The one text column of `sql`'s rows on PostgreSQL, `$1` being `table`.
+async fn postgres_texts(pool: &PgPool, sql: &str, table: &str) -> Vec<String> {
+    sqlx::query_scalar(sql).bind(table).fetch_all(pool).await.unwrap()
+}
+
 #[tokio::test]
 async fn every_sqlite_table_and_column_is_on_postgresql_with_its_postgresql_type() {
     let (_dir, sqlite) = fresh_sqlite().await;
@@ -189,19 +199,14 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
     let mut problems = Vec::new();
     for table in tables.keys().filter(|t| *t != "runtime_image_texts") {
         // Primary keys, in order.
-        let sqlite_pk: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
-            .bind(table)
-            .fetch_all(sqlite)
-            .await
-            .unwrap();
-        let pg_pk: Vec<String> = sqlx::query_scalar(
+        let sqlite_pk = sqlite_texts(sqlite, "SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk", table).await;
+        let pg_pk = postgres_texts(
+            &pool,
             "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
              WHERE i.indrelid = ('public.' || $1)::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+            table,
         )
-        .bind(table)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+        .await;
         if sqlite_pk != pg_pk {
             problems.push(format!("{table}: primary key {pg_pk:?} on PostgreSQL, {sqlite_pk:?} on SQLite"));
         }
@@ -220,7 +225,8 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
         }
         let sqlite_fks: BTreeSet<String> =
             sqlite_fks.into_values().map(|(from, target, to, on_delete)| format!("{from:?} -> {target}{to:?} {on_delete}")).collect();
-        let pg_fks: BTreeSet<String> = sqlx::query_scalar(
+        let pg_fks: BTreeSet<String> = postgres_texts(
+            &pool,
             "SELECT format('%s -> %s%s %s',
                     (SELECT '[' || string_agg('\"' || attname || '\"', ', ' ORDER BY array_position(c.conkey, attnum)) || ']'
                        FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey)),
@@ -229,36 +235,32 @@ async fn every_sqlite_key_and_index_is_on_postgresql() {
                        FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = ANY(c.confkey)),
                     CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'a' THEN 'NO ACTION' ELSE c.confdeltype::text END)
              FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ('public.' || $1)::regclass",
+            table,
         )
-        .bind(table)
-        .fetch_all(&pool)
         .await
-        .unwrap()
         .into_iter()
         .collect();
         if sqlite_fks != pg_fks {
             problems.push(format!("{table}: foreign keys {pg_fks:?} on PostgreSQL, {sqlite_fks:?} on SQLite"));
         }
         // UNIQUE constraints (SQLite's autoindexes that are not the primary key).
-        let sqlite_unique: BTreeSet<String> = sqlx::query_scalar(
+        let sqlite_unique: BTreeSet<String> = sqlite_texts(
+            sqlite,
             "SELECT (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
              FROM pragma_index_list($1) l WHERE l.origin = 'u'",
+            table,
         )
-        .bind(table)
-        .fetch_all(sqlite)
         .await
-        .unwrap()
         .into_iter()
         .collect();
-        let pg_unique: BTreeSet<String> = sqlx::query_scalar(
+        let pg_unique: BTreeSet<String> = postgres_texts(
+            &pool,
             "SELECT (SELECT string_agg(attname, ',' ORDER BY array_position(c.conkey, attnum)) FROM pg_attribute
                       WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey))
              FROM pg_constraint c WHERE c.contype = 'u' AND c.conrelid = ('public.' || $1)::regclass",
+            table,
         )
-        .bind(table)
-        .fetch_all(&pool)
         .await
-        .unwrap()
         .into_iter()
         .collect();
         if sqlite_unique != pg_unique {

@@ -429,33 +429,30 @@ fn bounded_integer(r: &mut Reader<'_>, s: &Section<'_, '_>, key: &'static str, m
 
 fn read_env(r: &mut Reader<'_>, sections: &[Section<'_, '_>], options: &ManifestOptions) -> Vec<EnvEntry> {
     let mut first_of: BTreeMap<String, String> = BTreeMap::new();
-    let mut entries = Vec::new();
-    for s in sections {
-        let name = required(r, s, "Name", codes::ENV_NAME_MISSING, "the variable's name, e.g. `API_URL`");
-        if let Some((name, span)) = &name {
-            let path = format!("{}.Name", s.path);
-            check_env_name(r, name, &path, span, options);
-            match first_of.get(name) {
-                // The platform accepts it (the app gets the later value), so Wavehub only warns.
-                Some(first) => {
-                    let message = format!("{name} is already set by {first}; the app gets only this later value: remove one of them");
-                    r.warning(codes::ENV_NAME_DUPLICATE, &path, Some(span), message);
-                }
-                None => {
-                    first_of.insert(name.clone(), s.path.clone());
-                }
+    let key = EntryKey { key: "Name", code: codes::ENV_NAME_MISSING, what: "the variable's name, e.g. `API_URL`" };
+    let entries = read_entries(r, sections, key, &codes::ENV_SOURCE, |r, s, name, path, span| {
+        check_env_name(r, name, path, span, options);
+        match first_of.get(name) {
+            // The platform accepts it (the app gets the later value), so Wavehub only warns.
+            Some(first) => {
+                let message = format!("{name} is already set by {first}; the app gets only this later value: remove one of them");
+                r.warning(codes::ENV_NAME_DUPLICATE, path, Some(span), message);
+            }
+            None => {
+                first_of.insert(name.to_owned(), s.path.clone());
             }
         }
-        let source = read_source(r, s, &codes::ENV_SOURCE);
-        entries.push(EnvEntry {
-            name: name.map(|(name, _)| name).unwrap_or_default(),
+    });
+    entries
+        .into_iter()
+        .map(|(name, source)| EnvEntry {
+            name,
             value: source.value,
             secret: source.secret,
             secret_key: source.secret_key,
             optional: source.optional,
-        });
-    }
-    entries
+        })
+        .collect()
 }
 
 fn check_env_name(r: &mut Reader<'_>, name: &str, path: &str, span: &Span, options: &ManifestOptions) {
@@ -479,41 +476,67 @@ fn check_env_name(r: &mut Reader<'_>, name: &str, path: &str, span: &Span, optio
 
 fn read_files(r: &mut Reader<'_>, sections: &[Section<'_, '_>]) -> Vec<FileEntry> {
     let mut first_in: BTreeMap<String, String> = BTreeMap::new();
-    let mut entries = Vec::new();
-    for s in sections {
-        let path = required(r, s, "Path", codes::FILE_PATH_MISSING, "where the file appears, e.g. `config/settings.json`");
-        if let Some((file_path, span)) = &path {
-            let toml_path = format!("{}.Path", s.path);
-            let folder = values::path_dir(file_path);
-            if folder == "/" || folder == "." {
-                let message = format!(
-                    "Path `{file_path}` is directly in `{folder}`; files can only go in a subfolder, e.g. `config/{}`",
-                    file_name(file_path)
-                );
-                r.error(codes::FILE_PATH_DIR, &toml_path, Some(span), message);
-            } else if folder == "/resources" || folder.starts_with("/resources/") {
-                let message = format!(
-                    "Path `{file_path}` is in /resources, which the platform reserves for the app's environment; choose another folder"
-                );
-                r.error(codes::FILE_PATH_RESOURCES, &toml_path, Some(span), message);
-            } else if let Some(first) = first_in.get(&folder) {
-                // One mount per folder: two files in one folder would hide each other.
-                let message = format!(
-                    "Path `{file_path}` is in folder `{folder}`, like {first}.Path; each File needs a folder of its own: move one of them"
-                );
-                r.error(codes::FILE_PATH_DIR_DUPLICATE, &toml_path, Some(span), message);
-            } else {
-                first_in.insert(folder, s.path.clone());
-            }
+    let key = EntryKey { key: "Path", code: codes::FILE_PATH_MISSING, what: "where the file appears, e.g. `config/settings.json`" };
+    let entries = read_entries(r, sections, key, &codes::FILE_SOURCE, |r, s, file_path, toml_path, span| {
+        let folder = values::path_dir(file_path);
+        if folder == "/" || folder == "." {
+            let message = format!(
+                "Path `{file_path}` is directly in `{folder}`; files can only go in a subfolder, e.g. `config/{}`",
+                file_name(file_path)
+            );
+            r.error(codes::FILE_PATH_DIR, toml_path, Some(span), message);
+        } else if folder == "/resources" || folder.starts_with("/resources/") {
+            let message = format!(
+                "Path `{file_path}` is in /resources, which the platform reserves for the app's environment; choose another folder"
+            );
+            r.error(codes::FILE_PATH_RESOURCES, toml_path, Some(span), message);
+        } else if let Some(first) = first_in.get(&folder) {
+            // One mount per folder: two files in one folder would hide each other.
+            let message = format!(
+                "Path `{file_path}` is in folder `{folder}`, like {first}.Path; each File needs a folder of its own: move one of them"
+            );
+            r.error(codes::FILE_PATH_DIR_DUPLICATE, toml_path, Some(span), message);
+        } else {
+            first_in.insert(folder, s.path.clone());
         }
-        let source = read_source(r, s, &codes::FILE_SOURCE);
-        entries.push(FileEntry {
-            path: path.map(|(path, _)| path).unwrap_or_default(),
+    });
+    entries
+        .into_iter()
+        .map(|(path, source)| FileEntry {
+            path,
             value: source.value,
             secret: source.secret,
             secret_key: source.secret_key,
             optional: source.optional,
-        });
+        })
+        .collect()
+}
+
+/// The key that names an `[[Env]]` or a `[[File]]` (`Name`, `Path`), with [`required`]'s code and
+/// words for when it is missing.
+struct EntryKey {
+    key: &'static str,
+    code: &'static str,
+    what: &'static str,
+}
+
+/// Each `[[Env]]` or `[[File]]` section, in order: its `key` (empty when missing; `check` sees it
+/// with its TOML path and span when there is one) and where its content comes from.
+fn read_entries(
+    r: &mut Reader<'_>,
+    sections: &[Section<'_, '_>],
+    key: EntryKey,
+    source_codes: &SourceCodes,
+    mut check: impl FnMut(&mut Reader<'_>, &Section<'_, '_>, &str, &str, &Span),
+) -> Vec<(String, Source)> {
+    let mut entries = Vec::new();
+    for s in sections {
+        let named = required(r, s, key.key, key.code, key.what);
+        if let Some((name, span)) = &named {
+            check(r, s, name, &format!("{}.{}", s.path, key.key), span);
+        }
+        let source = read_source(r, s, source_codes);
+        entries.push((named.map(|(name, _)| name).unwrap_or_default(), source));
     }
     entries
 }

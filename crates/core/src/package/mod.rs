@@ -554,6 +554,11 @@ fn deflate_failed(path: &str) -> Finding {
     error("package.deflate_failed", path, format!("compressing {path:?} failed; this is a bug in Wavehub"))
 }
 
+/// The integration tests' incompressible bytes (`tests/support/data.rs`): one generator for both.
+#[cfg(test)]
+#[path = "../../tests/support/data.rs"]
+mod test_data;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,18 +576,7 @@ mod tests {
             .collect()
     }
 
-    /// Bytes deflate cannot shrink (xorshift64).
-    fn noise(len: usize) -> Vec<u8> {
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 32) as u8
-            })
-            .collect()
-    }
+    use super::test_data::noise;
 
     fn codes(result: Result<(), Finding>) -> String {
         result.err().map(|finding| finding.code).unwrap_or_default()

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
+use serde::Deserialize;
 use wavehub_core::accounts::{
     normalize_username, CreatedToken, LoginRequest, Me, NewToken, NewUser, TokenInfo, TokenQuery, User, UserPatch, USERNAME_MAX_LEN,
 };
@@ -19,6 +20,14 @@ use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
+
+/// `{username}`, here and in a workspace's member routes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("username"), parameter_in = Path)]
+pub struct Username(
+    /// The account's username.
+    pub String,
+);
 
 /// `POST /auth/login`: checks the password and starts a session (cookie). Failed sign-ins are
 /// throttled by client address and by account (see [`crate::accounts::throttle`]); a held attempt is a 429
@@ -170,10 +179,10 @@ pub async fn list_users(
 /// `GET /users/{username}`.
 #[utoipa::path(
     get, path = "/users/{username}", tag = "users", operation_id = "get_user",
-    params(("username" = String, Path, description = "The account's username.")),
+    params(Username),
     responses((status = 200, description = "The account.", body = User)),
 )]
-pub async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(username): ApiPath<String>) -> ApiResult<ApiJson<User>> {
+pub async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(Username(username)): ApiPath<Username>) -> ApiResult<ApiJson<User>> {
     Ok(ApiJson(users::get(&state.db, &caller, &username).await?))
 }
 
@@ -196,7 +205,7 @@ pub async fn create_user(State(state): State<AppState>, caller: Caller, ApiJson(
 /// users change their own password.
 #[utoipa::path(
     patch, path = "/users/{username}", tag = "users", operation_id = "update_user",
-    params(("username" = String, Path, description = "The account's username.")),
+    params(Username),
     request_body = UserPatch,
     responses(
         (status = 200, description = "The account as it is now. A new password ends the user's other sessions and tokens.", body = User),
@@ -206,7 +215,7 @@ pub async fn create_user(State(state): State<AppState>, caller: Caller, ApiJson(
 pub async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(username): ApiPath<String>,
+    ApiPath(Username(username)): ApiPath<Username>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<ApiJson<User>> {
     Ok(ApiJson(users::update(&state, &caller, &username, &patch).await?))
@@ -215,7 +224,7 @@ pub async fn update_user(
 /// `DELETE /users/{username}`: removes the account with its sessions and tokens.
 #[utoipa::path(
     delete, path = "/users/{username}", tag = "users", operation_id = "delete_user",
-    params(("username" = String, Path, description = "The account's username.")),
+    params(Username),
     request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses(
         (status = 204, description = "Deleted, with its sessions and tokens."),
@@ -225,7 +234,7 @@ pub async fn update_user(
 pub async fn delete_user(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(username): ApiPath<String>,
+    ApiPath(Username(username)): ApiPath<Username>,
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     users::delete(&state, &caller, &username, &body).await?;

@@ -42,11 +42,7 @@ async fn roles_of(db: &Db, user_ids: impl Iterator<Item = i64>) -> ApiResult<Has
     }
     let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
         let mut query = sqlx::QueryBuilder::<DB>::new("SELECT user_id, role FROM user_roles WHERE user_id IN (");
-        let mut ids = query.separated(", ");
-        for id in &user_ids {
-            ids.push_bind(*id);
-        }
-        query.push(")");
+        db::push_in_list(&mut query, user_ids.iter().copied());
         query.build_query_as().fetch_all(pool).await?
     });
     let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();

@@ -205,6 +205,11 @@ pub async fn health() -> ApiJson<Health> {
     ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
+/// A 201 for what a `POST` made: `body`, and its address `location` (below `/api/v1`) in `Location`.
+pub fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
+    (axum::http::StatusCode::CREATED, [(header::LOCATION, format!("{API_PREFIX}/{location}"))], ApiJson(body))
+}
+
 /// The 404 of a path the API does not have.
 pub(crate) fn no_such_endpoint(method: &Method, uri: &Uri) -> ApiError {
     ApiError::NotFound(format!("There is no API endpoint {method} {}.", uri.path()))

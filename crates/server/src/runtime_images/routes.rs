@@ -3,16 +3,18 @@
 //! the function in [`crate::runtime_images`]'s file for the thing, shape the answer.
 
 use crate::accounts::auth::Caller;
+use crate::accounts::routes::Username;
+use crate::http::created;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, StateVerb, ImageOrRuntimeVerb, VersionVerb};
 use crate::runtime_images::{history, images, list_query, runtimes, versions, Scope};
 use crate::http::state::AppState;
 use crate::runtime_images::workspaces;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use wavehub_core::api::{Page, PageRequest, API_PREFIX};
+use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
 use wavehub_core::runtime_images::{
     MemberRole, NewRuntime, NewRuntimeImage, NewRuntimeImageVersion, NewWorkspace, Runtime, RuntimeImage,
@@ -20,9 +22,39 @@ use wavehub_core::runtime_images::{
     VersionList, Workspace, WorkspaceMember,
 };
 
-fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
-    (StatusCode::CREATED, [(header::LOCATION, format!("{API_PREFIX}/{location}"))], ApiJson(body))
-}
+// ---- path parameters: what each one is, said once for every route that has it ----
+
+/// `{ws}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("ws"), parameter_in = Path)]
+pub struct Ws(
+    /// The workspace's id.
+    pub String,
+);
+
+/// `{uid}` of `.../runtime-images/{uid}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("uid"), parameter_in = Path)]
+pub struct ImageUid(
+    /// The runtime image's uid.
+    pub String,
+);
+
+/// `{version}` of `.../versions/{version}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("version"), parameter_in = Path)]
+pub struct Version(
+    /// The version, e.g. `v2.0.0`.
+    pub String,
+);
+
+/// `{uid}` of `.../runtimes/{uid}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("uid"), parameter_in = Path)]
+pub struct RuntimeUid(
+    /// The runtime's uid.
+    pub String,
+);
 
 // ---- workspaces ----
 
@@ -55,29 +87,29 @@ pub async fn create_workspace(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "get_workspace",
-    params(("ws" = String, Path, description = "The workspace's id.")),
+    params(Ws),
     responses(
         (status = 200, description = "The workspace.", body = Workspace),
     ),
 )]
-pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> ApiResult<ApiJson<Workspace>> {
+pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(Ws(ws)): ApiPath<Ws>) -> ApiResult<ApiJson<Workspace>> {
     Ok(ApiJson(workspaces::get(&state.db, &caller, &ws).await?))
 }
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/members", tag = "workspaces", operation_id = "list_members",
-    params(("ws" = String, Path, description = "The workspace's id.")),
+    params(Ws),
     responses(
         (status = 200, description = "Its members and their roles.", body = Vec<WorkspaceMember>),
     ),
 )]
-pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(ws): ApiPath<String>) -> ApiResult<ApiJson<Vec<WorkspaceMember>>> {
+pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(Ws(ws)): ApiPath<Ws>) -> ApiResult<ApiJson<Vec<WorkspaceMember>>> {
     Ok(ApiJson(workspaces::members(&state.db, &caller, &ws).await?))
 }
 
 #[utoipa::path(
     put, path = "/workspaces/{ws}/members/{username}", tag = "workspaces", operation_id = "set_member",
-    params(("ws" = String, Path, description = "The workspace's id."), ("username" = String, Path, description = "The account's username.")),
+    params(Ws, Username),
     request_body = MemberRole,
     responses(
         (status = 200, description = "The member with their role.", body = WorkspaceMember),
@@ -86,7 +118,7 @@ pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath
 pub async fn set_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, username)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), Username(username))): ApiPath<(Ws, Username)>,
     ApiJson(request): ApiJson<MemberRole>,
 ) -> ApiResult<ApiJson<WorkspaceMember>> {
     Ok(ApiJson(workspaces::set_member(&state.db, &caller, &ws, &username, request.role).await?))
@@ -94,7 +126,7 @@ pub async fn set_member(
 
 #[utoipa::path(
     delete, path = "/workspaces/{ws}/members/{username}", tag = "workspaces", operation_id = "remove_member",
-    params(("ws" = String, Path, description = "The workspace's id."), ("username" = String, Path, description = "The account's username.")),
+    params(Ws, Username),
     responses(
         (status = 204, description = "No longer a member."),
     ),
@@ -102,7 +134,7 @@ pub async fn set_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, username)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), Username(username))): ApiPath<(Ws, Username)>,
 ) -> ApiResult<StatusCode> {
     workspaces::remove_member(&state.db, &caller, &ws, &username).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -112,7 +144,7 @@ pub async fn remove_member(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtime-images", tag = "runtime-images", operation_id = "list_images",
-    params(("ws" = String, Path, description = "The workspace's id."), RuntimeImageQuery),
+    params(Ws, RuntimeImageQuery),
     responses(
         (status = 200, description = "The workspace's images (bootstrap-managed ones included); `total` is the count.", body = Page<RuntimeImage>),
     ),
@@ -120,7 +152,7 @@ pub async fn remove_member(
 pub async fn list_images(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(ws): ApiPath<String>,
+    ApiPath(Ws(ws)): ApiPath<Ws>,
     ApiQuery(query): ApiQuery<RuntimeImageQuery>,
 ) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -142,7 +174,7 @@ pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQ
 
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtime-images", tag = "runtime-images", operation_id = "create_image",
-    params(("ws" = String, Path, description = "The workspace's id.")),
+    params(Ws),
     request_body = NewRuntimeImage,
     responses(
         (status = 201, description = "Created; its version comes from the tag when not given.", body = RuntimeImage, headers(("location" = String))),
@@ -152,7 +184,7 @@ pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQ
 pub async fn create_image(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(ws): ApiPath<String>,
+    ApiPath(Ws(ws)): ApiPath<Ws>,
     ApiJson(request): ApiJson<NewRuntimeImage>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -162,19 +194,19 @@ pub async fn create_image(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "get_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    params(Ws, ImageUid),
     responses(
         (status = 200, description = "The image.", body = RuntimeImage),
     ),
 )]
-pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<RuntimeImage>> {
+pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::get(&state.db, &access, &uid).await?))
 }
 
 #[utoipa::path(
     patch, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "update_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    params(Ws, ImageUid),
     request_body = RuntimeImagePatch,
     responses(
         (status = 200, description = "The image as it is now; a new `docker_image` added a version.", body = RuntimeImage),
@@ -184,7 +216,7 @@ pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((w
 pub async fn update_image(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiJson(patch): ApiJson<RuntimeImagePatch>,
 ) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -193,13 +225,13 @@ pub async fn update_image(
 
 #[utoipa::path(
     delete, path = "/workspaces/{ws}/runtime-images/{uid}", tag = "runtime-images", operation_id = "delete_image",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    params(Ws, ImageUid),
     responses(
         (status = 204, description = "Deleted."),
         (status = 409, description = "Bootstrap-managed, or a runtime references it."),
     ),
 )]
-pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     images::delete(&state.db, &access, &uid).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -209,8 +241,7 @@ pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtime-images/{uid}/{action}", tag = "runtime-images", operation_id = "change_image_state",
     params(
-        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."),
-        ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
+        Ws, ImageUid, ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
     ),
     request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
     responses(
@@ -222,7 +253,7 @@ pub async fn change_image_state(
     StateVerb(action): ImageOrRuntimeVerb,
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid, _)): ApiPath<(String, String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid), _)): ApiPath<(Ws, ImageUid, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<RuntimeImage>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -231,12 +262,12 @@ pub async fn change_image_state(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtime-images/{uid}/history", tag = "runtime-images", operation_id = "image_history",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    params(Ws, ImageUid),
     responses(
         (status = 200, description = "Its state changes, newest first.", body = Vec<StateEvent>),
     ),
 )]
-pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
+pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(history::history(&state.db, &access, &uid).await?))
 }
@@ -252,7 +283,7 @@ pub struct VersionFilter {
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtime-images/{uid}/versions", tag = "runtime-images", operation_id = "list_versions",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), VersionFilter),
+    params(Ws, ImageUid, VersionFilter),
     responses(
         (status = 200, description = "Its versions and which is current, and why.", body = VersionList),
     ),
@@ -260,7 +291,7 @@ pub struct VersionFilter {
 pub async fn list_versions(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiQuery(filter): ApiQuery<VersionFilter>,
 ) -> ApiResult<ApiJson<VersionList>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -269,7 +300,7 @@ pub async fn list_versions(
 
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtime-images/{uid}/versions", tag = "runtime-images", operation_id = "add_version",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid.")),
+    params(Ws, ImageUid),
     request_body = NewRuntimeImageVersion,
     responses(
         (status = 201, description = "Added.", body = RuntimeImageVersion, headers(("location" = String))),
@@ -279,7 +310,7 @@ pub async fn list_versions(
 pub async fn add_version(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiJson(request): ApiJson<NewRuntimeImageVersion>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -289,7 +320,7 @@ pub async fn add_version(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}", tag = "runtime-images", operation_id = "get_version",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."), ("version" = String, Path, description = "The version, e.g. `v2.0.0`.")),
+    params(Ws, ImageUid, Version),
     responses(
         (status = 200, description = "The version.", body = RuntimeImageVersion),
     ),
@@ -297,7 +328,7 @@ pub async fn add_version(
 pub async fn get_version(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid, version)): ApiPath<(String, String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid), Version(version))): ApiPath<(Ws, ImageUid, Version)>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(versions::get_version(&state.db, &access, &uid, &version).await?))
@@ -307,9 +338,7 @@ pub async fn get_version(
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtime-images/{uid}/versions/{version}/{action}", tag = "runtime-images", operation_id = "change_version_state",
     params(
-        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime image's uid."),
-        ("version" = String, Path, description = "The version, e.g. `v2.0.0`."),
-        ("action" = inline(VersionVerb), Path, description = "`deprecate`, `disable` or `activate`."),
+        Ws, ImageUid, Version, ("action" = inline(VersionVerb), Path, description = "`deprecate`, `disable` or `activate`."),
     ),
     request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
     responses(
@@ -321,7 +350,7 @@ pub async fn change_version_state(
     StateVerb(action): VersionVerb,
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid, version, _)): ApiPath<(String, String, String, String)>,
+    ApiPath((Ws(ws), ImageUid(uid), Version(version), _)): ApiPath<(Ws, ImageUid, Version, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -348,7 +377,7 @@ pub struct RuntimeFilter {
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtimes", tag = "runtimes", operation_id = "list_runtimes",
-    params(("ws" = String, Path, description = "The workspace's id."), RuntimeFilter),
+    params(Ws, RuntimeFilter),
     responses(
         (status = 200, description = "The workspace's runtimes.", body = Page<Runtime>),
     ),
@@ -356,7 +385,7 @@ pub struct RuntimeFilter {
 pub async fn list_runtimes(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(ws): ApiPath<String>,
+    ApiPath(Ws(ws)): ApiPath<Ws>,
     ApiQuery(filter): ApiQuery<RuntimeFilter>,
 ) -> ApiResult<ApiJson<Page<Runtime>>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -366,7 +395,7 @@ pub async fn list_runtimes(
 
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtimes", tag = "runtimes", operation_id = "create_runtime",
-    params(("ws" = String, Path, description = "The workspace's id.")),
+    params(Ws),
     request_body = NewRuntime,
     responses(
         (status = 201, description = "Created.", body = Runtime, headers(("location" = String))),
@@ -376,7 +405,7 @@ pub async fn list_runtimes(
 pub async fn create_runtime(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(ws): ApiPath<String>,
+    ApiPath(Ws(ws)): ApiPath<Ws>,
     ApiJson(request): ApiJson<NewRuntime>,
 ) -> ApiResult<impl IntoResponse> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -386,19 +415,19 @@ pub async fn create_runtime(
 
 #[utoipa::path(
     get, path = "/workspaces/{ws}/runtimes/{uid}", tag = "runtimes", operation_id = "get_runtime",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    params(Ws, RuntimeUid),
     responses(
         (status = 200, description = "The runtime, with what a new deployment would run now.", body = Runtime),
     ),
 )]
-pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((ws, uid)): ApiPath<(String, String)>) -> ApiResult<ApiJson<Runtime>> {
+pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(runtimes::get_runtime(&state.db, &access, &uid).await?))
 }
 
 #[utoipa::path(
     delete, path = "/workspaces/{ws}/runtimes/{uid}", tag = "runtimes", operation_id = "delete_runtime",
-    params(("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid.")),
+    params(Ws, RuntimeUid),
     request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses(
         (status = 204, description = "Deleted."),
@@ -407,7 +436,7 @@ pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath(
 pub async fn delete_runtime(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid)): ApiPath<(String, String)>,
+    ApiPath((Ws(ws), RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>,
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;
@@ -419,8 +448,7 @@ pub async fn delete_runtime(
 #[utoipa::path(
     post, path = "/workspaces/{ws}/runtimes/{uid}/{action}", tag = "runtimes", operation_id = "change_runtime_state",
     params(
-        ("ws" = String, Path, description = "The workspace's id."), ("uid" = String, Path, description = "The runtime's uid."),
-        ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
+        Ws, RuntimeUid, ("action" = inline(ImageOrRuntimeVerb), Path, description = "`deprecate`, `disable` or `enable`."),
     ),
     request_body(content = Option<StateChange>, description = "Optional: `{reason}`; an empty body gives no reason."),
     responses(
@@ -432,7 +460,7 @@ pub async fn change_runtime_state(
     StateVerb(action): ImageOrRuntimeVerb,
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((ws, uid, _)): ApiPath<(String, String, String)>,
+    ApiPath((Ws(ws), RuntimeUid(uid), _)): ApiPath<(Ws, RuntimeUid, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<Runtime>> {
     let access = workspaces::access(&state.db, &caller, &ws).await?;

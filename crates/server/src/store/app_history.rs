@@ -9,7 +9,7 @@
 use crate::audit::Recorded;
 use crate::accounts::auth::Caller;
 use crate::store::catalog::{self, Viewer};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::on_db;
 use serde_json::Value;
@@ -125,11 +125,7 @@ impl InstanceFacts {
         let rows: Vec<(String, String, String)> = on_db!(db, |pool, DB| {
             let mut starts = QueryBuilder::<DB>::new("SELECT resource, actor, detail FROM audit_log WHERE app_name = ");
             starts.push_bind(name.to_owned()).push(" AND action = 'start' AND resource IN (");
-            let mut list = starts.separated(", ");
-            for id in &ids {
-                list.push_bind(format!("instances/{id}"));
-            }
-            starts.push(")");
+            db::push_in_list(&mut starts, ids.iter().map(|id| format!("instances/{id}")));
             starts.build_query_as().fetch_all(pool).await
         })?;
         for (resource, owner, detail) in rows {
@@ -144,11 +140,7 @@ impl InstanceFacts {
         }
         let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
             let mut now = QueryBuilder::<DB>::new("SELECT id, visibility FROM instances WHERE id IN (");
-            let mut list = now.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
-            }
-            now.push(")");
+            db::push_in_list(&mut now, ids.iter().copied());
             now.build_query_as().fetch_all(pool).await
         })?;
         for (id, visibility) in rows {

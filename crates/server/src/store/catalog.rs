@@ -377,11 +377,8 @@ async fn load_tags(db: &Db, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<String>>>
     }
     let rows: Vec<(i64, String)> = on_db!(db, |pool, DB| {
         let mut builder = QueryBuilder::<DB>::new("SELECT app_id, tag FROM app_tags WHERE app_id IN (");
-        let mut separated = builder.separated(", ");
-        for id in ids {
-            separated.push_bind(*id);
-        }
-        builder.push(") ORDER BY tag");
+        db::push_in_list(&mut builder, ids.iter().copied());
+        builder.push(" ORDER BY tag");
         builder.build_query_as().fetch_all(pool).await
     })?;
     for (id, tag) in rows {
@@ -765,11 +762,7 @@ async fn load_summaries(db: &Db, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
     let rows: Vec<SummaryRow> = on_db!(db, |pool, DB| {
         let mut select =
             QueryBuilder::<DB>::new(format!("SELECT {SUMMARY_COLUMNS} FROM apps a LEFT JOIN users u ON u.id = a.owner_id WHERE a.id IN ("));
-        let mut separated = select.separated(", ");
-        for id in ids {
-            separated.push_bind(*id);
-        }
-        select.push(")");
+        db::push_in_list(&mut select, ids.iter().copied());
         select.build_query_as().fetch_all(pool).await
     })?;
     let mut tags = load_tags(db, ids).await?;
@@ -1130,14 +1123,21 @@ mod tests {
             .unwrap()
     }
 
+    /// A seeded catalog of 1500 apps (`seed` picks them) in a folder of its own, and a server's
+    /// state over it.
+    async fn seeded(seed: u64) -> (tempfile::TempDir, Db, AppState) {
+        let data = tempfile::tempdir().unwrap();
+        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, seed, Some("admin-password-1".into())).await.unwrap();
+        let db = db::open(data.path()).await.unwrap();
+        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        (data, db, state)
+    }
+
     #[tokio::test]
     async fn a_search_ranks_head_first_and_the_same_as_ranking_every_match() {
-        let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 11, Some("admin-password-1".into())).await.unwrap();
-        let db = db::open(data.path()).await.unwrap();
+        let (_data, db, state) = seeded(11).await;
         // The shared catalog's head is found in the held rows once they are loaded, by SQL before.
-        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
-        let held = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let held = AppState::new(db.clone(), (*state.config).clone());
         load_shared_rows(&held).await.unwrap();
         let shared = AppQuery { latest: true, visibility: Some(Visibility::AllUsers), ..AppQuery::default() };
         let in_finance = AppQuery { category: Some("Finance".into()), ..shared.clone() };
@@ -1182,10 +1182,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_search_counted_from_the_held_rows_counts_what_sqlite_counts() {
-        let data = tempfile::tempdir().unwrap();
-        wavehub_seed::catalog::seed_catalog(data.path(), None, 1500, 7, Some("admin-password-1".into())).await.unwrap();
-        let db = db::open(data.path()).await.unwrap();
-        let state = AppState::new(db.clone(), crate::http::state::Config::new(data.path().to_path_buf(), data.path().join("dist")));
+        let (_data, db, state) = seeded(7).await;
         load_shared_rows(&state).await.unwrap();
         let tags: Vec<String> =
             on_db!(&db, |pool| sqlx::query_scalar("SELECT DISTINCT tag FROM app_tags ORDER BY tag LIMIT 2").fetch_all(pool).await).unwrap();

@@ -8,6 +8,7 @@ use super::catalog::{self, Viewer};
 use super::uploads::{self, UploadError};
 use super::{app_files, app_history, secrets, tags};
 use crate::accounts::auth::Caller;
+use crate::http::created;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::http::state::AppState;
@@ -16,12 +17,38 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use wavehub_core::api::{Page, PageRequest, Problem, API_PREFIX};
+use wavehub_core::api::{Page, PageRequest, Problem};
 use wavehub_core::apps::{AppDetail, AppEvent, AppListPage, AppPatch, AppQuery, AppVersion, Visibility};
 use wavehub_core::audit::Reason;
 use wavehub_core::bundle::BundleReport;
 use wavehub_core::secrets::{NewSecret, SecretSummary};
 use wavehub_core::tags::{NewTag, Tag, TagPatch};
+
+// ---- path parameters: what each one is, said once for every route that has it ----
+
+/// `{id}` of `/apps/{id}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct AppId(
+    /// The app version's id.
+    pub i64,
+);
+
+/// `{name}` of `/app-names/{name}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("name"), parameter_in = Path)]
+pub struct AppName(
+    /// The app's name.
+    pub String,
+);
+
+/// `{name}` of `/tags/{name}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("name"), parameter_in = Path)]
+pub struct TagName(
+    /// The tag's name.
+    pub String,
+);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -70,8 +97,7 @@ pub async fn import_app(
     // it between storing the blob and committing the rows, or removing the blob again.
     let import = tokio::spawn(async move { catalog::import(&state, &caller, visibility, upload, report).await });
     let app = import.await.map_err(|e| ApiError::from(anyhow::Error::from(e)))??;
-    let location = format!("{}/apps/{}", wavehub_core::api::API_PREFIX, app.summary.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(app)))
+    Ok(created(format!("apps/{}", app.summary.id), app))
 }
 
 /// `GET /apps`: the catalog as the caller sees it.
@@ -88,14 +114,14 @@ pub async fn list_apps(State(state): State<AppState>, caller: Caller, ApiQuery(q
 /// that names the version that replaced it (see [`catalog::detail_or_successor`]).
 #[utoipa::path(
     get, path = "/apps/{id}", tag = "apps", operation_id = "get_app",
-    params(("id" = i64, Path, description = "The app version's id.")),
+    params(AppId),
     responses(
         (status = 200, description = "The app.", body = AppDetail),
         (status = 404, description = "No such app, or not visible to the caller. When it was retired or deleted and the caller \
             may see a newer version of its name, `successor` names that version.", body = Problem, content_type = "application/problem+json"),
     ),
 )]
-pub async fn get_app(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<AppDetail>> {
+pub async fn get_app(State(state): State<AppState>, caller: Caller, ApiPath(AppId(id)): ApiPath<AppId>) -> ApiResult<ApiJson<AppDetail>> {
     let mut app = catalog::detail_or_successor(&state.db, Viewer::from(&caller), id).await?;
     app.long_description_html = app_files::description_html(&state, &app).await?;
     Ok(ApiJson(app))
@@ -104,7 +130,7 @@ pub async fn get_app(State(state): State<AppState>, caller: Caller, ApiPath(id):
 /// `PATCH /apps/{id}` `{visibility, reason}`: owner or admin.
 #[utoipa::path(
     patch, path = "/apps/{id}", tag = "apps", operation_id = "update_app",
-    params(("id" = i64, Path, description = "The app version's id.")),
+    params(AppId),
     request_body = AppPatch,
     responses(
         (status = 200, description = "The app with its new visibility.", body = AppDetail),
@@ -115,7 +141,7 @@ pub async fn get_app(State(state): State<AppState>, caller: Caller, ApiPath(id):
 pub async fn update_app(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(AppId(id)): ApiPath<AppId>,
     ApiJson(patch): ApiJson<AppPatch>,
 ) -> ApiResult<ApiJson<AppDetail>> {
     Ok(ApiJson(catalog::set_visibility(&state, &caller, id, &patch).await?))
@@ -124,7 +150,7 @@ pub async fn update_app(
 /// `DELETE /apps/{id}` with an optional `{reason}`: owner or admin; 204.
 #[utoipa::path(
     delete, path = "/apps/{id}", tag = "apps", operation_id = "delete_app",
-    params(("id" = i64, Path, description = "The app version's id.")),
+    params(AppId),
     request_body(content = Option<Reason>, description = "Optional: why, kept in the audit log and the name's history."),
     responses(
         (status = 204, description = "Deleted."),
@@ -136,7 +162,7 @@ pub async fn update_app(
 pub async fn delete_app(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(AppId(id)): ApiPath<AppId>,
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     catalog::delete(&state, &caller, id, &body).await?;
@@ -146,14 +172,14 @@ pub async fn delete_app(
 /// `GET /apps/{id}/icon`.
 #[utoipa::path(
     get, path = "/apps/{id}/icon", tag = "apps", operation_id = "get_app_icon",
-    params(("id" = i64, Path, description = "The app version's id.")),
+    params(AppId),
     responses(
         (status = 200, description = "The image, in its own media type.", content(
             ("image/png"), ("image/jpeg")),
             headers(("cache-control" = String), ("content-security-policy" = String))),
     ),
 )]
-pub async fn get_app_icon(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn get_app_icon(State(state): State<AppState>, caller: Caller, ApiPath(AppId(id)): ApiPath<AppId>) -> ApiResult<Response> {
     let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "icon", 0).await?;
     Ok(image_response(media_type, bytes))
 }
@@ -161,7 +187,7 @@ pub async fn get_app_icon(State(state): State<AppState>, caller: Caller, ApiPath
 /// `GET /apps/{id}/screenshots/{n}` (n from 0).
 #[utoipa::path(
     get, path = "/apps/{id}/screenshots/{n}", tag = "apps", operation_id = "get_app_screenshot",
-    params(("id" = i64, Path, description = "The app version's id."), ("n" = i64, Path, description = "The screenshot's position, from 0.")),
+    params(AppId, ("n" = i64, Path, description = "The screenshot's position, from 0.")),
     responses(
         (status = 200, description = "The image, in its own media type.", content(
             ("image/png"), ("image/jpeg")),
@@ -171,7 +197,7 @@ pub async fn get_app_icon(State(state): State<AppState>, caller: Caller, ApiPath
 pub async fn get_app_screenshot(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, position)): ApiPath<(i64, i64)>,
+    ApiPath((AppId(id), position)): ApiPath<(AppId, i64)>,
 ) -> ApiResult<Response> {
     let (media_type, bytes) = catalog::load_image(&state.db, Viewer::from(&caller), id, "screenshot", position).await?;
     Ok(image_response(media_type, bytes))
@@ -196,7 +222,7 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get, path = "/apps/{id}/files/{path}", tag = "apps", operation_id = "get_app_file",
     params(
-        ("id" = i64, Path, description = "The app version's id."),
+        AppId,
         ("path" = String, Path, description = "The file's path inside the bundle, `/`-separated (`static/screenshot-1.png`)."),
     ),
     responses(
@@ -213,7 +239,7 @@ fn image_response(media_type: String, bytes: Vec<u8>) -> Response {
 pub async fn get_app_file(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, path)): ApiPath<(i64, String)>,
+    ApiPath((AppId(id), path)): ApiPath<(AppId, String)>,
 ) -> ApiResult<Response> {
     app_files::serve(&state, Viewer::from(&caller), id, &path).await
 }
@@ -221,13 +247,13 @@ pub async fn get_app_file(
 /// `GET /apps/{id}/bundle`: the `.wave` itself, streamed from the blob store.
 #[utoipa::path(
     get, path = "/apps/{id}/bundle", tag = "apps", operation_id = "download_app_bundle",
-    params(("id" = i64, Path, description = "The app version's id.")),
+    params(AppId),
     responses(
         (status = 200, description = "The `.wave` file (a zip archive).", content_type = "application/zip", body = inline(crate::http::openapi::Binary),
             headers(("content-disposition" = String, description = "`attachment; filename=\"<Name>.<Version>.wave\"`"))),
     ),
 )]
-pub async fn download_app_bundle(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn download_app_bundle(State(state): State<AppState>, caller: Caller, ApiPath(AppId(id)): ApiPath<AppId>) -> ApiResult<Response> {
     let app = catalog::load_detail(&state.db, Viewer::from(&caller), id).await?;
     let stream = state.blobs.read(&app.sha256).await.map_err(|e| anyhow::anyhow!("cannot read the blob {} of app {id}: {e}", app.sha256))?;
     let file_name = format!("{}.{}.wave", app.summary.name, app.summary.version);
@@ -247,13 +273,13 @@ pub async fn download_app_bundle(State(state): State<AppState>, caller: Caller, 
 /// `GET /app-names/{name}/versions`: newest semver first.
 #[utoipa::path(
     get, path = "/app-names/{name}/versions", tag = "apps", operation_id = "list_app_versions",
-    params(("name" = String, Path, description = "The app's name.")),
+    params(AppName),
     responses((status = 200, description = "Every version of the name the caller may see, newest semver first.", body = Page<AppVersion>)),
 )]
 pub async fn list_app_versions(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(name): ApiPath<String>,
+    ApiPath(AppName(name)): ApiPath<AppName>,
 ) -> ApiResult<ApiJson<Page<AppVersion>>> {
     let items = catalog::versions(&state.db, Viewer::from(&caller), &name).await?;
     let count = items.len() as u32;
@@ -263,7 +289,7 @@ pub async fn list_app_versions(
 /// `GET /app-names/{name}/history?page=&page_size=`: the name's authors and admins.
 #[utoipa::path(
     get, path = "/app-names/{name}/history", tag = "apps", operation_id = "app_name_history",
-    params(("name" = String, Path, description = "The app's name."), PageRequest),
+    params(AppName, PageRequest),
     responses(
         (status = 200, description = "What happened to the name's versions, newest first: imports, visibility changes (with the \
             version the catalog showed before and after, where it changed), deletes, tag changes, instances started and \
@@ -275,7 +301,7 @@ pub async fn list_app_versions(
 pub async fn app_name_history(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(name): ApiPath<String>,
+    ApiPath(AppName(name)): ApiPath<AppName>,
     ApiQuery(paging): ApiQuery<PageRequest>,
 ) -> ApiResult<ApiJson<Page<AppEvent>>> {
     Ok(ApiJson(app_history::history(&state.db, &caller, &name, paging).await?))
@@ -317,20 +343,19 @@ pub async fn list_tags(State(state): State<AppState>, caller: Caller) -> ApiResu
 )]
 pub async fn create_tag(State(state): State<AppState>, caller: Caller, ApiJson(request): ApiJson<NewTag>) -> ApiResult<impl IntoResponse> {
     let tag = tags::create(&state, &caller, &request).await?;
-    let location = format!("{API_PREFIX}/tags/{}", tag.name);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], ApiJson(tag)))
+    Ok(created(format!("tags/{}", tag.name), tag))
 }
 
 #[utoipa::path(
     patch, path = "/tags/{name}", tag = "tags", operation_id = "update_tag",
-    params(("name" = String, Path, description = "The tag's name.")),
+    params(TagName),
     request_body = TagPatch,
     responses((status = 200, description = "The tag as it is now.", body = Tag)),
 )]
 pub async fn update_tag(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(name): ApiPath<String>,
+    ApiPath(TagName(name)): ApiPath<TagName>,
     ApiJson(patch): ApiJson<TagPatch>,
 ) -> ApiResult<ApiJson<Tag>> {
     Ok(ApiJson(tags::update(&state, &caller, &name, &patch).await?))
@@ -338,14 +363,14 @@ pub async fn update_tag(
 
 #[utoipa::path(
     delete, path = "/tags/{name}", tag = "tags", operation_id = "delete_tag",
-    params(("name" = String, Path, description = "The tag's name.")),
+    params(TagName),
     request_body(content = Option<Reason>, description = "Optional: `{reason}`, kept in the audit log; an empty body gives none."),
     responses((status = 204, description = "Deleted, and removed from every app.")),
 )]
 pub async fn delete_tag(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(name): ApiPath<String>,
+    ApiPath(TagName(name)): ApiPath<TagName>,
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
     tags::delete(&state, &caller, &name, &body).await?;
@@ -355,10 +380,10 @@ pub async fn delete_tag(
 /// `PUT /apps/{id}/tags/{tag}`.
 #[utoipa::path(
     put, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "assign_tag",
-    params(("id" = i64, Path, description = "The app version's id."), ("tag" = String, Path, description = "The tag's name.")),
+    params(AppId, ("tag" = String, Path, description = "The tag's name.")),
     responses((status = 204, description = "The app carries the tag.")),
 )]
-pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((id, tag)): ApiPath<(i64, String)>) -> ApiResult<StatusCode> {
+pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), tag)): ApiPath<(AppId, String)>) -> ApiResult<StatusCode> {
     tags::set_assignment(&state, &caller, id, &tag, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -366,10 +391,10 @@ pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((
 /// `DELETE /apps/{id}/tags/{tag}`.
 #[utoipa::path(
     delete, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "unassign_tag",
-    params(("id" = i64, Path, description = "The app version's id."), ("tag" = String, Path, description = "The tag's name.")),
+    params(AppId, ("tag" = String, Path, description = "The tag's name.")),
     responses((status = 204, description = "The app no longer carries the tag.")),
 )]
-pub async fn unassign_tag(State(state): State<AppState>, caller: Caller, ApiPath((id, tag)): ApiPath<(i64, String)>) -> ApiResult<StatusCode> {
+pub async fn unassign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), tag)): ApiPath<(AppId, String)>) -> ApiResult<StatusCode> {
     tags::set_assignment(&state, &caller, id, &tag, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -107,15 +107,7 @@ pub async fn seal_plain_values(db: &Db, sealer: &SecretBox) -> anyhow::Result<us
     }
     let mut tx = db.begin_write().await?;
     for (secret, key, value) in &plain {
-        on_conn!(&mut tx, |c| {
-            sqlx::query("UPDATE secret_keys SET sealed = $1, value = NULL WHERE secret_name = $2 AND key = $3")
-                .bind(sealer.seal(secret, key, value))
-                .bind(secret)
-                .bind(key)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        store_sealed(&mut tx, secret, key, sealer.seal(secret, key, value)).await?;
     }
     tx.commit().await?;
     scrub_freed_space(db).await?;
@@ -146,18 +138,23 @@ pub async fn reseal_all(db: &Db, old: &SecretBox, new: &SecretBox) -> anyhow::Re
     let mut tx = db.begin_write().await?;
     for (secret, key, sealed) in &rows {
         let value = old.open(secret, key, sealed)?;
-        on_conn!(&mut tx, |c| {
-            sqlx::query("UPDATE secret_keys SET sealed = $1 WHERE secret_name = $2 AND key = $3")
-                .bind(new.seal(secret, key, &value))
-                .bind(secret)
-                .bind(key)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        store_sealed(&mut tx, secret, key, new.seal(secret, key, &value)).await?;
     }
     tx.commit().await?;
     Ok(rows.len())
+}
+
+/// Replaces the value of `secret`'s `key` with `sealed`, and leaves no plain text beside it.
+async fn store_sealed(tx: &mut db::Tx, secret: &str, key: &str, sealed: Vec<u8>) -> sqlx::Result<()> {
+    on_conn!(tx, |c| {
+        sqlx::query("UPDATE secret_keys SET sealed = $1, value = NULL WHERE secret_name = $2 AND key = $3")
+            .bind(sealed)
+            .bind(secret)
+            .bind(key)
+            .execute(c)
+            .await
+            .map(drop)
+    })
 }
 
 /// App versions (`name version`) whose manifest reads `secret`.
