@@ -50,16 +50,22 @@ async function kept(page) {
   return page.evaluate(() => JSON.parse(localStorage.getItem('wavehub-first-paint')).key);
 }
 
+/** A fresh browser context watching the paint, signed in as admin through the form, at `/`. */
+async function adminAtTheCatalog(browser, url) {
+  const context = await browser.newContext();
+  await context.addInitScript(watchThePaint);
+  const page = await context.newPage();
+  await signIn(page, url, 'admin', ADMIN_PASSWORD);
+  await page.waitForURL(`${url}/`);
+  return { context, page };
+}
+
 describe('the catalog first paint', () => {
   const live = useServerAndBrowser({ extraArgs: ['--demo'] });
 
   test('a returning visitor sees the catalog before the code has loaded, as the app then draws it', async () => {
     const { url } = live.server;
-    const context = await live.browser.newContext();
-    await context.addInitScript(watchThePaint);
-    const page = await context.newPage();
-    await signIn(page, url, 'admin', ADMIN_PASSWORD);
-    await page.waitForURL(`${url}/`);
+    const { context, page } = await adminAtTheCatalog(live.browser, url);
     // A colored tag on a card: the chip's color comes through the policy that refuses inline styles.
     const apps = JSON.parse((await api(page, 'GET', '/apps?visibility=ALL_USERS&latest=true')).body).items;
     assert.equal((await api(page, 'POST', '/tags', { name: 'FIRST_PAINT', title: 'First paint', color: '#d81b60' })).status, 201);
@@ -105,11 +111,7 @@ describe('the catalog first paint', () => {
 
   test('a drawing kept for one user is never shown to another', async () => {
     const { url } = live.server;
-    const context = await live.browser.newContext();
-    await context.addInitScript(watchThePaint);
-    const page = await context.newPage();
-    await signIn(page, url, 'admin', ADMIN_PASSWORD);
-    await page.waitForURL(`${url}/`);
+    const { context, page } = await adminAtTheCatalog(live.browser, url);
     await loadCatalog(page, url);
     await kept(page);
     // Another sign-in in the same browser, without signing out (the drawing stays in storage).

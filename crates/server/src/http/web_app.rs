@@ -52,10 +52,7 @@ pub fn service(state: &AppState) -> MethodRouter<AppState> {
                 async move {
                     let page = pages.for_path(request.uri().path());
                     let (parts, body) = request.into_parts();
-                    let key = match page.is_catalog {
-                        true => first_paint_key(&state, &parts, &page.etag).await,
-                        false => None,
-                    };
+                    let key = if page.is_catalog { first_paint_key(&state, &parts, &page.etag).await } else { None };
                     Ok::<_, std::convert::Infallible>(page.respond(&Request::from_parts(parts, body), key.as_deref()))
                 }
             }
@@ -173,7 +170,6 @@ impl IndexPage {
         }
         response
     }
-
 }
 
 fn etag_of(html: &[u8]) -> HeaderValue {
@@ -190,10 +186,11 @@ fn matches_etag(etag: &HeaderValue, if_none_match: Option<&HeaderValue>) -> bool
 
 /// The key of the catalog's first paint, for a signed-in browser at `/`: it names the user (and so
 /// what they may see and their top bar), the catalog's change count, the tags as they are (chips
-/// show their titles, colors and descriptions; there are few) and the page as built, so it moves whenever anything the front
-/// page shows may have changed. index.html's inline script shows the front page as this browser last drew it
-/// (kept in its localStorage under this key) while the code loads, and only when the keys match:
-/// never another user's page, never an older catalog. `None` elsewhere, and for visitors.
+/// show their titles, colors and descriptions; there are few) and the page as built, so it moves
+/// whenever anything the front page shows may have changed. index.html's inline script shows the
+/// front page as this browser last drew it (kept in its localStorage under this key) while the code
+/// loads, and only when the keys match: never another user's page, never an older catalog. `None`
+/// elsewhere, and for visitors.
 async fn first_paint_key(state: &AppState, request: &axum::http::request::Parts, page_etag: &HeaderValue) -> Option<String> {
     if request.uri.path() != "/" || request.uri.query().is_some() || request.method != Method::GET {
         return None;
