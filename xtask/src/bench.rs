@@ -14,7 +14,7 @@
 //! 4. `bench/web/run.mjs`: the same in Chromium beside fflate and JSZip;
 //! 5. `wavehub-bench report`: prints the table and writes `docs/bench-bundle.md`.
 
-use crate::bench_http::target_dir;
+use crate::process::target_dir;
 use crate::process::{command, run};
 use crate::tools;
 use std::path::Path;

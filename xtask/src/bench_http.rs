@@ -10,6 +10,7 @@
 //!    its marker does not match, runs each URL on a fresh `wavehub serve` (one request, then wrk),
 //!    times the page in headless Chromium, prints the report and writes it to `docs/bench-<name>.md`.
 
+use crate::process::target_dir;
 use crate::process::{command, run};
 use crate::tools;
 use std::path::{Path, PathBuf};
@@ -89,14 +90,6 @@ pub fn build_server(root: &Path, copy_name: &str) -> Result<(PathBuf, PathBuf), 
     Ok((bench_data, server_bin))
 }
 
-/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` at the root.
-pub fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
 /// The commit being measured (`git rev-parse --short HEAD`), noting uncommitted changes to what is
 /// measured: the server, the rules crate and the web app.
 pub fn code_version(root: &Path) -> String {
@@ -115,15 +108,6 @@ pub fn code_version(root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_target_dir_follows_cargo_target_dir() {
-        let root = Path::new("/repo");
-        match std::env::var_os("CARGO_TARGET_DIR") {
-            None => assert_eq!(target_dir(root), Path::new("/repo/target")),
-            Some(dir) => assert_eq!(target_dir(root), root.join(dir)),
-        }
-    }
 
     #[test]
     fn the_code_line_names_a_commit() {

@@ -109,7 +109,7 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     println!("xtask: building the server (release)");
     process::run(process::command(root, "cargo").args(["build", "--release", "--package", "wavehub-server"]), "cargo build")?;
     println!("xtask: starting the server; stop it with Ctrl-C");
-    let status = process::command(root, root.join("target/release/wavehub"))
+    let status = process::command(root, process::target_dir(root).join("release/wavehub"))
         .args(&server_args)
         .status()
         .map_err(|e| format!("cannot start the server: {e}"))?;
@@ -201,7 +201,7 @@ fn test(root: &Path) -> ExitCode {
             let e2e = process::run_counting(
                 process::command(root.join("e2e"), "node")
                     .args(["--test", "--test-concurrency=1", "--test-reporter=tap", "tests/"])
-                    .env("WAVEHUB_BIN", root.join("target/debug/wavehub"))
+                    .env("WAVEHUB_BIN", process::target_dir(root).join("debug/wavehub"))
                     .env("WAVEHUB_STATIC_DIR", root.join("dist"))
                     .env("CHROMIUM_PATH", tools::chromium_path()),
                 "e2e tests",

@@ -9,6 +9,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// A command run in `dir` with the project's tool folders first on PATH: `.tools/node_modules/.bin`
 /// (wasm-opt) and cargo's bin folder (trunk, wasm-bindgen).
+/// Cargo's target folder, where it puts the binaries it builds: `CARGO_TARGET_DIR` when set
+/// (relative to the root, as cargo reads it), else `target/` at the root.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 pub fn command(dir: impl AsRef<Path>, program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
     command.current_dir(dir).env("PATH", tool_path());
@@ -166,7 +175,17 @@ pub fn print_summary(steps: &[Step], total: Duration) {
 
 #[cfg(test)]
 mod tests {
-    use super::Counts;
+
+    #[test]
+    fn the_target_dir_follows_cargo_target_dir() {
+        let root = Path::new("/repo");
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            None => assert_eq!(target_dir(root), Path::new("/repo/target")),
+            Some(dir) => assert_eq!(target_dir(root), root.join(dir)),
+        }
+    }
+    use super::{target_dir, Counts};
+    use std::path::Path;
 
     #[test]
     fn counts_cargo_and_tap_lines() {

@@ -78,7 +78,7 @@ fn ensure_venv(root: &Path) -> Result<PathBuf, String> {
 }
 
 fn against_server(root: &Path, venv: &Path, work: &Path, counts: &mut Counts) -> Result<(), String> {
-    let mut serve = command(work, root.join("target/debug/wavehub"));
+    let mut serve = command(work, crate::process::target_dir(root).join("debug/wavehub"));
     serve
         // The demo data gives the operations real resources to answer about (see schemathesis.toml).
         .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--static-dir"])
