@@ -120,6 +120,7 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
         None => view! { <p class="muted" aria-busy="true">"Loading…"</p> }.into_any(),
         Some(true) => children().into_any(),
         Some(false) => {
+            crate::first_paint::forget();
             crate::first_paint::drawn();
             let here = format!("{}{}", location.pathname.get(), location.search.get());
             let href = format!("/login?next={}", urlencode(&here));

@@ -22,7 +22,8 @@ thread_local! {
 }
 
 /// The shared tag list (`None` until it has loaded). The first caller starts the one `GET /tags`;
-/// after a failure (signed out, say) the next caller tries again.
+/// after a failure (signed out, say) the list is empty, so chips show the names as they are and the
+/// page counts as drawn, and the next caller tries again.
 pub fn known_tags() -> ArcRwSignal<Option<Vec<Tag>>> {
     DIRECTORY.with(|directory| {
         if !directory.loaded.get() && !directory.loading.get() {
@@ -30,8 +31,13 @@ pub fn known_tags() -> ArcRwSignal<Option<Vec<Tag>>> {
             leptos::task::spawn_local(async {
                 let result = api::list_tags().await;
                 DIRECTORY.with(|directory| directory.loading.set(false));
-                if let Ok(tags) = result {
-                    remember_tags(tags);
+                match result {
+                    Ok(tags) => remember_tags(tags),
+                    Err(_) => DIRECTORY.with(|directory| {
+                        if directory.tags.with_untracked(Option::is_none) {
+                            directory.tags.set(Some(Vec::new()));
+                        }
+                    }),
                 }
             });
         }

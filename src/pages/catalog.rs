@@ -7,6 +7,7 @@ use crate::components::app_view::AppCard;
 use crate::components::layout::RequireSignIn;
 use crate::components::list::{page_param, use_go_to, use_url_view, Pager, SearchBox, UrlView};
 use crate::components::messages::ErrorAlert;
+use crate::session::use_session;
 use crate::components::tags::{known_tags, TagName};
 use leptos::prelude::*;
 use std::time::Duration;
@@ -98,10 +99,12 @@ pub fn CatalogPage() -> impl IntoView {
         async move { api::list_apps(&api_query).await }
     });
     // Asked for at once too (the chips' titles and colors); the first paint hands over once the
-    // list is drawn in them.
+    // list is drawn in them, for a signed-in user (before, the page still says "Loading…").
     let tags = known_tags();
+    let session = use_session();
     Effect::new(move |_| {
-        if apps.with(|apps| matches!(apps, Some(Ok(_)))) && tags.with(Option::is_some) {
+        let drawn = apps.with(|apps| matches!(apps, Some(Ok(_)))) && tags.with(Option::is_some) && session.me.with(Option::is_some);
+        if drawn {
             request_animation_frame(crate::first_paint::drawn);
         }
     });

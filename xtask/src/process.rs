@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// A command run in `dir` with the project's tool folders first on PATH: `.tools/node_modules/.bin`
-/// (wasm-opt) and cargo's bin folder (trunk, wasm-bindgen).
 /// Cargo's target folder, where it puts the binaries it builds: `CARGO_TARGET_DIR` when set
 /// (relative to the root, as cargo reads it), else `target/` at the root.
 pub fn target_dir(root: &Path) -> PathBuf {
@@ -18,6 +16,8 @@ pub fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// A command run in `dir` with the project's tool folders first on PATH: `.tools/node_modules/.bin`
+/// (wasm-opt) and cargo's bin folder (trunk, wasm-bindgen).
 pub fn command(dir: impl AsRef<Path>, program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
     command.current_dir(dir).env("PATH", tool_path());

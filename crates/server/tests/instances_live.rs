@@ -37,10 +37,12 @@ impl Served {
         Self::start_in(std::sync::Arc::new(folder), &[])
     }
 
-    /// A second server on this one's database, with a data dir (and so instance logs) of its own.
+    /// A second server on this one's database and secret key, with a data dir (and so instance
+    /// logs) of its own.
     fn start_on_database_of(&self, flags: &[&str]) -> Served {
         let database = format!("--database-url={}", self.data_dir().join("wavehub.db").display());
-        let flags: Vec<&str> = flags.iter().copied().chain([database.as_str()]).collect();
+        let key = format!("--secret-key-file={}", self.data_dir().join("secret.key").display());
+        let flags: Vec<&str> = flags.iter().copied().chain([database.as_str(), key.as_str()]).collect();
         Self::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), &flags)
     }
 
@@ -108,12 +110,17 @@ impl Served {
         id.parse().unwrap()
     }
 
+    /// A console session cookie (`name=value`), signed in with the sign-in form's request.
+    fn console_cookie(&self, username: &str, password: &str) -> String {
+        let login = ureq::post(&format!("{}/api/v1/auth/login", self.console)).send_json(json!({"username": username, "password": password})).unwrap();
+        login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned()
+    }
+
     /// A new plain user's API token.
     fn user_token(&self, username: &str) -> String {
         let password = "a long enough password";
         self.api("POST", "/users").send_json(json!({"username": username, "password": password, "roles": ["user"]})).unwrap();
-        let login = ureq::post(&format!("{}/api/v1/auth/login", self.console)).send_json(json!({"username": username, "password": password})).unwrap();
-        let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+        let cookie = self.console_cookie(username, password);
         let created: Value = ureq::post(&format!("{}/api/v1/tokens", self.console))
             .set("Cookie", &cookie)
             .set("Origin", &self.console)
@@ -363,9 +370,12 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     let unsigned = websocket_handshake(&apps_two, &format!("/instances/{id}/_s/"), "wavehub_apps=forged");
     assert!(!unsigned.starts_with("HTTP/1.1 101"), "{unsigned}");
 
-    // The log is on the server that runs it; the other one hands the request on, with its caller.
+    // The log is on the server that runs it; the other one hands the request on, for its caller.
     let ready = "[wavehub] the Wave server";
     assert!(two.log(id).contains(ready), "the log, read through the other server:\n{}", two.log(id));
+    let console_cookie = two.console_cookie("admin", ADMIN_PASSWORD);
+    let in_browser = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Cookie", &console_cookie).call().unwrap();
+    assert!(in_browser.into_string().unwrap().contains(ready), "the web app's way: a session cookie");
     let followed = two.api("GET", &format!("/instances/{id}/logs?follow=true")).call().unwrap();
     assert_eq!(followed.content_type(), "text/event-stream");
     let mut events = BufReader::new(followed.into_reader());
@@ -376,14 +386,13 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     let stranger = two.user_token("stranger");
     let refused = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Authorization", &format!("Bearer {stranger}")).call();
     assert!(matches!(refused, Err(ureq::Error::Status(403 | 404, _))), "another user reads the log: {refused:?}");
-    // Straight to the apps listener, as an app's own script could: not without a credential it cannot know.
-    let path = format!("{apps_two}/_wavehub/logs/{id}");
-    let sneaked = ureq::get(&path.replace(&format!(":{port_two}"), &format!(":{port_one}"))).set("Cookie", &cookie).call();
+    // Straight to the apps listener, as an app's own script could, with the browser's cookies (the
+    // console's too: cookies do not tell ports apart) or a made-up claim: refused.
+    let peer_route = format!("http://127.0.0.1:{port_one}/_wavehub/logs/{id}");
+    let sneaked = ureq::get(&peer_route).set("Cookie", &format!("{cookie}; {console_cookie}")).set("Authorization", &format!("Bearer {}", one.token)).call();
     assert!(matches!(sneaked, Err(ureq::Error::Status(401, _))), "{sneaked:?}");
-    let as_stranger = ureq::get(&path.replace(&format!(":{port_two}"), &format!(":{port_one}")))
-        .set("x-wavehub-credential", &format!("token {stranger}"))
-        .call();
-    assert!(matches!(as_stranger, Err(ureq::Error::Status(403 | 404, _))), "{as_stranger:?}");
+    let forged = ureq::get(&peer_route).set("x-wavehub-log-claim", &"ab".repeat(40)).call();
+    assert!(matches!(forged, Err(ureq::Error::Status(401, _))), "{forged:?}");
 
     // Terminated through the server that does not run it: the one that does stops the process.
     two.api("POST", &format!("/instances/{id}/terminate")).call().unwrap();
@@ -393,6 +402,17 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     while !two.log(id).contains("[wavehub] stopped") {
         assert!(std::time::Instant::now() < deadline, "the server that runs it never stopped it:\n{}", two.log(id));
         std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // With the server that ran it gone, its log is too: a 502 that names that server.
+    drop(one);
+    let away = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Authorization", &format!("Bearer {}", two.token)).call();
+    match away {
+        Err(ureq::Error::Status(502, reply)) => {
+            let text = reply.into_string().unwrap();
+            assert!(text.contains(&format!("http://127.0.0.1:{port_one}")), "{text}");
+        }
+        other => panic!("expected 502 once the server that ran it is gone: {other:?}"),
     }
 }
 

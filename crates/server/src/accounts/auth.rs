@@ -9,7 +9,7 @@ use crate::http::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
-use axum::http::header::{HeaderValue, AUTHORIZATION, COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use wavehub_core::accounts::{Me, Role};
@@ -99,6 +99,9 @@ pub enum Credential {
     Session(String),
     /// An API token; holds its row id.
     Token(i64),
+    /// Another Wavehub server checked the user's own credential and vouches for them (a request it
+    /// forwards, [`crate::instances::logs`]).
+    Peer,
 }
 
 /// The signed-in user making this request. Taking it as a handler argument makes the endpoint
@@ -173,33 +176,6 @@ impl SentCredential {
         }
     }
 
-    /// The caller it signs in, checked as on any request (revoked, expired, roles).
-    pub async fn caller(&self, db: &Db) -> ApiResult<Caller> {
-        match self {
-            SentCredential::Token(secret) => caller_from_token(db, secret).await,
-            SentCredential::Session(secret) => caller_from_session(db, secret).await,
-        }
-    }
-
-    /// As one header value, for a request one Wavehub server makes for its caller to another:
-    /// `token <secret>` or `session <secret>`.
-    pub fn to_header(&self) -> HeaderValue {
-        let value = match self {
-            SentCredential::Token(secret) => format!("token {secret}"),
-            SentCredential::Session(secret) => format!("session {secret}"),
-        };
-        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("none"))
-    }
-
-    /// Reads [`SentCredential::to_header`]'s value.
-    pub fn from_header(value: &str) -> Option<SentCredential> {
-        match value.split_once(' ')? {
-            ("token", secret) => Some(SentCredential::Token(secret.to_owned())),
-            ("session", secret) => Some(SentCredential::Session(secret.to_owned())),
-            _ => None,
-        }
-    }
-
     /// A key naming it without holding the secret: its kind and the secret's hash.
     pub fn key(&self) -> String {
         match self {
@@ -218,15 +194,6 @@ impl SentCredential {
     }
 }
 
-/// `Option<SentCredential>` as an extractor, for a handler that hands its caller's credential on.
-impl axum::extract::OptionalFromRequestParts<AppState> for SentCredential {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
-        Ok(SentCredential::of(parts, state.config.secure_cookies))
-    }
-}
-
 /// The session id from the request's Cookie headers, if any.
 pub fn session_cookie(parts: &Parts, secure: bool) -> Option<String> {
     let wanted = session_cookie_name(secure);
@@ -242,7 +209,18 @@ pub fn session_cookie(parts: &Parts, secure: bool) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-async fn caller_from_session(db: &Db, session_id: &str) -> ApiResult<Caller> {
+/// The user `user_id` as they are now (name, roles), for a request another Wavehub server vouches
+/// for; 401 when the account is gone.
+pub async fn caller_vouched_for(db: &Db, user_id: i64) -> ApiResult<Caller> {
+    let username: Option<String> =
+        on_db!(db, |pool| sqlx::query_scalar("SELECT username FROM users WHERE id = $1").bind(user_id).fetch_optional(pool).await)?;
+    let username = username.ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+    let roles = load_roles(db, user_id).await?;
+    Ok(Caller { user_id, username, roles, credential: Credential::Peer })
+}
+
+/// The caller a session id signs in, checked as on any request (expired, roles).
+pub async fn caller_from_session(db: &Db, session_id: &str) -> ApiResult<Caller> {
     let id_hash = secret_hash(session_id);
     let row: Option<(i64, String, String, String)> = on_db!(db, |pool| {
         sqlx::query_as(

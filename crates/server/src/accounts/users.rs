@@ -198,7 +198,7 @@ async fn revoke_credentials(conn: &mut impl AsConn, user_id: i64, keep: Option<&
     let (keep_session, keep_token) = match keep {
         Some(Credential::Session(id_hash)) => (id_hash.as_str(), -1),
         Some(Credential::Token(token_id)) => ("", *token_id),
-        None => ("", -1),
+        Some(Credential::Peer) | None => ("", -1),
     };
     let (sessions, tokens, app_sessions) = on_conn!(conn, |c| {
         let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")

@@ -14,7 +14,6 @@
 //! - The catalog's front page, to a signed-in browser, carries the key of its first paint
 //!   ([`first_paint_key`]).
 
-use crate::accounts::auth::SentCredential;
 use crate::http::state::AppState;
 use crate::on_db;
 use axum::body::Body;
@@ -196,7 +195,7 @@ async fn first_paint_key(state: &AppState, request: &axum::http::request::Parts,
         return None;
     }
     let session = crate::accounts::auth::session_cookie(request, state.config.secure_cookies)?;
-    let caller = SentCredential::Session(session).caller(&state.db).await.ok()?;
+    let caller = crate::accounts::auth::caller_from_session(&state.db, &session).await.ok()?;
     let version: i64 = on_db!(&state.db, |pool| sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await).ok()?;
     let tags: Vec<(String, String, String, String)> = on_db!(&state.db, |pool| {
         sqlx::query_as("SELECT name, title, color, description FROM tags ORDER BY name").fetch_all(pool).await

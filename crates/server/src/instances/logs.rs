@@ -1,14 +1,15 @@
 //! An instance's log, whole or followed live as server-sent events. The log file is on the server
-//! that runs (or ran) the instance; any other server forwards the caller's request there (to its
-//! `--internal-url`, [`PEER_LOGS_PATH`] on its apps listener), and that one checks the caller again.
+//! that runs (or ran) the instance; any other server checks the caller, then forwards the request
+//! there (its `--internal-url`, [`PEER_LOGS_PATH`] on its apps listener) with a [`CLAIM_HEADER`],
+//! and that one checks the user's rights again.
 
-use crate::accounts::auth::{Caller, SentCredential};
+use crate::accounts::auth::{self, Caller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::instances;
 use axum::body::Body;
 use axum::http::header::{self, HeaderName};
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
@@ -23,28 +24,49 @@ const LOG_TAIL: u64 = 1 << 20;
 const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// Where a server's apps listener serves the logs of the instances it runs to the other servers.
 pub const PEER_LOGS_PATH: &str = "/_wavehub/logs/{id}";
-/// The caller's credential on a forwarded log request ([`SentCredential::to_header`]). The apps
-/// listener takes it from this header only, never from a cookie: an app's own scripts run on the
-/// apps origin and send the browser's cookies, but cannot know this value.
-pub const CREDENTIAL_HEADER: HeaderName = HeaderName::from_static("x-wavehub-credential");
+/// A forwarded log request's claim: "user U may read instance I's log until T", sealed with the
+/// secret key every server shares (`WAVEHUB_SECRET_KEY`), so only a Wavehub server can make one and
+/// it says nothing of the user's own credential, which never leaves the server it was sent to.
+/// The apps listener reads it from this header only: an app's scripts, which run on that origin,
+/// cannot make one.
+pub const CLAIM_HEADER: HeaderName = HeaderName::from_static("x-wavehub-log-claim");
+/// What a claim is sealed as (a secret name no real secret can have: `:` is not allowed in them).
+const CLAIM_SEAL: &str = "wavehub:instance-log";
+/// How long a claim is good for: long enough to cross to the other server.
+const CLAIM_LIFETIME_SECS: i64 = 60;
 /// How long the server that runs an instance may take to start answering a forwarded request.
 const PEER_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `GET /instances/{id}/logs`: from this server's file, or from the server that runs the instance.
-pub async fn respond(state: AppState, caller: Caller, credential: Option<SentCredential>, id: i64, follow: bool) -> ApiResult<Response> {
+/// `GET /instances/{id}/logs`: from this server's file, or from the server that ran the instance.
+pub async fn respond(state: AppState, caller: Caller, id: i64, follow: bool) -> ApiResult<Response> {
     instances::get_managed(&state, &caller, id).await?;
-    match (instances::run_by_other_server(&state, id, false).await?, credential) {
-        (Some(server_url), Some(credential)) => from_server(&server_url, &credential, id, follow).await,
+    match instances::run_by_other_server(&state, id, false).await? {
+        // Unless the file is here after all: servers on one data dir, or this server's own old address.
+        Some(server_url) if !state.runner.log_path(id).exists() => from_server(&state, &server_url, caller.user_id, id, follow).await,
         _ => Ok(local(state, caller, id, follow)),
     }
 }
 
-/// A request forwarded by another server: answered from this server's file, never forwarded again.
-pub async fn respond_to_peer(state: AppState, credential: &str, id: i64, follow: bool) -> ApiResult<Response> {
-    let credential = SentCredential::from_header(credential).ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))?;
-    let caller = credential.caller(&state.db).await?;
+/// A request another server forwarded with a [`CLAIM_HEADER`]: answered from this server's file,
+/// never forwarded again.
+pub async fn respond_to_peer(state: AppState, claim: &str, id: i64, follow: bool) -> ApiResult<Response> {
+    let user_id = open_claim(&state, claim, id).ok_or_else(|| ApiError::Unauthorized("This request needs a valid claim from another Wavehub server.".into()))?;
+    let caller = auth::caller_vouched_for(&state.db, user_id).await?;
     instances::get_managed(&state, &caller, id).await?;
     Ok(local(state, caller, id, follow))
+}
+
+/// A claim that `user_id` may read instance `id`'s log, good for [`CLAIM_LIFETIME_SECS`].
+fn seal_claim(state: &AppState, user_id: i64, id: i64) -> String {
+    let until = chrono::Utc::now().timestamp() + CLAIM_LIFETIME_SECS;
+    hex::encode(state.sealer.seal(CLAIM_SEAL, &id.to_string(), &format!("{user_id} {until}")))
+}
+
+/// The user a claim for instance `id` names, when it opens with this server's key and is still good.
+fn open_claim(state: &AppState, claim: &str, id: i64) -> Option<i64> {
+    let opened = state.sealer.open(CLAIM_SEAL, &id.to_string(), &hex::decode(claim).ok()?).ok()?;
+    let (user_id, until) = opened.split_once(' ')?;
+    (until.parse::<i64>().ok()? >= chrono::Utc::now().timestamp()).then_some(user_id.parse().ok()?)
 }
 
 fn local(state: AppState, caller: Caller, id: i64, follow: bool) -> Response {
@@ -57,7 +79,7 @@ fn local(state: AppState, caller: Caller, id: i64, follow: bool) -> Response {
 }
 
 /// The answer of the server at `server_url` (its `--internal-url`), streamed as it arrives.
-async fn from_server(server_url: &str, credential: &SentCredential, id: i64, follow: bool) -> ApiResult<Response> {
+async fn from_server(state: &AppState, server_url: &str, user_id: i64, id: i64, follow: bool) -> ApiResult<Response> {
     let unreachable = |why: &dyn std::fmt::Display| {
         tracing::warn!(instance = id, %server_url, %why, "the server that runs the instance does not answer");
         ApiError::BadGateway(format!(
@@ -65,17 +87,27 @@ async fn from_server(server_url: &str, credential: &SentCredential, id: i64, fol
         ))
     };
     let uri = format!("{server_url}{}?follow={follow}", PEER_LOGS_PATH.replace("{id}", &id.to_string()));
-    let request = Request::get(uri)
-        .header(CREDENTIAL_HEADER, credential.to_header())
-        .body(Body::empty())
-        .map_err(|error| unreachable(&error))?;
+    let request = Request::get(uri).header(CLAIM_HEADER, seal_claim(state, user_id, id)).body(Body::empty()).map_err(|error| unreachable(&error))?;
     let response = tokio::time::timeout(PEER_ANSWER_TIMEOUT, instances::proxy::peer_client().request(request))
         .await
         .map_err(|_| unreachable(&"no answer in 10 s"))?
         .map_err(|error| unreachable(&error))?;
     let (mut parts, body) = response.into_parts();
-    parts.headers.remove(header::CONNECTION);
-    parts.headers.remove(header::TRANSFER_ENCODING);
+    if parts.status == StatusCode::UNAUTHORIZED {
+        // The caller is signed in here: it is this server's claim that was refused.
+        tracing::warn!(instance = id, %server_url, "the server that runs the instance refused this server's claim");
+        return Err(ApiError::BadGateway(format!(
+            "The Wavehub server at {server_url}, which has instance {id}'s log, does not accept this server's requests: \
+             every server must have the same secret key (WAVEHUB_SECRET_KEY or --secret-key-file)."
+        )));
+    }
+    // The other server's refusal for the user's rights is passed on; anything else that is not an
+    // answer (a server of another version, a proxy's page) is the other server failing.
+    let problem = parts.headers.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    if !parts.status.is_success() && !problem {
+        return Err(unreachable(&format!("it answered {}", parts.status)));
+    }
+    instances::proxy::remove_hop_by_hop(&mut parts.headers);
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 

@@ -452,7 +452,7 @@ const HOP_BY_HOP: [HeaderName; 9] = [
     header::UPGRADE,
 ];
 
-fn remove_hop_by_hop(headers: &mut HeaderMap) {
+pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -541,6 +541,8 @@ fn upstream_request(state: &AppState, request: Request, upstream: Upstream, id: 
     // The browser's `100-continue` is answered by this server already.
     headers.remove(header::EXPECT);
     headers.remove(header::AUTHORIZATION);
+    // Meant for the apps listener itself, never for an app or another server's proxy.
+    headers.remove(instances::logs::CLAIM_HEADER);
     if upstream.kind == UpstreamKind::Peer {
         // The server that runs the instance checks the visitor's apps session again.
         headers.insert(PEER_HEADER, HeaderValue::from_static("1"));
@@ -680,15 +682,15 @@ struct PeerLogParams {
 }
 
 /// [`instances::logs::PEER_LOGS_PATH`]: another server forwards an instance's log request here
-/// with its caller's credential, checked again here.
+/// with a claim for its caller, whose rights are checked again here.
 async fn peer_logs(
     State(proxy): State<Proxy>,
     axum::extract::Path(id): axum::extract::Path<i64>,
     Query(params): Query<PeerLogParams>,
     headers: HeaderMap,
 ) -> Response {
-    let credential = headers.get(instances::logs::CREDENTIAL_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    instances::logs::respond_to_peer(proxy.state.clone(), credential, id, params.follow).await.into_response()
+    let claim = headers.get(instances::logs::CLAIM_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    instances::logs::respond_to_peer(proxy.state.clone(), claim, id, params.follow).await.into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

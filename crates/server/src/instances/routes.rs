@@ -1,7 +1,7 @@
 //! `/apps/{id}/instances` and `/instances`: launch, list, read, visibility, terminate and the log,
 //! whole or followed live as server-sent events. Rules in [`crate::instances`].
 
-use crate::accounts::auth::{Caller, SentCredential};
+use crate::accounts::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::instances;
@@ -141,9 +141,8 @@ pub struct LogParams {
 pub async fn instance_logs(
     State(state): State<AppState>,
     caller: Caller,
-    credential: Option<SentCredential>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Response> {
-    instances::logs::respond(state, caller, credential, id, params.follow).await
+    instances::logs::respond(state, caller, id, params.follow).await
 }
