@@ -7,6 +7,7 @@ use crate::accounts::auth::{self, Caller};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::instances;
+use crate::store::sealing::SecretBox;
 use axum::body::Body;
 use axum::http::header::{self, HeaderName};
 use axum::http::{Request, StatusCode};
@@ -58,15 +59,22 @@ pub async fn respond_to_peer(state: AppState, claim: &str, id: i64, follow: bool
 
 /// A claim that `user_id` may read instance `id`'s log, good for [`CLAIM_LIFETIME_SECS`].
 fn seal_claim(state: &AppState, user_id: i64, id: i64) -> String {
-    let until = chrono::Utc::now().timestamp() + CLAIM_LIFETIME_SECS;
-    hex::encode(state.sealer.seal(CLAIM_SEAL, &id.to_string(), &format!("{user_id} {until}")))
+    sealed_claim(&state.sealer, user_id, id, chrono::Utc::now().timestamp() + CLAIM_LIFETIME_SECS)
+}
+
+fn sealed_claim(sealer: &SecretBox, user_id: i64, id: i64, until: i64) -> String {
+    hex::encode(sealer.seal(CLAIM_SEAL, &id.to_string(), &format!("{user_id} {until}")))
 }
 
 /// The user a claim for instance `id` names, when it opens with this server's key and is still good.
 fn open_claim(state: &AppState, claim: &str, id: i64) -> Option<i64> {
-    let opened = state.sealer.open(CLAIM_SEAL, &id.to_string(), &hex::decode(claim).ok()?).ok()?;
+    claim_user(&state.sealer, claim, id, chrono::Utc::now().timestamp())
+}
+
+fn claim_user(sealer: &SecretBox, claim: &str, id: i64, now: i64) -> Option<i64> {
+    let opened = sealer.open(CLAIM_SEAL, &id.to_string(), &hex::decode(claim).ok()?).ok()?;
     let (user_id, until) = opened.split_once(' ')?;
-    (until.parse::<i64>().ok()? >= chrono::Utc::now().timestamp()).then_some(user_id.parse().ok()?)
+    (until.parse::<i64>().ok()? >= now).then_some(user_id.parse().ok()?)
 }
 
 fn local(state: AppState, caller: Caller, id: i64, follow: bool) -> Response {
@@ -169,4 +177,23 @@ fn follow_file(state: AppState, caller: Caller, id: i64, path: PathBuf) -> impl 
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_names_its_user_for_its_instance_until_it_expires_and_only_under_its_key() {
+        let sealer = SecretBox::from_key(&[7; 32]);
+        let claim = sealed_claim(&sealer, 42, 9, 1_000);
+        assert_eq!(claim_user(&sealer, &claim, 9, 1_000), Some(42));
+        assert_eq!(claim_user(&sealer, &claim, 9, 1_001), None, "expired");
+        assert_eq!(claim_user(&sealer, &claim, 10, 900), None, "another instance");
+        assert_eq!(claim_user(&SecretBox::from_key(&[8; 32]), &claim, 9, 900), None, "another key");
+        assert_eq!(claim_user(&sealer, "not hex", 9, 900), None);
+        // A secret value sealed for a secret and key of the same text is not a claim.
+        let secret = hex::encode(sealer.seal("wavehub", "instance-log:9", "42 1000"));
+        assert_eq!(claim_user(&sealer, &secret, 9, 900), None);
+    }
 }
