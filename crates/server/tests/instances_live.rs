@@ -71,18 +71,7 @@ impl Served {
         };
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in stdout.lines() {});
-        let login = ureq::post(&format!("{console}/api/v1/auth/login"))
-            .send_json(json!({"username": "admin", "password": ADMIN_PASSWORD}))
-            .unwrap();
-        let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
-        let created: Value = ureq::post(&format!("{console}/api/v1/tokens"))
-            .set("Cookie", &cookie)
-            .set("Origin", &console)
-            .send_json(json!({"name": "test"}))
-            .unwrap()
-            .into_json()
-            .unwrap();
-        let token = created["token"].as_str().unwrap().to_owned();
+        let token = new_token(&console, &console_cookie(&console, "admin", ADMIN_PASSWORD));
         Served { child, folder, console, token, announced }
     }
 
@@ -110,25 +99,11 @@ impl Served {
         id.parse().unwrap()
     }
 
-    /// A console session cookie (`name=value`), signed in with the sign-in form's request.
-    fn console_cookie(&self, username: &str, password: &str) -> String {
-        let login = ureq::post(&format!("{}/api/v1/auth/login", self.console)).send_json(json!({"username": username, "password": password})).unwrap();
-        login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned()
-    }
-
     /// A new plain user's API token.
     fn user_token(&self, username: &str) -> String {
         let password = "a long enough password";
         self.api("POST", "/users").send_json(json!({"username": username, "password": password, "roles": ["user"]})).unwrap();
-        let cookie = self.console_cookie(username, password);
-        let created: Value = ureq::post(&format!("{}/api/v1/tokens", self.console))
-            .set("Cookie", &cookie)
-            .set("Origin", &self.console)
-            .send_json(json!({"name": "test"}))
-            .unwrap()
-            .into_json()
-            .unwrap();
-        created["token"].as_str().unwrap().to_owned()
+        new_token(&self.console, &console_cookie(&self.console, username, password))
     }
 
     fn launch(&self, app_id: i64) -> i64 {
@@ -169,6 +144,24 @@ impl Served {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// A console session cookie (`name=value`), signed in with the sign-in form's request.
+fn console_cookie(console: &str, username: &str, password: &str) -> String {
+    let login = ureq::post(&format!("{console}/api/v1/auth/login")).send_json(json!({"username": username, "password": password})).unwrap();
+    login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// A new API token of the session `cookie` signs in.
+fn new_token(console: &str, cookie: &str) -> String {
+    let created: Value = ureq::post(&format!("{console}/api/v1/tokens"))
+        .set("Cookie", cookie)
+        .set("Origin", console)
+        .send_json(json!({"name": "test"}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    created["token"].as_str().unwrap().to_owned()
 }
 
 impl Drop for Served {
@@ -373,8 +366,8 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     // The log is on the server that runs it; the other one hands the request on, for its caller.
     let ready = "[wavehub] the Wave server";
     assert!(two.log(id).contains(ready), "the log, read through the other server:\n{}", two.log(id));
-    let console_cookie = two.console_cookie("admin", ADMIN_PASSWORD);
-    let in_browser = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Cookie", &console_cookie).call().unwrap();
+    let admin_cookie = console_cookie(&two.console, "admin", ADMIN_PASSWORD);
+    let in_browser = ureq::get(&format!("{}/api/v1/instances/{id}/logs", two.console)).set("Cookie", &admin_cookie).call().unwrap();
     assert!(in_browser.into_string().unwrap().contains(ready), "the web app's way: a session cookie");
     let followed = two.api("GET", &format!("/instances/{id}/logs?follow=true")).call().unwrap();
     assert_eq!(followed.content_type(), "text/event-stream");
@@ -389,7 +382,7 @@ fn a_wave_app_run_by_one_server_opens_through_another() {
     // Straight to the apps listener, as an app's own script could, with the browser's cookies (the
     // console's too: cookies do not tell ports apart) or a made-up claim: refused.
     let peer_route = format!("http://127.0.0.1:{port_one}/_wavehub/logs/{id}");
-    let sneaked = ureq::get(&peer_route).set("Cookie", &format!("{cookie}; {console_cookie}")).set("Authorization", &format!("Bearer {}", one.token)).call();
+    let sneaked = ureq::get(&peer_route).set("Cookie", &format!("{cookie}; {admin_cookie}")).set("Authorization", &format!("Bearer {}", one.token)).call();
     assert!(matches!(sneaked, Err(ureq::Error::Status(401, _))), "{sneaked:?}");
     let forged = ureq::get(&peer_route).set("x-wavehub-log-claim", &"ab".repeat(40)).call();
     assert!(matches!(forged, Err(ureq::Error::Status(401, _))), "{forged:?}");
@@ -460,13 +453,10 @@ fn the_proxy_hands_an_app_no_wavehub_credentials() {
     let id = served.launch(served.import(&folder));
     let instance = served.settled(id, Duration::from_secs(60));
     assert_eq!(instance["status"], "running", "{}", served.log(id));
-    let login = ureq::post(&format!("{}/api/v1/auth/login", served.console))
-        .send_json(json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .unwrap();
-    let console_cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
-    let (_, apps_cookie) = open_as(&served, id, Some(&console_cookie));
+    let admin_cookie = console_cookie(&served.console, "admin", ADMIN_PASSWORD);
+    let (_, apps_cookie) = open_as(&served, id, Some(&admin_cookie));
     // A browser on the same host sends every cookie of the host, the console's among them.
-    let all_cookies = format!("{console_cookie}; {apps_cookie}; theme=dark");
+    let all_cookies = format!("{admin_cookie}; {apps_cookie}; theme=dark");
     let reply = ureq::get(&format!("{}echo?x=1", instance["url"].as_str().unwrap()))
         .set("Cookie", &all_cookies)
         .set("Authorization", &format!("Bearer {}", served.token))
