@@ -16,7 +16,7 @@
 // - app-card: the same for the first card the app draws itself (outside the first paint);
 // - api-start, api-duration: the page's own GET /api/v1/apps request, from Resource Timing (when the
 //   app sent it, and how long it took from start to the last byte);
-// - after-api: first-card minus the API request's responseEnd (decoding the answer and rendering);
+// - after-api: app-card minus the API request's responseEnd (decoding the answer and rendering);
 // then, on the loaded page, `loads` times:
 // - raw-fetch: fetch() of the same URL the page requested, body read to the end (the peer);
 // then `loads` first visits, each in a fresh browser context (empty HTTP and code caches) over a

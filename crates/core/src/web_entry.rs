@@ -32,8 +32,9 @@ impl WebEntry {
 
     /// The API requests the page at `path` (with its `query`, without `?`) sends first, in full:
     /// every page checks the session; the catalog asks for the tag list (its chips' titles and
-    /// colors), and on its front page for its first page of apps, at once. The server tells the browser to fetch them beside the page's own files
-    /// (`Link: rel=preload`), so they are there when the page's code starts and asks.
+    /// colors), and on its front page for its first page of apps, at once. The server tells the
+    /// browser to fetch them beside the page's own files (`Link: rel=preload`), so they are there
+    /// when the page's code starts and asks.
     pub fn first_requests(path: &str, query: &str) -> Vec<String> {
         let mut requests = vec![format!("{API_PREFIX}/me")];
         if path.trim_end_matches('/').is_empty() {

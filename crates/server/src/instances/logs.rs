@@ -18,6 +18,7 @@ use std::convert::Infallible;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::time::Duration;
+use wavehub_core::api::PROBLEM_CONTENT_TYPE;
 
 /// The most of a log one plain GET returns: its last 1 MiB.
 const LOG_TAIL: u64 = 1 << 20;
@@ -111,7 +112,7 @@ async fn from_server(state: &AppState, server_url: &str, user_id: i64, id: i64, 
     }
     // The other server's refusal for the user's rights is passed on; anything else that is not an
     // answer (a server of another version, a proxy's page) is the other server failing.
-    let problem = parts.headers.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    let problem = parts.headers.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
     if !parts.status.is_success() && !problem {
         return Err(unreachable(&format!("it answered {}", parts.status)));
     }

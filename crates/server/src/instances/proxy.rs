@@ -675,18 +675,12 @@ async fn access_lost(state: &AppState, id: i64, session_hash: &str) {
     }
 }
 
-#[derive(Deserialize)]
-struct PeerLogParams {
-    #[serde(default)]
-    follow: bool,
-}
-
 /// [`instances::logs::PEER_LOGS_PATH`]: another server forwards an instance's log request here
 /// with a claim for its caller, whose rights are checked again here.
 async fn peer_logs(
     State(proxy): State<Proxy>,
     axum::extract::Path(id): axum::extract::Path<i64>,
-    Query(params): Query<PeerLogParams>,
+    Query(params): Query<instances::routes::LogParams>,
     headers: HeaderMap,
 ) -> Response {
     let claim = headers.get(instances::logs::CLAIM_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();

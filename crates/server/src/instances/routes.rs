@@ -125,7 +125,7 @@ pub async fn open_instance(
 pub struct LogParams {
     /// Stream the log as server-sent events until the instance ends.
     #[serde(default)]
-    follow: bool,
+    pub follow: bool,
 }
 
 /// `GET /instances/{id}/logs[?follow=true]`: the log as text, or every line as an SSE `message`
