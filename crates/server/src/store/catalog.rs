@@ -19,11 +19,13 @@ use wavehub_core::manifest::Manifest;
 
 mod cache;
 mod search;
+mod shared_rows;
 
 pub use cache::CatalogCache;
 pub(crate) use cache::bump_version;
-use cache::{AppChange, AppFacts, SharedRow, SharedRows};
-use search::Search;
+use cache::{AppChange, AppFacts};
+use shared_rows::SharedRows;
+use search::{Search, TextIndex};
 
 #[derive(Clone, Debug, PartialEq)]
 struct CatalogTotals {
@@ -400,17 +402,18 @@ enum Filters {
 /// `FROM ... WHERE ...` of a catalog query.
 fn push_from_where<DB: Search>(builder: &mut QueryBuilder<'_, DB>, viewer: Viewer, query: &AppQuery, search: Option<&str>, filters: Filters) {
     // The full-text match drives the query: asked per app row instead, it would run the text
-    // search once for every app. Its rank ([`Search::RANK`]) is only computed where a query orders
+    // search once for every app. Its rank ([`Search::rank`]) is only computed where a query orders
     // by it, so counts never pay for it.
+    let index = text_index(query);
     match search {
-        Some(search) => DB::push_from(builder, search),
+        Some(search) => DB::push_from(builder, search, index),
         None => {
             builder.push(" FROM apps a");
         }
     }
     builder.push(" LEFT JOIN users u ON u.id = a.owner_id WHERE ");
     if let Some(search) = search {
-        DB::push_match(builder, search);
+        DB::push_match(builder, search, index);
         builder.push(" AND ");
     }
     if is_shared_catalog(query) {
@@ -448,6 +451,11 @@ fn push_from_where<DB: Search>(builder: &mut QueryBuilder<'_, DB>, viewer: Viewe
 /// the same list for every signed-in caller.
 fn is_shared_catalog(query: &AppQuery) -> bool {
     query.latest && query.visibility == Some(Visibility::AllUsers) && query.owner.is_none()
+}
+
+/// The text index a search of this query looks in: the shared catalog's own for the shared catalog.
+fn text_index(query: &AppQuery) -> TextIndex {
+    if is_shared_catalog(query) { TextIndex::Shared } else { TextIndex::All }
 }
 
 /// Whether a search of this query can be answered from the held shared rows ([`SharedRows`]): the
@@ -581,7 +589,7 @@ async fn ranked_ids(state: &AppState, viewer: Viewer, query: &AppQuery, search: 
             push_from_where(&mut tail, viewer, query, Some(search), Filters::All);
             tail.push(" AND NOT ");
             push_in_head(&mut tail, &text);
-            tail.push(format!(" ORDER BY {}, a.id LIMIT ", DB::RANK));
+            tail.push(format!(" ORDER BY {}, a.id LIMIT ", DB::rank(text_index(query))));
             tail.push_bind((count - ids.len()) as i64);
             tail.build_query_scalar().fetch_all(pool).await
         })?;
@@ -613,11 +621,11 @@ async fn ranked_head(db: &Db, viewer: Viewer, query: &AppQuery, search: &str, te
         head.push(" AND ");
         push_in_head(&mut head, text);
         if let Some(after) = text.is_ascii().then(|| next_string(text)).flatten() {
-            DB::push_head_candidates(&mut head, text, after);
+            DB::push_head_candidates(&mut head, text, after, text_index(query));
         }
         head.push(" ORDER BY CASE WHEN lower(a.name) = ");
         head.push_bind(text.to_owned());
-        head.push(format!(" THEN 0 ELSE 1 END, {}, a.id LIMIT ", DB::RANK));
+        head.push(format!(" THEN 0 ELSE 1 END, {}, a.id LIMIT ", DB::rank(text_index(query))));
         head.push_bind(count as i64);
         head.build_query_scalar().fetch_all(pool).await
     })?)
@@ -654,7 +662,7 @@ async fn totals(state: &AppState, viewer: Viewer, query: &AppQuery, search: Opti
     let db = &state.db;
     if let Some(search) = search.filter(|_| searches_shared_rows(query)) {
         // Which rows match is the text index's to say; what they count for, the held shared rows'.
-        let matches = search::matching_ids(db, search).await?;
+        let matches = search::matching_shared_ids(db, search).await?;
         if !state.catalog_cache.holds_shared_rows().await {
             load_shared_rows(state).await?;
         }
@@ -697,7 +705,7 @@ pub async fn load_shared_rows(state: &AppState) -> ApiResult<()> {
         let sql = format!("SELECT a.id, a.name, a.title, a.category, {} FROM apps a WHERE a.latest_shared = TRUE", DB::TAGS_OF_A);
         sqlx::query_as(&sql).fetch_all(pool).await
     })?;
-    let rows = rows.into_iter().map(|(id, name, title, category, tags)| (id, SharedRow::new(&name, &title, category, split_tags(tags))));
+    let rows = rows.into_iter().map(|(id, name, title, category, tags)| (id, name, title, category, split_tags(tags)));
     state.catalog_cache.store_shared(generation, SharedRows::new(rows)).await;
     Ok(())
 }
@@ -1099,17 +1107,18 @@ pub fn visibility_finding(message: String) -> Finding {
 mod tests {
     use super::*;
 
-    /// The order the search had as one query: every match ranked, then sorted (FTS5's bm25).
-    async fn ranked_in_one_query(db: &Db, filter: &str, q: &str, count: usize) -> Vec<i64> {
+    /// The order the search had as one query: every match in `index` ranked, then sorted (FTS5's bm25).
+    async fn ranked_in_one_query(db: &Db, index: TextIndex, filter: &str, q: &str, count: usize) -> Vec<i64> {
         let db = db.sqlite().expect("the FTS5 ranking");
         let text = q.trim().to_lowercase();
         let prefix = format!("{}%", db::escape_like(&text));
+        let table = if index == TextIndex::Shared { "shared_apps_fts" } else { "apps_fts" };
         let sql = format!(
-            "SELECT a.id FROM (SELECT rowid AS id, {} AS rank FROM apps_fts WHERE apps_fts MATCH $1) f \
+            "SELECT a.id FROM (SELECT rowid AS id, {} AS rank FROM {table} WHERE {table} MATCH $1) f \
              CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = $2 THEN 0 \
              WHEN a.name LIKE $3 ESCAPE '\\' OR a.name LIKE $4 ESCAPE '\\' OR a.title LIKE $5 ESCAPE '\\' THEN 1 ELSE 2 END, \
              f.rank, a.id LIMIT $6",
-            <sqlx::Sqlite as Search>::RANK
+            <sqlx::Sqlite as Search>::rank(index)
         );
         sqlx::query_scalar(&sql)
             .bind(fts_query(q).unwrap())
@@ -1159,7 +1168,7 @@ mod tests {
                 let query = AppQuery { q: Some(q.into()), ..query.clone() };
                 for count in [1, 24, 300, 2000] {
                     let ranked = ranked_ids(state, *viewer, &query, &search, count).await.unwrap();
-                    assert_eq!(ranked, ranked_in_one_query(&db, filter, q, count).await, "{q:?} {filter} {count}");
+                    assert_eq!(ranked, ranked_in_one_query(&db, text_index(&query), filter, q, count).await, "{q:?} {filter} {count}");
                 }
             }
         }
@@ -1202,7 +1211,7 @@ mod tests {
                             ..AppQuery::default()
                         };
                         let search = search::query_text(&state.db, q).unwrap();
-                        let matches = search::matching_ids(&state.db, &search).await.unwrap();
+                        let matches = search::matching_shared_ids(&state.db, &search).await.unwrap();
                         let held = state.catalog_cache.shared_totals(&matches, &query).await.expect("the shared rows are held");
                         let counted = counted_totals(&state.db, user, &query, Some(&search)).await.unwrap();
                         assert_eq!(held, counted, "{q:?} {category:?} {tag:?}");
@@ -1233,6 +1242,45 @@ mod tests {
             commit_change(&state, tx, name, change).await.unwrap();
         }
         compare(&state).await;
+    }
+
+    /// The shared catalog's text index holds exactly the shared rows, as `latest_shared` moves
+    /// with visibility changes and deletes (its triggers, migration 0013).
+    #[tokio::test]
+    async fn the_shared_text_index_holds_the_shared_rows_through_writes() {
+        let (_data, db, _state) = seeded(5).await;
+        let pool = db.sqlite().expect("FTS5").clone();
+        let check = || {
+            let pool = pool.clone();
+            async move {
+                for q in ["f", "forec", "bench", "sales risk", "zzz"] {
+                    let search = fts_query(q).unwrap();
+                    let sql = "SELECT rowid FROM shared_apps_fts WHERE shared_apps_fts MATCH $1 ORDER BY rowid";
+                    let held: Vec<i64> = sqlx::query_scalar(sql).bind(&search).fetch_all(&pool).await.unwrap();
+                    let sql = "SELECT a.id FROM apps_fts JOIN apps a ON a.id = apps_fts.rowid \
+                               WHERE apps_fts MATCH $1 AND a.latest_shared = TRUE ORDER BY a.id";
+                    let shared: Vec<i64> = sqlx::query_scalar(sql).bind(&search).fetch_all(&pool).await.unwrap();
+                    assert_eq!(held, shared, "{q:?}");
+                }
+            }
+        };
+        check().await;
+        // Names with more than one shared version: hiding the newest makes an older one shared;
+        // deleting the one shared after that leaves the next (or none).
+        let sql = "SELECT name FROM apps WHERE visibility = 'ALL_USERS' GROUP BY name HAVING count(*) > 2 ORDER BY name LIMIT 4";
+        let names: Vec<String> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        assert_eq!(names.len(), 4, "the data has names with several shared versions");
+        for name in &names {
+            let mut tx = db.begin_write().await.unwrap();
+            let sql = "UPDATE apps SET visibility = 'PRIVATE' WHERE name = $1 AND latest_shared = TRUE";
+            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
+            refresh_latest_shared(&mut tx, name).await.unwrap();
+            let sql = "DELETE FROM apps WHERE name = $1 AND latest_shared = TRUE";
+            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
+            refresh_latest_shared(&mut tx, name).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        check().await;
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The catalog's cache of counts and filter counts, and how a write keeps it right.
 
+use super::shared_rows::{SharedHead, SharedRows};
 use super::{is_shared_catalog, CatalogTotals, Filters, Viewer, FACET_LIMIT};
 use crate::db::{AsConn, Db, Tx};
 use crate::{on_conn, on_db};
@@ -55,111 +56,6 @@ struct CacheInner {
     /// The shared catalog's rows, once loaded ([`SharedRows`]); a write to one name updates them,
     /// a wider one drops them until they are loaded again.
     shared: Option<SharedRows>,
-}
-
-/// The shared catalog's rows (each name's newest ALL_USERS version, `latest_shared`) with what a
-/// search of it needs besides the text index, by id. Everyone types into the shared catalog, so
-/// the first answer to each typed prefix comes from these rather than from joining app rows:
-/// - its counts: the database's list of the matching ids (the text index alone), walked against each
-///   row's category and tags;
-/// - its head (the names and titles that start with the search, see `ranked_ids`): found here, so
-///   the database only ranks them.
-#[derive(Default)]
-pub(crate) struct SharedRows {
-    rows: HashMap<i64, SharedRow>,
-}
-
-/// One row of the shared catalog, as [`SharedRows`] holds it.
-pub(crate) struct SharedRow {
-    /// The name and title with ASCII letters lowercased: what the SQL's `lower()` compares.
-    name_key: String,
-    title_key: String,
-    category: Option<String>,
-    /// Sorted, each once.
-    tags: Vec<String>,
-}
-
-impl SharedRow {
-    pub(crate) fn new(name: &str, title: &str, category: Option<String>, tags: Vec<String>) -> Self {
-        SharedRow { name_key: name.to_ascii_lowercase(), title_key: title.to_ascii_lowercase(), category, tags }
-    }
-
-    /// Whether the row is in the query's chosen category, and whether it has its chosen tag.
-    fn in_filters(&self, query: &AppQuery) -> (bool, bool) {
-        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
-        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
-        (
-            chosen_category.is_none_or(|chosen| self.category.as_deref() == Some(chosen)),
-            chosen_tag.is_none_or(|chosen| self.tags.iter().any(|tag| tag == chosen)),
-        )
-    }
-}
-
-/// The head of a shared-catalog search (see `ranked_ids`), from the held rows.
-#[derive(Debug, Default)]
-pub(crate) struct SharedHead {
-    /// The rows whose name is the search.
-    pub exact: Vec<i64>,
-    /// Every row of the head, the exact ones included.
-    pub all: Vec<i64>,
-}
-
-impl SharedRows {
-    pub(crate) fn new(rows: impl IntoIterator<Item = (i64, SharedRow)>) -> Self {
-        SharedRows { rows: rows.into_iter().collect() }
-    }
-
-    /// The counts of a shared-catalog query (its category and tag filters; the search already
-    /// applied: `matches` are the ids the text index found, of any row), by the rules of
-    /// `push_from_where` and `facet`.
-    fn totals(&self, matches: &[i64], query: &AppQuery) -> CatalogTotals {
-        let mut total = 0;
-        let mut categories: HashMap<&str, u64> = HashMap::new();
-        let mut tags: HashMap<&str, u64> = HashMap::new();
-        for row in matches.iter().filter_map(|id| self.rows.get(id)) {
-            let (in_category, has_tag) = row.in_filters(query);
-            if in_category && has_tag {
-                total += 1;
-            }
-            if let Some(category) = row.category.as_deref().filter(|_| has_tag) {
-                *categories.entry(category).or_default() += 1;
-            }
-            for tag in row.tags.iter().filter(|_| in_category) {
-                *tags.entry(tag).or_default() += 1;
-            }
-        }
-        let chosen_category = query.category.as_deref().filter(|c| !c.is_empty());
-        let chosen_tag = query.tag.as_deref().filter(|t| !t.is_empty());
-        let listed = |counts: HashMap<&str, u64>, chosen| facet_list(counts.into_iter().map(|(value, count)| (value.to_owned(), count)), chosen);
-        CatalogTotals { total, categories: listed(categories, chosen_category), tags: listed(tags, chosen_tag) }
-    }
-
-    /// The rows in the query's category and tag whose name, a dotted part of it, or title starts
-    /// with `text` (the search, lowercased): `ranked_ids`'s head rule, as its `LIKE`s say it.
-    fn head(&self, text: &str, query: &AppQuery) -> SharedHead {
-        let segment = format!(".{text}");
-        let mut head = SharedHead::default();
-        for (id, row) in &self.rows {
-            let starts = row.name_key.starts_with(text) || row.name_key.contains(&segment) || row.title_key.starts_with(text);
-            if starts && row.in_filters(query) == (true, true) {
-                head.all.push(*id);
-                if row.name_key == text {
-                    head.exact.push(*id);
-                }
-            }
-        }
-        head
-    }
-
-    /// The rows of one name after a write: its rows before go, its shared row now (if any) comes.
-    fn apply(&mut self, change: &AppChange) {
-        for row in &change.before {
-            self.rows.remove(&row.id);
-        }
-        for row in change.after.iter().filter(|row| row.latest_shared) {
-            self.rows.insert(row.id, SharedRow::new(&row.name, &row.title, row.category.clone(), row.tags.clone()));
-        }
-    }
 }
 
 /// A search's page: its ids, in order.
@@ -248,7 +144,7 @@ impl CatalogCache {
     }
 
     /// Holds the shared catalog's rows, read at `generation` (not when a write came since).
-    pub(crate) async fn store_shared(&self, generation: u64, shared: SharedRows) {
+    pub(super) async fn store_shared(&self, generation: u64, shared: SharedRows) {
         let mut inner = self.inner.write().await;
         if inner.generation == generation {
             inner.shared = Some(shared);
@@ -323,7 +219,9 @@ impl CacheInner {
 
     fn apply(&mut self, change: &AppChange) {
         if let Some(shared) = &mut self.shared {
-            shared.apply(change);
+            let shared_now = change.after.iter().filter(|row| row.latest_shared);
+            let rows = shared_now.map(|row| (row.id, row.name.clone(), row.title.clone(), row.category.clone(), row.tags.clone()));
+            shared.apply(change.before.iter().map(|row| row.id), rows);
         }
         self.entries.retain(|_, entry| entry.update(change));
         // A search's order is by text rank, which weighs every app's words: an import or a delete
@@ -415,7 +313,7 @@ fn updated_facet(old: &[FacetCount], deltas: &BTreeMap<&str, i64>, chosen: Optio
 
 /// A filter's list as the SQL gives it: values some app has, most apps first, then by value, cut
 /// at [`FACET_LIMIT`], the chosen value last with 0 when no app has it.
-fn facet_list(counts: impl IntoIterator<Item = (String, u64)>, chosen: Option<&str>) -> Vec<FacetCount> {
+pub(super) fn facet_list(counts: impl IntoIterator<Item = (String, u64)>, chosen: Option<&str>) -> Vec<FacetCount> {
     let mut list: Vec<FacetCount> = counts.into_iter().filter(|(_, count)| *count > 0).map(|(value, count)| FacetCount { value, count }).collect();
     list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     list.truncate(FACET_LIMIT as usize);
