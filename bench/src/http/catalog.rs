@@ -12,7 +12,7 @@ use super::client::{items, json_u64, Api, HttpResponse, SETUP_TIMEOUT};
 use super::load::Target;
 use super::page::{PageTiming, PAGE_LOADS};
 use super::report::{median, ReportKind};
-use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, UnderWrites, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
+use super::scenario::{deep_page, peer_targets, write_static_peer, Plan, Scenario, Seed, UnderWrites, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
 use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,9 +68,6 @@ static WORDS: ReportKind = ReportKind {
     notes: &[
         "\"admin\" sees every row (its visibility condition is `1 = 1`); \"user\" is a plain user, whose condition is `visibility = 'ALL_USERS' OR owner_id = ?`; the catalog's own `visibility=ALL_USERS` filter applies to both",
         "every token-authenticated request also writes `api_tokens.last_used_at` (compare the `GET /api/v1/me` rows with health)",
-        "wrk sends no Accept-Encoding, so answers are not compressed; the browser's are (gzip)",
-        "the static file is served by tower-http's ServeDir, which opens and reads it on tokio's blocking thread pool for every request: small API answers can be faster than it",
-        "the machine is shared: other builds and tests ran at the same time, so the numbers are noisy; compare rows of one run, not runs",
     ],
 };
 
@@ -124,11 +121,7 @@ fn plan(api: &Api, static_dir: &Path) -> Result<Plan, String> {
     let category_path = format!("/api/v1/apps?category={CATEGORY}&{DEFAULT_QUERY}");
     let deep_path = format!("/api/v1/apps?{DEFAULT_QUERY}&page={deep_page}");
     let detail_path = format!("/api/v1/apps/{first_id}");
-    let mut targets: Vec<Target> = vec![
-        Target::new("static JSON file, same bytes as the default page (peer)", "-", &format!("/{STATIC_PEER}"), None),
-        Target::new("GET /api/v1/health (peer)", "-", "/api/v1/health", None),
-        Target::new("GET /api/v1/me (the token check alone)", "user", "/api/v1/me", Some(&user_token)),
-    ];
+    let mut targets = peer_targets(STATIC_PEER, "user", &user_token);
     for (caller, token) in [("admin", &admin_token), ("user", &user_token)] {
         targets.push(Target::new("catalog: default page", caller, &default_path, Some(token)));
         if caller == "admin" {

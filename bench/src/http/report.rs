@@ -58,9 +58,17 @@ pub struct ReportKind {
     pub page_compared: &'static [&'static str],
     /// Usernames shown under another name in the page table's `as` column.
     pub callers: &'static [(&'static str, &'static str)],
-    /// Notes after the run's own facts.
+    /// Notes after the run's own facts; [`SHARED_NOTES`] follow them.
     pub notes: &'static [&'static str],
 }
+
+/// The notes every HTTP benchmark's report ends with: how wrk, the static peer and the machine
+/// bend the numbers.
+const SHARED_NOTES: &[&str] = &[
+    "wrk sends no Accept-Encoding, so answers are not compressed; the browser's are (gzip)",
+    "the static file is served by tower-http's ServeDir, which opens and reads it on tokio's blocking thread pool for every request: small API answers can be faster than it",
+    "the machine is shared: other builds and tests ran at the same time, so the numbers are noisy; compare rows of one run, not runs",
+];
 
 /// Everything the report shows.
 pub struct Report {
@@ -166,7 +174,7 @@ impl Report {
         for fact in &self.facts {
             let _ = writeln!(out, "- {fact}");
         }
-        for note in kind.notes {
+        for note in kind.notes.iter().chain(SHARED_NOTES) {
             let _ = writeln!(out, "- {note}");
         }
         out

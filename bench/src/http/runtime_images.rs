@@ -13,7 +13,7 @@ use super::client::{items, json_u64, Api, HttpResponse};
 use super::load::Target;
 use super::page::PageTiming;
 use super::report::ReportKind;
-use super::scenario::{deep_page, write_static_peer, Plan, Scenario, Seed, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
+use super::scenario::{deep_page, peer_targets, write_static_peer, Plan, Scenario, Seed, ADMIN, ADMIN_PASSWORD, USER_PASSWORD};
 use std::path::Path;
 
 const COMMAND: &str = "cargo xtask bench runtime-images";
@@ -65,9 +65,6 @@ static WORDS: ReportKind = ReportKind {
         "\"admin\" is the platform admin (acts as admin of every workspace, no membership row); \"member\" is a plain user with a `member` row for `bench`; both list `bench`'s images and the platform's (`workspace_id IN ('bench', 'global')`); only `can_manage` differs in their answers",
         "every list request reads the change mark of `runtime_images` and reuses the filter's count while the mark has not moved (`SELECT count(*)` otherwise; the trigram index finds a name filter of 3 characters or more), then the page's keys from the order's index (`LIMIT ? OFFSET ?`), then those rows; before them the workspace access check (one joined lookup). Each row runs on a fresh server, so its first request counts",
         "every token-authenticated request also writes `api_tokens.last_used_at` at most once a minute (compare the `GET /api/v1/me` row with health)",
-        "wrk sends no Accept-Encoding, so answers are not compressed; the browser's are (gzip)",
-        "the static file is served by tower-http's ServeDir, which opens and reads it on tokio's blocking thread pool for every request: small API answers can be faster than it",
-        "the machine is shared: other builds and tests ran at the same time, so the numbers are noisy; compare rows of one run, not runs",
     ],
 };
 
@@ -124,12 +121,8 @@ fn plan(api: &Api, static_dir: &Path) -> Result<Plan, String> {
     let deep_page = deep_page(DEEP_PAGE, total, PAGE_SIZE, "images", &mut facts);
 
     let image = format!("{list}/{uid}");
-    let mut targets: Vec<Target> = vec![
-        Target::new("static JSON file, same bytes as the default page (peer)", "-", &format!("/{STATIC_PEER}"), None),
-        Target::new("GET /api/v1/health (peer)", "-", "/api/v1/health", None),
-        Target::new("GET /api/v1/me (the token check alone)", "member", "/api/v1/me", Some(&member_token)),
-        Target::new("list: default page (name A-Z, 50)", "admin", &list, Some(&admin_token)),
-    ];
+    let mut targets = peer_targets(STATIC_PEER, "member", &member_token);
+    targets.push(Target::new("list: default page (name A-Z, 50)", "admin", &list, Some(&admin_token)));
     for (what, path) in [
         ("list: default page (name A-Z, 50)".to_owned(), list.clone()),
         ("list: state=DEPRECATED".to_owned(), format!("{list}?state=DEPRECATED")),

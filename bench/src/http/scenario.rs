@@ -281,6 +281,17 @@ pub fn write_static_peer(api: &Api, static_dir: &Path, name: &str, path: &str, t
     answer.json()
 }
 
+/// The peers every HTTP benchmark's table starts with: the static peer `static_peer` (the same bytes
+/// as the default page, served as a file), `GET /api/v1/health`, and `GET /api/v1/me` as `caller`
+/// (the token check alone).
+pub fn peer_targets(static_peer: &str, caller: &'static str, token: &String) -> Vec<Target> {
+    vec![
+        Target::new("static JSON file, same bytes as the default page (peer)", "-", &format!("/{static_peer}"), None),
+        Target::new("GET /api/v1/health (peer)", "-", "/api/v1/health", None),
+        Target::new("GET /api/v1/me (the token check alone)", caller, "/api/v1/me", Some(token)),
+    ]
+}
+
 /// The deep page: `wanted`, or the last page when there are fewer (with a fact saying so).
 pub fn deep_page(wanted: u64, total: u64, page_size: u64, what: &str, facts: &mut Vec<String>) -> u64 {
     let last_page = total.div_ceil(page_size).max(1);

@@ -60,17 +60,13 @@ pub struct AuditEntry {
 /// everything under it (`apps/12` also finds `apps/12/tags/X`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct AuditQuery {
-    #[serde(default)]
     pub resource: Option<String>,
-    #[serde(default)]
     pub actor: Option<String>,
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }

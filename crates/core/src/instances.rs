@@ -151,19 +151,15 @@ pub struct InstancePatch {
 /// `GET /instances?app=&owner=me&status=&page=&page_size=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct InstanceQuery {
-    #[serde(default)]
     pub app: Option<i64>,
     /// `me`: only the caller's; `others`: instances others shared with the caller (ALL_USERS).
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(pattern = "^(me|others)$"))]
     pub owner: Option<String>,
-    #[serde(default)]
     pub status: Option<InstanceStatus>,
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }

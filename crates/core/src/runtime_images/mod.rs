@@ -406,21 +406,17 @@ impl ImageSort {
 /// `GET /workspaces/{ws}/runtime-images` query: filters, sort and page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct RuntimeImageQuery {
-    #[serde(default)]
     pub state: Option<Availability>,
     /// Part of the name, uid or docker image, any case.
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub sort: ImageSort,
     /// From 1. (Plain fields, not a flattened [`PageRequest`]: query strings carry numbers as text,
     /// which serde's flatten cannot read.)
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     /// Default 50, at most 500.
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub page_size: Option<u32>,
 }

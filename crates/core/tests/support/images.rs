@@ -1,16 +1,5 @@
 //! Real pictures for bundles: the rules decode icons and screenshots, so header-only fakes fail.
-
-/// A real `width`×`height` PNG, one colour.
-pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("a PNG header");
-    writer.write_image_data(&vec![90; (width * height * 3) as usize]).expect("PNG pixels");
-    writer.finish().expect("a PNG");
-    bytes
-}
+//! (The PNG maker is in png_image.rs, which the server's tests share.)
 
 /// A real `width`×`height` JPEG, one colour.
 pub fn jpeg(width: u16, height: u16) -> Vec<u8> {

@@ -6,8 +6,10 @@
 pub mod bombs;
 pub mod data;
 pub mod images;
+pub mod png_image;
 pub mod zip_builder;
 
 pub use data::noise;
-pub use images::{jpeg, png};
+pub use images::jpeg;
+pub use png_image::png;
 pub use zip_builder::{crc32, deflate, LocalAt, ZipBuilder, DEFLATED, STORED};

@@ -19,17 +19,11 @@ use wavehub_server::http::state::{AppState, Config};
 
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
-/// A real `width`×`height` PNG, one colour: imports decode icons and screenshots.
-pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("a PNG header");
-    writer.write_image_data(&vec![90; (width * height * 3) as usize]).expect("PNG pixels");
-    writer.finish().expect("a PNG");
-    bytes
-}
+/// A real `width`×`height` PNG, one colour: imports decode icons and screenshots. The core crate's
+/// tests make theirs with the same file.
+#[path = "../../../core/tests/support/png_image.rs"]
+mod png_image;
+pub use png_image::png;
 
 pub struct TestApp {
     pub router: Router,
