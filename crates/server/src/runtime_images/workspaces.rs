@@ -145,8 +145,7 @@ pub async fn create(db: &Db, caller: &Caller, request: &NewWorkspace) -> ApiResu
     Ok(Workspace { id: request.id.clone(), name: request.name.trim().to_owned(), created_time: now, my_role: Some(WorkspaceRole::Admin) })
 }
 
-pub async fn members(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Vec<WorkspaceMember>> {
-    let access = access(db, caller, workspace).await?;
+pub async fn members(db: &Db, access: &Access) -> ApiResult<Vec<WorkspaceMember>> {
     let rows: Vec<(String, String)> = on_db!(db, |pool| {
         sqlx::query_as(
             "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.username",
@@ -164,8 +163,7 @@ pub async fn members(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Vec
 /// Adding people by name tells whoever adds them whether a name exists, as in every product where
 /// project admins add members (Harbor, GitLab); workspace admins need that. Removing answers the
 /// same for a non-member and a name nobody has (see `remove_member`).
-pub async fn set_member(db: &Db, caller: &Caller, workspace: &str, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
-    let access = access(db, caller, workspace).await?;
+pub async fn set_member(db: &Db, access: &Access, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
     access.require_manage()?;
     let mut tx = db.begin_write().await?;
     let user_id: Option<i64> =
@@ -189,8 +187,7 @@ pub async fn set_member(db: &Db, caller: &Caller, workspace: &str, username: &st
     Ok(WorkspaceMember { username: username.to_owned(), role })
 }
 
-pub async fn remove_member(db: &Db, caller: &Caller, workspace: &str, username: &str) -> ApiResult<()> {
-    let access = access(db, caller, workspace).await?;
+pub async fn remove_member(db: &Db, access: &Access, username: &str) -> ApiResult<()> {
     access.require_manage()?;
     let mut tx = db.begin_write().await?;
     let removed = on_conn!(&mut tx, |c| {
