@@ -27,7 +27,7 @@ use wavehub_core::runtime_images::{
 
 // ---- path parameters: what each one is, said once for every route that has it ----
 
-/// `{ws}`.
+/// `{ws}`, for the OpenAPI document and the path tuples; handlers take the workspace as [`Access`].
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(names("ws"), parameter_in = Path)]
 pub struct Ws(
@@ -114,8 +114,8 @@ pub async fn create_workspace(
         (status = 200, description = "The workspace.", body = Workspace),
     ),
 )]
-pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(Ws(ws)): ApiPath<Ws>) -> ApiResult<ApiJson<Workspace>> {
-    Ok(ApiJson(workspaces::get(&state.db, &caller, &ws).await?))
+pub async fn get_workspace(State(state): State<AppState>, access: Access) -> ApiResult<ApiJson<Workspace>> {
+    Ok(ApiJson(workspaces::describe(&state.db, access).await?))
 }
 
 #[utoipa::path(

@@ -115,8 +115,13 @@ pub async fn list(db: &Db, caller: &Caller) -> ApiResult<Page<Workspace>> {
     Ok(Page { items, total, page: 1, page_size: (total as u32).max(PageRequest::DEFAULT_SIZE) })
 }
 
+/// [`describe`], for a caller and the workspace they name (the MLOps API's workspace read).
 pub async fn get(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Workspace> {
-    let access = access(db, caller, workspace).await?;
+    describe(db, access(db, caller, workspace).await?).await
+}
+
+/// `GET /workspaces/{ws}`: the workspace `access` is to, with the caller's role there.
+pub async fn describe(db: &Db, access: Access) -> ApiResult<Workspace> {
     let (name, created_time): (String, String) = on_db!(db, |pool| {
         sqlx::query_as("SELECT name, created_time FROM workspaces WHERE id = $1").bind(&access.workspace).fetch_one(pool).await
     })?;
