@@ -13,6 +13,14 @@ use serde::Deserialize;
 use wavehub_core::api::{Page, Problem, API_PREFIX};
 use wavehub_core::instances::{Instance, InstancePatch, InstanceQuery, NewInstance};
 
+/// `{id}` of `/instances/{id}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct InstanceId(
+    /// The instance's id.
+    pub i64,
+);
+
 /// `POST /apps/{id}/instances` `{visibility}`: 201 with the instance, `starting`.
 #[utoipa::path(
     post, path = "/apps/{id}/instances", tag = "instances", operation_id = "launch_instance",
@@ -46,23 +54,23 @@ pub async fn list_instances(State(state): State<AppState>, caller: Caller, ApiQu
 
 #[utoipa::path(
     get, path = "/instances/{id}", tag = "instances", operation_id = "get_instance",
-    params(("id" = i64, Path, description = "The instance's id.")),
+    params(InstanceId),
     responses((status = 200, description = "The instance.", body = Instance)),
 )]
-pub async fn get_instance(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
+pub async fn get_instance(State(state): State<AppState>, caller: Caller, ApiPath(InstanceId(id)): ApiPath<InstanceId>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::get(&state, &caller, id).await?))
 }
 
 #[utoipa::path(
     patch, path = "/instances/{id}", tag = "instances", operation_id = "update_instance",
-    params(("id" = i64, Path, description = "The instance's id.")),
+    params(InstanceId),
     request_body = InstancePatch,
     responses((status = 200, description = "The instance with its new visibility.", body = Instance)),
 )]
 pub async fn update_instance(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(InstanceId(id)): ApiPath<InstanceId>,
     ApiJson(patch): ApiJson<InstancePatch>,
 ) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::set_visibility(&state, &caller, id, patch.visibility).await?))
@@ -70,10 +78,10 @@ pub async fn update_instance(
 
 #[utoipa::path(
     post, path = "/instances/{id}/terminate", tag = "instances", operation_id = "terminate_instance",
-    params(("id" = i64, Path, description = "The instance's id.")),
+    params(InstanceId),
     responses((status = 200, description = "The instance, `terminated` (or already ended).", body = Instance)),
 )]
-pub async fn terminate_instance(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Instance>> {
+pub async fn terminate_instance(State(state): State<AppState>, caller: Caller, ApiPath(InstanceId(id)): ApiPath<InstanceId>) -> ApiResult<ApiJson<Instance>> {
     Ok(ApiJson(instances::terminate(&state, &caller, id).await?))
 }
 
@@ -89,7 +97,7 @@ pub struct OpenParams {
 /// session it sends the browser to sign in and come back here, rather than answering 401.
 #[utoipa::path(
     get, path = "/instances/{id}/open", tag = "instances", operation_id = "open_instance",
-    params(("id" = i64, Path, description = "The instance's id."), OpenParams),
+    params(InstanceId, OpenParams),
     responses(
         (status = 303, description = "To the instance on the apps origin with a one-use ticket or, without a session, to the sign-in page that comes back here.",
             headers(("location" = String))),
@@ -105,7 +113,7 @@ pub struct OpenParams {
 pub async fn open_instance(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(InstanceId(id)): ApiPath<InstanceId>,
     ApiQuery(params): ApiQuery<OpenParams>,
 ) -> ApiResult<Response> {
     let location = match caller {
@@ -132,7 +140,7 @@ pub struct LogParams {
 /// and then new ones as they come, ending with an `end` event once the instance has ended.
 #[utoipa::path(
     get, path = "/instances/{id}/logs", tag = "instances", operation_id = "instance_logs",
-    params(("id" = i64, Path, description = "The instance's id."), LogParams),
+    params(InstanceId, LogParams),
     responses(
         (status = 200, description = "Without `follow`: the log's last MiB as text. With `follow=true`: a server-sent event stream, every line a `message` event, then an `end` event once the instance has ended.",
             content(("text/plain"), ("text/event-stream"))),
@@ -141,7 +149,7 @@ pub struct LogParams {
 pub async fn instance_logs(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(InstanceId(id)): ApiPath<InstanceId>,
     ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Response> {
     instances::logs::respond(state, caller, id, params.follow).await

@@ -1,16 +1,19 @@
 //! `/workspaces`, `/workspaces/{ws}/runtime-images`, `.../runtimes` and `/runtime-images`: read
-//! the request, check who may do it ([`crate::runtime_images::workspaces::access`]), call
-//! the function in [`crate::runtime_images`]'s file for the thing, shape the answer.
+//! the request, check who may do it (a handler of a `{ws}` route takes the caller's [`Access`],
+//! extracted below), call the function in [`crate::runtime_images`]'s file for the thing, shape
+//! the answer.
 
 use crate::accounts::auth::Caller;
 use crate::accounts::routes::Username;
 use crate::http::created;
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, StateVerb, ImageOrRuntimeVerb, VersionVerb};
 use crate::runtime_images::{history, images, list_query, runtimes, versions, Scope};
+use crate::runtime_images::{image_resource, runtime_resource, version_resource};
 use crate::http::state::AppState;
-use crate::runtime_images::workspaces;
-use axum::extract::State;
+use crate::runtime_images::workspaces::{self, Access};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -24,13 +27,32 @@ use wavehub_core::runtime_images::{
 
 // ---- path parameters: what each one is, said once for every route that has it ----
 
-/// `{ws}`.
+/// `{ws}`, for the OpenAPI document and the path tuples; handlers take the workspace as [`Access`].
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(names("ws"), parameter_in = Path)]
 pub struct Ws(
     /// The workspace's id.
     pub String,
 );
+
+/// A `{ws}` route's workspace as its handlers take it: what the caller may do there
+/// ([`workspaces::access`]). A workspace that does not exist, or is not the caller's, is a 404
+/// before the body is read: what a request sends is looked at only where the caller may send it.
+impl FromRequestParts<AppState> for Access {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let ApiPath(WsSegment { ws }) = ApiPath::from_request_parts(parts, state).await?;
+        workspaces::access(&state.db, &caller, &ws).await
+    }
+}
+
+/// `{ws}` by name, among the route's other segments.
+#[derive(Deserialize)]
+struct WsSegment {
+    ws: String,
+}
 
 /// `{uid}` of `.../runtime-images/{uid}`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -92,8 +114,8 @@ pub async fn create_workspace(
         (status = 200, description = "The workspace.", body = Workspace),
     ),
 )]
-pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPath(Ws(ws)): ApiPath<Ws>) -> ApiResult<ApiJson<Workspace>> {
-    Ok(ApiJson(workspaces::get(&state.db, &caller, &ws).await?))
+pub async fn get_workspace(State(state): State<AppState>, access: Access) -> ApiResult<ApiJson<Workspace>> {
+    Ok(ApiJson(workspaces::describe(&state.db, access).await?))
 }
 
 #[utoipa::path(
@@ -103,8 +125,8 @@ pub async fn get_workspace(State(state): State<AppState>, caller: Caller, ApiPat
         (status = 200, description = "Its members and their roles.", body = Vec<WorkspaceMember>),
     ),
 )]
-pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(Ws(ws)): ApiPath<Ws>) -> ApiResult<ApiJson<Vec<WorkspaceMember>>> {
-    Ok(ApiJson(workspaces::members(&state.db, &caller, &ws).await?))
+pub async fn list_members(State(state): State<AppState>, access: Access) -> ApiResult<ApiJson<Vec<WorkspaceMember>>> {
+    Ok(ApiJson(workspaces::members(&state.db, &access).await?))
 }
 
 #[utoipa::path(
@@ -117,11 +139,11 @@ pub async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath
 )]
 pub async fn set_member(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), Username(username))): ApiPath<(Ws, Username)>,
+    access: Access,
+    ApiPath((_, Username(username))): ApiPath<(Ws, Username)>,
     ApiJson(request): ApiJson<MemberRole>,
 ) -> ApiResult<ApiJson<WorkspaceMember>> {
-    Ok(ApiJson(workspaces::set_member(&state.db, &caller, &ws, &username, request.role).await?))
+    Ok(ApiJson(workspaces::set_member(&state.db, &access, &username, request.role).await?))
 }
 
 #[utoipa::path(
@@ -133,10 +155,10 @@ pub async fn set_member(
 )]
 pub async fn remove_member(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), Username(username))): ApiPath<(Ws, Username)>,
+    access: Access,
+    ApiPath((_, Username(username))): ApiPath<(Ws, Username)>,
 ) -> ApiResult<StatusCode> {
-    workspaces::remove_member(&state.db, &caller, &ws, &username).await?;
+    workspaces::remove_member(&state.db, &access, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,11 +173,9 @@ pub async fn remove_member(
 )]
 pub async fn list_images(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(Ws(ws)): ApiPath<Ws>,
+    access: Access,
     ApiQuery(query): ApiQuery<RuntimeImageQuery>,
 ) -> ApiResult<ApiJson<Page<RuntimeImage>>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(list_query::list(&state.db, Scope::Workspace(&access), &query).await?))
 }
 
@@ -183,13 +203,11 @@ pub async fn list_all_images(State(state): State<AppState>, caller: Caller, ApiQ
 )]
 pub async fn create_image(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(Ws(ws)): ApiPath<Ws>,
+    access: Access,
     ApiJson(request): ApiJson<NewRuntimeImage>,
 ) -> ApiResult<impl IntoResponse> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     let image = images::create(&state.db, &access, &request).await?;
-    Ok(created(format!("workspaces/{ws}/runtime-images/{}", image.uid), image))
+    Ok(created(image_resource(&access.workspace, &image.uid), image))
 }
 
 #[utoipa::path(
@@ -199,8 +217,7 @@ pub async fn create_image(
         (status = 200, description = "The image.", body = RuntimeImage),
     ),
 )]
-pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<RuntimeImage>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
+pub async fn get_image(State(state): State<AppState>, access: Access, ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<RuntimeImage>> {
     Ok(ApiJson(images::get(&state.db, &access, &uid).await?))
 }
 
@@ -215,11 +232,10 @@ pub async fn get_image(State(state): State<AppState>, caller: Caller, ApiPath((W
 )]
 pub async fn update_image(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiJson(patch): ApiJson<RuntimeImagePatch>,
 ) -> ApiResult<ApiJson<RuntimeImage>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::update(&state.db, &access, &uid, &patch).await?))
 }
 
@@ -231,8 +247,7 @@ pub async fn update_image(
         (status = 409, description = "Bootstrap-managed, or a runtime references it."),
     ),
 )]
-pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<StatusCode> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
+pub async fn delete_image(State(state): State<AppState>, access: Access, ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<StatusCode> {
     images::delete(&state.db, &access, &uid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -252,11 +267,10 @@ pub async fn delete_image(State(state): State<AppState>, caller: Caller, ApiPath
 pub async fn change_image_state(
     StateVerb(action): ImageOrRuntimeVerb,
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid), _)): ApiPath<(Ws, ImageUid, String)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid), _)): ApiPath<(Ws, ImageUid, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<RuntimeImage>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(images::change_image_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }
 
@@ -267,8 +281,7 @@ pub async fn change_image_state(
         (status = 200, description = "Its state changes, newest first.", body = Vec<StateEvent>),
     ),
 )]
-pub async fn image_history(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
+pub async fn image_history(State(state): State<AppState>, access: Access, ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>) -> ApiResult<ApiJson<Vec<StateEvent>>> {
     Ok(ApiJson(history::history(&state.db, &access, &uid).await?))
 }
 
@@ -290,11 +303,10 @@ pub struct VersionFilter {
 )]
 pub async fn list_versions(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiQuery(filter): ApiQuery<VersionFilter>,
 ) -> ApiResult<ApiJson<VersionList>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(versions::versions(&state.db, &access, &uid, filter.state).await?))
 }
 
@@ -309,13 +321,12 @@ pub async fn list_versions(
 )]
 pub async fn add_version(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid))): ApiPath<(Ws, ImageUid)>,
     ApiJson(request): ApiJson<NewRuntimeImageVersion>,
 ) -> ApiResult<impl IntoResponse> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     let version = versions::add_version(&state.db, &access, &uid, &request).await?;
-    Ok(created(format!("workspaces/{ws}/runtime-images/{uid}/versions/{}", version.version), version))
+    Ok(created(version_resource(&access.workspace, &uid, &version.version), version))
 }
 
 #[utoipa::path(
@@ -327,10 +338,9 @@ pub async fn add_version(
 )]
 pub async fn get_version(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid), Version(version))): ApiPath<(Ws, ImageUid, Version)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid), Version(version))): ApiPath<(Ws, ImageUid, Version)>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(versions::get_version(&state.db, &access, &uid, &version).await?))
 }
 
@@ -349,11 +359,10 @@ pub async fn get_version(
 pub async fn change_version_state(
     StateVerb(action): VersionVerb,
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), ImageUid(uid), Version(version), _)): ApiPath<(Ws, ImageUid, Version, String)>,
+    access: Access,
+    ApiPath((_, ImageUid(uid), Version(version), _)): ApiPath<(Ws, ImageUid, Version, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<RuntimeImageVersion>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(versions::change_version_state(&state.db, &access, &uid, &version, action, body.reason.as_deref()).await?))
 }
 
@@ -384,11 +393,9 @@ pub struct RuntimeFilter {
 )]
 pub async fn list_runtimes(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(Ws(ws)): ApiPath<Ws>,
+    access: Access,
     ApiQuery(filter): ApiQuery<RuntimeFilter>,
 ) -> ApiResult<ApiJson<Page<Runtime>>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     let paging = PageRequest::from_parts(filter.page, filter.page_size);
     Ok(ApiJson(runtimes::list_runtimes(&state.db, &access, filter.image.as_deref(), paging).await?))
 }
@@ -404,13 +411,11 @@ pub async fn list_runtimes(
 )]
 pub async fn create_runtime(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(Ws(ws)): ApiPath<Ws>,
+    access: Access,
     ApiJson(request): ApiJson<NewRuntime>,
 ) -> ApiResult<impl IntoResponse> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     let runtime = runtimes::create_runtime(&state.db, &access, &request).await?;
-    Ok(created(format!("workspaces/{ws}/runtimes/{}", runtime.uid), runtime))
+    Ok(created(runtime_resource(&access.workspace, &runtime.uid), runtime))
 }
 
 #[utoipa::path(
@@ -420,8 +425,7 @@ pub async fn create_runtime(
         (status = 200, description = "The runtime, with what a new deployment would run now.", body = Runtime),
     ),
 )]
-pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath((Ws(ws), RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>) -> ApiResult<ApiJson<Runtime>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
+pub async fn get_runtime(State(state): State<AppState>, access: Access, ApiPath((_, RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>) -> ApiResult<ApiJson<Runtime>> {
     Ok(ApiJson(runtimes::get_runtime(&state.db, &access, &uid).await?))
 }
 
@@ -435,11 +439,10 @@ pub async fn get_runtime(State(state): State<AppState>, caller: Caller, ApiPath(
 )]
 pub async fn delete_runtime(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>,
+    access: Access,
+    ApiPath((_, RuntimeUid(uid))): ApiPath<(Ws, RuntimeUid)>,
     OptionalJson(body): OptionalJson<Reason>,
 ) -> ApiResult<StatusCode> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     runtimes::delete_runtime(&state.db, &access, &uid, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -459,10 +462,9 @@ pub async fn delete_runtime(
 pub async fn change_runtime_state(
     StateVerb(action): ImageOrRuntimeVerb,
     State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((Ws(ws), RuntimeUid(uid), _)): ApiPath<(Ws, RuntimeUid, String)>,
+    access: Access,
+    ApiPath((_, RuntimeUid(uid), _)): ApiPath<(Ws, RuntimeUid, String)>,
     OptionalJson(body): OptionalJson<StateChange>,
 ) -> ApiResult<ApiJson<Runtime>> {
-    let access = workspaces::access(&state.db, &caller, &ws).await?;
     Ok(ApiJson(runtimes::change_runtime_state(&state.db, &access, &uid, action, body.reason.as_deref()).await?))
 }

@@ -115,8 +115,13 @@ pub async fn list(db: &Db, caller: &Caller) -> ApiResult<Page<Workspace>> {
     Ok(Page { items, total, page: 1, page_size: (total as u32).max(PageRequest::DEFAULT_SIZE) })
 }
 
+/// [`describe`], for a caller and the workspace they name (the MLOps API's workspace read).
 pub async fn get(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Workspace> {
-    let access = access(db, caller, workspace).await?;
+    describe(db, access(db, caller, workspace).await?).await
+}
+
+/// `GET /workspaces/{ws}`: the workspace `access` is to, with the caller's role there.
+pub async fn describe(db: &Db, access: Access) -> ApiResult<Workspace> {
     let (name, created_time): (String, String) = on_db!(db, |pool| {
         sqlx::query_as("SELECT name, created_time FROM workspaces WHERE id = $1").bind(&access.workspace).fetch_one(pool).await
     })?;
@@ -145,8 +150,7 @@ pub async fn create(db: &Db, caller: &Caller, request: &NewWorkspace) -> ApiResu
     Ok(Workspace { id: request.id.clone(), name: request.name.trim().to_owned(), created_time: now, my_role: Some(WorkspaceRole::Admin) })
 }
 
-pub async fn members(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Vec<WorkspaceMember>> {
-    let access = access(db, caller, workspace).await?;
+pub async fn members(db: &Db, access: &Access) -> ApiResult<Vec<WorkspaceMember>> {
     let rows: Vec<(String, String)> = on_db!(db, |pool| {
         sqlx::query_as(
             "SELECT u.username, m.role FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.username",
@@ -164,8 +168,7 @@ pub async fn members(db: &Db, caller: &Caller, workspace: &str) -> ApiResult<Vec
 /// Adding people by name tells whoever adds them whether a name exists, as in every product where
 /// project admins add members (Harbor, GitLab); workspace admins need that. Removing answers the
 /// same for a non-member and a name nobody has (see `remove_member`).
-pub async fn set_member(db: &Db, caller: &Caller, workspace: &str, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
-    let access = access(db, caller, workspace).await?;
+pub async fn set_member(db: &Db, access: &Access, username: &str, role: WorkspaceRole) -> ApiResult<WorkspaceMember> {
     access.require_manage()?;
     let mut tx = db.begin_write().await?;
     let user_id: Option<i64> =
@@ -189,8 +192,7 @@ pub async fn set_member(db: &Db, caller: &Caller, workspace: &str, username: &st
     Ok(WorkspaceMember { username: username.to_owned(), role })
 }
 
-pub async fn remove_member(db: &Db, caller: &Caller, workspace: &str, username: &str) -> ApiResult<()> {
-    let access = access(db, caller, workspace).await?;
+pub async fn remove_member(db: &Db, access: &Access, username: &str) -> ApiResult<()> {
     access.require_manage()?;
     let mut tx = db.begin_write().await?;
     let removed = on_conn!(&mut tx, |c| {

@@ -50,6 +50,14 @@ pub struct TagName(
     pub String,
 );
 
+/// `{tag}` of `/apps/{id}/tags/{tag}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(names("tag"), parameter_in = Path)]
+pub struct AppTag(
+    /// The tag's name.
+    pub String,
+);
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
@@ -380,10 +388,10 @@ pub async fn delete_tag(
 /// `PUT /apps/{id}/tags/{tag}`.
 #[utoipa::path(
     put, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "assign_tag",
-    params(AppId, ("tag" = String, Path, description = "The tag's name.")),
+    params(AppId, AppTag),
     responses((status = 204, description = "The app carries the tag.")),
 )]
-pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), tag)): ApiPath<(AppId, String)>) -> ApiResult<StatusCode> {
+pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), AppTag(tag))): ApiPath<(AppId, AppTag)>) -> ApiResult<StatusCode> {
     tags::set_assignment(&state, &caller, id, &tag, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -391,10 +399,10 @@ pub async fn assign_tag(State(state): State<AppState>, caller: Caller, ApiPath((
 /// `DELETE /apps/{id}/tags/{tag}`.
 #[utoipa::path(
     delete, path = "/apps/{id}/tags/{tag}", tag = "tags", operation_id = "unassign_tag",
-    params(AppId, ("tag" = String, Path, description = "The tag's name.")),
+    params(AppId, AppTag),
     responses((status = 204, description = "The app no longer carries the tag.")),
 )]
-pub async fn unassign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), tag)): ApiPath<(AppId, String)>) -> ApiResult<StatusCode> {
+pub async fn unassign_tag(State(state): State<AppState>, caller: Caller, ApiPath((AppId(id), AppTag(tag))): ApiPath<(AppId, AppTag)>) -> ApiResult<StatusCode> {
     tags::set_assignment(&state, &caller, id, &tag, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
