@@ -233,16 +233,13 @@ pub async fn import(
                 .map(drop)
         })?;
         insert_images(&mut tx, id, &report).await?;
-        refresh_latest_shared(&mut tx, &name).await?;
         for tag in &text.tags {
             let sql = "INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING";
             on_conn!(&mut tx, |c| sqlx::query(sql).bind(id).bind(tag).execute(c).await.map(drop))?;
         }
-        let resource = format!("apps/{id}");
         let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
-        let entry = crate::audit::Entry { actor: &caller.username, action: "import", resource: &resource, reason: None, detail };
-        crate::audit::record(&mut tx, entry).await?;
-        commit_change(state, tx, &name, change).await?;
+        let write = VersionWrite { id, name: &name, actor: &caller.username, action: "import", reason: None, detail };
+        commit_version_write(state, tx, change, write).await?;
         Ok(id)
     }
     .await;
@@ -762,6 +759,27 @@ pub(crate) async fn commit_change(state: &AppState, mut tx: Tx, name: &str, mut 
     Ok(state.catalog_cache.commit(tx, &change).await?)
 }
 
+/// A write to app version `id` of `name`, as the audit log records it (`apps/{id}`).
+struct VersionWrite<'a> {
+    id: i64,
+    name: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    reason: Option<&'a str>,
+    detail: serde_json::Value,
+}
+
+/// Ends every write to one app version (import, visibility, delete): which version of its name the
+/// shared catalog shows is decided again, the audit entry is written, and the write commits with
+/// the catalog cache in step ([`commit_change`]).
+async fn commit_version_write(state: &AppState, mut tx: Tx, change: AppChange, write: VersionWrite<'_>) -> ApiResult<()> {
+    refresh_latest_shared(&mut tx, write.name).await?;
+    let resource = format!("apps/{}", write.id);
+    let entry = crate::audit::Entry { actor: write.actor, action: write.action, resource: &resource, reason: write.reason, detail: write.detail };
+    crate::audit::record(&mut tx, entry).await?;
+    commit_change(state, tx, write.name, change).await
+}
+
 /// The cards of `ids`, in the order given.
 async fn load_summaries(db: &Db, ids: &[i64]) -> ApiResult<Vec<AppSummary>> {
     if ids.is_empty() {
@@ -939,12 +957,9 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
             .await
             .map(drop)
     })?;
-    refresh_latest_shared(&mut tx, &app.summary.name).await?;
-    let resource = format!("apps/{id}");
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str(), "from": from.as_str()});
-    let entry = crate::audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: patch.reason.as_deref(), detail };
-    crate::audit::record(&mut tx, entry).await?;
-    commit_change(state, tx, &app.summary.name, change).await?;
+    let (name, actor, reason) = (&app.summary.name, &caller.username, patch.reason.as_deref());
+    commit_version_write(state, tx, change, VersionWrite { id, name, actor, action: "visibility", reason, detail }).await?;
     tracing::info!(actor = %caller.username, app = %app.summary.name, version = %app.summary.version, %visibility, "app visibility changed");
     load_detail(db, viewer, id).await
 }
@@ -1015,14 +1030,11 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
             .await
             .map(drop)
     })?;
-    refresh_latest_shared(&mut tx, &app.summary.name).await?;
-    let resource = format!("apps/{id}");
-    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
-    let entry = crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: reason.text(), detail };
-    crate::audit::record(&mut tx, entry).await?;
     let still_used: i64 =
         on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = $1").bind(&app.sha256).fetch_one(c).await)?;
-    commit_change(state, tx, &app.summary.name, change).await?;
+    let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
+    let (name, actor, reason) = (&app.summary.name, &caller.username, reason.text());
+    commit_version_write(state, tx, change, VersionWrite { id, name, actor, action: "delete", reason, detail }).await?;
     if still_used == 0 {
         if let Err(error) = state.blobs.remove(&app.sha256).await {
             // The row is gone; a leftover blob wastes space but breaks nothing.

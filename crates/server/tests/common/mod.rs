@@ -23,6 +23,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 /// tests make theirs with the same file.
 #[path = "../../../core/tests/support/png_image.rs"]
 mod png_image;
+#[allow(unused_imports)] // as `dead_code` above: not every test file makes images
 pub use png_image::png;
 
 pub struct TestApp {
