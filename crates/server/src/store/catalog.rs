@@ -1124,7 +1124,7 @@ mod tests {
         let db = db.sqlite().expect("the FTS5 ranking");
         let text = q.trim().to_lowercase();
         let prefix = format!("{}%", db::escape_like(&text));
-        let table = if index == TextIndex::Shared { "shared_apps_fts" } else { "apps_fts" };
+        let table = index.fts5_table();
         let sql = format!(
             "SELECT a.id FROM (SELECT rowid AS id, {} AS rank FROM {table} WHERE {table} MATCH $1) f \
              CROSS JOIN apps a ON a.id = f.id WHERE {filter} ORDER BY CASE WHEN lower(a.name) = $2 THEN 0 \

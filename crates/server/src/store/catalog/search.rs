@@ -12,8 +12,8 @@ use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 /// Which rows a search looks in. SQLite keeps a text index of the shared catalog's rows of its own
 /// (migration 0013): everyone types into the shared catalog, and a one-letter prefix walks half as
-/// many matches there, ranked against the words of the catalog being searched. PostgreSQL has one
-/// index for both (its rank weighs no other rows).
+/// many matches there, ranked against the words of the catalog being searched. On PostgreSQL both
+/// are the `search` column (its rank weighs no other rows); a partial index covers the shared rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TextIndex {
     /// The shared catalog's rows (`latest_shared`) alone.
@@ -24,7 +24,7 @@ pub(super) enum TextIndex {
 
 impl TextIndex {
     /// SQLite's FTS5 table of these rows.
-    fn fts5_table(self) -> &'static str {
+    pub(super) fn fts5_table(self) -> &'static str {
         match self {
             TextIndex::Shared => "shared_apps_fts",
             TextIndex::All => "apps_fts",
