@@ -175,6 +175,8 @@ pub fn print_summary(steps: &[Step], total: Duration) {
 
 #[cfg(test)]
 mod tests {
+    use super::{target_dir, Counts};
+    use std::path::Path;
 
     #[test]
     fn the_target_dir_follows_cargo_target_dir() {
@@ -184,8 +186,6 @@ mod tests {
             Some(dir) => assert_eq!(target_dir(root), root.join(dir)),
         }
     }
-    use super::{target_dir, Counts};
-    use std::path::Path;
 
     #[test]
     fn counts_cargo_and_tap_lines() {

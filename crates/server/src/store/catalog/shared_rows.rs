@@ -115,7 +115,10 @@ impl SharedRows {
                 }
             }
         }
-        let listed = |counts: Vec<u64>, chosen| facet_list(self.values.iter().cloned().zip(counts), chosen);
+        // Only the values some row counts for are copied out (every value ever seen is in the table).
+        let counted =
+            |counts: Vec<u64>| self.values.iter().zip(counts).filter(|(_, count)| *count > 0).map(|(value, count)| (value.clone(), count));
+        let listed = |counts: Vec<u64>, chosen| facet_list(counted(counts), chosen);
         CatalogTotals {
             total,
             categories: listed(categories, query.category.as_deref().filter(|c| !c.is_empty())),
