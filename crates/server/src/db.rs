@@ -92,6 +92,15 @@ macro_rules! on_conn {
     };
 }
 
+/// Runs one statement on `$conn` (as [`on_conn!`] takes it) with `$arg`s bound in order to `$1`,
+/// `$2`, … (the way `sqlx::query!` takes them), and gives how many rows it changed.
+#[macro_export]
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await.map(|done| done.rows_affected()))
+    };
+}
+
 /// What a function that runs on its caller's connection takes (`conn: &mut impl AsConn`): a
 /// transaction ([`Tx`]), a pooled connection ([`Pooled`]) or a borrowed one ([`Conn`]).
 pub trait AsConn {

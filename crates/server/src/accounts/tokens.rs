@@ -6,7 +6,7 @@ use crate::audit;
 use crate::accounts::auth::{self, Caller, TOKEN_PREFIX};
 use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use serde_json::json;
 use wavehub_core::accounts::{check_token_name, CreatedToken, NewToken, TokenInfo};
 
@@ -83,7 +83,7 @@ pub async fn revoke(db: &Db, caller: &Caller, id: i64) -> ApiResult<()> {
     let Some((owner, name)) = found else {
         return Err(ApiError::NotFound(format!("You have no API token with id {id}.")));
     };
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM api_tokens WHERE id = $1").bind(id).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM api_tokens WHERE id = $1", id)?;
     let entry = audit::Entry {
         actor: &caller.username,
         action: "revoke",

@@ -7,7 +7,7 @@ use crate::accounts::auth::{self, Caller, Credential};
 use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use std::collections::HashMap;
 use wavehub_core::accounts::{distinct_roles, NewUser, Role, User, UserPatch};
 use wavehub_core::api::{Page, PageRequest};
@@ -148,10 +148,10 @@ pub async fn update(state: &AppState, caller: &Caller, username: &str, patch: &U
     }
     let mut revoked = serde_json::Value::Null;
     if let Some(hash) = &password_hash {
-        on_conn!(&mut tx, |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(c).await.map(drop))?;
+        execute!(&mut tx, "UPDATE users SET password_hash = $1 WHERE id = $2", hash, id)?;
         revoked = revoke_credentials(&mut tx, id, (id == caller.user_id).then_some(&caller.credential)).await?;
     }
-    on_conn!(&mut tx, |c| sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2").bind(db::now()).bind(id).execute(c).await.map(drop))?;
+    execute!(&mut tx, "UPDATE users SET updated_at = $1 WHERE id = $2", db::now(), id)?;
     let resource = format!("users/{username}");
     let reason = wavehub_core::audit::recorded_reason(patch.reason.as_deref());
     // Whether the password changed, never the password.
@@ -178,7 +178,7 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str, body: &Re
         return Err(ApiError::Conflict("You cannot delete your own account; ask another admin.".into()));
     }
     let mut tx = state.db.begin_write().await?;
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM users WHERE id = $1", id)?;
     ensure_an_admin_remains(&mut tx).await?;
     let resource = format!("users/{username}");
     crate::audit::record(&mut tx, crate::audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: body.text(), detail: serde_json::json!({}) }).await?;

@@ -6,7 +6,7 @@ pub mod routes;
 
 use crate::db::{AsConn, Db, Dialect};
 use sqlx::QueryBuilder;
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use serde_json::Value;
 
 /// The actor name for changes made by the platform's bootstrap file at start.
@@ -29,19 +29,12 @@ pub struct Entry<'a> {
 
 pub async fn record(conn: &mut impl AsConn, entry: Entry<'_>) -> sqlx::Result<()> {
     let app_name = app_name_of(conn, entry.resource).await?;
-    on_conn!(conn, |c| {
-        sqlx::query("INSERT INTO audit_log (time, actor, action, resource, reason, detail, app_name) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(crate::db::now())
-            .bind(entry.actor)
-            .bind(entry.action)
-            .bind(entry.resource)
-            .bind(entry.reason.map(str::trim).filter(|r| !r.is_empty()))
-            .bind(entry.detail.to_string())
-            .bind(app_name)
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(
+        conn,
+        "INSERT INTO audit_log (time, actor, action, resource, reason, detail, app_name) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        crate::db::now(), entry.actor, entry.action, entry.resource, entry.reason.map(str::trim).filter(|r| !r.is_empty()),
+        entry.detail.to_string(), app_name
+    )?;
     Ok(())
 }
 

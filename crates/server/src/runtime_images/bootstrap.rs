@@ -27,7 +27,7 @@
 
 use crate::audit;
 use crate::db::{self, AsConn, Db};
-use crate::on_conn;
+use crate::{execute, on_conn};
 use crate::runtime_images::state::{self, Side, Subject};
 use crate::runtime_images::images::{insert_row, NewImageRow};
 use crate::runtime_images::versions::{insert_version, refresh_image};
@@ -247,17 +247,11 @@ pub async fn apply(db: &Db, images: &[PlatformImage]) -> anyhow::Result<Applied>
             insert_row(&mut tx, &row, &now).await?;
             applied.created += 1;
         } else {
-            on_conn!(&mut tx, |c| {
-                sqlx::query("UPDATE runtime_images SET name = $1, name_key = $2, description = $3 WHERE workspace_id = $4 AND uid = $5")
-                    .bind(&image.name)
-                    .bind(image.name.to_lowercase())
-                    .bind(&image.description)
-                    .bind(PLATFORM_WORKSPACE)
-                    .bind(&image.id)
-                    .execute(c)
-                    .await
-                    .map(drop)
-            })?;
+            execute!(
+                &mut tx,
+                "UPDATE runtime_images SET name = $1, name_key = $2, description = $3 WHERE workspace_id = $4 AND uid = $5",
+                &image.name, image.name.to_lowercase(), &image.description, PLATFORM_WORKSPACE, &image.id
+            )?;
         }
         set_platform_state(&mut tx, image_subject(&image.id), image.state, image.reason.as_deref(), &now).await?;
         apply_versions(&mut tx, image, &now).await?;
@@ -282,16 +276,11 @@ async fn apply_versions(conn: &mut impl AsConn, image: &PlatformImage, now: &str
     })?;
     for version in &image.versions {
         if known.contains(&version.version) {
-            on_conn!(conn, |c| {
-                sqlx::query("UPDATE runtime_image_versions SET docker_image = $1 WHERE workspace_id = $2 AND image_uid = $3 AND version = $4")
-                    .bind(&version.docker_image)
-                    .bind(PLATFORM_WORKSPACE)
-                    .bind(&image.id)
-                    .bind(&version.version)
-                    .execute(c)
-                    .await
-                    .map(drop)
-            })?;
+            execute!(
+                conn,
+                "UPDATE runtime_image_versions SET docker_image = $1 WHERE workspace_id = $2 AND image_uid = $3 AND version = $4",
+                &version.docker_image, PLATFORM_WORKSPACE, &image.id, &version.version
+            )?;
             set_platform_state(conn, version_subject(&image.id, &version.version), version.state, version.reason.as_deref(), now).await?;
         } else {
             let platform = Some((version.state, version.reason.as_deref()));

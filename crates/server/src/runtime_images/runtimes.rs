@@ -9,7 +9,7 @@ use crate::runtime_images::state::db_state;
 use crate::runtime_images::versions::find_version;
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{generate_uid, runtime_resource};
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use sqlx::QueryBuilder;
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::audit::Reason;
@@ -146,29 +146,14 @@ pub async fn create_runtime(db: &Db, access: &Access, request: &NewRuntime) -> A
         }
     }
     let environment = serde_json::to_string(&request.environment_variables).map_err(anyhow::Error::from)?;
-    let inserted = on_conn!(&mut tx, |c| {
-        sqlx::query(
-            "INSERT INTO runtimes (workspace_id, uid, name, description, image_workspace_id, image_uid, version, model_type, \
-             environment_variables, read_only_data_volume, state, state_update_time, created_time, updated_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ACTIVE', $11, $12, $13)",
-        )
-        .bind(&access.workspace)
-        .bind(&uid)
-        .bind(request.name.trim())
-        .bind(request.description.as_deref().unwrap_or("").trim())
-        .bind(&image.workspace_id)
-        .bind(&image.uid)
-        .bind(&version)
-        .bind(&request.model_type)
-        .bind(&environment)
-        .bind(request.read_only_data_volume)
-        .bind(&now)
-        .bind(&now)
-        .bind(&now)
-        .execute(c)
-        .await
-        .map(drop)
-    });
+    let inserted = execute!(
+        &mut tx,
+        "INSERT INTO runtimes (workspace_id, uid, name, description, image_workspace_id, image_uid, version, model_type, \
+         environment_variables, read_only_data_volume, state, state_update_time, created_time, updated_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ACTIVE', $11, $12, $13)",
+        &access.workspace, &uid, request.name.trim(), request.description.as_deref().unwrap_or("").trim(), &image.workspace_id, &image.uid,
+        &version, &request.model_type, &environment, request.read_only_data_volume, &now, &now, &now
+    );
     db::or_conflict(inserted, || format!("Workspace `{}` has a runtime `{uid}` already; choose another id.", access.workspace))?;
     let runtime = load_runtime(&mut tx, &access.workspace, &uid).await?;
     if !runtime.resolution.usable {
@@ -187,14 +172,7 @@ pub async fn delete_runtime(db: &Db, access: &Access, uid: &str, why: &Reason) -
     access.require_manage()?;
     ApiError::check(why.check())?;
     let mut tx = db.begin_write().await?;
-    let removed = on_conn!(&mut tx, |c| {
-        sqlx::query("DELETE FROM runtimes WHERE workspace_id = $1 AND uid = $2")
-            .bind(&access.workspace)
-            .bind(uid)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
+    let removed = execute!(&mut tx, "DELETE FROM runtimes WHERE workspace_id = $1 AND uid = $2", &access.workspace, uid)?;
     audit_runtime_write(&mut tx, access, uid, removed, "delete", why.text(), serde_json::json!({})).await?;
     tx.commit().await?;
     Ok(())
@@ -208,20 +186,11 @@ pub async fn change_runtime_state(db: &Db, access: &Access, uid: &str, action: S
     let state = console_state_for(None, action).expect("API-managed resources have no ceiling");
     let now = db::now();
     let mut tx = db.begin_write().await?;
-    let updated = on_conn!(&mut tx, |c| {
-        sqlx::query(
-            "UPDATE runtimes SET state = $1, state_reason = $2, state_update_time = $3, updated_time = $4 WHERE workspace_id = $5 AND uid = $6",
-        )
-        .bind(state.as_str())
-        .bind(reason)
-        .bind(&now)
-        .bind(&now)
-        .bind(&access.workspace)
-        .bind(uid)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
+    let updated = execute!(
+        &mut tx,
+        "UPDATE runtimes SET state = $1, state_reason = $2, state_update_time = $3, updated_time = $4 WHERE workspace_id = $5 AND uid = $6",
+        state.as_str(), reason, &now, &now, &access.workspace, uid
+    )?;
     audit_runtime_write(&mut tx, access, uid, updated, action.verb(false), reason, serde_json::json!({"state": state})).await?;
     let runtime = load_runtime(&mut tx, &access.workspace, uid).await?;
     tx.commit().await?;

@@ -6,7 +6,7 @@ use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::db::{self, Db};
 use crate::http::error::{ApiError, ApiResult};
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use wavehub_core::api::{Page, PageRequest};
 use wavehub_core::runtime_images::{NewWorkspace, Workspace, WorkspaceMember, WorkspaceRole, PLATFORM_WORKSPACE};
 
@@ -134,15 +134,11 @@ pub async fn create(db: &Db, caller: &Caller, request: &NewWorkspace) -> ApiResu
     ApiError::check(request.check())?;
     let now = db::now();
     let mut tx = db.begin_write().await?;
-    let inserted = on_conn!(&mut tx, |c| {
-        sqlx::query("INSERT INTO workspaces (id, name, created_time) VALUES ($1, $2, $3)")
-            .bind(&request.id)
-            .bind(request.name.trim())
-            .bind(&now)
-            .execute(c)
-            .await
-            .map(drop)
-    });
+    let inserted = execute!(
+        &mut tx,
+        "INSERT INTO workspaces (id, name, created_time) VALUES ($1, $2, $3)",
+        &request.id, request.name.trim(), &now
+    );
     db::or_conflict(inserted, || format!("A workspace `{}` exists already; choose another id.", request.id))?;
     let resource = format!("workspaces/{}", request.id);
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "create", resource: &resource, reason: None, detail: serde_json::json!({"name": request.name.trim()}) }).await?;
@@ -174,18 +170,12 @@ pub async fn set_member(db: &Db, access: &Access, username: &str, role: Workspac
     let user_id: Option<i64> =
         on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(c).await)?;
     let user_id = user_id.ok_or_else(|| ApiError::NotFound(format!("There is no user `{username}`.")))?;
-    on_conn!(&mut tx, |c| {
-        sqlx::query(
-            "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3) \
-             ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(&access.workspace)
-        .bind(user_id)
-        .bind(role_to_db(role))
-        .execute(c)
-        .await
-        .map(drop)
-    })?;
+    execute!(
+        &mut tx,
+        "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3) \
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
+        &access.workspace, user_id, role_to_db(role)
+    )?;
     let resource = format!("workspaces/{}/members/{username}", access.workspace);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "set-role", resource: &resource, reason: None, detail: serde_json::json!({"role": role_to_db(role)}) }).await?;
     tx.commit().await?;
@@ -195,14 +185,11 @@ pub async fn set_member(db: &Db, access: &Access, username: &str, role: Workspac
 pub async fn remove_member(db: &Db, access: &Access, username: &str) -> ApiResult<()> {
     access.require_manage()?;
     let mut tx = db.begin_write().await?;
-    let removed = on_conn!(&mut tx, |c| {
-        sqlx::query("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = (SELECT id FROM users WHERE username = $2)")
-            .bind(&access.workspace)
-            .bind(username)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
+    let removed = execute!(
+        &mut tx,
+        "DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = (SELECT id FROM users WHERE username = $2)",
+        &access.workspace, username
+    )?;
     if removed == 0 {
         return Err(ApiError::NotFound(format!("`{username}` is not a member of workspace `{}`.", access.workspace)));
     }

@@ -6,7 +6,7 @@ use crate::db::{self, AsConn, Conn, Db, Dialect, Tx};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::store::uploads::Upload;
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use wavehub_core::api::Finding;
@@ -223,19 +223,15 @@ pub async fn import(
         let inserted = insert_apps(&mut tx, std::slice::from_ref(&row)).await.map(|ids| ids[0]);
         let id = db::or_conflict(inserted, || version_exists(&name, &version))?;
         let manifest_json = serde_json::to_string(&manifest).map_err(anyhow::Error::from)?;
-        on_conn!(&mut tx, |c| {
-            sqlx::query("INSERT INTO app_documents (app_id, manifest, long_description) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(&manifest_json)
-                .bind(&report.long_description)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        execute!(
+            &mut tx,
+            "INSERT INTO app_documents (app_id, manifest, long_description) VALUES ($1, $2, $3)",
+            id, &manifest_json, &report.long_description
+        )?;
         insert_images(&mut tx, id, &report).await?;
         for tag in &text.tags {
             let sql = "INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-            on_conn!(&mut tx, |c| sqlx::query(sql).bind(id).bind(tag).execute(c).await.map(drop))?;
+            execute!(&mut tx, sql, id, tag)?;
         }
         let detail = serde_json::json!({"name": name, "version": version, "visibility": visibility.as_str(), "sha256": upload.sha256});
         let write = VersionWrite { id, name: &name, actor: &caller.username, action: "import", reason: None, detail };
@@ -287,7 +283,7 @@ const LATEST_SHARED_VALUE: &str = "CASE WHEN visibility = 'ALL_USERS' AND versio
 /// the others. Runs in the transaction of every change that can move it: import, visibility, delete.
 pub async fn refresh_latest_shared(conn: &mut impl AsConn, name: &str) -> ApiResult<()> {
     let sql = format!("UPDATE apps SET latest_shared = {LATEST_SHARED_VALUE} WHERE name = $1");
-    on_conn!(conn, |c| sqlx::query(&sql).bind(name).execute(c).await.map(drop))?;
+    execute!(conn, &sql, name)?;
     Ok(())
 }
 
@@ -328,18 +324,11 @@ async fn insert_images(conn: &mut impl AsConn, app_id: i64, report: &BundleRepor
     let screenshots = report.screenshots.iter().enumerate().map(|(n, path)| ("screenshot", n, path));
     for (kind, position, path) in icon.chain(screenshots) {
         let Some(image) = report.image(path) else { continue };
-        on_conn!(conn, |c| {
-            sqlx::query("INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(app_id)
-                .bind(kind)
-                .bind(position as i64)
-                .bind(path)
-                .bind(image.kind.media_type())
-                .bind(&image.bytes)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        execute!(
+            conn,
+            "INSERT INTO app_images (app_id, kind, position, path, media_type, bytes) VALUES ($1, $2, $3, $4, $5, $6)",
+            app_id, kind, position as i64, path, image.kind.media_type(), &image.bytes
+        )?;
     }
     Ok(())
 }
@@ -948,15 +937,7 @@ pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, patch: &
     let from = from.ok_or_else(|| app_not_found(id))?;
     let from: Visibility = from.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
     ApiError::check(patch.check(from))?;
-    on_conn!(&mut tx, |c| {
-        sqlx::query("UPDATE apps SET visibility = $1, updated_at = $2 WHERE id = $3")
-            .bind(visibility.as_str())
-            .bind(db::now())
-            .bind(id)
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(&mut tx, "UPDATE apps SET visibility = $1, updated_at = $2 WHERE id = $3", visibility.as_str(), db::now(), id)?;
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version, "visibility": visibility.as_str(), "from": from.as_str()});
     let (name, actor, reason) = (&app.summary.name, &caller.username, patch.reason.as_deref());
     commit_version_write(state, tx, change, VersionWrite { id, name, actor, action: "visibility", reason, detail }).await?;
@@ -1017,19 +998,13 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, reason: &Reason)
             }
         )));
     }
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM apps WHERE id = $1").bind(id).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM apps WHERE id = $1", id)?;
     // Ids are never reused (see `insert_apps`), so a tombstone is written once.
-    on_conn!(&mut tx, |c| {
-        sqlx::query("INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(&app.summary.name)
-            .bind(&app.summary.version)
-            .bind(version_sort_key(&app.summary.version))
-            .bind(db::now())
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(
+        &mut tx,
+        "INSERT INTO deleted_apps (id, name, version, version_key, deleted_at) VALUES ($1, $2, $3, $4, $5)",
+        id, &app.summary.name, &app.summary.version, version_sort_key(&app.summary.version), db::now()
+    )?;
     let still_used: i64 =
         on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE sha256 = $1").bind(&app.sha256).fetch_one(c).await)?;
     let detail = serde_json::json!({"name": app.summary.name, "version": app.summary.version});
@@ -1249,7 +1224,7 @@ mod tests {
             let mut tx = db.begin_write().await.unwrap();
             let change = begin_change(&mut tx, name).await.unwrap();
             let sql = "UPDATE apps SET visibility = 'PRIVATE' WHERE name = $1 AND latest_shared = TRUE";
-            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
+            execute!(&mut tx, sql, name).unwrap();
             refresh_latest_shared(&mut tx, name).await.unwrap();
             commit_change(&state, tx, name, change).await.unwrap();
         }
@@ -1285,10 +1260,10 @@ mod tests {
         for name in &names {
             let mut tx = db.begin_write().await.unwrap();
             let sql = "UPDATE apps SET visibility = 'PRIVATE' WHERE name = $1 AND latest_shared = TRUE";
-            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
+            execute!(&mut tx, sql, name).unwrap();
             refresh_latest_shared(&mut tx, name).await.unwrap();
             let sql = "DELETE FROM apps WHERE name = $1 AND latest_shared = TRUE";
-            on_conn!(&mut tx, |c| sqlx::query(sql).bind(name).execute(c).await.map(drop)).unwrap();
+            execute!(&mut tx, sql, name).unwrap();
             refresh_latest_shared(&mut tx, name).await.unwrap();
             tx.commit().await.unwrap();
         }

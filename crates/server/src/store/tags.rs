@@ -8,7 +8,7 @@ use crate::store::catalog::{self, Viewer};
 use crate::db::{self, AsConn};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use sqlx::QueryBuilder;
 use wavehub_core::accounts::Role;
 use wavehub_core::api::Finding;
@@ -117,19 +117,11 @@ pub async fn create(state: &AppState, caller: &Caller, request: &NewTag) -> ApiR
     let description = request.description.as_deref().unwrap_or("").trim().to_owned();
     let roles = roles_to_db(&request.admin_roles)?;
     let mut tx = state.db.begin_write().await?;
-    let inserted = on_conn!(&mut tx, |c| {
-        sqlx::query("INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&request.name)
-            .bind(&title)
-            .bind(&color)
-            .bind(&description)
-            .bind(&roles)
-            .bind(&now)
-            .bind(&now)
-            .execute(c)
-            .await
-            .map(drop)
-    });
+    let inserted = execute!(
+        &mut tx,
+        "INSERT INTO tags (name, title, color, description, admin_roles, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &request.name, &title, &color, &description, &roles, &now, &now
+    );
     db::or_conflict(inserted, || format!("A tag `{}` exists already.", request.name))?;
     let resource = format!("tags/{}", request.name);
     let detail = serde_json::json!({"title": title, "color": color, "admin_roles": request.admin_roles});
@@ -156,18 +148,11 @@ pub async fn update(state: &AppState, caller: &Caller, name: &str, patch: &TagPa
         Some(roles) => roles_to_db(roles)?,
         None => roles,
     };
-    on_conn!(&mut tx, |c| {
-        sqlx::query("UPDATE tags SET title = $1, color = $2, description = $3, admin_roles = $4, updated_at = $5 WHERE name = $6")
-            .bind(&title)
-            .bind(&color)
-            .bind(&description)
-            .bind(&roles)
-            .bind(db::now())
-            .bind(name)
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(
+        &mut tx,
+        "UPDATE tags SET title = $1, color = $2, description = $3, admin_roles = $4, updated_at = $5 WHERE name = $6",
+        &title, &color, &description, &roles, db::now(), name
+    )?;
     let resource = format!("tags/{name}");
     let detail = serde_json::to_value(patch).map_err(anyhow::Error::from)?;
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "update", resource: &resource, reason: None, detail }).await?;
@@ -182,8 +167,8 @@ pub async fn delete(state: &AppState, caller: &Caller, name: &str, why: &Reason)
     ApiError::check(why.check())?;
     let mut tx = state.db.begin_write().await?;
     find(&mut tx, name).await?;
-    let removed = on_conn!(&mut tx, |c| sqlx::query("DELETE FROM app_tags WHERE tag = $1").bind(name).execute(c).await.map(|r| r.rows_affected()))?;
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM tags WHERE name = $1").bind(name).execute(c).await.map(drop))?;
+    let removed = execute!(&mut tx, "DELETE FROM app_tags WHERE tag = $1", name)?;
+    execute!(&mut tx, "DELETE FROM tags WHERE name = $1", name)?;
     let resource = format!("tags/{name}");
     let detail = serde_json::json!({"assignments_removed": removed});
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: why.text(), detail }).await?;
@@ -206,7 +191,7 @@ pub async fn set_assignment(state: &AppState, caller: &Caller, app_id: i64, tag:
     } else {
         "DELETE FROM app_tags WHERE app_id = $1 AND tag = $2"
     };
-    let changed = on_conn!(&mut tx, |c| sqlx::query(sql).bind(app_id).bind(tag).execute(c).await.map(|r| r.rows_affected()))?;
+    let changed = execute!(&mut tx, sql, app_id, tag)?;
     if changed > 0 {
         let resource = format!("apps/{app_id}/tags/{tag}");
         let detail = serde_json::json!({"app": app.summary.name, "version": app.summary.version});
