@@ -43,15 +43,12 @@ pub struct NewTag {
 /// `PATCH /tags/{name}`: absent fields stay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct TagPatch {
-    #[serde(default)]
     pub title: Option<String>,
-    #[serde(default)]
     pub color: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
     /// Only admins may change who administers a tag.
-    #[serde(default)]
     pub admin_roles: Option<Vec<Role>>,
 }
 
