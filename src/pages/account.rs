@@ -6,7 +6,7 @@
 use crate::api::{self, ApiError};
 use crate::components::clipboard::CopyButton;
 use crate::components::dialog::ConfirmDialog;
-use crate::components::form::{invalid, invalid_attr, FieldFindings};
+use crate::components::form::{invalid, TextField};
 use crate::components::format::{age, now_ms};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::session::use_session;
@@ -103,12 +103,8 @@ fn NewTokenForm(create: Action<NewToken, Result<CreatedToken, ApiError>>) -> imp
     };
     view! {
         <form class="form token-form" on:submit=submit novalidate>
-            <label for="token-name">"Name"</label>
-            <input id="token-name" type="text" autocomplete="off" spellcheck="false" maxlength=TOKEN_NAME_MAX_LEN
-                placeholder="laptop CLI" bind:value=name
-                aria-invalid=invalid_attr(error, "name") aria-describedby="token-name-findings"/>
-            <FieldFindings error path="name" id="token-name-findings"/>
-            <span class="hint">"Name it after where it is used, so you know which one to revoke."</span>
+            <TextField id="token-name" label="Name" path="name" value=name error verbatim=true maxlength=TOKEN_NAME_MAX_LEN placeholder="laptop CLI"
+                hint="Name it after where it is used, so you know which one to revoke."/>
             <button type="submit" class="button" disabled=move || create.pending().get()>
                 {move || if create.pending().get() { "Creating…" } else { "Create token" }}
             </button>

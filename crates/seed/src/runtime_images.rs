@@ -509,7 +509,7 @@ mod tests {
         let listed = wavehub_server::runtime_images::versions::versions(&db, &member, &first.uid, None).await.unwrap();
         let current = listed.items.iter().find(|v| v.is_current).map(|v| v.version.clone());
         assert_eq!(current, first.current_version, "the derived current version is the API's");
-        let bench_image = page.items.iter().find(|i| !i.managed_by_bootstrap).unwrap();
+        let bench_image = page.items.iter().find(|i| !i.availability.managed_by_bootstrap).unwrap();
         assert_eq!(bench_image.versions_count, 20);
         assert!(bench_image.docker_image.is_some() || bench_image.current_version.is_none());
         let roles: Vec<(String, String)> = on_db!(&db, |pool| {

@@ -1,5 +1,6 @@
 //! The form kit: a 422 made in the browser with the findings the server would send ([`invalid`]),
-//! each finding shown under its field ([`FieldFindings`], [`invalid_attr`]), the form's alert for
+//! a labelled field with its hint and findings ([`TextField`]), each finding shown under its field
+//! ([`FieldFindings`], [`invalid_attr`], for inputs of other kinds), the form's alert for
 //! the rest ([`FormAlert`]), the role checkboxes ([`RolePicker`]), and how a form sends
 //! ([`Submission`]: a Leptos `Action` with its pending state and the refusal to show).
 
@@ -7,11 +8,13 @@ mod field_findings;
 mod form_alert;
 mod role_picker;
 mod submission;
+mod text_field;
 
 pub use field_findings::{invalid_attr, FieldFindings};
 pub use form_alert::FormAlert;
 pub use role_picker::{RoleCheckboxes, RolePicker};
 pub use submission::Submission;
+pub use text_field::TextField;
 
 use crate::api::ApiError;
 use wavehub_core::api::{Finding, Problem};

@@ -4,11 +4,11 @@
 
 use super::runtime_images::dialogs::{DeleteDialog, DeleteTarget, StateDialog, StateRequest, StateTarget};
 use super::runtime_images::workspace::{is_workspace_admin, WorkspaceScope};
-use super::runtime_images::{image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
+use super::runtime_images::{id_placeholder, image_href, list_href, runtimes_href, state_bulk_actions, StateBadge, RUNTIMES_PATH};
 use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::{unique_id, DialogActions, Modal};
-use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission, TextField};
 use crate::components::format::{capitalized, count};
 use crate::components::list::{page_param, Column, DataTable, Pager};
 use crate::components::messages::ApiErrorBoundary;
@@ -309,10 +309,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
         <Modal title="New runtime" on_close wide=true>
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&["name", "uid", "runtime_image_uid", "version", "model_type", "description", "environment_variables"]/>
-                <label for="runtime-name">"Name"</label>
-                <input id="runtime-name" type="text" autocomplete="off" bind:value=name
-                    aria-invalid=invalid_attr(error, "name") aria-describedby="runtime-name-findings"/>
-                <FieldFindings error path="name" id="runtime-name-findings"/>
+                <TextField id="runtime-name" label="Name" path="name" value=name error/>
 
                 <label for="runtime-image">"Runtime image"</label>
                 <Suspense fallback=|| view! { <select id="runtime-image" disabled=true><option>"Loading images…"</option></select> }>
@@ -324,7 +321,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                             <option value="">"Choose an image"</option>
                             {page.items.into_iter().map(|i| {
                                 let label = format!("{} ({}){}", i.name, i.uid,
-                                    if i.state == Availability::Active { String::new() } else { format!(", {}", i.state) });
+                                    if i.availability.state == Availability::Active { String::new() } else { format!(", {}", i.availability.state) });
                                 view! { <option value=i.uid.clone()>{label}</option> }
                             }).collect_view()}
                         </select>
@@ -340,7 +337,7 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                     {move || versions.get().flatten().and_then(Result::ok).map(|list| list.items.into_iter().map(|v| {
                         let label = format!("Pin {}{}{}", v.version,
                             if v.is_current { " (current)" } else { "" },
-                            if v.state == Availability::Active { String::new() } else { format!(" — {}", v.state) });
+                            if v.availability.state == Availability::Active { String::new() } else { format!(" — {}", v.availability.state) });
                         view! { <option value=v.version.clone()>{label}</option> }
                     }).collect_view())}
                 </select>
@@ -350,19 +347,9 @@ fn CreateRuntimeDialog(ws: String, #[prop(into)] on_close: Callback<()>, on_crea
                 </span>
                 <FieldFindings error path="version" id="runtime-version-findings"/>
 
-                <label for="runtime-model-type">"Model type"</label>
-                <input id="runtime-model-type" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="dai_mojo"
-                    bind:value=model_type aria-invalid=invalid_attr(error, "model_type") aria-describedby="runtime-model-type-findings"/>
-                <FieldFindings error path="model_type" id="runtime-model-type-findings"/>
-
-                <label for="runtime-uid">"ID (optional)"</label>
-                <input id="runtime-uid" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder=move || id_from_name.get().map(|id| format!("{id} (from the name)")).unwrap_or_else(|| "picked by the server when empty".to_owned())
-                    bind:value=uid aria-invalid=invalid_attr(error, "uid") aria-describedby="runtime-uid-findings"/>
-                <FieldFindings error path="uid" id="runtime-uid-findings"/>
-
-                <label for="runtime-description">"Description (optional)"</label>
-                <textarea id="runtime-description" rows="2" bind:value=description></textarea>
-                <FieldFindings error path="description" id="runtime-description-findings"/>
+                <TextField id="runtime-model-type" label="Model type" path="model_type" value=model_type error verbatim=true placeholder="dai_mojo"/>
+                <TextField id="runtime-uid" label="ID (optional)" path="uid" value=uid error verbatim=true placeholder=id_placeholder(id_from_name)/>
+                <TextField id="runtime-description" label="Description (optional)" path="description" value=description error rows=2/>
 
                 <fieldset class="env-vars" aria-labelledby=env_labelled_by>
                     <legend id=env_heading>"Environment variables"</legend>

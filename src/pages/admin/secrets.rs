@@ -7,7 +7,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::dialog::DeleteRowDialog;
-use crate::components::form::{finding_is_about, invalid_attr, FieldFindings, Submission};
+use crate::components::form::{finding_is_about, Submission, TextField};
 use crate::components::format::Timestamp;
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::list::{Column, DataTable};
@@ -230,11 +230,8 @@ fn SecretForm(
             {move || error.get().filter(|e| !e.findings().is_empty()).map(|_| view! {
                 <div class="alert alert-error" role="alert"><p>"Fix the fields marked below."</p></div>
             })}
-            <label for="secret-name">"Secret name"</label>
-            <input id="secret-name" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength=NAME_MAX_LEN.to_string()
-                bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="secret-name-hint secret-name-findings"/>
-            <span class="hint" id="secret-name-hint">"Lower-case letters, digits and -, in parts separated by ., e.g. s3-credentials. app.toml names it in Secret."</span>
-            <FieldFindings error path="name" id="secret-name-findings"/>
+            <TextField id="secret-name" label="Secret name" path="name" value=name error verbatim=true maxlength=NAME_MAX_LEN
+                hint="Lower-case letters, digits and -, in parts separated by ., e.g. s3-credentials. app.toml names it in Secret."/>
             {move || replacing().map(|(n, keys)| view! {
                 <p class="notice replace-note" role="note">
                     {format!("A secret {n} exists (keys {}). Saving replaces ALL its keys: keys you leave out are removed, and every value must be typed again.", keys.join(", "))}
@@ -256,10 +253,8 @@ fn SecretForm(
                 <p class="hint" id="secret-grants-hint">
                     "Admins always may. Apps by anyone else that read this secret are refused at import and at launch. Leave both empty for admins only."
                 </p>
-                <label for="secret-users">"Users"</label>
-                <input id="secret-users" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="e.g. alice, bob"
-                    bind:value=draft.users aria-invalid=invalid_attr(error, "grants.users") aria-describedby="secret-grants-hint secret-users-findings"/>
-                <FieldFindings error path="grants.users" id="secret-users-findings"/>
+                <TextField id="secret-users" label="Users" path="grants.users" value=draft.users error verbatim=true placeholder="e.g. alice, bob"
+                    described_by="secret-grants-hint"/>
                 {[Role::Author, Role::User].into_iter().map(|role| {
                     let id = format!("secret-role-{}", role.as_str());
                     let label_for = id.clone();

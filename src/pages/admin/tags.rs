@@ -6,7 +6,7 @@
 use crate::api::{self, ApiError};
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::DeleteRowDialog;
-use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RoleCheckboxes, Submission};
+use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RoleCheckboxes, Submission, TextField};
 use crate::components::format::count;
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
 use crate::components::tags::{chip_color, chip_colors, load_tags};
@@ -256,22 +256,13 @@ pub fn NewTagForm(#[prop(into)] on_created: Callback<()>) -> impl IntoView {
             <summary>"Create a tag"</summary>
             <form class="form tag-form" on:submit=submit novalidate>
                 <FormAlert error fields=FIELDS/>
-                <label for="new-tag-name">"Name"</label>
-                <input id="new-tag-name" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="63"
-                    bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="new-tag-name-findings"/>
-                <span class="hint">"As app.toml's Tags write it: letters, digits, _ and -, e.g. FORECASTING. It can't change later."</span>
-                <FieldFindings error path="name" id="new-tag-name-findings"/>
-                <label for="new-tag-title">"Title (optional)"</label>
-                <input id="new-tag-title" type="text" autocomplete="off" maxlength=TITLE_MAX_LEN.to_string() bind:value=title
-                    aria-invalid=invalid_attr(error, "title") aria-describedby="new-tag-title-findings"/>
-                <span class="hint">"What chips show; the name when left empty."</span>
-                <FieldFindings error path="title" id="new-tag-title-findings"/>
+                <TextField id="new-tag-name" label="Name" path="name" value=name error verbatim=true maxlength=63
+                    hint="As app.toml's Tags write it: letters, digits, _ and -, e.g. FORECASTING. It can't change later."/>
+                <TextField id="new-tag-title" label="Title (optional)" path="title" value=title error maxlength=TITLE_MAX_LEN
+                    hint="What chips show; the name when left empty."/>
                 <ColorField color id="new-tag-color" error sample/>
-                <label for="new-tag-description">"Description (optional)"</label>
-                <textarea id="new-tag-description" rows="2" maxlength=DESCRIPTION_MAX_LEN.to_string()
-                    prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))
-                    aria-invalid=invalid_attr(error, "description") aria-describedby="new-tag-description-findings"></textarea>
-                <FieldFindings error path="description" id="new-tag-description-findings"/>
+                <TextField id="new-tag-description" label="Description (optional)" path="description" value=description error rows=2
+                    maxlength=DESCRIPTION_MAX_LEN/>
                 <AdminRolesField roles id="new-tag-roles" error/>
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || create.pending().get()>"Create tag"</button>
@@ -384,16 +375,9 @@ fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -
     view! {
         <form class="form tag-form inline" on:submit=submit novalidate aria-label=format!("Edit tag {}", tag.name)>
             <FormAlert error fields=FIELDS/>
-            <label for=title_id.clone()>"Title"</label>
-            <input id=title_id.clone() type="text" autocomplete="off" maxlength=TITLE_MAX_LEN.to_string() bind:value=title
-                aria-invalid=invalid_attr(error, "title") aria-describedby=format!("{title_id}-findings")/>
-            <FieldFindings error path="title" id=format!("{title_id}-findings")/>
+            <TextField id=title_id label="Title" path="title" value=title error maxlength=TITLE_MAX_LEN/>
             <ColorField color id=format!("{prefix}-color") error sample=title/>
-            <label for=description_id.clone()>"Description"</label>
-            <textarea id=description_id.clone() rows="2" maxlength=DESCRIPTION_MAX_LEN.to_string()
-                prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))
-                aria-invalid=invalid_attr(error, "description") aria-describedby=format!("{description_id}-findings")></textarea>
-            <FieldFindings error path="description" id=format!("{description_id}-findings")/>
+            <TextField id=description_id label="Description" path="description" value=description error rows=2 maxlength=DESCRIPTION_MAX_LEN/>
             {if is_admin {
                 view! { <AdminRolesField roles id=format!("{prefix}-roles") error/> }.into_any()
             } else {

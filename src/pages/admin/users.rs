@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::bulk::{BulkAction, BulkBar, BulkRow, SelectRowBox, Selection};
-use crate::components::form::{invalid_attr, FieldFindings, FormAlert, RolePicker, Submission};
+use crate::components::form::{FormAlert, RolePicker, Submission, TextField};
 use crate::components::format::{count, Timestamp};
 use crate::components::list::{page_param, Column, DataTable, Pager};
 use crate::components::messages::{ApiErrorBoundary, ErrorAlert};
@@ -141,16 +141,10 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
             <summary>"Add a user"</summary>
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&["username", "password"]/>
-                <label for="new-username">"Username"</label>
-                <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=username
-                    aria-invalid=invalid_attr(error, "username") aria-describedby="new-username-hint new-username-findings"/>
-                <span class="hint" id="new-username-hint">{format!("Up to {USERNAME_MAX_LEN} lower-case letters, digits, '.', '_' and '-', e.g. jane.doe.")}</span>
-                <FieldFindings error path="username" id="new-username-findings"/>
-                <label for="new-password">"Password"</label>
-                <input id="new-password" type="password" autocomplete="new-password" bind:value=password
-                    aria-invalid=invalid_attr(error, "password") aria-describedby="new-password-hint new-password-findings"/>
-                <span class="hint" id="new-password-hint">{format!("At least {PASSWORD_MIN_LEN} characters.")}</span>
-                <FieldFindings error path="password" id="new-password-findings"/>
+                <TextField id="new-username" label="Username" path="username" value=username error verbatim=true
+                    hint=format!("Up to {USERNAME_MAX_LEN} lower-case letters, digits, '.', '_' and '-', e.g. jane.doe.")/>
+                <TextField id="new-password" label="Password" path="password" value=password error password=true
+                    hint=format!("At least {PASSWORD_MIN_LEN} characters.")/>
                 <RolePicker roles legend="Roles"/>
                 <button type="submit" class="button" disabled=move || create.pending().get()>"Create user"</button>
             </form>

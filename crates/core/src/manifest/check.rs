@@ -13,7 +13,7 @@ use super::read::{Field, Reader, Section, Span};
 use super::values::{self, VersionProblem, LABEL_MAX_LEN};
 use super::{
     AppMode, AppSection, EnvEntry, FileEntry, InstanceLifecycle, LinkSection, Manifest, ManifestCheck, ManifestOptions, RoutingMode,
-    RuntimeSection, SourcePositions, MANIFEST_FILE,
+    RuntimeSection, SourcePositions, ValueSource, MANIFEST_FILE,
 };
 use crate::api::Finding;
 use crate::text::position_of;
@@ -445,13 +445,7 @@ fn read_env(r: &mut Reader<'_>, sections: &[Section<'_, '_>], options: &Manifest
     });
     entries
         .into_iter()
-        .map(|(name, source)| EnvEntry {
-            name,
-            value: source.value,
-            secret: source.secret,
-            secret_key: source.secret_key,
-            optional: source.optional,
-        })
+        .map(|(name, source)| EnvEntry { name, source })
         .collect()
 }
 
@@ -502,13 +496,7 @@ fn read_files(r: &mut Reader<'_>, sections: &[Section<'_, '_>]) -> Vec<FileEntry
     });
     entries
         .into_iter()
-        .map(|(path, source)| FileEntry {
-            path,
-            value: source.value,
-            secret: source.secret,
-            secret_key: source.secret_key,
-            optional: source.optional,
-        })
+        .map(|(path, source)| FileEntry { path, source })
         .collect()
 }
 
@@ -528,7 +516,7 @@ fn read_entries(
     key: EntryKey,
     source_codes: &SourceCodes,
     mut check: impl FnMut(&mut Reader<'_>, &Section<'_, '_>, &str, &str, &Span),
-) -> Vec<(String, Source)> {
+) -> Vec<(String, ValueSource)> {
     let mut entries = Vec::new();
     for s in sections {
         let named = required(r, s, key.key, key.code, key.what);
@@ -545,17 +533,9 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Where an Env or File gets its content: a literal Value, or a key of a secret.
-struct Source {
-    value: Option<String>,
-    secret: Option<String>,
-    secret_key: Option<String>,
-    optional: bool,
-}
-
 /// The content rules Env and File share: Value, or Secret with SecretKey (never both); Optional
 /// only for secrets.
-fn read_source(r: &mut Reader<'_>, s: &Section<'_, '_>, rule_codes: &SourceCodes) -> Source {
+fn read_source(r: &mut Reader<'_>, s: &Section<'_, '_>, rule_codes: &SourceCodes) -> ValueSource {
     // An empty Value is still a value (an empty variable or file); an empty Secret names nothing.
     let value = s.get("Value").and_then(|f| r.string(&f));
     let secret = text(r, s, "Secret");
@@ -597,7 +577,7 @@ fn read_source(r: &mut Reader<'_>, s: &Section<'_, '_>, rule_codes: &SourceCodes
             r.error(rule_codes.optional_without_secret, &path, Some(&span), message);
         }
     }
-    Source { value, secret, secret_key, optional }
+    ValueSource { value, secret, secret_key, optional }
 }
 
 // ---------------------------------------------------------------------------------------------

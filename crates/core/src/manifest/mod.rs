@@ -223,12 +223,8 @@ pub struct RuntimeSection {
 pub struct EnvEntry {
     /// Empty only when the manifest left it out (an error).
     pub name: String,
-    pub value: Option<String>,
-    pub secret: Option<String>,
-    pub secret_key: Option<String>,
-    /// The secret need not exist at import.
-    #[serde(default)]
-    pub optional: bool,
+    #[serde(flatten)]
+    pub source: ValueSource,
 }
 
 /// One `[[File]]`: a file mounted into the app's instances.
@@ -237,11 +233,28 @@ pub struct EnvEntry {
 pub struct FileEntry {
     /// Empty only when the manifest left it out (an error).
     pub path: String,
+    #[serde(flatten)]
+    pub source: ValueSource,
+}
+
+/// Where an `[[Env]]` variable or a `[[File]]` gets its content: a literal `Value`, or the
+/// `SecretKey` of a `Secret` (the reader reports an entry with both, or with neither).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValueSource {
     pub value: Option<String>,
     pub secret: Option<String>,
     pub secret_key: Option<String>,
+    /// The secret need not exist at import.
     #[serde(default)]
     pub optional: bool,
+}
+
+impl ValueSource {
+    /// The secret and the key in it that the content is read from, when it is read from one.
+    pub fn secret_reference(&self) -> Option<(&str, &str)> {
+        Some((self.secret.as_deref()?, self.secret_key.as_deref()?))
+    }
 }
 
 /// `[Link]`: where a LINK app sends people.

@@ -491,8 +491,12 @@ Value = "{}"
     assert_eq!(m.runtime.cpu_reservation.as_deref(), Some("500m"));
     assert_eq!(
         m.env[0],
-        EnvEntry { name: "A".into(), value: None, secret: Some("s".into()), secret_key: Some("k".into()), optional: true }
+        EnvEntry {
+            name: "A".into(),
+            source: ValueSource { value: None, secret: Some("s".into()), secret_key: Some("k".into()), optional: true }
+        }
     );
+    assert_eq!(m.env[0].source.secret_reference(), Some(("s", "k")));
     assert_eq!(m.files[0].path, "conf/x.json");
     assert_eq!(m.link, None);
     assert!(m.runs_python_module());
@@ -512,6 +516,10 @@ Value = "{}"
     assert_eq!(json["runtime"]["routing_mode"], "BASE_URL");
     assert_eq!(json["runtime"]["app_mode"], "wave");
     assert_eq!(json["env"][0]["secret_key"], "k");
+    // An entry's source stands flat beside its name, as in manifests stored before it had a type.
+    let flat = serde_json::json!({"name": "A", "value": null, "secret": "s", "secret_key": "k", "optional": true});
+    assert_eq!(json["env"][0], flat);
+    assert_eq!(serde_json::from_value::<EnvEntry>(flat).expect("a stored entry"), m.env[0]);
     let back: Manifest = serde_json::from_value(json).expect("read back");
     let mut built = Manifest::new(m.app.clone());
     built.runtime = m.runtime.clone();

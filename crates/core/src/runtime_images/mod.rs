@@ -165,6 +165,24 @@ pub struct MemberRole {
     pub role: WorkspaceRole,
 }
 
+/// The state of an image or a version as the API returns it, beside the row's other fields: the
+/// state in force and the two sides it comes from ([`effective_with_reason`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvailabilityDetail {
+    /// The state in force: the more restricted of `platform_state` and `console_state`.
+    pub state: Availability,
+    pub state_reason: Option<String>,
+    pub state_update_time: String,
+    pub managed_by_bootstrap: bool,
+    /// What the bootstrap file sets (bootstrap-managed rows only): the ceiling.
+    pub platform_state: Option<Availability>,
+    pub platform_state_reason: Option<String>,
+    /// What the console last set, and why.
+    pub console_state: Availability,
+    pub console_state_reason: Option<String>,
+}
+
 /// A runtime image as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -179,17 +197,8 @@ pub struct RuntimeImage {
     pub description: String,
     /// The current version's image (none when every version is disabled).
     pub docker_image: Option<String>,
-    /// The state in force: the more restricted of `platform_state` and `console_state`.
-    pub state: Availability,
-    pub state_reason: Option<String>,
-    pub state_update_time: String,
-    pub managed_by_bootstrap: bool,
-    /// What the bootstrap file sets (bootstrap-managed images only): the ceiling.
-    pub platform_state: Option<Availability>,
-    pub platform_state_reason: Option<String>,
-    /// What the console last set, and why.
-    pub console_state: Availability,
-    pub console_state_reason: Option<String>,
+    #[serde(flatten)]
+    pub availability: AvailabilityDetail,
     /// `v1.2.3`; none when every version is disabled.
     pub current_version: Option<String>,
     /// Whether a pre-release can be the current version.
@@ -297,14 +306,8 @@ pub struct RuntimeImageVersion {
     /// `v1.2.3`
     pub version: String,
     pub docker_image: String,
-    pub state: Availability,
-    pub state_reason: Option<String>,
-    pub state_update_time: String,
-    pub managed_by_bootstrap: bool,
-    pub platform_state: Option<Availability>,
-    pub platform_state_reason: Option<String>,
-    pub console_state: Availability,
-    pub console_state_reason: Option<String>,
+    #[serde(flatten)]
+    pub availability: AvailabilityDetail,
     /// Whether it is the image's current version.
     pub is_current: bool,
     pub created_time: String,

@@ -16,13 +16,13 @@ use crate::db::{self, Db, Dialect};
 use crate::http::error::{ApiError, ApiResult};
 use crate::instances::runner::{LaunchPlan, StatusReport, StatusSink};
 use crate::http::state::AppState;
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use sqlx::QueryBuilder;
 use std::sync::Arc;
 use wavehub_core::api::Page;
 use wavehub_core::apps::Visibility;
 use wavehub_core::instances::{Instance, InstanceQuery, InstanceStatus, NewInstance};
-use wavehub_core::manifest::Manifest;
+use wavehub_core::manifest::{Manifest, ValueSource};
 
 /// How many live instances one user may have (the platform's default `InstanceLimit`).
 pub const INSTANCE_LIMIT: i64 = 10;
@@ -199,19 +199,13 @@ pub async fn launch(state: &AppState, caller: &Caller, app_id: i64, request: &Ne
         ("H2O_CLOUD_APP_VERSION".to_owned(), app.summary.version.clone()),
         ("H2O_CLOUD_APP_ID".to_owned(), app_id.to_string()),
     ];
-    let secret_value = |secret: &Option<String>, key: &Option<String>| {
-        secrets.get(&(secret.clone().unwrap_or_default(), key.clone().unwrap_or_default())).cloned()
+    // A missing optional secret leaves its variable unset and its file absent.
+    let content = |source: &ValueSource| {
+        let from_secret = || source.secret_reference().and_then(|(secret, key)| secrets.get(&(secret.to_owned(), key.to_owned())).cloned());
+        source.value.clone().or_else(from_secret)
     };
-    for entry in &manifest.env {
-        if let Some(value) = entry.value.clone().or_else(|| secret_value(&entry.secret, &entry.secret_key)) {
-            env.push((entry.name.clone(), value));
-        }
-    }
-    let files = manifest
-        .files
-        .iter()
-        .filter_map(|file| Some((file.path.clone(), file.value.clone().or_else(|| secret_value(&file.secret, &file.secret_key))?.into_bytes())))
-        .collect();
+    env.extend(manifest.env.iter().filter_map(|entry| Some((entry.name.clone(), content(&entry.source)?))));
+    let files = manifest.files.iter().filter_map(|file| Some((file.path.clone(), content(&file.source)?.into_bytes()))).collect();
     let memory_limit = manifest
         .runtime
         .memory_limit
@@ -233,23 +227,14 @@ fn status_sink(db: Db) -> StatusSink {
             let result: anyhow::Result<()> = async {
                 let mut tx = db.begin_write().await?;
                 let now = db::now();
-                let updated = on_conn!(&mut tx, |c| {
-                    sqlx::query(
-                        "UPDATE instances SET status = $1, status_reason = $2, step = $3, \
-                         step_started_at = CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, updated_at = $6 \
-                         WHERE id = $7 AND status IN ('starting', 'running')",
-                    )
-                    .bind(report.status.as_str())
-                    .bind(&report.reason)
-                    .bind(report.step.map(|s| s.as_str()))
-                    .bind(report.step.map(|s| s.as_str()))
-                    .bind(&now)
-                    .bind(&now)
-                    .bind(report.instance_id)
-                    .execute(c)
-                    .await
-                    .map(|r| r.rows_affected())
-                })?;
+                let updated = execute!(
+                    &mut tx,
+                    "UPDATE instances SET status = $1, status_reason = $2, step = $3, \
+                     step_started_at = CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, updated_at = $6 \
+                     WHERE id = $7 AND status IN ('starting', 'running')",
+                    report.status.as_str(), &report.reason, report.step.map(|s| s.as_str()), report.step.map(|s| s.as_str()), &now, &now,
+                    report.instance_id
+                )?;
                 if updated > 0 && report.status == InstanceStatus::Failed {
                     let resource = format!("instances/{}", report.instance_id);
                     let entry = audit::Entry { actor: audit::SYSTEM_ACTOR, action: "fail", resource: &resource, reason: report.reason.as_deref(), detail: serde_json::json!({}) };
@@ -270,15 +255,7 @@ fn status_sink(db: Db) -> StatusSink {
 pub async fn set_visibility(state: &AppState, caller: &Caller, id: i64, visibility: Visibility) -> ApiResult<Instance> {
     get_managed(state, caller, id).await?;
     let mut tx = state.db.begin_write().await?;
-    on_conn!(&mut tx, |c| {
-        sqlx::query("UPDATE instances SET visibility = $1, updated_at = $2 WHERE id = $3")
-            .bind(visibility.as_str())
-            .bind(db::now())
-            .bind(id)
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(&mut tx, "UPDATE instances SET visibility = $1, updated_at = $2 WHERE id = $3", visibility.as_str(), db::now(), id)?;
     let resource = format!("instances/{id}");
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "visibility", resource: &resource, reason: None, detail: serde_json::json!({"visibility": visibility.as_str()}) }).await?;
     tx.commit().await?;
@@ -291,17 +268,11 @@ pub async fn terminate(state: &AppState, caller: &Caller, id: i64) -> ApiResult<
     get_managed(state, caller, id).await?;
     let mut tx = state.db.begin_write().await?;
     let reason = format!("Terminated by {}.", caller.username);
-    let updated = on_conn!(&mut tx, |c| {
-        sqlx::query(
-            "UPDATE instances SET status = 'terminated', status_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('starting', 'running')",
-        )
-        .bind(&reason)
-        .bind(db::now())
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
+    let updated = execute!(
+        &mut tx,
+        "UPDATE instances SET status = 'terminated', status_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('starting', 'running')",
+        &reason, db::now(), id
+    )?;
     if updated == 0 {
         return Err(ApiError::Conflict(format!("Instance {id} has ended already; there is nothing to terminate.")));
     }

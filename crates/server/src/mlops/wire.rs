@@ -78,12 +78,12 @@ pub fn image(workspace: &str, image: &RuntimeImage) -> RuntimeImageWire {
         display_name: image.name.clone(),
         description: image.description.clone(),
         docker_image: image.docker_image.clone(),
-        state: image.state,
-        state_reason: image.state_reason.clone(),
-        state_update_time: image.state_update_time.clone(),
+        state: image.availability.state,
+        state_reason: image.availability.state_reason.clone(),
+        state_update_time: image.availability.state_update_time.clone(),
         create_time: image.created_time.clone(),
         update_time: image.updated_time.clone(),
-        managed_by_bootstrap: image.managed_by_bootstrap,
+        managed_by_bootstrap: image.availability.managed_by_bootstrap,
     }
 }
 
@@ -91,12 +91,12 @@ pub fn version(workspace: &str, uid: &str, version: &RuntimeImageVersion) -> Ver
     VersionWire {
         name: format!("{}/versions/{}", image_name(workspace, uid), version.version),
         image: version.docker_image.clone(),
-        state: version.state,
-        state_reason: version.state_reason.clone(),
-        state_update_time: version.state_update_time.clone(),
+        state: version.availability.state,
+        state_reason: version.availability.state_reason.clone(),
+        state_update_time: version.availability.state_update_time.clone(),
         create_time: version.created_time.clone(),
-        update_time: version.state_update_time.clone(),
-        managed_by_bootstrap: version.managed_by_bootstrap,
+        update_time: version.availability.state_update_time.clone(),
+        managed_by_bootstrap: version.availability.managed_by_bootstrap,
     }
 }
 
@@ -313,6 +313,7 @@ pub const COUNT_PAGE: Option<u32> = Some(1);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wavehub_core::runtime_images::AvailabilityDetail;
 
     #[test]
     fn filters_the_client_builds_are_read() {
@@ -363,15 +364,17 @@ mod tests {
             name: "Scorer".into(),
             description: String::new(),
             docker_image: None,
-            state: Availability::Disabled,
-            state_reason: Some("CVE".into()),
-            state_update_time: "2026-01-01T00:00:00Z".into(),
-            managed_by_bootstrap: true,
-            platform_state: Some(Availability::Disabled),
+            availability: AvailabilityDetail {
+                state: Availability::Disabled,
+                state_reason: Some("CVE".into()),
+                state_update_time: "2026-01-01T00:00:00Z".into(),
+                managed_by_bootstrap: true,
+                platform_state: Some(Availability::Disabled),
+                platform_state_reason: Some("CVE".into()),
+                console_state: Availability::Active,
+                console_state_reason: None,
+            },
             prereleases: Default::default(),
-            platform_state_reason: Some("CVE".into()),
-            console_state: Availability::Active,
-            console_state_reason: None,
             current_version: None,
             versions_count: 1,
             created_time: "2026-01-01T00:00:00Z".into(),

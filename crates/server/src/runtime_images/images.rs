@@ -9,7 +9,7 @@ use crate::runtime_images::state::{self, Side, StateColumns, Subject};
 use crate::runtime_images::versions::{insert_version, refresh_image};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, generate_uid, image_resource, require_state_manager, Scope};
-use crate::on_conn;
+use crate::{execute, on_conn};
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, Availability, NewRuntimeImage, Prereleases, RuntimeImage, RuntimeImagePatch, StateAction,
     PLATFORM_WORKSPACE,
@@ -46,20 +46,13 @@ impl ImageRow {
 
     pub(super) fn into_api(self, can_manage: bool) -> RuntimeImage {
         RuntimeImage {
-            platform_state: self.states.platform(),
             uid: self.uid,
             workspace: self.workspace_id,
             workspace_name: self.workspace_name,
             name: self.name,
             description: self.description,
             docker_image: self.current_docker_image,
-            state: self.states.effective(),
-            console_state: self.states.console(),
-            state_reason: self.states.state_reason,
-            state_update_time: self.states.state_update_time,
-            managed_by_bootstrap: self.managed_by_bootstrap,
-            platform_state_reason: self.states.platform_state_reason,
-            console_state_reason: self.states.console_state_reason,
+            availability: self.states.into_api(self.managed_by_bootstrap),
             prereleases: Prereleases::from_flag(self.prereleases_can_be_current),
             current_version: self.current_version,
             versions_count: self.versions_count.try_into().unwrap_or(u32::MAX),
@@ -160,27 +153,15 @@ pub struct NewImageRow<'a> {
 /// sides, with its derived `name_key` and `state_rank`. The caller then adds its versions and runs
 /// [`refresh_image`]; a UNIQUE violation means the workspace has the uid already.
 pub async fn insert_row(conn: &mut impl AsConn, row: &NewImageRow<'_>, now: &str) -> Result<(), sqlx::Error> {
-    on_conn!(conn, |c| {
-        sqlx::query(
-            "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
-             state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 'ACTIVE', $7, $8, $9, $10, $11)",
-        )
-        .bind(row.workspace)
-        .bind(row.uid)
-        .bind(row.name)
-        .bind(row.name.to_lowercase())
-        .bind(row.description)
-        .bind(row.managed_by_bootstrap)
-        .bind(state::state_rank(Availability::Active))
-        .bind(now)
-        .bind(row.prereleases.may_be_current())
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(drop)
-    })
+    execute!(
+        conn,
+        "INSERT INTO runtime_images (workspace_id, uid, name, name_key, description, managed_by_bootstrap, console_state, \
+         state, state_rank, state_update_time, prereleases_can_be_current, created_time, updated_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 'ACTIVE', $7, $8, $9, $10, $11)",
+        row.workspace, row.uid, row.name, row.name.to_lowercase(), row.description, row.managed_by_bootstrap,
+        state::state_rank(Availability::Active), now, row.prereleases.may_be_current(), now, now
+    )
+    .map(drop)
 }
 
 /// `PATCH /workspaces/{ws}/runtime-images/{uid}`: name, description, and a new version from a new
@@ -197,23 +178,14 @@ pub async fn update(db: &Db, access: &Access, uid: &str, patch: &RuntimeImagePat
     if patch.name.is_some() || patch.description.is_some() || patch.prereleases.is_some() {
         // One statement for the fields the patch gives; a NULL keeps the column as it is.
         let name = patch.name.as_deref().map(str::trim);
-        on_conn!(&mut tx, |c| {
-            sqlx::query(
-                "UPDATE runtime_images SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
-                 description = COALESCE($3, description), prereleases_can_be_current = COALESCE($4, prereleases_can_be_current), \
-                 updated_time = $5 WHERE workspace_id = $6 AND uid = $7",
-            )
-            .bind(name)
-            .bind(name.map(str::to_lowercase))
-            .bind(patch.description.as_deref().map(str::trim))
-            .bind(patch.prereleases.map(|p| p.may_be_current()))
-            .bind(&now)
-            .bind(&row.workspace_id)
-            .bind(uid)
-            .execute(c)
-            .await
-            .map(drop)
-        })?;
+        execute!(
+            &mut tx,
+            "UPDATE runtime_images SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
+             description = COALESCE($3, description), prereleases_can_be_current = COALESCE($4, prereleases_can_be_current), \
+             updated_time = $5 WHERE workspace_id = $6 AND uid = $7",
+            name, name.map(str::to_lowercase), patch.description.as_deref().map(str::trim), patch.prereleases.map(|p| p.may_be_current()),
+            &now, &row.workspace_id, uid
+        )?;
     }
     if let (Some(choice), Some(docker_image)) = (&choice, &patch.docker_image) {
         insert_version(&mut tx, &row.workspace_id, uid, &choice.version, docker_image.trim(), None, &now).await?;
@@ -255,14 +227,7 @@ pub async fn delete(db: &Db, access: &Access, uid: &str) -> ApiResult<()> {
             if users.len() == 1 { "that runtime" } else { "those runtimes" }
         )));
     }
-    on_conn!(&mut tx, |c| {
-        sqlx::query("DELETE FROM runtime_images WHERE workspace_id = $1 AND uid = $2")
-            .bind(&row.workspace_id)
-            .bind(uid)
-            .execute(c)
-            .await
-            .map(drop)
-    })?;
+    execute!(&mut tx, "DELETE FROM runtime_images WHERE workspace_id = $1 AND uid = $2", &row.workspace_id, uid)?;
     let resource = image_resource(&row.workspace_id, uid);
     audit::record(&mut tx, audit::Entry { actor: &access.actor, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({"name": row.name}) }).await?;
     tx.commit().await?;

@@ -7,7 +7,7 @@
 
 use crate::db::AsConn;
 use crate::on_conn;
-use wavehub_core::runtime_images::{effective_with_reason, Availability};
+use wavehub_core::runtime_images::{effective_with_reason, Availability, AvailabilityDetail};
 
 /// The row whose state is written.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,20 @@ impl StateColumns {
 
     pub fn console(&self) -> Availability {
         db_state(&self.console_state)
+    }
+
+    /// The state as the API shows it, for a row the bootstrap file manages or not.
+    pub fn into_api(self, managed_by_bootstrap: bool) -> AvailabilityDetail {
+        AvailabilityDetail {
+            state: self.effective(),
+            platform_state: self.platform(),
+            console_state: self.console(),
+            state_reason: self.state_reason,
+            state_update_time: self.state_update_time,
+            managed_by_bootstrap,
+            platform_state_reason: self.platform_state_reason,
+            console_state_reason: self.console_state_reason,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::runtime_images::images::{find_image, load_image, ImageRow};
 use crate::runtime_images::state::{self, db_state, Side, StateColumns, Subject};
 use crate::runtime_images::workspaces::Access;
 use crate::runtime_images::{bootstrap_config_path, bootstrap_refusal, require_state_manager, version_resource};
-use crate::on_conn;
+use crate::{execute, on_conn};
 use wavehub_core::runtime_images::{
     check_reason, console_state_for, current_version, explain_current, version_id_sort_key, Availability, NewRuntimeImageVersion,
     Prereleases, RuntimeImageVersion, StateAction, VersionList,
@@ -33,14 +33,7 @@ impl VersionRow {
             is_current: current == Some(self.version.as_str()),
             version: self.version,
             docker_image: self.docker_image,
-            state: self.states.effective(),
-            platform_state: self.states.platform(),
-            console_state: self.states.console(),
-            state_reason: self.states.state_reason,
-            state_update_time: self.states.state_update_time,
-            managed_by_bootstrap: self.managed_by_bootstrap,
-            platform_state_reason: self.states.platform_state_reason,
-            console_state_reason: self.states.console_state_reason,
+            availability: self.states.into_api(self.managed_by_bootstrap),
             created_time: self.created_time,
         }
     }
@@ -59,28 +52,15 @@ pub async fn insert_version(
 ) -> ApiResult<()> {
     let state = platform.map_or(Availability::Active, |(state, _)| state);
     let reason = platform.and_then(|(_, reason)| reason);
-    let inserted = on_conn!(conn, |c| {
-        sqlx::query(
-            "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
-             platform_state, platform_state_reason, console_state, state, state_reason, state_update_time, created_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE', $9, $10, $11, $12)",
-        )
-        .bind(workspace)
-        .bind(uid)
-        .bind(version)
-        .bind(version_id_sort_key(version))
-        .bind(docker_image)
-        .bind(platform.is_some())
-        .bind(platform.map(|(state, _)| state.as_str()))
-        .bind(reason)
-        .bind(state.as_str())
-        .bind(reason)
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(drop)
-    });
+    let inserted = execute!(
+        conn,
+        "INSERT INTO runtime_image_versions (workspace_id, image_uid, version, version_key, docker_image, managed_by_bootstrap, \
+         platform_state, platform_state_reason, console_state, state, state_reason, state_update_time, created_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE', $9, $10, $11, $12)",
+        workspace, uid, version, version_id_sort_key(version), docker_image, platform.is_some(), platform.map(|(state, _)| state.as_str()),
+        reason, state.as_str(), reason, now, now
+    )
+    .map(drop);
     db::or_conflict(inserted, || {
         format!(
             "Runtime image `{uid}` has version {version} already; a version can't be replaced, so give the new image \
@@ -109,21 +89,13 @@ pub async fn refresh_image(conn: &mut impl AsConn, workspace: &str, uid: &str, n
     let prereleases = Prereleases::from_flag(may_be_current);
     let current = current_version(versions.iter().map(|(version, state, _)| (version.as_str(), db_state(state))), prereleases);
     let docker_image = current.and_then(|c| versions.iter().find(|(v, _, _)| v == c)).map(|(_, _, image)| image.as_str());
-    on_conn!(conn, |c| {
-        sqlx::query(
-            "UPDATE runtime_images SET current_version = $1, current_docker_image = $2, versions_count = $3, updated_time = $4 \
-             WHERE workspace_id = $5 AND uid = $6",
-        )
-        .bind(current)
-        .bind(docker_image)
-        .bind(versions.len() as i64)
-        .bind(now)
-        .bind(workspace)
-        .bind(uid)
-        .execute(c)
-        .await
-        .map(drop)
-    })
+    execute!(
+        conn,
+        "UPDATE runtime_images SET current_version = $1, current_docker_image = $2, versions_count = $3, updated_time = $4 \
+         WHERE workspace_id = $5 AND uid = $6",
+        current, docker_image, versions.len() as i64, now, workspace, uid
+    )
+    .map(drop)
 }
 
 /// `GET .../runtime-images/{uid}/versions?state=`: newest semver first, with why the current one is current.

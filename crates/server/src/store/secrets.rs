@@ -7,7 +7,7 @@ use crate::audit;
 use crate::accounts::auth::Caller;
 use crate::db::{self, AsConn, Db};
 use crate::http::error::{ApiError, ApiResult};
-use crate::{on_conn, on_db};
+use crate::{execute, on_conn, on_db};
 use std::collections::BTreeMap;
 use wavehub_core::api::Finding;
 use wavehub_core::manifest::Manifest;
@@ -18,13 +18,14 @@ use wavehub_core::secrets::{NewSecret, SecretGrants, SecretSummary};
 /// One place an app reads a secret: `(toml path of the entry, secret, key, optional)`; entries
 /// count from 1, as the manifest reader names them (`Env[1]` is the first).
 fn references(manifest: &Manifest) -> Vec<(String, &str, &str, bool)> {
-    let env = manifest.env.iter().enumerate().filter_map(|(i, e)| {
-        Some((format!("Env[{}]", i + 1), e.secret.as_deref()?, e.secret_key.as_deref()?, e.optional))
-    });
-    let files = manifest.files.iter().enumerate().filter_map(|(i, f)| {
-        Some((format!("File[{}]", i + 1), f.secret.as_deref()?, f.secret_key.as_deref()?, f.optional))
-    });
-    env.chain(files).collect()
+    let env = manifest.env.iter().enumerate().map(|(i, e)| (format!("Env[{}]", i + 1), &e.source));
+    let files = manifest.files.iter().enumerate().map(|(i, f)| (format!("File[{}]", i + 1), &f.source));
+    env.chain(files)
+        .filter_map(|(path, source)| {
+            let (secret, key) = source.secret_reference()?;
+            Some((path, secret, key, source.optional))
+        })
+        .collect()
 }
 
 /// Findings for every secret or key the manifest names that `author` may not use (not granted to
@@ -146,15 +147,7 @@ pub async fn reseal_all(db: &Db, old: &SecretBox, new: &SecretBox) -> anyhow::Re
 
 /// Replaces the value of `secret`'s `key` with `sealed`, and leaves no plain text beside it.
 async fn store_sealed(tx: &mut db::Tx, secret: &str, key: &str, sealed: Vec<u8>) -> sqlx::Result<()> {
-    on_conn!(tx, |c| {
-        sqlx::query("UPDATE secret_keys SET sealed = $1, value = NULL WHERE secret_name = $2 AND key = $3")
-            .bind(sealed)
-            .bind(secret)
-            .bind(key)
-            .execute(c)
-            .await
-            .map(drop)
-    })
+    execute!(tx, "UPDATE secret_keys SET sealed = $1, value = NULL WHERE secret_name = $2 AND key = $3", sealed, secret, key).map(drop)
 }
 
 /// App versions (`name version`) whose manifest reads `secret`.
@@ -212,43 +205,29 @@ pub async fn put(db: &Db, sealer: &SecretBox, caller: &Caller, request: &NewSecr
             });
         }
     }
-    on_conn!(&mut tx, |c| {
-        sqlx::query(
-            "INSERT INTO secrets (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
-        )
-        .bind(&request.name)
-        .bind(&now)
-        .bind(&now)
-        .execute(c)
-        .await
-        .map(drop)
-    })?;
+    execute!(
+        &mut tx,
+        "INSERT INTO secrets (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
+        &request.name, &now, &now
+    )?;
     let existed: i64 =
         on_conn!(&mut tx, |c| sqlx::query_scalar("SELECT count(*) FROM secret_keys WHERE secret_name = $1").bind(&request.name).fetch_one(c).await)?;
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secret_keys WHERE secret_name = $1").bind(&request.name).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM secret_keys WHERE secret_name = $1", &request.name)?;
     for (key, value) in &request.keys {
-        on_conn!(&mut tx, |c| {
-            sqlx::query("INSERT INTO secret_keys (secret_name, key, sealed) VALUES ($1, $2, $3)")
-                .bind(&request.name)
-                .bind(key)
-                .bind(sealer.seal(&request.name, key, value))
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        execute!(
+            &mut tx,
+            "INSERT INTO secret_keys (secret_name, key, sealed) VALUES ($1, $2, $3)",
+            &request.name, key, sealer.seal(&request.name, key, value)
+        )?;
     }
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secret_grants WHERE secret_name = $1").bind(&request.name).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM secret_grants WHERE secret_name = $1", &request.name)?;
     let grantees = request.grants.users.iter().map(|user| ("user", user.to_lowercase())).chain(request.grants.roles.iter().map(|role| ("role", role.as_str().to_owned())));
     for (kind, grantee) in grantees {
-        on_conn!(&mut tx, |c| {
-            sqlx::query("INSERT INTO secret_grants (secret_name, kind, grantee) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(&request.name)
-                .bind(kind)
-                .bind(&grantee)
-                .execute(c)
-                .await
-                .map(drop)
-        })?;
+        execute!(
+            &mut tx,
+            "INSERT INTO secret_grants (secret_name, kind, grantee) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &request.name, kind, &grantee
+        )?;
     }
     let resource = format!("secrets/{}", request.name);
     // The key names only: the audit log is read by people, values are not for them.
@@ -272,7 +251,7 @@ pub async fn delete(db: &Db, caller: &Caller, name: &str) -> ApiResult<()> {
             users.join(", ")
         )));
     }
-    on_conn!(&mut tx, |c| sqlx::query("DELETE FROM secrets WHERE name = $1").bind(name).execute(c).await.map(drop))?;
+    execute!(&mut tx, "DELETE FROM secrets WHERE name = $1", name)?;
     let resource = format!("secrets/{name}");
     audit::record(&mut tx, audit::Entry { actor: &caller.username, action: "delete", resource: &resource, reason: None, detail: serde_json::json!({}) }).await?;
     tx.commit().await?;

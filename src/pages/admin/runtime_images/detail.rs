@@ -9,7 +9,7 @@ use super::{list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBa
 use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::unique_id;
-use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::form::{FormAlert, Submission, TextField};
 use crate::components::format::Timestamp;
 use crate::components::format::{capitalized, count};
 use crate::components::messages::ApiErrorBoundary;
@@ -33,10 +33,10 @@ pub fn version_impact(
     pinned_runtimes: &[String],
     prereleases: Prereleases,
 ) -> Option<String> {
-    let before = current_version(all.iter().map(|v| (v.version.as_str(), v.state)), prereleases);
+    let before = current_version(all.iter().map(|v| (v.version.as_str(), v.availability.state)), prereleases);
     let after = current_version(
         all.iter().map(|v| {
-            let state = if v.version == version { effective_state(v.platform_state, action.target()) } else { v.state };
+            let state = if v.version == version { effective_state(v.availability.platform_state, action.target()) } else { v.availability.state };
             (v.version.as_str(), state)
         }),
         prereleases,
@@ -103,7 +103,7 @@ pub fn added_version_impact(current: Option<&str>, new: &str, prereleases: Prere
 
 /// Why the image can't be deleted, if it can't: the platform manages it, or runtimes use it.
 pub fn delete_blocker(image: &RuntimeImage, runtimes: &[Runtime]) -> Option<String> {
-    if image.managed_by_bootstrap {
+    if image.availability.managed_by_bootstrap {
         Some("The platform's bootstrap file manages this image, so it can't be deleted here; an operator removes it from that file.".to_owned())
     } else if !runtimes.is_empty() {
         let names: Vec<String> = runtimes.iter().map(|r| format!("{} ({})", r.name, r.uid)).collect();
@@ -209,7 +209,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                     target: StateTarget::Version { ws: ws.get_value(), uid: uid.get_value(), version: version.clone() },
                     action,
                     subject: format!("version {version} of {}", image.name),
-                    platform_state: found.and_then(|v| v.platform_state),
+                    platform_state: found.and_then(|v| v.availability.platform_state),
                     impact: version_impact(&all, &version, action, &pinned, image.prereleases),
                 }
             }
@@ -219,7 +219,7 @@ fn ImageDetail(ws: String, uid: String) -> impl IntoView {
                     target: StateTarget::Image { ws: ws.get_value(), uid: uid.get_value() },
                     action,
                     subject: format!("image {}", image.name),
-                    platform_state: image.platform_state,
+                    platform_state: image.availability.platform_state,
                     impact: (!names.is_empty()).then(|| format!("Runtimes that use it: {}.", names.join(", "))),
                 }
             }
@@ -336,8 +336,8 @@ fn ImageHeader(image: RuntimeImage) -> impl IntoView {
         <header class="image-head">
             <div class="title-row">
                 <h1>{image.name.clone()}</h1>
-                <StateBadge state=image.state reason=image.state_reason.clone()/>
-                {image.managed_by_bootstrap.then(|| view! { <PlatformBadge/> })}
+                <StateBadge state=image.availability.state reason=image.availability.state_reason.clone()/>
+                {image.availability.managed_by_bootstrap.then(|| view! { <PlatformBadge/> })}
             </div>
             <p class="muted">
                 <code>{image.uid.clone()}</code>
@@ -355,8 +355,8 @@ fn ImageHeader(image: RuntimeImage) -> impl IntoView {
 /// The state in force, and for platform images the two sides it comes from; the actions.
 #[component]
 fn StateSection(image: RuntimeImage, ask: Callback<(Option<String>, StateAction)>) -> impl IntoView {
-    let actions = if image.can_manage { actions_for(image.state) } else { Vec::new() };
-    let why_not = (!image.can_manage).then_some(if image.managed_by_bootstrap {
+    let actions = if image.can_manage { actions_for(image.availability.state) } else { Vec::new() };
+    let why_not = (!image.can_manage).then_some(if image.availability.managed_by_bootstrap {
         "Only platform admins change the state of the platform's images."
     } else {
         "Only this workspace's admins change its images."
@@ -365,18 +365,18 @@ fn StateSection(image: RuntimeImage, ask: Callback<(Option<String>, StateAction)
         <section class="image-section" aria-labelledby="state-heading">
             <h2 id="state-heading">"State"</h2>
             <p class="state-line" data-testid="image-state">
-                <StateBadge state=image.state reason=image.state_reason.clone()/>
-                " "{image.state.meaning()}"."
-                {image.state_reason.clone().map(|r| view! { " " <span class="reason">"Reason: "{r}</span> })}
+                <StateBadge state=image.availability.state reason=image.availability.state_reason.clone()/>
+                " "{image.availability.state.meaning()}"."
+                {image.availability.state_reason.clone().map(|r| view! { " " <span class="reason">"Reason: "{r}</span> })}
             </p>
-            {image.managed_by_bootstrap.then(|| view! {
+            {image.availability.managed_by_bootstrap.then(|| view! {
                 <dl class="state-sides" data-testid="state-sides">
                     <dt>"Platform (bootstrap file)"</dt>
-                    <dd>{image.platform_state.map(|s| view! { <StateBadge state=s/> })}
-                        {image.platform_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
+                    <dd>{image.availability.platform_state.map(|s| view! { <StateBadge state=s/> })}
+                        {image.availability.platform_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
                     <dt>"Console"</dt>
-                    <dd><StateBadge state=image.console_state reason=image.console_state_reason.clone()/>
-                        {image.console_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
+                    <dd><StateBadge state=image.availability.console_state reason=image.availability.console_state_reason.clone()/>
+                        {image.availability.console_state_reason.clone().map(|r| view! { " " <span class="reason">{r}</span> })}</dd>
                 </dl>
                 <p class="muted">"The state in force is the more restricted of the two: the console can restrict a platform image further, never past what the platform sets."</p>
             })}
@@ -405,7 +405,7 @@ fn VersionsTable(
 ) -> impl IntoView {
     let filter_id = unique_id("version-filter");
     let manage = image.can_manage;
-    let platform = image.managed_by_bootstrap;
+    let platform = image.availability.managed_by_bootstrap;
     let empty = list.items.is_empty();
     view! {
         <p class="current-explanation" data-testid="current-explanation">{list.current_explanation.clone()}</p>
@@ -424,7 +424,7 @@ fn VersionsTable(
                 Column::text("Added"), Column::actions().when(manage)
             ]>
                 {list.items.into_iter().map(|v| {
-                    let actions = if manage { actions_for(v.state) } else { Vec::new() };
+                    let actions = if manage { actions_for(v.availability.state) } else { Vec::new() };
                     let id = v.version.clone();
                     view! {
                         <tr data-version=v.version.clone() class=if v.is_current { "current" } else { "" }
@@ -437,11 +437,11 @@ fn VersionsTable(
                                 {is_prerelease(&v.version).then(|| view! { " " <span class="badge badge-prerelease">"Pre-release"</span> })}</th>
                             <td><code class="wrap">{v.docker_image.clone()}</code></td>
                             <td>
-                                <StateBadge state=v.state reason=v.state_reason.clone()/>
-                                {v.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
+                                <StateBadge state=v.availability.state reason=v.availability.state_reason.clone()/>
+                                {v.availability.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
                                 {platform.then(|| view! {
                                     <div class="sub">{format!("platform {} · console {}",
-                                        v.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.console_state)}</div>
+                                        v.availability.platform_state.map(|s| s.as_str()).unwrap_or("—"), v.availability.console_state)}</div>
                                 })}
                             </td>
                             <td><Timestamp time=v.created_time.clone()/></td>
@@ -467,7 +467,7 @@ fn VersionsTable(
 /// Adds a version from a Docker image; the version it gets shows as you type.
 #[component]
 fn AddVersionForm(image: RuntimeImage, add: Submission<NewRuntimeImageVersion, RuntimeImageVersion>) -> impl IntoView {
-    if image.managed_by_bootstrap {
+    if image.availability.managed_by_bootstrap {
         return view! { <p class="read-only-note">"The platform's bootstrap file sets this image's versions; they can't be added here."</p> }.into_any();
     }
     if !image.can_manage {
@@ -504,19 +504,15 @@ fn AddVersionForm(image: RuntimeImage, add: Submission<NewRuntimeImageVersion, R
             <summary>"Add a version"</summary>
             <form class="form" on:submit=submit novalidate aria-label="Add a version">
                 <FormAlert error fields=&["docker_image", "version"]/>
-                <label for="version-docker">"Docker image of the new version"</label>
-                <input id="version-docker" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
-                    placeholder="docker.io/myorg/scorer:2.1.0" bind:value=docker_image
-                    aria-invalid=invalid_attr(error, "docker_image") aria-describedby="version-docker-findings version-preview"/>
-                <FieldFindings error path="docker_image" id="version-docker-findings"/>
-                <label for="version-id">"Version (optional when the tag is a version)"</label>
-                <input id="version-id" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" placeholder="v2.1.0"
-                    bind:value=version aria-invalid=invalid_attr(error, "version") aria-describedby="version-preview version-id-findings"/>
-                <div id="version-preview">
-                    <VersionPreviewLine preview/>
-                    <p class="muted version-impact" class:warning=warns data-testid="version-impact" aria-live="polite">{move || impact.get().map(|i| i.text)}</p>
-                </div>
-                <FieldFindings error path="version" id="version-id-findings"/>
+                <TextField id="version-docker" label="Docker image of the new version" path="docker_image" value=docker_image error
+                    verbatim=true placeholder="docker.io/myorg/scorer:2.1.0" described_by="version-preview"/>
+                <TextField id="version-id" label="Version (optional when the tag is a version)" path="version" value=version error
+                    verbatim=true placeholder="v2.1.0" described_by="version-preview" invalid=Signal::derive(move || preview.get().asks_about_version())>
+                    <div id="version-preview">
+                        <VersionPreviewLine preview/>
+                        <p class="muted version-impact" class:warning=warns data-testid="version-impact" aria-live="polite">{move || impact.get().map(|i| i.text)}</p>
+                    </div>
+                </TextField>
                 <button type="submit" class="button" disabled=move || pending.get()>"Add version"</button>
             </form>
         </details>
@@ -527,7 +523,7 @@ fn AddVersionForm(image: RuntimeImage, add: Submission<NewRuntimeImageVersion, R
 /// Name and description; platform images and readers see them locked, with why.
 #[component]
 fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
-    let locked = if image.managed_by_bootstrap {
+    let locked = if image.availability.managed_by_bootstrap {
         Some("The platform's bootstrap file sets this image's name and description; change them there.")
     } else if !image.can_manage {
         Some("Only this workspace's admins edit its images.")
@@ -571,13 +567,8 @@ fn MetadataForm(image: RuntimeImage, on_saved: Callback<()>) -> impl IntoView {
                 <FormAlert error fields=&["name", "description"]/>
                 <fieldset disabled=disabled aria-describedby=disabled.then_some("details-locked")>
                     <legend class="visually-hidden">"Details"</legend>
-                    <label for="details-name">"Name"</label>
-                    <input id="details-name" type="text" bind:value=name aria-invalid=invalid_attr(error, "name") aria-describedby="details-name-findings"/>
-                    <FieldFindings error path="name" id="details-name-findings"/>
-                    <label for="details-description">"Description"</label>
-                    <textarea id="details-description" rows="3" bind:value=description
-                        aria-invalid=invalid_attr(error, "description") aria-describedby="details-description-findings"></textarea>
-                    <FieldFindings error path="description" id="details-description-findings"/>
+                    <TextField id="details-name" label="Name" path="name" value=name error/>
+                    <TextField id="details-description" label="Description" path="description" value=description error rows=3/>
                     <fieldset class="choice-group">
                         <legend>"Which versions can be current"</legend>
                         {PRERELEASE_CHOICES.into_iter().map(|(choice, test_id, text)| view! {
@@ -643,8 +634,8 @@ fn History(events: Vec<StateEvent>) -> impl IntoView {
 #[component]
 fn DeleteSection(image: RuntimeImage, used_by: Vec<Runtime>, #[prop(into)] on_delete: Callback<()>) -> impl IntoView {
     let blocker = delete_blocker(&image, &used_by);
-    let manage = image.can_manage && !image.managed_by_bootstrap;
-    if !manage && !image.managed_by_bootstrap {
+    let manage = image.can_manage && !image.availability.managed_by_bootstrap;
+    if !manage && !image.availability.managed_by_bootstrap {
         return ().into_any();
     }
     let blocked = blocker.is_some();
@@ -665,19 +656,22 @@ fn DeleteSection(image: RuntimeImage, used_by: Vec<Runtime>, #[prop(into)] on_de
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wavehub_core::runtime_images::AvailabilityDetail;
 
     fn version(id: &str, state: Availability) -> RuntimeImageVersion {
         RuntimeImageVersion {
             version: id.into(),
             docker_image: format!("img:{id}"),
-            state,
-            state_reason: None,
-            state_update_time: String::new(),
-            managed_by_bootstrap: false,
-            platform_state: None,
-            platform_state_reason: None,
-            console_state: state,
-            console_state_reason: None,
+            availability: AvailabilityDetail {
+                state,
+                state_reason: None,
+                state_update_time: String::new(),
+                managed_by_bootstrap: false,
+                platform_state: None,
+                platform_state_reason: None,
+                console_state: state,
+                console_state_reason: None,
+            },
             is_current: false,
             created_time: String::new(),
         }

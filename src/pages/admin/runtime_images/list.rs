@@ -6,11 +6,11 @@
 
 use super::version_preview::{VersionPreview, VersionPreviewLine};
 use super::workspace::{choose_workspace, is_workspace_admin, remembered_workspace, WorkspacePicker, WorkspaceScope};
-use super::{image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
+use super::{id_placeholder, image_href, list_href, runtimes_href, state_bulk_actions, PlatformBadge, StateBadge, ALL_PATH, LIST_PATH};
 use crate::api;
 use crate::components::bulk::{BulkBar, BulkRow, SelectRowBox, Selection};
 use crate::components::dialog::{DialogActions, Modal};
-use crate::components::form::{invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::form::{FormAlert, Submission, TextField};
 use crate::components::format::count;
 use crate::components::list::{use_go_to, Column, DataTable, Pager, SearchBox, UrlView};
 use crate::components::messages::ApiErrorBoundary;
@@ -337,10 +337,10 @@ fn ImageTable(images: Vec<RuntimeImage>, through: Option<String>, show_workspace
                         <td>{image.current_version.clone().map(|v| view! { <code>{v}</code> }.into_any())
                             .unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
                         <td>
-                            <StateBadge state=image.state reason=image.state_reason.clone()/>
-                            {image.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
+                            <StateBadge state=image.availability.state reason=image.availability.state_reason.clone()/>
+                            {image.availability.state_reason.clone().map(|r| view! { <div class="sub reason">{r}</div> })}
                         </td>
-                        <td>{if image.managed_by_bootstrap {
+                        <td>{if image.availability.managed_by_bootstrap {
                             view! { <PlatformBadge/> }.into_any()
                         } else {
                             view! { <span class="muted">"Workspace"</span> }.into_any()
@@ -392,35 +392,15 @@ pub fn CreateImageDialog(ws: String, #[prop(into)] on_close: Callback<()>) -> im
         <Modal title="New runtime image" on_close wide=true>
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&["name", "uid", "docker_image", "version", "description"]/>
-                <label for="image-name">"Name"</label>
-                <input id="image-name" type="text" autocomplete="off" bind:value=name
-                    aria-invalid=invalid_attr(error, "name") aria-describedby="image-name-findings"/>
-                <FieldFindings error path="name" id="image-name-findings"/>
-
-                <label for="image-docker">"Docker image"</label>
-                <input id="image-docker" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
-                    placeholder="docker.io/myorg/scorer:2.0.0" bind:value=docker_image
-                    aria-invalid=invalid_attr(error, "docker_image") aria-describedby="image-docker-findings image-version-preview"/>
-                <FieldFindings error path="docker_image" id="image-docker-findings"/>
-
-                <label for="image-version">"Version (optional when the tag is a version)"</label>
-                <input id="image-version" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
-                    placeholder="v1.0.0" bind:value=version
-                    aria-invalid=move || (invalid_attr(error, "version")().is_some() || matches!(preview.get(), VersionPreview::Ask(ref f) if f.path == "version")).then_some("true")
-                    aria-describedby="image-version-preview image-version-findings"/>
-                <div id="image-version-preview"><VersionPreviewLine preview/></div>
-                <FieldFindings error path="version" id="image-version-findings"/>
-
-                <label for="image-uid">"ID (optional)"</label>
-                <input id="image-uid" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
-                    placeholder=move || id_from_name.get().map(|id| format!("{id} (from the name)")).unwrap_or_else(|| "picked by the server when empty".to_owned()) bind:value=uid
-                    aria-invalid=invalid_attr(error, "uid") aria-describedby="image-uid-findings"/>
-                <FieldFindings error path="uid" id="image-uid-findings"/>
-
-                <label for="image-description">"Description (optional)"</label>
-                <textarea id="image-description" rows="2" bind:value=description
-                    aria-invalid=invalid_attr(error, "description") aria-describedby="image-description-findings"></textarea>
-                <FieldFindings error path="description" id="image-description-findings"/>
+                <TextField id="image-name" label="Name" path="name" value=name error/>
+                <TextField id="image-docker" label="Docker image" path="docker_image" value=docker_image error verbatim=true
+                    placeholder="docker.io/myorg/scorer:2.0.0" described_by="image-version-preview"/>
+                <TextField id="image-version" label="Version (optional when the tag is a version)" path="version" value=version error
+                    verbatim=true placeholder="v1.0.0" described_by="image-version-preview" invalid=Signal::derive(move || preview.get().asks_about_version())>
+                    <div id="image-version-preview"><VersionPreviewLine preview/></div>
+                </TextField>
+                <TextField id="image-uid" label="ID (optional)" path="uid" value=uid error verbatim=true placeholder=id_placeholder(id_from_name)/>
+                <TextField id="image-description" label="Description (optional)" path="description" value=description error rows=2/>
 
                 <DialogActions label="Create image" busy_label="Creating…" pending on_cancel=on_close/>
             </form>

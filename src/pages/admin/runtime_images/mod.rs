@@ -74,6 +74,12 @@ where
         .collect()
 }
 
+/// The ID field's placeholder in the forms that make an image or a runtime: the id the server
+/// derives from the name, when it can.
+pub fn id_placeholder(id_from_name: Memo<Option<String>>) -> Signal<String> {
+    Signal::derive(move || id_from_name.get().map(|id| format!("{id} (from the name)")).unwrap_or_else(|| "picked by the server when empty".to_owned()))
+}
+
 /// The CSS class of a state's badge.
 pub fn state_class(state: Availability) -> &'static str {
     match state {

@@ -42,6 +42,11 @@ impl VersionPreview {
     pub fn is_ok(&self) -> bool {
         matches!(self, VersionPreview::Version { .. })
     }
+
+    /// Whether what it asks is about the Version field, which is then marked invalid as typed.
+    pub fn asks_about_version(&self) -> bool {
+        matches!(self, VersionPreview::Ask(finding) if finding.path == "version")
+    }
 }
 
 /// The live line under the Docker image and Version fields. Screen readers hear it change.

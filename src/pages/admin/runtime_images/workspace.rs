@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::dialog::{unique_id, ConfirmDialog, DialogActions, Modal};
-use crate::components::form::{invalid, invalid_attr, FieldFindings, FormAlert, Submission};
+use crate::components::form::{invalid, FormAlert, Submission, TextField};
 use crate::components::messages::ApiErrorBoundary;
 use crate::session::use_session;
 use crate::components::list::{Column, DataTable};
@@ -228,15 +228,9 @@ fn NewWorkspaceDialog(#[prop(into)] on_close: Callback<()>, on_created: Callback
         <Modal title="New workspace" on_close>
             <form class="form" on:submit=submit novalidate>
                 <FormAlert error fields=&["id", "name"]/>
-                <label for="new-workspace-name">"Name"</label>
-                <input id="new-workspace-name" type="text" autocomplete="off" bind:value=name
-                    aria-invalid=invalid_attr(error, "name") aria-describedby="new-workspace-name-findings"/>
-                <FieldFindings error path="name" id="new-workspace-name-findings"/>
-                <label for="new-workspace-id">"ID"</label>
-                <input id="new-workspace-id" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" bind:value=id
-                    placeholder="e.g. fraud-team" aria-invalid=invalid_attr(error, "id") aria-describedby="new-workspace-id-help new-workspace-id-findings"/>
-                <span class="muted" id="new-workspace-id-help">"Lower-case letters, digits, - and _; it appears in links and can't change."</span>
-                <FieldFindings error path="id" id="new-workspace-id-findings"/>
+                <TextField id="new-workspace-name" label="Name" path="name" value=name error/>
+                <TextField id="new-workspace-id" label="ID" path="id" value=id error verbatim=true placeholder="e.g. fraud-team"
+                    hint="Lower-case letters, digits, - and _; it appears in links and can't change."/>
                 <DialogActions label="Create workspace" pending on_cancel=on_close/>
             </form>
         </Modal>
