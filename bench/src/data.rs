@@ -321,15 +321,11 @@ fn python_chunk(rng: &mut Rng, out: &mut String) {
         }
         1 => {
             let (route, card, title) = (w.draw(rng), w.identifier(rng), w.draw(rng));
+            let (column, field, label, value) = (rng.range(1, 12), w.identifier(rng), w.draw(rng), w.draw(rng));
+            let (button, caption) = (w.identifier(rng), w.draw(rng));
             let _ = write!(
                 out,
-                "\n@app('/{route}')\nasync def serve_{card}(q: Q):\n    q.page['{card}'] = ui.form_card(box='{}', items=[\n        ui.text_xl('{title}'),\n        ui.textbox(name='{}', label='{}', value='{}'),\n        ui.button(name='{}', label='{}', primary=True),\n    ])\n    await q.page.save()\n",
-                rng.range(1, 12),
-                w.identifier(rng),
-                w.draw(rng),
-                w.draw(rng),
-                w.identifier(rng),
-                w.draw(rng)
+                "\n@app('/{route}')\nasync def serve_{card}(q: Q):\n    q.page['{card}'] = ui.form_card(box='{column}', items=[\n        ui.text_xl('{title}'),\n        ui.textbox(name='{field}', label='{label}', value='{value}'),\n        ui.button(name='{button}', label='{caption}', primary=True),\n    ])\n    await q.page.save()\n",
             );
         }
         2 => {
@@ -398,16 +394,11 @@ fn json_chunk(rng: &mut Rng, out: &mut String) {
     if out.is_empty() {
         out.push_str("[\n");
     }
+    let (id, name, kind, enabled, score) = (rng.range(0, 1_000_000), w.identifier(rng), w.draw(rng), rng.range(0, 2) == 0, rng.f64());
+    let (tag, other_tag) = (w.draw(rng), w.draw(rng));
     let _ = write!(
         out,
-        "  {{\n    \"id\": {},\n    \"name\": \"{}\",\n    \"kind\": \"{}\",\n    \"enabled\": {},\n    \"score\": {:.4},\n    \"tags\": [\"{}\", \"{}\"],\n    \"description\": \"",
-        rng.range(0, 1_000_000),
-        w.identifier(rng),
-        w.draw(rng),
-        rng.range(0, 2) == 0,
-        rng.f64(),
-        w.draw(rng),
-        w.draw(rng)
+        "  {{\n    \"id\": {id},\n    \"name\": \"{name}\",\n    \"kind\": \"{kind}\",\n    \"enabled\": {enabled},\n    \"score\": {score:.4},\n    \"tags\": [\"{tag}\", \"{other_tag}\"],\n    \"description\": \"",
     );
     w.sentence(rng, out);
     out.push_str("\"\n  },\n");
