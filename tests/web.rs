@@ -164,6 +164,39 @@ async fn validation_errors_list_each_field() {
     assert_eq!(items.item(1).unwrap().text_content().unwrap(), "password: Use at least 8 characters.");
 }
 
+#[wasm_bindgen_test]
+async fn a_text_field_names_its_hint_and_findings_and_is_invalid_while_one_is_about_it() {
+    use wavehub_web::components::form::TextField;
+    let parent = container();
+    let (name, notes) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let error = RwSignal::new(None::<ApiError>);
+    let _mounted = leptos::mount::mount_to(parent.clone(), move || {
+        view! {
+            <TextField id="t-name" label="Name" path="name" value=name error hint="Lower-case letters." described_by="t-preview"/>
+            <TextField id="t-notes" label="Notes" path="notes" value=notes error rows=3/>
+        }
+    });
+    leptos::task::tick().await;
+    let input = parent.query_selector("input#t-name").unwrap().expect("a one-line input");
+    assert_eq!(text_of(&parent, "label[for=t-name]"), "Name");
+    assert_eq!(input.get_attribute("aria-describedby").as_deref(), Some("t-name-hint t-preview t-name-findings"));
+    assert_eq!(text_of(&parent, "#t-name-hint"), "Lower-case letters.");
+    let notes_area = parent.query_selector("textarea#t-notes").unwrap().expect("a text area");
+    assert_eq!(notes_area.get_attribute("aria-describedby").as_deref(), Some("t-notes-findings"));
+    assert_eq!(input.get_attribute("aria-invalid"), None);
+
+    type_into(&parent, "#t-name", "Bad Name");
+    assert_eq!(name.get_untracked(), "Bad Name");
+    let mut problem = Problem::new(422, "Fix the fields marked below.");
+    problem.errors = vec![Finding::field_error("name.invalid", "name", "Use lower-case letters.")];
+    error.set(Some(ApiError::Invalid(problem)));
+    leptos::task::tick().await;
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(text_of(&parent, "#t-name-findings"), "Use lower-case letters.");
+    assert_eq!(notes_area.get_attribute("aria-invalid"), None, "a finding about another field leaves it alone");
+    assert_eq!(text_of(&parent, "#t-notes-findings"), "");
+}
+
 fn sample_app(long_description: &str) -> wavehub_core::apps::AppDetail {
     use wavehub_core::apps::{AppDetail, AppRuntime, AppSummary, Visibility};
     AppDetail {

@@ -48,9 +48,13 @@ describe('runtime images', () => {
     await dockerField.fill('docker.io/myorg/scorer:latest');
     await preview.filter({ hasText: '`latest` is not a semantic version' }).waitFor();
     assert.match(await preview.innerText(), /enter the version/);
+    // The Version field is marked invalid while the preview asks for it.
+    const versionField = create.getByLabel('Version (optional when the tag is a version)');
+    assert.equal(await versionField.getAttribute('aria-invalid'), 'true');
     await screenshotView(page, 'runtime-image-create-latest');
     await dockerField.fill('docker.io/myorg/scorer:2.0.0');
     await preview.filter({ hasText: 'Version v2.0.0 (from the tag)' }).waitFor();
+    assert.equal(await versionField.getAttribute('aria-invalid'), null);
     // Left empty, the ID is made from the name, and the field says which.
     assert.equal(await create.getByLabel('ID (optional)').getAttribute('placeholder'), 'rest-scorer (from the name)');
     await screenshotView(page, 'runtime-image-create-preview');
@@ -80,9 +84,15 @@ describe('runtime images', () => {
     await page.goto(`${url}/admin/runtime-images/default/rest-scorer`);
     await page.getByText('Add a version').click();
     const addForm = page.getByRole('form', { name: 'Add a version' });
+    // Like the new-image form, it marks Version while the tag is not a version.
+    await addForm.getByLabel('Docker image of the new version').fill('docker.io/myorg/scorer:latest');
+    await addForm.getByTestId('version-preview').filter({ hasText: 'enter the version' }).waitFor();
+    const newVersionField = addForm.getByLabel('Version (optional when the tag is a version)');
+    assert.equal(await newVersionField.getAttribute('aria-invalid'), 'true');
     for (const tag of ['2.1.0', '3.0.0']) {
       await addForm.getByLabel('Docker image of the new version').fill(`docker.io/myorg/scorer:${tag}`);
       await addForm.getByTestId('version-preview').filter({ hasText: `Version v${tag} (from the tag)` }).waitFor();
+      assert.equal(await newVersionField.getAttribute('aria-invalid'), null);
       await addForm.getByRole('button', { name: 'Add version' }).click();
       await page.getByRole('status').filter({ hasText: `Added v${tag}` }).waitFor();
     }

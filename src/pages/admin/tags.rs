@@ -370,14 +370,12 @@ fn EditTagForm(tag: Tag, is_admin: bool, #[prop(into)] on_saved: Callback<()>) -
         }
         update.submit(findings, patch);
     };
-    let title_id = format!("{prefix}-title");
-    let description_id = format!("{prefix}-description");
     view! {
         <form class="form tag-form inline" on:submit=submit novalidate aria-label=format!("Edit tag {}", tag.name)>
             <FormAlert error fields=FIELDS/>
-            <TextField id=title_id label="Title" path="title" value=title error maxlength=TITLE_MAX_LEN/>
+            <TextField id=format!("{prefix}-title") label="Title" path="title" value=title error maxlength=TITLE_MAX_LEN/>
             <ColorField color id=format!("{prefix}-color") error sample=title/>
-            <TextField id=description_id label="Description" path="description" value=description error rows=2 maxlength=DESCRIPTION_MAX_LEN/>
+            <TextField id=format!("{prefix}-description") label="Description" path="description" value=description error rows=2 maxlength=DESCRIPTION_MAX_LEN/>
             {if is_admin {
                 view! { <AdminRolesField roles id=format!("{prefix}-roles") error/> }.into_any()
             } else {
