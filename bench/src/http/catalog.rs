@@ -87,7 +87,6 @@ pub fn scenario() -> Scenario {
             seeding: format!("{APPS} app rows"),
             data: format!("{APPS} app rows"),
         },
-        static_peer: STATIC_PEER,
         page_folder: "bench/catalog",
         page_what: "the catalog page",
         page_args: vec!["--user".into(), format!("{USER}:{USER_PASSWORD}")],

@@ -87,7 +87,6 @@ pub fn scenario() -> Scenario {
                 IMAGES / 20
             ),
         },
-        static_peer: STATIC_PEER,
         page_folder: "bench/runtime-images",
         page_what: "the runtime images page",
         page_args: ["--ws", WORKSPACE, "--user", &format!("{MEMBER}:{USER_PASSWORD}"), "--user", &format!("{ADMIN}:{ADMIN_PASSWORD}")]

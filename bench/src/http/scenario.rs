@@ -29,8 +29,6 @@ pub struct Scenario {
     /// Where the report goes, relative to the root (`docs/bench-catalog.md`).
     pub doc: &'static str,
     pub seed: Seed,
-    /// The static peer's file name inside the static dir.
-    pub static_peer: &'static str,
     /// The page script's folder (`bench/catalog`), and what it times, for the progress line.
     pub page_folder: &'static str,
     pub page_what: &'static str,
